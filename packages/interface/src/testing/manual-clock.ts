@@ -1,0 +1,155 @@
+import type { Clock, TimerHandle } from '../clock'
+import { sleepWith } from '../system-clock'
+
+interface Timer {
+  id: number
+  at: number
+  seq: number
+  fn: () => void
+  every: number | undefined
+}
+
+/** Options of {@link ManualClock}. */
+export interface ManualClockOptions {
+  /** Virtual wall time at creation, in ms since the epoch. @default 1_700_000_000_000 */
+  start?: number
+}
+
+/**
+ * A clock that only moves when told to: timers fire in (time, creation order) order as `advance()` passes
+ * them. For unit tests of rate limiters, decay and timeouts without patching globals.
+ */
+export class ManualClock implements Clock {
+  private time: number
+  private seq = 0
+  private readonly heap: Timer[] = []
+  private readonly live = new Map<number, Timer>()
+
+  constructor(options: ManualClockOptions = {}) {
+    this.time = options.start ?? 1_700_000_000_000
+  }
+
+  now(): number {
+    return this.time
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.schedule(fn, ms, undefined)
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.schedule(fn, ms, Math.max(1, ms))
+  }
+
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (handle !== undefined) this.live.delete((handle as { id: number }).id)
+  }
+
+  clearInterval(handle: TimerHandle | undefined): void {
+    this.clearTimeout(handle)
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, ms, signal)
+  }
+
+  /** Number of timers still scheduled. */
+  pending(): number {
+    return this.live.size
+  }
+
+  /** Moves time forward by `ms`, firing due timers synchronously in order. */
+  advance(ms: number): void {
+    const target = this.time + ms
+    for (let t = this.popDue(target); t !== undefined; t = this.popDue(target)) this.fire(t)
+    this.time = target
+  }
+
+  /**
+   * Moves time forward by `ms`, letting promise chains and I/O callbacks settle after each timer fires, so
+   * async code driven by timers behaves as it would in real time.
+   */
+  async advanceAsync(ms: number): Promise<void> {
+    const target = this.time + ms
+    await flush()
+    for (let t = this.popDue(target); t !== undefined; t = this.popDue(target)) {
+      this.fire(t)
+      await flush()
+    }
+    this.time = target
+    await flush()
+  }
+
+  private schedule(fn: () => void, ms: number, every: number | undefined): TimerHandle {
+    const timer: Timer = { id: ++this.seq, at: this.time + Math.max(0, ms), seq: this.seq, fn, every }
+    this.live.set(timer.id, timer)
+    this.push(timer)
+    return { id: timer.id }
+  }
+
+  private fire(t: Timer): void {
+    this.time = Math.max(this.time, t.at)
+    if (t.every !== undefined) {
+      t.at += t.every
+      t.seq = ++this.seq
+      this.push(t)
+    } else {
+      this.live.delete(t.id)
+    }
+    t.fn()
+  }
+
+  private popDue(target: number): Timer | undefined {
+    while (this.heap.length > 0) {
+      const top = this.heap[0] as Timer
+      if (this.live.get(top.id) !== top) {
+        this.pop()
+        continue
+      }
+      if (top.at > target) return undefined
+      return this.pop()
+    }
+    return undefined
+  }
+
+  private push(t: Timer): void {
+    const h = this.heap
+    h.push(t)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!before(h[i] as Timer, h[p] as Timer)) break
+      ;[h[i], h[p]] = [h[p] as Timer, h[i] as Timer]
+      i = p
+    }
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap
+    const top = h[0]
+    const last = h.pop()
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < h.length && before(h[l] as Timer, h[m] as Timer)) m = l
+        if (r < h.length && before(h[r] as Timer, h[m] as Timer)) m = r
+        if (m === i) break
+        ;[h[i], h[m]] = [h[m] as Timer, h[i] as Timer]
+        i = m
+      }
+    }
+    return top
+  }
+}
+
+function before(a: Timer, b: Timer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq)
+}
+
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}

@@ -1,0 +1,2 @@
+export { readmeExample, runReadmeExample } from './readme-example'
+export { SummaryReporter } from './summary-reporter'
