@@ -1,0 +1,55 @@
+import { performance } from 'node:perf_hooks'
+
+/** Result of timing a function: operations per second over the measured window. */
+export interface Timing {
+  opsPerSec: number
+  nsPerOp: number
+  iterations: number
+}
+
+/**
+ * Times `fn` by running it in batches until `minMs` of wall time have passed, after a warm-up of the same
+ * length. Baseline and candidate are timed alternately by {@link compare}, so machine noise hits both.
+ */
+export function time(fn: () => unknown, minMs = 300): Timing {
+  const run = (ms: number): Timing => {
+    let iterations = 0
+    let batch = 1
+    const start = performance.now()
+    let elapsed = 0
+    while (elapsed < ms) {
+      for (let i = 0; i < batch; i++) fn()
+      iterations += batch
+      elapsed = performance.now() - start
+      if (elapsed < ms / 10) batch *= 2
+    }
+    return { opsPerSec: (iterations * 1000) / elapsed, nsPerOp: (elapsed * 1e6) / iterations, iterations }
+  }
+  run(Math.min(minMs, 200))
+  return run(minMs)
+}
+
+/**
+ * Times candidate and baseline alternately `rounds` times and keeps each one's median, so both see the
+ * same machine conditions. Returns ops/s of both and the speed ratio (candidate / baseline).
+ */
+export function compare(
+  candidate: () => unknown,
+  baseline: () => unknown,
+  rounds = 5,
+  minMs = 200,
+): { candidate: number; baseline: number; ratio: number } {
+  const a: number[] = []
+  const b: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    a.push(time(candidate, minMs).opsPerSec)
+    b.push(time(baseline, minMs).opsPerSec)
+  }
+  const med = (xs: number[]): number => {
+    const s = [...xs].sort((x, y) => x - y)
+    return s[Math.floor(s.length / 2)] as number
+  }
+  const c = med(a)
+  const bl = med(b)
+  return { candidate: c, baseline: bl, ratio: c / bl }
+}
