@@ -1,0 +1,338 @@
+import { Duplex, finished } from 'node:stream'
+import { ChainwireError, type Logger } from '@chainwire/interface'
+import { type CipherState, MAX_NOISE_MESSAGE, TAG_LENGTH } from './cipher-state'
+import { NoiseError } from './errors'
+import { type FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
+
+/** The most application bytes one Noise transport message carries (65535 minus the tag). */
+export const MAX_PLAINTEXT = MAX_NOISE_MESSAGE - TAG_LENGTH
+
+/** Plaintext encrypted per burst before checking the socket for backpressure. */
+const WRITE_BATCH = 256 * 1024
+/** Frames whose ciphertext is at most this big are written as one buffer (a copy is cheaper than 3 writes). */
+const COALESCE_LIMIT = 16 * 1024
+const EMPTY = Buffer.alloc(0)
+
+/** What {@link NoiseStream} needs from a finished handshake. */
+export interface NoiseStreamInit {
+  /** The encrypted byte stream (a socket, or any Duplex). */
+  readonly raw: Duplex
+  readonly send: CipherState
+  readonly receive: CipherState
+  /** Bytes that arrived after the last handshake message, still to be decrypted. */
+  readonly decoder: FrameDecoder
+  readonly logger: Logger
+  /** Called once when this stream is destroyed, to release the underlying connection. */
+  readonly onDestroy: (err: Error | null) => void
+}
+
+/** Plaintext handed to the socket in order, in messages of at most {@link MAX_PLAINTEXT} bytes. */
+interface Outgoing {
+  readonly chunks: readonly Buffer[]
+  index: number
+  offset: number
+}
+
+/**
+ * The plaintext side of a secure connection: a byte Duplex whose writes are split into Noise transport
+ * messages (2-byte big-endian length prefix, at most 65535 bytes on the wire) and whose reads are the
+ * decrypted messages. Standard stream backpressure applies both ways: `write()` returns false until 'drain'
+ * (the socket is only fed 256 KB of ciphertext ahead of what it accepted), and a paused or full readable side
+ * pauses the socket.
+ *
+ * Any failure (bad tag, impossible frame, nonce exhaustion, the socket failing or closing mid-frame) destroys
+ * the stream with a {@link NoiseError}, readable in 'error', in `stream.errored` and in 'close'. The stream
+ * keeps its own 'error' listener, so an error nobody listens for never becomes an uncaught exception.
+ */
+export class NoiseStream extends Duplex {
+  private readonly raw: Duplex
+  private readonly sendCipher: CipherState
+  private readonly receiveCipher: CipherState
+  private readonly decoder: FrameDecoder
+  private readonly logger: Logger
+  private readonly onDestroy: (err: Error | null) => void
+  private rawPaused = false
+  private rawEnded = false
+  private readEnded = false
+  private processing = false
+  /** Small writes waiting to be sealed together (at most one message's worth, until the next tick). */
+  private queue: Buffer[] = []
+  private queued = 0
+  private flushScheduled = false
+  /** Plaintext being sealed and written; set while the socket is full. */
+  private outgoing: Outgoing | undefined
+  /** The callback of the last write, withheld while the socket is full (that is the backpressure). */
+  private held: ((err?: Error | null) => void) | undefined
+  /** The `_final` callback, waiting for everything queued to be written. */
+  private ending: ((err?: Error | null) => void) | undefined
+
+  constructor(init: NoiseStreamInit) {
+    super({ allowHalfOpen: false, decodeStrings: true })
+    this.raw = init.raw
+    this.sendCipher = init.send
+    this.receiveCipher = init.receive
+    this.decoder = init.decoder
+    this.logger = init.logger
+    this.onDestroy = init.onDestroy
+    this.on('error', this.onOwnError)
+    this.raw.on('data', this.onRawData)
+    this.raw.on('end', this.onRawEnd)
+    this.raw.on('error', this.onRawError)
+    this.raw.on('close', this.onRawClose)
+    this.raw.on('drain', this.onRawDrain)
+    this.processFrames()
+  }
+
+  override _read(): void {
+    if (!this.rawPaused || this.processing) return
+    this.rawPaused = false
+    this.processFrames()
+    if (!this.rawPaused && !this.rawEnded && !this.destroyed) this.raw.resume()
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.accept(chunk)
+    this.held = callback
+    this.pump(false)
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (err?: Error | null) => void,
+  ): void {
+    for (const c of chunks) this.accept(c.chunk)
+    this.held = callback
+    this.pump(false)
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.ending = callback
+    this.pump(true)
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    const raw = this.raw
+    raw.off('data', this.onRawData)
+    raw.off('end', this.onRawEnd)
+    raw.off('close', this.onRawClose)
+    raw.off('drain', this.onRawDrain)
+    // The raw 'error' listener stays: a late socket error must not become an uncaught exception.
+    this.decoder.clear()
+    this.queue = []
+    this.queued = 0
+    this.outgoing = undefined
+    if (!raw.destroyed) raw.destroy()
+    this.onDestroy(err)
+    const reason = err ?? closedError('the stream was destroyed')
+    const held = this.held
+    const ending = this.ending
+    this.held = undefined
+    this.ending = undefined
+    held?.(reason)
+    ending?.(reason)
+    callback(err)
+  }
+
+  private accept(chunk: Buffer): void {
+    if (chunk.length === 0) return
+    this.queue.push(chunk)
+    this.queued += chunk.length
+  }
+
+  /**
+   * Moves queued plaintext to the socket as far as its backpressure allows. Less than one message's worth is
+   * kept until the next tick (or `force`), so a burst of small writes leaves as one Noise message instead of
+   * one message each. The held write callback is released only when the socket is not full.
+   */
+  private pump(force: boolean): void {
+    if (this.destroyed) return
+    try {
+      for (;;) {
+        if (this.outgoing !== undefined && !this.sendOutgoing(this.outgoing)) return
+        if (this.queued === 0) break
+        if (!force && this.ending === undefined && this.queued < MAX_PLAINTEXT) break
+        this.outgoing = { chunks: this.queue, index: 0, offset: 0 }
+        this.queue = []
+        this.queued = 0
+      }
+    } catch (err) {
+      this.destroy(wrapError(err))
+      return
+    }
+    if (this.queued > 0 && !this.flushScheduled) {
+      this.flushScheduled = true
+      process.nextTick(this.onTick)
+    }
+    const held = this.held
+    this.held = undefined
+    held?.()
+    if (this.ending !== undefined && this.queued === 0 && this.outgoing === undefined) {
+      const ending = this.ending
+      this.ending = undefined
+      this.endRaw(ending)
+    }
+  }
+
+  /**
+   * Seals and writes `w` in bursts while the socket has room. True once all of it is handed over and the
+   * socket is below its high-water mark; false to wait for 'drain'.
+   */
+  private sendOutgoing(w: Outgoing): boolean {
+    const raw = this.raw
+    if (raw.destroyed || raw.writableEnded) throw closedError('the connection is closed')
+    while (!raw.writableNeedDrain) {
+      if (w.index >= w.chunks.length) {
+        this.outgoing = undefined
+        return true
+      }
+      raw.cork()
+      try {
+        let burst = 0
+        while (burst < WRITE_BATCH && w.index < w.chunks.length) burst += this.writeFrame(w)
+      } finally {
+        raw.uncork()
+      }
+    }
+    return false
+  }
+
+  private endRaw(callback: (err?: Error | null) => void): void {
+    const raw = this.raw
+    if (raw.destroyed) {
+      callback(closedError('the connection closed before the stream ended'))
+      return
+    }
+    if (!raw.writableEnded) raw.end()
+    finished(raw, { readable: false }, (err) => {
+      callback(err ? wrapError(err) : null)
+    })
+  }
+
+  /** Gathers up to one message of plaintext from the pending chunks, seals it and writes it; returns its size. */
+  private writeFrame(w: Outgoing): number {
+    const parts: Buffer[] = []
+    let length = 0
+    while (length < MAX_PLAINTEXT && w.index < w.chunks.length) {
+      const chunk = w.chunks[w.index] as Buffer
+      const n = Math.min(chunk.length - w.offset, MAX_PLAINTEXT - length)
+      if (n > 0) {
+        parts.push(w.offset === 0 && n === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + n))
+        length += n
+      }
+      w.offset += n
+      if (w.offset >= chunk.length) {
+        w.index++
+        w.offset = 0
+      }
+    }
+    if (length === 0) return 0
+    const sealed: Buffer[] = []
+    this.sendCipher.encryptParts(EMPTY, parts.length > 2 ? [Buffer.concat(parts, length)] : parts, sealed)
+    const wire = length + TAG_LENGTH
+    const raw = this.raw
+    if (wire <= COALESCE_LIMIT) {
+      const frame = Buffer.allocUnsafe(LENGTH_PREFIX + wire)
+      frame.writeUInt16BE(wire, 0)
+      let at = LENGTH_PREFIX
+      for (const s of sealed) {
+        frame.set(s, at)
+        at += s.length
+      }
+      raw.write(frame)
+    } else {
+      const prefix = Buffer.allocUnsafe(LENGTH_PREFIX)
+      prefix.writeUInt16BE(wire, 0)
+      raw.write(prefix)
+      for (const s of sealed) raw.write(s)
+    }
+    return length
+  }
+
+  /** Decrypts every complete frame buffered, pushing plaintext until the readable side is full. */
+  private processFrames(): void {
+    if (this.processing) return
+    this.processing = true
+    try {
+      while (!this.destroyed) {
+        let plaintext: Buffer[]
+        try {
+          const length = this.decoder.nextFrame(TAG_LENGTH, MAX_NOISE_MESSAGE)
+          if (length === undefined) break
+          const ciphertext = this.decoder.take(length - TAG_LENGTH)
+          const tag = this.decoder.takeContiguous(TAG_LENGTH)
+          this.decoder.frameDone()
+          plaintext = this.receiveCipher.decryptParts(EMPTY, ciphertext, tag)
+        } catch (err) {
+          this.destroy(wrapError(err))
+          return
+        }
+        let more = true
+        for (const p of plaintext) more = this.push(p)
+        if (!more) {
+          if (!this.rawPaused) {
+            this.rawPaused = true
+            this.raw.pause()
+          }
+          return
+        }
+      }
+      if (this.rawEnded && !this.readEnded && !this.destroyed) {
+        if (this.decoder.inFrame) {
+          this.destroy(closedError('the connection ended in the middle of a Noise message'))
+        } else {
+          this.readEnded = true
+          this.push(null)
+        }
+      }
+    } finally {
+      this.processing = false
+    }
+  }
+
+  private readonly onRawData = (chunk: Buffer): void => {
+    this.decoder.push(chunk)
+    this.processFrames()
+  }
+
+  private readonly onRawEnd = (): void => {
+    this.rawEnded = true
+    this.processFrames()
+  }
+
+  private readonly onRawError = (err: Error): void => {
+    if (!this.destroyed) this.destroy(wrapError(err))
+  }
+
+  private readonly onRawClose = (): void => {
+    // After a clean end the buffered plaintext is still delivered; without one the stream is cut short.
+    if (!this.rawEnded && !this.destroyed) this.destroy(closedError('the connection closed'))
+  }
+
+  private readonly onRawDrain = (): void => {
+    this.pump(false)
+  }
+
+  private readonly onTick = (): void => {
+    this.flushScheduled = false
+    this.pump(true)
+  }
+
+  private readonly onOwnError = (err: Error): void => {
+    this.logger.debug({ err }, 'secure connection failed')
+  }
+}
+
+function closedError(message: string): NoiseError {
+  return new NoiseError('ERR_CONNECTION_CLOSED', message)
+}
+
+/** Keeps chainwire errors as they are and wraps anything else (socket errors) as `ERR_CONNECTION_CLOSED`. */
+export function wrapError(err: unknown): Error {
+  if (ChainwireError.isInstance(err)) return err
+  return new NoiseError(
+    'ERR_CONNECTION_CLOSED',
+    'the connection failed',
+    { errno: (err as NodeJS.ErrnoException | undefined)?.code },
+    { cause: err },
+  )
+}

@@ -1,0 +1,322 @@
+import type { Duplex } from 'node:stream'
+import {
+  AbortError,
+  type AbortOptions,
+  type Clock,
+  deadline,
+  type Logger,
+  noopLogger,
+  type PeerId,
+  TimeoutError,
+} from '@chainwire/interface'
+import type { Identity } from '../identity/index'
+import type { Direction, RawConnection } from '../transport/transport'
+import { NoiseError } from './errors'
+import { FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
+import { createHandshakePayload, encodeHandshakePayload, verifyHandshakePayload } from './handshake-payload'
+import { HandshakeState } from './handshake-state'
+import { NoiseStream } from './noise-stream'
+import { generateX25519KeyPair, type X25519KeyPair } from './x25519'
+
+/** Default of {@link SecureChannelOptions.handshakeTimeoutMs}. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000
+/**
+ * The largest handshake message accepted, in bytes. chainwire's are 32, 193 and 161 bytes; the margin leaves
+ * room for a later payload version while keeping what an unauthenticated peer can make us buffer tiny.
+ */
+export const MAX_HANDSHAKE_MESSAGE = 1024
+/** The prologue is this string followed by the network id, UTF-8 encoded. */
+export const PROLOGUE_PREFIX = 'chainwire/noise/1\n'
+
+const EMPTY = Buffer.alloc(0)
+
+/** Options of {@link secureOutbound} and {@link secureInbound}. */
+export interface SecureChannelOptions extends AbortOptions {
+  /** Our long-term identity; its key signs our Noise static key in the handshake payload. */
+  identity: Identity
+  /**
+   * The network (chain) id, bound into the prologue: peers of different networks fail the handshake with
+   * `ERR_NOISE_DECRYPT` before any identity is revealed by the initiator.
+   */
+  networkId: string
+  /** The clock the handshake deadline runs on. */
+  clock: Clock
+  /**
+   * Deadline for the whole handshake, from the call until the last message; progress does not extend it.
+   * @default 5000
+   */
+  handshakeTimeoutMs?: number
+  /**
+   * The peer id we mean to reach (outbound dials to a known peer). A different proven id fails with
+   * `ERR_PEER_ID_MISMATCH`; an initiator then aborts before sending its own identity.
+   * @default undefined (any peer is accepted and reported in `remotePeerId`)
+   */
+  expectedPeerId?: PeerId
+  /**
+   * Our Noise static key pair. @default one generated in memory per {@link Identity} object on first use and
+   * reused for its later connections (signed once)
+   */
+  staticKey?: X25519KeyPair
+  /** Debug logging of failed handshakes and connections. @default noopLogger */
+  logger?: Logger
+}
+
+/** An authenticated, encrypted connection to a proven peer. */
+export interface SecureConnection {
+  /** The peer id the remote proved (its identity key signed its Noise static key). */
+  readonly remotePeerId: PeerId
+  /** The remote's raw 32-byte Ed25519 identity public key. */
+  readonly remoteIdentityKey: Uint8Array
+  readonly direction: Direction
+  /** The Noise handshake hash: identical on both ends and unique to this session (a channel binding). */
+  readonly handshakeHash: Uint8Array
+  /**
+   * The plaintext byte stream. Write application bytes (`write()` returns false until 'drain'), read them
+   * with 'data' / `read()` / async iteration (`pause()` stops reading from the socket), `end()` to finish
+   * sending. Errors arrive as {@link NoiseError}s through 'error' / `errored` / 'close'.
+   */
+  readonly stream: Duplex
+  /** Tears the connection down at once (the stream and the underlying connection); idempotent. */
+  close(err?: Error): void
+}
+
+interface Credentials {
+  readonly staticKey: X25519KeyPair
+  readonly payload: Buffer
+}
+
+const credentialsByIdentity = new WeakMap<Identity, Credentials>()
+
+function credentialsFor(identity: Identity, staticKey: X25519KeyPair | undefined): Credentials {
+  if (staticKey !== undefined) {
+    return {
+      staticKey,
+      payload: encodeHandshakePayload(createHandshakePayload(identity, staticKey.publicKey)),
+    }
+  }
+  let credentials = credentialsByIdentity.get(identity)
+  if (credentials === undefined) {
+    const key = generateX25519KeyPair()
+    credentials = {
+      staticKey: key,
+      payload: encodeHandshakePayload(createHandshakePayload(identity, key.publicKey)),
+    }
+    credentialsByIdentity.set(identity, credentials)
+  }
+  return credentials
+}
+
+/** The prologue of a network: `utf8("chainwire/noise/1\n" + networkId)`. */
+export function noisePrologue(networkId: string): Buffer {
+  return Buffer.from(PROLOGUE_PREFIX + networkId, 'utf8')
+}
+
+/**
+ * Runs the Noise XX handshake as initiator over a raw connection (or any Duplex) and resolves with the
+ * secure connection. Rejects with a {@link NoiseError} (or an `AbortError` when `signal` aborts); on failure
+ * the underlying connection is already closed.
+ */
+export function secureOutbound(
+  connection: RawConnection | Duplex,
+  options: SecureChannelOptions,
+): Promise<SecureConnection> {
+  return runHandshake(connection, options, 'outbound')
+}
+
+/** Runs the Noise XX handshake as responder; see {@link secureOutbound}. */
+export function secureInbound(
+  connection: RawConnection | Duplex,
+  options: SecureChannelOptions,
+): Promise<SecureConnection> {
+  return runHandshake(connection, options, 'inbound')
+}
+
+function isRawConnection(value: RawConnection | Duplex): value is RawConnection {
+  return typeof (value as Partial<Duplex>).pipe !== 'function' && 'stream' in value
+}
+
+const ignoreError = (): void => {}
+
+function runHandshake(
+  connection: RawConnection | Duplex,
+  options: SecureChannelOptions,
+  direction: Direction,
+): Promise<SecureConnection> {
+  const rawConnection = isRawConnection(connection) ? connection : undefined
+  const raw = rawConnection !== undefined ? rawConnection.stream : (connection as Duplex)
+  const logger = options.logger ?? noopLogger
+  const initiator = direction === 'outbound'
+  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+
+  return new Promise<SecureConnection>((resolve, reject) => {
+    let settled = false
+    let handshake: HandshakeState
+    let credentials: Credentials
+    let received = 0
+    const decoder = new FrameDecoder()
+    // Stays for the life of the socket: no late socket error may become an uncaught exception.
+    raw.on('error', ignoreError)
+    const timer = deadline(options.clock, timeoutMs, options.signal, 'noise handshake')
+
+    const cleanup = (): void => {
+      timer.clear()
+      timer.signal.removeEventListener('abort', onAbort)
+      raw.off('data', onData)
+      raw.off('end', onEnd)
+      raw.off('close', onClose)
+      raw.off('error', onError)
+    }
+
+    const fail = (err: Error): void => {
+      if (settled) return
+      settled = true
+      cleanup()
+      decoder.clear()
+      logger.debug({ err, direction }, 'noise handshake failed')
+      closeQuietly(rawConnection, err)
+      if (!raw.destroyed) raw.destroy()
+      reject(err)
+    }
+
+    const onAbort = (): void => {
+      const reason: unknown = timer.signal.reason
+      fail(
+        TimeoutError.isInstance(reason)
+          ? new NoiseError('ERR_HANDSHAKE_TIMEOUT', `noise handshake timed out after ${timeoutMs} ms`, {
+              timeoutMs,
+            })
+          : new AbortError('noise handshake aborted', { cause: reason }),
+      )
+    }
+    const onEnd = (): void =>
+      fail(new NoiseError('ERR_CONNECTION_CLOSED', 'the connection ended during the handshake'))
+    const onClose = (): void =>
+      fail(new NoiseError('ERR_CONNECTION_CLOSED', 'the connection closed during the handshake'))
+    const onError = (err: Error): void =>
+      fail(
+        new NoiseError(
+          'ERR_CONNECTION_CLOSED',
+          'the connection failed during the handshake',
+          { errno: (err as NodeJS.ErrnoException).code },
+          { cause: err },
+        ),
+      )
+
+    const send = (message: Buffer): void => {
+      const frame = Buffer.allocUnsafe(LENGTH_PREFIX + message.length)
+      frame.writeUInt16BE(message.length, 0)
+      message.copy(frame, LENGTH_PREFIX)
+      raw.write(frame)
+    }
+
+    const complete = (remote: { peerId: PeerId; identityKey: Uint8Array }): void => {
+      settled = true
+      cleanup()
+      const ciphers = handshake.transportCiphers()
+      const stream = new NoiseStream({
+        raw,
+        send: ciphers.send,
+        receive: ciphers.receive,
+        decoder,
+        logger,
+        onDestroy: (err) => closeQuietly(rawConnection, err ?? undefined),
+      })
+      resolve({
+        remotePeerId: remote.peerId,
+        remoteIdentityKey: remote.identityKey,
+        direction,
+        handshakeHash: new Uint8Array(handshake.handshakeHash),
+        stream,
+        close: (err?: Error) => {
+          stream.destroy(err)
+        },
+      })
+    }
+
+    const authenticate = (payload: Buffer): { peerId: PeerId; identityKey: Uint8Array } => {
+      const remote = verifyHandshakePayload(payload, handshake.remoteStaticKey as Buffer)
+      if (options.expectedPeerId !== undefined && remote.peerId !== options.expectedPeerId) {
+        throw new NoiseError('ERR_PEER_ID_MISMATCH', 'the remote proved another peer id than expected', {
+          expected: options.expectedPeerId,
+          actual: remote.peerId,
+        })
+      }
+      return remote
+    }
+
+    /** Handles one handshake message: msg 2 for the initiator, msgs 1 and 3 for the responder. */
+    const receive = (message: Buffer): void => {
+      const payload = handshake.readMessage(message)
+      received++
+      if (initiator) {
+        const remote = authenticate(payload)
+        send(handshake.writeMessage(credentials.payload))
+        complete(remote)
+      } else if (received === 1) {
+        if (payload.length !== 0) {
+          throw new NoiseError('ERR_NOISE_HANDSHAKE', 'the first handshake message carries no payload', {
+            length: payload.length,
+          })
+        }
+        send(handshake.writeMessage(credentials.payload))
+      } else {
+        complete(authenticate(payload))
+      }
+    }
+
+    const onData = (chunk: Buffer): void => {
+      decoder.push(chunk)
+      try {
+        while (!settled) {
+          const length = decoder.nextFrame(0, MAX_HANDSHAKE_MESSAGE)
+          if (length === undefined) return
+          const message = decoder.takeContiguous(length)
+          decoder.frameDone()
+          receive(message)
+        }
+      } catch (err) {
+        fail(asHandshakeError(err))
+      }
+    }
+
+    if (timer.signal.aborted) {
+      onAbort()
+      return
+    }
+    timer.signal.addEventListener('abort', onAbort, { once: true })
+    if (raw.destroyed || raw.readableEnded) {
+      fail(new NoiseError('ERR_CONNECTION_CLOSED', 'the connection is already closed'))
+      return
+    }
+    try {
+      credentials = credentialsFor(options.identity, options.staticKey)
+      handshake = new HandshakeState({
+        initiator,
+        prologue: noisePrologue(options.networkId),
+        staticKey: credentials.staticKey,
+      })
+      raw.on('data', onData)
+      raw.on('end', onEnd)
+      raw.on('close', onClose)
+      raw.on('error', onError)
+      raw.resume()
+      if (initiator) send(handshake.writeMessage(EMPTY))
+    } catch (err) {
+      fail(asHandshakeError(err))
+    }
+  })
+}
+
+function asHandshakeError(err: unknown): NoiseError {
+  if (NoiseError.isInstance(err)) return err
+  return new NoiseError('ERR_NOISE_HANDSHAKE', 'noise handshake failed', {}, { cause: err })
+}
+
+/** Closes the transport connection; its `close` must not throw, but an event handler is no place to find out. */
+function closeQuietly(connection: RawConnection | undefined, err: Error | undefined): void {
+  try {
+    connection?.close(err)
+  } catch {
+    // Nothing to do: the socket itself is destroyed by the caller.
+  }
+}

@@ -1,0 +1,67 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto'
+import { NoiseError } from './errors'
+
+/** DHLEN of Curve25519: the size of public keys and shared secrets, in bytes. */
+export const DH_LENGTH = 32
+
+// DER headers that wrap a raw X25519 key into PKCS#8 (private) and SPKI (public).
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
+
+/** A Curve25519 key pair as Noise uses it: the raw public key and the private key object. */
+export interface X25519KeyPair {
+  /** The raw 32-byte public key. */
+  readonly publicKey: Buffer
+  readonly privateKey: KeyObject
+}
+
+/** GENERATE_KEYPAIR(): a fresh random key pair. */
+export function generateX25519KeyPair(): X25519KeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('x25519')
+  const spki = publicKey.export({ format: 'der', type: 'spki' })
+  return { publicKey: spki.subarray(SPKI_X25519_PREFIX.length), privateKey }
+}
+
+/** The key pair of a raw 32-byte private key (test vectors, or a persisted static key). */
+export function x25519KeyPairFromPrivateKey(privateKey: Uint8Array): X25519KeyPair {
+  if (privateKey.length !== DH_LENGTH) {
+    throw new NoiseError('ERR_NOISE_HANDSHAKE', 'an X25519 private key has 32 bytes', {
+      length: privateKey.length,
+    })
+  }
+  const key = createPrivateKey({
+    key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]),
+    format: 'der',
+    type: 'pkcs8',
+  })
+  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' })
+  return { publicKey: spki.subarray(SPKI_X25519_PREFIX.length), privateKey: key }
+}
+
+/**
+ * DH(key_pair, public_key): the X25519 shared secret. A remote key of small order (all-zero result) is
+ * rejected by OpenSSL; that and any other failure becomes `ERR_NOISE_HANDSHAKE`.
+ */
+export function x25519(privateKey: KeyObject, remotePublicKey: Uint8Array): Buffer {
+  if (remotePublicKey.length !== DH_LENGTH) {
+    throw new NoiseError('ERR_NOISE_HANDSHAKE', 'an X25519 public key has 32 bytes', {
+      length: remotePublicKey.length,
+    })
+  }
+  try {
+    const publicKey = createPublicKey({
+      key: Buffer.concat([SPKI_X25519_PREFIX, remotePublicKey]),
+      format: 'der',
+      type: 'spki',
+    })
+    return diffieHellman({ privateKey, publicKey })
+  } catch (err) {
+    throw new NoiseError('ERR_NOISE_HANDSHAKE', 'X25519 key agreement failed', {}, { cause: err })
+  }
+}
