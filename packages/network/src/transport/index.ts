@@ -1,0 +1,51 @@
+/**
+ * @packageDocumentation
+ * chainwire's transports: TCP, WebSocket (ws/wss) and an in-process memory network with a scheduler hook
+ * for the network simulator, plus address parsing and a scheme-routing registry. Each yields
+ * {@link RawConnection}s whose `stream` the secure channel runs on.
+ */
+
+export {
+  type AddressProtocol,
+  canonicalAddress,
+  formatAddress,
+  formatHost,
+  type HostKind,
+  isLoopback,
+  MAX_ADDRESS_LENGTH,
+  type MemoryAddress,
+  normalizeHost,
+  type ParsedAddress,
+  parseAddress,
+  type SocketAddress,
+} from './address'
+export { TransportError, type TransportErrorCode } from './errors'
+export {
+  createMemoryTransport,
+  type MemoryTransport,
+  type MemoryTransportComponents,
+  type MemoryTransportOptions,
+} from './memory'
+export {
+  allocatedHost,
+  createMemoryNetwork,
+  type MemoryConnection,
+  type MemoryDialAttempt,
+  type MemoryEndpoint,
+  type MemoryLink,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryPacketType,
+  type MemoryScheduler,
+  type MemoryTransmission,
+} from './memory-network'
+export { createTcpTransport, type TcpTransportComponents, type TcpTransportOptions } from './tcp'
+export type { Direction, Listener, RawConnection, Transport } from './transport'
+export { createTransports, type Transports } from './transports'
+export {
+  createWebSocketTransport,
+  DEFAULT_WS_MAX_PAYLOAD,
+  type WebSocketTlsOptions,
+  type WebSocketTransportComponents,
+  type WebSocketTransportOptions,
+} from './websocket'

@@ -1,0 +1,190 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { type Logger, noopLogger } from '@chainwire/interface'
+import { formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
+import { abortError, dialError, listenError, TransportError } from './errors'
+import { SocketConnection, socketAddresses } from './socket-connection'
+import type { Listener, RawConnection, Transport } from './transport'
+
+/** What the TCP transport uses from its node. */
+export interface TcpTransportComponents {
+  /** @default noopLogger */
+  logger?: Logger
+}
+
+/** Options of {@link createTcpTransport}. */
+export interface TcpTransportOptions {
+  /** Disable Nagle's algorithm (TCP_NODELAY) on every socket: Noise frames go out at once. @default true */
+  noDelay?: boolean
+  /** Send TCP keep-alive probes on idle connections, so dead peers are noticed by the OS. @default true */
+  keepAlive?: boolean
+  /** Idle time before the first keep-alive probe, in ms. @default 60_000 */
+  keepAliveInitialDelay?: number
+  /** Length of the kernel's queue of connections not yet accepted. @default 511 */
+  backlog?: number
+  /**
+   * Sockets one listener holds open at once; further inbound sockets are closed as they are accepted. A
+   * backstop only: the connection manager enforces the real inbound limits. @default 4096
+   */
+  maxConnections?: number
+}
+
+/**
+ * Creates the TCP transport (`tcp://host:port`, IPv4 and IPv6). Each connection's `stream` is the
+ * `net.Socket` itself, with no extra stream layer.
+ */
+export function createTcpTransport(
+  components: TcpTransportComponents = {},
+  options: TcpTransportOptions = {},
+): Transport {
+  return new TcpTransport(components, options)
+}
+
+class TcpTransport implements Transport {
+  readonly protocols = ['tcp:'] as const
+  private readonly log: Logger
+  private readonly noDelay: boolean
+  private readonly keepAlive: boolean
+  private readonly keepAliveInitialDelay: number
+  private readonly backlog: number
+  private readonly maxConnections: number
+  private readonly onSocketError: (err: Error) => void
+
+  constructor(components: TcpTransportComponents, options: TcpTransportOptions) {
+    this.log = (components.logger ?? noopLogger).child({ component: 'transport:tcp' })
+    this.noDelay = options.noDelay ?? true
+    this.keepAlive = options.keepAlive ?? true
+    this.keepAliveInitialDelay = options.keepAliveInitialDelay ?? 60_000
+    this.backlog = options.backlog ?? 511
+    this.maxConnections = options.maxConnections ?? 4096
+    // Every socket keeps this listener, so a reset never becomes an uncaught 'error'; the socket still
+    // emits 'close', and the owner's own 'error' listeners still see the error.
+    this.onSocketError = (err) => this.log.debug({ err }, 'socket error')
+  }
+
+  dial(address: string, options: { signal: AbortSignal }): Promise<RawConnection> {
+    let target: SocketAddress
+    try {
+      target = this.parse(address)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    const signal = options?.signal
+    if (signal?.aborted === true) return Promise.reject(abortError(signal))
+    if (target.port === 0) {
+      return Promise.reject(
+        new TransportError('ERR_INVALID_ADDRESS', `cannot dial port 0 (${address})`, { address }),
+      )
+    }
+    return new Promise<RawConnection>((resolve, reject) => {
+      const socket = createConnection({
+        host: target.host,
+        port: target.port,
+        noDelay: this.noDelay,
+        keepAlive: this.keepAlive,
+        keepAliveInitialDelay: this.keepAliveInitialDelay,
+      })
+      const cleanup = (): void => {
+        socket.removeListener('connect', onConnect)
+        socket.removeListener('error', onError)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onConnect = (): void => {
+        cleanup()
+        const addresses = socketAddresses(socket, 'tcp:')
+        if (addresses === undefined) {
+          socket.destroy()
+          reject(dialError(address, new Error('socket closed during connect')))
+          return
+        }
+        socket.on('error', this.onSocketError)
+        resolve(new SocketConnection(socket, addresses, 'outbound'))
+      }
+      const onError = (err: Error): void => {
+        cleanup()
+        socket.on('error', this.onSocketError)
+        socket.destroy()
+        reject(dialError(address, err))
+      }
+      const onAbort = (): void => {
+        cleanup()
+        socket.on('error', this.onSocketError)
+        socket.destroy()
+        reject(abortError(signal))
+      }
+      socket.once('connect', onConnect)
+      socket.once('error', onError)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  async listen(address: string, onConnection: (conn: RawConnection) => void): Promise<Listener> {
+    const target = this.parse(address)
+    const server = createServer({
+      noDelay: this.noDelay,
+      keepAlive: this.keepAlive,
+      keepAliveInitialDelay: this.keepAliveInitialDelay,
+    })
+    server.maxConnections = this.maxConnections
+    server.on('connection', (socket: Socket) => this.accept(socket, onConnection))
+    server.on('drop', () => this.log.debug('listener full: dropped an inbound socket'))
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(listenError(address, err))
+      server.once('error', onError)
+      server.listen({ host: target.host, port: target.port, backlog: this.backlog }, () => {
+        server.removeListener('error', onError)
+        resolve()
+      })
+    })
+    server.on('error', (err) => this.log.warn({ err }, 'listener error'))
+    return new TcpListener(server)
+  }
+
+  private accept(socket: Socket, onConnection: (conn: RawConnection) => void): void {
+    socket.on('error', this.onSocketError)
+    const addresses = socketAddresses(socket, 'tcp:')
+    if (addresses === undefined) {
+      socket.destroy()
+      return
+    }
+    try {
+      onConnection(new SocketConnection(socket, addresses, 'inbound'))
+    } catch (err) {
+      this.log.warn({ err }, 'connection handler threw; closing the connection')
+      socket.destroy()
+    }
+  }
+
+  private parse(address: string): SocketAddress {
+    const parsed = parseAddress(address)
+    if (parsed.protocol !== 'tcp:') {
+      throw new TransportError('ERR_UNSUPPORTED_PROTOCOL', `the tcp transport cannot handle ${address}`, {
+        address,
+        protocol: parsed.protocol,
+      })
+    }
+    return parsed
+  }
+}
+
+class TcpListener implements Listener {
+  readonly addresses: readonly string[]
+  private readonly server: Server
+  private closing: Promise<void> | undefined
+
+  constructor(server: Server) {
+    this.server = server
+    const bound = server.address()
+    if (bound === null || typeof bound === 'string') this.addresses = []
+    else this.addresses = [`tcp://${formatHost(normalizeHost(bound.address))}:${bound.port}`]
+  }
+
+  close(): Promise<void> {
+    // `server.close()` releases the port at once; its callback would wait for every accepted socket, which
+    // the listener no longer owns, so it is not awaited.
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close()
+      resolve()
+    })
+    return this.closing
+  }
+}

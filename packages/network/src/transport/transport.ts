@@ -1,0 +1,44 @@
+import type { Duplex } from 'node:stream'
+
+/** Which side opened a connection. */
+export type Direction = 'inbound' | 'outbound'
+
+/**
+ * A raw, unauthenticated byte connection produced by a transport. The secure channel (Noise XX) runs on
+ * `stream`; nothing above the transport touches sockets directly.
+ */
+export interface RawConnection {
+  /** Plaintext-on-the-wire byte stream (a TCP socket, a WebSocket stream or an in-memory pipe). */
+  readonly stream: Duplex
+  /** The remote end as a URL, such as `tcp://127.0.0.1:40312` or `tcp://[::1]:40312` or `memory://b`. */
+  readonly remoteAddress: string
+  /** Our end as a URL. */
+  readonly localAddress: string
+  /**
+   * The remote host used for per-IP and per-subnet limits: an IPv4/IPv6 literal for tcp/ws/wss, and the
+   * synthetic IP the memory network assigned for `memory://`.
+   */
+  readonly remoteHost: string
+  readonly direction: Direction
+  /** Tears the connection down at once; idempotent. */
+  close(err?: Error): void
+}
+
+/** A listening endpoint. */
+export interface Listener {
+  /** The bound addresses as URLs, with the real port when listening on port 0. */
+  readonly addresses: readonly string[]
+  /** Stops accepting and releases the port. Connections already handed over are not closed. */
+  close(): Promise<void>
+}
+
+/**
+ * One transport (tcp, ws/wss, memory). A dial requires a signal (the caller owns the deadline); every
+ * transport passes the shared compliance suite in `test/transport-compliance.ts`.
+ */
+export interface Transport {
+  /** URL schemes this transport handles, such as `['tcp:']` or `['ws:', 'wss:']`. */
+  readonly protocols: readonly string[]
+  dial(address: string, options: { signal: AbortSignal }): Promise<RawConnection>
+  listen(address: string, onConnection: (conn: RawConnection) => void): Promise<Listener>
+}
