@@ -72,7 +72,11 @@ function basis(factor: ScoreFactor, r: PeerRecord | undefined, now: number, o: R
       if (r.latencyMs === undefined) return 'never measured'
       return `average ${Math.round(r.latencyMs)} ms, freshness ${Math.round(r.latencyFreshness * 100)}%`
     case 'uptime': {
-      const credit = `connected ${duration(currentCredit(r, now, o))} of ${duration(o.uptime.fullCreditMs)}`
+      const ms = currentCredit(r, now, o)
+      const credit =
+        ms === 0 && r.connections === 0
+          ? 'no connected time'
+          : `connected ${duration(ms)} of ${duration(o.uptime.fullCreditMs)}`
       return r.stability === 0 ? credit : `${credit}, flap penalty ${signed(r.stability)}`
     }
     case 'validator':

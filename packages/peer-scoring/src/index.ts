@@ -63,12 +63,12 @@ export type BehaviourEffect = Readonly<Partial<Record<CounterFactor, number>>>
 
 /**
  * How much a factor counts. A factor's contribution to the total is `reward × sub-score` when the sub-score
- * is positive and `penalty × sub-score` when it is negative: what makes a peer valuable (speed, uptime) and
+ * is zero or positive and `penalty × sub-score` when it is negative: what makes a peer valuable (speed, uptime) and
  * what makes it dangerous (misbehaviour, bad blocks) are weighed separately. With the defaults both columns
  * sum to 1, so the total lies in [-100, 100].
  */
 export interface FactorWeight {
-  /** Weight applied to a positive sub-score. */
+  /** Weight applied to a sub-score >= 0. */
   reward: number
   /** Weight applied to a negative sub-score. */
   penalty: number
@@ -222,7 +222,7 @@ export interface FactorExplanation {
   factor: ScoreFactor
   /** Its sub-score, in [-100, 100]. */
   subScore: number
-  /** The weight applied: the factor's reward weight if the sub-score is positive, else its penalty weight. */
+  /** The weight applied: the factor's reward weight if the sub-score is >= 0, else its penalty weight. */
   weight: number
   /** `weight × subScore`, quantised to 2^-16 points so that contributions sum exactly to the total. */
   contribution: number

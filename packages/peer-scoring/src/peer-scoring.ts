@@ -225,6 +225,7 @@ export class PeerScoringService extends EventEmitter<PeerScoringEvents> implemen
     const now = this.catchUp()
     const ranked: RankedPeer[] = []
     for (const r of [...this.store.values()]) {
+      if (!this.isTracked(r)) continue
       const e = this.refresh(r, now)
       if (r.state !== 'banned')
         ranked.push({ peerId: r.peerId, total: e.total, factors: e.subScores, state: r.state })
@@ -303,7 +304,7 @@ export class PeerScoringService extends EventEmitter<PeerScoringEvents> implemen
   private catchUp(): number {
     const now = this.clock.now()
     if (this.decayTo(now)) {
-      for (const r of [...this.store.values()]) this.refresh(r, now)
+      for (const r of [...this.store.values()]) if (this.isTracked(r)) this.refresh(r, now)
     }
     return now
   }
@@ -326,7 +327,14 @@ export class PeerScoringService extends EventEmitter<PeerScoringEvents> implemen
   private tick(): void {
     const now = this.clock.now()
     this.decayTo(now)
-    for (const r of [...this.store.values()]) this.metrics.score.observe(this.refresh(r, now).total)
+    for (const r of [...this.store.values()]) {
+      if (this.isTracked(r)) this.metrics.score.observe(this.refresh(r, now).total)
+    }
+  }
+
+  /** False for a record a listener forgot while a loop over a copy of the table was running. */
+  private isTracked(r: PeerRecord): boolean {
+    return this.store.get(r.peerId) === r
   }
 
   /** The record of a peer, created (with eviction if full) when new; undefined if it cannot be tracked. */

@@ -65,6 +65,17 @@ describe('defaults', () => {
     expect(count('invalid-message')).toBe(5)
     expect(count('rate-limit-exceeded')).toBe(10)
   })
+  it('lets an established peer survive one bad block and bans it on the second', () => {
+    const { clock, scoring } = setup()
+    scoring.peerConnected('cwx')
+    clock.advance(30 * MINUTE)
+    scoring.updateLatency('cwx', 50)
+    expect(scoring.getScore('cwx').total).toBe(30)
+    scoring.recordBehavior('cwx', 'bad-block')
+    expect(scoring.getScore('cwx')).toMatchObject({ total: -25, state: 'low' })
+    scoring.recordBehavior('cwx', 'bad-block')
+    expect(scoring.getScore('cwx')).toMatchObject({ total: -50, state: 'banned' })
+  })
 })
 
 describe('getTopPeers', () => {

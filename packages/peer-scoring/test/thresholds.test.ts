@@ -114,6 +114,24 @@ describe('threshold events', () => {
     scoring.stop()
   })
 
+  it('keeps its books straight when a listener forgets other peers during a decay sweep', () => {
+    const { clock, scoring, metrics } = setup({ banDurationMs: 0 })
+    scoring.recordBehavior('cwa', 'protocol-violation')
+    scoring.recordBehavior('cwa', 'protocol-violation')
+    scoring.recordBehavior('cwb', 'protocol-violation')
+    scoring.recordBehavior('cwb', 'protocol-violation')
+    const recovered: string[] = []
+    scoring.on('peer:recovered', ({ peerId }) => {
+      recovered.push(peerId)
+      scoring.forget(peerId === 'cwa' ? 'cwb' : 'cwa')
+    })
+    clock.advance(MINUTE)
+    expect(scoring.getTopPeers(10)).toHaveLength(1)
+    expect(recovered).toEqual(['cwa'])
+    expect(metrics.get('peer_scoring_peers', { state: 'banned' })).toBe(0)
+    expect(metrics.get('peer_scoring_peers', { state: 'low' })).toBe(1)
+  })
+
   it('lets listeners call back into the scorer', () => {
     const { scoring } = setup()
     const seen: string[] = []

@@ -39,9 +39,9 @@ export function quantise(x: number): number {
   return Math.round(x * QUANTUM) / QUANTUM + 0
 }
 
-/** The weight that applies to a sub-score: the reward weight if it is positive, else the penalty weight. */
+/** The weight that applies to a sub-score: the reward weight if it is >= 0, the penalty weight if negative. */
 export function weightFor(weight: FactorWeight, subScore: number): number {
-  return subScore > 0 ? weight.reward : weight.penalty
+  return subScore >= 0 ? weight.reward : weight.penalty
 }
 
 /** Each factor's contribution (weight × sub-score, quantised) and their exact sum. */
