@@ -1,0 +1,691 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+import { systemClock } from '@chainwire/interface'
+import { ManualClock } from '@chainwire/interface/testing'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createIdentity, type Identity, sign } from '../src/identity/index'
+import {
+  createHandshakePayload,
+  encodeHandshakePayload,
+  FrameDecoder,
+  generateX25519KeyPair,
+  HandshakeState,
+  MAX_NOISE_MESSAGE,
+  NoiseError,
+  noisePrologue,
+  type SecureChannelOptions,
+  type SecureConnection,
+  secureInbound,
+  secureOutbound,
+  staticKeySignedData,
+  type TransportCiphers,
+} from '../src/noise/index'
+import type { RawConnection } from '../src/transport/transport'
+
+const NETWORK = 'chainwire-testnet'
+const EMPTY = Buffer.alloc(0)
+const alice = createIdentity()
+const bob = createIdentity()
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** Two ends of a real loopback TCP connection (port 0). */
+async function tcpPair(): Promise<{ client: Socket; server: Socket }> {
+  const server: Server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  const accepted = once(server, 'connection') as Promise<[Socket]>
+  const client = connect(port, '127.0.0.1')
+  const [socket] = await accepted
+  await once(client, 'connect').catch(() => {})
+  cleanups.push(() => {
+    client.destroy()
+    socket.destroy()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return { client, server: socket }
+}
+
+/** Two ends of an in-memory byte pipe; destroying one end destroys the other. */
+function memoryPair(): [Duplex, Duplex] {
+  const ends: Duplex[] = []
+  const make = (i: number): Duplex =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        const peer = ends[1 - i] as Duplex
+        if (!peer.destroyed) peer.push(chunk)
+        callback()
+      },
+      final(callback) {
+        const peer = ends[1 - i] as Duplex
+        if (!peer.destroyed) peer.push(null)
+        callback()
+      },
+      destroy(err, callback) {
+        const peer = ends[1 - i] as Duplex
+        process.nextTick(() => peer.destroy())
+        callback(err)
+      },
+    })
+  ends.push(make(0), make(1))
+  cleanups.push(() => {
+    for (const e of ends) e.destroy()
+  })
+  return ends as [Duplex, Duplex]
+}
+
+function options(identity: Identity, extra: Partial<SecureChannelOptions> = {}): SecureChannelOptions {
+  return { identity, networkId: NETWORK, clock: systemClock, ...extra }
+}
+
+async function securePair(): Promise<{
+  a: SecureConnection
+  b: SecureConnection
+  client: Socket
+  server: Socket
+}> {
+  const { client, server } = await tcpPair()
+  const [a, b] = await Promise.all([
+    secureOutbound(client, options(alice)),
+    secureInbound(server, options(bob)),
+  ])
+  cleanups.push(() => {
+    a.close()
+    b.close()
+  })
+  return { a, b, client, server }
+}
+
+/** Resolves with the error a promise rejected with (fails the test if it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<NoiseError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e,
+  )
+  return err as NoiseError
+}
+
+/** Resolves with the error a stream was destroyed with, or null after a clean close. */
+function closed(stream: Duplex): Promise<Error | null> {
+  if (stream.destroyed) return Promise.resolve(stream.errored)
+  return new Promise((resolve) => stream.once('close', () => resolve(stream.errored)))
+}
+
+function readExactly(stream: Duplex, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let got = 0
+    const onData = (d: Buffer): void => {
+      chunks.push(d)
+      got += d.length
+      if (got >= n) {
+        stream.off('data', onData)
+        stream.off('error', reject)
+        stream.pause()
+        const all = Buffer.concat(chunks)
+        if (all.length > n) stream.unshift(all.subarray(n))
+        resolve(all.subarray(0, n))
+      }
+    }
+    stream.on('data', onData)
+    stream.once('error', reject)
+    stream.resume()
+    if (n === 0) onData(EMPTY)
+  })
+}
+
+const framed = (message: Uint8Array): Buffer =>
+  Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message])
+
+/** A hand-driven Noise peer on a raw stream, for feeding the real implementation what it should reject. */
+class ManualPeer {
+  private readonly decoder = new FrameDecoder()
+  private readonly frames: Buffer[] = []
+  private waiter: (() => void) | undefined
+  readonly received: Buffer[] = []
+
+  constructor(readonly stream: Duplex) {
+    stream.on('error', () => {})
+    stream.on('data', (d: Buffer) => {
+      this.received.push(d)
+      this.decoder.push(d)
+      for (let n = this.decoder.nextFrame(0, MAX_NOISE_MESSAGE); n !== undefined; ) {
+        this.frames.push(Buffer.concat(this.decoder.take(n)))
+        this.decoder.frameDone()
+        n = this.decoder.nextFrame(0, MAX_NOISE_MESSAGE)
+      }
+      this.waiter?.()
+    })
+  }
+
+  async nextFrame(): Promise<Buffer> {
+    while (this.frames.length === 0) {
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve
+      })
+    }
+    return this.frames.shift() as Buffer
+  }
+
+  send(message: Uint8Array): void {
+    this.stream.write(framed(message))
+  }
+
+  /** Plays the responder through the whole handshake with an honest payload unless one is given. */
+  async respond(identity: Identity, payload?: Buffer): Promise<TransportCiphers> {
+    const s = generateX25519KeyPair()
+    const hs = new HandshakeState({ initiator: false, prologue: noisePrologue(NETWORK), staticKey: s })
+    hs.readMessage(await this.nextFrame())
+    this.send(
+      hs.writeMessage(payload ?? encodeHandshakePayload(createHandshakePayload(identity, s.publicKey))),
+    )
+    hs.readMessage(await this.nextFrame())
+    return hs.transportCiphers()
+  }
+
+  /** Plays the initiator through the whole handshake with an honest payload unless one is given. */
+  async initiate(identity: Identity, payload?: Buffer): Promise<TransportCiphers> {
+    const s = generateX25519KeyPair()
+    const hs = new HandshakeState({ initiator: true, prologue: noisePrologue(NETWORK), staticKey: s })
+    this.send(hs.writeMessage(EMPTY))
+    hs.readMessage(await this.nextFrame())
+    this.send(
+      hs.writeMessage(payload ?? encodeHandshakePayload(createHandshakePayload(identity, s.publicKey))),
+    )
+    return hs.transportCiphers()
+  }
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+describe('secure channel over loopback TCP', () => {
+  it('authenticates both peers and agrees on the handshake hash', async () => {
+    const { a, b } = await securePair()
+    expect(a.remotePeerId).toBe(bob.peerId)
+    expect(b.remotePeerId).toBe(alice.peerId)
+    expect(Buffer.from(a.remoteIdentityKey)).toEqual(Buffer.from(bob.publicKey))
+    expect(Buffer.from(b.remoteIdentityKey)).toEqual(Buffer.from(alice.publicKey))
+    expect(a.direction).toBe('outbound')
+    expect(b.direction).toBe('inbound')
+    expect(Buffer.from(a.handshakeHash)).toEqual(Buffer.from(b.handshakeHash))
+  })
+
+  it('carries 4 MB each way at once, and many small writes, byte for byte', async () => {
+    const { a, b } = await securePair()
+    const big1 = randomBytes(4 * 1024 * 1024)
+    const big2 = randomBytes(4 * 1024 * 1024 + 17)
+    const gotB = readExactly(b.stream, big1.length)
+    const gotA = readExactly(a.stream, big2.length)
+    a.stream.write(big1)
+    b.stream.write(big2)
+    expect(sha(await gotB)).toBe(sha(big1))
+    expect(sha(await gotA)).toBe(sha(big2))
+
+    const small = Array.from({ length: 5000 }, (_, i) => randomBytes(i % 301))
+    const total = small.reduce((n, s) => n + s.length, 0)
+    const got = readExactly(a.stream, total)
+    const back = readExactly(b.stream, total)
+    for (const s of small) {
+      b.stream.write(s)
+      a.stream.write(s)
+    }
+    expect((await got).equals(Buffer.concat(small))).toBe(true)
+    expect((await back).equals(Buffer.concat(small))).toBe(true)
+  })
+
+  it('writes every message as Noise frames of at most 65535 bytes', async () => {
+    const { client, server } = await tcpPair()
+    const wire: Buffer[] = []
+    server.on('data', (d: Buffer) => wire.push(d))
+    const [a, b] = await Promise.all([
+      secureOutbound(client, options(alice)),
+      secureInbound(server, options(bob)),
+    ])
+    const payload = randomBytes(300_000)
+    const got = readExactly(b.stream, payload.length)
+    a.stream.write(payload)
+    expect((await got).equals(payload)).toBe(true)
+    const decoder = new FrameDecoder()
+    decoder.push(Buffer.concat(wire))
+    const lengths: number[] = []
+    for (let n = decoder.nextFrame(0, 65535); n !== undefined; n = decoder.nextFrame(0, 65535)) {
+      lengths.push(n)
+      decoder.take(n)
+      decoder.frameDone()
+    }
+    // Handshake messages 1 and 3, then the transport messages.
+    expect(lengths.slice(0, 2)).toEqual([32, 161])
+    expect(lengths.slice(2).every((n) => n <= MAX_NOISE_MESSAGE && n > 16)).toBe(true)
+    expect(lengths.slice(2).reduce((x, n) => x + n - 16, 0)).toBe(payload.length)
+    a.close()
+    b.close()
+  })
+
+  it('ends cleanly both ways: end() on one side ends the other', async () => {
+    const { a, b } = await securePair()
+    const data = randomBytes(1000)
+    const got = readExactly(b.stream, data.length)
+    a.stream.end(data)
+    expect((await got).equals(data)).toBe(true)
+    b.stream.resume()
+    a.stream.resume()
+    const [ea, eb] = await Promise.all([closed(a.stream), closed(b.stream)])
+    expect(ea).toBeNull()
+    expect(eb).toBeNull()
+  })
+
+  it('applies backpressure: a paused reader stops the writer, then everything arrives', async () => {
+    const { a, b } = await securePair()
+    b.stream.pause()
+    const chunk = randomBytes(1024 * 1024)
+    const target = 48
+    let written = 0
+    let refused = false
+    const writeSome = (): void => {
+      while (written < target) {
+        written++
+        if (!a.stream.write(chunk)) {
+          refused = true
+          a.stream.once('drain', writeSome)
+          return
+        }
+      }
+    }
+    writeSome()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(refused).toBe(true)
+    // The kernel absorbs a few MB; the writer is held well before the 48 MB.
+    expect(written).toBeLessThan(target)
+    expect(b.stream.readableLength).toBeLessThanOrEqual(b.stream.readableHighWaterMark + 65535)
+    const hash = createHash('sha256')
+    const expected = createHash('sha256')
+    for (let i = 0; i < target; i++) expected.update(chunk)
+    let got = 0
+    await new Promise<void>((resolve) => {
+      b.stream.on('data', (d: Buffer) => {
+        hash.update(d)
+        got += d.length
+        if (got === target * chunk.length) resolve()
+      })
+      b.stream.resume()
+    })
+    expect(hash.digest('hex')).toBe(expected.digest('hex'))
+  })
+
+  it('works on a RawConnection and closes it with the secure connection', async () => {
+    const { client, server } = await tcpPair()
+    const closes: (Error | undefined)[] = []
+    const raw: RawConnection = {
+      stream: client,
+      remoteAddress: 'tcp://127.0.0.1:1',
+      localAddress: 'tcp://127.0.0.1:2',
+      remoteHost: '127.0.0.1',
+      direction: 'outbound',
+      close: (err) => {
+        closes.push(err)
+        client.destroy()
+      },
+    }
+    const [a, b] = await Promise.all([
+      secureOutbound(raw, options(alice)),
+      secureInbound(server, options(bob)),
+    ])
+    a.close()
+    expect(closes).toHaveLength(1)
+    expect(a.stream.destroyed).toBe(true)
+    b.stream.resume()
+    await closed(b.stream)
+  })
+
+  it('leaves no timer behind after a handshake', async () => {
+    const clock = new ManualClock()
+    const { client, server } = await tcpPair()
+    const [a, b] = await Promise.all([
+      secureOutbound(client, options(alice, { clock })),
+      secureInbound(server, options(bob, { clock })),
+    ])
+    expect(clock.pending()).toBe(0)
+    a.close()
+    b.close()
+  })
+
+  it('checks expectedPeerId: a match connects, a mismatch fails before the initiator reveals itself', async () => {
+    {
+      const { client, server } = await tcpPair()
+      const [a, b] = await Promise.all([
+        secureOutbound(client, options(alice, { expectedPeerId: bob.peerId })),
+        secureInbound(server, options(bob)),
+      ])
+      expect(a.remotePeerId).toBe(bob.peerId)
+      a.close()
+      b.close()
+    }
+    const { client, server } = await tcpPair()
+    const out = secureOutbound(client, options(alice, { expectedPeerId: createIdentity().peerId }))
+    const inbound = secureInbound(server, options(bob))
+    const err = await rejection(out)
+    expect(NoiseError.isInstance(err)).toBe(true)
+    expect(err.code).toBe('ERR_PEER_ID_MISMATCH')
+    expect(err.details).toMatchObject({ actual: bob.peerId })
+    expect((await rejection(inbound)).code).toBe('ERR_CONNECTION_CLOSED')
+    expect(client.destroyed).toBe(true)
+  })
+})
+
+describe('secure channel rejects bad peers', () => {
+  it('fails the handshake between different networks', async () => {
+    const { client, server } = await tcpPair()
+    const out = secureOutbound(client, options(alice, { networkId: 'mainnet' }))
+    const inbound = secureInbound(server, options(bob, { networkId: 'testnet' }))
+    const err = await rejection(out)
+    expect(NoiseError.isInstance(err)).toBe(true)
+    expect(err.code).toBe('ERR_NOISE_DECRYPT')
+    expect((await rejection(inbound)).code).toBe('ERR_CONNECTION_CLOSED')
+  })
+
+  it('rejects an identity key that did not sign the static key (initiator lies)', async () => {
+    const { client, server } = await tcpPair()
+    const inbound = secureInbound(server, options(bob))
+    const peer = new ManualPeer(client)
+    // Alice's key with a signature over some other static key.
+    const lie = encodeHandshakePayload({
+      identityKey: alice.publicKey,
+      signature: sign(alice, staticKeySignedData(generateX25519KeyPair().publicKey)),
+    })
+    await peer.initiate(alice, lie)
+    const err = await rejection(inbound)
+    expect(NoiseError.isInstance(err)).toBe(true)
+    expect(err.code).toBe('ERR_INVALID_IDENTITY')
+  })
+
+  it('rejects a responder whose signature comes from another key, without sending msg 3', async () => {
+    const { client, server } = await tcpPair()
+    const out = secureOutbound(client, options(alice))
+    const peer = new ManualPeer(server)
+    const s = generateX25519KeyPair()
+    const hs = new HandshakeState({ initiator: false, prologue: noisePrologue(NETWORK), staticKey: s })
+    hs.readMessage(await peer.nextFrame())
+    // Claims Alice's identity key, signed by Bob.
+    peer.send(
+      hs.writeMessage(
+        encodeHandshakePayload({
+          identityKey: alice.publicKey,
+          signature: sign(bob, staticKeySignedData(s.publicKey)),
+        }),
+      ),
+    )
+    expect((await rejection(out)).code).toBe('ERR_INVALID_IDENTITY')
+    await closed(server)
+    expect(Buffer.concat(peer.received).length).toBe(2 + 32)
+  })
+
+  it('rejects a malformed payload', async () => {
+    const { client, server } = await tcpPair()
+    const inbound = secureInbound(server, options(bob))
+    await new ManualPeer(client).initiate(alice, Buffer.from('hello'))
+    expect((await rejection(inbound)).code).toBe('ERR_INVALID_IDENTITY')
+  })
+
+  it('rejects garbage with a typed error', async () => {
+    {
+      const { client, server } = await tcpPair()
+      const inbound = secureInbound(server, options(bob))
+      client.write('GET / HTTP/1.1\r\nHost: example\r\n\r\n')
+      const err = await rejection(inbound)
+      expect(NoiseError.isInstance(err)).toBe(true)
+      expect(err.code).toBe('ERR_NOISE_FRAME')
+    }
+    {
+      // A responder answering with random bytes in a well-formed frame.
+      const { client, server } = await tcpPair()
+      const out = secureOutbound(client, options(alice))
+      server.on('data', () => server.write(framed(randomBytes(193))))
+      expect((await rejection(out)).code).toBe('ERR_NOISE_DECRYPT')
+    }
+    {
+      // An all-zero (small-order) ephemeral key.
+      const { client, server } = await tcpPair()
+      const inbound = secureInbound(server, options(bob))
+      client.write(framed(Buffer.alloc(32)))
+      expect((await rejection(inbound)).code).toBe('ERR_NOISE_HANDSHAKE')
+    }
+    {
+      // A first message with a payload.
+      const { client, server } = await tcpPair()
+      const inbound = secureInbound(server, options(bob))
+      client.write(framed(Buffer.concat([generateX25519KeyPair().publicKey, Buffer.from('x')])))
+      expect((await rejection(inbound)).code).toBe('ERR_NOISE_HANDSHAKE')
+    }
+  })
+
+  it('rejects a handshake message over the size bound as soon as its length arrives', async () => {
+    const [mine, theirs] = memoryPair()
+    const inbound = secureInbound(mine, options(bob))
+    theirs.write(Buffer.from([0x04, 0x01]))
+    const err = await rejection(inbound)
+    expect(err.code).toBe('ERR_NOISE_FRAME')
+    expect(err.details).toMatchObject({ length: 1025 })
+  })
+
+  it('rejects a replayed first message', async () => {
+    const { client, server } = await tcpPair()
+    const inbound = secureInbound(server, options(bob))
+    const hs = new HandshakeState({
+      initiator: true,
+      prologue: noisePrologue(NETWORK),
+      staticKey: generateX25519KeyPair(),
+    })
+    const msg1 = framed(hs.writeMessage(EMPTY))
+    client.write(msg1)
+    client.write(msg1)
+    const err = await rejection(inbound)
+    expect(NoiseError.isInstance(err)).toBe(true)
+    expect(err.code).toBe('ERR_NOISE_HANDSHAKE')
+  })
+
+  it('rejects a whole initiator session replayed to a new responder', async () => {
+    const captured: Buffer[] = []
+    {
+      const { client, server } = await tcpPair()
+      server.on('data', (d: Buffer) => captured.push(d))
+      const [a, b] = await Promise.all([
+        secureOutbound(client, options(alice)),
+        secureInbound(server, options(bob)),
+      ])
+      const got = readExactly(b.stream, 5)
+      a.stream.write('hello')
+      await got
+      a.close()
+      b.close()
+    }
+    const { client, server } = await tcpPair()
+    const inbound = secureInbound(server, options(bob))
+    client.write(Buffer.concat(captured))
+    const err = await rejection(inbound)
+    expect(err.code).toBe('ERR_NOISE_DECRYPT')
+  })
+
+  it('times out a peer dripping one byte a second: progress does not extend the deadline', async () => {
+    const clock = new ManualClock()
+    const [mine, theirs] = memoryPair()
+    const start = clock.now()
+    let failedAt = -1
+    const inbound = secureInbound(mine, options(bob, { clock, handshakeTimeoutMs: 5000 }))
+    inbound.catch(() => {
+      failedAt = clock.now()
+    })
+    const peer = new ManualPeer(theirs)
+    const s = generateX25519KeyPair()
+    const hs = new HandshakeState({ initiator: true, prologue: noisePrologue(NETWORK), staticKey: s })
+    peer.send(hs.writeMessage(EMPTY))
+    hs.readMessage(await peer.nextFrame())
+    const msg3 = framed(hs.writeMessage(encodeHandshakePayload(createHandshakePayload(alice, s.publicKey))))
+    for (let i = 0; i < msg3.length && failedAt < 0; i++) {
+      theirs.write(msg3.subarray(i, i + 1))
+      await clock.advanceAsync(1000)
+    }
+    const err = await rejection(inbound)
+    expect(NoiseError.isInstance(err)).toBe(true)
+    expect(err.code).toBe('ERR_HANDSHAKE_TIMEOUT')
+    expect(failedAt - start).toBe(5000)
+    expect(mine.destroyed).toBe(true)
+    expect(clock.pending()).toBe(0)
+  })
+
+  it('times out a silent responder (default 5 s)', async () => {
+    const clock = new ManualClock()
+    const [mine] = memoryPair()
+    const out = secureOutbound(mine, options(alice, { clock }))
+    await clock.advanceAsync(4999)
+    let settled = false
+    out
+      .catch(() => {})
+      .finally(() => {
+        settled = true
+      })
+    await clock.advanceAsync(0)
+    expect(settled).toBe(false)
+    await clock.advanceAsync(1)
+    expect((await rejection(out)).code).toBe('ERR_HANDSHAKE_TIMEOUT')
+  })
+
+  it('honours an AbortSignal', async () => {
+    const [mine] = memoryPair()
+    const controller = new AbortController()
+    const out = secureOutbound(mine, options(alice, { signal: controller.signal }))
+    controller.abort()
+    expect((await rejection(out)).code).toBe('ERR_ABORTED')
+    expect(mine.destroyed).toBe(true)
+    const [other] = memoryPair()
+    expect((await rejection(secureInbound(other, options(bob, { signal: AbortSignal.abort() })))).code).toBe(
+      'ERR_ABORTED',
+    )
+  })
+
+  it('reports a connection closed during the handshake', async () => {
+    const [mine, theirs] = memoryPair()
+    const inbound = secureInbound(mine, options(bob))
+    theirs.end()
+    expect((await rejection(inbound)).code).toBe('ERR_CONNECTION_CLOSED')
+    const [gone] = memoryPair()
+    gone.destroy()
+    expect((await rejection(secureInbound(gone, options(bob)))).code).toBe('ERR_CONNECTION_CLOSED')
+  })
+})
+
+describe('secure channel transport phase', () => {
+  async function withManualResponder(): Promise<{
+    conn: SecureConnection
+    peer: ManualPeer
+    ciphers: TransportCiphers
+  }> {
+    const { client, server } = await tcpPair()
+    const out = secureOutbound(client, options(alice))
+    const peer = new ManualPeer(server)
+    const ciphers = await peer.respond(bob)
+    const conn = await out
+    expect(conn.remotePeerId).toBe(bob.peerId)
+    return { conn, peer, ciphers }
+  }
+
+  it('closes with ERR_NOISE_DECRYPT on a bad tag (no error listener needed)', async () => {
+    const { conn, peer, ciphers } = await withManualResponder()
+    const good = ciphers.send.encryptWithAd(EMPTY, Buffer.from('good'))
+    const bad = ciphers.send.encryptWithAd(EMPTY, Buffer.from('evil'))
+    bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 1
+    peer.send(good)
+    peer.send(bad)
+    expect((await readExactly(conn.stream, 4)).toString()).toBe('good')
+    const err = await closed(conn.stream)
+    expect(NoiseError.isInstance(err)).toBe(true)
+    expect((err as NoiseError).code).toBe('ERR_NOISE_DECRYPT')
+    await closed(peer.stream)
+  })
+
+  it('closes with ERR_NOISE_DECRYPT on a replayed transport message', async () => {
+    const { conn, peer, ciphers } = await withManualResponder()
+    const msg = ciphers.send.encryptWithAd(EMPTY, Buffer.from('once'))
+    peer.send(msg)
+    peer.send(msg)
+    conn.stream.resume()
+    expect(await closed(conn.stream)).toMatchObject({ code: 'ERR_NOISE_DECRYPT' })
+  })
+
+  it('closes with ERR_NOISE_FRAME on a frame shorter than the tag', async () => {
+    const { conn, peer } = await withManualResponder()
+    peer.send(Buffer.alloc(15))
+    expect(await closed(conn.stream)).toMatchObject({ code: 'ERR_NOISE_FRAME' })
+  })
+
+  it('closes with ERR_CONNECTION_CLOSED when the peer stops mid-message', async () => {
+    const { conn, peer, ciphers } = await withManualResponder()
+    const msg = framed(ciphers.send.encryptWithAd(EMPTY, Buffer.from('truncated')))
+    peer.stream.end(msg.subarray(0, 10))
+    conn.stream.resume()
+    expect(await closed(conn.stream)).toMatchObject({ code: 'ERR_CONNECTION_CLOSED' })
+  })
+
+  it('decrypts transport data sent right behind the last handshake message', async () => {
+    const { client, server } = await tcpPair()
+    const inbound = secureInbound(server, options(bob))
+    const peer = new ManualPeer(client)
+    const ciphers = await peer.initiate(alice)
+    peer.send(ciphers.send.encryptWithAd(EMPTY, Buffer.from('early')))
+    const conn = await inbound
+    expect((await readExactly(conn.stream, 5)).toString()).toBe('early')
+    conn.close()
+  })
+})
+
+describe('secure channel under random input', () => {
+  const junk = fc.array(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.uint8Array({ maxLength: 200 }).map((b) => new Uint8Array(framed(b))),
+    ),
+    { maxLength: 5 },
+  )
+
+  it('a responder fed random bytes rejects with a NoiseError only', async () => {
+    await fc.assert(
+      fc.asyncProperty(junk, async (pieces) => {
+        const [mine, theirs] = memoryPair()
+        const inbound = secureInbound(mine, options(bob, { clock: new ManualClock() }))
+        for (const p of pieces) theirs.write(p)
+        theirs.end()
+        const err = await rejection(inbound)
+        expect(NoiseError.isInstance(err), String(err)).toBe(true)
+        mine.destroy()
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('an established connection fed random bytes closes with a NoiseError only', async () => {
+    await fc.assert(
+      fc.asyncProperty(junk, async (pieces) => {
+        const [mine, theirs] = memoryPair()
+        const inbound = secureInbound(mine, options(bob, { clock: new ManualClock() }))
+        await new ManualPeer(theirs).initiate(alice)
+        const conn = await inbound
+        conn.stream.resume()
+        for (const p of pieces) theirs.write(p)
+        theirs.end()
+        const err = await closed(conn.stream)
+        if (pieces.every((p) => p.length === 0)) expect(err).toBeNull()
+        else expect(NoiseError.isInstance(err), String(err)).toBe(true)
+      }),
+      { numRuns: 100 },
+    )
+  })
+})
