@@ -1,0 +1,161 @@
+import { Unpackr } from 'msgpackr'
+import { type CompiledEntry, entryOfCode, entryOfType, type Message } from '../catalog/catalog'
+import { CodecError } from '../errors'
+import { LIMITS } from '../limits'
+import { schemaError } from './errors'
+import { checkWireBytes } from './guard'
+import { acquireWriter, WriteLimitExceeded } from './writer'
+
+/**
+ * msgpackr reads only what {@link checkWireBytes} let through (no maps, extensions or records), so these
+ * options mostly pin down what it returns: 64-bit integers up to 2^53 as numbers and larger ones as
+ * bigints, byte strings as views into the input (which is always a plain `Uint8Array` here, so they are
+ * `Uint8Array`s, never `Buffer`s).
+ */
+const unpackr = new Unpackr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  structuredClone: false,
+  bundleStrings: false,
+  copyBuffers: false,
+  // 'auto' (numbers up to 2^53, bigints above) is supported by msgpackr but missing from its typings
+  int64AsType: 'auto' as 'bigint',
+})
+
+const MAX_U32 = 0xffff_ffff
+
+function lookup(msg: unknown): [CompiledEntry, Record<string, unknown>] {
+  if (typeof msg !== 'object' || msg === null) {
+    throw new CodecError('ERR_SCHEMA', 'a message is an object { type, id?, data }', { path: '' })
+  }
+  const m = msg as Record<string, unknown>
+  const entry = entryOfType(m.type)
+  if (entry === undefined) {
+    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(String(m.type))}`, {
+      type: String(m.type).slice(0, 64),
+    })
+  }
+  return [entry, m]
+}
+
+/** Validates an envelope id: absent, or a u32. */
+export function checkId(type: string, id: unknown): number | undefined {
+  if (id === undefined || id === null) return undefined
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_U32) {
+    throw new CodecError('ERR_SCHEMA', `${type}: id: expected an integer in [0, ${MAX_U32}]`, {
+      type,
+      path: 'id',
+      reason: 'expected a u32',
+    })
+  }
+  return id
+}
+
+function tooLarge(type: string, size: number, maxSize: number): CodecError {
+  return new CodecError('ERR_MESSAGE_TOO_LARGE', `${type}: ${size} bytes is over its maximum of ${maxSize}`, {
+    type,
+    size,
+    maxSize,
+  })
+}
+
+/**
+ * Encodes a message into its envelope, after `reserve` zeroed bytes (room for a frame header). Internal:
+ * `encode` and `encodeFrame` are the public forms.
+ */
+export function encodeEnvelope(msg: Message, reserve: number): Uint8Array {
+  const [entry, m] = lookup(msg)
+  const id = checkId(entry.type, m.id)
+  let wire: unknown
+  try {
+    wire = entry.schema.toWire(m.data)
+  } catch (err) {
+    throw schemaError(entry.type, err)
+  }
+  const writer = acquireWriter()
+  try {
+    writer.begin(reserve, reserve + entry.maxSize)
+    writer.writeArrayHeader(3)
+    writer.writeNumber(entry.code)
+    if (id === undefined) writer.write(null)
+    else writer.writeNumber(id)
+    writer.write(wire)
+    return writer.finish()
+  } catch (err) {
+    writer.abort()
+    if (err instanceof WriteLimitExceeded) throw tooLarge(entry.type, err.size - reserve, entry.maxSize)
+    throw new CodecError(
+      'ERR_SCHEMA',
+      `${entry.type}: could not be written`,
+      { type: entry.type },
+      { cause: err },
+    )
+  }
+}
+
+/**
+ * Encodes a message as a msgpack envelope `[code, id | nil, data]` (see the README's wire format). The data
+ * is validated against the catalog first: throws `CodecError` with `ERR_UNKNOWN_TYPE`, `ERR_SCHEMA` (with
+ * the failing field's path) or `ERR_MESSAGE_TOO_LARGE`. The result is a fresh `Uint8Array`.
+ */
+export function encode(msg: Message): Uint8Array {
+  return encodeEnvelope(msg, 0)
+}
+
+/**
+ * Decodes one msgpack envelope into a validated message. Any input yields a message or throws a
+ * `CodecError` (`ERR_TRUNCATED`, `ERR_MALFORMED`, `ERR_UNKNOWN_TYPE`, `ERR_MESSAGE_TOO_LARGE`,
+ * `ERR_SCHEMA`), never another exception. Byte fields of the result are views into `bytes`: do not reuse
+ * the input buffer while the message is alive, and copy (`.slice()`) small fields you keep for long.
+ */
+export function decode(bytes: Uint8Array): Message {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new CodecError('ERR_MALFORMED', 'decode expects a Uint8Array', { reason: 'not a Uint8Array' })
+  }
+  const size = bytes.length
+  if (size > LIMITS.maxMessageSize) throw tooLarge('message', size, LIMITS.maxMessageSize)
+  // Reject an oversized message of a known type before parsing anything.
+  if (size > 2 && bytes[0] === 0x93) {
+    const early = entryOfCode(bytes[1] as number)
+    if (early !== undefined && size > early.maxSize) throw tooLarge(early.type, size, early.maxSize)
+  }
+  // A plain Uint8Array view: msgpackr then returns Uint8Array (not Buffer) byte fields, and caches its
+  // DataView on our view rather than on the caller's object.
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, size)
+  checkWireBytes(view)
+  let wire: unknown
+  try {
+    wire = unpackr.unpack(view)
+  } catch (err) {
+    throw new CodecError(
+      'ERR_MALFORMED',
+      'msgpack could not be decoded',
+      { reason: 'msgpackr' },
+      { cause: err },
+    )
+  }
+  if (!Array.isArray(wire) || wire.length !== 3) {
+    throw new CodecError('ERR_SCHEMA', 'an envelope is an array [type, id, data]', { path: '' })
+  }
+  const code = wire[0]
+  const entry =
+    typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 128
+      ? entryOfCode(code)
+      : undefined
+  if (entry === undefined) {
+    if (typeof code !== 'number') {
+      throw new CodecError('ERR_SCHEMA', 'an envelope type is an integer code', { path: 'type' })
+    }
+    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type code ${code}`, { code })
+  }
+  if (size > entry.maxSize) throw tooLarge(entry.type, size, entry.maxSize)
+  const id = checkId(entry.type, wire[1])
+  let data: unknown
+  try {
+    data = entry.schema.fromWire(wire[2])
+  } catch (err) {
+    throw schemaError(entry.type, err)
+  }
+  return (id === undefined ? { type: entry.type, data } : { type: entry.type, id, data }) as Message
+}

@@ -1,0 +1,41 @@
+import type { Message } from '../catalog/catalog'
+import { encodeEnvelope } from '../codec/msgpack'
+import { CodecError } from '../errors'
+import { LIMITS } from '../limits'
+
+/** Bytes of the frame header: the payload length as an unsigned 32-bit big-endian integer. */
+export const FRAME_HEADER_BYTES = 4
+
+/**
+ * Encodes a message as one frame: a 4-byte big-endian payload length, then the msgpack envelope (see
+ * `encode`). Written in one pass with the header space reserved, so the envelope is not copied again.
+ */
+export function encodeFrame(msg: Message): Uint8Array {
+  const out = encodeEnvelope(msg, FRAME_HEADER_BYTES)
+  new DataView(out.buffer, out.byteOffset, FRAME_HEADER_BYTES).setUint32(0, out.length - FRAME_HEADER_BYTES)
+  return out
+}
+
+/**
+ * Frames bytes that are already an encoded envelope (a relayed payload, a cached announcement). Throws
+ * `ERR_FRAME_TOO_LARGE` above `maxMessageSize`.
+ */
+export function framePayload(
+  payload: Uint8Array,
+  maxMessageSize: number = LIMITS.maxMessageSize,
+): Uint8Array {
+  if (payload.length > maxMessageSize) {
+    throw new CodecError(
+      'ERR_FRAME_TOO_LARGE',
+      `payload of ${payload.length} bytes is over ${maxMessageSize}`,
+      {
+        length: payload.length,
+        maxMessageSize,
+      },
+    )
+  }
+  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length)
+  new DataView(out.buffer).setUint32(0, payload.length)
+  out.set(payload, FRAME_HEADER_BYTES)
+  return out
+}

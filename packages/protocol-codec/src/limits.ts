@@ -1,0 +1,69 @@
+/**
+ * The protocol's size and count limits, enforced by validation on encode and decode (DESIGN.md §5). They are
+ * part of the wire contract: a peer that sends more is misbehaving, so changing one is a protocol change.
+ */
+export const LIMITS = Object.freeze({
+  /** Largest envelope (and framed payload), in bytes. */
+  maxMessageSize: 4_000_000,
+  /** Headers in one `headers` message. */
+  maxHeadersPerMessage: 2_000,
+  /** Block locator hashes in one `get_headers`. */
+  maxLocatorHashes: 101,
+  /** Entries in one `inv`, `get_data` or `not_found`. */
+  maxInvEntries: 50_000,
+  /** Transaction hashes in one `mempool_sync`. */
+  maxMempoolSyncHashes: 50_000,
+  /** Peers in one `peers` reply (and the `limit` of `get_peers`). */
+  maxPeersPerMessage: 1_000,
+  /** Nodes in one DHT `nodes` reply. */
+  maxDhtNodesPerReply: 16,
+  /** Peers suggested in one gossip `prune` (peer exchange). */
+  maxPrunePeers: 16,
+  /** Message ids in one `ihave`. */
+  maxIHaveIds: 5_000,
+  /** Message ids in one `iwant`. */
+  maxIWantIds: 5_000,
+  /** Message ids in one `idontwant`. */
+  maxIDontWantIds: 5_000,
+  /** Blocks in one `blocks` reply, and blocks asked for by one `get_blocks`. */
+  maxBlocksPerMessage: 128,
+  /** Transactions in one block, `block_txs` or compact block (prefilled plus short ids). */
+  maxTransactionsPerBlock: 30_000,
+  /** Bytes of a transaction's `data` field. */
+  maxTxDataBytes: 65_536,
+  /** Sibling hashes in a merkle inclusion proof (a tree of up to 2^64 leaves). */
+  maxProofDepth: 64,
+  /** Validators in one `validator_set`. */
+  maxValidators: 1_000,
+  /** Bytes of a `hello` user agent (UTF-8). */
+  maxUserAgentBytes: 256,
+  /** Addresses a node lists in its `hello`. */
+  maxListenAddrs: 16,
+  /** Addresses given for one peer (`peers`, `nodes`, `prune`) or one NAT exchange. */
+  maxAddrsPerPeer: 8,
+  /** Bytes of one address URL (`memory://` + a 255-character name fits). */
+  maxAddressBytes: 300,
+  /** Capabilities a node lists in its `hello`. */
+  maxCapabilities: 32,
+  /** Bytes of one capability name. */
+  maxCapabilityBytes: 64,
+  /** Bytes of a network id. */
+  maxNetworkIdBytes: 64,
+  /** Bytes of a gossip topic. */
+  maxTopicBytes: 64,
+  /** Bytes of a human-readable text field (disconnect and error messages). */
+  maxTextBytes: 256,
+  /** Largest `ttl` (and `hops`) of a relay envelope. */
+  maxRelayTtl: 16,
+  /** Bytes of a relay envelope's payload: a whole message minus room for the envelope fields. */
+  maxRelayPayloadBytes: 4_000_000 - 1_024,
+  /** Bytes of a relay reservation voucher. */
+  maxVoucherBytes: 512,
+  /** Bytes carried by one `chunk` message. */
+  maxChunkBytes: 1_048_576,
+  /** Largest payload a chunked transfer may declare (the reassembler's own limit is usually lower). */
+  maxChunkedPayloadBytes: 268_435_456,
+})
+
+/** The type of {@link LIMITS}. */
+export type Limits = typeof LIMITS
