@@ -47,10 +47,7 @@ export async function openStore(options: PeerStoreOptions = {}, seed = 1): Promi
   const clock = new ManualClock()
   const metrics = new MemoryMetrics()
   const db = (options.db as MemoryLevel<string, string> | undefined) ?? new MemoryLevel<string, string>()
-  const store = createPeerStore(
-    { clock, metrics, random: seeded(seed) },
-    { salt: salt(), ...options, db },
-  )
+  const store = createPeerStore({ clock, metrics, random: seeded(seed) }, { salt: salt(), ...options, db })
   await store.start()
   return { store, clock, metrics, db }
 }

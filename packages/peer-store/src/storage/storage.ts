@@ -144,6 +144,7 @@ export class Storage {
       out.salt = options.salt ?? new Uint8Array(randomBytes(32))
       out.created = true
       const state: StoredState = { geometry: options.geometry, collisions: [] }
+      out.state = state
       await this.db.batch(
         [
           {
