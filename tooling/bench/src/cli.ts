@@ -5,6 +5,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   codec: () => import('./suites/codec'),
   'peer-store': () => import('./suites/peer-store'),
   network: () => import('./suites/network'),
+  netsim: () => import('./suites/netsim'),
 }
 
 function formatRow(r: BenchResult): string[] {
