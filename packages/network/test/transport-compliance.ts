@@ -74,6 +74,11 @@ export function once(stream: Duplex, event: string): Promise<void> {
   return new Promise((resolve) => stream.once(event, () => resolve()))
 }
 
+/** Resolves once `stream` has emitted 'close' (at once if it already has). */
+export function whenClosed(stream: Duplex): Promise<void> {
+  return stream.closed ? Promise.resolve() : once(stream, 'close')
+}
+
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex')
 }
@@ -275,7 +280,7 @@ export function transportCompliance(name: string, fixture: TransportComplianceFi
     it('propagates close(): the remote stream ends and closes', async () => {
       const { outbound, inbound } = await pair()
       const ended = readAll(inbound.stream)
-      const closed = once(inbound.stream, 'close')
+      const closed = whenClosed(inbound.stream)
       outbound.stream.write(Buffer.from('last words'))
       outbound.close()
       outbound.close()
@@ -289,7 +294,7 @@ export function transportCompliance(name: string, fixture: TransportComplianceFi
       const got = readAll(outbound.stream)
       inbound.stream.end(Buffer.from('bye'))
       expect((await got).toString()).toBe('bye')
-      await once(outbound.stream, 'close')
+      await whenClosed(outbound.stream)
     })
 
     it('applies backpressure: write() returns false while the remote does not read, then drains', async () => {

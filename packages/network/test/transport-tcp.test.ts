@@ -8,7 +8,7 @@ import {
   type RawConnection,
   TransportError,
 } from '../src/transport/index'
-import { once, readAll, readBytes, transportCompliance } from './transport-compliance'
+import { readAll, readBytes, transportCompliance, whenClosed } from './transport-compliance'
 
 /** A port on `host` that was free a moment ago (listened on, then closed). */
 async function freePort(host: string): Promise<number> {
@@ -183,7 +183,7 @@ describe('tcp transport', () => {
     outbound.close(boom)
     expect(await localError).toBe(boom)
     await remoteEnd
-    await once(conn.stream, 'close')
+    await whenClosed(conn.stream)
   })
 
   it('keeps running after a listener handler throws (the connection is dropped)', async () => {

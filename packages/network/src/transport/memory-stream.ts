@@ -110,7 +110,19 @@ export class Link implements MemoryLink {
     this.pendingWrite = undefined
   }
 
-  /** Releases a held write when the window has room again (after the reader read or a packet left). */
+  /**
+   * The reader asked for more (`_read`): release a held write. Node calls `_read` before taking the bytes
+   * it is about to consume out of the buffer, so `readableLength` still counts them here; the held write
+   * is at most one chunk, and the next write is checked against the window again.
+   */
+  readerWantsMore(): void {
+    const callback = this.pendingWrite
+    if (callback === undefined) return
+    this.pendingWrite = undefined
+    callback()
+  }
+
+  /** Releases a held write when the window has room again (after a packet left or the reader closed). */
   release(): void {
     if (this.pendingWrite !== undefined && this.hasRoom()) {
       const callback = this.pendingWrite
@@ -200,7 +212,7 @@ export class MemoryStream extends Duplex {
   }
 
   override _read(): void {
-    this.incoming.release()
+    this.incoming.readerWantsMore()
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
