@@ -27,8 +27,11 @@ export const LIMITS = Object.freeze({
   maxIDontWantIds: 5_000,
   /** Blocks in one `blocks` reply, and blocks asked for by one `get_blocks`. */
   maxBlocksPerMessage: 128,
-  /** Transactions in one block, `block_txs` or compact block (prefilled plus short ids). */
-  maxTransactionsPerBlock: 30_000,
+  /**
+   * Transactions in one block, `block_txs` or compact block (prefilled plus short ids). A minimal
+   * transaction is 141 bytes on the wire, so a block at this limit still fits in one message.
+   */
+  maxTransactionsPerBlock: 25_000,
   /** Bytes of a transaction's `data` field. */
   maxTxDataBytes: 65_536,
   /** Sibling hashes in a merkle inclusion proof (a tree of up to 2^64 leaves). */
