@@ -1,0 +1,629 @@
+import type { Duplex } from 'node:stream'
+import type { Clock, Logger, PeerId, TimerHandle } from '@chainwire/interface'
+import {
+  CATALOG,
+  CodecError,
+  type DisconnectReason,
+  decode,
+  encodeFrame,
+  FrameDecoder,
+  type HelloData,
+  type Message,
+  type MessageType,
+  messageTypeOfCode,
+} from '@chainwire/protocol-codec'
+import { NetworkError } from '../errors'
+import type { ConnectionKind, DisconnectInitiator, NetworkBehaviour, TrafficCount } from '../index'
+import type { MessageClass } from '../limits/message-class'
+import { netGroupOf } from '../limits/net-group'
+import { type DroppedCount, PeerRateLimiter } from '../limits/peer-rate-limiter'
+import type { SecureConnection } from '../noise/index'
+import type { ResolvedOptions } from '../options'
+import { RequestTracker } from '../protocol/request-tracker'
+import { SendQueue } from '../queue/send-queue'
+import type { Direction, RawConnection } from '../transport/index'
+
+/** Bytes charged per message held for a handler, on top of its size: the decoded object's own weight. */
+export const MESSAGE_OVERHEAD_BYTES = 256
+/** Room control messages get beyond the send queue bound. */
+const CONTROL_ALLOWANCE_BYTES = 64 * 1024
+/** Expired request ids remembered to recognise late responses. */
+const RECENT_REQUEST_IDS = 64
+/** Reports of one behaviour about one connection are sent at most this often. */
+const REPORT_INTERVAL_MS = 1_000
+
+/** The life of a connection after Noise: waiting for hello, open, closing (disconnect flushing), closed. */
+export type ConnectionState = 'handshake' | 'open' | 'closing' | 'closed'
+
+/** Events a connection counts, for status and metrics. */
+export type ConnectionCounter =
+  | 'messagesRateLimited'
+  | 'rateLimitDisconnects'
+  | 'invalidMessages'
+  | 'lateResponses'
+  | 'unknownResponses'
+  | 'sendQueueStalls'
+  | 'idleTimeouts'
+
+/** What a connection calls back into: the network that owns it. */
+export interface ConnectionHost {
+  readonly clock: Clock
+  readonly options: ResolvedOptions
+  readonly random: () => number
+  /** The traffic class of a message type. */
+  classOf(type: MessageType): MessageClass
+  /** The first message of the connection (or the reason none could be read). */
+  handshakeMessage(conn: Connection, message: Message | CodecError): void
+  /** An accepted announcement or request after the handshake. */
+  message(conn: Connection, message: Message, size: number): void
+  /** Counts an event. */
+  count(counter: ConnectionCounter, cls?: MessageClass): void
+  /** Reports misbehaviour of the connection's peer. */
+  report(conn: Connection, behaviour: NetworkBehaviour, detail: string): void
+  /** The connection started closing: forget it as a peer. Called once. */
+  closing(conn: Connection): void
+  /** Bytes moved, for metrics. */
+  traffic(direction: 'in' | 'out', type: MessageType | undefined, bytes: number): void
+}
+
+/** How a connection ended. */
+export interface CloseInfo {
+  readonly reason: DisconnectReason | 'closed'
+  readonly initiator: DisconnectInitiator
+  readonly message: string | undefined
+  readonly error: Error | undefined
+}
+
+/** What a connection is created from. */
+export interface ConnectionInit {
+  readonly id: number
+  readonly raw: RawConnection
+  readonly secure: SecureConnection
+  readonly kind: ConnectionKind
+  readonly dialedAddress: string | undefined
+}
+
+/**
+ * One authenticated connection after Noise: message framing on the secure stream, the bounded receive path
+ * (pausing the stream while handlers are backlogged), the prioritised bounded send queue, rate limits,
+ * request tracking, keep-alive pings with latency, and the idle and stalled-reader timeouts. The owning
+ * network decides what messages mean; this class only moves, meters and guards them.
+ */
+export class Connection {
+  readonly id: number
+  readonly peerId: PeerId
+  readonly direction: Direction
+  readonly remoteAddress: string
+  readonly remoteHost: string
+  readonly netGroup: string
+  readonly dialedAddress: string | undefined
+  readonly handshakeHash: Uint8Array
+  kind: ConnectionKind
+  state: ConnectionState = 'handshake'
+  hello: HelloData | undefined
+  connectedAt = 0
+  latencyMs: number | undefined
+  minLatencyMs: number | undefined
+  lastBlockAt = 0
+  lastTxAt = 0
+  bytesIn = 0
+  bytesOut = 0
+  invalidMessages = 0
+  /** Peer requests being served now. */
+  serving = 0
+  closeInfo: CloseInfo | undefined
+  readonly messagesIn = new Map<MessageType, TrafficCount>()
+  readonly messagesOut = new Map<MessageType, TrafficCount>()
+  readonly queue: SendQueue
+  readonly limiter: PeerRateLimiter
+  readonly requests: RequestTracker
+  /** Resolves once the transport connection is gone. */
+  readonly closed: Promise<void>
+
+  private readonly host: ConnectionHost
+  private readonly raw: RawConnection
+  private readonly secure: SecureConnection
+  private readonly stream: Duplex
+  private readonly decoder: FrameDecoder
+  private readonly log: Logger
+  private heldBytes = 0
+  private paused = false
+  private lastMessageAt: number
+  private pingTimer: TimerHandle | undefined
+  private idleTimer: TimerHandle | undefined
+  private stallTimer: TimerHandle | undefined
+  private lingerTimer: TimerHandle | undefined
+  private pinging = false
+  private streamError: Error | undefined
+  private resolveClosed!: () => void
+  private readonly lastReport = new Map<NetworkBehaviour, number>()
+
+  constructor(host: ConnectionHost, init: ConnectionInit, log: Logger) {
+    this.host = host
+    this.id = init.id
+    this.raw = init.raw
+    this.secure = init.secure
+    this.kind = init.kind
+    this.dialedAddress = init.dialedAddress
+    this.peerId = init.secure.remotePeerId
+    this.direction = init.secure.direction
+    this.handshakeHash = init.secure.handshakeHash
+    this.remoteAddress = init.raw.remoteAddress
+    this.remoteHost = init.raw.remoteHost
+    this.netGroup = netGroupOf(init.raw.remoteHost)
+    this.stream = init.secure.stream
+    this.log = log
+    const o = host.options
+    this.decoder = new FrameDecoder({ maxMessageSize: o.maxMessageSize })
+    this.queue = new SendQueue({
+      maxBytes: o.sendQueueBytes,
+      controlAllowanceBytes: CONTROL_ALLOWANCE_BYTES,
+      maxWaiters: o.maxSendWaiters,
+    })
+    this.limiter = new PeerRateLimiter(host.clock, o.rateLimits, {
+      rate: o.rateLimitTolerancePerSecond,
+      burst: o.rateLimitToleranceBurst,
+    })
+    this.requests = new RequestTracker(host.clock, {
+      maxInflight: o.maxInflightRequests,
+      recentLimit: RECENT_REQUEST_IDS,
+      onTimeout: (type) => {
+        if (type !== 'ping') this.report('timeout', `${type} request timed out`)
+      },
+    })
+    this.lastMessageAt = host.clock.now()
+    this.closed = new Promise<void>((resolve) => {
+      this.resolveClosed = resolve
+    })
+    this.stream.on('data', this.onData)
+    this.stream.on('drain', this.onDrain)
+    this.stream.on('error', this.onError)
+    this.stream.on('close', this.onClose)
+    if (this.stream.destroyed) queueMicrotask(this.onClose)
+  }
+
+  /** Bytes received and not yet handled: the partial frame plus messages held by running handlers. */
+  get receiveBufferedBytes(): number {
+    return this.decoder.bufferedBytes + this.heldBytes
+  }
+
+  /** Whether reading from the peer is paused because its handler backlog is full. */
+  get readPaused(): boolean {
+    return this.paused
+  }
+
+  /** Messages dropped by rate limits, per class. */
+  get rateLimited(): Readonly<Record<MessageClass, DroppedCount>> {
+    return this.limiter.dropped
+  }
+
+  /** Whether the connection is still handshaking or open (not closing or closed). */
+  isLive(): boolean {
+    return this.state === 'handshake' || this.state === 'open'
+  }
+
+  /** The traffic class of a message type. */
+  classOf(type: MessageType): MessageClass {
+    return this.host.classOf(type)
+  }
+
+  /** Whether a message of this size and class would be queued now. */
+  canSend(size: number, cls: MessageClass): boolean {
+    return this.state !== 'closing' && this.state !== 'closed' && this.queue.hasRoom(size, cls)
+  }
+
+  /** Queues an encoded frame if there is room; false otherwise (and the stall clock starts). */
+  trySend(frame: Uint8Array, type: MessageType, cls: MessageClass): boolean {
+    if (this.state === 'closing' || this.state === 'closed') return false
+    if (!this.queue.tryPush(frame, cls, this.host.clock.now())) {
+      this.watchStall()
+      return false
+    }
+    this.countOut(type, frame.length)
+    this.pump()
+    return true
+  }
+
+  /** Queues an encoded frame, waiting for room until `signal` aborts. */
+  async send(frame: Uint8Array, type: MessageType, cls: MessageClass, signal?: AbortSignal): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') throw notConnected(this.peerId)
+    const push = this.queue.push(frame, cls, this.host.clock.now(), signal)
+    if (this.queue.saturatedSince !== undefined) this.watchStall()
+    await push
+    this.countOut(type, frame.length)
+    this.pump()
+  }
+
+  /** Encodes and queues a message of the network's own (control traffic), ignoring a full queue. */
+  sendControl(message: Message): void {
+    this.trySend(encodeFrame(message), message.type, 'control')
+  }
+
+  /** Sends a request and resolves with its response; see {@link RequestTracker}. */
+  async request(
+    message: Message,
+    expected: MessageType,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    internal = false,
+  ): Promise<Message> {
+    if (this.state !== 'open') throw notConnected(this.peerId)
+    const {
+      id,
+      response,
+      signal: deadline,
+    } = this.requests.begin(message.type, expected, timeoutMs, signal, internal)
+    try {
+      const frame = encodeFrame({ ...message, id } as Message)
+      await this.send(frame, message.type, this.host.classOf(message.type), deadline)
+    } catch (err) {
+      this.requests.cancel(id, err as Error)
+    }
+    return response
+  }
+
+  /** Moves the connection to `open`: starts keep-alive pings and the idle timer. */
+  open(kind: ConnectionKind, hello: HelloData): void {
+    if (this.state !== 'handshake') return
+    this.state = 'open'
+    this.kind = kind
+    this.hello = hello
+    this.connectedAt = this.host.clock.now()
+    this.lastMessageAt = this.connectedAt
+    const clock = this.host.clock
+    this.pingTimer = clock.setInterval(() => this.keepAlive(), this.host.options.pingIntervalMs)
+    this.armIdle()
+  }
+
+  /** Holds `bytes` of receive budget while a handler runs; reading pauses when the budget is spent. */
+  hold(bytes: number): void {
+    this.heldBytes += bytes
+    this.updateFlow()
+  }
+
+  /** Returns budget taken with {@link hold}. */
+  release(bytes: number): void {
+    this.heldBytes = Math.max(0, this.heldBytes - bytes)
+    this.updateFlow()
+  }
+
+  /**
+   * Closes the connection. With a `reason`, a `disconnect` message is sent first and given
+   * `disconnectLingerMs` to flush; without one the transport is torn down at once. Resolves once closed.
+   */
+  close(
+    reason: DisconnectReason | undefined,
+    initiator: DisconnectInitiator = 'local',
+    message?: string,
+  ): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') return this.closed
+    this.state = 'closing'
+    this.closeInfo = {
+      reason: reason ?? 'closed',
+      initiator,
+      message,
+      error: this.streamError,
+    }
+    this.clearTimers()
+    const err = notConnected(this.peerId)
+    this.requests.close(err)
+    this.queue.close(err)
+    this.heldBytes = 0
+    this.host.closing(this)
+    const stream = this.stream
+    if (reason !== undefined && initiator === 'local' && !stream.destroyed && stream.writable) {
+      try {
+        const data = message === undefined ? { reason } : { reason, message: truncate(message) }
+        const frame = encodeFrame({ type: 'disconnect', data })
+        stream.write(frame)
+        this.countOut('disconnect', frame.length)
+        stream.end()
+      } catch (e) {
+        this.log.debug({ err: e }, 'could not send disconnect')
+        this.destroy()
+        return this.closed
+      }
+      // Read (and discard) until the remote closes too, but no longer than the linger.
+      if (this.paused) stream.resume()
+      this.lingerTimer = this.host.clock.setTimeout(
+        () => this.destroy(),
+        this.host.options.disconnectLingerMs,
+      )
+    } else {
+      this.destroy()
+    }
+    return this.closed
+  }
+
+  /** Tears the transport down at once. */
+  destroy(): void {
+    if (this.state !== 'closing' && this.state !== 'closed') {
+      void this.close(undefined, 'local')
+      return
+    }
+    this.secure.close()
+    this.raw.close()
+  }
+
+  /** Records a pong's round trip into the latency average. */
+  recordRoundTrip(rtt: number): void {
+    const alpha = this.host.options.latencyAlpha
+    this.latencyMs = this.latencyMs === undefined ? rtt : alpha * rtt + (1 - alpha) * this.latencyMs
+    this.minLatencyMs = this.minLatencyMs === undefined ? rtt : Math.min(this.minLatencyMs, rtt)
+  }
+
+  /** Reports a behaviour, at most once per second per behaviour for this connection. */
+  report(behaviour: NetworkBehaviour, detail: string): void {
+    const now = this.host.clock.now()
+    const last = this.lastReport.get(behaviour)
+    if (last !== undefined && now - last < REPORT_INTERVAL_MS) return
+    this.lastReport.set(behaviour, now)
+    this.host.report(this, behaviour, detail)
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state === 'closing' || this.state === 'closed') return
+    this.bytesIn += chunk.length
+    let frames: Uint8Array[]
+    try {
+      frames = this.decoder.push(chunk)
+    } catch (err) {
+      const error = err as CodecError
+      if (this.state === 'handshake') {
+        this.host.handshakeMessage(this, error)
+      } else {
+        this.report('protocol-violation', `${error.code}: ${error.message}`)
+        void this.close('protocol_error', 'local', 'frame too large')
+      }
+      return
+    }
+    for (const frame of frames) {
+      if (!this.isLive()) return
+      this.onFrame(frame)
+    }
+    this.updateFlow()
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    const size = frame.length
+    if (this.state === 'handshake') {
+      let first: Message | CodecError
+      try {
+        first = decode(frame)
+      } catch (err) {
+        first = err as CodecError
+      }
+      this.lastMessageAt = this.host.clock.now()
+      this.countIn(CodecError.isInstance(first) ? undefined : first.type, size)
+      this.host.handshakeMessage(this, first)
+      return
+    }
+    // Rate limits are charged before decoding, on the type the envelope's first bytes name; responses are
+    // exempt here (they are matched to our requests after decoding).
+    const peeked = peekType(frame)
+    if (peeked !== undefined && CATALOG[peeked].kind !== 'response' && !this.admit(peeked, size)) return
+    let message: Message
+    try {
+      message = decode(frame)
+    } catch (err) {
+      this.invalid(err as CodecError, size)
+      return
+    }
+    this.lastMessageAt = this.host.clock.now()
+    if (peeked === undefined && CATALOG[message.type].kind !== 'response' && !this.admit(message.type, size))
+      return
+    const kind = CATALOG[message.type].kind
+    if (kind === 'response') {
+      this.onResponse(message, size)
+      return
+    }
+    this.countIn(message.type, size)
+    switch (message.type) {
+      case 'ping':
+        this.sendControl({ type: 'pong', id: message.id, data: { nonce: message.data.nonce } })
+        return
+      case 'disconnect':
+        void this.close(message.data.reason, 'remote', message.data.message)
+        return
+      case 'hello':
+        this.report('protocol-violation', 'hello after the handshake')
+        return
+      default:
+        this.host.message(this, message, size)
+    }
+  }
+
+  /** Charges a message to the rate limits; false when it is dropped (or the peer disconnected). */
+  private admit(type: MessageType, size: number): boolean {
+    const cls = this.host.classOf(type)
+    const verdict = this.limiter.check(cls, size)
+    if (verdict === 'accept') return true
+    this.host.count('messagesRateLimited', cls)
+    this.report('rate-limit-exceeded', `${type}: over the ${cls} limit`)
+    if (verdict === 'disconnect') {
+      this.host.count('rateLimitDisconnects')
+      void this.close('rate_limited', 'local', `far over the ${cls} rate limit`)
+    }
+    return false
+  }
+
+  private invalid(error: CodecError, size: number): void {
+    this.invalidMessages++
+    this.host.count('invalidMessages')
+    // A type from a newer catalog is ignored and counted (DESIGN.md §6); anything else is penalised.
+    if (error.code !== 'ERR_UNKNOWN_TYPE') this.report('invalid-message', `${error.code}: ${error.message}`)
+    if (!this.tolerate()) {
+      this.host.count('rateLimitDisconnects')
+      void this.close('protocol_error', 'local', 'too many invalid messages')
+    }
+    this.host.traffic('in', undefined, size)
+  }
+
+  /** Charges one unit of the tolerance budget; false when it is exhausted. */
+  private tolerate(): boolean {
+    return this.limiter.penalize()
+  }
+
+  private onResponse(message: Message, size: number): void {
+    const outcome = this.requests.settle(message)
+    if (outcome === 'matched') {
+      this.countIn(message.type, size)
+      return
+    }
+    if (outcome === 'mismatched') {
+      this.countIn(message.type, size)
+      this.report('protocol-violation', `request answered with ${message.type}`)
+      return
+    }
+    this.host.count(outcome === 'late' ? 'lateResponses' : 'unknownResponses')
+    if (outcome === 'unknown') this.report('unrequested-message', `${message.type} answers nothing we asked`)
+    if (!this.tolerate()) {
+      this.host.count('rateLimitDisconnects')
+      void this.close('rate_limited', 'local', 'too many unrequested responses')
+    }
+  }
+
+  private keepAlive(): void {
+    if (this.state !== 'open' || this.pinging) return
+    this.pinging = true
+    const sentAt = this.host.clock.now()
+    const nonce = Math.floor(this.host.random() * 0x1_0000_0000)
+    this.request({ type: 'ping', data: { nonce } }, 'pong', this.host.options.idleTimeoutMs, undefined, true)
+      .then(
+        () => this.recordRoundTrip(this.host.clock.now() - sentAt),
+        () => {},
+      )
+      .finally(() => {
+        this.pinging = false
+      })
+  }
+
+  private armIdle(): void {
+    const clock = this.host.clock
+    const idle = this.host.options.idleTimeoutMs
+    this.idleTimer = clock.setTimeout(
+      () => {
+        this.idleTimer = undefined
+        if (this.state !== 'open') return
+        const silent = clock.now() - this.lastMessageAt
+        if (silent >= idle) {
+          this.host.count('idleTimeouts')
+          void this.close('timeout', 'local', `no message for ${idle} ms`)
+        } else {
+          this.armIdle()
+        }
+      },
+      Math.max(1, idle - (clock.now() - this.lastMessageAt)),
+    )
+  }
+
+  /** Starts the stalled-reader timer when the send queue is saturated. */
+  private watchStall(): void {
+    if (this.stallTimer !== undefined || this.state === 'closing' || this.state === 'closed') return
+    const clock = this.host.clock
+    const grace = this.host.options.sendQueueGraceMs
+    const since = this.queue.saturatedSince ?? clock.now()
+    this.stallTimer = clock.setTimeout(
+      () => {
+        this.stallTimer = undefined
+        const at = this.queue.saturatedSince
+        if (at === undefined || this.state === 'closing' || this.state === 'closed') return
+        if (clock.now() - at >= grace) {
+          this.host.count('sendQueueStalls')
+          void this.close('timeout', 'local', 'send queue stayed full')
+        } else {
+          this.watchStall()
+        }
+      },
+      Math.max(1, since + grace - clock.now()),
+    )
+  }
+
+  private pump(): void {
+    const stream = this.stream
+    while (!stream.writableNeedDrain && !stream.destroyed && stream.writable) {
+      const frame = this.queue.shift()
+      if (frame === undefined) return
+      this.bytesOut += frame.length
+      stream.write(frame)
+    }
+  }
+
+  private updateFlow(): void {
+    if (this.state === 'closing' || this.state === 'closed') return
+    const over = this.receiveBufferedBytes > this.host.options.receiveBufferBytes
+    if (over && !this.paused) {
+      this.paused = true
+      this.stream.pause()
+    } else if (!over && this.paused) {
+      this.paused = false
+      this.stream.resume()
+    }
+  }
+
+  private countIn(type: MessageType | undefined, size: number): void {
+    if (type !== undefined) {
+      const t = this.messagesIn.get(type)
+      if (t === undefined) this.messagesIn.set(type, { messages: 1, bytes: size })
+      else {
+        t.messages++
+        t.bytes += size
+      }
+    }
+    this.host.traffic('in', type, size)
+  }
+
+  private countOut(type: MessageType, size: number): void {
+    const t = this.messagesOut.get(type)
+    if (t === undefined) this.messagesOut.set(type, { messages: 1, bytes: size })
+    else {
+      t.messages++
+      t.bytes += size
+    }
+    this.host.traffic('out', type, size)
+  }
+
+  private clearTimers(): void {
+    const clock = this.host.clock
+    clock.clearInterval(this.pingTimer)
+    clock.clearTimeout(this.idleTimer)
+    clock.clearTimeout(this.stallTimer)
+    this.pingTimer = this.idleTimer = this.stallTimer = undefined
+  }
+
+  private readonly onDrain = (): void => {
+    this.pump()
+  }
+
+  private readonly onError = (err: Error): void => {
+    this.streamError ??= err
+  }
+
+  private readonly onClose = (): void => {
+    if (this.state === 'closed') return
+    if (this.state !== 'closing') void this.close(undefined, 'remote')
+    this.state = 'closed'
+    this.host.clock.clearTimeout(this.lingerTimer)
+    this.lingerTimer = undefined
+    this.clearTimers()
+    this.stream.off('data', this.onData)
+    this.stream.off('drain', this.onDrain)
+    this.raw.close()
+    this.resolveClosed()
+  }
+}
+
+/** The message type an envelope's first bytes name (`[code, id, data]`: fixarray 3, then a fixint code). */
+export function peekType(frame: Uint8Array): MessageType | undefined {
+  if (frame.length < 2 || frame[0] !== 0x93) return undefined
+  const code = frame[1] as number
+  return code < 0x80 ? messageTypeOfCode(code) : undefined
+}
+
+function notConnected(peerId: PeerId): NetworkError {
+  return new NetworkError('ERR_NOT_CONNECTED', `not connected to ${peerId}`, { peerId })
+}
+
+function truncate(text: string): string {
+  return Buffer.byteLength(text) <= 200 ? text : `${text.slice(0, 190)}...`
+}

@@ -1,0 +1,79 @@
+import type { Clock } from '@chainwire/interface'
+import { MESSAGE_CLASSES, type MessageClass } from './message-class'
+import { type BucketRate, TokenBucket } from './token-bucket'
+
+/** The inbound limits of one message class, per peer. */
+export interface ClassRateLimit {
+  /** Messages per second, sustained. */
+  messagesPerSecond: number
+  /** Messages accepted in a burst. */
+  messageBurst: number
+  /** Bytes per second, sustained (framed size). */
+  bytesPerSecond: number
+  /** Bytes accepted in a burst; one message larger than this still passes when the bucket is full. */
+  byteBurst: number
+}
+
+/** What the limiter decided about one message. */
+export type RateVerdict = 'accept' | 'drop' | 'disconnect'
+
+/** Messages and bytes dropped for one class. */
+export interface DroppedCount {
+  messages: number
+  bytes: number
+}
+
+/**
+ * One peer's inbound token buckets: messages and bytes per {@link MessageClass}, plus a tolerance bucket
+ * that every dropped message drains. A peer slightly over its limits loses the excess; one that keeps
+ * sending far past them empties the tolerance bucket and is to be disconnected.
+ */
+export class PeerRateLimiter {
+  private readonly messages: Record<MessageClass, TokenBucket>
+  private readonly bytes: Record<MessageClass, TokenBucket>
+  private readonly tolerance: TokenBucket
+  /** Dropped so far, per class. */
+  readonly dropped: Record<MessageClass, DroppedCount>
+
+  constructor(clock: Clock, limits: Readonly<Record<MessageClass, ClassRateLimit>>, tolerance: BucketRate) {
+    const make = (pick: (l: ClassRateLimit) => BucketRate): Record<MessageClass, TokenBucket> =>
+      Object.fromEntries(MESSAGE_CLASSES.map((c) => [c, new TokenBucket(clock, pick(limits[c]))])) as Record<
+        MessageClass,
+        TokenBucket
+      >
+    this.messages = make((l) => ({ rate: l.messagesPerSecond, burst: l.messageBurst }))
+    this.bytes = make((l) => ({ rate: l.bytesPerSecond, burst: l.byteBurst }))
+    this.tolerance = new TokenBucket(clock, tolerance)
+    this.dropped = Object.fromEntries(MESSAGE_CLASSES.map((c) => [c, { messages: 0, bytes: 0 }])) as Record<
+      MessageClass,
+      DroppedCount
+    >
+  }
+
+  /** Charges one message of `size` bytes to `cls`, or counts it as dropped. */
+  check(cls: MessageClass, size: number): RateVerdict {
+    const messages = this.messages[cls]
+    const bytes = this.bytes[cls]
+    if (messages.canTake(1) && bytes.canTake(size)) {
+      messages.take(1)
+      bytes.take(size)
+      return 'accept'
+    }
+    const d = this.dropped[cls]
+    d.messages++
+    d.bytes += size
+    return this.tolerance.take(1) ? 'drop' : 'disconnect'
+  }
+
+  /** Charges one unit of the tolerance budget for another offence (an invalid or unrequested message). */
+  penalize(): boolean {
+    return this.tolerance.take(1)
+  }
+
+  /** Total messages dropped, all classes. */
+  droppedMessages(): number {
+    let n = 0
+    for (const c of MESSAGE_CLASSES) n += this.dropped[c].messages
+    return n
+  }
+}
