@@ -207,6 +207,21 @@ describe('websocket transport', () => {
     expect((await got).equals(big)).toBe(true)
   })
 
+  it('sends unmasked (zero-key) client frames when maskClientFrames is false', async () => {
+    const { listener, inbound } = await listen('ws://127.0.0.1:0/p2p')
+    const outbound = await dial(listener.addresses[0] as string, { maskClientFrames: false })
+    const conn = await inbound
+    const data = randomBytes(1024 * 1024)
+    const got = readBytes(conn.stream, data.length)
+    outbound.stream.write(data)
+    expect((await got).equals(data)).toBe(true)
+    // The writer's buffer is not modified in place by masking.
+    const copy = Buffer.from(data)
+    outbound.stream.write(data)
+    expect((await readBytes(conn.stream, data.length)).equals(copy)).toBe(true)
+    expect(data.equals(copy)).toBe(true)
+  })
+
   it('refuses a self-signed wss server unless its certificate is trusted', async () => {
     const { listener } = await listen('wss://127.0.0.1:0/p2p', { tls: { key, cert } })
     const address = listener.addresses[0] as string

@@ -97,7 +97,9 @@ export interface MemoryConnection {
  * The hook a network simulator plugs into {@link MemoryNetwork}: it decides when each dial and each packet
  * arrives, on its own (virtual) clock. Latency: deliver later. Bandwidth and queueing: deliver after the
  * link's serialisation backlog. A cut link: hold the packets and deliver them when it heals (or `reset()`
- * the connections), or drop them. All callbacks run synchronously inside the write or dial that caused them.
+ * the connections), or drop them. `connect` runs synchronously inside `dial()`; `transmit` runs synchronously
+ * when a stream hands a chunk to its link (inside `write()`, or later when a write held by backpressure is
+ * released).
  */
 export interface MemoryScheduler {
   /** Called for every packet, in write order per link. Required. */
