@@ -499,6 +499,26 @@ describe('memory transport', () => {
       expect(((await err) as TransportError).code).toBe('ERR_CONNECTION_RESET')
     })
 
+    it('fails the dial and resets the connection when opened() throws', async () => {
+      const network = createMemoryNetwork({
+        scheduler: {
+          transmit: (t) => t.deliver(),
+          opened: () => {
+            throw new Error('scheduler bug')
+          },
+        },
+      })
+      let handed = 0
+      listeners.push(await createMemoryTransport({ network }).listen('memory://o', () => handed++))
+      const err = await createMemoryTransport({ network })
+        .dial('memory://o', { signal: new AbortController().signal })
+        .catch((e: unknown) => e)
+      expect((err as TransportError).code).toBe('ERR_DIAL_FAILED')
+      expect(handed).toBe(0)
+      await settle()
+      expect(network.connections()).toEqual([])
+    })
+
     it('moves 4 MiB through a latency + bandwidth link intact', async () => {
       const scheduler = new TestScheduler()
       scheduler.bandwidth = 10_000

@@ -273,7 +273,15 @@ export class MemoryRouter {
           onClosed: (p) => this.closed(p),
         })
         this.open.add(pair)
-        this.scheduler?.opened?.(pair)
+        try {
+          this.scheduler?.opened?.(pair)
+        } catch (err) {
+          pair.reset()
+          reject(
+            new TransportError('ERR_DIAL_FAILED', 'the memory scheduler threw', { address }, { cause: err }),
+          )
+          return
+        }
         binding.onConnection(pair)
         resolve(pair)
       }
@@ -296,7 +304,14 @@ export class MemoryRouter {
 
   private closed(pair: MemoryPair): void {
     this.open.delete(pair)
-    this.scheduler?.closed?.(pair)
+    try {
+      this.scheduler?.closed?.(pair)
+    } catch (err) {
+      // Called from inside a stream's destroy: surface the scheduler's bug outside the stream machinery.
+      process.nextTick(() => {
+        throw err
+      })
+    }
   }
 }
 
