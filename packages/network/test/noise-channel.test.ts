@@ -2,12 +2,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { Duplex } from 'node:stream'
-import { systemClock } from '@chainwire/interface'
+import { noopLogger, systemClock } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createIdentity, type Identity, sign } from '../src/identity/index'
 import {
+  CipherState,
   createHandshakePayload,
   encodeHandshakePayload,
   FrameDecoder,
@@ -15,6 +16,7 @@ import {
   HandshakeState,
   MAX_NOISE_MESSAGE,
   NoiseError,
+  NoiseStream,
   noisePrologue,
   type SecureChannelOptions,
   type SecureConnection,
@@ -644,6 +646,65 @@ describe('secure channel transport phase', () => {
     const conn = await inbound
     expect((await readExactly(conn.stream, 5)).toString()).toBe('early')
     conn.close()
+  })
+})
+
+describe('NoiseStream', () => {
+  /** Two NoiseStreams over an in-memory pipe with the given cipher states (no handshake). */
+  function streams(nonce = 0n): { a: NoiseStream; b: NoiseStream; wire: Buffer[]; rawA: Duplex } {
+    const [x, y] = memoryPair()
+    const wire: Buffer[] = []
+    y.on('data', (d: Buffer) => wire.push(d))
+    const key1 = randomBytes(32)
+    const key2 = randomBytes(32)
+    const cipher = (key: Buffer): CipherState => {
+      const c = new CipherState()
+      c.initializeKey(key)
+      c.setNonce(nonce)
+      return c
+    }
+    const a = new NoiseStream({
+      raw: x,
+      send: cipher(key1),
+      receive: cipher(key2),
+      decoder: new FrameDecoder(),
+      logger: noopLogger,
+    })
+    const b = new NoiseStream({
+      raw: y,
+      send: cipher(key2),
+      receive: cipher(key1),
+      decoder: new FrameDecoder(),
+      logger: noopLogger,
+    })
+    return { a, b, wire, rawA: x }
+  }
+
+  it('coalesces a burst of small writes into one Noise message', async () => {
+    const { a, b, wire } = streams()
+    const parts = Array.from({ length: 1000 }, (_, i) => Buffer.from([i & 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
+    const got = readExactly(b, 10_000)
+    for (const p of parts) a.write(p)
+    expect((await got).equals(Buffer.concat(parts))).toBe(true)
+    const bytes = Buffer.concat(wire)
+    expect(bytes.length).toBe(2 + 10_000 + 16)
+    expect(bytes.readUInt16BE(0)).toBe(10_016)
+  })
+
+  it('destroys the stream with ERR_NONCE_EXHAUSTED when the send nonce runs out', async () => {
+    const { a, b } = streams(2n ** 64n - 2n)
+    const got = readExactly(b, 4)
+    a.write('last')
+    expect((await got).toString()).toBe('last')
+    a.write('one too many')
+    expect(await closed(a)).toMatchObject({ code: 'ERR_NONCE_EXHAUSTED' })
+  })
+
+  it('destroys the stream with ERR_NONCE_EXHAUSTED when the receive nonce runs out', async () => {
+    const { b, rawA } = streams(2n ** 64n - 1n)
+    // The sender is exhausted too, so put a frame on the wire by hand.
+    rawA.write(framed(Buffer.alloc(40)))
+    expect(await closed(b)).toMatchObject({ code: 'ERR_NONCE_EXHAUSTED' })
   })
 })
 

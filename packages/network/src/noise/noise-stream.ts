@@ -1,5 +1,6 @@
 import { Duplex, finished } from 'node:stream'
 import { ChainwireError, type Logger } from '@chainwire/interface'
+import type { RawConnection } from '../transport/transport'
 import { type CipherState, MAX_NOISE_MESSAGE, TAG_LENGTH } from './cipher-state'
 import { NoiseError } from './errors'
 import { type FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
@@ -22,9 +23,15 @@ export interface NoiseStreamInit {
   /** Bytes that arrived after the last handshake message, still to be decrypted. */
   readonly decoder: FrameDecoder
   readonly logger: Logger
-  /** Called once when this stream is destroyed, to release the underlying connection. */
-  readonly onDestroy: (err: Error | null) => void
+  /** The transport connection `raw` belongs to, closed when this stream is destroyed. */
+  readonly connection?: RawConnection
 }
+
+/**
+ * The stream each raw stream feeds. Listeners are shared functions that look their stream up here instead of
+ * closures per connection, which keeps an idle connection small.
+ */
+const owners = new WeakMap<Duplex, NoiseStream>()
 
 /** Plaintext handed to the socket in order, in messages of at most {@link MAX_PLAINTEXT} bytes. */
 interface Outgoing {
@@ -50,7 +57,7 @@ export class NoiseStream extends Duplex {
   private readonly receiveCipher: CipherState
   private readonly decoder: FrameDecoder
   private readonly logger: Logger
-  private readonly onDestroy: (err: Error | null) => void
+  private readonly connection: RawConnection | undefined
   private rawPaused = false
   private rawEnded = false
   private readEnded = false
@@ -73,13 +80,14 @@ export class NoiseStream extends Duplex {
     this.receiveCipher = init.receive
     this.decoder = init.decoder
     this.logger = init.logger
-    this.onDestroy = init.onDestroy
-    this.on('error', this.onOwnError)
-    this.raw.on('data', this.onRawData)
-    this.raw.on('end', this.onRawEnd)
-    this.raw.on('error', this.onRawError)
-    this.raw.on('close', this.onRawClose)
-    this.raw.on('drain', this.onRawDrain)
+    this.connection = init.connection
+    this.on('error', NoiseStream.onOwnError)
+    owners.set(this.raw, this)
+    this.raw.on('data', NoiseStream.onRawData)
+    this.raw.on('end', NoiseStream.onRawEnd)
+    this.raw.on('error', NoiseStream.onRawError)
+    this.raw.on('close', NoiseStream.onRawClose)
+    this.raw.on('drain', NoiseStream.onRawDrain)
     this.processFrames()
   }
 
@@ -112,17 +120,23 @@ export class NoiseStream extends Duplex {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     const raw = this.raw
-    raw.off('data', this.onRawData)
-    raw.off('end', this.onRawEnd)
-    raw.off('close', this.onRawClose)
-    raw.off('drain', this.onRawDrain)
-    // The raw 'error' listener stays: a late socket error must not become an uncaught exception.
+    raw.off('data', NoiseStream.onRawData)
+    raw.off('end', NoiseStream.onRawEnd)
+    raw.off('close', NoiseStream.onRawClose)
+    raw.off('drain', NoiseStream.onRawDrain)
+    // The raw 'error' listener stays (it ignores errors once this stream is gone from `owners`): a late
+    // socket error must not become an uncaught exception.
+    owners.delete(raw)
     this.decoder.clear()
     this.queue = []
     this.queued = 0
     this.outgoing = undefined
     if (!raw.destroyed) raw.destroy()
-    this.onDestroy(err)
+    try {
+      this.connection?.close(err ?? undefined)
+    } catch {
+      // A transport's close must not throw; the socket is destroyed above either way.
+    }
     const reason = err ?? closedError('the stream was destroyed')
     const held = this.held
     const ending = this.ending
@@ -161,7 +175,7 @@ export class NoiseStream extends Duplex {
     }
     if (this.queued > 0 && !this.flushScheduled) {
       this.flushScheduled = true
-      process.nextTick(this.onTick)
+      process.nextTick(NoiseStream.onTick, this)
     }
     const held = this.held
     this.held = undefined
@@ -289,35 +303,43 @@ export class NoiseStream extends Duplex {
     }
   }
 
-  private readonly onRawData = (chunk: Buffer): void => {
-    this.decoder.push(chunk)
-    this.processFrames()
+  private static onRawData(this: Duplex, chunk: Buffer): void {
+    const stream = owners.get(this)
+    if (stream === undefined) return
+    stream.decoder.push(chunk)
+    stream.processFrames()
   }
 
-  private readonly onRawEnd = (): void => {
-    this.rawEnded = true
-    this.processFrames()
+  private static onRawEnd(this: Duplex): void {
+    const stream = owners.get(this)
+    if (stream === undefined) return
+    stream.rawEnded = true
+    stream.processFrames()
   }
 
-  private readonly onRawError = (err: Error): void => {
-    if (!this.destroyed) this.destroy(wrapError(err))
+  private static onRawError(this: Duplex, err: Error): void {
+    const stream = owners.get(this)
+    if (stream !== undefined && !stream.destroyed) stream.destroy(wrapError(err))
   }
 
-  private readonly onRawClose = (): void => {
+  private static onRawClose(this: Duplex): void {
+    const stream = owners.get(this)
     // After a clean end the buffered plaintext is still delivered; without one the stream is cut short.
-    if (!this.rawEnded && !this.destroyed) this.destroy(closedError('the connection closed'))
+    if (stream !== undefined && !stream.rawEnded && !stream.destroyed) {
+      stream.destroy(closedError('the connection closed'))
+    }
   }
 
-  private readonly onRawDrain = (): void => {
-    this.pump(false)
+  private static onRawDrain(this: Duplex): void {
+    owners.get(this)?.pump(false)
   }
 
-  private readonly onTick = (): void => {
-    this.flushScheduled = false
-    this.pump(true)
+  private static onTick(stream: NoiseStream): void {
+    stream.flushScheduled = false
+    stream.pump(true)
   }
 
-  private readonly onOwnError = (err: Error): void => {
+  private static onOwnError(this: NoiseStream, err: Error): void {
     this.logger.debug({ err }, 'secure connection failed')
   }
 }

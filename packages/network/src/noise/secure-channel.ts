@@ -209,31 +209,13 @@ function runHandshake(
       raw.write(frame)
     }
 
-    const complete = (remote: { peerId: PeerId; identityKey: Uint8Array }): void => {
+    const complete = (remote: RemoteIdentity): void => {
       settled = true
       cleanup()
-      const ciphers = handshake.transportCiphers()
-      const stream = new NoiseStream({
-        raw,
-        send: ciphers.send,
-        receive: ciphers.receive,
-        decoder,
-        logger,
-        onDestroy: (err) => closeQuietly(rawConnection, err ?? undefined),
-      })
-      resolve({
-        remotePeerId: remote.peerId,
-        remoteIdentityKey: remote.identityKey,
-        direction,
-        handshakeHash: new Uint8Array(handshake.handshakeHash),
-        stream,
-        close: (err?: Error) => {
-          stream.destroy(err)
-        },
-      })
+      resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction))
     }
 
-    const authenticate = (payload: Buffer): { peerId: PeerId; identityKey: Uint8Array } => {
+    const authenticate = (payload: Buffer): RemoteIdentity => {
       const remote = verifyHandshakePayload(payload, handshake.remoteStaticKey as Buffer)
       if (options.expectedPeerId !== undefined && remote.peerId !== options.expectedPeerId) {
         throw new NoiseError('ERR_PEER_ID_MISMATCH', 'the remote proved another peer id than expected', {
@@ -305,6 +287,57 @@ function runHandshake(
       fail(asHandshakeError(err))
     }
   })
+}
+
+interface RemoteIdentity {
+  readonly peerId: PeerId
+  readonly identityKey: Uint8Array
+}
+
+/**
+ * Builds the secure connection once the handshake is done. Outside the handshake's scope on purpose: a
+ * closure made in there would keep that whole scope (keys, deadline, handshake state) alive for the life of
+ * the connection.
+ */
+function establish(
+  raw: Duplex,
+  connection: RawConnection | undefined,
+  handshake: HandshakeState,
+  decoder: FrameDecoder,
+  logger: Logger,
+  remote: RemoteIdentity,
+  direction: Direction,
+): SecureConnection {
+  const ciphers = handshake.transportCiphers()
+  const stream = new NoiseStream({
+    raw,
+    send: ciphers.send,
+    receive: ciphers.receive,
+    decoder,
+    logger,
+    ...(connection === undefined ? {} : { connection }),
+  })
+  return new EstablishedConnection(remote, direction, new Uint8Array(handshake.handshakeHash), stream)
+}
+
+/** The {@link SecureConnection} handed out (a class, so an idle connection holds no closures). */
+class EstablishedConnection implements SecureConnection {
+  readonly remotePeerId: PeerId
+  readonly remoteIdentityKey: Uint8Array
+
+  constructor(
+    remote: RemoteIdentity,
+    readonly direction: Direction,
+    readonly handshakeHash: Uint8Array,
+    readonly stream: NoiseStream,
+  ) {
+    this.remotePeerId = remote.peerId
+    this.remoteIdentityKey = remote.identityKey
+  }
+
+  close(err?: Error): void {
+    this.stream.destroy(err)
+  }
 }
 
 function asHandshakeError(err: unknown): NoiseError {
