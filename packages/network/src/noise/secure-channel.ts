@@ -167,15 +167,19 @@ function runHandshake(
       raw.off('error', onError)
     }
 
-    const fail = (err: Error): void => {
-      if (settled) return
-      settled = true
-      cleanup()
+    const teardown = (err: Error): void => {
       decoder.clear()
       logger.debug({ err, direction }, 'noise handshake failed')
       closeQuietly(rawConnection, err)
       if (!raw.destroyed) raw.destroy()
       reject(err)
+    }
+
+    const fail = (err: Error): void => {
+      if (settled) return
+      settled = true
+      cleanup()
+      teardown(err)
     }
 
     const onAbort = (): void => {
@@ -212,7 +216,11 @@ function runHandshake(
     const complete = (remote: RemoteIdentity): void => {
       settled = true
       cleanup()
-      resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction))
+      try {
+        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction))
+      } catch (err) {
+        teardown(asHandshakeError(err))
+      }
     }
 
     const authenticate = (payload: Buffer): RemoteIdentity => {
