@@ -9,17 +9,29 @@ export type IpBytes = Uint8Array
 
 /** Parses dotted-decimal IPv4 (`1.2.3.4`) strictly; undefined when it is not one. */
 export function parseIpv4(text: string): IpBytes | undefined {
-  const parts = text.split('.')
-  if (parts.length !== 4) return undefined
+  if (text.length < 7 || text.length > 15) return undefined
   const out = new Uint8Array(4)
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined
-    const n = Number(p)
-    if (n > 255) return undefined
-    out[i] = n
+  let part = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 46 : text.charCodeAt(i)
+    if (c === 46) {
+      // '.' or the end: close the current octet
+      if (digits === 0 || part > 3) return undefined
+      out[part++] = value
+      value = 0
+      digits = 0
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined // no leading zeros ("01" could be read as octal)
+      value = value * 10 + (c - 48)
+      if (value > 255) return undefined
+      digits++
+    } else {
+      return undefined
+    }
   }
-  return out
+  return part === 4 ? out : undefined
 }
 
 /** Parses an IPv6 literal (without brackets or zone id), including an embedded IPv4 tail. */

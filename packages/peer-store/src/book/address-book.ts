@@ -18,7 +18,7 @@ import { EMPTY } from '../tables/bucket-table'
 import { SaltedHash } from '../tables/hash'
 import { NewTable } from '../tables/new-table'
 import { TriedTable } from '../tables/tried-table'
-import { type AddressEntry, isTerrible, type PeerEntry } from './entry'
+import { type AddressEntry, type AddressFields, createEntry, isTerrible, type PeerEntry } from './entry'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -619,15 +619,9 @@ export class AddressBook {
     this.#emit('peer:removed', { peerId: peer.peerId })
   }
 
-  #register(
-    peer: PeerEntry,
-    fields: Pick<
-      AddressEntry,
-      'address' | 'group' | 'source' | 'firstSeen' | 'lastSeen' | 'lastSuccess' | 'lastAttempt' | 'attempts'
-    >,
-  ): AddressEntry {
+  #register(peer: PeerEntry, fields: AddressFields): AddressEntry {
     const id = this.#freeIds.pop() ?? this.#entries.length
-    const e: AddressEntry = { ...fields, id, peer, lastCountAttempt: 0, tried: false, refs: [] }
+    const e = createEntry(id, peer, fields)
     this.#entries[id] = e
     this.#byAddress.set(e.address, e)
     peer.addresses.set(e.address, e)
@@ -672,11 +666,8 @@ export class AddressBook {
     try {
       for (const r of peers) {
         let peer = this.#peers.get(r.peerId)
-        if (peer === undefined) {
-          peer = this.#createPeer(r.peerId, r.source, r.firstSeen)
-          if (!merge) changed.delete(peer.peerId) // rebuilding memory from disk is not a change
-        }
-        this.#mergePeer(peer, r, changed)
+        if (peer === undefined) peer = this.#restorePeer(r, merge, changed)
+        else this.#mergePeer(peer, r, changed)
         for (const ra of r.addresses) {
           if (
             this.#byAddress.has(ra.address.address) ||
@@ -749,6 +740,33 @@ export class AddressBook {
       this.#sink = undefined
     }
     return { changed, dropped, addresses }
+  }
+
+  /** A peer record rebuilt as stored (rebuilding memory from disk is not a change, an import is). */
+  #restorePeer(r: RestoredPeer, merge: boolean, changed: Set<PeerId>): PeerEntry {
+    let pinned = r.persistent || r.bootstrap
+    if (pinned && this.#pinned >= this.#opts.maxPinnedPeers) {
+      pinned = false // over the limit: loaded unpinned, and the record is rewritten so
+      changed.add(r.peerId)
+    }
+    const peer: PeerEntry = {
+      peerId: r.peerId,
+      roles: [...r.roles],
+      protocolVersion: r.protocolVersion,
+      userAgent: r.userAgent,
+      firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen,
+      latencyMs: r.latencyMs,
+      source: r.source,
+      persistent: pinned && r.persistent,
+      bootstrap: pinned && r.bootstrap,
+      anchor: r.anchor,
+      addresses: new Map(),
+    }
+    if (pinned) this.#pinned++
+    this.#peers.set(peer.peerId, peer)
+    if (merge) changed.add(peer.peerId)
+    return peer
   }
 
   #mergePeer(peer: PeerEntry, r: RestoredPeer, changed: Set<PeerId>): void {

@@ -36,6 +36,52 @@ export interface AddressEntry {
   refs: number[]
 }
 
+/** The fields an {@link AddressEntry} is created with. */
+export type AddressFields = Pick<
+  AddressEntry,
+  'address' | 'group' | 'source' | 'firstSeen' | 'lastSeen' | 'lastSuccess' | 'lastAttempt' | 'attempts'
+>
+
+/**
+ * Creates an entry with every field set in one constructor, so all entries share one hidden class: selection
+ * scans tens of thousands of them, and objects of mixed shapes make each property read several times slower.
+ */
+export function createEntry(id: number, peer: PeerEntry, f: AddressFields): AddressEntry {
+  return new Entry(id, peer, f)
+}
+
+class Entry implements AddressEntry {
+  readonly id: number
+  readonly address: string
+  readonly group: string
+  peer: PeerEntry
+  source: AddressSource
+  firstSeen: number
+  lastSeen: number
+  lastSuccess: number
+  lastAttempt: number
+  lastCountAttempt: number
+  attempts: number
+  tried: boolean
+  refs: number[]
+
+  constructor(id: number, peer: PeerEntry, f: AddressFields) {
+    this.id = id
+    this.address = f.address
+    this.group = f.group
+    this.peer = peer
+    this.source = f.source
+    this.firstSeen = f.firstSeen
+    this.lastSeen = f.lastSeen
+    this.lastSuccess = f.lastSuccess
+    this.lastAttempt = f.lastAttempt
+    this.lastCountAttempt = 0
+    this.attempts = f.attempts
+    this.tried = false
+    this.refs = []
+  }
+}
+
 /** The thresholds of {@link isTerrible}. */
 export interface TerribleRules {
   horizonMs: number

@@ -66,28 +66,31 @@ export function selectAddresses(book: AddressBook, req: SelectionRequest): Addre
   }
   if (out.length >= req.count) return out
 
-  const buckets: Array<[BucketTable, number]> = []
-  for (const t of tables) for (const b of t.nonEmptyBuckets()) buckets.push([t, b])
-  shuffle(buckets, req.random)
-  const lists = buckets.map(([t, b]) => shuffle(t.idsInBucket(b), req.random))
+  // Fallback: the eligible entries of every non-empty bucket, buckets in random order, one pick per bucket
+  // per round so that densely packed buckets still weigh no more than sparse ones.
+  const lists: AddressEntry[][] = []
+  for (const t of tables) {
+    for (const b of t.nonEmptyBuckets()) {
+      const list: AddressEntry[] = []
+      for (const id of t.idsInBucket(b)) {
+        const e = book.entryById(id)
+        if (req.eligible(e) && !peers.has(e.peer.peerId)) list.push(e)
+      }
+      if (list.length > 0) lists.push(shuffle(list, req.random))
+    }
+  }
+  shuffle(lists, req.random)
   for (const strict of [true, false]) {
     let progress = true
     while (progress && out.length < req.count) {
       progress = false
       for (const list of lists) {
         if (out.length >= req.count) break
-        for (let i = 0; i < list.length; i++) {
-          const e = book.entryById(list[i] as number)
-          if (peers.has(e.peer.peerId) || !req.eligible(e)) {
-            list.splice(i--, 1) // out for the rest of this call
-            continue
-          }
-          if (strict && groups.has(e.group)) continue
-          list.splice(i, 1)
-          accept(e)
-          progress = true
-          break
-        }
+        const i = list.findIndex((e) => !peers.has(e.peer.peerId) && !(strict && groups.has(e.group)))
+        if (i < 0) continue
+        const [e] = list.splice(i, 1) as [AddressEntry]
+        accept(e)
+        progress = true
       }
     }
   }

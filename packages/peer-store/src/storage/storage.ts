@@ -184,42 +184,52 @@ export class Storage {
       )
     }
 
-    for await (const [key, value] of this.db.iterator(UTF8)) {
-      if (key === KEY.schema) continue
-      if (key === KEY.salt) {
-        if (!/^[0-9a-f]{64}$/.test(value)) throw corrupt(key, 'an invalid salt')
-        out.salt = new Uint8Array(Buffer.from(value, 'hex'))
-      } else if (key === KEY.state) {
-        const state = readState(parseJson(key, value))
-        if (state === undefined) throw corrupt(key, 'an invalid state record')
-        out.state = state
-      } else if (key === KEY.anchors) {
-        const anchors = readAnchors(parseJson(key, value), options.maxAnchors)
-        if (anchors === undefined) throw corrupt(key, 'an invalid anchor list')
-        out.anchors = anchors
-      } else if (key.startsWith(PREFIX.peer)) {
-        const peer = readPeer(parseJson(key, value), 'stored', options.maxAddressesPerPeer)
-        if (peer === undefined || key !== PREFIX.peer + peer.peerId)
-          throw corrupt(key, 'an invalid peer record')
-        out.peers.push(peer)
-      } else if (key.startsWith(PREFIX.ban)) {
-        const ban = readBan(parseJson(key, value))
-        if (ban === undefined || key !== PREFIX.ban + ban.target) throw corrupt(key, 'an invalid ban')
-        out.bans.push(ban)
-      } else if (key.startsWith(PREFIX.discouraged)) {
-        const d = readDiscouraged(parseJson(key, value))
-        if (d === undefined || key !== PREFIX.discouraged + d.ip)
-          throw corrupt(key, 'an invalid discouragement')
-        out.discouraged.push(d)
-      } else if (key.startsWith(PREFIX.metadata)) {
-        parseJson(key, value)
-        out.metadata.push([key.slice(PREFIX.metadata.length), value])
-      } else {
-        throw corrupt(key, 'an unknown key')
+    const iterator = this.db.iterator(UTF8)
+    try {
+      for (let batch = await iterator.nextv(1_000); batch.length > 0; batch = await iterator.nextv(1_000)) {
+        for (const [key, value] of batch) this.#read(key, value, options, out)
       }
+    } finally {
+      await iterator.close()
     }
     if (out.salt.length !== 32) throw corrupt(KEY.salt, 'a missing salt')
     return out
+  }
+
+  /** Validates one record and files it into `out`. */
+  #read(key: string, value: string, options: LoadOptions, out: LoadedDatabase): void {
+    if (key === KEY.schema) return
+    if (key === KEY.salt) {
+      if (!/^[0-9a-f]{64}$/.test(value)) throw corrupt(key, 'an invalid salt')
+      out.salt = new Uint8Array(Buffer.from(value, 'hex'))
+    } else if (key === KEY.state) {
+      const state = readState(parseJson(key, value))
+      if (state === undefined) throw corrupt(key, 'an invalid state record')
+      out.state = state
+    } else if (key === KEY.anchors) {
+      const anchors = readAnchors(parseJson(key, value), options.maxAnchors)
+      if (anchors === undefined) throw corrupt(key, 'an invalid anchor list')
+      out.anchors = anchors
+    } else if (key.startsWith(PREFIX.peer)) {
+      const peer = readPeer(parseJson(key, value), 'stored', options.maxAddressesPerPeer)
+      if (peer === undefined || key !== PREFIX.peer + peer.peerId)
+        throw corrupt(key, 'an invalid peer record')
+      out.peers.push(peer)
+    } else if (key.startsWith(PREFIX.ban)) {
+      const ban = readBan(parseJson(key, value))
+      if (ban === undefined || key !== PREFIX.ban + ban.target) throw corrupt(key, 'an invalid ban')
+      out.bans.push(ban)
+    } else if (key.startsWith(PREFIX.discouraged)) {
+      const d = readDiscouraged(parseJson(key, value))
+      if (d === undefined || key !== PREFIX.discouraged + d.ip)
+        throw corrupt(key, 'an invalid discouragement')
+      out.discouraged.push(d)
+    } else if (key.startsWith(PREFIX.metadata)) {
+      parseJson(key, value)
+      out.metadata.push([key.slice(PREFIX.metadata.length), value])
+    } else {
+      throw corrupt(key, 'an unknown key')
+    }
   }
 
   /** Writes `ops` atomically. */
