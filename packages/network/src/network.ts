@@ -487,6 +487,9 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         this.failHandshake(pending, 'banned', 'ERR_PEER_DENIED', 'the gater refused the peer', undefined)
         return
       }
+      // Inbound capacity is settled once the peer is authenticated and before our hello: a full node
+      // refuses with `too_many_peers` as the first message, or evicts someone for the newcomer.
+      if (!this.makeInboundRoom(pending)) return
       const hello = buildHello(
         this.options,
         this.local,
@@ -604,21 +607,8 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       }
       void existing.close('duplicate', 'local', 'replaced by a simultaneous connection')
     }
-    if (conn.direction === 'inbound' && this.slots.inboundFull()) {
-      const victim = this.selectEviction()
-      if (victim === undefined) {
-        this.failHandshake(
-          pending,
-          'too_many_peers',
-          'ERR_HANDSHAKE_FAILED',
-          'no free inbound slot',
-          undefined,
-        )
-        return
-      }
-      this.hit('evictions')
-      void victim.close('evicted', 'local', 'evicted for a new inbound peer')
-    }
+    // Checked again: another newcomer may have taken the room made for this one.
+    if (!this.makeInboundRoom(pending)) return
     this.settle(pending)
     this.slots.markOpen(pending.slot)
     conn.open(pending.slot.kind, hello)
@@ -629,6 +619,26 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.safeEmit('peer:connected', { peer })
     pending.resolve(peer)
     if (conn.kind === 'feeler') void conn.close('requested', 'local', 'feeler connection')
+  }
+
+  /**
+   * Makes sure an inbound connection fits: when the inbound slots are full, evicts the peer chosen by
+   * {@link selectEvictionCandidate}, or refuses the newcomer with `too_many_peers` when every peer is
+   * protected. A connection from an already connected peer needs no room (it is a duplicate). Returns false
+   * when the handshake was failed.
+   */
+  private makeInboundRoom(pending: PendingHandshake): boolean {
+    const conn = pending.conn
+    if (conn.direction !== 'inbound' || this.peersById.has(conn.peerId) || !this.slots.inboundFull())
+      return true
+    const victim = this.selectEviction()
+    if (victim === undefined) {
+      this.failHandshake(pending, 'too_many_peers', 'ERR_HANDSHAKE_FAILED', 'no free inbound slot', undefined)
+      return false
+    }
+    this.hit('evictions')
+    void victim.close('evicted', 'local', 'evicted for a new inbound peer')
+    return true
   }
 
   private selectEviction(): Connection | undefined {

@@ -128,6 +128,9 @@ export class Connection {
   private readonly log: Logger
   private heldBytes = 0
   private paused = false
+  /** Frames decoded from the last chunk while reading was paused (at most one stream chunk's worth). */
+  private backlog: Uint8Array[] = []
+  private backlogBytes = 0
   private lastMessageAt: number
   private pingTimer: TimerHandle | undefined
   private idleTimer: TimerHandle | undefined
@@ -182,9 +185,12 @@ export class Connection {
     if (this.stream.destroyed) queueMicrotask(this.onClose)
   }
 
-  /** Bytes received and not yet handled: the partial frame plus messages held by running handlers. */
+  /**
+   * Bytes received and not yet handled: the partial frame, frames held back while reading is paused, and
+   * messages held by running handlers.
+   */
   get receiveBufferedBytes(): number {
-    return this.decoder.bufferedBytes + this.heldBytes
+    return this.decoder.bufferedBytes + this.backlogBytes + this.heldBytes
   }
 
   /** Whether reading from the peer is paused because its handler backlog is full. */
@@ -309,6 +315,8 @@ export class Connection {
     this.requests.close(err)
     this.queue.close(err)
     this.heldBytes = 0
+    this.backlog = []
+    this.backlogBytes = 0
     this.host.closing(this)
     const stream = this.stream
     if (reason !== undefined && initiator === 'local' && !stream.destroyed && stream.writable) {
@@ -378,10 +386,24 @@ export class Connection {
       return
     }
     for (const frame of frames) {
-      if (!this.isLive()) return
-      this.onFrame(frame)
+      if (this.paused) {
+        this.backlog.push(frame)
+        this.backlogBytes += frame.length
+      } else if (this.isLive()) {
+        this.onFrame(frame)
+        this.updateFlow()
+      }
     }
-    this.updateFlow()
+  }
+
+  /** Handles frames held back while reading was paused; stops again if the budget is spent again. */
+  private drainBacklog(): void {
+    while (this.backlog.length > 0 && !this.paused && this.isLive()) {
+      const frame = this.backlog.shift() as Uint8Array
+      this.backlogBytes -= frame.length
+      this.onFrame(frame)
+      this.checkBudget()
+    }
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -398,10 +420,15 @@ export class Connection {
       this.host.handshakeMessage(this, first)
       return
     }
-    // Rate limits are charged before decoding, on the type the envelope's first bytes name; responses are
-    // exempt here (they are matched to our requests after decoding).
+    // Rate limits are charged before decoding, on the type the envelope's first bytes name (an unknown or
+    // unreadable type is charged to bulk); responses are exempt here: they are matched to our requests after
+    // decoding, and only unrequested ones cost the peer.
     const peeked = peekType(frame)
-    if (peeked !== undefined && CATALOG[peeked].kind !== 'response' && !this.admit(peeked, size)) return
+    if (peeked === undefined) {
+      if (!this.admit('bulk', 'unknown type', size)) return
+    } else if (CATALOG[peeked].kind !== 'response' && !this.admit(this.host.classOf(peeked), peeked, size)) {
+      return
+    }
     let message: Message
     try {
       message = decode(frame)
@@ -410,8 +437,6 @@ export class Connection {
       return
     }
     this.lastMessageAt = this.host.clock.now()
-    if (peeked === undefined && CATALOG[message.type].kind !== 'response' && !this.admit(message.type, size))
-      return
     const kind = CATALOG[message.type].kind
     if (kind === 'response') {
       this.onResponse(message, size)
@@ -434,8 +459,7 @@ export class Connection {
   }
 
   /** Charges a message to the rate limits; false when it is dropped (or the peer disconnected). */
-  private admit(type: MessageType, size: number): boolean {
-    const cls = this.host.classOf(type)
+  private admit(cls: MessageClass, type: string, size: number): boolean {
     const verdict = this.limiter.check(cls, size)
     if (verdict === 'accept') return true
     this.host.count('messagesRateLimited', cls)
@@ -450,13 +474,15 @@ export class Connection {
   private invalid(error: CodecError, size: number): void {
     this.invalidMessages++
     this.host.count('invalidMessages')
-    // A type from a newer catalog is ignored and counted (DESIGN.md §6); anything else is penalised.
-    if (error.code !== 'ERR_UNKNOWN_TYPE') this.report('invalid-message', `${error.code}: ${error.message}`)
+    this.host.traffic('in', undefined, size)
+    // A type from a newer catalog is ignored and counted (DESIGN.md §6; it was charged to the bulk limits);
+    // anything else is penalised, and costs the tolerance budget like a dropped message.
+    if (error.code === 'ERR_UNKNOWN_TYPE') return
+    this.report('invalid-message', `${error.code}: ${error.message}`)
     if (!this.tolerate()) {
       this.host.count('rateLimitDisconnects')
       void this.close('protocol_error', 'local', 'too many invalid messages')
     }
-    this.host.traffic('in', undefined, size)
   }
 
   /** Charges one unit of the tolerance budget; false when it is exhausted. */
@@ -549,16 +575,30 @@ export class Connection {
     }
   }
 
+  /**
+   * Pauses reading when the receive budget is spent; when it is back under, handles the frames held back
+   * and resumes reading from the stream.
+   */
   private updateFlow(): void {
-    if (this.state === 'closing' || this.state === 'closed') return
-    const over = this.receiveBufferedBytes > this.host.options.receiveBufferBytes
-    if (over && !this.paused) {
+    if (!this.checkBudget() && this.paused && this.isLive()) {
+      this.paused = false
+      this.drainBacklog()
+      if (!this.paused && this.isLive()) this.stream.resume()
+    }
+  }
+
+  /**
+   * Pauses when over budget; returns whether it is over. The budget counts the partial frame and what
+   * handlers hold; the backlog is not counted here (it only shrinks by being handled), so the total held is
+   * at most the budget plus one stream chunk.
+   */
+  private checkBudget(): boolean {
+    const over = this.decoder.bufferedBytes + this.heldBytes > this.host.options.receiveBufferBytes
+    if (over && !this.paused && this.isLive()) {
       this.paused = true
       this.stream.pause()
-    } else if (!over && this.paused) {
-      this.paused = false
-      this.stream.resume()
     }
+    return over
   }
 
   private countIn(type: MessageType | undefined, size: number): void {
