@@ -50,21 +50,23 @@ export function toJSON(msg: Message, meta: JsonMeta = {}): JsonEnvelope {
       type: String(msg.type).slice(0, 64),
     })
   }
-  const out: JsonEnvelope = { type: entry.type, data: undefined }
   const id = checkId(entry.type, msg.id)
-  if (id !== undefined) out.id = id
+  const head: Omit<JsonEnvelope, 'data'> = { type: entry.type }
+  if (id !== undefined) head.id = id
   try {
-    if (meta.from !== undefined) out.from = label.toJson(meta.from) as string
-    if (meta.to !== undefined) out.to = label.toJson(meta.to) as string
-    if (meta.timestamp !== undefined) out.timestamp = uintSafe.toJson(meta.timestamp) as number
+    if (meta.from !== undefined) head.from = label.toJson(meta.from) as string
+    if (meta.to !== undefined) head.to = label.toJson(meta.to) as string
+    if (meta.timestamp !== undefined) head.timestamp = uintSafe.toJson(meta.timestamp) as number
   } catch (err) {
     throw schemaError(entry.type, err, 'meta')
   }
+  let data: unknown
   try {
-    out.data = entry.schema.toJson(msg.data)
+    data = entry.schema.toJson(msg.data)
   } catch (err) {
     throw schemaError(entry.type, err)
   }
+  const out: JsonEnvelope = { ...head, data }
   return out
 }
 

@@ -169,12 +169,7 @@ export class MsgpackWriter {
       this.view.setUint32(this.pos, n)
       this.pos += 4
     }
-    if (n <= 64) {
-      const p = this.pos
-      for (let i = 0; i < n; i++) b[p + i] = v[i] as number
-    } else {
-      b.set(v, this.pos)
-    }
+    b.set(v, this.pos)
     this.pos += n
   }
 
