@@ -83,10 +83,12 @@ export class BanList {
     this.#changed = changed
   }
 
+  /** Bans held (live or not yet swept). */
   get size(): number {
     return this.#bans.size
   }
 
+  /** Discouraged hosts held. */
   get discouragedSize(): number {
     return this.#discouraged.size
   }
@@ -133,6 +135,7 @@ export class BanList {
     return true
   }
 
+  /** True while a peer-id ban on `peerId` lasts. */
   isPeerBanned(peerId: PeerId, now: number): boolean {
     const b = this.#bans.get(peerId)
     return b !== undefined && b.kind === 'peer' && b.expiresAt > now
@@ -170,6 +173,7 @@ export class BanList {
     return info
   }
 
+  /** True while `host` (a host key) is discouraged. */
   isDiscouraged(host: string, now: number): boolean {
     const until = this.#discouraged.get(host)
     return until !== undefined && until > now
@@ -183,6 +187,7 @@ export class BanList {
       .map((b) => ({ ...b }))
   }
 
+  /** Live discouraged hosts. */
   listDiscouraged(now: number): DiscouragedInfo[] {
     const out: DiscouragedInfo[] = []
     for (const [ip, expiresAt] of this.#discouraged) if (expiresAt > now) out.push({ ip, expiresAt })
@@ -194,6 +199,7 @@ export class BanList {
     return this.#bans.get(target)
   }
 
+  /** The stored expiry of a discouraged host (live or not). */
   discouragedUntil(host: string): number | undefined {
     return this.#discouraged.get(host)
   }

@@ -158,17 +158,23 @@ export type TableName = 'new' | 'tried'
 export interface AddressInfo {
   /** The canonical URL. */
   address: string
+  /** The peer the address belongs to. */
   peerId: PeerId
   /** Its network group. */
   group: string
+  /** `null` for an address of a pinned peer that has no slot. */
   table: TableName | null
   /** Diagnostics: the new-table buckets it occupies, or its one tried-table bucket. */
   buckets: readonly number[]
+  /** Who told us about it. */
   source: AddressSource
+  /** When it entered the store. */
   firstSeen: number
   /** When it was last heard of (gossip time, minus the third-party penalty) or connected to. */
   lastSeen: number
+  /** Last completed handshake. */
   lastSuccess: number
+  /** Last dial attempt (start or failure). */
   lastAttempt: number
   /** Failed attempts counted since the last success. */
   attempts: number
@@ -181,9 +187,13 @@ export interface PeerInfo {
   addresses: AddressInfo[]
   /** Roles from gossip (merged) or from its authenticated hello via `updatePeer` (replaced). */
   roles: NodeRole[]
+  /** From its hello. */
   protocolVersion?: number
+  /** From its hello, at most 256 characters. */
   userAgent?: string
+  /** When the record was created. */
   firstSeen: number
+  /** Latest last-seen over its addresses and connections. */
   lastSeen: number
   /** Latest success over its addresses. */
   lastSuccess: number
@@ -417,6 +427,7 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   updatePeer(peerId: PeerId, update: PeerUpdate): boolean
   /** Deletes a peer and all its addresses; false when unknown. */
   removePeer(peerId: PeerId): boolean
+  /** Everything known about one peer, or undefined. */
   getPeer(peerId: PeerId): PeerInfo | undefined
   /** The entry of one address (any spelling of the URL). */
   getAddress(address: string): AddressInfo | undefined
@@ -424,6 +435,7 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   listPeers(filter?: { persistent?: boolean; bootstrap?: boolean }): PeerInfo[]
   /** Random non-terrible addresses to share with a peer asking for addresses. */
   sampleAddresses(options?: SampleOptions): AddressInfo[]
+  /** Table fill, bans, pending writes. */
   stats(): PeerStoreStats
 
   /** A dial to `address` is starting (sets its last attempt, which starts its backoff). */
@@ -469,6 +481,7 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   unban(target: string): boolean
   /** True when the peer id, or the IP / address URL (directly or by subnet), is banned. */
   isBanned(peerIdOrIp: string): boolean
+  /** Live bans, soonest expiry first. */
   listBans(): BanInfo[]
   /**
    * Discourages an IP (or an address URL's host) for `durationMs` (default `discourageDurationMs`): it is
@@ -476,7 +489,9 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
    * evicted first (`isDiscouraged`), as Core does with misbehaving peers.
    */
   discourage(ip: string, durationMs?: number): void
+  /** True while the IP (or an address URL's host) is discouraged. */
   isDiscouraged(ip: string): boolean
+  /** Live discouraged hosts. */
   listDiscouraged(): DiscouragedInfo[]
 
   /** Gater: false when the address's host is banned or discouraged, or it belongs to a banned peer. */
@@ -490,6 +505,7 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   putMetadata(key: string, value: unknown): void
   /** A fresh copy of the value stored under `key`. */
   getMetadata<T = unknown>(key: string): T | undefined
+  /** Deletes a metadata key; false when it was not there. */
   deleteMetadata(key: string): boolean
 
   /** Everything except the salt, as a JSON-serialisable document for operators. */

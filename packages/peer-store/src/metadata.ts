@@ -20,10 +20,12 @@ export class MetadataStore {
     this.#changed = changed
   }
 
+  /** Keys held. */
   get size(): number {
     return this.#values.size
   }
 
+  /** Every key. */
   keys(): IterableIterator<string> {
     return this.#values.keys()
   }
@@ -66,15 +68,18 @@ export class MetadataStore {
     this.#changed(key)
   }
 
+  /** A fresh copy of the value, or undefined. */
   get(key: string): unknown {
     const text = this.#values.get(key)
     return text === undefined ? undefined : JSON.parse(text)
   }
 
+  /** The stored JSON text. */
   text(key: string): string | undefined {
     return this.#values.get(key)
   }
 
+  /** Removes a key; false when absent. */
   delete(key: string): boolean {
     const previous = this.#values.get(key)
     if (previous === undefined) return false
@@ -84,6 +89,7 @@ export class MetadataStore {
     return true
   }
 
+  /** Removes every key. */
   clear(): void {
     for (const key of [...this.#values.keys()]) this.delete(key)
   }

@@ -66,6 +66,9 @@ describe('restart on LevelDB (classic-level)', () => {
     first.ban('6.6.0.0/16', 3 * HOUR)
     first.ban(pid('evil'), 2 * HOUR)
     first.discourage('5.5.5.5')
+    first.discourage('wss://flaky.example.net')
+    first.ban('wss://evil.example.com', HOUR)
+    first.ban('memory://mallory', HOUR)
     first.putMetadata('peer-scoring', { version: 1, scores: { [pid('0-1')]: -12.5 } })
     const anchors = [0, 1].map((i) => {
       const info = first.getAddress(addresses[i] as string) as AddressInfo
@@ -108,6 +111,9 @@ describe('restart on LevelDB (classic-level)', () => {
     expect(second.isBanned('6.6.7.8')).toBe(true)
     expect(second.allowPeer(pid('evil'))).toBe(false)
     expect(second.isDiscouraged('5.5.5.5')).toBe(true)
+    expect(second.isDiscouraged('ws://flaky.example.net')).toBe(true)
+    expect(second.isBanned('ws://evil.example.com:8080')).toBe(true)
+    expect(second.allowDial('memory://mallory')).toBe(false)
     clock.advance(HOUR)
     expect(second.isBanned('1.2.3.4')).toBe(false)
     expect(second.isBanned('6.6.7.8')).toBe(true)

@@ -102,9 +102,9 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   return { address: `${scheme}://${shown}:${port}${path}`, scheme, host, hostKind, ip, port }
 }
 
-/** True for a syntactically valid DNS name whose last label is not numeric (so never an IP shorthand). */
-function isDnsName(host: string): boolean {
-  if (host.length === 0 || host.length > 253) return false
+/** True for a syntactically valid lowercase DNS name whose last label is not numeric (never an IP shorthand). */
+export function isDnsName(host: string): boolean {
+  if (typeof host !== 'string' || host.length === 0 || host.length > 253) return false
   const labels = host.split('.')
   if (labels.some((l) => !LABEL.test(l))) return false
   return !/^[0-9]+$/.test(labels[labels.length - 1] as string)

@@ -113,7 +113,9 @@ export function cleanRoles(roles: readonly unknown[]): NodeRole[] {
  * It knows nothing of storage (it reports changed records through {@link BookHooks}) or of bans.
  */
 export class AddressBook {
+  /** Addresses heard of, never connected to. */
   readonly newTable: NewTable
+  /** Addresses connected to. */
   readonly triedTable: TriedTable
   /** Time of the last `good()` anywhere (Core's `m_last_good`); failures count once per address after it. */
   lastGood = 1
@@ -157,30 +159,37 @@ export class AddressBook {
 
   // ---- queries ----
 
+  /** Peer records held. */
   get peerCount(): number {
     return this.#peers.size
   }
 
+  /** Pending test-before-evict collisions. */
   get collisionCount(): number {
     return this.#collisions.size
   }
 
+  /** The entry of a canonical address. */
   entry(address: string): AddressEntry | undefined {
     return this.#byAddress.get(address)
   }
 
+  /** The entry a table slot refers to. */
   entryById(id: number): AddressEntry {
     return this.#entries[id] as AddressEntry
   }
 
+  /** One peer record. */
   peer(peerId: PeerId): PeerEntry | undefined {
     return this.#peers.get(peerId)
   }
 
+  /** Every peer record. */
   peers(): IterableIterator<PeerEntry> {
     return this.#peers.values()
   }
 
+  /** Every address entry. */
   entries(): IterableIterator<AddressEntry> {
     return this.#byAddress.values()
   }
@@ -190,10 +199,12 @@ export class AddressBook {
     return [...this.#collisions].map((id) => this.entryById(id).address)
   }
 
+  /** {@link isTerrible} with this book's thresholds. */
   isTerrible(e: AddressEntry, now: number): boolean {
     return isTerrible(e, now, this.#opts)
   }
 
+  /** Persistent and bootstrap peers keep their record without a table slot. */
   isPinned(peer: PeerEntry): boolean {
     return peer.persistent || peer.bootstrap
   }
@@ -839,6 +850,7 @@ export class AddressBook {
     return out
   }
 
+  /** The public view of an entry. */
   addressInfo(e: AddressEntry): AddressInfo {
     const triedBucket = e.tried ? [this.triedTable.bucketFor(e.address, e.group)] : []
     return {
@@ -856,6 +868,7 @@ export class AddressBook {
     }
   }
 
+  /** The public view of a peer. */
   peerInfo(peer: PeerEntry): PeerInfo {
     const addresses = [...peer.addresses.values()].map((e) => this.addressInfo(e))
     const info: PeerInfo = {

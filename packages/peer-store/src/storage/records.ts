@@ -1,5 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
-import { parseAddress, parseHost } from '../address/parse'
+import { isDnsName, parseAddress, parseHost } from '../address/parse'
 import { isPeerId, parseBanTarget } from '../bans'
 import { cleanRoles, MAX_USER_AGENT, type RestoredAddress, type RestoredPeer } from '../book/address-book'
 import type { AddressEntry, PeerEntry } from '../book/entry'
@@ -193,11 +193,15 @@ export function readBan(v: unknown): BanInfo | undefined {
     return undefined
   }
   if (!isTime(v.createdAt) || !isTime(v.expiresAt)) return undefined
-  try {
-    const t = parseBanTarget(v.target)
-    if (t.target !== v.target || t.kind !== v.kind) return undefined
-  } catch {
-    return undefined
+  if (v.kind === 'host' && isDnsName(v.target)) {
+    // A DNS host ban; as bare text it would read as a peer id.
+  } else {
+    try {
+      const t = parseBanTarget(v.target)
+      if (t.target !== v.target || t.kind !== v.kind) return undefined
+    } catch {
+      return undefined
+    }
   }
   return {
     target: v.target,
@@ -211,7 +215,8 @@ export function readBan(v: unknown): BanInfo | undefined {
 /** Reads a discouraged host. */
 export function readDiscouraged(v: unknown): DiscouragedInfo | undefined {
   if (!isObj(v) || typeof v.ip !== 'string' || !isTime(v.expiresAt)) return undefined
-  if (parseHost(v.ip) === undefined) return undefined
+  // An IP, a memory:// address, or a DNS name (the host of a discouraged ws:// or wss:// address).
+  if (parseHost(v.ip) === undefined && !isDnsName(v.ip)) return undefined
   return { ip: v.ip, expiresAt: v.expiresAt }
 }
 

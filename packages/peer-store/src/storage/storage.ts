@@ -93,6 +93,7 @@ function parseJson(key: string, text: string): unknown {
  * then `p/<peerId>`, `b/<ban target>`, `d/<ip>`, `m/<metadata key>`, all JSON text.
  */
 export class Storage {
+  /** The underlying database. */
   readonly db: PeerStoreDatabase
 
   constructor(db: PeerStoreDatabase) {
@@ -243,6 +244,7 @@ export class Storage {
     await this.db.clear()
   }
 
+  /** Closes the database. */
   async close(): Promise<void> {
     await this.db.close()
   }
