@@ -833,19 +833,38 @@ export class AddressBook {
 
   // ---- views ----
 
-  /** Random non-terrible placed addresses (Core's `GetAddr`): at most `max` and `maxPercent` % of the book. */
+  /**
+   * Random non-terrible placed addresses (Core's `GetAddr`): at most `max` and `maxPercent` % of the book.
+   * Random probing of the entry slots, so the work is proportional to what is returned, not to the book:
+   * peers asking for addresses cannot make the node walk 80,000 entries per request.
+   */
   sample(max: number, maxPercent: number, now: number): AddressEntry[] {
     const placed = this.newTable.count + this.triedTable.count
     const limit = Math.min(max, Math.floor((placed * maxPercent) / 100))
-    if (limit <= 0) return []
-    const all = [...this.#byAddress.values()]
     const out: AddressEntry[] = []
-    for (let i = 0; i < all.length && out.length < limit; i++) {
-      const j = i + Math.floor(this.#random() * (all.length - i))
-      const e = all[j] as AddressEntry
-      all[j] = all[i] as AddressEntry
-      all[i] = e
-      if ((e.tried || e.refs.length > 0) && !this.isTerrible(e, now)) out.push(e)
+    if (limit <= 0) return out
+    const slots = this.#entries.length
+    const usable = (e: AddressEntry | undefined): e is AddressEntry =>
+      e !== undefined && (e.tried || e.refs.length > 0) && !this.isTerrible(e, now)
+    if (limit * 3 >= slots) {
+      // Most of the book is wanted: a partial Fisher-Yates shuffle over every slot.
+      const ids = Array.from({ length: slots }, (_, i) => i)
+      for (let i = 0; i < slots && out.length < limit; i++) {
+        const j = i + Math.floor(this.#random() * (slots - i))
+        const id = ids[j] as number
+        ids[j] = ids[i] as number
+        const e = this.#entries[id]
+        if (usable(e)) out.push(e)
+      }
+      return out
+    }
+    const probed = new Set<number>()
+    for (let tries = 0; out.length < limit && tries < 4 * limit + 64; tries++) {
+      const id = Math.floor(this.#random() * slots)
+      if (probed.has(id)) continue
+      probed.add(id)
+      const e = this.#entries[id]
+      if (usable(e)) out.push(e)
     }
     return out
   }
