@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   'peer-store': () => import('./suites/peer-store'),
   network: () => import('./suites/network'),
   netsim: () => import('./suites/netsim'),
+  discovery: () => import('./suites/discovery'),
 }
 
 function formatRow(r: BenchResult): string[] {
