@@ -149,8 +149,15 @@ describe('catalog', () => {
     for (const t of MESSAGE_TYPES) {
       const e = CATALOG[t]
       const code = `0x${e.code.toString(16).padStart(2, '0')}`
+      const cells = [
+        `\`${t}\``,
+        code,
+        e.kind,
+        e.response === undefined ? '' : `\`${e.response}\``,
+        e.maxSize.toLocaleString('en-US'),
+      ]
       const row = new RegExp(
-        `^\\| \`${t}\` \\| ${code} \\| ${e.kind} \\| ${e.response === undefined ? '' : `\`${e.response}\``} \\| ${e.maxSize.toLocaleString('en-US')} \\|`,
+        `^\\|${cells.map((c) => ` *${c.replace(/[|\\]/g, '\\$&')} *`).join('\\|')}\\|`,
         'm',
       )
       expect(readme, t).toMatch(row)

@@ -215,3 +215,16 @@ describe('ChunkReassembler', () => {
     }
   })
 })
+
+describe('ChunkReassembler with invalid chunk data', () => {
+  it('drops the transfer a schema-invalid chunk claims to belong to', () => {
+    const r = new ChunkReassembler({ clock: new ManualClock() })
+    const chunks = splitIntoChunks(bytesOf(30), { chunkSize: 10, transferId: 8 })
+    r.push((chunks[0] as MessageOf<'chunk'>).data)
+    expect(r.transfers).toBe(1)
+    const bad = { ...(chunks[1] as MessageOf<'chunk'>).data, bytes: 'nope' as unknown as Uint8Array }
+    expect(failure(() => r.push(bad)).code).toBe('ERR_SCHEMA')
+    expect(r.transfers).toBe(0)
+    expect(r.stats().failed).toBe(1)
+  })
+})

@@ -291,3 +291,33 @@ describe('JSON view refuses bad input with typed errors', () => {
     }
   })
 })
+
+describe('hostile inputs outside the bytes', () => {
+  it('decode of a view over a detached buffer is a CodecError', () => {
+    const buffer = new ArrayBuffer(8)
+    const view = new Uint8Array(buffer)
+    structuredClone(buffer, { transfer: [buffer] })
+    expect(CodecError.isInstance(failure(() => decode(view)))).toBe(true)
+  })
+
+  it('encode and toJSON turn throwing getters into CodecErrors', () => {
+    const hostile = {
+      get type(): string {
+        throw new Error('boom')
+      },
+      data: {},
+    } as unknown as Message
+    expect(failure(() => encode(hostile)).code).toBe('ERR_SCHEMA')
+    expect(failure(() => toJSON(hostile)).code).toBe('ERR_SCHEMA')
+    const proxy = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap')
+        },
+      },
+    ) as Message
+    expect(failure(() => encode(proxy)).code).toBe('ERR_SCHEMA')
+    expect(failure(() => fromJSON(proxy)).code).toBe('ERR_SCHEMA')
+  })
+})

@@ -98,3 +98,18 @@ describe('decoded values', () => {
     }
   })
 })
+
+describe('non-canonical numbers', () => {
+  it('reads -0 (a JSON -0 or a msgpack float -0.0) as 0, so decoded messages re-encode identically', () => {
+    const fromJson = fromJSON({ type: 'ping', id: -0, data: { nonce: -0 } })
+    expect(Object.is(fromJson.id, 0)).toBe(true)
+    expect(Object.is((fromJson.data as { nonce: number }).nonce, 0)).toBe(true)
+    // [ping, -0.0, [-0.0]] with float64 negative zeros
+    const negZero = [0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0]
+    const msg = decode(Uint8Array.of(0x93, 0x02, ...negZero, 0x91, ...negZero))
+    expect(msg).toStrictEqual({ type: 'ping', id: 0, data: { nonce: 0 } })
+    const header = { ...(SAMPLES.headers[0]?.data.headers[0] as object), version: -0, nonce: -0 }
+    const decoded = decode(encode({ type: 'headers', id: 1, data: { headers: [header as never] } }))
+    expect(decode(encode(decoded))).toStrictEqual(decoded)
+  })
+})

@@ -13,6 +13,8 @@ const MAX_SAFE_N = 9_007_199_254_740_991n
 const U64_MAX = 0xffff_ffff_ffff_ffffn
 const TWO_53 = 2 ** 53
 
+/** `-0` becomes `0`, as in the generic `uint` schema. */
+const int = (v: number): number => (v === 0 ? 0 : v)
 const isU32 = (v: unknown): v is number => typeof v === 'number' && v >>> 0 === v
 const isUint = (v: unknown): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_SAFE
@@ -43,7 +45,7 @@ export function headerFastPath(): FastPath<BlockHeader> {
       ) {
         return undefined
       }
-      return [version, height, prevHash, merkleRoot, timestamp, bits, nonce]
+      return [int(version), int(height), prevHash, merkleRoot, int(timestamp), int(bits), int(nonce)]
     },
     fromWire: (w) => {
       if (!Array.isArray(w) || w.length !== 7) return undefined
@@ -65,7 +67,15 @@ export function headerFastPath(): FastPath<BlockHeader> {
       ) {
         return undefined
       }
-      return { version, height, prevHash, merkleRoot, timestamp, bits, nonce }
+      return {
+        version: int(version),
+        height: int(height),
+        prevHash,
+        merkleRoot,
+        timestamp: int(timestamp),
+        bits: int(bits),
+        nonce: int(nonce),
+      }
     },
   }
 }
@@ -89,7 +99,7 @@ export function transactionFastPath(maxData: number): FastPath<Transaction> {
       ) {
         return undefined
       }
-      return [version, from, to, u64ToWire(amount), u64ToWire(fee), nonce, data, signature]
+      return [int(version), from, to, u64ToWire(amount), u64ToWire(fee), int(nonce), data, signature]
     },
     fromWire: (w) => {
       if (!Array.isArray(w) || w.length !== 8) return undefined
@@ -114,7 +124,7 @@ export function transactionFastPath(maxData: number): FastPath<Transaction> {
       ) {
         return undefined
       }
-      return { version, from, to, amount, fee, nonce, data, signature }
+      return { version: int(version), from, to, amount, fee, nonce: int(nonce), data, signature }
     },
   }
 }

@@ -127,6 +127,7 @@ export class ChunkReassembler {
     try {
       chunkFields.toWire(chunk)
     } catch (err) {
+      this.refuseMalformed(chunk)
       throw schemaError('chunk', err)
     }
     const id = chunk.transferId
@@ -245,6 +246,19 @@ export class ChunkReassembler {
       this.inProgress.delete(t.id)
       this.held -= t.cost
     }
+  }
+
+  /** A chunk that fails its schema still drops the transfer it names, when it names one in progress. */
+  private refuseMalformed(chunk: unknown): void {
+    this.failed++
+    let id: unknown
+    try {
+      id = (chunk as { transferId?: unknown } | null)?.transferId
+    } catch {
+      return
+    }
+    const t = typeof id === 'number' ? this.inProgress.get(id) : undefined
+    if (t !== undefined) this.drop(t)
   }
 
   private refuse(

@@ -1,4 +1,4 @@
-import { CodecError } from '../errors'
+import { CodecError, type CodecErrorCode } from '../errors'
 import { formatPath, SchemaViolation } from '../schema'
 
 /**
@@ -18,4 +18,12 @@ export function schemaError(type: string, err: unknown, prefix = 'data'): CodecE
     { type, path: prefix },
     { cause: err },
   )
+}
+
+/**
+ * Passes a CodecError through and wraps anything else (a throwing getter or Proxy trap in a caller's
+ * object, a detached buffer) in one with `code`, so the public functions only ever throw CodecErrors.
+ */
+export function asCodecError(err: unknown, code: CodecErrorCode, message: string): CodecError {
+  return CodecError.isInstance(err) ? (err as CodecError) : new CodecError(code, message, {}, { cause: err })
 }

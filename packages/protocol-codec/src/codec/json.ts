@@ -3,7 +3,7 @@ import { entryOfType } from '../catalog/catalog'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
 import { text, uintSafe } from '../schema'
-import { schemaError } from './errors'
+import { asCodecError, schemaError } from './errors'
 import { checkId } from './msgpack'
 
 /**
@@ -41,6 +41,14 @@ const ENVELOPE_KEYS = new Set(['type', 'id', 'from', 'to', 'timestamp', 'data'])
 
 /** Renders a message (validated like `encode`) as its JSON view; `meta` adds from/to/timestamp. */
 export function toJSON(msg: Message, meta: JsonMeta = {}): JsonEnvelope {
+  try {
+    return renderJson(msg, meta)
+  } catch (err) {
+    throw asCodecError(err, 'ERR_SCHEMA', 'the message could not be read')
+  }
+}
+
+function renderJson(msg: Message, meta: JsonMeta): JsonEnvelope {
   if (typeof msg !== 'object' || msg === null) {
     throw new CodecError('ERR_SCHEMA', 'a message is an object { type, id?, data }', { path: '' })
   }
@@ -75,6 +83,14 @@ export function toJSON(msg: Message, meta: JsonMeta = {}): JsonEnvelope {
  * rejected; throws `CodecError` (`ERR_UNKNOWN_TYPE`, `ERR_SCHEMA`).
  */
 export function readJsonEnvelope(json: unknown): { message: Message; meta: JsonMeta } {
+  try {
+    return parseEnvelope(json)
+  } catch (err) {
+    throw asCodecError(err, 'ERR_SCHEMA', 'the JSON envelope could not be read')
+  }
+}
+
+function parseEnvelope(json: unknown): { message: Message; meta: JsonMeta } {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new CodecError('ERR_SCHEMA', 'a JSON envelope is an object { type, data, ... }', { path: '' })
   }

@@ -2,7 +2,7 @@ import { Unpackr } from 'msgpackr'
 import { type CompiledEntry, entryOfCode, entryOfType, type Message } from '../catalog/catalog'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
-import { schemaError } from './errors'
+import { asCodecError, schemaError } from './errors'
 import { checkWireBytes } from './guard'
 import { acquireWriter, WriteLimitExceeded } from './writer'
 
@@ -49,7 +49,7 @@ export function checkId(type: string, id: unknown): number | undefined {
       reason: 'expected a u32',
     })
   }
-  return id
+  return id === 0 ? 0 : id
 }
 
 function tooLarge(type: string, size: number, maxSize: number): CodecError {
@@ -65,6 +65,14 @@ function tooLarge(type: string, size: number, maxSize: number): CodecError {
  * `encode` and `encodeFrame` are the public forms.
  */
 export function encodeEnvelope(msg: Message, reserve: number): Uint8Array {
+  try {
+    return writeEnvelope(msg, reserve)
+  } catch (err) {
+    throw asCodecError(err, 'ERR_SCHEMA', 'the message could not be read')
+  }
+}
+
+function writeEnvelope(msg: Message, reserve: number): Uint8Array {
   const [entry, m] = lookup(msg)
   const id = checkId(entry.type, m.id)
   let wire: unknown
@@ -110,6 +118,14 @@ export function encode(msg: Message): Uint8Array {
  * the input buffer while the message is alive, and copy (`.slice()`) small fields you keep for long.
  */
 export function decode(bytes: Uint8Array): Message {
+  try {
+    return readEnvelope(bytes)
+  } catch (err) {
+    throw asCodecError(err, 'ERR_MALFORMED', 'the input could not be read')
+  }
+}
+
+function readEnvelope(bytes: Uint8Array): Message {
   if (!(bytes instanceof Uint8Array)) {
     throw new CodecError('ERR_MALFORMED', 'decode expects a Uint8Array', { reason: 'not a Uint8Array' })
   }

@@ -9,14 +9,15 @@ const DECIMAL = /^(?:0|[1-9][0-9]*)$/
 
 /**
  * An integer from `min` to `max` (within `[0, Number.MAX_SAFE_INTEGER]`), a JS number everywhere. On the
- * wire it is the shortest msgpack integer.
+ * wire it is the shortest msgpack integer. `-0` (a JSON `-0`, a msgpack float `-0.0`) is read as `0`, so a
+ * decoded message re-encodes to the same value.
  */
 export function uint(max: number = Number.MAX_SAFE_INTEGER, min = 0): Schema<number> {
   const check = (v: unknown): number => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       fail(`expected an integer in [${min}, ${max}]`)
     }
-    return v
+    return v === 0 ? 0 : v
   }
   return { desc: { kind: 'uint', min, max }, toWire: check, fromWire: check, toJson: check, fromJson: check }
 }
