@@ -15,6 +15,7 @@ import type { EvictionProtection } from './manager/eviction'
 import { NetworkService } from './network'
 import type { Direction, Transport } from './transport/index'
 
+export type { DisconnectReason, HelloData, Message, MessageOf, MessageType } from '@chainwire/protocol-codec'
 export {
   DialError,
   type DialErrorCode,
@@ -30,6 +31,7 @@ export {
 } from './errors'
 export {
   createIdentity,
+  IDENTITY_KEY_FILE,
   type Identity,
   IdentityError,
   type IdentityErrorCode,
@@ -37,37 +39,70 @@ export {
   isPeerId,
   type LoadIdentityOptions,
   loadOrCreateIdentity,
+  PEER_ID_LENGTH,
+  PEER_ID_PREFIX,
   peerIdFromPublicKey,
   publicKeyFromPeerId,
+  sign,
+  verify,
 } from './identity/index'
 export { DEFAULT_MESSAGE_CLASSES, MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
 export { netGroupOf } from './limits/net-group'
 export type { ClassRateLimit, RateVerdict } from './limits/peer-rate-limiter'
 export { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
-export { NoiseError, type NoiseErrorCode } from './noise/index'
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  NoiseError,
+  type NoiseErrorCode,
+  type SecureChannelOptions,
+  type SecureConnection,
+  secureInbound,
+  secureOutbound,
+} from './noise/index'
 export { DEFAULT_RATE_LIMITS } from './options'
 export {
+  type AddressProtocol,
+  allocatedHost,
   canonicalAddress,
   createMemoryNetwork,
   createMemoryTransport,
   createTcpTransport,
   createTransports,
   createWebSocketTransport,
+  DEFAULT_WS_MAX_PAYLOAD,
   type Direction,
+  formatAddress,
+  formatHost,
+  type HostKind,
   isLoopback,
   type Listener,
-  type MemoryNetwork,
+  MAX_ADDRESS_LENGTH,
+  type MemoryAddress,
+  type MemoryConnection,
+  type MemoryDialAttempt,
+  type MemoryEndpoint,
+  type MemoryLink,
+  MemoryNetwork,
   type MemoryNetworkOptions,
+  type MemoryPacketType,
   type MemoryScheduler,
+  type MemoryTransmission,
   type MemoryTransport,
+  type MemoryTransportComponents,
   type MemoryTransportOptions,
+  normalizeHost,
+  type ParsedAddress,
   parseAddress,
   type RawConnection,
+  type SocketAddress,
+  type TcpTransportComponents,
   type TcpTransportOptions,
   type Transport,
   TransportError,
   type TransportErrorCode,
+  type Transports,
   type WebSocketTlsOptions,
+  type WebSocketTransportComponents,
   type WebSocketTransportOptions,
 } from './transport/index'
 

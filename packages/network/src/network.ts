@@ -90,6 +90,9 @@ const RESERVED_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
   'error',
 ])
 
+/** A listen address on a wildcard host, which no peer can dial. */
+const WILDCARD = /^[a-z]+:\/\/(?:0\.0\.0\.0|\[::\])(?::|\/|$)/
+
 /** Bytes charged per message held by a running handler, on top of its size. */
 const HANDLER_OVERHEAD_BYTES = 256
 
@@ -817,14 +820,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   }
 
   getNetworkStatus(): NetworkStatus {
-    const counts: Record<ConnectionKind, number> = {
-      inbound: 0,
-      'full-relay': 0,
-      'block-relay': 0,
-      feeler: 0,
-      manual: 0,
-    }
-    for (const c of this.peersById.values()) counts[c.kind]++
+    const counts = this.openCounts()
     return buildStatus({
       peerId: this.peerId,
       networkId: this.networkId,
@@ -984,9 +980,22 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   }
 
   private updateGauges(): void {
-    const counts = this.slots.counts()
+    const counts = this.openCounts()
     for (const [kind, n] of Object.entries(counts)) this.metrics.peers.set(n, { kind })
     this.metrics.pendingHandshakes.set(this.slots.pending)
+  }
+
+  /** Open connections (past the handshake) per kind. */
+  private openCounts(): Record<ConnectionKind, number> {
+    const counts: Record<ConnectionKind, number> = {
+      inbound: 0,
+      'full-relay': 0,
+      'block-relay': 0,
+      feeler: 0,
+      manual: 0,
+    }
+    for (const c of this.peersById.values()) counts[c.kind]++
+    return counts
   }
 
   /** Emits an event; a throwing listener is logged, never allowed to break the connection path. */
@@ -1035,9 +1044,9 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     if (!this.started) throw new NetworkError('ERR_NOT_STARTED', 'the network is not started')
   }
 
-  /** The addresses we announce in hello. */
+  /** The addresses we announce in hello: the `announce` option, or the bound ones that are not wildcards. */
   private announced(): readonly string[] {
-    return this.options.announce ?? this.bound
+    return this.options.announce ?? this.bound.filter((a) => !WILDCARD.test(a))
   }
 
   private infoOf(conn: Connection): PeerInfo {
