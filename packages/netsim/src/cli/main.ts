@@ -1,0 +1,90 @@
+import { ChainwireError } from '@chainwire/interface'
+import { writeReport } from '../report/write'
+import { loadScenario } from '../scenario/load'
+import type { Scenario } from '../scenario/types'
+import { runScenario } from '../sim/runner'
+import { parseArgs, USAGE, UsageError } from './args'
+
+/** Where the CLI writes. */
+export interface CliIo {
+  out(line: string): void
+  err(line: string): void
+}
+
+const processIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+}
+
+const int = (v: number): string => Math.round(v).toLocaleString('en-US')
+const ms = (v: number | null): string => (v === null ? '-' : `${Number(v.toPrecision(4))} ms`)
+
+function describe(s: Scenario): string {
+  const faults =
+    s.faults.length === 0 ? 'no faults' : `${s.faults.length} fault${s.faults.length === 1 ? '' : 's'}`
+  return `${s.name}: ${int(s.nodeCount)} nodes in ${s.regions.length} region${s.regions.length === 1 ? '' : 's'}, ${s.topology.type} topology, ${int(s.durationMs / 1000)} s virtual, ${s.workload.length} workload item${s.workload.length === 1 ? '' : 's'}, ${faults}, ${s.adversaries.length} adversar${s.adversaries.length === 1 ? 'y' : 'ies'}`
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let command: ReturnType<typeof parseArgs>
+  try {
+    command = parseArgs(argv)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`error: ${err.message}\n\n${USAGE}`)
+      return 2
+    }
+    throw err
+  }
+  if (command.command === 'help') {
+    io.out(USAGE)
+    return 0
+  }
+  try {
+    const scenario = await loadScenario(command.file)
+    if (command.command === 'validate') {
+      io.out(`ok: ${describe(scenario)}`)
+      return 0
+    }
+    const seed = command.seed ?? scenario.seed
+    if (!command.quiet) io.out(`netsim ${describe(scenario)}; seed ${seed}`)
+    let lastPrint = 0
+    const result = await runScenario(scenario, {
+      seed,
+      onProgress: command.quiet
+        ? undefined
+        : (virtualMs) => {
+            const pct = Math.floor((virtualMs / scenario.durationMs) * 10)
+            if (pct > lastPrint) {
+              lastPrint = pct
+              io.out(`  ... ${int(virtualMs / 1000)} s of ${int(scenario.durationMs / 1000)} s`)
+            }
+          },
+    })
+    const files = await writeReport(command.out, result)
+    if (!command.quiet) {
+      const r = result.report.summary
+      const m = r.messages
+      io.out(
+        `  delivery ${(m.deliveryRatio * 100).toFixed(2)}% (${int(m.delivered)}/${int(m.targets)} over ${int(m.published)} messages), latency p50 ${ms(m.latencyMs.p50)}, p90 ${ms(m.latencyMs.p90)}, p99 ${ms(m.latencyMs.p99)}`,
+      )
+      io.out(
+        `  pings ${int(r.pings.answered)}/${int(r.pings.sent)}, rtt p50 ${ms(r.pings.rttMs.p50)}; connections ${int(r.connections.connected)} opened, ${int(r.connections.disconnected)} closed`,
+      )
+      const s = result.stats
+      io.out(
+        `  ${int(s.events)} events in ${(s.wallMs / 1000).toFixed(2)} s wall (${int(s.eventsPerSecond)} events/s, ${s.virtualToWall.toFixed(2)}x real time; ${(s.totalWallMs / 1000).toFixed(2)} s in all)`,
+      )
+      io.out(`  wrote ${files.json} and ${files.svg}`)
+    }
+    return 0
+  } catch (err) {
+    if (ChainwireError.isInstance(err)) {
+      io.err(`error ${err.code}: ${err.message}`)
+      return 1
+    }
+    io.err(`error: ${(err as Error)?.stack ?? String(err)}`)
+    return 1
+  }
+}

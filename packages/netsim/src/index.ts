@@ -1,0 +1,82 @@
+/**
+ * @packageDocumentation
+ * chainwire's network simulator: a deterministic discrete-event scheduler with a virtual clock, seeded
+ * randomness, and a simulated transport (latency, bandwidth, loss, queues, cut links, crashes) under the
+ * real @chainwire/network. Scenarios are TypeScript (`defineScenario`) or JSON/YAML files; a run
+ * (`runScenario`) returns a report that is identical, byte for byte, for the same scenario and seed.
+ *
+ * ```ts
+ * const scenario = defineScenario({ duration: '30s', nodes: 50, workload: [{ type: 'block', every: '5s', size: '50KB' }] })
+ * const { report, svg } = await runScenario(scenario, { seed: 1 })
+ * ```
+ */
+
+export {
+  InvalidArgumentError,
+  NetsimError,
+  type NetsimErrorCode,
+  ScenarioFileError,
+  ScenarioInvalidError,
+  SimulationAbortedError,
+  SimulationFailedError,
+} from './errors'
+export { LinkModel, type PairParams } from './links/model'
+export { type PathParams, retransmitTimeoutMs, SerialQueue, serializationNs } from './links/path'
+export { SimNetwork, type SimNetworkOptions, type TrafficSink } from './links/sim-network'
+export type { CdfPoint, Quantiles } from './metrics/stats'
+export { type Distribution, meanOf, sample } from './random/distribution'
+export { Random } from './random/random'
+export { seedState, Xoshiro128 } from './random/xoshiro'
+export { renderSvg } from './report/svg'
+export type {
+  DeliverySummary,
+  FaultReport,
+  MessageReport,
+  NodeReport,
+  Report,
+  TimelinePoint,
+} from './report/types'
+export { type ReportFiles, reportJson, writeReport } from './report/write'
+export { defineScenario } from './scenario/define'
+export { loadScenario, parseScenario, type ScenarioFormat } from './scenario/load'
+export type {
+  AdversaryInput,
+  BandwidthInput,
+  BehaviourInput,
+  ByteSizeInput,
+  DistributionInput,
+  DurationInput,
+  FaultInput,
+  LinkInput,
+  LinksInput,
+  NodeSelectorInput,
+  NodesInput,
+  PingWorkloadInput,
+  PublishWorkloadInput,
+  RegionInput,
+  ReportInput,
+  Scenario,
+  ScenarioInput,
+  ScheduleInput,
+  TopologyInput,
+  WorkloadInput,
+} from './scenario/types'
+export { SimClock } from './scheduler/clock'
+export type { TimerOwner } from './scheduler/event'
+export {
+  MAX_VIRTUAL_MS,
+  NS_PER_MS,
+  type RunOptions,
+  Scheduler,
+  type SchedulerOptions,
+  settle,
+} from './scheduler/scheduler'
+export type {
+  AdversaryContext,
+  AdversaryHooks,
+  PropagatedMessage,
+  RelayDecision,
+} from './sim/adversary'
+export type { NodeSetup, SimNodeHandle } from './sim/node'
+export type { PayloadKind } from './sim/payload'
+export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'

@@ -1,0 +1,186 @@
+import type { MessageRecord, MetricsCollector } from '../metrics/collector'
+import { cdf, quantiles, round6 } from '../metrics/stats'
+import type { Scenario } from '../scenario/types'
+import type { SimNode } from '../sim/node'
+import type { PayloadKind } from '../sim/payload'
+import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint } from './types'
+
+/** What the report is built from: the scenario, the nodes, what was collected. */
+export interface ReportInput {
+  readonly scenario: Scenario
+  readonly seed: number | string
+  readonly nodes: readonly SimNode[]
+  readonly metrics: MetricsCollector
+  readonly edges: number
+  readonly events: number
+}
+
+function delivery(records: readonly MessageRecord[]): DeliverySummary {
+  let targets = 0
+  let delivered = 0
+  const latencies: number[] = []
+  const sizes: number[] = []
+  for (const r of records) {
+    targets += r.targets
+    delivered += r.delivered
+    for (const l of r.latenciesMs) latencies.push(l)
+    if (r.wireBytes > 0) sizes.push(r.wireBytes)
+  }
+  return {
+    published: records.length,
+    targets,
+    delivered,
+    deliveryRatio: targets === 0 ? 1 : round6(delivered / targets),
+    latencyMs: quantiles(latencies),
+    messageBytes: quantiles(sizes),
+  }
+}
+
+function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageReport {
+  const q = quantiles(r.latenciesMs)
+  return {
+    id: r.id,
+    kind: r.kind,
+    origin: (nodes[r.origin] as SimNode).name,
+    publishedAtMs: r.publishedNs / 1_000_000,
+    payloadBytes: r.payloadBytes,
+    messageBytes: r.wireBytes,
+    targets: r.targets,
+    delivered: r.delivered,
+    deliveryRatio: r.targets === 0 ? 1 : round6(r.delivered / r.targets),
+    latencyMs: { p50: q.p50, p90: q.p90, p99: q.p99, max: q.max },
+  }
+}
+
+/** Builds the report of a finished run (before the nodes are stopped). */
+export function buildReport(input: ReportInput): Report {
+  const { scenario, nodes, metrics } = input
+  const workload = metrics.messages.filter((m) => m.kind !== 'spam')
+  const byKind: Partial<Record<PayloadKind, DeliverySummary>> = {}
+  for (const kind of ['block', 'transaction', 'spam'] as const) {
+    const of = metrics.messages.filter((m) => m.kind === kind)
+    if (of.length > 0) byKind[kind] = delivery(of)
+  }
+  const regions: Record<string, number> = {}
+  for (const r of scenario.regions) regions[r.name] = 0
+  for (const n of nodes) regions[n.region] = (regions[n.region] ?? 0) + 1
+
+  const nodeReports: NodeReport[] = nodes.map((n) => {
+    const c = metrics.nodes[n.index] as MetricsCollector['nodes'][number]
+    return {
+      name: n.name,
+      peerId: n.identity.peerId,
+      host: n.host,
+      region: n.region,
+      roles: [...n.roles],
+      adversary: n.adversaryNames,
+      up: n.up,
+      peers: n.peerCount(),
+      ...c,
+    }
+  })
+  const pings = metrics.nodes.reduce(
+    (acc, c) => ({
+      sent: acc.sent + c.pingsSent,
+      answered: acc.answered + c.pingsAnswered,
+      failed: acc.failed + c.pingsFailed,
+    }),
+    { sent: 0, answered: 0, failed: 0 },
+  )
+  const sum = (k: 'connected' | 'disconnected' | 'rejected'): number =>
+    metrics.nodes.reduce((s, c) => s + c[k], 0)
+
+  const latencyCdf: Record<string, ReturnType<typeof cdf>> = {}
+  const points = scenario.report.cdfPoints
+  const allLatencies: number[] = []
+  let allTargets = 0
+  for (const kind of ['block', 'transaction'] as const) {
+    const of = workload.filter((m) => m.kind === kind)
+    if (of.length === 0) continue
+    const lat = of.flatMap((m) => m.latenciesMs)
+    const targets = of.reduce((s, m) => s + m.targets, 0)
+    latencyCdf[kind] = cdf(lat, targets, points)
+    for (const l of lat) allLatencies.push(l)
+    allTargets += targets
+  }
+  if (Object.keys(latencyCdf).length > 1) latencyCdf.all = cdf(allLatencies, allTargets, points)
+
+  return {
+    version: 1,
+    scenario: {
+      name: scenario.name,
+      description: scenario.description,
+      seed: input.seed,
+      durationMs: scenario.durationMs,
+      nodes: nodes.length,
+      regions,
+      topology: describeTopology(scenario.topology),
+      edges: input.edges,
+      adversaries: nodes.filter((n) => n.adversarial).length,
+    },
+    summary: {
+      messages: delivery(workload),
+      byKind,
+      duplicatesPerNode: quantiles(metrics.nodes.map((c) => c.duplicates)),
+      bytesInPerNode: quantiles(metrics.nodes.map((c) => c.bytesIn)),
+      bytesOutPerNode: quantiles(metrics.nodes.map((c) => c.bytesOut)),
+      pings: { ...pings, rttMs: quantiles(metrics.pingRttsMs) },
+      connections: {
+        connected: sum('connected'),
+        disconnected: sum('disconnected'),
+        rejected: sum('rejected'),
+        peersAtEnd: quantiles(nodes.filter((n) => n.up).map((n) => n.peerCount())),
+      },
+      faults: metrics.faults.length,
+      events: input.events,
+    },
+    messages: metrics.messages.map((m) => messageReport(m, nodes)),
+    nodes: nodeReports,
+    timeline: timeline(workload, scenario.durationMs, scenario.report.buckets),
+    latencyCdf,
+    faults: metrics.faults.map((f) => ({
+      atMs: f.atMs,
+      type: f.type,
+      nodes: f.nodes.map((i) => (nodes[i] as SimNode).name),
+    })),
+  }
+}
+
+function timeline(
+  records: readonly MessageRecord[],
+  durationMs: number,
+  buckets: number,
+): { bucketMs: number; points: TimelinePoint[] } {
+  const bucketMs = durationMs / buckets
+  const acc = Array.from({ length: buckets }, () => ({ published: 0, targets: 0, delivered: 0 }))
+  for (const r of records) {
+    const k = Math.min(buckets - 1, Math.floor(r.publishedNs / 1_000_000 / bucketMs))
+    const b = acc[k] as { published: number; targets: number; delivered: number }
+    b.published++
+    b.targets += r.targets
+    b.delivered += r.delivered
+  }
+  return {
+    bucketMs: round6(bucketMs),
+    points: acc.map((b, k) => ({
+      startMs: round6(k * bucketMs),
+      ...b,
+      deliveryRatio: b.published === 0 ? null : b.targets === 0 ? 1 : round6(b.delivered / b.targets),
+    })),
+  }
+}
+
+function describeTopology(t: Scenario['topology']): string {
+  switch (t.type) {
+    case 'random':
+      return `random (degree ${t.degree})`
+    case 'ring':
+      return `ring (${t.neighbours} neighbour${t.neighbours === 1 ? '' : 's'} each way)`
+    case 'full':
+      return 'full mesh'
+    case 'explicit':
+      return `explicit (${t.edges.length} edges)`
+    case 'none':
+      return 'none'
+  }
+}

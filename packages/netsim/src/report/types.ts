@@ -1,0 +1,138 @@
+import type { NodeRole, PeerId } from '@chainwire/interface'
+import type { CdfPoint, Quantiles } from '../metrics/stats'
+import type { PayloadKind } from '../sim/payload'
+
+/** Delivery of one kind of flooded message (or all of them). */
+export interface DeliverySummary {
+  /** Messages published. */
+  readonly published: number
+  /** (message, target node) pairs: every running honest node but the origin, at publication. */
+  readonly targets: number
+  /** Pairs reached. */
+  readonly delivered: number
+  /** delivered / targets (1 when there were no targets). */
+  readonly deliveryRatio: number
+  /** First-delivery latency over delivered pairs, in ms of virtual time. */
+  readonly latencyMs: Quantiles
+  /** Encoded size of the messages (framed payload, before Noise), in bytes. */
+  readonly messageBytes: Quantiles
+}
+
+/** One flooded message. */
+export interface MessageReport {
+  readonly id: number
+  readonly kind: PayloadKind
+  /** Publisher's name. */
+  readonly origin: string
+  readonly publishedAtMs: number
+  /** Requested payload bytes. */
+  readonly payloadBytes: number
+  /** Encoded size (framed payload, before Noise); 0 if nobody received it. */
+  readonly messageBytes: number
+  readonly targets: number
+  readonly delivered: number
+  readonly deliveryRatio: number
+  readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null }
+}
+
+/** One node over the whole run. */
+export interface NodeReport {
+  readonly name: string
+  readonly peerId: PeerId
+  readonly host: string
+  readonly region: string
+  readonly roles: readonly NodeRole[]
+  /** The adversary behaviours it runs (empty for honest nodes). */
+  readonly adversary: readonly string[]
+  /** Whether it was running at the end. */
+  readonly up: boolean
+  /** Peers connected at the end. */
+  readonly peers: number
+  /** Bytes in and out on the simulated wire: Noise and framing included, a retransmitted chunk counted once. */
+  readonly bytesIn: number
+  readonly bytesOut: number
+  readonly retransmits: number
+  readonly published: number
+  readonly received: number
+  readonly duplicates: number
+  readonly invalid: number
+  readonly relayed: number
+  readonly connected: number
+  readonly disconnected: number
+  readonly rejected: number
+  readonly misbehaved: number
+  readonly crashes: number
+  readonly restarts: number
+  readonly pingsSent: number
+  readonly pingsAnswered: number
+  readonly pingsFailed: number
+}
+
+/** Delivery of the messages published in one window of time. */
+export interface TimelinePoint {
+  readonly startMs: number
+  readonly published: number
+  readonly targets: number
+  readonly delivered: number
+  /** null when nothing was published in the window. */
+  readonly deliveryRatio: number | null
+}
+
+/** A fault or lifecycle action, as applied. */
+export interface FaultReport {
+  readonly atMs: number
+  readonly type: string
+  /** Names of the nodes concerned (empty for network-wide actions). */
+  readonly nodes: readonly string[]
+}
+
+/**
+ * What a run produces (`report.json`): identical, byte for byte, for the same scenario and seed. Times are
+ * virtual ms since the start (nanosecond precision); sizes are bytes.
+ */
+export interface Report {
+  readonly version: 1
+  readonly scenario: {
+    readonly name: string
+    readonly description: string
+    readonly seed: number | string
+    readonly durationMs: number
+    readonly nodes: number
+    readonly regions: Readonly<Record<string, number>>
+    readonly topology: string
+    /** Initial connections (edges dialed at start). */
+    readonly edges: number
+    readonly adversaries: number
+  }
+  readonly summary: {
+    /** Workload messages (blocks and transactions; spam excluded). */
+    readonly messages: DeliverySummary
+    readonly byKind: Readonly<Partial<Record<PayloadKind, DeliverySummary>>>
+    /** Receipts of messages a node already had, per node. */
+    readonly duplicatesPerNode: Quantiles
+    readonly bytesInPerNode: Quantiles
+    readonly bytesOutPerNode: Quantiles
+    readonly pings: {
+      readonly sent: number
+      readonly answered: number
+      readonly failed: number
+      readonly rttMs: Quantiles
+    }
+    readonly connections: {
+      readonly connected: number
+      readonly disconnected: number
+      readonly rejected: number
+      /** Peers per running node at the end. */
+      readonly peersAtEnd: Quantiles
+    }
+    readonly faults: number
+    /** Events the scheduler fired (timers, packets, workload and fault actions). */
+    readonly events: number
+  }
+  readonly messages: readonly MessageReport[]
+  readonly nodes: readonly NodeReport[]
+  readonly timeline: { readonly bucketMs: number; readonly points: readonly TimelinePoint[] }
+  /** Latency CDF of workload messages, per kind and for all: fraction of (message, target) pairs reached by x ms. */
+  readonly latencyCdf: Readonly<Record<string, readonly CdfPoint[]>>
+  readonly faults: readonly FaultReport[]
+}

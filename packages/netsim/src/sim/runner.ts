@@ -1,0 +1,233 @@
+import { performance } from 'node:perf_hooks'
+import type { NodeRole } from '@chainwire/interface'
+import { createMemoryNetwork, type NetworkOptions } from '@chainwire/network'
+import { NetsimError, SimulationAbortedError, SimulationFailedError } from '../errors'
+import { LinkModel } from '../links/model'
+import { SimNetwork } from '../links/sim-network'
+import { MetricsCollector } from '../metrics/collector'
+import { Random } from '../random/random'
+import { buildReport } from '../report/build'
+import { renderSvg } from '../report/svg'
+import type { Report } from '../report/types'
+import { resolveSelector, type SelectorContext } from '../scenario/selector'
+import type { Scenario } from '../scenario/types'
+import { Scheduler } from '../scheduler/scheduler'
+import { type AdversaryHooks, behaviourHooks } from './adversary'
+import { scheduleFaults } from './faults'
+import { seededIdentity } from './identity'
+import { SimNode, type SimWorld } from './node'
+import { assignRegions, buildEdges, nodeHost } from './topology'
+import { scheduleWorkload } from './workload'
+
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  /** The seed of this run; every random draw derives from it. @default the scenario's seed */
+  seed?: number | string
+  /** Stops the run (`ERR_SIMULATION_ABORTED`). */
+  signal?: AbortSignal
+  /** Called about every 10,000 events with the virtual time reached (ms) and the events fired. */
+  onProgress?: (virtualMs: number, events: number) => void
+  /** Virtual time the nodes get to shut down gracefully after the end. @default 5_000 */
+  shutdownGraceMs?: number
+}
+
+/** How long the run took, for benchmarks and the CLI (never part of the report: it is wall time). */
+export interface RunStats {
+  /** Events fired during the scenario (shutdown excluded). */
+  readonly events: number
+  readonly virtualMs: number
+  /** Wall time of the scenario, in ms (setup and shutdown excluded). */
+  readonly wallMs: number
+  /** Wall time including setup, report and shutdown, in ms. */
+  readonly totalWallMs: number
+  readonly eventsPerSecond: number
+  /** Virtual ms simulated per wall ms. */
+  readonly virtualToWall: number
+}
+
+/** The outcome of a run. */
+export interface SimulationResult {
+  /** The deterministic report (what `report.json` holds). */
+  readonly report: Report
+  /** The report's chart as a self-contained SVG document. */
+  readonly svg: string
+  readonly stats: RunStats
+}
+
+/** The connection slots each node needs for its share of the topology, unless the scenario sets them. */
+function slotOptions(base: NetworkOptions, out: number[], inn: number[]): NetworkOptions {
+  const maxOut = Math.max(0, ...out)
+  const maxIn = Math.max(0, ...inn)
+  const maxManual = base.maxManual ?? Math.max(8, maxOut)
+  const maxInbound = base.maxInbound ?? Math.max(106, maxIn + 8)
+  const outbound =
+    (base.maxOutboundFullRelay ?? 8) + (base.maxOutboundBlockRelay ?? 2) + (base.maxFeelers ?? 1) + maxManual
+  return {
+    networkId: 'chainwire-netsim',
+    ...base,
+    maxManual,
+    maxInbound,
+    maxConnections: base.maxConnections ?? maxInbound + outbound,
+  }
+}
+
+/**
+ * Runs a scenario in virtual time over the real @chainwire/network: builds the nodes (seeded identities,
+ * synthetic IPs, the simulated transport), starts them within the start spread, plays the workload and the
+ * faults, then reports. The same scenario and seed give the same report, byte for byte.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  options: RunScenarioOptions = {},
+): Promise<SimulationResult> {
+  const wallStart = performance.now()
+  const seed = options.seed ?? scenario.seed
+  const root = new Random(seed)
+  const n = scenario.nodeCount
+  const scheduler = new Scheduler()
+  const metrics = new MetricsCollector(n)
+  const regionOf = assignRegions(scenario.regions, n)
+  const rolesOf: NodeRole[][] = Array.from({ length: n }, () => [])
+  const selectorCtx: SelectorContext = {
+    nodeCount: n,
+    regionOf: (i) => regionOf[i] as string,
+    hasRole: (i, role) => (rolesOf[i] as NodeRole[]).includes(role),
+  }
+  for (const [k, r] of scenario.roles.entries()) {
+    for (const i of resolveSelector(r.nodes, selectorCtx, root.fork(`roles/${k}`))) {
+      ;(rolesOf[i] as NodeRole[]).push(r.role)
+    }
+  }
+  for (const roles of rolesOf) if (roles.length === 0) roles.push('full')
+
+  const model = new LinkModel({
+    defaults: scenario.links,
+    regionLinks: scenario.regionLinks,
+    regionOf: (i) => regionOf[i] as string,
+    nodeCount: n,
+    random: root.fork('links/latency'),
+  })
+  const simnet = new SimNetwork({
+    scheduler,
+    model,
+    random: root.fork('links/chunks'),
+    nodeCount: n,
+    traffic: metrics,
+  })
+  for (let i = 0; i < n; i++) {
+    const region = scenario.regions.find((r) => r.name === regionOf[i])
+    if (region !== undefined && region.uplink !== Number.POSITIVE_INFINITY) {
+      simnet.setUplink(i, region.uplink, scenario.links.bufferBytes)
+    }
+  }
+  const memory = createMemoryNetwork({ scheduler: simnet })
+
+  const edges = buildEdges(scenario.topology, n, root.fork('topology'))
+  const dials: string[][] = Array.from({ length: n }, () => [])
+  const out = new Array<number>(n).fill(0)
+  const inn = new Array<number>(n).fill(0)
+  for (const [a, b] of edges) {
+    ;(dials[a] as string[]).push(`memory://n${b}`)
+    out[a] = (out[a] as number) + 1
+    inn[b] = (inn[b] as number) + 1
+  }
+  const networkOptions = slotOptions(scenario.network, out, inn)
+
+  const adversaries: { name: string; hooks: AdversaryHooks }[][] = Array.from({ length: n }, () => [])
+  for (const [k, a] of scenario.adversaries.entries()) {
+    const hooks = a.hooks ?? behaviourHooks(a.behaviour as NonNullable<typeof a.behaviour>)
+    for (const i of resolveSelector(a.nodes, selectorCtx, root.fork(`adversaries/${k}`))) {
+      ;(adversaries[i] as { name: string; hooks: AdversaryHooks }[]).push({ name: a.name, hooks })
+    }
+  }
+
+  const failure = new AbortController()
+  let failedWith: unknown
+  const nodes: SimNode[] = []
+  const world: SimWorld = {
+    scheduler,
+    memory,
+    simnet,
+    metrics,
+    setup: scenario.setup,
+    isTarget: (i) => {
+      const node = nodes[i] as SimNode
+      return node.running && !node.adversarial
+    },
+    fail: (err) => {
+      if (failedWith === undefined) failedWith = err
+      failure.abort(err)
+    },
+  }
+  for (let i = 0; i < n; i++) {
+    nodes.push(
+      new SimNode(world, {
+        index: i,
+        host: nodeHost(i),
+        region: regionOf[i] as string,
+        roles: rolesOf[i] as NodeRole[],
+        identity: seededIdentity(root.fork(`identity/${i}`)),
+        random: root.fork(`node/${i}`),
+        dials: dials[i] as string[],
+        networkOptions,
+        adversaries: adversaries[i] as { name: string; hooks: AdversaryHooks }[],
+      }),
+    )
+  }
+
+  const starts = root.fork('starts')
+  for (const node of nodes) {
+    scheduler.scheduleAt(starts.uniform(0, scenario.startSpreadMs), () => node.start())
+  }
+  const running = { ended: false }
+  scheduleWorkload({ scenario, scheduler, nodes, random: root.fork('workload'), selectorCtx, running })
+  scheduleFaults({ scenario, scheduler, nodes, simnet, metrics, random: root.fork('faults'), selectorCtx })
+
+  const signal =
+    options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal])
+  const runStart = performance.now()
+  try {
+    await scheduler.run(scenario.durationMs, { signal, onProgress: options.onProgress })
+  } catch (err) {
+    scheduler.clear()
+    if (failedWith !== undefined) {
+      throw NetsimError.isInstance(failedWith)
+        ? failedWith
+        : new SimulationFailedError('a node failed', { atMs: scheduler.nowMs() }, { cause: failedWith })
+    }
+    if (SimulationAbortedError.isInstance(err) || SimulationFailedError.isInstance(err)) throw err
+    throw new SimulationFailedError('the simulation failed', { atMs: scheduler.nowMs() }, { cause: err })
+  }
+  const wallMs = performance.now() - runStart
+  const events = scheduler.eventsFired
+  running.ended = true
+
+  const report = buildReport({ scenario, seed, nodes, metrics, edges: edges.length, events })
+  const svg = renderSvg(report)
+
+  // Graceful shutdown in virtual time: every running network stops (disconnects flush, timers clear).
+  const stops = nodes.map((node) => node.stop().catch(() => {}))
+  let stopped = false
+  void Promise.all(stops).then(() => {
+    stopped = true
+  })
+  const graceMs = options.shutdownGraceMs ?? 5_000
+  for (let t = 0; t < graceMs && !stopped; t += 500) {
+    await scheduler.run(scenario.durationMs + Math.min(graceMs, t + 500)).catch(() => {})
+  }
+  scheduler.clear()
+
+  const virtualMs = scenario.durationMs
+  return {
+    report,
+    svg,
+    stats: {
+      events,
+      virtualMs,
+      wallMs,
+      totalWallMs: performance.now() - wallStart,
+      eventsPerSecond: wallMs > 0 ? (events * 1_000) / wallMs : 0,
+      virtualToWall: wallMs > 0 ? virtualMs / wallMs : 0,
+    },
+  }
+}
