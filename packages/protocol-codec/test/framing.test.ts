@@ -39,7 +39,7 @@ const messages: Message[] = [
   SAMPLES.headers[0] as Message,
   SAMPLES.not_found[0] as Message,
 ]
-const frames = messages.map(encodeFrame)
+const frames = messages.map((m) => encodeFrame(m))
 const stream = concat(frames)
 
 describe('encodeFrame', () => {
@@ -49,12 +49,23 @@ describe('encodeFrame', () => {
     expect(FRAME_HEADER_BYTES).toBe(4)
   })
 
+  it('refuses a frame over the given maxMessageSize while writing it', () => {
+    const hello = SAMPLES.hello[0] as Message
+    const size = encodeFrame(hello).length - FRAME_HEADER_BYTES
+    expect(encodeFrame(hello, { maxMessageSize: size }).length).toBe(size + FRAME_HEADER_BYTES)
+    const err = failure(() => encodeFrame(hello, { maxMessageSize: size - 1 }))
+    expect(err.code).toBe('ERR_FRAME_TOO_LARGE')
+    expect(err.details).toMatchObject({ type: 'hello', maxMessageSize: size - 1 })
+  })
+
   it('framePayload frames existing envelope bytes and refuses oversized ones', () => {
     const payload = bytesOf(300)
     const frame = framePayload(payload)
     expect([...frame.subarray(0, 4)]).toEqual([0, 0, 1, 44])
     expect(frame.subarray(4)).toEqual(payload)
-    expect(failure(() => framePayload(new Uint8Array(11), 10)).code).toBe('ERR_FRAME_TOO_LARGE')
+    expect(failure(() => framePayload(new Uint8Array(11), { maxMessageSize: 10 })).code).toBe(
+      'ERR_FRAME_TOO_LARGE',
+    )
   })
 })
 
@@ -135,7 +146,7 @@ describe('FrameDecoder', () => {
 
   it('accepts a frame of exactly maxMessageSize and refuses one byte more', () => {
     const d = new FrameDecoder({ maxMessageSize: 10 })
-    expect(d.push(framePayload(bytesOf(10), 10))).toHaveLength(1)
+    expect(d.push(framePayload(bytesOf(10), { maxMessageSize: 10 }))).toHaveLength(1)
     const err = failure(() => d.push(Uint8Array.of(0, 0, 0, 11)))
     expect(err.code).toBe('ERR_FRAME_TOO_LARGE')
     expect(err.details).toMatchObject({ length: 11, maxMessageSize: 10 })

@@ -149,7 +149,7 @@ describe('the JSON view never throws anything but a CodecError', () => {
 })
 
 describe('MessageFrameDecoder', () => {
-  const frames = ALL_SAMPLES.map(encodeFrame)
+  const frames = ALL_SAMPLES.map((m) => encodeFrame(m))
 
   it('on 8,000 streams of valid, garbage and oversized frames cut at random places', () => {
     const frame = fc.oneof(

@@ -61,18 +61,23 @@ function tooLarge(type: string, size: number, maxSize: number): CodecError {
 }
 
 /**
- * Encodes a message into its envelope, after `reserve` zeroed bytes (room for a frame header). Internal:
- * `encode` and `encodeFrame` are the public forms.
+ * Encodes a message into its envelope, after `reserve` zeroed bytes (room for a frame header), refusing
+ * envelopes over `frameLimit` with `ERR_FRAME_TOO_LARGE`. Internal: `encode` and `encodeFrame` are the
+ * public forms.
  */
-export function encodeEnvelope(msg: Message, reserve: number): Uint8Array {
+export function encodeEnvelope(
+  msg: Message,
+  reserve: number,
+  frameLimit = Number.POSITIVE_INFINITY,
+): Uint8Array {
   try {
-    return writeEnvelope(msg, reserve)
+    return writeEnvelope(msg, reserve, frameLimit)
   } catch (err) {
     throw asCodecError(err, 'ERR_SCHEMA', 'the message could not be read')
   }
 }
 
-function writeEnvelope(msg: Message, reserve: number): Uint8Array {
+function writeEnvelope(msg: Message, reserve: number, frameLimit: number): Uint8Array {
   const [entry, m] = lookup(msg)
   const id = checkId(entry.type, m.id)
   let wire: unknown
@@ -82,8 +87,9 @@ function writeEnvelope(msg: Message, reserve: number): Uint8Array {
     throw schemaError(entry.type, err)
   }
   const writer = acquireWriter()
+  const limit = Math.min(entry.maxSize, frameLimit)
   try {
-    writer.begin(reserve, reserve + entry.maxSize)
+    writer.begin(reserve, reserve + limit)
     writer.writeArrayHeader(3)
     writer.writeNumber(entry.code)
     if (id === undefined) writer.write(null)
@@ -92,7 +98,17 @@ function writeEnvelope(msg: Message, reserve: number): Uint8Array {
     return writer.finish()
   } catch (err) {
     writer.abort()
-    if (err instanceof WriteLimitExceeded) throw tooLarge(entry.type, err.size - reserve, entry.maxSize)
+    if (err instanceof WriteLimitExceeded) {
+      if (limit === entry.maxSize) throw tooLarge(entry.type, err.size - reserve, entry.maxSize)
+      throw new CodecError(
+        'ERR_FRAME_TOO_LARGE',
+        `${entry.type}: envelope is over the frame limit of ${limit}`,
+        {
+          type: entry.type,
+          maxMessageSize: limit,
+        },
+      )
+    }
     throw new CodecError(
       'ERR_SCHEMA',
       `${entry.type}: could not be written`,

@@ -1,16 +1,9 @@
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
-import { FRAME_HEADER_BYTES } from './frame'
+import { FRAME_HEADER_BYTES, type FrameOptions } from './frame'
 
-/** Options of {@link FrameDecoder}. */
-export interface FrameDecoderOptions {
-  /**
-   * Largest frame payload accepted, in bytes (at most 2^32 - 1). A header declaring more fails the stream
-   * with `ERR_FRAME_TOO_LARGE` before anything is allocated for it.
-   * @default 4_000_000
-   */
-  maxMessageSize?: number
-}
+/** Options of {@link FrameDecoder} and `MessageFrameDecoder`: the frame size limit (see {@link FrameOptions}). */
+export type FrameDecoderOptions = FrameOptions
 
 /** First capacity of a frame body assembled across chunks; it then doubles as bytes arrive. */
 const INITIAL_BODY_CAPACITY = 64 * 1024

@@ -6,24 +6,35 @@ import { LIMITS } from '../limits'
 /** Bytes of the frame header: the payload length as an unsigned 32-bit big-endian integer. */
 export const FRAME_HEADER_BYTES = 4
 
+/** The frame size limit, shared by the encoders and {@link FrameDecoder}. */
+export interface FrameOptions {
+  /**
+   * Largest frame payload, in bytes (at most 2^32 - 1). A decoder fails the stream with
+   * `ERR_FRAME_TOO_LARGE` when a header declares more, before anything is allocated for it; an encoder
+   * refuses to build such a frame.
+   * @default 4_000_000
+   */
+  maxMessageSize?: number
+}
+
 /**
  * Encodes a message as one frame: a 4-byte big-endian payload length, then the msgpack envelope (see
  * `encode`). Written in one pass with the header space reserved, so the envelope is not copied again.
+ * Pass the peer's `maxMessageSize` in `options` to refuse (`ERR_FRAME_TOO_LARGE`) a frame it would refuse; the
+ * catalog's per-type maximum (never above 4,000,000 bytes) applies in any case.
  */
-export function encodeFrame(msg: Message): Uint8Array {
-  const out = encodeEnvelope(msg, FRAME_HEADER_BYTES)
+export function encodeFrame(msg: Message, options: FrameOptions = {}): Uint8Array {
+  const out = encodeEnvelope(msg, FRAME_HEADER_BYTES, options.maxMessageSize ?? LIMITS.maxMessageSize)
   new DataView(out.buffer, out.byteOffset, FRAME_HEADER_BYTES).setUint32(0, out.length - FRAME_HEADER_BYTES)
   return out
 }
 
 /**
  * Frames bytes that are already an encoded envelope (a relayed payload, a cached announcement). Throws
- * `ERR_FRAME_TOO_LARGE` above `maxMessageSize`.
+ * `ERR_FRAME_TOO_LARGE` above `options.maxMessageSize`.
  */
-export function framePayload(
-  payload: Uint8Array,
-  maxMessageSize: number = LIMITS.maxMessageSize,
-): Uint8Array {
+export function framePayload(payload: Uint8Array, options: FrameOptions = {}): Uint8Array {
+  const maxMessageSize = options.maxMessageSize ?? LIMITS.maxMessageSize
   if (payload.length > maxMessageSize) {
     throw new CodecError(
       'ERR_FRAME_TOO_LARGE',
