@@ -176,10 +176,12 @@ function readEnvelope(bytes: Uint8Array): Message {
       ? entryOfCode(code)
       : undefined
   if (entry === undefined) {
-    if (typeof code !== 'number') {
+    if (typeof code !== 'number' && typeof code !== 'bigint') {
       throw new CodecError('ERR_SCHEMA', 'an envelope type is an integer code', { path: 'type' })
     }
-    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type code ${code}`, { code })
+    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type code ${code}`, {
+      code: typeof code === 'bigint' ? code.toString() : code,
+    })
   }
   if (size > entry.maxSize) throw tooLarge(entry.type, size, entry.maxSize)
   const id = checkId(entry.type, wire[1])

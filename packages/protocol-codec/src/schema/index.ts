@@ -3,7 +3,8 @@
  * The schema toolkit the catalog is written in: compiled validators/converters between the API, wire and
  * JSON forms of every value. Internal to protocol-codec.
  */
-export { array, enumOf, type FastPath, optional, type Refinement, struct } from './composite'
+export { type ArrayOptions, array } from './array'
+export { enumOf } from './enum'
 export { fromHex, toHex } from './hex'
 export {
   bool,
@@ -31,5 +32,13 @@ export {
   token,
   utf8Length,
 } from './strings'
+export {
+  type FastPath,
+  type OptionalField,
+  optional,
+  type Refinement,
+  type StructFields,
+  struct,
+} from './struct'
 export { union } from './union'
 export { fail, failAt, formatPath, SchemaViolation, within } from './violation'
