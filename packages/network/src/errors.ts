@@ -40,7 +40,10 @@ export type HandshakeErrorCode =
   | 'ERR_HANDSHAKE_TIMEOUT'
   /** The Noise handshake failed or the hello was malformed or out of order (`details.reason`). */
   | 'ERR_HANDSHAKE_FAILED'
-  /** The remote's hello names another network. */
+  /**
+   * The remote's hello names another network, or (dials) the Noise handshake did not decrypt, which the
+   * prologue's network id makes the case for a responder of another network.
+   */
   | 'ERR_NETWORK_MISMATCH'
   /** The remote's protocol version is not compatible with ours. */
   | 'ERR_INCOMPATIBLE_VERSION'

@@ -448,6 +448,20 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     } else if (!this.started) {
       error = new AbortError('the network is stopping', { cause: err })
       reason = 'shutdown'
+    } else if (
+      raw.direction === 'outbound' &&
+      NoiseError.isInstance(err) &&
+      err.code === 'ERR_NOISE_DECRYPT'
+    ) {
+      // The prologue binds the network id: a responder of another network is the usual reason message 2
+      // does not decrypt (the other is tampering on the path). The Noise error stays as the cause.
+      error = new HandshakeError(
+        'ERR_NETWORK_MISMATCH',
+        `${raw.remoteAddress} is not on network ${this.networkId} (the Noise handshake did not decrypt)`,
+        { remoteAddress: raw.remoteAddress, networkId: this.networkId },
+        { cause: err },
+      )
+      reason = 'network_mismatch'
     }
     this.rejected(raw.direction, raw.remoteAddress, undefined, reason, error)
     return error

@@ -230,7 +230,7 @@ describe('bad input over loopback TCP', () => {
     socket.write(msg1.subarray(0, ++sent))
     const elapsed = await closed
     clearInterval(drip)
-    expect(sent).toBeGreaterThanOrEqual(3)
+    expect(sent).toBeGreaterThanOrEqual(2)
     expect(elapsed).toBeGreaterThanOrEqual(2_450)
     expect(elapsed).toBeLessThan(3_500)
     expect(t.victim.getNetworkStatus().limits.handshakeTimeouts).toBe(1)
@@ -241,7 +241,7 @@ describe('bad input over loopback TCP', () => {
     const t = await setup()
     const stranger = tcpNode({ networkId: 'other-net' })
     await stranger.start()
-    await expect(stranger.dial(t.address)).rejects.toSatisfy((e: unknown) => NoiseError.isInstance(e))
+    await expect(stranger.dial(t.address)).rejects.toMatchObject({ code: 'ERR_NETWORK_MISMATCH' })
     const liar = await rawPeer(await rawSocket(t.port), { hello: { networkId: 'other-net' } })
     await liar.closed
     expect(liar.disconnectReason()).toBe('network_mismatch')
