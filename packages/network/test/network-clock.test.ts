@@ -325,6 +325,21 @@ describe('misbehaviour', () => {
     expect(b.peers()).toHaveLength(0)
   })
 
+  it('refuses a first message larger than a hello can be before it is complete', async () => {
+    const net = createMemoryNetwork()
+    const sink = recordingSink()
+    const b = await memoryNode(net, 'b', {}, { misbehaviour: sink })
+    const peer = await rawPeer(await rawDial(net, 'b'), { hello: false })
+    const header = new Uint8Array(4)
+    new DataView(header.buffer).setUint32(0, 1_000_000)
+    peer.write(header)
+    peer.write(new Uint8Array(16 * 1024))
+    await peer.closed
+    expect(peer.disconnectReason()).toBe('bad_handshake')
+    expect(sink.reports.map((r) => r.behaviour)).toEqual(['handshake-failure'])
+    expect(b.peers()).toHaveLength(0)
+  })
+
   it('plugs into @chainwire/peer-scoring as the misbehaviour sink', async () => {
     const clock = new ManualClock({ start: Date.now() })
     const scoring = createPeerScoring({ clock })

@@ -29,6 +29,8 @@ export const MESSAGE_OVERHEAD_BYTES = 256
 const CONTROL_ALLOWANCE_BYTES = 64 * 1024
 /** Expired request ids remembered to recognise late responses. */
 const RECENT_REQUEST_IDS = 64
+/** Bytes the first message (a hello, or a disconnect) may take, frame header included. */
+const FIRST_MESSAGE_LIMIT = Math.max(CATALOG.hello.maxSize, CATALOG.disconnect.maxSize) + 4
 /** Reports of one behaviour about one connection are sent at most this often. */
 const REPORT_INTERVAL_MS = 1_000
 
@@ -383,6 +385,21 @@ export class Connection {
         this.report('protocol-violation', `${error.code}: ${error.message}`)
         void this.close('protocol_error', 'local', 'frame too large')
       }
+      return
+    }
+    if (
+      this.state === 'handshake' &&
+      frames.length === 0 &&
+      this.decoder.bufferedBytes > FIRST_MESSAGE_LIMIT
+    ) {
+      // The first message must be a hello or a disconnect: no reason to buffer more than the larger of them.
+      this.host.handshakeMessage(
+        this,
+        new CodecError('ERR_FRAME_TOO_LARGE', 'the first message is larger than a hello can be', {
+          bufferedBytes: this.decoder.bufferedBytes,
+          limit: FIRST_MESSAGE_LIMIT,
+        }),
+      )
       return
     }
     for (const frame of frames) {
