@@ -1,0 +1,107 @@
+import { MemoryMetrics } from '@chainwire/interface/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createIdentity,
+  createNetwork,
+  createTcpTransport,
+  createWebSocketTransport,
+  type Network,
+  type NetworkComponents,
+  type NetworkOptions,
+} from '../src/index'
+import { NETWORK_ID, stopAll, track, waitFor } from './helpers'
+
+afterEach(stopAll)
+
+async function node(
+  options: NetworkOptions = {},
+  components: Partial<NetworkComponents> = {},
+): Promise<Network> {
+  const n = track(
+    createNetwork(
+      { identity: createIdentity(), ...components },
+      { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0/p2p'], ...options },
+    ),
+  )
+  await n.start()
+  return n
+}
+
+describe('over loopback TCP and WebSocket', () => {
+  it('listens on port 0 and announces the bound addresses', async () => {
+    const a = await node()
+    const [tcp, ws] = a.listenAddresses()
+    expect(tcp).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+    expect(ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/p2p$/)
+    const b = await node()
+    const peer = await b.dial(tcp as string)
+    expect(peer.hello.listenAddrs).toEqual([tcp, ws])
+    expect(peer.hello.observedAddr).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('connects over the default transports, exchanges messages, and records metrics', async () => {
+    const metrics = new MemoryMetrics()
+    const a = await node({}, { metrics })
+    const b = await node()
+    const got: number[] = []
+    a.on('message:inv', (e) => got.push(e.message.data.items.length))
+    a.handle('get_peers', () => ({ type: 'peers', data: { peers: [] } }))
+    const peer = await b.dial(a.listenAddresses()[1] as string)
+    expect(peer.remoteAddress.startsWith('ws://')).toBe(true)
+    for (let i = 0; i < 10; i++) {
+      await b.send(a.peerId, { type: 'inv', data: { items: [{ kind: 'block', hash: new Uint8Array(32) }] } })
+    }
+    await expect(b.request(a.peerId, { type: 'get_peers', data: { limit: 1 } })).resolves.toMatchObject({
+      type: 'peers',
+    })
+    await waitFor(() => got.length === 10)
+    expect(metrics.get('network_messages_total', { direction: 'in', type: 'inv' })).toBe(10)
+    expect(metrics.get('network_messages_total', { direction: 'out', type: 'peers' })).toBe(1)
+    expect(metrics.get('network_peers', { kind: 'inbound' })).toBe(1)
+    expect(metrics.total('network_bytes_total')).toBeGreaterThan(0)
+    const status = a.getNetworkStatus()
+    expect(status.peers[0]).toMatchObject({ direction: 'inbound', kind: 'inbound', remoteHost: '127.0.0.1' })
+    expect(status.peers[0]?.messagesIn.inv).toMatchObject({ messages: 10 })
+    expect(status.peers[0]?.bytesIn).toBeGreaterThan(0)
+  })
+
+  it('simultaneous dials over TCP end in one connection, the same on both sides', async () => {
+    for (let round = 0; round < 5; round++) {
+      const a = await node()
+      const b = await node()
+      await Promise.all([a.dial(b.listenAddresses()[0] as string), b.dial(a.listenAddresses()[0] as string)])
+      await waitFor(() => {
+        const x = a.getPeer(b.peerId)
+        const y = b.getPeer(a.peerId)
+        return x !== undefined && y !== undefined && x.direction !== y.direction
+      })
+      await new Promise((r) => setTimeout(r, 50))
+      const x = a.getPeer(b.peerId)
+      const y = b.getPeer(a.peerId)
+      expect(x?.direction).not.toBe(y?.direction)
+      const lower = a.peerId < b.peerId ? a : b
+      expect(lower.getPeer(lower === a ? b.peerId : a.peerId)?.direction).toBe('outbound')
+      expect(a.peers()).toHaveLength(1)
+      expect(b.peers()).toHaveLength(1)
+      await stopAll()
+    }
+  })
+
+  it('uses only the transports it is given', async () => {
+    const tcpOnly = track(
+      createNetwork(
+        { identity: createIdentity(), transports: [createTcpTransport()] },
+        { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0'] },
+      ),
+    )
+    await tcpOnly.start()
+    await expect(tcpOnly.dial('ws://127.0.0.1:1/p2p')).rejects.toMatchObject({ code: 'ERR_NO_TRANSPORT' })
+    const wsOnly = track(
+      createNetwork(
+        { identity: createIdentity(), transports: [createWebSocketTransport()] },
+        { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0'] },
+      ),
+    )
+    await expect(wsOnly.start()).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_PROTOCOL' })
+  })
+})
