@@ -1,0 +1,389 @@
+import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
+import { deadline, noopLogger } from '@chainwire/interface'
+import type { Message, MessageOf } from '@chainwire/protocol-codec'
+import { EventEmitter } from 'eventemitter3'
+import type { BaseComponents, DiscoveryPeer } from '../components'
+import { DiscoveryError } from '../errors'
+import type { DiscoveryEvents } from '../events'
+import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
+import { safeEmit } from '../util/emit'
+import { anySignal, BoundedMap } from '../util/signals'
+import { iterativeLookup, type LookupPeer, type LookupResult } from './lookup'
+import { meetsDifficulty, NODE_ID_BYTES, nodeIdOf, proofOfWorkBits, randomIdInBucket } from './node-id'
+import { type DhtOptions, type ResolvedDhtOptions, resolveDhtOptions } from './options'
+import { type Contact, RoutingTable } from './routing-table'
+
+/** What the DHT needs: the shared components (clock, network, optional logger, metrics, reporter, random). */
+export type DhtComponents = BaseComponents
+
+/**
+ * The Kademlia DHT service: serves `find_node` from its routing table, runs iterative lookups, keeps the
+ * table fresh (bucket refresh, liveness checks, replacement cache) and admits only nodes that answered us.
+ */
+export class KademliaDht extends EventEmitter<DiscoveryEvents> {
+  readonly table: RoutingTable
+  readonly options: ResolvedDhtOptions
+  private readonly c: DhtComponents
+  private readonly log: Logger
+  private readonly metrics: DiscoveryMetrics
+  private readonly random: () => number
+  private readonly selfId: Uint8Array
+  private stopController = new AbortController()
+  private started = false
+  private unhandle: (() => void) | undefined
+  private refreshTimer: TimerHandle | undefined
+  private initialTimer: TimerHandle | undefined
+  private lookups = 0
+  private checks = 0
+  /** Connections we opened only to ask a node: peer id to the number of queries using it. */
+  private readonly transient = new Map<PeerId, number>()
+  /** Peers whose address we verified (or are verifying) recently, so it is not repeated. */
+  private readonly verified: BoundedMap<PeerId, number>
+  private readonly pending = new Set<Promise<unknown>>()
+
+  constructor(components: DhtComponents, options: DhtOptions = {}) {
+    super()
+    this.c = components
+    this.options = resolveDhtOptions(options)
+    this.log = (components.logger ?? noopLogger).child({ component: 'dht' })
+    this.metrics = discoveryMetrics(components.metrics)
+    this.random = components.random ?? Math.random
+    const self = nodeIdOf(components.network.peerId)
+    if (self === undefined) {
+      throw new DiscoveryError('ERR_INVALID_OPTIONS', 'the network peer id does not encode a public key', {
+        peerId: components.network.peerId,
+      })
+    }
+    this.selfId = self
+    this.verified = new BoundedMap(this.options.maxRememberedPeers)
+    this.table = new RoutingTable(self, {
+      k: this.options.k,
+      maxPerSubnetPerBucket: this.options.maxPerSubnetPerBucket,
+      maxPerSubnetPerTable: this.options.maxPerSubnetPerTable,
+      replacementCacheSize: this.options.replacementCacheSize,
+    })
+  }
+
+  /** Our node id: SHA-256 of our public key. */
+  get nodeId(): Uint8Array {
+    return this.selfId
+  }
+
+  /** Registers the `find_node` handler, watches connections and starts the refresh timer. Idempotent. */
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    this.stopController = new AbortController()
+    const net = this.c.network
+    this.unhandle = net.handle('find_node', (msg, peer) => this.serve(msg, peer))
+    net.on('peer:connected', this.onConnected)
+    net.on('message:nodes', this.onUnsolicited)
+    for (const peer of net.peers()) this.onConnected({ peer })
+    this.refreshTimer = this.c.clock.setInterval(() => this.refresh(), this.options.refreshCheckIntervalMs)
+    this.initialTimer = this.c.clock.setTimeout(() => {
+      this.initialTimer = undefined
+      this.track(this.findNode(this.selfId).catch(() => undefined))
+    }, this.options.initialLookupDelayMs)
+  }
+
+  /** Removes the handler and listeners, clears the timers and ends running lookups and checks. */
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.unhandle?.()
+    this.unhandle = undefined
+    const net = this.c.network
+    net.off('peer:connected', this.onConnected)
+    net.off('message:nodes', this.onUnsolicited)
+    this.c.clock.clearInterval(this.refreshTimer)
+    this.c.clock.clearTimeout(this.initialTimer)
+    this.refreshTimer = undefined
+    this.initialTimer = undefined
+    this.stopController.abort(new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped'))
+    await Promise.allSettled([...this.pending])
+  }
+
+  /**
+   * Iterative lookup of the k nodes closest to a 32-byte `target`. Nodes that answer enter the routing
+   * table. Rejects with `ERR_INVALID_TARGET`, `ERR_NO_PEERS` (empty table), `ERR_BUSY` or an `AbortError`.
+   */
+  async findNode(target: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<LookupResult> {
+    if (!(target instanceof Uint8Array) || target.length !== NODE_ID_BYTES) {
+      throw new DiscoveryError('ERR_INVALID_TARGET', 'a lookup target is 32 bytes')
+    }
+    if (!this.started) throw new DiscoveryError('ERR_NOT_STARTED', 'the DHT is not started')
+    if (this.lookups >= this.options.maxConcurrentLookups) {
+      throw new DiscoveryError('ERR_BUSY', `${this.lookups} lookups already running`)
+    }
+    const seeds = this.table.closest(target, this.options.k)
+    if (seeds.length === 0) throw new DiscoveryError('ERR_NO_PEERS', 'the routing table is empty')
+    this.lookups++
+    const linked = anySignal(options.signal, this.stopController.signal)
+    try {
+      this.table.touch(target, this.c.clock.now())
+      const result = await iterativeLookup(
+        this.c.clock,
+        this.c.network.peerId,
+        target,
+        seeds,
+        (peer, t, signal) => this.query(peer, t, signal),
+        {
+          k: this.options.k,
+          alpha: this.options.alpha,
+          requestTimeoutMs: this.options.requestTimeoutMs,
+          lookupTimeoutMs: this.options.lookupTimeoutMs,
+          maxCandidates: this.options.maxLookupCandidates,
+        },
+        linked.signal,
+      )
+      this.metrics.lookupHops.observe(result.hops)
+      this.metrics.lookupDuration.observe(result.durationMs)
+      safeEmit(this, this.log, 'lookup:done', {
+        target,
+        hops: result.hops,
+        durationMs: result.durationMs,
+        queried: result.queried,
+        found: result.closest.length,
+      })
+      return result
+    } finally {
+      linked.clear()
+      this.lookups--
+    }
+  }
+
+  /** Looks a peer up by id: its addresses if the lookup reached it (or it is in the table), else undefined. */
+  async findPeer(peerId: PeerId, options: { signal?: AbortSignal } = {}): Promise<string[] | undefined> {
+    const known = this.table.get(peerId)
+    if (known !== undefined && known.failures === 0) return [...known.addrs]
+    const id = nodeIdOf(peerId)
+    if (id === undefined) return undefined
+    const result = await this.findNode(id, options)
+    const hit = result.closest.find((p) => p.peerId === peerId)
+    return hit === undefined ? undefined : [...hit.addrs]
+  }
+
+  /** The live contacts closest to `target` in our table. */
+  closest(target: Uint8Array, n = this.options.k): LookupPeer[] {
+    return this.table.closest(target, n).map(toPeer)
+  }
+
+  /** Entries in the routing table. */
+  get size(): number {
+    return this.table.size
+  }
+
+  // ------------------------------------------------------------------------------------------- internals
+
+  private readonly onConnected = (event: { readonly peer: DiscoveryPeer }): void => {
+    const peer = event.peer
+    if (peer.direction === 'outbound' && peer.dialedAddress !== undefined) {
+      if (peer.kind === 'feeler') return
+      this.admit(peer.peerId, [peer.dialedAddress])
+      return
+    }
+    // An inbound peer's listen address is a claim: verify it by dialing it before it enters the table.
+    const addr = peer.hello.listenAddrs[0]
+    if (addr !== undefined) this.verify(peer.peerId, [...peer.hello.listenAddrs])
+  }
+
+  private readonly onUnsolicited = (event: { readonly peerId: PeerId }): void => {
+    this.reject(event.peerId, 'unsolicited-nodes', 'unrequested-message', 'a nodes reply nobody asked for')
+  }
+
+  /** Serves a `find_node`: the closest live contacts, never the requester, at most `maxNodesPerReply`. */
+  private serve(msg: MessageOf<'find_node'>, peer: DiscoveryPeer): Message {
+    const exclude = new Set([peer.peerId])
+    const nodes = this.table
+      .closest(msg.data.target, this.options.maxNodesPerReply, exclude)
+      .map((c) => ({ peerId: c.peerId, addrs: c.addrs.slice(0, 8) }))
+    if (!this.verified.has(peer.peerId) && this.table.get(peer.peerId) === undefined) {
+      const addrs = peer.hello.listenAddrs
+      if (addrs.length > 0) this.verify(peer.peerId, [...addrs])
+    }
+    return { type: 'nodes', data: { nodes } }
+  }
+
+  /** Puts a peer that answered us (or that we dialed) in the table; probes the bucket's oldest when full. */
+  private admit(peerId: PeerId, addrs: readonly string[]): void {
+    const nodeId = nodeIdOf(peerId)
+    if (nodeId === undefined) return
+    if (!this.admissible(nodeId)) return
+    this.verified.set(peerId, this.c.clock.now())
+    const outcome = this.table.add(peerId, nodeId, addrs, this.c.clock.now())
+    this.metrics.tableEntries.set(this.table.size)
+    if (outcome.status === 'added') {
+      safeEmit(this, this.log, 'peer:discovered', { peerId, addresses: [...addrs], method: 'dht' })
+      this.metrics.discovered.inc(1, { method: 'dht' })
+    } else if (outcome.status === 'cached') {
+      this.check(outcome.probe)
+    }
+  }
+
+  private admissible(nodeId: Uint8Array): boolean {
+    const d = this.options.proofOfWorkDifficulty
+    return d <= 0 || proofOfWorkBits(nodeId) >= d
+  }
+
+  /** Dials a peer's claimed addresses and admits it once it answers there. Bounded and deduplicated. */
+  private verify(peerId: PeerId, addrs: string[]): void {
+    if (!this.started || this.verified.has(peerId) || this.checks >= this.options.maxConcurrentChecks) return
+    const nodeId = nodeIdOf(peerId)
+    if (nodeId === undefined || !this.admissible(nodeId)) return
+    this.verified.set(peerId, this.c.clock.now())
+    this.checks++
+    const peer: LookupPeer = { peerId, nodeId, addrs: addrs.slice(0, 8) }
+    this.track(
+      this.timedQuery(peer, this.selfId, true)
+        .then(() => this.admit(peerId, peer.addrs))
+        .catch(() => undefined)
+        .finally(() => this.checks--),
+    )
+  }
+
+  /** Liveness check of a contact; a failure evicts it for a replacement (if the bucket has one). */
+  private check(contact: Contact): void {
+    if (!this.started || this.checks >= this.options.maxConcurrentChecks) return
+    this.checks++
+    this.track(
+      this.timedQuery(toPeer(contact), this.selfId, false)
+        .then(() => this.table.add(contact.peerId, contact.nodeId, [], this.c.clock.now()))
+        .catch(() => {
+          this.table.markFailed(contact.peerId)
+          this.metrics.tableEntries.set(this.table.size)
+        })
+        .finally(() => this.checks--),
+    )
+  }
+
+  private async timedQuery(peer: LookupPeer, target: Uint8Array, fresh: boolean): Promise<LookupPeer[]> {
+    const timer = deadline(this.c.clock, this.options.requestTimeoutMs, this.stopController.signal, 'DHT check')
+    try {
+      return await this.query(peer, target, timer.signal, fresh)
+    } finally {
+      timer.clear()
+    }
+  }
+
+  /**
+   * Asks one node for the nodes closest to `target`, dialing it first when there is no connection (the
+   * connection is closed again when no other query uses it). `fresh` dials its address even when connected,
+   * to verify that the address reaches it.
+   */
+  private async query(peer: LookupPeer, target: Uint8Array, signal: AbortSignal, fresh = false): Promise<LookupPeer[]> {
+    const net = this.c.network
+    const connected = net.peers().find((p) => p.peerId === peer.peerId)
+    let opened = false
+    if (connected === undefined || fresh) {
+      const addr = peer.addrs[0]
+      if (addr === undefined) throw new DiscoveryError('ERR_NO_PEERS', 'the node has no address')
+      this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
+      opened = true
+      try {
+        const got = await net.dial(addr, {
+          signal,
+          kind: this.options.dialKind,
+          ...(fresh ? {} : { peerId: peer.peerId }),
+        })
+        if (got.peerId !== peer.peerId) {
+          throw new DiscoveryError('ERR_BAD_REPLY', 'another peer answered at that address', { addr })
+        }
+      } catch (err) {
+        this.release(peer.peerId, connected === undefined)
+        throw err
+      }
+    }
+    try {
+      const reply = await net.request(
+        peer.peerId,
+        { type: 'find_node', data: { target } },
+        { signal, timeoutMs: this.options.requestTimeoutMs },
+      )
+      const nodes = this.accept(peer.peerId, reply)
+      this.admit(peer.peerId, peer.addrs)
+      return nodes
+    } finally {
+      if (opened) this.release(peer.peerId, connected === undefined)
+    }
+  }
+
+  /** Drops our use of a connection opened for queries; closes it when nobody else uses it. */
+  private release(peerId: PeerId, close: boolean): void {
+    const n = (this.transient.get(peerId) ?? 1) - 1
+    if (n > 0) {
+      this.transient.set(peerId, n)
+      return
+    }
+    this.transient.delete(peerId)
+    if (!close) return
+    const peer = this.c.network.peers().find((p) => p.peerId === peerId)
+    if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
+      this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
+    }
+  }
+
+  /**
+   * Checks a `nodes` reply: more than 16 entries (or a reply of another type) is dropped whole, counted and
+   * the peer reported; entries that do not encode a public key, fail the proof of work or name us are
+   * skipped.
+   */
+  private accept(from: PeerId, reply: Message): LookupPeer[] {
+    if (reply.type !== 'nodes') {
+      this.reject(from, 'too-many-nodes', 'protocol-violation', `answered find_node with ${reply.type}`)
+      throw new DiscoveryError('ERR_BAD_REPLY', `expected nodes, got ${reply.type}`)
+    }
+    const nodes = reply.data.nodes
+    if (!Array.isArray(nodes) || nodes.length > 16) {
+      this.reject(from, 'too-many-nodes', 'protocol-violation', `nodes reply with ${nodes?.length} entries`)
+      throw new DiscoveryError('ERR_BAD_REPLY', 'a nodes reply has at most 16 entries', {
+        entries: nodes?.length,
+      })
+    }
+    const out: LookupPeer[] = []
+    for (const n of nodes) {
+      if (n.peerId === this.c.network.peerId || n.addrs.length === 0) continue
+      if (!meetsDifficulty(n.peerId, this.options.proofOfWorkDifficulty)) continue
+      const nodeId = nodeIdOf(n.peerId)
+      if (nodeId === undefined) continue
+      out.push({ peerId: n.peerId, nodeId, addrs: n.addrs.slice(0, 8) })
+    }
+    return out
+  }
+
+  private reject(
+    peerId: PeerId,
+    reason: 'too-many-nodes' | 'unsolicited-nodes',
+    behaviour: 'protocol-violation' | 'unrequested-message',
+    detail: string,
+  ): void {
+    this.metrics.rejected.inc(1, { reason })
+    this.c.misbehaviour?.report(peerId, behaviour, { detail })
+    safeEmit(this, this.log, 'reply:rejected', { peerId, reason })
+  }
+
+  /** Periodic upkeep: refresh stale buckets, check contacts silent for too long. */
+  private refresh(): void {
+    if (!this.started) return
+    const now = this.c.clock.now()
+    if (this.table.size > 0) {
+      const stale = this.table.staleBuckets(now, this.options.bucketRefreshMs)
+      for (const index of stale.slice(0, this.options.maxRefreshesPerCheck)) {
+        if (this.lookups >= this.options.maxConcurrentLookups) break
+        const target = randomIdInBucket(this.selfId, index, this.random)
+        this.track(this.findNode(target).catch(() => undefined))
+      }
+    }
+    for (const contact of this.table.leastRecentlySeen()) {
+      if (now - contact.lastSeen >= this.options.livenessIntervalMs) this.check(contact)
+    }
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.pending.add(p)
+    void p.finally(() => this.pending.delete(p))
+  }
+}
+
+function toPeer(c: Contact): LookupPeer {
+  return { peerId: c.peerId, nodeId: c.nodeId, addrs: c.addrs }
+}

@@ -1,0 +1,106 @@
+import type { DialKind } from '../components'
+import { DiscoveryError } from '../errors'
+
+/** Options of the Kademlia DHT; every field is optional. */
+export interface DhtOptions {
+  /** Contacts per bucket, and nodes a lookup converges on (Kademlia's k). @default 20 */
+  k?: number
+  /** Requests a lookup keeps in flight. @default 3 */
+  alpha?: number
+  /** Deadline of one `find_node` request (including the dial when there is no connection). @default 5_000 */
+  requestTimeoutMs?: number
+  /** Deadline of a whole lookup; past it the lookup returns what it found. @default 30_000 */
+  lookupTimeoutMs?: number
+  /** Lookups running at once; more fail with `ERR_BUSY`. @default 8 */
+  maxConcurrentLookups?: number
+  /** Candidates a lookup remembers (the farthest unqueried ones are forgotten). @default 100 */
+  maxLookupCandidates?: number
+  /** Nodes in one `nodes` reply we send; replies with more than 16 are rejected (DESIGN.md §5). @default 16 */
+  maxNodesPerReply?: number
+  /** Contacts of one IPv4 /24 (IPv6 /48) per bucket. @default 2 */
+  maxPerSubnetPerBucket?: number
+  /** Contacts of one IPv4 /24 (IPv6 /48) in the whole table. @default 10 */
+  maxPerSubnetPerTable?: number
+  /** Candidates kept per full bucket to replace contacts that stop answering. @default 8 */
+  replacementCacheSize?: number
+  /** How often buckets are checked for refresh and liveness. @default 60_000 */
+  refreshCheckIntervalMs?: number
+  /** A bucket not looked into for this long is refreshed with a lookup of a random id in it. @default 3_600_000 */
+  bucketRefreshMs?: number
+  /** Bucket refresh lookups started per check at most. @default 4 */
+  maxRefreshesPerCheck?: number
+  /** A contact silent for this long gets a liveness check (a `find_node` of our own id). @default 600_000 */
+  livenessIntervalMs?: number
+  /** Liveness checks and address verifications running at once at most. @default 8 */
+  maxConcurrentChecks?: number
+  /** Delay after `start()` before the first lookup of our own id. @default 1_000 */
+  initialLookupDelayMs?: number
+  /**
+   * Identity proof of work (S/Kademlia's static puzzle): leading zero bits SHA-256(node id) must have for a
+   * node to enter the table or be followed in a lookup. 0 turns it off.
+   * @default 0
+   */
+  proofOfWorkDifficulty?: number
+  /** The outbound slot kind of connections opened only to ask a node. @default 'manual' */
+  dialKind?: DialKind
+  /** Peers whose address verification is remembered (not repeated) at most. @default 1_024 */
+  maxRememberedPeers?: number
+}
+
+/** {@link DhtOptions} with every default applied. */
+export type ResolvedDhtOptions = Required<DhtOptions>
+
+/** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
+export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
+  const r: ResolvedDhtOptions = {
+    k: o.k ?? 20,
+    alpha: o.alpha ?? 3,
+    requestTimeoutMs: o.requestTimeoutMs ?? 5_000,
+    lookupTimeoutMs: o.lookupTimeoutMs ?? 30_000,
+    maxConcurrentLookups: o.maxConcurrentLookups ?? 8,
+    maxLookupCandidates: o.maxLookupCandidates ?? 100,
+    maxNodesPerReply: o.maxNodesPerReply ?? 16,
+    maxPerSubnetPerBucket: o.maxPerSubnetPerBucket ?? 2,
+    maxPerSubnetPerTable: o.maxPerSubnetPerTable ?? 10,
+    replacementCacheSize: o.replacementCacheSize ?? 8,
+    refreshCheckIntervalMs: o.refreshCheckIntervalMs ?? 60_000,
+    bucketRefreshMs: o.bucketRefreshMs ?? 3_600_000,
+    maxRefreshesPerCheck: o.maxRefreshesPerCheck ?? 4,
+    livenessIntervalMs: o.livenessIntervalMs ?? 600_000,
+    maxConcurrentChecks: o.maxConcurrentChecks ?? 8,
+    initialLookupDelayMs: o.initialLookupDelayMs ?? 1_000,
+    proofOfWorkDifficulty: o.proofOfWorkDifficulty ?? 0,
+    dialKind: o.dialKind ?? 'manual',
+    maxRememberedPeers: o.maxRememberedPeers ?? 1_024,
+  }
+  const positive: (keyof ResolvedDhtOptions)[] = [
+    'k',
+    'alpha',
+    'requestTimeoutMs',
+    'lookupTimeoutMs',
+    'maxConcurrentLookups',
+    'maxLookupCandidates',
+    'maxPerSubnetPerBucket',
+    'maxPerSubnetPerTable',
+    'refreshCheckIntervalMs',
+    'maxConcurrentChecks',
+    'maxRememberedPeers',
+  ]
+  for (const key of positive) {
+    const v = r[key]
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 1) {
+      throw new DiscoveryError('ERR_INVALID_OPTIONS', `dht.${key} must be a number >= 1`, { key, value: v })
+    }
+  }
+  if (r.maxNodesPerReply < 1 || r.maxNodesPerReply > 16) {
+    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dht.maxNodesPerReply must be 1 to 16', {
+      value: r.maxNodesPerReply,
+    })
+  }
+  if (r.proofOfWorkDifficulty < 0 || r.proofOfWorkDifficulty > 64) {
+    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dht.proofOfWorkDifficulty must be 0 to 64', {
+      value: r.proofOfWorkDifficulty,
+    })
+  }
+  return r
+}

@@ -1,0 +1,205 @@
+/**
+ * An in-process network of fake nodes implementing `DiscoveryNetwork`: dials and requests are delivered
+ * through the injected clock after a configurable latency, so unit tests run on a ManualClock.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Clock, NodeRole, PeerId } from '@chainwire/interface'
+import { AbortError } from '@chainwire/interface'
+import { peerIdFromPublicKey } from '@chainwire/network'
+import type { Message, MessageType } from '@chainwire/protocol-codec'
+import { EventEmitter } from 'eventemitter3'
+import type { DialKind, DiscoveryHandler, DiscoveryNetwork, DiscoveryPeer } from '../../src/index'
+
+/** A random valid peer id. */
+export function randomPeerId(random?: () => number): PeerId {
+  if (random === undefined) return peerIdFromPublicKey(randomBytes(32))
+  const key = new Uint8Array(32)
+  for (let i = 0; i < 32; i++) key[i] = Math.floor(random() * 256)
+  return peerIdFromPublicKey(key)
+}
+
+/** A deterministic generator in [0, 1) (mulberry32). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/** How a node's requests are answered: a custom function replaces its registered handlers. */
+export type Responder = (message: Message, from: PeerId) => Message | 'silent' | undefined
+
+interface Conn {
+  info: DiscoveryPeer
+}
+
+type Events = {
+  'peer:connected': (e: { peer: DiscoveryPeer }) => void
+  'peer:disconnected': (e: { peer: DiscoveryPeer }) => void
+  'message:nodes': (e: { peerId: PeerId }) => void
+}
+
+/** The shared medium: addresses to nodes, and the one-way latency of every delivery. */
+export class FakeHub {
+  readonly nodes = new Map<PeerId, FakeNetwork>()
+  readonly byAddress = new Map<string, FakeNetwork>()
+  constructor(
+    readonly clock: Clock,
+    public latencyMs = 10,
+  ) {}
+
+  /** Adds a node listening on `address`. */
+  add(address: string, options: { peerId?: PeerId; roles?: NodeRole[] } = {}): FakeNetwork {
+    const net = new FakeNetwork(this, options.peerId ?? randomPeerId(), address, options.roles ?? ['full'])
+    this.nodes.set(net.peerId, net)
+    this.byAddress.set(address, net)
+    return net
+  }
+
+  /** Waits `ms` on the hub's clock (resolves immediately for 0). */
+  delay(ms: number, signal?: AbortSignal): Promise<void> {
+    return ms <= 0 ? Promise.resolve() : this.clock.sleep(ms, signal)
+  }
+}
+
+/** One fake node's network. */
+export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwork {
+  readonly handlers = new Map<MessageType, DiscoveryHandler<MessageType>>()
+  readonly conns = new Map<PeerId, Conn>()
+  /** Replaces the registered handlers when set (to make a node slow, silent or hostile). */
+  responder: Responder | undefined
+  /** When false the node refuses dials (it is down). */
+  online = true
+  /** Dials made, for assertions. */
+  readonly dials: { address: string; kind: DialKind | undefined }[] = []
+  /** Requests sent, by type. */
+  readonly requests = new Map<string, number>()
+  readonly persistent: string[] = []
+  /** Extra connection limit for outbound kinds (per kind). */
+  limits: Partial<Record<DialKind, number>> = {}
+
+  constructor(
+    readonly hub: FakeHub,
+    readonly peerId: PeerId,
+    readonly address: string,
+    readonly roles: NodeRole[],
+  ) {
+    super()
+  }
+
+  listenAddresses(): string[] {
+    return [this.address]
+  }
+
+  handle<T extends MessageType>(type: T, handler: DiscoveryHandler<T>): () => void {
+    this.handlers.set(type, handler as unknown as DiscoveryHandler<MessageType>)
+    return () => this.handlers.delete(type)
+  }
+
+  peers(): DiscoveryPeer[] {
+    return [...this.conns.values()].map((c) => c.info)
+  }
+
+  addPersistentPeer(address: string): void {
+    this.persistent.push(address)
+  }
+
+  async dial(
+    address: string,
+    options: { signal?: AbortSignal; kind?: DialKind; peerId?: PeerId } = {},
+  ): Promise<DiscoveryPeer> {
+    this.dials.push({ address, kind: options.kind })
+    if (options.peerId !== undefined) {
+      const existing = this.conns.get(options.peerId)
+      if (existing !== undefined) return existing.info
+    }
+    const kind = options.kind ?? 'manual'
+    const limit = this.limits[kind]
+    if (limit !== undefined) {
+      const used = this.peers().filter((p) => p.direction === 'outbound' && p.kind === kind).length
+      if (used >= limit) throw Object.assign(new AbortError('no slot'), { code: 'ERR_CONNECTION_LIMIT' })
+    }
+    await this.hub.delay(this.hub.latencyMs * 2, options.signal)
+    const remote = this.hub.byAddress.get(address)
+    if (remote === undefined || !remote.online || remote === this) throw new AbortError(`cannot reach ${address}`)
+    if (options.peerId !== undefined && options.peerId !== remote.peerId) throw new AbortError('wrong peer')
+    const existing = this.conns.get(remote.peerId)
+    if (existing !== undefined) return existing.info
+    const now = this.hub.clock.now()
+    const mine: DiscoveryPeer = {
+      peerId: remote.peerId,
+      direction: 'outbound',
+      kind,
+      remoteAddress: address,
+      dialedAddress: address,
+      connectedAt: now,
+      hello: { roles: remote.roles, listenAddrs: [remote.address] },
+    }
+    const theirs: DiscoveryPeer = {
+      peerId: this.peerId,
+      direction: 'inbound',
+      kind: 'inbound',
+      remoteAddress: this.address,
+      dialedAddress: undefined,
+      connectedAt: now,
+      hello: { roles: this.roles, listenAddrs: [this.address] },
+    }
+    this.conns.set(remote.peerId, { info: mine })
+    remote.conns.set(this.peerId, { info: theirs })
+    remote.emit('peer:connected', { peer: theirs })
+    this.emit('peer:connected', { peer: mine })
+    return mine
+  }
+
+  async disconnect(peerId: PeerId): Promise<void> {
+    const conn = this.conns.get(peerId)
+    if (conn === undefined) return
+    this.conns.delete(peerId)
+    this.emit('peer:disconnected', { peer: conn.info })
+    const remote = this.hub.nodes.get(peerId)
+    const back = remote?.conns.get(this.peerId)
+    if (remote !== undefined && back !== undefined) {
+      remote.conns.delete(this.peerId)
+      remote.emit('peer:disconnected', { peer: back.info })
+    }
+  }
+
+  async request(
+    peerId: PeerId,
+    message: Message,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<Message> {
+    this.requests.set(message.type, (this.requests.get(message.type) ?? 0) + 1)
+    if (!this.conns.has(peerId)) throw new AbortError('not connected')
+    const remote = this.hub.nodes.get(peerId)
+    if (remote === undefined || !remote.online) {
+      return this.hub.clock.sleep(options.timeoutMs ?? 10_000, options.signal).then(() => {
+        throw new AbortError('request timed out')
+      })
+    }
+    await this.hub.delay(this.hub.latencyMs, options.signal)
+    const from = remote.conns.get(this.peerId)?.info
+    if (from === undefined) throw new AbortError('not connected')
+    let reply: Message | undefined
+    if (remote.responder !== undefined) {
+      const r = remote.responder(message, this.peerId)
+      if (r === 'silent') {
+        await this.hub.clock.sleep(options.timeoutMs ?? 10_000, options.signal)
+        throw new AbortError('request timed out')
+      }
+      reply = r
+    }
+    if (reply === undefined) {
+      const handler = remote.handlers.get(message.type)
+      if (handler === undefined) throw new AbortError('unsupported')
+      reply = (await handler(message as never, from)) ?? undefined
+    }
+    if (reply === undefined) throw new AbortError('no reply')
+    await this.hub.delay(this.hub.latencyMs, options.signal)
+    return reply
+  }
+}

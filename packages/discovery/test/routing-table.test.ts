@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest'
+import {
+  bucketIndex,
+  compareDistance,
+  leadingZeroBits,
+  meetsDifficulty,
+  nodeIdOf,
+  proofOfWorkBits,
+  RoutingTable,
+  randomIdInBucket,
+  sha256,
+  subnetOf,
+  xorDistance,
+} from '../src/index'
+import { randomPeerId, seeded } from './helpers/fake-network'
+
+const OPTS = { k: 20, maxPerSubnetPerBucket: 2, maxPerSubnetPerTable: 10, replacementCacheSize: 4 }
+
+/** A peer id whose node id falls in bucket `index` of `self`'s table, with a distinct /24 per call. */
+function peerInBucket(self: Uint8Array, index: number, random: () => number): { peerId: string; nodeId: Uint8Array } {
+  for (;;) {
+    const peerId = randomPeerId(random)
+    const nodeId = nodeIdOf(peerId) as Uint8Array
+    if (bucketIndex(self, nodeId) === index) return { peerId, nodeId }
+  }
+}
+
+let net = 0
+const addr = (subnet?: string): string => {
+  net++
+  return subnet === undefined ? `tcp://10.${(net >> 8) & 255}.${net & 255}.1:9333` : `tcp://${subnet}.${net & 255}:9333`
+}
+
+describe('node ids and the XOR metric', () => {
+  it('derives node ids from the public key, and rejects ids that do not encode one', () => {
+    const peerId = randomPeerId()
+    const id = nodeIdOf(peerId) as Uint8Array
+    expect(id).toHaveLength(32)
+    expect(nodeIdOf(peerId)).toEqual(id)
+    expect(nodeIdOf('cwnot-a-key')).toBeUndefined()
+  })
+
+  it('XOR distance is symmetric, zero only to itself, and ordered bytewise', () => {
+    const r = seeded(1)
+    const ids = Array.from({ length: 20 }, () => nodeIdOf(randomPeerId(r)) as Uint8Array)
+    const [a, b, c] = ids as [Uint8Array, Uint8Array, Uint8Array]
+    expect(xorDistance(a, b)).toEqual(xorDistance(b, a))
+    expect(leadingZeroBits(xorDistance(a, a))).toBe(256)
+    expect(compareDistance(a, a, b)).toBeLessThan(0)
+    expect(Math.sign(compareDistance(c, a, b))).toBe(-Math.sign(compareDistance(c, b, a)))
+    // the triangle inequality holds for XOR read as a number
+    const num = (x: Uint8Array): bigint => BigInt(`0x${Buffer.from(x).toString('hex')}`)
+    expect(num(xorDistance(a, c)) <= num(xorDistance(a, b)) + num(xorDistance(b, c))).toBe(true)
+  })
+
+  it('random ids for a bucket land in that bucket', () => {
+    const r = seeded(2)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    for (const index of [0, 1, 7, 8, 9, 100, 255]) {
+      expect(bucketIndex(self, randomIdInBucket(self, index, r))).toBe(index)
+    }
+  })
+
+  it('identity proof of work counts leading zero bits of SHA-256(node id)', () => {
+    const r = seeded(3)
+    let found: string | undefined
+    for (let i = 0; i < 5_000 && found === undefined; i++) {
+      const p = randomPeerId(r)
+      if (proofOfWorkBits(nodeIdOf(p) as Uint8Array) >= 8) found = p
+    }
+    expect(found).toBeDefined()
+    expect(meetsDifficulty(found as string, 8)).toBe(true)
+    expect(leadingZeroBits(sha256(nodeIdOf(found as string) as Uint8Array))).toBeGreaterThanOrEqual(8)
+    expect(meetsDifficulty(randomPeerId(r), 0)).toBe(true)
+    expect(meetsDifficulty('cwbad', 1)).toBe(false)
+  })
+
+  it('subnets are the IPv4 /24, the IPv6 /48, or the host', () => {
+    expect(subnetOf('tcp://203.0.113.7:9333')).toBe(subnetOf('ws://203.0.113.200:80/p2p'))
+    expect(subnetOf('tcp://203.0.113.7:9333')).not.toBe(subnetOf('tcp://203.0.114.7:9333'))
+    expect(subnetOf('tcp://[2001:db8:1:2::1]:9333')).toBe(subnetOf('tcp://[2001:db8:1:3::1]:9333'))
+    expect(subnetOf('memory://a')).not.toBe(subnetOf('memory://b'))
+    expect(subnetOf('nonsense')).toBeUndefined()
+  })
+})
+
+describe('RoutingTable', () => {
+  it('holds at most k contacts per bucket and caches the rest as replacements', () => {
+    const r = seeded(4)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    const outcomes = []
+    for (let i = 0; i < 26; i++) {
+      const p = peerInBucket(self, 0, r)
+      outcomes.push(table.add(p.peerId, p.nodeId, [addr()], i).status)
+    }
+    expect(outcomes.filter((s) => s === 'added')).toHaveLength(20)
+    expect(outcomes.filter((s) => s === 'cached')).toHaveLength(6)
+    expect(table.size).toBe(20)
+    expect(table.replacementsOf(0)).toHaveLength(4) // bounded
+  })
+
+  it('a full bucket names its least recently seen contact for a liveness check', () => {
+    const r = seeded(5)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    const first = peerInBucket(self, 0, r)
+    table.add(first.peerId, first.nodeId, [addr()], 0)
+    for (let i = 1; i < 20; i++) {
+      const p = peerInBucket(self, 0, r)
+      table.add(p.peerId, p.nodeId, [addr()], i)
+    }
+    const extra = peerInBucket(self, 0, r)
+    const out = table.add(extra.peerId, extra.nodeId, [addr()], 100)
+    expect(out.status).toBe('cached')
+    expect(out.status === 'cached' && out.probe.peerId).toBe(first.peerId)
+    // seen again: moves to the tail, so the next probe is someone else
+    table.add(first.peerId, first.nodeId, [], 200)
+    const again = table.add(extra.peerId, extra.nodeId, [addr()], 201)
+    expect(again.status === 'cached' && again.probe.peerId).not.toBe(first.peerId)
+  })
+
+  it('a contact failing its liveness check is replaced by the newest replacement', () => {
+    const r = seeded(6)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    const peers = Array.from({ length: 21 }, () => peerInBucket(self, 1, r))
+    for (const [i, p] of peers.entries()) table.add(p.peerId, p.nodeId, [addr()], i)
+    const stale = peers[0] as { peerId: string }
+    const replacement = peers[20] as { peerId: string }
+    expect(table.get(replacement.peerId)).toBeUndefined()
+    const promoted = table.markFailed(stale.peerId)
+    expect(promoted?.peerId).toBe(replacement.peerId)
+    expect(table.get(stale.peerId)).toBeUndefined()
+    expect(table.get(replacement.peerId)).toBeDefined()
+  })
+
+  it('a failed contact with no replacement stays but is never handed out (liveness-checked only)', () => {
+    const r = seeded(7)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    const a = peerInBucket(self, 0, r)
+    const b = peerInBucket(self, 1, r)
+    table.add(a.peerId, a.nodeId, [addr()], 0)
+    table.add(b.peerId, b.nodeId, [addr()], 0)
+    table.markFailed(a.peerId)
+    expect(table.size).toBe(2)
+    expect(table.closest(self, 20).map((c) => c.peerId)).toEqual([b.peerId])
+    table.add(a.peerId, a.nodeId, [], 10) // it answered again
+    expect(table.closest(self, 20)).toHaveLength(2)
+  })
+
+  it('allows at most 2 contacts of one /24 per bucket and 10 per table', () => {
+    const r = seeded(8)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    const inBucket = [0, 1, 2].map(() => peerInBucket(self, 0, r))
+    const results = inBucket.map((p) => table.add(p.peerId, p.nodeId, [addr('198.51.100')], 0).status)
+    expect(results).toEqual(['added', 'added', 'rejected'])
+    let added = 2
+    for (let b = 1; b < 12; b++) {
+      for (let j = 0; j < 2; j++) {
+        const p = peerInBucket(self, b, r)
+        if (table.add(p.peerId, p.nodeId, [addr('198.51.100')], 0).status === 'added') added++
+      }
+    }
+    expect(added).toBe(10)
+    // other subnets are unaffected
+    const other = peerInBucket(self, 0, r)
+    expect(table.add(other.peerId, other.nodeId, [addr('192.0.2')], 0).status).toBe('added')
+  })
+
+  it('refuses our own id and unparseable addresses', () => {
+    const r = seeded(9)
+    const selfPeer = randomPeerId(r)
+    const self = nodeIdOf(selfPeer) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    expect(table.add(selfPeer, self, [addr()], 0)).toEqual({ status: 'rejected', reason: 'self' })
+    const p = peerInBucket(self, 0, r)
+    expect(table.add(p.peerId, p.nodeId, ['garbage'], 0)).toEqual({ status: 'rejected', reason: 'address' })
+  })
+
+  it('returns the closest contacts in XOR order and names stale buckets', () => {
+    const r = seeded(10)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    const ids = []
+    for (let i = 0; i < 60; i++) {
+      const p = randomPeerId(r)
+      const id = nodeIdOf(p) as Uint8Array
+      if (table.add(p, id, [addr()], 0).status === 'added') ids.push(id)
+    }
+    const target = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const got = table.closest(target, 5).map((c) => c.nodeId)
+    const expected = [...ids].sort((x, y) => compareDistance(target, x, y)).slice(0, 5)
+    expect(got).toEqual(expected)
+    expect(table.staleBuckets(1_000, 500)[0]).toBe(0)
+    table.touch(randomIdInBucket(self, 0, r), 1_000)
+    expect(table.staleBuckets(1_000, 500)).not.toContain(0)
+  })
+})
