@@ -34,12 +34,15 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   private refreshTimer: TimerHandle | undefined
   private initialTimer: TimerHandle | undefined
   private lookups = 0
+  private selfLookupDone = false
   private checks = 0
   /** Connections we opened only to ask a node: peer id to the number of queries using it. */
   private readonly transient = new Map<PeerId, number>()
   /** Peers whose address we verified (or are verifying) recently, so it is not repeated. */
   private readonly verified: BoundedMap<PeerId, number>
   private readonly pending = new Set<Promise<unknown>>()
+  /** Close timers of query connections nobody uses any more. */
+  private readonly lingering = new Map<PeerId, TimerHandle>()
 
   constructor(components: DhtComponents, options: DhtOptions = {}) {
     super()
@@ -80,10 +83,30 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     net.on('message:nodes', this.onUnsolicited)
     for (const peer of net.peers()) this.onConnected({ peer })
     this.refreshTimer = this.c.clock.setInterval(() => this.refresh(), this.options.refreshCheckIntervalMs)
+    this.scheduleSelfLookup()
+  }
+
+  /**
+   * Looks up our own id `initialLookupDelayMs` after the table gets its first contacts (and again at each
+   * refresh check until one succeeds): that fills the buckets near us and puts us in our neighbours' tables.
+   */
+  private scheduleSelfLookup(): void {
+    if (!this.started || this.selfLookupDone || this.initialTimer !== undefined || this.table.size === 0) return
     this.initialTimer = this.c.clock.setTimeout(() => {
       this.initialTimer = undefined
-      this.track(this.findNode(this.selfId).catch(() => undefined))
+      this.selfLookup()
     }, this.options.initialLookupDelayMs)
+  }
+
+  private selfLookup(): void {
+    if (this.lookups >= this.options.maxConcurrentLookups || this.table.size === 0) return
+    this.track(
+      this.findNode(this.selfId)
+        .then((r) => {
+          if (r.queried > 0) this.selfLookupDone = true
+        })
+        .catch(() => undefined),
+    )
   }
 
   /** Removes the handler and listeners, clears the timers and ends running lookups and checks. */
@@ -99,6 +122,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.c.clock.clearTimeout(this.initialTimer)
     this.refreshTimer = undefined
     this.initialTimer = undefined
+    for (const t of this.lingering.values()) this.c.clock.clearTimeout(t)
+    this.lingering.clear()
     this.stopController.abort(new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped'))
     await Promise.allSettled([...this.pending])
   }
@@ -213,6 +238,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const outcome = this.table.add(peerId, nodeId, addrs, this.c.clock.now())
     this.metrics.tableEntries.set(this.table.size)
     if (outcome.status === 'added') {
+      this.scheduleSelfLookup()
       safeEmit(this, this.log, 'peer:discovered', { peerId, addresses: [...addrs], method: 'dht' })
       this.metrics.discovered.inc(1, { method: 'dht' })
     } else if (outcome.status === 'cached') {
@@ -236,7 +262,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.track(
       this.timedQuery(peer, this.selfId, true)
         .then(() => this.admit(peerId, peer.addrs))
-        .catch(() => undefined)
+        .catch(() => {
+          this.verified.delete(peerId) // may be retried when it contacts us again
+        })
         .finally(() => this.checks--),
     )
   }
@@ -274,6 +302,15 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const net = this.c.network
     const connected = net.peers().find((p) => p.peerId === peer.peerId)
     let opened = false
+    // A query connection about to be closed is ours again while this query uses it.
+    const lingering = this.lingering.get(peer.peerId)
+    const ours = connected === undefined || lingering !== undefined
+    if (connected !== undefined && lingering !== undefined && !fresh) {
+      this.c.clock.clearTimeout(lingering)
+      this.lingering.delete(peer.peerId)
+      this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
+      opened = true
+    }
     if (connected === undefined || fresh) {
       const addr = peer.addrs[0]
       if (addr === undefined) throw new DiscoveryError('ERR_NO_PEERS', 'the node has no address')
@@ -289,7 +326,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
           throw new DiscoveryError('ERR_BAD_REPLY', 'another peer answered at that address', { addr })
         }
       } catch (err) {
-        this.release(peer.peerId, connected === undefined)
+        this.release(peer.peerId, ours)
         throw err
       }
     }
@@ -303,11 +340,14 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       this.admit(peer.peerId, peer.addrs)
       return nodes
     } finally {
-      if (opened) this.release(peer.peerId, connected === undefined)
+      if (opened) this.release(peer.peerId, ours)
     }
   }
 
-  /** Drops our use of a connection opened for queries; closes it when nobody else uses it. */
+  /**
+   * Drops our use of a connection opened for queries. When nobody else uses it, it is closed after
+   * `requestTimeoutMs` (so the node we asked has time to verify us back over it) unless used again.
+   */
   private release(peerId: PeerId, close: boolean): void {
     const n = (this.transient.get(peerId) ?? 1) - 1
     if (n > 0) {
@@ -315,11 +355,19 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       return
     }
     this.transient.delete(peerId)
-    if (!close) return
-    const peer = this.c.network.peers().find((p) => p.peerId === peerId)
-    if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
-      this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
-    }
+    if (!close || !this.started) return
+    this.c.clock.clearTimeout(this.lingering.get(peerId))
+    this.lingering.set(
+      peerId,
+      this.c.clock.setTimeout(() => {
+        this.lingering.delete(peerId)
+        if (this.transient.has(peerId)) return
+        const peer = this.c.network.peers().find((p) => p.peerId === peerId)
+        if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
+          this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
+        }
+      }, this.options.requestTimeoutMs),
+    )
   }
 
   /**
@@ -365,6 +413,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   private refresh(): void {
     if (!this.started) return
     const now = this.c.clock.now()
+    if (!this.selfLookupDone) this.selfLookup()
     if (this.table.size > 0) {
       const stale = this.table.staleBuckets(now, this.options.bucketRefreshMs)
       for (const index of stale.slice(0, this.options.maxRefreshesPerCheck)) {
