@@ -53,6 +53,7 @@ export type {
   NodesInput,
   PingWorkloadInput,
   PublishWorkloadInput,
+  RandomPickInput,
   RegionInput,
   ReportInput,
   Scenario,

@@ -15,6 +15,7 @@ const FAULT_COLORS: Record<string, string> = {
   heal: '#2ca02c',
   crash: '#7f3c8d',
   restart: '#11a579',
+  churn: '#555555',
 }
 
 /** Escapes text for SVG content and attributes. */
@@ -29,8 +30,23 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw))
   const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power
   const ticks: number[] = []
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)))
+  const last = Math.ceil(max / step - 1e-9) * step
+  for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step * 1e-9; v += step) {
+    ticks.push(Number(v.toPrecision(12)))
+  }
   return ticks
+}
+
+/** Powers of ten covering [min, max] (min > 0), for a log axis. */
+export function logTicks(min: number, max: number): number[] {
+  const ticks: number[] = []
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) ticks.push(10 ** e)
+  return ticks
+}
+
+/** A duration in ms as text: `117 ms`, `4.05 s`. */
+function duration(msValue: number): string {
+  return msValue >= 1_000 ? `${Number((msValue / 1_000).toPrecision(3))} s` : `${Number(msValue.toPrecision(3))} ms`
 }
 
 function fmt(v: number): string {
@@ -50,22 +66,25 @@ function n(v: number): string {
 interface Axes {
   readonly x0: number
   readonly y0: number
+  readonly xMin: number
   readonly xMax: number
   readonly yMax: number
   sx(v: number): number
   sy(v: number): number
 }
 
-function axes(x0: number, xMax: number, yMax: number): Axes {
+function axes(x0: number, xMax: number, yMax: number, logFrom?: number): Axes {
   const y0 = PANEL_TOP + PANEL_H
-  return {
-    x0,
-    y0,
-    xMax,
-    yMax,
-    sx: (v) => x0 + (xMax === 0 ? 0 : (v / xMax) * PANEL_W),
-    sy: (v) => y0 - (yMax === 0 ? 0 : (v / yMax) * PANEL_H),
-  }
+  const xMin = logFrom ?? 0
+  const sx =
+    logFrom === undefined
+      ? (v: number) => x0 + (xMax === 0 ? 0 : (v / xMax) * PANEL_W)
+      : (v: number) => {
+          const span = Math.log10(xMax) - Math.log10(logFrom)
+          const at = (Math.log10(Math.max(v, logFrom)) - Math.log10(logFrom)) / span
+          return x0 + Math.min(1, Math.max(0, at)) * PANEL_W
+        }
+  return { x0, y0, xMin, xMax, yMax, sx, sy: (v) => y0 - (yMax === 0 ? 0 : (v / yMax) * PANEL_H) }
 }
 
 function frame(a: Axes, title: string, xLabel: string, yLabel: string, xTicks: number[], yTicks: number[], yFmt: (v: number) => string): string[] {
@@ -89,30 +108,54 @@ function frame(a: Axes, title: string, xLabel: string, yLabel: string, xTicks: n
   return out
 }
 
+/**
+ * Whether the CDF needs a log axis: when the slowest delivery is more than 20 times the median, a linear axis
+ * would squeeze the bulk of the curve against the left edge.
+ */
+function wantsLog(report: Report, maxX: number): boolean {
+  const p50 = report.summary.messages.latencyMs.p50
+  return p50 !== null && p50 > 0 && maxX / p50 > 20
+}
+
 function cdfPanel(report: Report): string[] {
   const series = Object.entries(report.latencyCdf).filter(([, pts]) => pts.length > 0)
   let maxX = 0
-  for (const [, pts] of series) for (const p of pts) maxX = Math.max(maxX, p.x)
-  const xTicks = niceTicks(0, maxX > 0 ? maxX : 1, 5)
-  const a = axes(LEFT_X, xTicks[xTicks.length - 1] as number, 1)
-  const out = frame(a, 'Latency CDF (first delivery per node)', 'latency since publication (ms, virtual)', 'share of target nodes reached', xTicks, [0, 0.25, 0.5, 0.75, 1], pct)
+  let minX = Number.POSITIVE_INFINITY
+  for (const [, pts] of series) {
+    for (const p of pts) {
+      maxX = Math.max(maxX, p.x)
+      if (p.x > 0) minX = Math.min(minX, p.x)
+    }
+  }
+  const log = wantsLog(report, maxX) && Number.isFinite(minX)
+  const xTicks = log ? logTicks(minX, maxX) : niceTicks(0, maxX > 0 ? maxX : 1, 5)
+  const a = axes(LEFT_X, xTicks[xTicks.length - 1] as number, 1, log ? (xTicks[0] as number) : undefined)
+  const xLabel = log ? 'latency since publication (ms, virtual; log scale)' : 'latency since publication (ms, virtual)'
+  const out = frame(a, 'Latency CDF (first delivery per node)', xLabel, 'share of target nodes reached', xTicks, [0, 0.25, 0.5, 0.75, 1], pct)
   if (series.length === 0) {
     out.push(`<text x="${n(a.x0 + PANEL_W / 2)}" y="${n(PANEL_TOP + PANEL_H / 2)}" class="empty" text-anchor="middle">no messages delivered</text>`)
     return out
   }
-  series.forEach(([kind, pts], k) => {
+  for (const [kind, pts] of series) {
     out.push(`<polyline class="series" stroke="${COLORS[kind] ?? '#555'}" points="${stepPoints(pts, a)}"/>`)
-    const ly = PANEL_TOP + 14 + k * 18
-    const lx = a.x0 + PANEL_W - 150
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${COLORS[kind] ?? '#555'}" stroke-width="3"/>`)
-    out.push(`<text x="${lx + 28}" y="${ly}" class="legend" dominant-baseline="middle">${escapeXml(kind)}</text>`)
+  }
+  // The legend sits in the bottom-right corner, which a CDF leaves empty.
+  const boxW = 120
+  const boxH = 10 + series.length * 18
+  const bx = a.x0 + PANEL_W - boxW - 8
+  const by = a.y0 - boxH - 8
+  out.push(`<rect x="${bx}" y="${by}" width="${boxW}" height="${boxH}" class="legend-box"/>`)
+  series.forEach(([kind], k) => {
+    const ly = by + 14 + k * 18
+    out.push(`<line x1="${bx + 8}" y1="${ly}" x2="${bx + 30}" y2="${ly}" stroke="${COLORS[kind] ?? '#555'}" stroke-width="3"/>`)
+    out.push(`<text x="${bx + 36}" y="${ly}" class="legend" dominant-baseline="middle">${escapeXml(kind)}</text>`)
   })
   return out
 }
 
 /** A CDF drawn as steps: horizontal to each new x, then up to its fraction. */
 function stepPoints(pts: readonly CdfPoint[], a: Axes): string {
-  const out: string[] = [`${n(a.sx(0))},${n(a.sy(0))}`]
+  const out: string[] = [`${n(a.sx(a.xMin))},${n(a.sy(0))}`]
   let prev = 0
   for (const p of pts) {
     out.push(`${n(a.sx(p.x))},${n(a.sy(prev))}`)
@@ -128,14 +171,6 @@ function timelinePanel(report: Report): string[] {
   const xTicks = niceTicks(0, seconds, 6)
   const a = axes(RIGHT_X, seconds, 1)
   const out = frame(a, 'Delivery ratio by publication time', 'publication time (s, virtual)', 'delivery ratio', xTicks.filter((t) => t <= seconds), [0, 0.25, 0.5, 0.75, 1], pct)
-  for (const f of report.faults) {
-    const color = Object.entries(FAULT_COLORS).find(([k]) => f.type.includes(k))?.[1] ?? '#888'
-    if (f.type.startsWith('churn-') && f.type !== 'churn-start') continue
-    const x = n(a.sx(f.atMs / 1_000))
-    const label = f.nodes.length === 0 ? f.type : f.nodes.length <= 2 ? `${f.type} ${f.nodes.join(' ')}` : `${f.type} (${f.nodes.length})`
-    out.push(`<line x1="${x}" y1="${PANEL_TOP}" x2="${x}" y2="${a.y0}" class="fault" stroke="${color}"/>`)
-    out.push(`<text x="${x}" y="${PANEL_TOP + 4}" class="fault-label" fill="${color}" transform="rotate(90 ${x} ${PANEL_TOP + 4})">${escapeXml(label)}</text>`)
-  }
   const bucketS = report.timeline.bucketMs / 1_000
   const barW = Math.max(1, (bucketS / seconds) * PANEL_W - 1)
   for (const p of report.timeline.points) {
@@ -144,6 +179,14 @@ function timelinePanel(report: Report): string[] {
     const y = a.sy(p.deliveryRatio)
     const fill = p.deliveryRatio >= 0.99 ? '#4e9a06' : p.deliveryRatio >= 0.9 ? '#c4a000' : '#cc0000'
     out.push(`<rect x="${n(x)}" y="${n(y)}" width="${n(barW)}" height="${n(a.y0 - y)}" fill="${fill}" fill-opacity="0.75"><title>${escapeXml(`${fmt(p.startMs / 1000)} s: ${p.delivered}/${p.targets} (${pct(p.deliveryRatio)}), ${p.published} published`)}</title></rect>`)
+  }
+  for (const f of report.faults) {
+    const color = Object.entries(FAULT_COLORS).find(([k]) => f.type.includes(k))?.[1] ?? '#888'
+    if (f.type === 'churn-crash' || f.type === 'churn-restart') continue
+    const x = n(a.sx(f.atMs / 1_000))
+    const label = f.nodes.length === 0 ? f.type : f.nodes.length <= 2 ? `${f.type} ${f.nodes.join(' ')}` : `${f.type} (${f.nodes.length})`
+    out.push(`<line x1="${x}" y1="${PANEL_TOP}" x2="${x}" y2="${a.y0}" class="fault" stroke="${color}"/>`)
+    out.push(`<text x="${n(Number(x) + 4)}" y="${PANEL_TOP + 4}" class="fault-label" fill="${color}" transform="rotate(90 ${n(Number(x) + 4)} ${PANEL_TOP + 4})">${escapeXml(label)}</text>`)
   }
   if (!report.timeline.points.some((p) => p.deliveryRatio !== null)) {
     out.push(`<text x="${n(a.x0 + PANEL_W / 2)}" y="${n(PANEL_TOP + PANEL_H / 2)}" class="empty" text-anchor="middle">no messages published</text>`)
@@ -163,8 +206,8 @@ export function renderSvg(report: Report): string {
   const headline =
     m.published === 0
       ? 'no workload messages'
-      : `${m.published} messages, delivery ${pct(m.deliveryRatio)}, latency p50 ${fmt(lat.p50 ?? 0)} ms, p90 ${fmt(lat.p90 ?? 0)} ms, p99 ${fmt(lat.p99 ?? 0)} ms`
-  const sub = `${s.nodes} nodes, ${s.topology}, ${s.edges} initial connections, ${fmt(s.durationMs / 1000)} s virtual, seed ${s.seed}; pings ${report.summary.pings.answered}/${report.summary.pings.sent}, rtt p50 ${fmt(report.summary.pings.rttMs.p50 ?? 0)} ms`
+      : `${m.published} messages, delivery ${pct(m.deliveryRatio)}, latency p50 ${duration(lat.p50 ?? 0)}, p90 ${duration(lat.p90 ?? 0)}, p99 ${duration(lat.p99 ?? 0)}`
+  const sub = `${s.nodes} nodes, ${s.topology}, ${s.edges} initial connections, ${fmt(s.durationMs / 1000)} s virtual, seed ${s.seed}; pings ${report.summary.pings.answered}/${report.summary.pings.sent}, rtt p50 ${duration(report.summary.pings.rttMs.p50 ?? 0)}`
   const body = [
     `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${WIDTH / 2}" y="30" class="title" text-anchor="middle">${escapeXml(`netsim: ${s.name}`)}</text>`,
@@ -189,7 +232,8 @@ export function renderSvg(report: Report): string {
     '.axis{stroke:#333;stroke-width:1}',
     '.series{fill:none;stroke-width:2.5}',
     '.fault{stroke-width:1.5;stroke-dasharray:5 4}',
-    '.fault-label{font-size:11px}',
+    '.fault-label{font-size:11px;font-weight:bold;paint-order:stroke;stroke:#ffffff;stroke-width:3px}',
+    '.legend-box{fill:#ffffff;fill-opacity:0.9;stroke:#cccccc}',
     '</style>',
     ...body,
     '</svg>',

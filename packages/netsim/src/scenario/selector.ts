@@ -15,7 +15,12 @@ export interface SelectorScope {
 export function parseSelector(value: unknown, path: string, scope: SelectorScope): NodeSelector {
   if (Array.isArray(value)) {
     if (value.length === 0) fail(path, 'must list at least one node')
-    return { kind: 'union', of: value.map((v, i) => parseOne(v, at(path, i), scope)) }
+    return {
+      kind: 'union',
+      of: value.map((v, i) =>
+        isRecord(v) ? parseSelector(v, at(path, i), scope) : parseOne(v, at(path, i), scope),
+      ),
+    }
   }
   if (isRecord(value)) {
     record(value, path, ['random', 'from'])

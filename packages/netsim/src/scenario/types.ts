@@ -31,8 +31,14 @@ export type DistributionInput =
 export type NodeSelectorInput =
   | number
   | string
-  | readonly (number | string)[]
-  | { random: number; from?: number | string | readonly (number | string)[] }
+  | RandomPickInput
+  | readonly (number | string | RandomPickInput)[]
+
+/** `k` nodes drawn with the scenario seed from `from` (default all). */
+export interface RandomPickInput {
+  random: number
+  from?: NodeSelectorInput
+}
 
 /** The parameters of a link (both directions between two nodes). */
 export interface LinkInput {

@@ -1,5 +1,13 @@
 import type { NodeRole } from '@chainwire/interface'
-import type { NetworkOptions } from '@chainwire/network'
+import {
+  createMemoryNetwork,
+  createMemoryTransport,
+  createNetwork,
+  type Identity,
+  identityFromPrivateKey,
+  NetworkError,
+  type NetworkOptions,
+} from '@chainwire/network'
 import { MAX_VIRTUAL_MS } from '../scheduler/scheduler'
 import {
   array,
@@ -473,11 +481,78 @@ function parseBehaviour(value: Record<string, unknown>, path: string): Behaviour
 /** Options netsim sets itself and a scenario may not. */
 const RESERVED_NETWORK_OPTIONS = ['listen', 'announce', 'persistentPeers'] as const
 
+/**
+ * Every option of @chainwire/network, so a typo in a scenario file fails instead of being ignored. Typed as
+ * a record of every key: when network adds an option, this stops compiling until it is listed.
+ */
+const NETWORK_OPTION_KEYS: Record<keyof NetworkOptions, true> = {
+  networkId: true,
+  listen: true,
+  announce: true,
+  roles: true,
+  userAgent: true,
+  capabilities: true,
+  localStatus: true,
+  persistentPeers: true,
+  maxConnections: true,
+  maxOutboundFullRelay: true,
+  maxOutboundBlockRelay: true,
+  maxFeelers: true,
+  maxManual: true,
+  maxInbound: true,
+  maxInboundPerIp: true,
+  maxInboundPerNetGroup: true,
+  maxPendingInbound: true,
+  inboundRatePerIp: true,
+  inboundBurstPerIp: true,
+  maxTrackedIps: true,
+  evictionProtection: true,
+  dialTimeoutMs: true,
+  handshakeTimeoutMs: true,
+  pingIntervalMs: true,
+  idleTimeoutMs: true,
+  latencyAlpha: true,
+  maxClockSkewMs: true,
+  dialBackoff: true,
+  disconnectLingerMs: true,
+  maxMessageSize: true,
+  sendQueueBytes: true,
+  sendQueueGraceMs: true,
+  maxSendWaiters: true,
+  sendTimeoutMs: true,
+  receiveBufferBytes: true,
+  rateLimits: true,
+  rateLimitTolerancePerSecond: true,
+  rateLimitToleranceBurst: true,
+  messageClasses: true,
+  maxInflightRequests: true,
+  maxInboundRequests: true,
+  requestTimeoutMs: true,
+}
+
+let probeIdentity: Identity | undefined
+
+/** Checks network options the way createNetwork does, so a bad value fails before the run starts. */
 function parseNetworkOptions(value: unknown): NetworkOptions {
   if (value === undefined) return {}
-  if (!isRecord(value)) fail('network', 'must be an object of @chainwire/network options', value)
+  const o = record(value, 'network', Object.keys(NETWORK_OPTION_KEYS))
   for (const key of RESERVED_NETWORK_OPTIONS) {
-    if (value[key] !== undefined) fail(at('network', key), 'is set by netsim (from the topology)')
+    if (o[key] !== undefined) fail(at('network', key), 'is set by netsim (from the topology)')
   }
-  return value as NetworkOptions
+  if (o.roles !== undefined) fail('network.roles', 'is set by netsim (from nodes.roles)')
+  probeIdentity ??= identityFromPrivateKey(new Uint8Array(32).fill(7))
+  try {
+    const memory = createMemoryNetwork()
+    createNetwork(
+      { identity: probeIdentity, transports: [createMemoryTransport({ network: memory })] },
+      o as NetworkOptions,
+    )
+  } catch (err) {
+    if (NetworkError.isInstance(err) && err.code === 'ERR_INVALID_OPTIONS') {
+      const option = typeof err.details.option === 'string' ? err.details.option : ''
+      fail(option === '' ? 'network' : at('network', option), err.message, err.details.value)
+    }
+    throw err
+  }
+  return o as NetworkOptions
 }

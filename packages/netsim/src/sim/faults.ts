@@ -81,6 +81,7 @@ function apply(ctx: FaultContext, fault: Fault, random: Random): void {
       const picks = random.fork('picks')
       const downtimes = random.fork('downtime')
       metrics.fault(now, 'churn-start', [])
+      scheduler.scheduleAt(fault.untilMs, () => metrics.fault(scheduler.nowMs(), 'churn-end', []))
       playSchedule(
         { kind: 'rate', perSecond: fault.perSecond, startMs: fault.atMs, endMs: fault.untilMs },
         scheduler,
