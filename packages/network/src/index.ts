@@ -270,7 +270,7 @@ export interface NetworkOptions {
   latencyAlpha?: number
   /** Largest tolerated difference between a peer's hello timestamp and our clock. @default 600_000 */
   maxClockSkewMs?: number
-  /** Dial backoff per address. */
+  /** Dial backoff per address. @default { baseMs: 1_000, maxMs: 300_000, jitter: 0.3, maxEntries: 1_024 } */
   dialBackoff?: BackoffOptions
   /** After sending `disconnect`, how long to let it flush before the socket is destroyed. @default 1_000 */
   disconnectLingerMs?: number
@@ -294,7 +294,7 @@ export interface NetworkOptions {
    */
   receiveBufferBytes?: number
 
-  /** Per-class inbound limits per peer, merged over {@link DEFAULT_RATE_LIMITS}. */
+  /** Per-class inbound limits per peer, merged field by field over the defaults. @default DEFAULT_RATE_LIMITS */
   rateLimits?: Partial<Record<MessageClass, Partial<ClassRateLimit>>>
   /** Dropped messages forgiven per second before a peer counts as far over its limits. @default 10 */
   rateLimitTolerancePerSecond?: number
