@@ -242,8 +242,14 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       this.listening = []
       this.bound = []
       await Promise.allSettled(listeners.map((l) => l.close()))
-      const closing = [...this.connections.values()].map((c) => c.close('shutdown', 'local', 'shutting down'))
-      await Promise.allSettled([...closing, ...this.tasks])
+      // Handshakes that were past Noise when the stop began create connections while we wait: loop until
+      // no connection and no dial or handshake is left.
+      for (let round = 0; round < 100 && (this.connections.size > 0 || this.tasks.size > 0); round++) {
+        const closing = [...this.connections.values()].map((c) =>
+          c.close('shutdown', 'local', 'shutting down'),
+        )
+        await Promise.allSettled([...closing, ...this.tasks])
+      }
       this.ipBuckets.clear()
       this.updateGauges()
       this.log.info('network stopped')
