@@ -49,15 +49,17 @@ export interface DiscoveryNetwork {
   /** Adds an address the network keeps connected (redialed with backoff). */
   addPersistentPeer?(address: string): void
   /**
-   * `message:nodes` is a response: a network that matches responses to requests consumes it and never emits
-   * it. If one does (a `nodes` reply nobody asked for), the DHT ignores it, counts it and reports the peer.
+   * Connection events, and `message:nodes`: a response, which a network that matches responses to requests
+   * consumes and never emits. If one does (a `nodes` reply nobody asked for), the DHT ignores it, counts it
+   * and reports the peer.
    */
-  on(event: 'message:nodes', fn: (event: { readonly peerId: PeerId }) => void): unknown
-  off(event: 'message:nodes', fn: (event: { readonly peerId: PeerId }) => void): unknown
   on(event: 'peer:connected', fn: (event: { readonly peer: DiscoveryPeer }) => void): unknown
   on(event: 'peer:disconnected', fn: (event: { readonly peer: DiscoveryPeer }) => void): unknown
+  on(event: 'message:nodes', fn: (event: { readonly peerId: PeerId }) => void): unknown
+  /** Removes a listener added with `on`. */
   off(event: 'peer:connected', fn: (event: { readonly peer: DiscoveryPeer }) => void): unknown
   off(event: 'peer:disconnected', fn: (event: { readonly peer: DiscoveryPeer }) => void): unknown
+  off(event: 'message:nodes', fn: (event: { readonly peerId: PeerId }) => void): unknown
 }
 
 /** An address to dial, as the peer store hands it out. */

@@ -8,8 +8,8 @@ import { DnsSeeds } from './dns/dns-seeds'
 import type { DnsResolver } from './dns/resolver'
 import type { DiscoveryEvents } from './events'
 import { MdnsDiscovery, type MulticastDns } from './mdns/mdns'
-import { PeerExchange } from './pex/pex'
 import type { DiscoveryOptions } from './options'
+import { PeerExchange } from './pex/pex'
 
 /** What {@link createDiscovery} needs. */
 export interface DiscoveryComponents extends BaseComponents {
@@ -51,7 +51,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       { ...components, requestPeers: (peerId, method) => this.pex.requestPeers(peerId, method) },
       options.bootstrap,
     )
-    this.dialer = options.dialer?.enabled === false ? undefined : new OutboundDialer(components, options.dialer)
+    this.dialer =
+      options.dialer?.enabled === false ? undefined : new OutboundDialer(components, options.dialer)
     const mdnsEnabled = options.mdns?.enabled ?? options.networkKind === 'dev'
     this.mdns = mdnsEnabled
       ? new MdnsDiscovery(

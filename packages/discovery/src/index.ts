@@ -8,6 +8,7 @@
  */
 import { Bootstrap, type BootstrapComponents } from './bootstrap/bootstrap'
 import type { BootstrapOptions } from './bootstrap/options'
+import type { BaseComponents } from './components'
 import { KademliaDht } from './dht/dht'
 import type { DhtOptions } from './dht/options'
 import { type DialerComponents, OutboundDialer } from './dialer/dialer'
@@ -17,10 +18,9 @@ import { type DnsSeedComponents, type DnsSeedOptions, DnsSeeds } from './dns/dns
 import { type MdnsComponents, MdnsDiscovery, type MdnsOptions } from './mdns/mdns'
 import type { DiscoveryOptions } from './options'
 import type { PexOptions } from './pex/options'
-import { type PexComponents, PeerExchange } from './pex/pex'
-import type { BaseComponents } from './components'
+import { PeerExchange, type PexComponents } from './pex/pex'
 
-export { type BootstrapComponents, Bootstrap, otherPeers, shouldRelease } from './bootstrap/bootstrap'
+export { Bootstrap, type BootstrapComponents, otherPeers, shouldRelease } from './bootstrap/bootstrap'
 export type { BootstrapOptions } from './bootstrap/options'
 export type {
   BaseComponents,
@@ -34,7 +34,13 @@ export type {
   MisbehaviourReporter,
 } from './components'
 export { type DhtComponents, KademliaDht } from './dht/dht'
-export { iterativeLookup, type LookupParams, type LookupPeer, type LookupQuery, type LookupResult } from './dht/lookup'
+export {
+  iterativeLookup,
+  type LookupParams,
+  type LookupPeer,
+  type LookupQuery,
+  type LookupResult,
+} from './dht/lookup'
 export {
   bucketIndex,
   compareDistance,
@@ -77,14 +83,17 @@ export {
 } from './mdns/mdns'
 export type { DiscoveryOptions } from './options'
 export type { PexOptions } from './pex/options'
-export { MAX_PEERS_PER_MESSAGE, type PexComponents, PeerExchange } from './pex/pex'
+export { MAX_PEERS_PER_MESSAGE, PeerExchange, type PexComponents } from './pex/pex'
 
 /**
  * Creates every discovery method wired together: peer exchange, the DHT, bootstrap, outbound slot filling,
  * mDNS (on by default only on dev networks) and DNS seeds. Nothing runs until `start()`; `stop()` leaves
  * nothing running. Throws `ERR_INVALID_OPTIONS` for options out of range.
  */
-export function createDiscovery(components: DiscoveryComponents, options: DiscoveryOptions = {}): DiscoveryService {
+export function createDiscovery(
+  components: DiscoveryComponents,
+  options: DiscoveryOptions = {},
+): DiscoveryService {
   return new DiscoveryService(components, options)
 }
 

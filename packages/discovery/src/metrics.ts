@@ -45,7 +45,10 @@ export function discoveryMetrics(metrics: Metrics = noopMetrics): DiscoveryMetri
       name: 'discovery_lookup_duration_ms',
       help: 'Clock time of a DHT lookup',
     }),
-    tableEntries: metrics.gauge({ name: 'discovery_dht_table_entries', help: 'Entries in the DHT routing table' }),
+    tableEntries: metrics.gauge({
+      name: 'discovery_dht_table_entries',
+      help: 'Entries in the DHT routing table',
+    }),
     dials: metrics.counter({
       name: 'discovery_dials_total',
       help: 'Outbound dials started by discovery, per kind and result',

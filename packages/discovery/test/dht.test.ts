@@ -1,7 +1,14 @@
 import { ManualClock, MemoryMetrics } from '@chainwire/interface/testing'
 import type { Message } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
-import { compareDistance, createDht, type KademliaDht, type LookupResult, nodeIdOf, proofOfWorkBits } from '../src/index'
+import {
+  compareDistance,
+  createDht,
+  type KademliaDht,
+  type LookupResult,
+  nodeIdOf,
+  proofOfWorkBits,
+} from '../src/index'
 import { FakeHub, type FakeNetwork, randomPeerId, seeded } from './helpers/fake-network'
 
 const running: KademliaDht[] = []
@@ -37,7 +44,13 @@ async function swarm(n: number, seed: number, extra: { dht?: Parameters<typeof c
   for (let i = 0; i < n; i++) {
     const net = hub.add(`memory://node-${i}`, { peerId: randomPeerId(r) })
     const dht = createDht(
-      { clock, network: net, metrics: i === 0 ? metrics : undefined, misbehaviour: i === 0 ? sink : undefined, random: r },
+      {
+        clock,
+        network: net,
+        metrics: i === 0 ? metrics : undefined,
+        misbehaviour: i === 0 ? sink : undefined,
+        random: r,
+      },
       { requestTimeoutMs: 500, initialLookupDelayMs: 100, ...extra.dht },
     )
     nets.push(net)
@@ -52,7 +65,8 @@ describe('KademliaDht over a fake network', () => {
   it('nodes that join through one node find each other: lookups reach the true closest nodes', async () => {
     const s = await swarm(60, 21)
     // everyone dials node 0 (an outbound connection is a verified contact); the first self-lookups do the rest
-    for (const net of s.nets.slice(1)) await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+    for (const net of s.nets.slice(1))
+      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(3_000)
     const all = s.nets.map((n) => ({ peerId: n.peerId, id: nodeIdOf(n.peerId) as Uint8Array }))
     let exact = 0
@@ -77,12 +91,16 @@ describe('KademliaDht over a fake network', () => {
 
   it('serves at most 16 live contacts, never the requester, and admits only nodes that answered', async () => {
     const s = await swarm(40, 22)
-    for (const net of s.nets.slice(1)) await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+    for (const net of s.nets.slice(1))
+      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(3_000)
     const asker = s.nets[5] as FakeNetwork
     const reply = await until(
       s.clock,
-      asker.request((s.nets[0] as FakeNetwork).peerId, { type: 'find_node', data: { target: new Uint8Array(32) } }),
+      asker.request((s.nets[0] as FakeNetwork).peerId, {
+        type: 'find_node',
+        data: { target: new Uint8Array(32) },
+      }),
     )
     expect(reply.type).toBe('nodes')
     const nodes = reply.type === 'nodes' ? reply.data.nodes : []
@@ -94,7 +112,10 @@ describe('KademliaDht over a fake network', () => {
   it('rejects a nodes reply with more than 16 entries: dropped, counted, reported', async () => {
     const s = await swarm(3, 23)
     const [me, hostile, honest] = s.nets as [FakeNetwork, FakeNetwork, FakeNetwork]
-    const flood = Array.from({ length: 17 }, (_, i) => ({ peerId: randomPeerId(s.random), addrs: [`memory://fake-${i}`] }))
+    const flood = Array.from({ length: 17 }, (_, i) => ({
+      peerId: randomPeerId(s.random),
+      addrs: [`memory://fake-${i}`],
+    }))
     hostile.responder = (msg): Message | undefined =>
       msg.type === 'find_node' ? { type: 'nodes', data: { nodes: flood } } : undefined
     await until(s.clock, me.dial(honest.address, { kind: 'full-relay' }))
@@ -105,7 +126,9 @@ describe('KademliaDht over a fake network', () => {
     dht.on('reply:rejected', (e) => rejected.push(e.reason))
     const result = await until(s.clock, dht.findNode(nodeIdOf(randomPeerId(s.random)) as Uint8Array))
     expect(result.closest.map((c) => c.peerId)).not.toContain(hostile.peerId)
-    expect(result.closest.some((c) => c.peerId.startsWith('cw') && flood.some((f) => f.peerId === c.peerId))).toBe(false)
+    expect(
+      result.closest.some((c) => c.peerId.startsWith('cw') && flood.some((f) => f.peerId === c.peerId)),
+    ).toBe(false)
     expect(rejected).toContain('too-many-nodes')
     expect(s.metrics.get('discovery_rejected_total', { reason: 'too-many-nodes' })).toBeGreaterThanOrEqual(1)
     expect(s.sink.reports).toContainEqual({ peerId: hostile.peerId, behaviour: 'protocol-violation' })
@@ -143,7 +166,12 @@ describe('KademliaDht over a fake network', () => {
       hub.add(`memory://p${i}`, { peerId: p })
       await until(clock, me.dial(`memory://p${i}`, { kind: 'full-relay' }))
     }
-    expect(dht.table.contacts().map((c) => c.peerId).sort()).toEqual(strong.slice(1).sort())
+    expect(
+      dht.table
+        .contacts()
+        .map((c) => c.peerId)
+        .sort(),
+    ).toEqual(strong.slice(1).sort())
   })
 
   it('verifies an inbound peer by dialing its announced address before admitting it', async () => {
@@ -157,14 +185,20 @@ describe('KademliaDht over a fake network', () => {
     const liar = s.hub.add('memory://liar')
     liar.online = true
     s.hub.byAddress.delete('memory://liar')
-    await until(s.clock, liar.dial(a.address, { kind: 'full-relay' }).catch(() => undefined))
+    await until(
+      s.clock,
+      liar.dial(a.address, { kind: 'full-relay' }).catch(() => undefined),
+    )
     await s.clock.advanceAsync(1_000)
     expect((s.dhts[0] as KademliaDht).table.get(liar.peerId)).toBeUndefined()
   })
 
   it('refreshes stale buckets and evicts contacts that fail their liveness check', async () => {
-    const s = await swarm(12, 27, { dht: { refreshCheckIntervalMs: 1_000, livenessIntervalMs: 5_000, bucketRefreshMs: 10_000 } })
-    for (const net of s.nets.slice(1)) await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+    const s = await swarm(12, 27, {
+      dht: { refreshCheckIntervalMs: 1_000, livenessIntervalMs: 5_000, bucketRefreshMs: 10_000 },
+    })
+    for (const net of s.nets.slice(1))
+      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(2_000)
     const dht = s.dhts[0] as KademliaDht
     const lookups: number[] = []
@@ -176,7 +210,11 @@ describe('KademliaDht over a fake network', () => {
     expect(lookups.length).toBeGreaterThan(0) // bucket refresh ran
     const entry = dht.table.get(victim.peerId)
     expect(entry === undefined || entry.failures > 0).toBe(true)
-    expect(dht.closest(victim.peerId.length > 0 ? (nodeIdOf(victim.peerId) as Uint8Array) : new Uint8Array(32)).map((c) => c.peerId)).not.toContain(victim.peerId)
+    expect(
+      dht
+        .closest(victim.peerId.length > 0 ? (nodeIdOf(victim.peerId) as Uint8Array) : new Uint8Array(32))
+        .map((c) => c.peerId),
+    ).not.toContain(victim.peerId)
   })
 
   it('rejects bad targets and lookups on an empty table with typed errors', async () => {

@@ -14,14 +14,19 @@ function universe(n: number, seed: number) {
   })
   const knows = new Map<string, LookupPeer[]>()
   for (const node of nodes) {
-    const byDistance = [...nodes].filter((x) => x !== node).sort((a, b) => compareDistance(node.nodeId, a.nodeId, b.nodeId))
+    const byDistance = [...nodes]
+      .filter((x) => x !== node)
+      .sort((a, b) => compareDistance(node.nodeId, a.nodeId, b.nodeId))
     const known = new Set(byDistance.slice(0, 20))
     for (let i = 0; i < 30; i++) known.add(nodes[Math.floor(r() * n)] as LookupPeer)
     known.delete(node)
     knows.set(node.peerId, [...known])
   }
   const closestTo = (target: Uint8Array, k: number): string[] =>
-    [...nodes].sort((a, b) => compareDistance(target, a.nodeId, b.nodeId)).slice(0, k).map((x) => x.peerId)
+    [...nodes]
+      .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
+      .slice(0, k)
+      .map((x) => x.peerId)
   return { nodes, knows, closestTo, random: r }
 }
 
@@ -32,7 +37,8 @@ async function settle(clock: ManualClock, p: Promise<LookupResult>, stepMs = 5):
     (v) => (done = v),
     (e) => (error = e),
   )
-  for (let i = 0; i < 100_000 && done === undefined && error === undefined; i++) await clock.advanceAsync(stepMs)
+  for (let i = 0; i < 100_000 && done === undefined && error === undefined; i++)
+    await clock.advanceAsync(stepMs)
   if (error !== undefined) throw error
   return done as LookupResult
 }
@@ -43,7 +49,9 @@ describe('iterativeLookup', () => {
     const u = universe(300, 11)
     const query = async (peer: LookupPeer, target: Uint8Array, signal: AbortSignal) => {
       await clock.sleep(10, signal)
-      return (u.knows.get(peer.peerId) ?? []).sort((a, b) => compareDistance(target, a.nodeId, b.nodeId)).slice(0, 16)
+      return (u.knows.get(peer.peerId) ?? [])
+        .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
+        .slice(0, 16)
     }
     for (let trial = 0; trial < 5; trial++) {
       const target = nodeIdOf(randomPeerId(u.random)) as Uint8Array
@@ -79,7 +87,9 @@ describe('iterativeLookup', () => {
           await clock.sleep(60_000, signal) // rejects when its deadline aborts the signal
         }
         await clock.sleep(10, signal)
-        return (u.knows.get(peer.peerId) ?? []).sort((a, b) => compareDistance(t, a.nodeId, b.nodeId)).slice(0, 16)
+        return (u.knows.get(peer.peerId) ?? [])
+          .sort((a, b) => compareDistance(t, a.nodeId, b.nodeId))
+          .slice(0, 16)
       } finally {
         inflight--
       }
@@ -101,12 +111,17 @@ describe('iterativeLookup', () => {
     const seeds = byDistance.slice(60, 66)
     const query = async (peer: LookupPeer, t: Uint8Array, signal: AbortSignal) => {
       await clock.sleep(hanging.has(peer.peerId) ? 600_000 : 10, signal)
-      return (u.knows.get(peer.peerId) ?? []).sort((a, b) => compareDistance(t, a.nodeId, b.nodeId)).slice(0, 16)
+      return (u.knows.get(peer.peerId) ?? [])
+        .sort((a, b) => compareDistance(t, a.nodeId, b.nodeId))
+        .slice(0, 16)
     }
     const result = await settle(clock, iterativeLookup(clock, 'cwself', target, seeds, query, PARAMS), 20)
     expect(result.failed).toBeGreaterThanOrEqual(1)
     expect(result.durationMs).toBeLessThan(PARAMS.requestTimeoutMs * 3)
-    const live = u.closestTo(target, 40).filter((p) => !hanging.has(p)).slice(0, 20)
+    const live = u
+      .closestTo(target, 40)
+      .filter((p) => !hanging.has(p))
+      .slice(0, 20)
     expect(result.closest.map((c) => c.peerId)).toEqual(live)
   })
 
@@ -116,10 +131,16 @@ describe('iterativeLookup', () => {
     const target = nodeIdOf(randomPeerId(u.random)) as Uint8Array
     const query = async (peer: LookupPeer, t: Uint8Array, signal: AbortSignal) => {
       await clock.sleep(400, signal)
-      return (u.knows.get(peer.peerId) ?? []).sort((a, b) => compareDistance(t, a.nodeId, b.nodeId)).slice(0, 16)
+      return (u.knows.get(peer.peerId) ?? [])
+        .sort((a, b) => compareDistance(t, a.nodeId, b.nodeId))
+        .slice(0, 16)
     }
     const params = { ...PARAMS, lookupTimeoutMs: 1_000 }
-    const result = await settle(clock, iterativeLookup(clock, 'cwself', target, u.nodes.slice(0, 3), query, params), 50)
+    const result = await settle(
+      clock,
+      iterativeLookup(clock, 'cwself', target, u.nodes.slice(0, 3), query, params),
+      50,
+    )
     expect(result.timedOut).toBe(true)
     expect(result.durationMs).toBeLessThanOrEqual(1_050)
     expect(result.queried).toBeGreaterThan(0)
@@ -130,8 +151,17 @@ describe('iterativeLookup', () => {
     const clock = new ManualClock()
     const u = universe(30, 15)
     const controller = new AbortController()
-    const query = (_p: LookupPeer, _t: Uint8Array, signal: AbortSignal) => clock.sleep(100, signal).then(() => [])
-    const p = iterativeLookup(clock, 'cwself', u.nodes[0]?.nodeId as Uint8Array, u.nodes.slice(0, 3), query, PARAMS, controller.signal)
+    const query = (_p: LookupPeer, _t: Uint8Array, signal: AbortSignal) =>
+      clock.sleep(100, signal).then(() => [])
+    const p = iterativeLookup(
+      clock,
+      'cwself',
+      u.nodes[0]?.nodeId as Uint8Array,
+      u.nodes.slice(0, 3),
+      query,
+      PARAMS,
+      controller.signal,
+    )
     controller.abort()
     await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED' })
     await clock.advanceAsync(10)

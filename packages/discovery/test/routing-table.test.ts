@@ -17,7 +17,11 @@ import { randomPeerId, seeded } from './helpers/fake-network'
 const OPTS = { k: 20, maxPerSubnetPerBucket: 2, maxPerSubnetPerTable: 10, replacementCacheSize: 4 }
 
 /** A peer id whose node id falls in bucket `index` of `self`'s table, with a distinct /24 per call. */
-function peerInBucket(self: Uint8Array, index: number, random: () => number): { peerId: string; nodeId: Uint8Array } {
+function peerInBucket(
+  self: Uint8Array,
+  index: number,
+  random: () => number,
+): { peerId: string; nodeId: Uint8Array } {
   for (;;) {
     const peerId = randomPeerId(random)
     const nodeId = nodeIdOf(peerId) as Uint8Array
@@ -28,7 +32,9 @@ function peerInBucket(self: Uint8Array, index: number, random: () => number): { 
 let net = 0
 const addr = (subnet?: string): string => {
   net++
-  return subnet === undefined ? `tcp://10.${(net >> 8) & 255}.${net & 255}.1:9333` : `tcp://${subnet}.${net & 255}:9333`
+  return subnet === undefined
+    ? `tcp://10.${(net >> 8) & 255}.${net & 255}.1:9333`
+    : `tcp://${subnet}.${net & 255}:9333`
 }
 
 describe('node ids and the XOR metric', () => {

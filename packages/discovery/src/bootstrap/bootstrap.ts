@@ -107,7 +107,11 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
     if (shouldRelease(peers, this.bootstrapIds, this.options.enoughPeers)) {
       const released: PeerId[] = []
       for (const p of peers) {
-        if (p.direction === 'outbound' && isBootstrap(p, this.bootstrapIds) && p.kind === this.options.dialKind) {
+        if (
+          p.direction === 'outbound' &&
+          isBootstrap(p, this.bootstrapIds) &&
+          p.kind === this.options.dialKind
+        ) {
           released.push(p.peerId)
           this.c.network.disconnect(p.peerId, 'requested', 'bootstrap done').catch(() => undefined)
         }

@@ -40,7 +40,13 @@ export function resolveBootstrapOptions(o: BootstrapOptions = {}): ResolvedBoots
     maxCandidates: o.maxCandidates ?? 256,
     dialKind: o.dialKind ?? 'manual',
   }
-  for (const key of ['enoughPeers', 'checkIntervalMs', 'retryIntervalMs', 'maxConcurrentDials', 'maxCandidates'] as const) {
+  for (const key of [
+    'enoughPeers',
+    'checkIntervalMs',
+    'retryIntervalMs',
+    'maxConcurrentDials',
+    'maxCandidates',
+  ] as const) {
     if (!(r[key] >= 1)) throw new DiscoveryError('ERR_INVALID_OPTIONS', `bootstrap.${key} must be >= 1`)
   }
   if (!(r.minPeers >= 0)) throw new DiscoveryError('ERR_INVALID_OPTIONS', 'bootstrap.minPeers must be >= 0')

@@ -91,7 +91,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
    * refresh check until one succeeds): that fills the buckets near us and puts us in our neighbours' tables.
    */
   private scheduleSelfLookup(): void {
-    if (!this.started || this.selfLookupDone || this.initialTimer !== undefined || this.table.size === 0) return
+    if (!this.started || this.selfLookupDone || this.initialTimer !== undefined || this.table.size === 0)
+      return
     this.initialTimer = this.c.clock.setTimeout(() => {
       this.initialTimer = undefined
       this.selfLookup()
@@ -285,7 +286,12 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   }
 
   private async timedQuery(peer: LookupPeer, target: Uint8Array, fresh: boolean): Promise<LookupPeer[]> {
-    const timer = deadline(this.c.clock, this.options.requestTimeoutMs, this.stopController.signal, 'DHT check')
+    const timer = deadline(
+      this.c.clock,
+      this.options.requestTimeoutMs,
+      this.stopController.signal,
+      'DHT check',
+    )
     try {
       return await this.query(peer, target, timer.signal, fresh)
     } finally {
@@ -298,7 +304,12 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
    * connection is closed again when no other query uses it). `fresh` dials its address even when connected,
    * to verify that the address reaches it.
    */
-  private async query(peer: LookupPeer, target: Uint8Array, signal: AbortSignal, fresh = false): Promise<LookupPeer[]> {
+  private async query(
+    peer: LookupPeer,
+    target: Uint8Array,
+    signal: AbortSignal,
+    fresh = false,
+  ): Promise<LookupPeer[]> {
     const net = this.c.network
     const connected = net.peers().find((p) => p.peerId === peer.peerId)
     let opened = false

@@ -1,5 +1,5 @@
-import { AbortError, type Clock, deadline } from '@chainwire/interface'
 import type { PeerId } from '@chainwire/interface'
+import { AbortError, type Clock, deadline } from '@chainwire/interface'
 import { compareDistance } from './node-id'
 
 /** A node a lookup may ask. */
@@ -70,7 +70,7 @@ export async function iterativeLookup(
 ): Promise<LookupResult> {
   const started = clock.now()
   const all = new Map<PeerId, Candidate>()
-  let sorted: Candidate[] = []
+  const sorted: Candidate[] = []
   const consider = (peer: LookupPeer, hop: number): void => {
     if (peer.peerId === selfId || all.has(peer.peerId)) return
     const c: Candidate = { peer, hop, state: 'new' }

@@ -14,7 +14,12 @@ export interface DialerComponents extends BaseComponents {
 }
 
 /** Errors that say nothing about the address (no slot, backoff, shutdown): not counted as its failure. */
-const NOT_THE_ADDRESS = new Set(['ERR_CONNECTION_LIMIT', 'ERR_DIAL_BACKOFF', 'ERR_ABORTED', 'ERR_NOT_STARTED'])
+const NOT_THE_ADDRESS = new Set([
+  'ERR_CONNECTION_LIMIT',
+  'ERR_DIAL_BACKOFF',
+  'ERR_ABORTED',
+  'ERR_NOT_STARTED',
+])
 
 /**
  * Outbound slot filling: keeps the full-relay and block-relay-only targets filled from the peer store (one
@@ -76,7 +81,9 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
     if (this.options.anchors) {
       const anchors = this.c.network
         .peers()
-        .filter((p) => p.direction === 'outbound' && p.kind === 'block-relay' && p.dialedAddress !== undefined)
+        .filter(
+          (p) => p.direction === 'outbound' && p.kind === 'block-relay' && p.dialedAddress !== undefined,
+        )
         .map((p) => ({ peerId: p.peerId, address: p.dialedAddress as string }))
       this.c.peerStore.saveAnchors(anchors.slice(0, this.options.outboundBlockRelay))
     }
@@ -116,7 +123,8 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
       }
     }
     if (need.blockRelay > 0) {
-      for (const cand of this.c.peerStore.selectForDial(need.blockRelay, { exclude })) this.dial(cand, 'block-relay')
+      for (const cand of this.c.peerStore.selectForDial(need.blockRelay, { exclude }))
+        this.dial(cand, 'block-relay')
     }
     this.redialPersistent()
   }
@@ -182,7 +190,11 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
     this.pending.set(address, { kind, peerId })
     if (backoff === undefined) this.c.peerStore.markAttempt(address)
     const task = this.c.network
-      .dial(address, { kind, signal: this.stopController.signal, ...(peerId === undefined ? {} : { peerId }) })
+      .dial(address, {
+        kind,
+        signal: this.stopController.signal,
+        ...(peerId === undefined ? {} : { peerId }),
+      })
       .then(
         (peer) => {
           this.metrics.dials.inc(1, { kind, result: 'ok' })
@@ -192,7 +204,10 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
             backoff.retryAt = 0
           }
           safeEmit(this, this.log, 'dial:done', { address, kind, peerId: peer.peerId, ok: true })
-          if (kind === 'feeler' && this.c.network.peers().some((p) => p.peerId === peer.peerId && p.kind === 'feeler')) {
+          if (
+            kind === 'feeler' &&
+            this.c.network.peers().some((p) => p.peerId === peer.peerId && p.kind === 'feeler')
+          ) {
             this.c.network.disconnect(peer.peerId, 'requested', 'feeler done').catch(() => undefined)
           }
         },

@@ -42,7 +42,12 @@ export function resolveDialerOptions(o: DialerOptions = {}): ResolvedDialerOptio
     anchors: o.anchors ?? true,
     reconnectBaseMs: o.reconnectBaseMs ?? 1_000,
   }
-  for (const key of ['outboundFullRelay', 'outboundBlockRelay', 'feelerIntervalMs', 'rotationIntervalMs'] as const) {
+  for (const key of [
+    'outboundFullRelay',
+    'outboundBlockRelay',
+    'feelerIntervalMs',
+    'rotationIntervalMs',
+  ] as const) {
     if (!(r[key] >= 0)) throw new DiscoveryError('ERR_INVALID_OPTIONS', `dialer.${key} must be >= 0`)
   }
   for (const key of ['intervalMs', 'maxPendingDials', 'reconnectBaseMs'] as const) {

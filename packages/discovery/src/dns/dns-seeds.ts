@@ -59,7 +59,9 @@ export class DnsSeeds {
    */
   async resolveAll(options: { signal?: AbortSignal } = {}): Promise<string[]> {
     if (this.options.seeds.length === 0) return []
-    const results = await Promise.allSettled(this.options.seeds.map((s) => this.resolveSeed(s, options.signal)))
+    const results = await Promise.allSettled(
+      this.options.seeds.map((s) => this.resolveSeed(s, options.signal)),
+    )
     const out = new Set<string>()
     let failures = 0
     for (const r of results) {
@@ -67,7 +69,9 @@ export class DnsSeeds {
       else failures++
     }
     if (failures === results.length) {
-      throw new DiscoveryError('ERR_DNS_FAILED', 'no DNS seed could be resolved', { seeds: this.options.seeds })
+      throw new DiscoveryError('ERR_DNS_FAILED', 'no DNS seed could be resolved', {
+        seeds: this.options.seeds,
+      })
     }
     this.metrics.discovered.inc(out.size, { method: 'dns' })
     return [...out]
@@ -96,7 +100,12 @@ export class DnsSeeds {
       ])
       const [a, aaaa, txt] = settled
       if (a.status === 'rejected' && aaaa.status === 'rejected' && txt.status === 'rejected') {
-        throw new DiscoveryError('ERR_DNS_FAILED', `${hostname} did not resolve`, { hostname }, { cause: a.reason })
+        throw new DiscoveryError(
+          'ERR_DNS_FAILED',
+          `${hostname} did not resolve`,
+          { hostname },
+          { cause: a.reason },
+        )
       }
       const addresses = addressesFromRecords(
         {

@@ -22,8 +22,10 @@ export function addressesFromRecords(
   const push = (a: string): void => {
     if (out.size < options.max && isAddress(a)) out.add(a)
   }
-  for (const ip of records.a) if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) push(`${options.scheme}://${ip}:${options.port}`)
-  for (const ip of records.aaaa) if (/^[0-9a-f:.]+$/i.test(ip)) push(`${options.scheme}://[${ip}]:${options.port}`)
+  for (const ip of records.a)
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) push(`${options.scheme}://${ip}:${options.port}`)
+  for (const ip of records.aaaa)
+    if (/^[0-9a-f:.]+$/i.test(ip)) push(`${options.scheme}://[${ip}]:${options.port}`)
   for (const record of records.txt) {
     for (const token of record.join('').split(/[\s,]+/)) if (token !== '') push(token)
   }

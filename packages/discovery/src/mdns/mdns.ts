@@ -83,7 +83,10 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
       maxPeersPerResponse: options.maxPeersPerResponse ?? 16,
     }
     if (!(this.options.intervalMs >= 1) || !(this.options.maxPeersPerResponse >= 1)) {
-      throw new DiscoveryError('ERR_INVALID_OPTIONS', 'mdns.intervalMs and mdns.maxPeersPerResponse must be >= 1')
+      throw new DiscoveryError(
+        'ERR_INVALID_OPTIONS',
+        'mdns.intervalMs and mdns.maxPeersPerResponse must be >= 1',
+      )
     }
     this.log = (components.logger ?? noopLogger).child({ component: 'mdns' })
     this.metrics = discoveryMetrics(components.metrics)
@@ -136,7 +139,11 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
           {
             name: instance,
             type: 'TXT',
-            data: [`id=${this.c.self.peerId}`, `net=${this.c.self.networkId}`, ...addrs.map((a) => `addr=${a}`)],
+            data: [
+              `id=${this.c.self.peerId}`,
+              `net=${this.c.self.networkId}`,
+              ...addrs.map((a) => `addr=${a}`),
+            ],
           },
         ],
       })
@@ -150,7 +157,8 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
     let taken = 0
     for (const r of records) {
       if (taken >= this.options.maxPeersPerResponse) break
-      if (r.type !== 'TXT' || typeof r.name !== 'string' || !r.name.endsWith(this.options.serviceName)) continue
+      if (r.type !== 'TXT' || typeof r.name !== 'string' || !r.name.endsWith(this.options.serviceName))
+        continue
       const peer = parseTxt(r.data)
       if (peer === undefined) continue
       if (peer.peerId === this.c.self.peerId || peer.networkId !== this.c.self.networkId) continue
@@ -158,7 +166,11 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
       this.c.peerStore.addAddresses(peer.peerId, peer.addrs)
       if (!this.seen.has(peer.peerId)) {
         this.metrics.discovered.inc(1, { method: 'mdns' })
-        safeEmit(this, this.log, 'peer:discovered', { peerId: peer.peerId, addresses: peer.addrs, method: 'mdns' })
+        safeEmit(this, this.log, 'peer:discovered', {
+          peerId: peer.peerId,
+          addresses: peer.addrs,
+          method: 'mdns',
+        })
       }
       this.seen.set(peer.peerId, this.c.clock.now())
     }
@@ -172,14 +184,16 @@ export function parseTxt(data: unknown): { peerId: PeerId; networkId: string; ad
   let networkId: string | undefined
   const addrs: string[] = []
   for (const part of parts.slice(0, 32)) {
-    const text = typeof part === 'string' ? part : part instanceof Uint8Array ? Buffer.from(part).toString('utf8') : ''
+    const text =
+      typeof part === 'string' ? part : part instanceof Uint8Array ? Buffer.from(part).toString('utf8') : ''
     const eq = text.indexOf('=')
     if (eq < 0) continue
     const key = text.slice(0, eq)
     const value = text.slice(eq + 1)
     if (key === 'id') peerId = value
     else if (key === 'net') networkId = value
-    else if (key === 'addr' && addrs.length < 8 && isAddress(value) && !addrs.includes(value)) addrs.push(value)
+    else if (key === 'addr' && addrs.length < 8 && isAddress(value) && !addrs.includes(value))
+      addrs.push(value)
   }
   if (peerId === undefined || networkId === undefined || addrs.length === 0) return undefined
   if (!PEER_ID_PATTERN.test(peerId)) return undefined

@@ -27,7 +27,9 @@ export interface PexOptions {
 }
 
 /** {@link PexOptions} with every default applied (`announce` stays optional). */
-export type ResolvedPexOptions = Required<Omit<PexOptions, 'announce'>> & { announce: readonly string[] | undefined }
+export type ResolvedPexOptions = Required<Omit<PexOptions, 'announce'>> & {
+  announce: readonly string[] | undefined
+}
 
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
 export function resolvePexOptions(o: PexOptions = {}): ResolvedPexOptions {
@@ -49,7 +51,10 @@ export function resolvePexOptions(o: PexOptions = {}): ResolvedPexOptions {
     throw new DiscoveryError('ERR_INVALID_OPTIONS', 'pex.maxPeersPerMessage must be 1 to 1,000')
   }
   if (!(r.requestTimeoutMs >= 1) || !(r.maxTrackedPeers >= 1)) {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'pex.requestTimeoutMs and pex.maxTrackedPeers must be >= 1')
+    throw new DiscoveryError(
+      'ERR_INVALID_OPTIONS',
+      'pex.requestTimeoutMs and pex.maxTrackedPeers must be >= 1',
+    )
   }
   return r
 }

@@ -144,7 +144,12 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     const peers: PeerInfo[] = []
     const self = this.announcedAddresses()
     if (self.length > 0) {
-      peers.push({ peerId: this.c.network.peerId, addrs: self, roles: [...this.options.roles], lastSeen: now })
+      peers.push({
+        peerId: this.c.network.peerId,
+        addrs: self,
+        roles: [...this.options.roles],
+        lastSeen: now,
+      })
     }
     const byPeer = new Map<PeerId, PeerInfo>()
     for (const a of this.c.peerStore.sampleAddresses({ max: limit * 2 })) {
@@ -152,7 +157,12 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
       let info = byPeer.get(a.peerId)
       if (info === undefined) {
         if (byPeer.size + peers.length >= limit) continue
-        info = { peerId: a.peerId, addrs: [], roles: this.rolesOf(a.peerId), lastSeen: Math.min(a.lastSeen, now) }
+        info = {
+          peerId: a.peerId,
+          addrs: [],
+          roles: this.rolesOf(a.peerId),
+          lastSeen: Math.min(a.lastSeen, now),
+        }
         byPeer.set(a.peerId, info)
       }
       if (info.addrs.length < 8 && isAddress(a.address)) info.addrs.push(a.address)
@@ -170,7 +180,8 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     const peer = event.peer
     // The peer's own listen addresses are a self-announcement.
     const own = peer.hello.listenAddrs.filter((a) => !WILDCARD.test(a)).slice(0, 8)
-    if (own.length > 0 && peer.kind !== 'feeler') {
+    // Bootstrap nodes serve address lists; they are not peers to fill slots with.
+    if (own.length > 0 && peer.kind !== 'feeler' && !peer.hello.roles.includes('bootstrap')) {
       this.c.peerStore.addAddresses(peer.peerId, own, { roles: peer.hello.roles })
     }
     if (!this.options.requestOnConnect || peer.direction !== 'outbound') return

@@ -81,6 +81,7 @@ export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwor
   readonly persistent: string[] = []
   /** Extra connection limit for outbound kinds (per kind). */
   limits: Partial<Record<DialKind, number>> = {}
+  private readonly reserved = new Map<DialKind, number>()
 
   constructor(
     readonly hub: FakeHub,
@@ -121,11 +122,19 @@ export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwor
     const limit = this.limits[kind]
     if (limit !== undefined) {
       const used = this.peers().filter((p) => p.direction === 'outbound' && p.kind === kind).length
-      if (used >= limit) throw Object.assign(new AbortError('no slot'), { code: 'ERR_CONNECTION_LIMIT' })
+      if (used + (this.reserved.get(kind) ?? 0) >= limit) {
+        throw Object.assign(new AbortError('no slot'), { code: 'ERR_CONNECTION_LIMIT' })
+      }
     }
-    await this.hub.delay(this.hub.latencyMs * 2, options.signal)
+    this.reserved.set(kind, (this.reserved.get(kind) ?? 0) + 1)
+    try {
+      await this.hub.delay(this.hub.latencyMs * 2, options.signal)
+    } finally {
+      this.reserved.set(kind, (this.reserved.get(kind) ?? 1) - 1)
+    }
     const remote = this.hub.byAddress.get(address)
-    if (remote === undefined || !remote.online || remote === this) throw new AbortError(`cannot reach ${address}`)
+    if (remote === undefined || !remote.online || remote === this)
+      throw new AbortError(`cannot reach ${address}`)
     if (options.peerId !== undefined && options.peerId !== remote.peerId) throw new AbortError('wrong peer')
     const existing = this.conns.get(remote.peerId)
     if (existing !== undefined) return existing.info
