@@ -276,7 +276,7 @@ export class MemoryRouter {
         try {
           this.scheduler?.opened?.(pair)
         } catch (err) {
-          pair.reset()
+          pair.discard()
           reject(
             new TransportError('ERR_DIAL_FAILED', 'the memory scheduler threw', { address }, { cause: err }),
           )

@@ -289,6 +289,15 @@ export class MemoryPair implements MemoryConnection {
     this.listenerStream.destroy(err)
   }
 
+  /**
+   * Destroys both ends of a pair that was never handed to anyone, without an error: nobody listens on its
+   * streams yet, so an error event would surface as an uncaught exception.
+   */
+  discard(): void {
+    this.dialerStream.destroy()
+    this.listenerStream.destroy()
+  }
+
   /** Called by each stream once, when it is destroyed. */
   sideClosed(): void {
     this.openSides--
