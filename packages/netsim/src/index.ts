@@ -22,7 +22,13 @@ export {
 } from './errors'
 export { LinkModel, type PairParams } from './links/model'
 export { type PathParams, retransmitTimeoutMs, SerialQueue, serializationNs } from './links/path'
-export { SimNetwork, type SimNetworkOptions, type TrafficSink } from './links/sim-network'
+export {
+  createSimNetwork,
+  SimNetwork,
+  type SimNetworkComponents,
+  type SimNetworkOptions,
+  type TrafficSink,
+} from './links/sim-network'
 export type { CdfPoint, Quantiles } from './metrics/stats'
 export { type Distribution, meanOf, sample } from './random/distribution'
 export { Random } from './random/random'
@@ -65,6 +71,7 @@ export type {
 export { SimClock } from './scheduler/clock'
 export type { TimerOwner } from './scheduler/event'
 export {
+  createScheduler,
   MAX_VIRTUAL_MS,
   NS_PER_MS,
   type RunOptions,

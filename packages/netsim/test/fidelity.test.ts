@@ -37,7 +37,6 @@ async function twoNodes() {
     scheduler,
     model,
     random: new Random(2),
-    nodeCount: 2,
     traffic: {
       sent: (n, b) => {
         bytesOut[n] = (bytesOut[n] as number) + b

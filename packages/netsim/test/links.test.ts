@@ -43,7 +43,6 @@ function world(link: Partial<LinkSpec> = {}, nodes = 2) {
     scheduler,
     model,
     random: new Random(1).fork('chunks'),
-    nodeCount: nodes,
     traffic: {
       sent: (n, b) => {
         traffic.sent[n] = (traffic.sent[n] as number) + b

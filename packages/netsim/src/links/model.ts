@@ -21,6 +21,8 @@ export class LinkModel {
   private readonly random: Random
   private readonly pairs = new Map<number, PairParams>()
   private readonly stride: number
+  /** Nodes the model covers (indexes 0 .. nodeCount - 1). */
+  readonly nodeCount: number
 
   constructor(init: {
     defaults: LinkSpec
@@ -33,6 +35,7 @@ export class LinkModel {
     this.regionLinks = init.regionLinks
     this.regionOf = init.regionOf
     this.random = init.random
+    this.nodeCount = init.nodeCount
     this.stride = init.nodeCount + 1
   }
 

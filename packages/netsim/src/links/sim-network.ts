@@ -21,6 +21,18 @@ export interface TrafficSink {
   retransmitted(node: number): void
 }
 
+/** What a {@link SimNetwork} runs on. */
+export interface SimNetworkComponents {
+  /** The virtual clock and event queue deliveries are scheduled on. */
+  scheduler: Scheduler
+  /** Link parameters per node pair (and the node count). */
+  model: LinkModel
+  /** Randomness for per-chunk draws (loss, jitter). */
+  random: Random
+  /** Where traffic is counted. @default counts nothing */
+  traffic?: TrafficSink
+}
+
 /** Options of {@link SimNetwork}. */
 export interface SimNetworkOptions {
   /** Consecutive losses of one chunk after which the connection is reset (TCP gives up). @default 8 */
@@ -82,23 +94,15 @@ export class SimNetwork implements MemoryScheduler {
   private groups: Int32Array | undefined
   private readonly stride: number
 
-  constructor(
-    init: {
-      scheduler: Scheduler
-      model: LinkModel
-      random: Random
-      nodeCount: number
-      traffic?: TrafficSink
-    },
-    options: SimNetworkOptions = {},
-  ) {
-    this.scheduler = init.scheduler
-    this.model = init.model
-    this.random = init.random
-    this.traffic = init.traffic ?? NO_TRAFFIC
+  constructor(components: SimNetworkComponents, options: SimNetworkOptions = {}) {
+    this.scheduler = components.scheduler
+    this.model = components.model
+    this.random = components.random
+    this.traffic = components.traffic ?? NO_TRAFFIC
     this.maxRetransmits = options.maxRetransmits ?? 8
-    this.stride = init.nodeCount + 1
-    for (let i = 0; i < init.nodeCount; i++) {
+    const nodeCount = this.model.nodeCount
+    this.stride = nodeCount + 1
+    for (let i = 0; i < nodeCount; i++) {
       this.uplinks.push(new SerialQueue())
       this.uplinkRate.push(Number.POSITIVE_INFINITY)
       this.uplinkBuffer.push(Number.POSITIVE_INFINITY)
@@ -390,4 +394,12 @@ export class SimNetwork implements MemoryScheduler {
   private pairKey(a: number, b: number): number {
     return a < b ? a * this.stride + b : b * this.stride + a
   }
+}
+
+/** Creates the simulated transport; plug it into `createMemoryNetwork({ scheduler })`. */
+export function createSimNetwork(
+  components: SimNetworkComponents,
+  options: SimNetworkOptions = {},
+): SimNetwork {
+  return new SimNetwork(components, options)
 }

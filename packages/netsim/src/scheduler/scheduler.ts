@@ -205,3 +205,8 @@ export function toNs(ms: number): number {
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }
+
+/** Creates a {@link Scheduler}. */
+export function createScheduler(options: SchedulerOptions = {}): Scheduler {
+  return new Scheduler(options)
+}

@@ -15,7 +15,7 @@ import { Scheduler } from '../scheduler/scheduler'
 import { type AdversaryHooks, behaviourHooks } from './adversary'
 import { scheduleFaults } from './faults'
 import { seededIdentity } from './identity'
-import { SimNode, type SimWorld } from './node'
+import { SimNode, type SimNodeHandle, type SimWorld } from './node'
 import { assignRegions, buildEdges, nodeHost } from './topology'
 import { scheduleWorkload } from './workload'
 
@@ -29,6 +29,12 @@ export interface RunScenarioOptions {
   onProgress?: (virtualMs: number, events: number) => void
   /** Virtual time the nodes get to shut down gracefully after the end. @default 5_000 */
   shutdownGraceMs?: number
+  /**
+   * Called once the scenario's time is over, before the report is built and the nodes are stopped, with the
+   * running nodes: to inspect their networks, or to measure memory while every node is alive.
+   * @default none
+   */
+  onEnd?: (nodes: readonly SimNodeHandle[]) => void | Promise<void>
 }
 
 /** How long the run took, for benchmarks and the CLI (never part of the report: it is wall time). */
@@ -107,13 +113,7 @@ export async function runScenario(
     nodeCount: n,
     random: root.fork('links/latency'),
   })
-  const simnet = new SimNetwork({
-    scheduler,
-    model,
-    random: root.fork('links/chunks'),
-    nodeCount: n,
-    traffic: metrics,
-  })
+  const simnet = new SimNetwork({ scheduler, model, random: root.fork('links/chunks'), traffic: metrics })
   for (let i = 0; i < n; i++) {
     const region = scenario.regions.find((r) => r.name === regionOf[i])
     if (region !== undefined && region.uplink !== Number.POSITIVE_INFINITY) {
@@ -201,6 +201,9 @@ export async function runScenario(
   const wallMs = performance.now() - runStart
   const events = scheduler.eventsFired
   running.ended = true
+  if (options.onEnd !== undefined) {
+    await options.onEnd(nodes.flatMap((node) => (node.handle === undefined ? [] : [node.handle])))
+  }
 
   const report = buildReport({ scenario, seed, nodes, metrics, edges: edges.length, events })
   const svg = renderSvg(report)

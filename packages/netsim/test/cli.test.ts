@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parseArgs, parseSeed } from '../src/cli/args'
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+const dir = mkdtempSync(join(tmpdir(), 'netsim-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Runs the CLI from source (as `pnpm netsim` does) and resolves with its exit code and output. */
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [tsx, '--conditions=@chainwire/source', cli, ...args],
+      { cwd: dir, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr })
+      },
+    )
+  })
+}
+
+const scenario = join(dir, 'small.yaml')
+writeFileSync(
+  scenario,
+  [
+    'name: cli-small',
+    'duration: 10s',
+    'nodes: 6',
+    'topology: { type: ring }',
+    'workload:',
+    '  - { type: transaction, rate: 2, size: 100 }',
+    '  - { type: ping, every: 2s }',
+    '',
+  ].join('\n'),
+)
+
+describe('chainwire-netsim', () => {
+  it('runs a scenario and writes report.json and report.svg', async () => {
+    const out = join(dir, 'out')
+    const { code, stdout, stderr } = await run(['run', scenario, '--seed', '9', '--out', out])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(stdout).toContain('netsim cli-small: 6 nodes')
+    expect(stdout).toMatch(/delivery 100\.00%/)
+    expect(stdout).toMatch(/events in [\d.]+ s wall/)
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
+    expect(report.scenario).toMatchObject({ name: 'cli-small', seed: 9, nodes: 6 })
+    expect(report.summary.messages.published).toBeGreaterThan(5)
+    const svg = readFileSync(join(out, 'report.svg'), 'utf8')
+    expect(svg.startsWith('<?xml')).toBe(true)
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true)
+    const again = await run(['run', scenario, '--seed=9', '--out', join(dir, 'again'), '--quiet'])
+    expect(again).toMatchObject({ code: 0, stdout: '' })
+    expect(readFileSync(join(dir, 'again', 'report.json'), 'utf8')).toBe(
+      readFileSync(join(out, 'report.json'), 'utf8'),
+    )
+  })
+
+  it('validates a scenario file', async () => {
+    const { code, stdout } = await run(['validate', scenario])
+    expect(code).toBe(0)
+    expect(stdout).toContain('ok: cli-small: 6 nodes in 1 region, ring topology')
+  })
+
+  it('exits 1 with the error code for a bad scenario', async () => {
+    const bad = join(dir, 'bad.yaml')
+    writeFileSync(bad, 'duration: 10s\nnodes: 6\nlinks: { loss: 3 }\n')
+    const { code, stderr } = await run(['validate', bad])
+    expect(code).toBe(1)
+    expect(stderr).toContain('error ERR_SCENARIO_INVALID: links.loss')
+    const missing = await run(['run', join(dir, 'nope.yaml')])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('ERR_SCENARIO_FILE')
+  })
+
+  it('prints usage: exit 0 for help, 2 for a bad command line', async () => {
+    expect((await run(['--help'])).stdout).toContain('usage:')
+    const bad = await run(['run'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('run needs a scenario file')
+  })
+})
+
+describe('argument parsing', () => {
+  it('parses run and validate', () => {
+    expect(parseArgs(['run', 'a.yaml'])).toEqual({
+      command: 'run',
+      file: 'a.yaml',
+      seed: undefined,
+      out: 'report',
+      quiet: false,
+    })
+    expect(parseArgs(['run', 'a.yaml', '--seed', 'abc', '--out=x', '--quiet'])).toEqual({
+      command: 'run',
+      file: 'a.yaml',
+      seed: 'abc',
+      out: 'x',
+      quiet: true,
+    })
+    expect(parseArgs(['validate', 'a.json'])).toEqual({ command: 'validate', file: 'a.json' })
+    expect(parseArgs([])).toEqual({ command: 'help' })
+    expect(() => parseArgs(['fly'])).toThrow('unknown command')
+    expect(() => parseArgs(['run', 'a', '--speed', '2'])).toThrow('unknown option')
+    expect(() => parseArgs(['run', 'a', 'b'])).toThrow('unexpected argument')
+    expect(() => parseArgs(['run', 'a', '--seed'])).toThrow('needs a value')
+    expect(() => parseArgs(['validate', 'a', '--seed', '1'])).toThrow('unknown option')
+    expect(parseSeed('42')).toBe(42)
+    expect(parseSeed('0042x')).toBe('0042x')
+  })
+})
