@@ -17,13 +17,17 @@ export interface FaultContext {
   readonly metrics: MetricsCollector
   readonly random: Random
   readonly selectorCtx: SelectorContext
+  /** Set once the scenario's time is over: pending fault actions (churn restarts) then do nothing. */
+  readonly running: { readonly ended: boolean }
 }
 
 /** Schedules every fault of the scenario; each applied one is recorded for the report. */
 export function scheduleFaults(ctx: FaultContext): void {
   for (const [k, fault] of ctx.scenario.faults.entries()) {
     const random = ctx.random.fork(String(k))
-    ctx.scheduler.scheduleAt(fault.atMs, () => apply(ctx, fault, random))
+    ctx.scheduler.scheduleAt(fault.atMs, () => {
+      if (!ctx.running.ended) apply(ctx, fault, random)
+    })
   }
 }
 
@@ -93,7 +97,7 @@ function apply(ctx: FaultContext, fault: Fault, random: Random): void {
           victim.crash()
           metrics.fault(scheduler.nowMs(), 'churn-crash', [victim.index])
           scheduler.schedule(sample(fault.downtime, downtimes), () => {
-            if (victim.running) return
+            if (victim.running || ctx.running.ended) return
             victim.start()
             metrics.fault(scheduler.nowMs(), 'churn-restart', [victim.index])
           })

@@ -181,7 +181,16 @@ export async function runScenario(
   }
   const running = { ended: false }
   scheduleWorkload({ scenario, scheduler, nodes, random: root.fork('workload'), selectorCtx, running })
-  scheduleFaults({ scenario, scheduler, nodes, simnet, metrics, random: root.fork('faults'), selectorCtx })
+  scheduleFaults({
+    scenario,
+    scheduler,
+    nodes,
+    simnet,
+    metrics,
+    random: root.fork('faults'),
+    selectorCtx,
+    running,
+  })
 
   const signal =
     options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal])
