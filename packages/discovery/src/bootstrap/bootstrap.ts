@@ -23,10 +23,16 @@ export function shouldRelease(
   return otherPeers(peers, bootstrapIds) >= enoughPeers
 }
 
-/** Connected peers that are not bootstrap nodes (neither dialed as one nor announcing the role). */
+/**
+ * Outbound full-relay and block-relay peers that are not bootstrap nodes (neither dialed as one nor
+ * announcing the role): the connections the node chose itself, which inbound peers cannot fake.
+ */
 export function otherPeers(peers: readonly DiscoveryPeer[], bootstrapIds: ReadonlySet<PeerId>): number {
   let n = 0
-  for (const p of peers) if (!isBootstrap(p, bootstrapIds)) n++
+  for (const p of peers) {
+    if (p.direction !== 'outbound' || (p.kind !== 'full-relay' && p.kind !== 'block-relay')) continue
+    if (!isBootstrap(p, bootstrapIds)) n++
+  }
   return n
 }
 
@@ -53,6 +59,8 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
   private timer: TimerHandle | undefined
   private started = false
   private lastRound = Number.NEGATIVE_INFINITY
+  private lastAsk = Number.NEGATIVE_INFINITY
+  private asking = 0
   private stopController = new AbortController()
 
   constructor(components: BootstrapComponents, options: BootstrapOptions = {}) {
@@ -119,8 +127,27 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
       if (released.length > 0) safeEmit(this, this.log, 'bootstrap:released', { peers: released })
       return
     }
-    const connectedBootstrap = peers.some((p) => isBootstrap(p, this.bootstrapIds))
-    if (!connectedBootstrap && otherPeers(peers, this.bootstrapIds) < this.options.minPeers) this.round()
+    const connectedBootstrap = peers.filter(
+      (p) => isBootstrap(p, this.bootstrapIds) && p.direction === 'outbound',
+    )
+    if (connectedBootstrap.length === 0) {
+      if (otherPeers(peers, this.bootstrapIds) < this.options.minPeers) this.round()
+      return
+    }
+    // Still short of peers: ask the bootstrap nodes again (they answer more than once; their lists grow).
+    const now = this.c.clock.now()
+    if (now - this.lastAsk >= this.options.retryIntervalMs && this.asking === 0) {
+      this.lastAsk = now
+      for (const p of connectedBootstrap) {
+        this.asking++
+        this.track(
+          this.c
+            .requestPeers(p.peerId, 'bootstrap')
+            .catch(() => 0)
+            .finally(() => this.asking--),
+        )
+      }
+    }
   }
 
   /** Dials the candidates not connected (at most `maxConcurrentDials` at once). */
@@ -154,6 +181,7 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
         const oldest = this.bootstrapIds.values().next().value
         if (oldest !== undefined) this.bootstrapIds.delete(oldest)
       }
+      this.lastAsk = this.c.clock.now()
       await this.c.requestPeers(peer.peerId, method).catch((err: unknown) => {
         this.log.debug({ err, address }, 'bootstrap node gave no peers')
       })

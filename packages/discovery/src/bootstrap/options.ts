@@ -6,12 +6,12 @@ export interface BootstrapOptions {
   /** Addresses of bootstrap nodes (URLs such as `tcp://seed.example.org:9333`). @default [] */
   addresses?: readonly string[]
   /**
-   * Connected peers other than bootstrap nodes at which the bootstrap connections are closed: bootstrap
-   * nodes serve address lists and need not be kept.
+   * Outbound (full-relay and block-relay) peers other than bootstrap nodes at which the bootstrap
+   * connections are closed: bootstrap nodes serve address lists and need not be kept.
    * @default 8
    */
   enoughPeers?: number
-  /** Fewer connected non-bootstrap peers than this, and no bootstrap connection: bootstrap again. @default 1 */
+  /** Fewer outbound non-bootstrap peers than this, and no bootstrap connection: bootstrap again. @default 1 */
   minPeers?: number
   /** How often the service checks whether to release or redial bootstrap nodes. @default 5_000 */
   checkIntervalMs?: number

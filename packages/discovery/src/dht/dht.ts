@@ -2,7 +2,7 @@ import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
 import { deadline, noopLogger } from '@chainwire/interface'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
-import type { BaseComponents, DiscoveryPeer } from '../components'
+import type { BaseComponents, DiscoveryPeer, DiscoveryPeerStore } from '../components'
 import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
@@ -13,8 +13,14 @@ import { meetsDifficulty, NODE_ID_BYTES, nodeIdOf, proofOfWorkBits, randomIdInBu
 import { type DhtOptions, type ResolvedDhtOptions, resolveDhtOptions } from './options'
 import { type Contact, RoutingTable } from './routing-table'
 
-/** What the DHT needs: the shared components (clock, network, optional logger, metrics, reporter, random). */
-export type DhtComponents = BaseComponents
+/**
+ * What the DHT needs: the shared components (clock, network, optional logger, metrics, reporter, random),
+ * and optionally the peer store, which then learns the address of every node that answered a lookup.
+ */
+export interface DhtComponents extends BaseComponents {
+  /** Gets the verified address of every node that answers us (method `dht`). @default none */
+  peerStore?: Pick<DiscoveryPeerStore, 'addAddresses'>
+}
 
 /**
  * The Kademlia DHT service: serves `find_node` from its routing table, runs iterative lookups, keeps the
@@ -208,7 +214,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       this.admit(peer.peerId, [peer.dialedAddress])
       return
     }
-    // An inbound peer's listen address is a claim: verify it by dialing it before it enters the table.
+    // An inbound peer enters the table only once it answered a find_node of ours (a live DHT node), with
+    // the listen address it announced; a node that cannot be reached there fails later checks and leaves.
     const addr = peer.hello.listenAddrs[0]
     if (addr !== undefined) this.verify(peer.peerId, [...peer.hello.listenAddrs])
   }
@@ -240,6 +247,10 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.metrics.tableEntries.set(this.table.size)
     if (outcome.status === 'added') {
       this.scheduleSelfLookup()
+      // It answered us at this address: a self-verified entry for the address book.
+      if (addrs.length > 0 && this.c.peerStore !== undefined) {
+        this.c.peerStore.addAddresses(peerId, addrs.slice(0, 1))
+      }
       safeEmit(this, this.log, 'peer:discovered', { peerId, addresses: [...addrs], method: 'dht' })
       this.metrics.discovered.inc(1, { method: 'dht' })
     } else if (outcome.status === 'cached') {
@@ -252,7 +263,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     return d <= 0 || proofOfWorkBits(nodeId) >= d
   }
 
-  /** Dials a peer's claimed addresses and admits it once it answers there. Bounded and deduplicated. */
+  /** Asks a peer a find_node and admits it once it answers. Bounded and deduplicated. */
   private verify(peerId: PeerId, addrs: string[]): void {
     if (!this.started || this.verified.has(peerId) || this.checks >= this.options.maxConcurrentChecks) return
     const nodeId = nodeIdOf(peerId)
@@ -261,7 +272,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.checks++
     const peer: LookupPeer = { peerId, nodeId, addrs: addrs.slice(0, 8) }
     this.track(
-      this.timedQuery(peer, this.selfId, true)
+      this.timedQuery(peer, this.selfId)
         .then(() => this.admit(peerId, peer.addrs))
         .catch(() => {
           this.verified.delete(peerId) // may be retried when it contacts us again
@@ -275,7 +286,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     if (!this.started || this.checks >= this.options.maxConcurrentChecks) return
     this.checks++
     this.track(
-      this.timedQuery(toPeer(contact), this.selfId, false)
+      this.timedQuery(toPeer(contact), this.selfId)
         .then(() => this.table.add(contact.peerId, contact.nodeId, [], this.c.clock.now()))
         .catch(() => {
           this.table.markFailed(contact.peerId)
@@ -285,7 +296,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     )
   }
 
-  private async timedQuery(peer: LookupPeer, target: Uint8Array, fresh: boolean): Promise<LookupPeer[]> {
+  private async timedQuery(peer: LookupPeer, target: Uint8Array): Promise<LookupPeer[]> {
     const timer = deadline(
       this.c.clock,
       this.options.requestTimeoutMs,
@@ -293,7 +304,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       'DHT check',
     )
     try {
-      return await this.query(peer, target, timer.signal, fresh)
+      return await this.query(peer, target, timer.signal)
     } finally {
       timer.clear()
     }
@@ -301,28 +312,22 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
 
   /**
    * Asks one node for the nodes closest to `target`, dialing it first when there is no connection (the
-   * connection is closed again when no other query uses it). `fresh` dials its address even when connected,
-   * to verify that the address reaches it.
+   * connection is closed again, after a linger, when no other query uses it).
    */
-  private async query(
-    peer: LookupPeer,
-    target: Uint8Array,
-    signal: AbortSignal,
-    fresh = false,
-  ): Promise<LookupPeer[]> {
+  private async query(peer: LookupPeer, target: Uint8Array, signal: AbortSignal): Promise<LookupPeer[]> {
     const net = this.c.network
     const connected = net.peers().find((p) => p.peerId === peer.peerId)
     let opened = false
     // A query connection about to be closed is ours again while this query uses it.
     const lingering = this.lingering.get(peer.peerId)
     const ours = connected === undefined || lingering !== undefined
-    if (connected !== undefined && lingering !== undefined && !fresh) {
+    if (connected !== undefined && lingering !== undefined) {
       this.c.clock.clearTimeout(lingering)
       this.lingering.delete(peer.peerId)
       this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
       opened = true
     }
-    if (connected === undefined || fresh) {
+    if (connected === undefined) {
       const addr = peer.addrs[0]
       if (addr === undefined) throw new DiscoveryError('ERR_NO_PEERS', 'the node has no address')
       this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
@@ -331,7 +336,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
         const got = await net.dial(addr, {
           signal,
           kind: this.options.dialKind,
-          ...(fresh ? {} : { peerId: peer.peerId }),
+          peerId: peer.peerId,
         })
         if (got.peerId !== peer.peerId) {
           throw new DiscoveryError('ERR_BAD_REPLY', 'another peer answered at that address', { addr })

@@ -13,7 +13,11 @@ export interface PexOptions {
   requestOnConnect?: boolean
   /** Deadline of a `get_peers` request. @default 10_000 */
   requestTimeoutMs?: number
-  /** Answer `get_peers` once per connection (later ones get an empty list), against address scraping. @default true */
+  /**
+   * Answer `get_peers` once per connection (later ones get an empty list), against address scraping. A
+   * bootstrap node, whose job is serving address lists, sets it to false.
+   * @default true
+   */
   answerOncePerConnection?: boolean
   /**
    * Our reachable addresses, announced as the first entry of every `peers` reply we send.
