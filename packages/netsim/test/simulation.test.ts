@@ -247,6 +247,29 @@ describe('setup hooks and errors', () => {
     for (const n of networks) expect(n.isStarted()).toBe(false)
   })
 
+  it('a crashed incarnation emits nothing more: its peers see the loss, it does not', async () => {
+    const events: string[] = []
+    await runScenario(
+      defineScenario({
+        ...line,
+        faults: [{ at: '3s', crash: 'n1' }],
+        setup: (node: SimNodeHandle) => {
+          node.network.on('peer:disconnected', (e) => {
+            events.push(
+              `${node.clock.now() - 1_700_000_000_000} ${node.name}#${node.incarnation} lost ${e.peer.remoteAddress}`,
+            )
+          })
+          return undefined
+        },
+      }),
+      { seed: 1 },
+    )
+    const beforeEnd = events.filter((e) => Number(e.split(' ')[0]) < 12_000)
+    expect(beforeEnd.filter((e) => e.includes('n1#0'))).toEqual([])
+    expect(beforeEnd.filter((e) => e.includes('lost memory://n1'))).toHaveLength(2)
+    expect(beforeEnd.every((e) => Number(e.split(' ')[0]) === 3_050)).toBe(true)
+  })
+
   it('fails with ERR_SIMULATION_FAILED when a hook throws', async () => {
     const err = await runScenario(
       defineScenario({

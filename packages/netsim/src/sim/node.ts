@@ -224,6 +224,8 @@ export class SimNode {
     this.world.metrics.count(this.index, 'crashes')
     this.runCleanups(inc)
     this.world.simnet.crash(inc.transport.endpoint)
+    // A dead process tells nobody anything: silence its events before stopping it to free its name.
+    inc.network.removeAllListeners()
     inc.network.stop().catch(() => {})
   }
 
