@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+/** The repository root, where `tsx` is installed. */
+const root = resolve(here, '..', '..', '..', '..')
+const workerFile = resolve(here, 'worker.ts')
+
+/**
+ * Extra node flags for the workers, for profiling: `BENCH_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'`
+ * (`{name}` in it becomes the worker's name).
+ */
+function extraFlags(name: string): string[] {
+  const flags = process.env.BENCH_WORKER_FLAGS
+  if (flags === undefined || flags.trim() === '') return []
+  return flags
+    .trim()
+    .split(/\s+/)
+    .map((f) => f.replaceAll('{name}', name.replace(/\W+/g, '-')))
+}
+
+/** A worker process (see `worker.ts`) and a typed way to call its operations. */
+export interface Worker {
+  readonly name: string
+  readonly pid: number | undefined
+  call<T>(op: string, args?: Record<string, unknown>): Promise<T>
+  close(): Promise<void>
+}
+
+/**
+ * Starts `worker.ts` in its own process (`node --expose-gc --import tsx --conditions=@chainwire/source`) and
+ * resolves once it is ready for commands.
+ */
+export async function startWorker(name: string): Promise<Worker> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...extraFlags(name), '--expose-gc', '--import', 'tsx', '--conditions=@chainwire/source', workerFile],
+    { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  )
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  let nextId = 1
+  let ready!: () => void
+  const started = new Promise<void>((r) => {
+    ready = r
+  })
+  child.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+    if (msg.id === 0) {
+      ready()
+      return
+    }
+    const p = pending.get(msg.id)
+    if (p === undefined) return
+    pending.delete(msg.id)
+    if (msg.ok) p.resolve(msg.result)
+    else p.reject(new Error(`${name}: ${msg.error}`))
+  })
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`${name} exited with ${code}`))
+    pending.clear()
+  })
+  await Promise.race([
+    started,
+    once(child, 'exit').then(() => {
+      throw new Error(`${name} exited before it was ready`)
+    }),
+  ])
+  return {
+    name,
+    pid: child.pid,
+    call<T>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+      const id = nextId++
+      return new Promise<T>((resolvePromise, reject) => {
+        pending.set(id, { resolve: resolvePromise as (v: unknown) => void, reject })
+        child.send({ id, op, args })
+      })
+    },
+    async close(): Promise<void> {
+      if (child.exitCode !== null) return
+      const exited = once(child, 'exit')
+      try {
+        await Promise.race([
+          new Promise<void>((resolvePromise, reject) => {
+            const id = nextId++
+            pending.set(id, { resolve: () => resolvePromise(), reject })
+            child.send({ id, op: 'close', args: {} })
+          }),
+          exited,
+        ])
+      } catch {
+        // exiting anyway
+      }
+      child.disconnect()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}

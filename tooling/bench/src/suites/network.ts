@@ -1,0 +1,238 @@
+import { startWorker } from '../network/child'
+import { Rounds } from '../network/rounds'
+import type { BenchResult, Suite, SuiteContext } from '../types'
+
+/*
+ * chainwire's connections against their physical limits and js-libp2p, every figure a ratio against a
+ * baseline measured in the same run (DESIGN.md §7). Every case runs between two worker processes
+ * (`src/network/worker.ts`), the sender and the receiver, each with a core of its own; this process only
+ * directs them.
+ *
+ * - bulk: 1 MiB application messages over TCP loopback. "stack" is chainwire's whole path: `createNetwork`,
+ *   `send()` of `chunk` messages (bulk class, 1 MiB payload; the receiver's bulk rate limit raised), the send
+ *   queue, framing, Noise, and on the far side decryption, frame reassembly, decoding and validation, the
+ *   rate limiter and the `message:chunk` event. "channel" is the Noise secure channel alone
+ *   (`secureOutbound`/`secureInbound`) carrying the codec's framing (a 4-byte length, then the message).
+ *   Baselines: node:crypto ChaCha20-Poly1305 sealing the same bytes in Noise-sized messages on one core
+ *   (the design's physical limit: a sender cannot go faster than it seals), a raw TCP socket pair between
+ *   the same processes, and js-libp2p 2.x (tcp + noise + yamux, one stream carrying 1 MiB writes).
+ * - handshake: dials per second until the peer is usable, chainwire (TCP connect + Noise XX + hello, until
+ *   `dial()` resolves: 'peer:connected') against js-libp2p (connect + multistream-select + noise + yamux,
+ *   until identify completed), one at a time and 16 at a time, same processes.
+ * - memory: RSS of a listener process per idle established inbound connection (after a GC), chainwire's
+ *   full stack against bare TCP sockets, each with 1,000 connections from a second process.
+ *
+ * `pnpm bench network [bulk] [handshake] [memory] [--rounds N]` (all parts by default).
+ */
+
+const SUITE = 'network'
+/** 1 MiB messages per bulk round and case. */
+const BULK_MESSAGES = 64
+const BULK_ROUNDS = 9
+const HANDSHAKE_ROUNDS = 5
+const SEQUENTIAL_DIALS = 40
+const CONCURRENT_DIALS = 64
+const CONCURRENCY = 16
+const MEMORY_CONNECTIONS = 1_000
+/** Connections made before the first RSS reading, so code and caches are warm. */
+const MEMORY_WARMUP = 50
+
+const MB = 1e6
+
+function option(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(name)
+  if (i === -1) return fallback
+  const v = Number(args[i + 1])
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} takes a positive number`)
+  return v
+}
+
+async function bulk(ctx: SuiteContext, rounds: number): Promise<void> {
+  const receiver = await startWorker('receiver')
+  const sender = await startWorker('sender')
+  try {
+    const rawPort = await receiver.call<number>('raw:listen')
+    const channelPort = await receiver.call<number>('channel:listen')
+    const stackAddress = await receiver.call<string>('stack:listen')
+    const libp2pAddress = await receiver.call<string>('libp2p:listen')
+    await sender.call('raw:connect', { port: rawPort })
+    await sender.call('channel:connect', { port: channelPort })
+    await sender.call('stack:connect', { address: stackAddress })
+    await sender.call('libp2p:connect', { address: libp2pAddress })
+
+    const bytes = BULK_MESSAGES * 1_048_576
+    const sent: Record<string, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0 }
+    /** Bytes/s of one transfer: from the sender's first write to the receiver's last byte. */
+    const transfer =
+      (kind: string, messages = BULK_MESSAGES) =>
+      async (): Promise<number> => {
+        sent[kind] = (sent[kind] as number) + messages * 1_048_576
+        const done = receiver.call<number>('wait', { kind, target: sent[kind] })
+        const start = await sender.call<number>(`${kind}:send`, { messages })
+        const end = await done
+        return (messages * 1_048_576) / ((end - start) / 1_000)
+      }
+    const seal = async (): Promise<number> => {
+      const ms = await sender.call<number>('seal', { messages: BULK_MESSAGES })
+      return bytes / (ms / 1_000)
+    }
+    // Warm-up: JIT, socket buffers, js-libp2p's stream window.
+    for (const kind of ['raw', 'channel', 'stack', 'libp2p']) await transfer(kind, 16)()
+    await seal()
+
+    const r = await Rounds.run(
+      {
+        seal,
+        raw: transfer('raw'),
+        channel: transfer('channel'),
+        stack: transfer('stack'),
+        libp2p: transfer('libp2p'),
+      },
+      rounds,
+    )
+    const row = (
+      c: string,
+      metric: string,
+      candidate: string,
+      baseline: string,
+      label: string,
+    ): BenchResult => ({
+      suite: SUITE,
+      case: c,
+      metric,
+      value: r.median(candidate) / MB,
+      unit: 'MB/s',
+      baseline: label,
+      baselineValue: r.median(baseline) / MB,
+      ratio: r.ratio(candidate, baseline),
+    })
+    const seals = 'node:crypto ChaCha20-Poly1305 seal, 1 core'
+    ctx.report(row('bulk 1 MiB, stack', 'throughput', 'stack', 'seal', seals))
+    ctx.report(row('bulk 1 MiB, stack', 'throughput', 'stack', 'raw', 'raw TCP, 2 processes'))
+    ctx.report(row('bulk 1 MiB, stack', 'throughput', 'stack', 'libp2p', 'js-libp2p tcp+noise+yamux'))
+    ctx.report(row('bulk 1 MiB, channel', 'throughput', 'channel', 'seal', seals))
+    ctx.report(row('bulk 1 MiB, channel', 'throughput', 'channel', 'raw', 'raw TCP, 2 processes'))
+    ctx.report(row('bulk 1 MiB, channel', 'throughput', 'channel', 'libp2p', 'js-libp2p tcp+noise+yamux'))
+  } finally {
+    await Promise.all([sender.close(), receiver.close()])
+  }
+}
+
+async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
+  const listener = await startWorker('listener')
+  const dialer = await startWorker('dialer')
+  try {
+    const stackAddress = await listener.call<string>('stack:listen')
+    const libp2pAddress = await listener.call<string>('libp2p:listen')
+    // One dialer node per dial of a batch: a node keeps one connection per peer, so a second dial by the same
+    // node would find the first connection instead of making one.
+    const dialers = Math.max(SEQUENTIAL_DIALS, CONCURRENT_DIALS)
+    await dialer.call('stack:dialers', { count: dialers })
+    await dialer.call('libp2p:dialers', { count: dialers })
+    const dials = (kind: string, count: number, concurrency: number) => async (): Promise<number> => {
+      const ms = await dialer.call<number>(`${kind}:handshakes`, {
+        address: kind === 'stack' ? stackAddress : libp2pAddress,
+        count,
+        concurrency,
+      })
+      return count / (ms / 1_000)
+    }
+    for (const kind of ['stack', 'libp2p']) await dials(kind, CONCURRENCY, CONCURRENCY)()
+    const r = await Rounds.run(
+      {
+        stackSeq: dials('stack', SEQUENTIAL_DIALS, 1),
+        libp2pSeq: dials('libp2p', SEQUENTIAL_DIALS, 1),
+        stackPar: dials('stack', CONCURRENT_DIALS, CONCURRENCY),
+        libp2pPar: dials('libp2p', CONCURRENT_DIALS, CONCURRENCY),
+      },
+      rounds,
+    )
+    const baseline = 'js-libp2p connect + identify'
+    for (const [c, a, b] of [
+      ['handshake, sequential', 'stackSeq', 'libp2pSeq'],
+      [`handshake, ${CONCURRENCY} concurrent`, 'stackPar', 'libp2pPar'],
+    ] as const) {
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'connect+Noise+hello',
+        value: r.median(a),
+        unit: 'dials/s',
+        baseline,
+        baselineValue: r.median(b),
+        ratio: r.ratio(a, b),
+      })
+    }
+  } finally {
+    await Promise.all([dialer.close(), listener.close()])
+  }
+}
+
+/** RSS per connection in a fresh listener process, with `MEMORY_CONNECTIONS` idle inbound connections. */
+async function rssPerConnection(kind: 'stack' | 'raw'): Promise<number> {
+  const listener = await startWorker(`${kind} listener`)
+  const dialer = await startWorker(`${kind} dialer`)
+  try {
+    const target =
+      kind === 'stack'
+        ? { address: await listener.call<string>('stack:listen') }
+        : { port: await listener.call<number>('raw:listen') }
+    const established = async (n: number): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        if ((await listener.call<number>(`${kind}:peers`)) >= n) return
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      throw new Error(`${kind}: ${n} connections not established`)
+    }
+    await dialer.call(`${kind}:hold`, { ...target, count: MEMORY_WARMUP })
+    await established(MEMORY_WARMUP)
+    const before = await listener.call<number>('rss')
+    await dialer.call(`${kind}:hold`, { ...target, count: MEMORY_CONNECTIONS })
+    await established(MEMORY_WARMUP + MEMORY_CONNECTIONS)
+    const after = await listener.call<number>('rss')
+    return (after - before) / MEMORY_CONNECTIONS
+  } finally {
+    await Promise.all([dialer.close(), listener.close()])
+  }
+}
+
+async function memory(ctx: SuiteContext): Promise<void> {
+  const stack = await rssPerConnection('stack')
+  const raw = await rssPerConnection('raw')
+  ctx.report({
+    suite: SUITE,
+    case: `memory, ${MEMORY_CONNECTIONS} idle inbound`,
+    metric: 'RSS per connection',
+    value: stack / 1024,
+    unit: 'KB',
+    baseline: 'raw TCP socket',
+    baselineValue: raw / 1024,
+    ratio: raw / stack,
+  })
+  ctx.report({
+    suite: SUITE,
+    case: `memory, ${MEMORY_CONNECTIONS} idle inbound`,
+    metric: 'RSS per connection vs 64 KB target',
+    value: stack / 1024,
+    unit: 'KB',
+    baseline: 'target',
+    baselineValue: 64,
+    ratio: (64 * 1024) / stack,
+  })
+}
+
+const suite: Suite = {
+  name: SUITE,
+  description:
+    'chainwire over TCP loopback between two processes: bulk throughput vs ChaCha20-Poly1305 sealing, raw TCP and js-libp2p; handshakes/s vs js-libp2p; RSS per idle connection vs raw sockets',
+  async run(ctx: SuiteContext): Promise<void> {
+    const parts = ctx.args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a))
+    const all = parts.length === 0
+    if (all || parts.includes('bulk')) await bulk(ctx, option(ctx.args, '--rounds', BULK_ROUNDS))
+    if (all || parts.includes('handshake'))
+      await handshakes(ctx, option(ctx.args, '--rounds', HANDSHAKE_ROUNDS))
+    if (all || parts.includes('memory')) await memory(ctx)
+  },
+}
+
+export default suite
