@@ -17,8 +17,11 @@ export class Rounds {
    * an order rotated each round so no case always follows the same one, and keeps every sample. Cases
    * alternate round by round, so machine noise hits all of them alike.
    */
-  static async run(cases: Readonly<Record<string, Measure>>, rounds: number): Promise<Rounds> {
-    const r = new Rounds()
+  static async run(
+    cases: Readonly<Record<string, Measure>>,
+    rounds: number,
+    r: Rounds = new Rounds(),
+  ): Promise<Rounds> {
     const names = Object.keys(cases)
     for (const n of names) r.samples.set(n, [])
     for (let round = 0; round < rounds; round++) {
@@ -29,6 +32,13 @@ export class Rounds {
       }
     }
     return r
+  }
+
+  /** Adds a sample of a derived figure (call it once per round, like the cases, to keep rounds aligned). */
+  record(name: string, value: number): void {
+    let xs = this.samples.get(name)
+    if (xs === undefined) this.samples.set(name, (xs = []))
+    xs.push(value)
   }
 
   /** The median of a case. */

@@ -442,6 +442,11 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
 
   // ---- memory: the listener measures its RSS after a GC; the dialer holds the other ends
+  /** CPU time used by this process so far (user + system), in ms. */
+  cpu: async () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1_000
+  },
   rss: async () => {
     await sleep(200)
     return gcAndRss()
