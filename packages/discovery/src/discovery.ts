@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { type Logger, noopLogger } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
 import { Bootstrap } from './bootstrap/bootstrap'
@@ -81,6 +82,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     if (this.started) return
     this.started = true
     this.stopController = new AbortController()
+    // every lookup, request and dial in flight listens to it (each bounded by its own option)
+    setMaxListeners(1_000, this.stopController.signal)
     await this.pex.start()
     await this.dht?.start()
     await this.dialer?.start()

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
 import { noopLogger } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
@@ -77,6 +78,8 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
     if (this.started) return
     this.started = true
     this.stopController = new AbortController()
+    // every lookup, request and dial in flight listens to it (each bounded by its own option)
+    setMaxListeners(1_000, this.stopController.signal)
     this.timer = this.c.clock.setInterval(() => this.check(), this.options.checkIntervalMs)
     this.round()
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
 import { deadline, noopLogger } from '@chainwire/interface'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
@@ -49,6 +50,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   private readonly pending = new Set<Promise<unknown>>()
   /** Close timers of query connections nobody uses any more. */
   private readonly lingering = new Map<PeerId, TimerHandle>()
+  /** Peers of the query connections held (in use or lingering), at most `maxQueryConnections`. */
+  private readonly held = new Set<PeerId>()
+  private waiters: (() => void)[] = []
 
   constructor(components: DhtComponents, options: DhtOptions = {}) {
     super()
@@ -83,6 +87,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     if (this.started) return
     this.started = true
     this.stopController = new AbortController()
+    // every lookup, request and dial in flight listens to it (each bounded by its own option)
+    setMaxListeners(1_000, this.stopController.signal)
     const net = this.c.network
     this.unhandle = net.handle('find_node', (msg, peer) => this.serve(msg, peer))
     net.on('peer:connected', this.onConnected)
@@ -131,6 +137,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.initialTimer = undefined
     for (const t of this.lingering.values()) this.c.clock.clearTimeout(t)
     this.lingering.clear()
+    this.held.clear()
+    for (const w of this.waiters.splice(0)) w()
     this.stopController.abort(new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped'))
     await Promise.allSettled([...this.pending])
   }
@@ -322,6 +330,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const lingering = this.lingering.get(peer.peerId)
     const ours = connected === undefined || lingering !== undefined
     if (connected !== undefined && lingering !== undefined) {
+      // still held: the connection moves from lingering back to in use
       this.c.clock.clearTimeout(lingering)
       this.lingering.delete(peer.peerId)
       this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
@@ -332,18 +341,16 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       if (addr === undefined) throw new DiscoveryError('ERR_NO_PEERS', 'the node has no address')
       this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
       opened = true
+      let got: DiscoveryPeer
       try {
-        const got = await net.dial(addr, {
-          signal,
-          kind: this.options.dialKind,
-          peerId: peer.peerId,
-        })
-        if (got.peerId !== peer.peerId) {
-          throw new DiscoveryError('ERR_BAD_REPLY', 'another peer answered at that address', { addr })
-        }
+        got = await this.dialForQuery(addr, peer.peerId, signal)
       } catch (err) {
-        this.release(peer.peerId, ours)
+        this.release(peer.peerId, false)
         throw err
+      }
+      if (got.peerId !== peer.peerId) {
+        this.release(peer.peerId, ours)
+        throw new DiscoveryError('ERR_BAD_REPLY', 'another peer answered at that address', { addr })
       }
     }
     try {
@@ -361,6 +368,58 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   }
 
   /**
+   * Dials a node to ask it something, holding one of `maxQueryConnections`: when they are all held, the
+   * query connection that has lingered longest is closed, or else the query waits for one (bounded).
+   */
+  private async dialForQuery(address: string, peerId: PeerId, signal: AbortSignal): Promise<DiscoveryPeer> {
+    const net = this.c.network
+    while (!this.held.has(peerId) && this.held.size >= this.options.maxQueryConnections) {
+      const idle = this.lingering.keys().next()
+      if (idle.done !== true) {
+        this.closeLingering(idle.value)
+        continue
+      }
+      if (this.waiters.length >= 64)
+        throw new DiscoveryError('ERR_BUSY', 'too many queries waiting for a connection')
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          this.waiters = this.waiters.filter((w) => w !== wake)
+          reject(new DiscoveryError('ERR_BUSY', 'no query connection in time'))
+        }
+        const wake = (): void => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        if (signal.aborted) return onAbort()
+        signal.addEventListener('abort', onAbort, { once: true })
+        this.waiters.push(wake)
+      })
+    }
+    this.held.add(peerId)
+    try {
+      return await net.dial(address, { signal, kind: this.options.dialKind, peerId })
+    } catch (err) {
+      // only this query used the hold: give it back
+      if ((this.transient.get(peerId) ?? 0) <= 1 && !this.lingering.has(peerId)) this.unhold(peerId)
+      throw err
+    }
+  }
+
+  private unhold(peerId: PeerId): void {
+    if (this.held.delete(peerId)) this.waiters.shift()?.()
+  }
+
+  private closeLingering(peerId: PeerId): void {
+    this.c.clock.clearTimeout(this.lingering.get(peerId))
+    this.lingering.delete(peerId)
+    this.unhold(peerId)
+    const peer = this.c.network.peers().find((p) => p.peerId === peerId)
+    if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
+      this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
+    }
+  }
+
+  /**
    * Drops our use of a connection opened for queries. When nobody else uses it, it is closed after
    * `requestTimeoutMs` (so the node we asked has time to verify us back over it) unless used again.
    */
@@ -371,17 +430,16 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       return
     }
     this.transient.delete(peerId)
-    if (!close || !this.started) return
+    if (!close) return
+    if (!this.started) {
+      this.unhold(peerId)
+      return
+    }
     this.c.clock.clearTimeout(this.lingering.get(peerId))
     this.lingering.set(
       peerId,
       this.c.clock.setTimeout(() => {
-        this.lingering.delete(peerId)
-        if (this.transient.has(peerId)) return
-        const peer = this.c.network.peers().find((p) => p.peerId === peerId)
-        if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
-          this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
-        }
+        if (this.lingering.has(peerId)) this.closeLingering(peerId)
       }, this.options.requestTimeoutMs),
     )
   }

@@ -27,7 +27,7 @@ export interface DhtOptions {
   refreshCheckIntervalMs?: number
   /** A bucket not looked into for this long is refreshed with a lookup of a random id in it. @default 3_600_000 */
   bucketRefreshMs?: number
-  /** Bucket refresh lookups started per check at most. @default 4 */
+  /** Bucket refresh lookups started per check at most. @default 2 */
   maxRefreshesPerCheck?: number
   /** A contact silent for this long gets a liveness check (a `find_node` of our own id). @default 600_000 */
   livenessIntervalMs?: number
@@ -43,6 +43,12 @@ export interface DhtOptions {
   proofOfWorkDifficulty?: number
   /** The outbound slot kind of connections opened only to ask a node. @default 'manual' */
   dialKind?: DialKind
+  /**
+   * Connections opened only to ask nodes (in use or lingering) at most; keep it below the network's slots of
+   * `dialKind` (`maxManual`, 8), leaving room for bootstrap and persistent peers. More queries wait for one.
+   * @default 6
+   */
+  maxQueryConnections?: number
   /** Peers whose address verification is remembered (not repeated) at most. @default 1_024 */
   maxRememberedPeers?: number
 }
@@ -65,13 +71,14 @@ export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
     replacementCacheSize: o.replacementCacheSize ?? 8,
     refreshCheckIntervalMs: o.refreshCheckIntervalMs ?? 60_000,
     bucketRefreshMs: o.bucketRefreshMs ?? 3_600_000,
-    maxRefreshesPerCheck: o.maxRefreshesPerCheck ?? 4,
+    maxRefreshesPerCheck: o.maxRefreshesPerCheck ?? 2,
     livenessIntervalMs: o.livenessIntervalMs ?? 600_000,
     maxConcurrentChecks: o.maxConcurrentChecks ?? 8,
     initialLookupDelayMs: o.initialLookupDelayMs ?? 1_000,
     proofOfWorkDifficulty: o.proofOfWorkDifficulty ?? 0,
     dialKind: o.dialKind ?? 'manual',
     maxRememberedPeers: o.maxRememberedPeers ?? 1_024,
+    maxQueryConnections: o.maxQueryConnections ?? 6,
   }
   const positive: (keyof ResolvedDhtOptions)[] = [
     'k',
@@ -85,6 +92,7 @@ export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
     'refreshCheckIntervalMs',
     'maxConcurrentChecks',
     'maxRememberedPeers',
+    'maxQueryConnections',
   ]
   for (const key of positive) {
     const v = r[key]

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
 import { ChainwireError, noopLogger } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
@@ -53,6 +54,8 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
     if (this.started) return
     this.started = true
     this.stopController = new AbortController()
+    // every lookup, request and dial in flight listens to it (each bounded by its own option)
+    setMaxListeners(1_000, this.stopController.signal)
     const net = this.c.network
     for (const address of this.options.persistentPeers) {
       if (net.addPersistentPeer !== undefined) net.addPersistentPeer(address)

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger, NodeRole, PeerId } from '@chainwire/interface'
 import { noopLogger } from '@chainwire/interface'
 import { isAddress, type Message, type MessageOf, type PeerInfo } from '@chainwire/protocol-codec'
@@ -53,6 +54,8 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     if (this.started) return
     this.started = true
     this.stopController = new AbortController()
+    // every lookup, request and dial in flight listens to it (each bounded by its own option)
+    setMaxListeners(1_000, this.stopController.signal)
     this.unhandle = this.c.network.handle('get_peers', (msg, peer) => this.serve(msg, peer))
     this.c.network.on('peer:connected', this.onConnected)
     this.c.network.on('peer:disconnected', this.onDisconnected)
@@ -116,11 +119,13 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     if (allowed < entries.length) {
       this.metrics.addrDropped.inc(entries.length - allowed, { reason: 'rate' })
     }
+    // The source's group is what the store counts: the address we reached it on when we dialed it.
+    const sourceAddress = from.dialedAddress ?? from.remoteAddress
     let accepted = 0
     for (const entry of entries.slice(0, allowed)) {
       if (entry.peerId === this.c.network.peerId) continue
       const added = this.c.peerStore.addAddresses(entry.peerId, entry.addrs, {
-        source: { peerId: from.peerId, address: from.remoteAddress },
+        source: { peerId: from.peerId, address: sourceAddress },
         timestamp: Math.min(entry.lastSeen, now),
         roles: entry.roles,
       })

@@ -1,0 +1,336 @@
+/**
+ * Discovery benchmarks.
+ *
+ * 1. DHT lookup hops and virtual latency for 1,000 and 10,000 nodes: the package's `iterativeLookup` (k 20,
+ *    alpha 3, <= 16 nodes per reply) over ideal k-bucket tables (each node holds up to 20 random nodes of every
+ *    bucket), queries answered in-process after a 50 ms virtual round trip on a manual clock. Not netsim: no
+ *    connections, only the lookup algorithm and the routing-table shape. Baseline: the log2(N) bound; ratio =
+ *    bound / measured median hops (> 1: fewer hops than the bound).
+ * 2. Time for a new node to reach 8 outbound peers, in netsim (the real network package, virtual time): nodes
+ *    joining from 3 bootstrap nodes through discovery, against the same nodes given their 8 peers in advance
+ *    (netsim's static random topology, dialed at start). Ratio = static / discovery (> 1 would be faster than
+ *    knowing the peers beforehand).
+ */
+import { performance } from 'node:perf_hooks'
+import {
+  compareDistance,
+  createDiscovery,
+  iterativeLookup,
+  type LookupPeer,
+  type LookupResult,
+  nodeIdOf,
+} from '@chainwire/discovery'
+import { ManualClock } from '@chainwire/interface/testing'
+import { defineScenario, runScenario } from '@chainwire/netsim'
+import { peerIdFromPublicKey } from '@chainwire/network'
+import { createPeerStore } from '@chainwire/peer-store'
+import type { Suite, SuiteContext } from '../types'
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
+}
+
+function cmpBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number)
+  return 0
+}
+
+/** First index in sorted `ids` not below `key`. */
+function lowerBound(ids: readonly Uint8Array[], key: Uint8Array): number {
+  let lo = 0
+  let hi = ids.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (cmpBytes(ids[mid] as Uint8Array, key) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** First index in sorted `ids` above `key`. */
+function upperBound(ids: readonly Uint8Array[], key: Uint8Array): number {
+  let lo = 0
+  let hi = ids.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (cmpBytes(ids[mid] as Uint8Array, key) <= 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The sorted-id range of nodes whose common prefix with `self` is exactly `b` bits. */
+function bucketRange(ids: readonly Uint8Array[], self: Uint8Array, b: number): [number, number] {
+  const lo = new Uint8Array(32)
+  const hi = new Uint8Array(32).fill(255)
+  for (let bit = 0; bit <= b; bit++) {
+    const byte = bit >> 3
+    const mask = 0x80 >> (bit & 7)
+    let v = (self[byte] as number) & mask
+    if (bit === b) v ^= mask
+    lo[byte] = ((lo[byte] as number) & ~mask) | v
+    hi[byte] = ((hi[byte] as number) & ~mask) | v
+  }
+  return [lowerBound(ids, lo), upperBound(ids, hi)]
+}
+
+function dhtUniverse(n: number, random: () => number, k: number) {
+  const nodes: LookupPeer[] = []
+  for (let i = 0; i < n; i++) {
+    const key = new Uint8Array(32)
+    for (let j = 0; j < 32; j++) key[j] = Math.floor(random() * 256)
+    const peerId = peerIdFromPublicKey(key)
+    nodes.push({ peerId, nodeId: nodeIdOf(peerId) as Uint8Array, addrs: [`memory://n${i}`] })
+  }
+  nodes.sort((a, b) => cmpBytes(a.nodeId, b.nodeId))
+  const ids = nodes.map((x) => x.nodeId)
+  const index = new Map(nodes.map((x, i) => [x.peerId, i]))
+  const tables: Int32Array[] = nodes.map((node) => {
+    const out: number[] = []
+    for (let b = 0; b < 256; b++) {
+      const [from, to] = bucketRange(ids, node.nodeId, b)
+      const size = to - from
+      if (size <= 0) continue
+      if (size <= k) for (let i = from; i < to; i++) out.push(i)
+      else {
+        const picked = new Set<number>()
+        while (picked.size < k) picked.add(from + Math.floor(random() * size))
+        out.push(...picked)
+      }
+      if (b > Math.log2(n) + 12) break
+    }
+    return Int32Array.from(out)
+  })
+  const closestOf = (i: number, target: Uint8Array, m: number): LookupPeer[] =>
+    Array.from(tables[i] as Int32Array, (j) => nodes[j] as LookupPeer)
+      .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
+      .slice(0, m)
+  return { nodes, index, closestOf }
+}
+
+async function settle(clock: ManualClock, p: Promise<LookupResult>): Promise<LookupResult> {
+  let out: LookupResult | undefined
+  let error: unknown
+  p.then(
+    (v) => (out = v),
+    (e) => (error = e),
+  )
+  while (out === undefined && error === undefined) await clock.advanceAsync(25)
+  if (error !== undefined) throw error
+  return out as LookupResult
+}
+
+async function dhtHops(ctx: SuiteContext, n: number, lookups: number): Promise<void> {
+  const random = seeded(n)
+  const started = performance.now()
+  const u = dhtUniverse(n, random, 20)
+  const buildMs = performance.now() - started
+  const clock = new ManualClock()
+  const hops: number[] = []
+  const times: number[] = []
+  let exact = 0
+  for (let l = 0; l < lookups; l++) {
+    const from = Math.floor(random() * n)
+    const me = u.nodes[from] as LookupPeer
+    const target = new Uint8Array(32)
+    for (let j = 0; j < 32; j++) target[j] = Math.floor(random() * 256)
+    const result = await settle(
+      clock,
+      iterativeLookup(
+        clock,
+        me.peerId,
+        target,
+        u.closestOf(from, target, 20),
+        async (peer, t, signal) => {
+          await clock.sleep(50, signal)
+          return u.closestOf(u.index.get(peer.peerId) as number, t, 16)
+        },
+        { k: 20, alpha: 3, requestTimeoutMs: 1_000, lookupTimeoutMs: 30_000, maxCandidates: 100 },
+      ),
+    )
+    const truth = u.nodes
+      .filter((x) => x !== me)
+      .reduce((best, x) => (compareDistance(target, x.nodeId, best.nodeId) < 0 ? x : best))
+    if (result.closest[0]?.peerId === truth.peerId) exact++
+    hops.push(result.hops)
+    times.push(result.durationMs)
+  }
+  const bound = Math.log2(n)
+  const median = quantile(hops, 0.5)
+  const label = `DHT lookup, ${n.toLocaleString('en-US')} nodes (in-process tables)`
+  ctx.report({
+    suite: 'discovery',
+    case: label,
+    metric: 'hops p50',
+    value: median,
+    unit: 'hops',
+    baseline: 'log2(N) bound',
+    baselineValue: bound,
+    ratio: bound / median,
+  })
+  ctx.report({
+    suite: 'discovery',
+    case: label,
+    metric: 'hops p99',
+    value: quantile(hops, 0.99),
+    unit: 'hops',
+    baseline: 'log2(N) bound',
+    baselineValue: bound,
+    ratio: bound / quantile(hops, 0.99),
+  })
+  ctx.report({
+    suite: 'discovery',
+    case: label,
+    metric: 'lookup time p50 (50 ms RTT)',
+    value: quantile(times, 0.5),
+    unit: 'ms',
+    baseline: 'log2(N) x RTT',
+    baselineValue: bound * 50,
+    ratio: (bound * 50) / quantile(times, 0.5),
+  })
+  ctx.report({
+    suite: 'discovery',
+    case: label,
+    metric: 'lookup time p99 (50 ms RTT)',
+    value: quantile(times, 0.99),
+    unit: 'ms',
+    baseline: 'log2(N) x RTT',
+    baselineValue: bound * 50,
+    ratio: (bound * 50) / quantile(times, 0.99),
+  })
+  ctx.report({
+    suite: 'discovery',
+    case: label,
+    metric: 'found the true closest node',
+    value: (100 * exact) / lookups,
+    unit: '%',
+  })
+  ctx.report({ suite: 'discovery', case: label, metric: 'tables built in', value: buildMs, unit: 'ms' })
+}
+
+/** Virtual ms from each joining node's start to its 8th outbound connection (p50, p99), in netsim. */
+async function joinTime(
+  n: number,
+  viaDiscovery: boolean,
+): Promise<{ p50: number; p99: number; reached: number }> {
+  const OUT = 8
+  const BOOT = 3
+  const startedAt = new Map<number, number>()
+  const reachedAt = new Map<number, number>()
+  const scenario = defineScenario({
+    name: viaDiscovery ? 'join-discovery' : 'join-static',
+    duration: '60s',
+    nodes: viaDiscovery
+      ? { count: n, roles: { bootstrap: `n0..n${BOOT - 1}` }, startSpread: '10s' }
+      : { count: n, startSpread: '10s' },
+    topology: viaDiscovery ? { type: 'none' } : { type: 'random', degree: 2 * OUT },
+    links: { latency: { distribution: 'uniform', min: '10ms', max: '80ms' } },
+    network: {
+      maxOutboundFullRelay: OUT,
+      maxOutboundBlockRelay: 0,
+      maxInbound: 64,
+      ...(viaDiscovery ? {} : { maxManual: 2 * OUT }),
+    },
+    setup: async (node) => {
+      startedAt.set(node.index, node.clock.now())
+      const watch = (): void => {
+        const out = node.network.peers().filter((p) => p.direction === 'outbound').length
+        if (out >= OUT && !reachedAt.has(node.index)) reachedAt.set(node.index, node.clock.now())
+      }
+      node.network.on('peer:connected', watch)
+      if (!viaDiscovery) return undefined
+      const isBoot = node.index < BOOT
+      const store = createPeerStore(
+        { clock: node.clock, random: () => node.random.next() },
+        { allowNonRoutable: true },
+      )
+      await store.open()
+      const discovery = createDiscovery(
+        { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
+        {
+          bootstrap: {
+            addresses: isBoot ? [] : Array.from({ length: BOOT }, (_, i) => `memory://n${i}`),
+            enoughPeers: OUT,
+            checkIntervalMs: 2_000,
+            retryIntervalMs: 5_000,
+          },
+          pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
+          dialer: isBoot ? { enabled: false } : { outboundFullRelay: OUT, outboundBlockRelay: 0 },
+          dht: { enabled: false },
+        },
+      )
+      void discovery.start()
+      return () => {
+        void discovery.stop().then(() => store.stop())
+      }
+    },
+  })
+  await runScenario(scenario, { seed: 3 })
+  const first = viaDiscovery ? BOOT : 0
+  const times: number[] = []
+  for (let i = first; i < n; i++) {
+    const r = reachedAt.get(i)
+    if (r !== undefined) times.push(r - (startedAt.get(i) as number))
+  }
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), reached: times.length / (n - first) }
+}
+
+const suite: Suite = {
+  name: 'discovery',
+  description:
+    'DHT lookup hops/latency over ideal k-bucket tables (in-process) vs the log2(N) bound; join time to 8 outbound peers in netsim vs peers known in advance',
+  async run(ctx) {
+    const sizes = (ctx.args.find((a) => a.startsWith('--nodes='))?.slice(8) ?? '1000,10000')
+      .split(',')
+      .map(Number)
+    for (const n of sizes) await dhtHops(ctx, n, 200)
+    const joinNodes = Number(ctx.args.find((a) => a.startsWith('--join-nodes='))?.slice(13) ?? 100)
+    const disc = await joinTime(joinNodes, true)
+    const stat = await joinTime(joinNodes, false)
+    const label = `join to 8 outbound peers, ${joinNodes} nodes (netsim)`
+    ctx.report({
+      suite: 'discovery',
+      case: label,
+      metric: 'time p50',
+      value: disc.p50,
+      unit: 'ms',
+      baseline: 'peers known in advance',
+      baselineValue: stat.p50,
+      ratio: stat.p50 / disc.p50,
+    })
+    ctx.report({
+      suite: 'discovery',
+      case: label,
+      metric: 'time p99',
+      value: disc.p99,
+      unit: 'ms',
+      baseline: 'peers known in advance',
+      baselineValue: stat.p99,
+      ratio: stat.p99 / disc.p99,
+    })
+    ctx.report({
+      suite: 'discovery',
+      case: label,
+      metric: 'nodes that reached 8',
+      value: 100 * disc.reached,
+      unit: '%',
+      baseline: 'peers known in advance',
+      baselineValue: 100 * stat.reached,
+      ratio: disc.reached / Math.max(1e-9, stat.reached),
+    })
+  },
+}
+
+export default suite
