@@ -124,30 +124,12 @@ describe('discovery over loopback TCP', () => {
     const members: Node[] = []
     for (let i = 0; i < 10; i++) members.push(await startNode('full', [bootAddr]))
     const started = Date.now()
-    await waitFor(() => members.every((m) => fullRelayOut(m) >= OUTBOUND), 30_000).catch((err) => {
-      if (process.env.DBG) {
-        for (const [i, m] of members.entries()) {
-          const inb = m.network.peers().filter((p) => p.direction === 'inbound').length
-          const others = members.filter(
-            (o) => o !== m && !m.network.peers().some((p) => p.peerId === o.network.peerId),
-          )
-          const st = others.map((o) => {
-            const a = m.store.getAddress(o.network.listenAddresses()[0] as string)
-            return `${members.indexOf(o)}:${o.network.peers().filter((p) => p.direction === 'inbound').length}in:${a?.attempts}a:${a?.table}`
-          })
-          console.log(
-            i,
-            fullRelayOut(m),
-            inb,
-            m.network
-              .peers()
-              .map((p) => p.kind)
-              .join(','),
-            st.join(' '),
-          )
-        }
-      }
-      throw err
+    await waitFor(() => members.every((m) => fullRelayOut(m) >= OUTBOUND), 30_000).catch((err: Error) => {
+      // say where it stood: outbound full-relay / all peers / known peers, per member
+      const state = members.map(
+        (m) => `${fullRelayOut(m)}/${m.network.peers().length}/${m.store.stats().peers}`,
+      )
+      throw new Error(`${err.message}: ${state.join(' ')}`)
     })
     const convergedMs = Date.now() - started
     // bootstrap nodes serve address lists and are let go once enough other peers are connected
