@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Workspace check: fails when a package depends on or imports a chainwire package that DESIGN.md §2 does not
-// allow. Source files (src/) are held to the graph; tests may also use the private testkit and netsim.
+// allow (optional argument: the workspace root to check). Source files (src/) are held to the graph; tests may also use the private testkit and netsim.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
-const root = new URL('../..', import.meta.url).pathname
+const root = process.argv[2] ?? new URL('../..', import.meta.url).pathname
 const leaves = ['interface', 'protocol-codec', 'peer-store', 'peer-scoring']
 const services = [...leaves, 'network']
 /** Who may import whom (DESIGN.md §2). Apps and tooling may import everything. */
