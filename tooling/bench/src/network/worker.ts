@@ -234,12 +234,14 @@ const libp2pDialers: Any[] = []
 /** Connections held open by the memory case (dialer side). */
 const held: { networks: Network[]; sockets: Socket[] } = { networks: [], sockets: [] }
 
-function gcAndRss(): number {
+/** Memory after two full GCs: RSS, and the JS heap in use (its part of RSS), in bytes. */
+function gcAndMemory(): { rss: number; heap: number } {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error('run the worker with --expose-gc')
   gc()
   gc()
-  return process.memoryUsage().rss
+  const m = process.memoryUsage()
+  return { rss: m.rss, heap: m.heapUsed }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -442,6 +444,11 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
 
   // ---- memory: the listener measures its RSS after a GC; the dialer holds the other ends
+  /** `process.memoryUsage()` after two full GCs. */
+  memory: async () => {
+    gcAndMemory()
+    return process.memoryUsage()
+  },
   /** CPU time used by this process so far (user + system), in ms. */
   cpu: async () => {
     const u = process.cpuUsage()
@@ -449,7 +456,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
   rss: async () => {
     await sleep(200)
-    return gcAndRss()
+    return gcAndMemory()
   },
   'stack:hold': async (a) => {
     const address = str(a, 'address')

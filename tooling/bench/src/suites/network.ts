@@ -210,8 +210,24 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
   }
 }
 
-/** RSS per connection in a fresh listener process, with `MEMORY_CONNECTIONS` idle inbound connections. */
-async function rssPerConnection(kind: 'stack' | 'raw'): Promise<number> {
+interface Memory {
+  rss: number
+  heap: number
+}
+
+/** Memory per connection: the first `MEMORY_CONNECTIONS` on a warm listener, and as many more on top. */
+interface PerConnection {
+  first: Memory
+  more: Memory
+}
+
+/**
+ * RSS and JS heap per connection in a fresh listener process (after a full GC) as idle inbound connections
+ * from a second process accumulate: `first` is the delta from a listener with `MEMORY_WARMUP` connections to
+ * one with `MEMORY_CONNECTIONS` more, which includes V8 growing its heap spaces once; `more` is the delta of
+ * the next `MEMORY_CONNECTIONS`, the marginal cost.
+ */
+async function memoryPerConnection(kind: 'stack' | 'raw'): Promise<PerConnection> {
   const listener = await startWorker(`${kind} listener`)
   const dialer = await startWorker(`${kind} dialer`)
   try {
@@ -219,48 +235,52 @@ async function rssPerConnection(kind: 'stack' | 'raw'): Promise<number> {
       kind === 'stack'
         ? { address: await listener.call<string>('stack:listen') }
         : { port: await listener.call<number>('raw:listen') }
-    const established = async (n: number): Promise<void> => {
-      for (let i = 0; i < 200; i++) {
-        if ((await listener.call<number>(`${kind}:peers`)) >= n) return
+    let open = 0
+    const add = async (n: number): Promise<Memory> => {
+      await dialer.call(`${kind}:hold`, { ...target, count: n })
+      open += n
+      for (let i = 0; ; i++) {
+        if ((await listener.call<number>(`${kind}:peers`)) >= open) break
+        if (i === 200) throw new Error(`${kind}: ${open} connections not established`)
         await new Promise((r) => setTimeout(r, 50))
       }
-      throw new Error(`${kind}: ${n} connections not established`)
+      return listener.call<Memory>('rss')
     }
-    await dialer.call(`${kind}:hold`, { ...target, count: MEMORY_WARMUP })
-    await established(MEMORY_WARMUP)
-    const before = await listener.call<number>('rss')
-    await dialer.call(`${kind}:hold`, { ...target, count: MEMORY_CONNECTIONS })
-    await established(MEMORY_WARMUP + MEMORY_CONNECTIONS)
-    const after = await listener.call<number>('rss')
-    return (after - before) / MEMORY_CONNECTIONS
+    const per = (a: Memory, b: Memory): Memory => ({
+      rss: (b.rss - a.rss) / MEMORY_CONNECTIONS,
+      heap: (b.heap - a.heap) / MEMORY_CONNECTIONS,
+    })
+    const m0 = await add(MEMORY_WARMUP)
+    const m1 = await add(MEMORY_CONNECTIONS)
+    const m2 = await add(MEMORY_CONNECTIONS)
+    return { first: per(m0, m1), more: per(m1, m2) }
   } finally {
     await Promise.all([dialer.close(), listener.close()])
   }
 }
 
 async function memory(ctx: SuiteContext): Promise<void> {
-  const stack = await rssPerConnection('stack')
-  const raw = await rssPerConnection('raw')
-  ctx.report({
-    suite: SUITE,
-    case: `memory, ${MEMORY_CONNECTIONS} idle inbound`,
-    metric: 'RSS per connection',
-    value: stack / 1024,
-    unit: 'KB',
-    baseline: 'raw TCP socket',
-    baselineValue: raw / 1024,
-    ratio: raw / stack,
-  })
-  ctx.report({
-    suite: SUITE,
-    case: `memory, ${MEMORY_CONNECTIONS} idle inbound`,
-    metric: 'RSS per connection vs 64 KB target',
-    value: stack / 1024,
-    unit: 'KB',
-    baseline: 'target',
-    baselineValue: 64,
-    ratio: (64 * 1024) / stack,
-  })
+  const stack = await memoryPerConnection('stack')
+  const raw = await memoryPerConnection('raw')
+  const kb = (n: number): number => n / 1024
+  const report = (c: string, metric: string, a: number, b: number, baseline = 'raw TCP socket'): void =>
+    ctx.report({
+      suite: SUITE,
+      case: c,
+      metric,
+      value: kb(a),
+      unit: 'KB',
+      baseline,
+      baselineValue: kb(b),
+      ratio: b / a,
+    })
+  const first = `memory, ${MEMORY_CONNECTIONS} idle inbound`
+  const more = `memory, ${MEMORY_CONNECTIONS} more (marginal)`
+  report(first, 'RSS per connection', stack.first.rss, raw.first.rss)
+  report(first, 'RSS per connection vs 64 KB target', stack.first.rss, 64 * 1024, 'target')
+  report(first, 'JS heap per connection', stack.first.heap, raw.first.heap)
+  report(more, 'RSS per connection', stack.more.rss, raw.more.rss)
+  report(more, 'JS heap per connection', stack.more.heap, raw.more.heap)
 }
 
 const suite: Suite = {
