@@ -32,6 +32,7 @@ describe('discovery in netsim', () => {
     const startedAt = new Map<number, number>()
     let t0: number | undefined
     let outboundAtEnd: number[] = []
+    let outboundSettled: number[] = []
     let components = 0
     const scenario = defineScenario({
       name: 'discovery',
@@ -131,10 +132,12 @@ describe('discovery in netsim', () => {
       seed: 7,
       onEnd: (nodes) => {
         const running = nodes.filter((n) => n.index >= BOOTSTRAP && n.network.isStarted())
-        outboundAtEnd = running.map(
-          (n) =>
-            n.network.peers().filter((p) => p.direction === 'outbound' && p.kind === 'full-relay').length,
-        )
+        const out = (n: SimNodeHandle) =>
+          n.network.peers().filter((p) => p.direction === 'outbound' && p.kind === 'full-relay').length
+        outboundAtEnd = running.map(out)
+        // nodes up for 30 s or more (not just restarted by the churn)
+        const end = (t0 ?? 0) + 120_000
+        outboundSettled = running.filter((n) => end - (startedAt.get(n.index) ?? end) >= 30_000).map(out)
         const ids = new Map(nodes.map((n, i) => [n.peerId, i]))
         const parent = nodes.map((_, i) => i)
         const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)))
@@ -145,7 +148,7 @@ describe('discovery in netsim', () => {
             if (j !== undefined) parent[find(i)] = find(j)
           }
         }
-        components = new Set(nodes.filter((n) => n.network.isStarted()).map((_, i) => find(i))).size
+        components = new Set(nodes.flatMap((n, i) => (n.network.isStarted() ? [find(i)] : []))).size
       },
     })
     const ok = lookups.filter((l) => l.ok).length
@@ -159,6 +162,8 @@ describe('discovery in netsim', () => {
         components,
         outboundMin: Math.min(...outboundAtEnd),
         outboundMedian: quantile(outboundAtEnd, 0.5),
+        settledNodes: outboundSettled.length,
+        outboundMinSettled: Math.min(...outboundSettled),
         lookups: lookups.length,
         success: ok / Math.max(1, lookups.length),
         successBeforeChurn: calm.filter((l) => l.ok).length / Math.max(1, calm.length),
@@ -183,7 +188,10 @@ describe('discovery in netsim', () => {
     )
     expect(components).toBe(1)
     expect(quantile(outboundAtEnd, 0.5)).toBe(OUTBOUND)
+    expect(outboundSettled.length).toBeGreaterThan(NODES / 2)
+    expect(Math.min(...outboundSettled)).toBe(OUTBOUND)
     expect(lookups.length).toBeGreaterThan(20)
-    expect(ok / lookups.length).toBeGreaterThan(0.8)
+    // observed 0.85 to 0.975 (the exact figure moves a little with the order of I/O callbacks)
+    expect(ok / lookups.length).toBeGreaterThanOrEqual(0.75)
   }, 600_000)
 })
