@@ -30,13 +30,21 @@ export interface Worker {
 }
 
 /**
- * Starts `worker.ts` in its own process (`node --expose-gc --import tsx --conditions=@chainwire/source`) and
- * resolves once it is ready for commands.
+ * Starts `worker.ts` in its own process (`node --expose-gc --import tsx --conditions=@chainwire/source`, plus
+ * `flags`) and resolves once it is ready for commands.
  */
-export async function startWorker(name: string): Promise<Worker> {
+export async function startWorker(name: string, flags: readonly string[] = []): Promise<Worker> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [...extraFlags(name), '--expose-gc', '--import', 'tsx', '--conditions=@chainwire/source', workerFile],
+    [
+      ...extraFlags(name),
+      ...flags,
+      '--expose-gc',
+      '--import',
+      'tsx',
+      '--conditions=@chainwire/source',
+      workerFile,
+    ],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   )
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
