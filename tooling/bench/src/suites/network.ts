@@ -22,9 +22,11 @@ import type { BenchResult, Suite, SuiteContext } from '../types'
  * - memory: RSS of a listener process per idle established inbound connection (after a GC), chainwire's
  *   full stack against bare TCP sockets, each with 1,000 connections from a second process.
  *
- * - bulk-gc: the bulk cases again, every process started with `--no-concurrent-array-buffer-sweeping`.
+ * - bulk-gc (only when asked for): the bulk cases again, every process started with
+ *   `--no-concurrent-array-buffer-sweeping`.
  *
- * `pnpm bench network [bulk] [bulk-gc] [handshake] [memory] [--rounds N]` (all parts by default).
+ * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N]` (bulk, handshake and memory by
+ * default).
  */
 
 const SUITE = 'network'
@@ -313,7 +315,7 @@ const suite: Suite = {
     const parts = ctx.args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a))
     const all = parts.length === 0
     if (all || parts.includes('bulk')) await bulk(ctx, option(ctx.args, '--rounds', BULK_ROUNDS))
-    if (all || parts.includes('bulk-gc')) {
+    if (parts.includes('bulk-gc')) {
       await bulk(ctx, option(ctx.args, '--rounds', BULK_ROUNDS), [SWEEP_FLAG])
     }
     if (all || parts.includes('handshake'))
