@@ -144,6 +144,55 @@ describe('FrameDecoder', () => {
     expect(elapsed).toBeLessThan(200)
   })
 
+  it('decodes a 4 MB frame arriving in fresh 64 KB pieces, holding no more than the bytes received', () => {
+    const payload = bytesOf(LIMITS.maxMessageSize, 5)
+    const next = framePayload(bytesOf(300, 6))
+    const whole = concat([framePayload(payload), next])
+    for (const size of [65_536, 65_519]) {
+      const d = new FrameDecoder()
+      const out: Uint8Array[] = []
+      let received = 0
+      for (let i = 0; i < whole.length; i += size) {
+        // A fresh buffer per piece, as a socket or the Noise stream hands them out.
+        const piece = whole.slice(i, i + size)
+        received += piece.length
+        out.push(...d.push(piece))
+        expect(d.bufferedBytes).toBeLessThanOrEqual(received)
+        if (out.length === 0) expect(d.bufferedBytes).toBe(received - FRAME_HEADER_BYTES)
+      }
+      expect(out).toHaveLength(2)
+      expect(out[0]?.length).toBe(payload.length)
+      expect(out[0]?.buffer.byteLength).toBe(payload.length)
+      expect(Buffer.compare(out[0] as Uint8Array, payload)).toBe(0)
+      expect(out[1]).toEqual(next.subarray(FRAME_HEADER_BYTES))
+      expect(d.bufferedBytes).toBe(0)
+      d.end()
+    }
+  })
+
+  it('decodes a frame from a mix of long and tiny pieces, and from pieces of a larger buffer', () => {
+    const payload = bytesOf(200_000, 7)
+    const whole = framePayload(payload)
+    const sizes = [1, 3, 20_000, 7, 1, 40_000, 2, 2, 17_000, 9_000, 1]
+    for (const fresh of [true, false]) {
+      const d = new FrameDecoder()
+      const out: Uint8Array[] = []
+      let pos = 0
+      let received = 0
+      for (let k = 0; pos < whole.length; k++) {
+        const end = Math.min(whole.length, pos + (sizes[k % sizes.length] as number))
+        const piece = fresh ? whole.slice(pos, end) : whole.subarray(pos, end)
+        received += piece.length
+        out.push(...d.push(piece))
+        expect(d.bufferedBytes).toBeLessThanOrEqual(received)
+        pos = end
+      }
+      expect(out).toHaveLength(1)
+      expect(Buffer.compare(out[0] as Uint8Array, payload)).toBe(0)
+      expect(d.bufferedBytes).toBe(0)
+    }
+  })
+
   it('accepts a frame of exactly maxMessageSize and refuses one byte more', () => {
     const d = new FrameDecoder({ maxMessageSize: 10 })
     expect(d.push(framePayload(bytesOf(10), { maxMessageSize: 10 }))).toHaveLength(1)

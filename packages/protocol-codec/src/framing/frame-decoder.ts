@@ -5,26 +5,42 @@ import { FRAME_HEADER_BYTES, type FrameOptions } from './frame'
 /** Options of {@link FrameDecoder} and `MessageFrameDecoder`: the frame size limit (see {@link FrameOptions}). */
 export type FrameDecoderOptions = FrameOptions
 
-/** First capacity of a frame body assembled across chunks; it then doubles as bytes arrive. */
-const INITIAL_BODY_CAPACITY = 64 * 1024
+/**
+ * A piece of a frame body at least this long is kept as a view of the pushed chunk; shorter pieces are copied
+ * into a small coalescing buffer, so a frame sent in tiny pieces does not cost one view object per piece.
+ */
+const MIN_VIEW_BYTES = 16 * 1024
+
+/** First capacity of the coalescing buffer for short pieces; it doubles up to {@link MIN_VIEW_BYTES}. */
+const INITIAL_TAIL_CAPACITY = 1024
 
 /**
  * Splits a byte stream into frame payloads (4-byte big-endian length + payload), whatever the chunking:
  * one byte at a time, many frames per chunk, or a frame across many chunks.
  *
- * Memory follows what the peer actually sent, not what it declared: a frame spanning chunks is assembled
- * in a buffer that starts at 64 KiB and doubles up to the declared length (each byte is copied about twice
- * at most, and a 4 MB frame in 64 KiB pieces costs no quadratic concatenation). A frame that arrives whole
- * within one chunk is returned as a view of that chunk, without copying: do not reuse chunk buffers you
- * pushed while their payloads are in use. After an error the decoder stays failed and rethrows it.
+ * Memory follows what the peer actually sent, not what it declared: a header over `maxMessageSize` fails
+ * the stream before anything is allocated, and a frame spanning chunks is held as views of the chunks that
+ * carried it (pieces under 16 KiB are copied into a small buffer instead) until its last byte arrives; it is
+ * then copied once into a buffer of exactly its length. A frame that arrives whole within one chunk is
+ * returned as a view of that chunk, without copying. After an error the decoder stays failed and rethrows it.
+ *
+ * Aliasing contract: the decoder keeps views of the chunks you push, both in the payloads it returns and,
+ * while a frame is incomplete, in its own state. Do not write into a chunk after pushing it (push a fresh
+ * buffer per read, as Node sockets and the Noise stream do) while its payloads are in use or its frame is
+ * still in progress.
  */
 export class FrameDecoder {
   /** The payload limit in force. */
   readonly maxMessageSize: number
   private readonly header = new Uint8Array(FRAME_HEADER_BYTES)
   private headerFill = 0
-  private body: Uint8Array | undefined
+  /** Pieces of the frame in progress, in stream order (views of pushed chunks or sealed coalescing buffers). */
+  private parts: Uint8Array[] = []
+  /** Coalescing buffer for short pieces, after `parts`; `tailFill` bytes of it are used. */
+  private tail: Uint8Array | undefined
+  private tailFill = 0
   private bodyLength = -1
+  /** Body bytes received for the frame in progress (in `parts` and `tail`). */
   private bodyFill = 0
   private failure: CodecError | undefined
 
@@ -81,17 +97,11 @@ export class FrameDecoder {
         }
         this.bodyLength = length
         this.bodyFill = 0
-        this.body = new Uint8Array(Math.min(length, Math.max(INITIAL_BODY_CAPACITY, n - pos)))
       }
       const take = Math.min(this.bodyLength - this.bodyFill, n - pos)
       this.append(chunk.subarray(pos, pos + take))
       pos += take
-      if (this.bodyFill === this.bodyLength) {
-        out.push(this.body as Uint8Array)
-        this.body = undefined
-        this.bodyLength = -1
-        this.bodyFill = 0
-      }
+      if (this.bodyFill === this.bodyLength) out.push(this.assemble())
     }
     return out
   }
@@ -110,22 +120,79 @@ export class FrameDecoder {
     }
   }
 
+  /** Holds one piece of the frame in progress: as a view when it is long, else copied into the tail. */
   private append(piece: Uint8Array): void {
-    let body = this.body as Uint8Array
-    const need = this.bodyFill + piece.length
-    if (need > body.length) {
-      const grown = new Uint8Array(Math.min(this.bodyLength, Math.max(need, body.length * 2)))
-      grown.set(body.subarray(0, this.bodyFill))
-      this.body = body = grown
+    const n = piece.length
+    if (n >= MIN_VIEW_BYTES && piece.buffer.byteLength <= 2 * n) {
+      // A long piece that does not pin a much larger buffer: keep the view, no copy.
+      this.sealTail()
+      this.parts.push(piece)
+      this.bodyFill += n
+      return
     }
-    body.set(piece, this.bodyFill)
-    this.bodyFill = need
+    let off = 0
+    while (off < n) {
+      let tail = this.tail
+      if (tail === undefined || this.tailFill === tail.length) {
+        if (tail !== undefined && tail.length < MIN_VIEW_BYTES) {
+          // Grow the tail (doubling, so each short byte is copied a bounded number of times).
+          const cap = Math.min(MIN_VIEW_BYTES, tail.length * 2, tail.length + this.bodyLength - this.bodyFill)
+          const grown = new Uint8Array(Math.max(cap, this.tailFill + 1))
+          grown.set(tail.subarray(0, this.tailFill))
+          this.tail = tail = grown
+        } else {
+          this.sealTail()
+          const remaining = this.bodyLength - this.bodyFill
+          this.tail = tail = new Uint8Array(Math.min(remaining, Math.max(INITIAL_TAIL_CAPACITY, n - off)))
+        }
+      }
+      const take = Math.min(tail.length - this.tailFill, n - off)
+      tail.set(off === 0 && take === n ? piece : piece.subarray(off, off + take), this.tailFill)
+      this.tailFill += take
+      this.bodyFill += take
+      off += take
+    }
+  }
+
+  /** Moves the used part of the tail into `parts`. */
+  private sealTail(): void {
+    if (this.tail !== undefined && this.tailFill > 0) {
+      this.parts.push(this.tailFill === this.tail.length ? this.tail : this.tail.subarray(0, this.tailFill))
+    }
+    this.tail = undefined
+    this.tailFill = 0
+  }
+
+  /** The completed frame's payload: its only piece as is, else the pieces copied once into an exact buffer. */
+  private assemble(): Uint8Array {
+    this.sealTail()
+    const parts = this.parts
+    let payload: Uint8Array
+    if (parts.length === 1) {
+      payload = parts[0] as Uint8Array
+    } else {
+      payload = new Uint8Array(this.bodyLength)
+      let o = 0
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i] as Uint8Array
+        payload.set(p, o)
+        o += p.length
+      }
+    }
+    this.reset()
+    return payload
+  }
+
+  private reset(): void {
+    this.parts = []
+    this.tail = undefined
+    this.tailFill = 0
+    this.bodyLength = -1
+    this.bodyFill = 0
   }
 
   private fail(length: number): never {
-    this.body = undefined
-    this.bodyLength = -1
-    this.bodyFill = 0
+    this.reset()
     this.headerFill = 0
     this.failure = new CodecError(
       'ERR_FRAME_TOO_LARGE',
