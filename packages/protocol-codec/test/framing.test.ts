@@ -9,6 +9,7 @@ import {
   LIMITS,
   type Message,
   MessageFrameDecoder,
+  splitIntoChunks,
 } from '../src'
 import { bytesOf, SAMPLES } from './helpers/samples'
 
@@ -66,6 +67,27 @@ describe('encodeFrame', () => {
     expect(failure(() => framePayload(new Uint8Array(11), { maxMessageSize: 10 })).code).toBe(
       'ERR_FRAME_TOO_LARGE',
     )
+  })
+})
+
+describe('encoding large byte fields', () => {
+  it('writes 1 MiB chunk payloads exactly, next to small messages, and enforces the frame limit', () => {
+    const payload = bytesOf(3 * 1024 * 1024 + 17, 11)
+    const chunks = splitIntoChunks(payload, { chunkSize: 1024 * 1024, transferId: 5 })
+    const ping = { type: 'ping', id: 3, data: { nonce: 1 } } as const
+    for (const chunk of chunks) {
+      const frame = encodeFrame(chunk)
+      const [body] = new FrameDecoder().push(frame)
+      expect(decode(body as Uint8Array)).toStrictEqual(chunk)
+      expect(frame.buffer.byteLength).toBe(frame.length)
+      // the shared writer is clean for the next (small) message
+      expect([...encodeFrame(ping)]).toEqual([0, 0, 0, 5, 0x93, 0x02, 0x03, 0x91, 0x01])
+    }
+    const first = chunks[0] as Message
+    const size = encodeFrame(first).length - FRAME_HEADER_BYTES
+    expect(failure(() => encodeFrame(first, { maxMessageSize: size - 1 })).code).toBe('ERR_FRAME_TOO_LARGE')
+    expect(encodeFrame(first, { maxMessageSize: size })).toHaveLength(size + FRAME_HEADER_BYTES)
+    expect(decode(encodeFrame(ping).subarray(FRAME_HEADER_BYTES))).toStrictEqual(ping)
   })
 })
 

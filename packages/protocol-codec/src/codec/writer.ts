@@ -1,6 +1,8 @@
 import { utf8Length } from '../schema'
 
 const INITIAL_CAPACITY = 64 * 1024
+/** Byte strings at least this long are written by reference and copied once, straight into the output. */
+const BY_REFERENCE_BYTES = 8 * 1024
 const TWO_32 = 2 ** 32
 
 /** Thrown inside the writer when the output would pass its byte limit; the codec maps it to a CodecError. */
@@ -11,7 +13,9 @@ export class WriteLimitExceeded {
 /**
  * A msgpack writer for chainwire's wire values: arrays, integers and floats, bigints (64-bit), strings,
  * booleans, `null` and byte strings, always in their shortest standard form. It writes into one growing
- * scratch buffer and copies the result out, so encoding allocates once per message.
+ * scratch buffer and copies the result out, so encoding allocates once per message. Byte strings of 8 KiB
+ * or more are not copied into the scratch buffer: the writer notes where they go, and `finish()` copies
+ * them once, straight into the output (a 1 MiB chunk payload is copied once, not three times).
  *
  * The codec writes with this instead of msgpackr's `pack` because msgpackr sends every `Uint8Array`
  * through its extension lookup, which made binary-heavy messages (blocks, headers) about 3x slower to
@@ -23,6 +27,11 @@ export class MsgpackWriter {
   private pos = 0
   private limit = 0
   private start = 0
+  /** Byte strings written by reference: `refs[i]` goes at scratch offset `refAt[i]` of the output. */
+  private refs: Uint8Array[] = []
+  private refAt: number[] = []
+  /** Total length of `refs`: the output is `pos + refBytes` bytes long. */
+  private refBytes = 0
   /** True between `begin` and `finish`: a re-entrant encode must use another writer. */
   busy = false
 
@@ -31,6 +40,7 @@ export class MsgpackWriter {
     this.busy = true
     this.limit = limit
     this.pos = 0
+    this.clearRefs()
     this.ensure(reserve)
     this.start = reserve
     this.pos = reserve
@@ -39,15 +49,46 @@ export class MsgpackWriter {
   /** Ends the message and returns a copy of it (with the reserved prefix, left zeroed). */
   finish(): Uint8Array {
     this.busy = false
-    if (this.pos > this.limit) throw new WriteLimitExceeded(this.pos)
-    const out = this.buf.slice(0, this.pos)
-    out.fill(0, 0, this.start)
+    const size = this.pos + this.refBytes
+    if (size > this.limit) {
+      this.clearRefs()
+      throw new WriteLimitExceeded(size)
+    }
+    if (this.refs.length === 0) {
+      const out = this.buf.slice(0, this.pos)
+      out.fill(0, 0, this.start)
+      return out
+    }
+    // Interleave the scratch bytes with the byte strings written by reference, each copied once.
+    const out = new Uint8Array(size)
+    const buf = this.buf
+    let from = this.start
+    let o = this.start
+    for (let i = 0; i < this.refs.length; i++) {
+      const at = this.refAt[i] as number
+      const ref = this.refs[i] as Uint8Array
+      out.set(buf.subarray(from, at), o)
+      o += at - from
+      out.set(ref, o)
+      o += ref.length
+      from = at
+    }
+    out.set(buf.subarray(from, this.pos), o)
+    this.clearRefs()
     return out
   }
 
   /** Abandons the message in progress. */
   abort(): void {
     this.busy = false
+    this.clearRefs()
+  }
+
+  private clearRefs(): void {
+    if (this.refs.length === 0) return
+    this.refs = []
+    this.refAt = []
+    this.refBytes = 0
   }
 
   /** Writes one wire value. */
@@ -85,7 +126,7 @@ export class MsgpackWriter {
   }
 
   writeArrayHeader(n: number): void {
-    if (this.pos > this.limit) throw new WriteLimitExceeded(this.pos)
+    if (this.pos + this.refBytes > this.limit) throw new WriteLimitExceeded(this.pos + this.refBytes)
     this.ensure(5)
     const b = this.buf
     if (n < 16) {
@@ -155,7 +196,10 @@ export class MsgpackWriter {
 
   writeBytes(v: Uint8Array): void {
     const n = v.length
-    this.reserve(n)
+    const byReference = n >= BY_REFERENCE_BYTES
+    const at = this.pos + this.refBytes
+    if (at + n > this.limit) throw new WriteLimitExceeded(at + n)
+    this.ensure(byReference ? 5 : n + 5)
     const b = this.buf
     if (n < 0x100) {
       b[this.pos++] = 0xc4
@@ -168,6 +212,12 @@ export class MsgpackWriter {
       b[this.pos++] = 0xc6
       this.view.setUint32(this.pos, n)
       this.pos += 4
+    }
+    if (byReference) {
+      this.refs.push(v)
+      this.refAt.push(this.pos)
+      this.refBytes += n
+      return
     }
     b.set(v, this.pos)
     this.pos += n
@@ -203,7 +253,8 @@ export class MsgpackWriter {
 
   /** Makes room for a header and `n` payload bytes, refusing to pass the limit. */
   private reserve(n: number): void {
-    if (this.pos + n > this.limit) throw new WriteLimitExceeded(this.pos + n)
+    const at = this.pos + this.refBytes
+    if (at + n > this.limit) throw new WriteLimitExceeded(at + n)
     this.ensure(n + 5)
   }
 
