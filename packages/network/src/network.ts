@@ -151,6 +151,13 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private starting: Promise<void> | undefined
   private stopping: Promise<void> | undefined
   private stopController = new AbortController()
+  /**
+   * One controller per dial and inbound handshake in flight, aborted by `stop()`. Each operation links to
+   * its own controller rather than adding a listener to the shared stop signal, so concurrent handshakes
+   * (up to `maxPendingInbound` plus the outbound dials) never pile listeners onto one signal. Bounded by
+   * the connection slots: an entry exists only while its slot is reserved.
+   */
+  private readonly inflight = new Set<AbortController>()
   private nextConnectionId = 1
 
   constructor(components: NetworkComponents, options: NetworkOptions) {
@@ -236,7 +243,10 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     if (!this.started) return
     this.started = false
     this.stopping = (async () => {
-      this.stopController.abort(new AbortError('the network is stopping'))
+      const reason = new AbortError('the network is stopping')
+      this.stopController.abort(reason)
+      for (const controller of [...this.inflight]) controller.abort(reason)
+      this.inflight.clear()
       this.persistent.stop()
       const listeners = this.listening
       this.listening = []
@@ -307,7 +317,8 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       throw new DialError('ERR_CONNECTION_LIMIT', `no free ${kind} slot`, { kind })
     }
     this.updateGauges()
-    const linked = linkSignals(options.signal, this.stopController.signal)
+    const stopper = this.trackInflight()
+    const linked = linkSignals(options.signal, stopper.signal)
     const timer = deadline(this.clock, this.options.dialTimeoutMs, linked.signal, `dial ${target}`)
     const dial: DialContext = {
       address: target,
@@ -328,7 +339,16 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     } finally {
       timer.clear()
       linked.clear()
+      this.inflight.delete(stopper)
     }
+  }
+
+  /** A controller that `stop()` aborts, registered until the caller deletes it from `inflight`. */
+  private trackInflight(): AbortController {
+    const controller = new AbortController()
+    if (this.stopController.signal.aborted) controller.abort(this.stopController.signal.reason)
+    else this.inflight.add(controller)
+    return controller
   }
 
   private async connect(address: string, slot: Slot, dial: DialContext): Promise<PeerInfo> {
@@ -386,7 +406,10 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
 
   /** Runs Noise then the hello exchange under one deadline; resolves once the peer is admitted. */
   private async upgrade(raw: RawConnection, slot: Slot, dial: DialContext | undefined): Promise<PeerInfo> {
-    const parent = dial?.deadline.signal ?? this.stopController.signal
+    // An outbound handshake runs under its dial's deadline (which stop() aborts); an inbound one gets its own
+    // controller in `inflight`.
+    const stopper = dial === undefined ? this.trackInflight() : undefined
+    const parent = dial?.deadline.signal ?? (stopper as AbortController).signal
     const timer = deadline(this.clock, this.options.handshakeTimeoutMs, parent, 'handshake')
     let conn: Connection | undefined
     try {
@@ -419,6 +442,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       return await this.exchangeHello(conn, slot, timer, dial)
     } finally {
       timer.clear()
+      if (stopper !== undefined) this.inflight.delete(stopper)
       if (conn === undefined) {
         this.slots.release(slot)
         this.updateGauges()

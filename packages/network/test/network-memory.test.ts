@@ -494,3 +494,44 @@ describe('gater', () => {
     expect(b.peers()).toEqual([])
   })
 })
+
+describe('concurrent inbound handshakes', () => {
+  it('runs 40 at once without a MaxListenersExceededWarning, and stop() aborts those in flight', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => {
+      warnings.push(w)
+    }
+    process.on('warning', onWarning)
+    try {
+      const net = createMemoryNetwork()
+      const wide = 64
+      const b = await memoryNode(net, 'b', {
+        maxInbound: wide,
+        maxInboundPerIp: wide,
+        maxInboundPerNetGroup: wide,
+        maxPendingInbound: wide,
+        inboundBurstPerIp: wide,
+      })
+      const transport = createMemoryTransport({ network: net })
+      const dialRaw = () => transport.dial('memory://b', { signal: AbortSignal.timeout(5_000) })
+      // 40 connections whose Noise handshakes all wait on the node at once, then complete together.
+      const raws = await Promise.all(Array.from({ length: 40 }, dialRaw))
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(b.getNetworkStatus().pendingHandshakes).toBe(40)
+      const peers = await Promise.all(raws.map((raw) => rawPeer(raw)))
+      await waitFor(() => b.peers().length === 40)
+      for (const p of peers) expect(b.getPeer(p.identity.peerId)).toBeDefined()
+      // Handshakes still waiting when the node stops are aborted at once, not left to their deadline.
+      const stuck = await Promise.all(Array.from({ length: 5 }, dialRaw))
+      await new Promise((resolve) => setImmediate(resolve))
+      const started = Date.now()
+      await b.stop()
+      expect(Date.now() - started).toBeLessThan(2_000)
+      for (const raw of stuck) raw.close()
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
