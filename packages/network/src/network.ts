@@ -769,9 +769,13 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     const cls = this.classOf(message.type)
     if (conn.trySend(frame, message.type, cls)) return
     const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs
-    const timer = deadline(this.clock, timeoutMs, options.signal, 'send')
+    // The queue is full: the caller waits for room, under a deadline armed only now (the fast path above
+    // allocates no signal and no timer) and cleared however the wait ends. A caller signal that is already
+    // aborted is refused by the queue at once, so it needs no deadline either.
+    const timer =
+      options.signal?.aborted === true ? undefined : deadline(this.clock, timeoutMs, options.signal, 'send')
     try {
-      await conn.send(frame, message.type, cls, timer.signal)
+      await conn.send(frame, message.type, cls, timer?.signal ?? options.signal)
     } catch (err) {
       if (TimeoutError.isInstance(err) && options.signal?.aborted !== true) {
         this.hit('sendQueueFull')
@@ -783,7 +787,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       if (SendError.isInstance(err)) this.hit('sendQueueFull')
       throw err
     } finally {
-      timer.clear()
+      timer?.clear()
     }
   }
 

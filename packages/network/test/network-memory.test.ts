@@ -400,6 +400,12 @@ describe('messaging', () => {
     const aborted = a.send(peer.identity.peerId, big, { signal: controller.signal })
     controller.abort()
     await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    // A signal aborted before the call: refused at once.
+    const gone = new AbortController()
+    gone.abort()
+    await expect(a.send(peer.identity.peerId, big, { signal: gone.signal })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    })
     expect(a.getNetworkStatus().peers[0]?.sendQueueBytes).toBeLessThanOrEqual(10_000 + 4_100)
     expect(a.getNetworkStatus().limits.sendQueueFull).toBeGreaterThan(0)
   })
