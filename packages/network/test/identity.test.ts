@@ -138,6 +138,22 @@ describe('sign / verify', () => {
     expect(verify(new Uint8Array(31), data, sig)).toBe(false)
   })
 
+  it('verifies keys given as views of larger buffers, non-points, and keys again after many others', () => {
+    const a = createIdentity()
+    const data = Buffer.from('chainwire')
+    const sig = sign(a, data)
+    const padded = new Uint8Array(40)
+    padded.set(a.publicKey, 5)
+    expect(verify(padded.subarray(5, 37), data, sig)).toBe(true)
+    // an arbitrary 32-byte value, refused whether or not it decodes as a point
+    const notAPoint = new Uint8Array(32)
+    notAPoint[0] = 2
+    expect(verify(notAPoint, data, sig)).toBe(false)
+    for (let i = 0; i < 1_100; i++) verify(randomBytes(32), data, sig)
+    expect(verify(a.publicKey, data, sig)).toBe(true)
+    expect(verify(a.publicKey, Buffer.from('other'), sig)).toBe(false)
+  })
+
   it('rebuilds an identity from its seed', () => {
     const seed = randomBytes(32)
     expect(identityFromPrivateKey(seed).peerId).toBe(identityFromPrivateKey(seed).peerId)
