@@ -7,7 +7,10 @@ import type { Reporter, TestModule } from 'vitest/node'
  * and test files that failed to load count as failures.
  */
 export class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+  ): void {
     let passed = 0
     let failed = unhandledErrors.length
     let skipped = 0
