@@ -18,6 +18,7 @@ interface Node {
 }
 
 const nodes: Node[] = []
+let hostCounter = 0
 afterAll(async () => {
   for (const n of nodes.splice(0)) {
     await n.discovery.stop()
@@ -36,7 +37,8 @@ async function startNode(role: 'bootstrap' | 'full', bootstrap: string[], withDh
     { identity: createIdentity(), transports: [createTcpTransport()], gater: store },
     {
       networkId: NETWORK_ID,
-      listen: ['tcp://127.0.0.1:0'],
+      // each node on its own loopback /16 (all of 127/8 is loopback), so the peer store sees distinct groups
+      listen: [`tcp://127.${++hostCounter}.0.1:0`],
       roles: [role],
       maxOutboundFullRelay: OUTBOUND,
       maxOutboundBlockRelay: 0,
