@@ -918,7 +918,6 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         log: this.log,
         sendTimeoutMs: this.options.sendTimeoutMs,
         clock: this.clock,
-        stopSignal: this.stopController.signal,
         overheadBytes: HANDLER_OVERHEAD_BYTES,
         maxServing: this.options.maxInboundRequests,
       })

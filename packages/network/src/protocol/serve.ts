@@ -13,8 +13,6 @@ export interface ServeContext {
   readonly clock: Clock
   /** How long a response may wait for room in the peer's send queue. */
   readonly sendTimeoutMs: number
-  /** Aborts when the network stops. */
-  readonly stopSignal: AbortSignal
   /** Receive budget charged per held message on top of its size. */
   readonly overheadBytes: number
   /** Requests served concurrently per peer at most. */
@@ -79,7 +77,9 @@ export function serveRequest(
       fail('internal')
       return
     }
-    const timer = deadline(ctx.clock, ctx.sendTimeoutMs, ctx.stopSignal, 'response')
+    // No link to the network's stop signal: stopping closes the connection, whose queue rejects every
+    // waiting sender, so one listener per waiting response on a shared signal is not needed.
+    const timer = deadline(ctx.clock, ctx.sendTimeoutMs, undefined, 'response')
     try {
       await conn.send(frame, response.type, conn.classOf(response.type), timer.signal)
     } catch (err) {
