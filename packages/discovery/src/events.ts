@@ -36,7 +36,7 @@ export interface DialDoneEvent {
 /** Payload of `peer:rejected`: a reply broke the protocol's limits and was dropped. */
 export interface ReplyRejectedEvent {
   readonly peerId: PeerId
-  readonly reason: 'too-many-nodes' | 'too-many-peers' | 'unsolicited-nodes'
+  readonly reason: 'too-many-nodes' | 'too-many-peers' | 'unsolicited-nodes' | 'wrong-type'
 }
 
 /** The events discovery services emit (eventemitter3). */

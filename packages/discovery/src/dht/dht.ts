@@ -451,7 +451,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
    */
   private accept(from: PeerId, reply: Message): LookupPeer[] {
     if (reply.type !== 'nodes') {
-      this.reject(from, 'too-many-nodes', 'protocol-violation', `answered find_node with ${reply.type}`)
+      this.reject(from, 'wrong-type', 'protocol-violation', `answered find_node with ${reply.type}`)
       throw new DiscoveryError('ERR_BAD_REPLY', `expected nodes, got ${reply.type}`)
     }
     const nodes = reply.data.nodes
@@ -474,7 +474,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
 
   private reject(
     peerId: PeerId,
-    reason: 'too-many-nodes' | 'unsolicited-nodes',
+    reason: 'too-many-nodes' | 'unsolicited-nodes' | 'wrong-type',
     behaviour: 'protocol-violation' | 'unrequested-message',
     detail: string,
   ): void {

@@ -106,12 +106,12 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
    */
   receive(from: DiscoveryPeer, reply: Message, method: DiscoveryMethod = 'pex'): number {
     if (reply.type !== 'peers' || !Array.isArray(reply.data.peers)) {
-      this.reject(from.peerId, `answered get_peers with ${reply.type}`)
+      this.reject(from.peerId, 'wrong-type', `answered get_peers with ${reply.type}`)
       return 0
     }
     const entries = reply.data.peers
     if (entries.length > MAX_PEERS_PER_MESSAGE) {
-      this.reject(from.peerId, `peers reply with ${entries.length} entries`)
+      this.reject(from.peerId, 'too-many-peers', `peers reply with ${entries.length} entries`)
       return 0
     }
     const now = this.c.clock.now()
@@ -209,10 +209,10 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     return b
   }
 
-  private reject(peerId: PeerId, detail: string): void {
-    this.metrics.rejected.inc(1, { reason: 'too-many-peers' })
+  private reject(peerId: PeerId, reason: 'too-many-peers' | 'wrong-type', detail: string): void {
+    this.metrics.rejected.inc(1, { reason })
     this.c.misbehaviour?.report(peerId, 'protocol-violation', { detail })
-    safeEmit(this, this.log, 'reply:rejected', { peerId, reason: 'too-many-peers' })
+    safeEmit(this, this.log, 'reply:rejected', { peerId, reason })
   }
 
   private track(p: Promise<unknown>): void {
