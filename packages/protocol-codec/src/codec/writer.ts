@@ -1,4 +1,5 @@
 import { utf8Length } from '../schema'
+import { allocFilled } from './alloc'
 
 const INITIAL_CAPACITY = 64 * 1024
 /** Byte strings at least this long are written by reference and copied once, straight into the output. */
@@ -59,8 +60,10 @@ export class MsgpackWriter {
       out.fill(0, 0, this.start)
       return out
     }
-    // Interleave the scratch bytes with the byte strings written by reference, each copied once.
-    const out = new Uint8Array(size)
+    // Interleave the scratch bytes with the byte strings written by reference, each copied once. Every byte
+    // of `out` is written below (the reserved prefix zeroed), so it need not start zeroed.
+    const out = allocFilled(size)
+    out.fill(0, 0, this.start)
     const buf = this.buf
     let from = this.start
     let o = this.start

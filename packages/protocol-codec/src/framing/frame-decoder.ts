@@ -1,3 +1,4 @@
+import { allocFilled } from '../codec/alloc'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
 import { FRAME_HEADER_BYTES, type FrameOptions } from './frame'
@@ -171,7 +172,8 @@ export class FrameDecoder {
     if (parts.length === 1) {
       payload = parts[0] as Uint8Array
     } else {
-      payload = new Uint8Array(this.bodyLength)
+      // The pieces add up to exactly `bodyLength` bytes: every byte is written, none needs zeroing first.
+      payload = allocFilled(this.bodyLength)
       let o = 0
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i] as Uint8Array

@@ -1,0 +1,47 @@
+/*
+ * The bulk "stack" case (or another: raw, channel) alone, for profiling each worker:
+ *
+ *   BENCH_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof/{name}' \
+ *     npx tsx --conditions=@chainwire/source tooling/bench/src/network/profile.ts [messages] [kind] [rounds]
+ *
+ * starts a receiver and a sender worker, sends a warm-up round and then `rounds` (7) rounds of `messages`
+ * (128) 1 MiB messages of `kind` (stack), prints the median MB per CPU-second of the busier process, and
+ * exits, so each worker writes its .cpuprofile (one per thread: the largest is the main thread).
+ */
+import { startWorker } from './child'
+
+const messages = Number(process.argv[2] ?? 128)
+const kind = process.argv[3] ?? 'stack'
+const rounds = Number(process.argv[4] ?? 7)
+const receiver = await startWorker('receiver')
+const sender = await startWorker('sender')
+try {
+  if (kind === 'stack') {
+    await sender.call('stack:connect', { address: await receiver.call<string>('stack:listen') })
+  } else {
+    await sender.call(`${kind}:connect`, { port: await receiver.call<number>(`${kind}:listen`) })
+  }
+  let sent = 0
+  const rates: number[] = []
+  for (let round = 0; round <= rounds; round++) {
+    sent += messages * 1_048_576
+    const done = receiver.call<number>('wait', { kind, target: sent })
+    const [s0, r0] = [await sender.call<number>('cpu'), await receiver.call<number>('cpu')]
+    const start = await sender.call<number>(`${kind}:send`, { messages })
+    const end = await done
+    const [s1, r1] = [await sender.call<number>('cpu'), await receiver.call<number>('cpu')]
+    const mb = (messages * 1_048_576) / 1e6
+    // round 0 warms up
+    if (round > 0) rates.push(mb / (Math.max(s1 - s0, r1 - r0) / 1e3))
+    console.log(
+      `${kind}: ${(mb / ((end - start) / 1e3)).toFixed(0)} MB/s, sender ${(mb / ((s1 - s0) / 1e3)).toFixed(0)} MB/cpu-s, receiver ${(mb / ((r1 - r0) / 1e3)).toFixed(0)} MB/cpu-s`,
+    )
+  }
+  rates.sort((a, b) => a - b)
+  console.log(
+    `${kind}: median ${rates[rates.length >> 1]?.toFixed(0)} MB per CPU-second of the busier process`,
+  )
+} finally {
+  await sender.close()
+  await receiver.close()
+}
