@@ -53,3 +53,15 @@ export function compare(
   const bl = med(b)
   return { candidate: c, baseline: bl, ratio: c / bl }
 }
+
+/** mulberry32: a seeded PRNG, so every run of a suite measures the same inputs. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}

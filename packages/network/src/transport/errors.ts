@@ -33,6 +33,28 @@ export function abortError(signal: AbortSignal | undefined): AbortError {
   return new AbortError('The dial was aborted', { cause: signal?.reason })
 }
 
+/**
+ * The checks every socket transport makes before dialing: the address parses, the signal has not already
+ * aborted, and the port is not 0. Returns the target, or the error the dial rejects with.
+ */
+export function dialTarget<T extends { port: number }>(
+  address: string,
+  parse: (address: string) => T,
+  signal: AbortSignal | undefined,
+): T | Error {
+  let target: T
+  try {
+    target = parse(address)
+  } catch (err) {
+    return err as Error
+  }
+  if (signal?.aborted === true) return abortError(signal)
+  if (target.port === 0) {
+    return new TransportError('ERR_INVALID_ADDRESS', `cannot dial port 0 (${address})`, { address })
+  }
+  return target
+}
+
 /** Maps a Node system error from `connect()` to a typed dial error. */
 export function dialError(address: string, err: unknown): TransportError {
   const code = systemCode(err)

@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { type Logger, noopLogger } from '@chainwire/interface'
 import { formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
-import { abortError, dialError, listenError, TransportError } from './errors'
+import { abortError, dialError, dialTarget, listenError, TransportError } from './errors'
 import { SocketConnection, socketAddresses } from './socket-connection'
 import type { Listener, RawConnection, Transport } from './transport'
 
@@ -62,19 +62,9 @@ class TcpTransport implements Transport {
   }
 
   dial(address: string, options: { signal: AbortSignal }): Promise<RawConnection> {
-    let target: SocketAddress
-    try {
-      target = this.parse(address)
-    } catch (err) {
-      return Promise.reject(err)
-    }
     const signal = options?.signal
-    if (signal?.aborted === true) return Promise.reject(abortError(signal))
-    if (target.port === 0) {
-      return Promise.reject(
-        new TransportError('ERR_INVALID_ADDRESS', `cannot dial port 0 (${address})`, { address }),
-      )
-    }
+    const target = dialTarget(address, (a) => this.parse(a), signal)
+    if (target instanceof Error) return Promise.reject(target)
     return new Promise<RawConnection>((resolve, reject) => {
       const socket = createConnection({
         host: target.host,

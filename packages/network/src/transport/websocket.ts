@@ -4,7 +4,7 @@ import type { Socket } from 'node:net'
 import { type Logger, noopLogger } from '@chainwire/interface'
 import WebSocket, { WebSocketServer } from 'ws'
 import { formatAddress, formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
-import { abortError, dialError, listenError, TransportError } from './errors'
+import { abortError, dialError, dialTarget, listenError, TransportError } from './errors'
 import { SocketConnection, socketAddresses } from './socket-connection'
 import type { Listener, RawConnection, Transport } from './transport'
 import { WebSocketStream } from './websocket-stream'
@@ -110,19 +110,9 @@ class WebSocketTransport implements Transport {
   }
 
   dial(address: string, options: { signal: AbortSignal }): Promise<RawConnection> {
-    let target: SocketAddress
-    try {
-      target = this.parse(address)
-    } catch (err) {
-      return Promise.reject(err)
-    }
     const signal = options?.signal
-    if (signal?.aborted === true) return Promise.reject(abortError(signal))
-    if (target.port === 0) {
-      return Promise.reject(
-        new TransportError('ERR_INVALID_ADDRESS', `cannot dial port 0 (${address})`, { address }),
-      )
-    }
+    const target = dialTarget(address, (a) => this.parse(a), signal)
+    if (target instanceof Error) return Promise.reject(target)
     return new Promise<RawConnection>((resolve, reject) => {
       // `closeTimeout` is a ws option its type definitions do not list yet.
       const clientOptions: WebSocket.ClientOptions & { closeTimeout: number } = {

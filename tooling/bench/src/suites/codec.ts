@@ -8,7 +8,7 @@ import {
   type MessageOf,
   type Transaction,
 } from '@chainwire/protocol-codec'
-import { compare } from '../measure'
+import { compare, seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
 
 /*
@@ -18,18 +18,6 @@ import type { Suite, SuiteContext } from '../types'
  * hand-written per message shape and does no validation, so it is the fastest JSON baseline there is; the
  * codec validates every field and limit in both directions.
  */
-
-/** mulberry32: reproducible inputs, so every run measures the same work. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 const random = seeded(2024)
 const randomBytes = (n: number): Uint8Array => {

@@ -24,18 +24,8 @@ import { ManualClock } from '@chainwire/interface/testing'
 import { defineScenario, runScenario } from '@chainwire/netsim'
 import { peerIdFromPublicKey } from '@chainwire/network'
 import { createPeerStore } from '@chainwire/peer-store'
+import { seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)

@@ -4,20 +4,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ManualClock } from '@chainwire/interface/testing'
 import { createPeerStore, isRoutable, type PeerStore, parseAddress } from '@chainwire/peer-store'
-import { compare } from '../measure'
+import { compare, seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
-
-/** mulberry32: reproducible inputs, so every run measures the same work. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /** A random public IPv4 `tcp://` address. */
 function publicAddress(random: () => number): string {
