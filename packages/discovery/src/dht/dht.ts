@@ -42,6 +42,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   private initialTimer: TimerHandle | undefined
   private lookups = 0
   private selfLookupDone = false
+  /** A self-lookup is running: contacts it adds do not schedule another. */
+  private selfLookupRunning = false
   private checks = 0
   /** Connections we opened only to ask a node: peer id to the number of queries using it. */
   private readonly transient = new Map<PeerId, number>()
@@ -94,6 +96,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     net.on('peer:connected', this.onConnected)
     net.on('message:nodes', this.onUnsolicited)
     for (const peer of net.peers()) this.onConnected({ peer })
+    // a bucket is due for a refresh `bucketRefreshMs` after start at the earliest: joining is the self-lookup
+    this.table.touchAll(this.c.clock.now())
     this.refreshTimer = this.c.clock.setInterval(() => this.refresh(), this.options.refreshCheckIntervalMs)
     this.scheduleSelfLookup()
   }
@@ -103,7 +107,13 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
    * refresh check until one succeeds): that fills the buckets near us and puts us in our neighbours' tables.
    */
   private scheduleSelfLookup(): void {
-    if (!this.started || this.selfLookupDone || this.initialTimer !== undefined || this.table.size === 0)
+    if (
+      !this.started ||
+      this.selfLookupDone ||
+      this.selfLookupRunning ||
+      this.initialTimer !== undefined ||
+      this.table.size === 0
+    )
       return
     this.initialTimer = this.c.clock.setTimeout(() => {
       this.initialTimer = undefined
@@ -112,13 +122,18 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   }
 
   private selfLookup(): void {
-    if (this.lookups >= this.options.maxConcurrentLookups || this.table.size === 0) return
+    if (this.selfLookupRunning || this.lookups >= this.options.maxConcurrentLookups || this.table.size === 0)
+      return
+    this.selfLookupRunning = true
     this.track(
       this.findNode(this.selfId)
         .then((r) => {
           if (r.queried > 0) this.selfLookupDone = true
         })
-        .catch(() => undefined),
+        .catch(() => undefined)
+        .finally(() => {
+          this.selfLookupRunning = false
+        }),
     )
   }
 

@@ -172,6 +172,11 @@ export class RoutingTable {
     if (index !== undefined) (this.buckets[index] as Bucket).touchedAt = now
   }
 
+  /** Records every bucket as just refreshed (at start: the self-lookup does the join's work). */
+  touchAll(now: number): void {
+    for (const bucket of this.buckets) bucket.touchedAt = now
+  }
+
   /**
    * Indexes of buckets due for a refresh: untouched for `maxAgeMs`, up to one past the deepest non-empty
    * bucket (deeper ones are empty in any network of realistic size).
