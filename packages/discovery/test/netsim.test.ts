@@ -9,7 +9,7 @@ import { createPeerStore } from '@chainwire/peer-store'
 import { describe, expect, it } from 'vitest'
 import { compareDistance, createDiscovery, type DiscoveryService, nodeIdOf } from '../src/index'
 
-const NODES = Number(process.env.DISCOVERY_SIM_NODES ?? 100)
+const NODES = Number(process.env.DISCOVERY_SIM_NODES ?? 200)
 const BOOTSTRAP = 3
 const OUTBOUND = 8
 
