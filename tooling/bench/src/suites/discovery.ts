@@ -10,6 +10,9 @@
  *    joining from 3 bootstrap nodes through discovery, against the same nodes given their 8 peers in advance
  *    (netsim's static random topology, dialed at start). Ratio = static / discovery (> 1 would be faster than
  *    knowing the peers beforehand).
+ * 3. The whole stack in netsim at `--sim-nodes` (1,000 by default; 0 skips it): bootstrap, PEX, slot filling
+ *    and the DHT from 3 bootstrap nodes, 20% churn, lookups of random ids checked against the true closest
+ *    node: connectivity, outbound targets reached, lookup success, hops and virtual lookup time. No baseline.
  */
 import { performance } from 'node:perf_hooks'
 import {
@@ -277,10 +280,152 @@ async function joinTime(
   return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), reached: times.length / (n - first) }
 }
 
+/**
+ * The whole discovery stack in netsim: `n` nodes started from 3 bootstrap nodes (DHT on) for 120 s virtual,
+ * 20% of the others crashed and restarted between 70 s and 110 s, one lookup of a random id every 2 s from
+ * 40 s on, checked against the true closest node among nodes up for 20 s or more (the scenario of the
+ * package's `test/netsim.test.ts`).
+ */
+async function fullStackInNetsim(n: number) {
+  const OUT = 8
+  const BOOT = 3
+  const bootstrapAddrs = Array.from({ length: BOOT }, (_, i) => `memory://n${i}`)
+  const running = new Map<number, { peerId: string; nodeId: Uint8Array; up: () => boolean }>()
+  const startedAt = new Map<number, number>()
+  const lookups: { ok: boolean; hops: number; ms: number; at: number }[] = []
+  let t0: number | undefined
+  let components = 0
+  let outbound: number[] = []
+  const scenario = defineScenario({
+    name: 'discovery-full',
+    duration: '120s',
+    nodes: { count: n, roles: { bootstrap: `n0..n${BOOT - 1}` }, startSpread: '10s' },
+    topology: { type: 'none' },
+    links: { latency: { distribution: 'uniform', min: '10ms', max: '80ms' } },
+    network: { maxOutboundFullRelay: OUT, maxOutboundBlockRelay: 0, maxInbound: 64 },
+    faults: [
+      {
+        at: '70s',
+        churn: { rate: n / 5 / 40, until: '110s', downtime: '20s', nodes: `n${BOOT}..n${n - 1}` },
+      },
+    ],
+    setup: async (node) => {
+      const isBoot = node.index < BOOT
+      startedAt.set(node.index, node.clock.now())
+      t0 ??= node.clock.now()
+      running.set(node.index, {
+        peerId: node.peerId,
+        nodeId: nodeIdOf(node.peerId) as Uint8Array,
+        up: () => node.network.isStarted(),
+      })
+      const store = createPeerStore(
+        { clock: node.clock, random: () => node.random.next() },
+        {
+          allowNonRoutable: true,
+          dialBackoffBaseMs: 5_000,
+          salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
+        },
+      )
+      await store.open()
+      const discovery = createDiscovery(
+        { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
+        {
+          bootstrap: {
+            addresses: isBoot ? [] : bootstrapAddrs,
+            enoughPeers: OUT,
+            checkIntervalMs: 2_000,
+            retryIntervalMs: 5_000,
+          },
+          pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
+          dialer: isBoot ? { enabled: false } : { outboundFullRelay: OUT, outboundBlockRelay: 0 },
+          dht: { initialLookupDelayMs: 2_000, refreshCheckIntervalMs: 30_000 },
+        },
+      )
+      void discovery.start()
+      let timer: ReturnType<typeof node.clock.setInterval> | undefined
+      if (node.index === BOOT) {
+        timer = node.clock.setInterval(() => {
+          const started = node.clock.now()
+          if (started - (t0 ?? 0) < 40_000) return
+          const target = new Uint8Array(32)
+          for (let i = 0; i < 32; i++) target[i] = Math.floor(node.random.next() * 256)
+          const truth = [...running.entries()]
+            .filter(
+              ([i, r]) =>
+                r.up() && r.peerId !== node.peerId && started - (startedAt.get(i) ?? started) >= 20_000,
+            )
+            .map(([, r]) => r)
+            .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))[0]?.peerId
+          const at = started - (t0 ?? 0)
+          discovery.dht
+            ?.findNode(target)
+            .then((r) =>
+              lookups.push({
+                ok: r.closest[0]?.peerId === truth,
+                hops: r.hops,
+                ms: node.clock.now() - started,
+                at,
+              }),
+            )
+            .catch(() => lookups.push({ ok: false, hops: 0, ms: node.clock.now() - started, at }))
+        }, 2_000)
+      }
+      return () => {
+        if (timer !== undefined) node.clock.clearInterval(timer)
+        void discovery.stop().then(() => store.stop())
+      }
+    },
+  })
+  const { stats } = await runScenario(scenario, {
+    seed: 7,
+    onEnd: (nodes) => {
+      const end = (t0 ?? 0) + 120_000
+      // nodes up for 30 s or more at the end (not just restarted by the churn)
+      outbound = nodes
+        .filter(
+          (x) => x.index >= BOOT && x.network.isStarted() && end - (startedAt.get(x.index) ?? end) >= 30_000,
+        )
+        .map(
+          (x) =>
+            x.network.peers().filter((p) => p.direction === 'outbound' && p.kind === 'full-relay').length,
+        )
+      const ids = new Map(nodes.map((x, i) => [x.peerId, i]))
+      const parent = nodes.map((_, i) => i)
+      const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)))
+      for (const [i, x] of nodes.entries()) {
+        if (!x.network.isStarted()) continue
+        for (const p of x.network.peers()) {
+          const j = ids.get(p.peerId)
+          if (j !== undefined) parent[find(i)] = find(j)
+        }
+      }
+      // over the nodes up for 10 s or more (one restarted a moment before the end has not dialed yet)
+      const upLong = (i: number) => end - (startedAt.get(i) ?? end) >= 10_000
+      components = new Set(
+        nodes.flatMap((x, i) => (x.network.isStarted() && upLong(x.index) ? [find(i)] : [])),
+      ).size
+    },
+  })
+  const rate = (xs: readonly { ok: boolean }[]) =>
+    (100 * xs.filter((l) => l.ok).length) / Math.max(1, xs.length)
+  const answered = lookups.filter((l) => l.hops > 0)
+  return {
+    wallMs: stats.wallMs,
+    components,
+    settled: outbound.length,
+    reachedTarget: (100 * outbound.filter((o) => o >= OUT).length) / Math.max(1, outbound.length),
+    lookups: lookups.length,
+    success: rate(lookups),
+    successUnderChurn: rate(lookups.filter((l) => l.at >= 70_000)),
+    hops: answered.map((l) => l.hops),
+    ms: answered.map((l) => l.ms),
+  }
+}
+
 const suite: Suite = {
   name: 'discovery',
   description:
-    'DHT lookup hops/latency over ideal k-bucket tables (in-process) vs the log2(N) bound; join time to 8 outbound peers in netsim vs peers known in advance',
+    'DHT lookup hops/latency over ideal k-bucket tables (in-process) vs the log2(N) bound; join time to 8 outbound peers in netsim vs peers known in advance; the whole stack at 1,000 nodes under churn in netsim',
   async run(ctx) {
     const sizes = (ctx.args.find((a) => a.startsWith('--nodes='))?.slice(8) ?? '1000,10000')
       .split(',')
@@ -289,6 +434,24 @@ const suite: Suite = {
     const joinNodes = Number(ctx.args.find((a) => a.startsWith('--join-nodes='))?.slice(13) ?? 100)
     const disc = await joinTime(joinNodes, true)
     const stat = await joinTime(joinNodes, false)
+    const simNodes = Number(ctx.args.find((a) => a.startsWith('--sim-nodes='))?.slice(12) ?? 1000)
+    if (simNodes > 0) {
+      const f = await fullStackInNetsim(simNodes)
+      const sim = `bootstrap + PEX + DHT, ${simNodes.toLocaleString('en-US')} nodes, 20% churn (netsim)`
+      const put = (metric: string, value: number, unit: string): void =>
+        ctx.report({ suite: 'discovery', case: sim, metric, value, unit })
+      put('connection graph components at the end (nodes up 10 s or more)', f.components, 'components')
+      put('nodes up 30 s or more with 8 outbound full-relay peers', f.reachedTarget, '%')
+      put('nodes up 30 s or more at the end', f.settled, 'nodes')
+      put('lookups that found the true closest node', f.success, '%')
+      put('lookups that found the true closest node, under churn', f.successUnderChurn, '%')
+      put('lookups', f.lookups, 'lookups')
+      put('lookup hops p50', quantile(f.hops, 0.5), 'hops')
+      put('lookup hops p99', quantile(f.hops, 0.99), 'hops')
+      put('virtual lookup time p50', quantile(f.ms, 0.5), 'ms')
+      put('virtual lookup time p99', quantile(f.ms, 0.99), 'ms')
+      put('wall time of the run', f.wallMs, 'ms')
+    }
     const label = `join to 8 outbound peers, ${joinNodes} nodes (netsim)`
     ctx.report({
       suite: 'discovery',
