@@ -44,6 +44,8 @@ export interface DiscoveryNetwork {
   disconnect(peerId: PeerId, reason?: DisconnectReason, message?: string): Promise<void>
   /** Connected peers. */
   peers(): DiscoveryPeer[]
+  /** One connected peer (without building the whole `peers()` list); `peers()` is searched when absent. */
+  getPeer?(peerId: PeerId): DiscoveryPeer | undefined
   /** Bound listen addresses. */
   listenAddresses(): string[]
   /** Adds an address the network keeps connected (redialed with backoff). */
@@ -120,4 +122,11 @@ export interface BaseComponents {
   misbehaviour?: MisbehaviourReporter
   /** Uniform numbers in [0, 1); netsim passes a seeded one. @default Math.random */
   random?: () => number
+}
+
+/** The connected peer `peerId`, through `getPeer` when the network has it. */
+export function connectedPeer(network: DiscoveryNetwork, peerId: PeerId): DiscoveryPeer | undefined {
+  return network.getPeer !== undefined
+    ? network.getPeer(peerId)
+    : network.peers().find((p) => p.peerId === peerId)
 }

@@ -3,7 +3,12 @@ import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
 import { deadline, noopLogger } from '@chainwire/interface'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
-import type { BaseComponents, DiscoveryPeer, DiscoveryPeerStore } from '../components'
+import {
+  type BaseComponents,
+  connectedPeer,
+  type DiscoveryPeer,
+  type DiscoveryPeerStore,
+} from '../components'
 import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
@@ -339,7 +344,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
    */
   private async query(peer: LookupPeer, target: Uint8Array, signal: AbortSignal): Promise<LookupPeer[]> {
     const net = this.c.network
-    const connected = net.peers().find((p) => p.peerId === peer.peerId)
+    const connected = connectedPeer(net, peer.peerId)
     let opened = false
     // A query connection about to be closed is ours again while this query uses it.
     const lingering = this.lingering.get(peer.peerId)
@@ -428,7 +433,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.c.clock.clearTimeout(this.lingering.get(peerId))
     this.lingering.delete(peerId)
     this.unhold(peerId)
-    const peer = this.c.network.peers().find((p) => p.peerId === peerId)
+    const peer = connectedPeer(this.c.network, peerId)
     if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
       this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
     }

@@ -110,6 +110,11 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
       { fullRelay: this.options.outboundFullRelay, blockRelay: this.options.outboundBlockRelay },
       this.options.maxPendingDials,
     )
+    if (need.fullRelay <= 0 && need.blockRelay <= 0) {
+      // every slot is filled or being filled: nothing to pick (most ticks of a settled node)
+      this.redialPersistent()
+      return
+    }
     const exclude = this.excluded()
     const connected = new Set(peers.map((p) => p.peerId))
     while (need.blockRelay > 0 && this.anchorQueue.length > 0) {

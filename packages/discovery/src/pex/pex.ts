@@ -3,7 +3,12 @@ import type { Logger, NodeRole, PeerId } from '@chainwire/interface'
 import { noopLogger } from '@chainwire/interface'
 import { isAddress, type Message, type MessageOf, type PeerInfo } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
-import type { BaseComponents, DiscoveryPeer, DiscoveryPeerStore } from '../components'
+import {
+  type BaseComponents,
+  connectedPeer,
+  type DiscoveryPeer,
+  type DiscoveryPeerStore,
+} from '../components'
 import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents, DiscoveryMethod } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
@@ -86,7 +91,7 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
    * entries were accepted. `method` labels what is discovered (`'bootstrap'` for bootstrap nodes).
    */
   async requestPeers(peerId: PeerId, method: DiscoveryMethod = 'pex'): Promise<number> {
-    const peer = this.c.network.peers().find((p) => p.peerId === peerId)
+    const peer = connectedPeer(this.c.network, peerId)
     if (peer === undefined) return 0
     const now = this.c.clock.now()
     const limit = this.options.maxPeersPerMessage
