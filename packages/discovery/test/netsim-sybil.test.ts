@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto'
 import type { PeerId } from '@chainwire/interface'
 import { defineScenario, runScenario, type SimNodeHandle } from '@chainwire/netsim'
 import { peerIdFromPublicKey } from '@chainwire/network'
-import { createPeerStore } from '@chainwire/peer-store'
 import { describe, expect, it } from 'vitest'
-import { compareDistance, createDiscovery, nodeIdOf } from '../src/index'
+import { compareDistance, nodeIdOf } from '../src/index'
+import { startSimDiscovery } from './helpers/sim-node'
 
 const NODES = Number(process.env.DISCOVERY_SYBIL_NODES ?? 200)
 const BOOTSTRAP = 3
@@ -84,33 +84,10 @@ describe('discovery in netsim with 30% sybils', () => {
             offPeers()
           }
         }
-        const isBoot = node.index < BOOTSTRAP
-        const store = createPeerStore(
-          { clock: node.clock, random: () => node.random.next() },
-          {
-            allowNonRoutable: true,
-            dialBackoffBaseMs: 5_000,
-            salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
-          },
-        )
-        await store.open()
-        const discovery = createDiscovery(
-          { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
-          {
-            bootstrap: {
-              addresses: isBoot ? [] : Array.from({ length: BOOTSTRAP }, (_, i) => `memory://n${i}`),
-              enoughPeers: OUTBOUND,
-              checkIntervalMs: 2_000,
-              retryIntervalMs: 5_000,
-            },
-            pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
-            dialer: isBoot
-              ? { enabled: false }
-              : { outboundFullRelay: OUTBOUND, outboundBlockRelay: 0, intervalMs: 1_000 },
-            dht: { initialLookupDelayMs: 2_000, refreshCheckIntervalMs: 30_000 },
-          },
-        )
-        void discovery.start()
+        const { discovery, stop } = await startSimDiscovery(node, {
+          bootstrap: BOOTSTRAP,
+          outbound: OUTBOUND,
+        })
         let timer: ReturnType<typeof node.clock.setInterval> | undefined
         if (node.index >= BOOTSTRAP && node.index < BOOTSTRAP + 3) {
           // three honest probers look up random ids every 2 s from 40 s on
@@ -130,7 +107,7 @@ describe('discovery in netsim with 30% sybils', () => {
         }
         return () => {
           if (timer !== undefined) node.clock.clearInterval(timer)
-          void discovery.stop().then(() => store.stop())
+          stop()
         }
       },
     })

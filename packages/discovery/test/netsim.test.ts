@@ -5,9 +5,9 @@
  */
 import type { PeerId } from '@chainwire/interface'
 import { defineScenario, runScenario, type SimNodeHandle } from '@chainwire/netsim'
-import { createPeerStore } from '@chainwire/peer-store'
 import { describe, expect, it } from 'vitest'
-import { compareDistance, createDiscovery, type DiscoveryService, nodeIdOf } from '../src/index'
+import { compareDistance, type DiscoveryService, nodeIdOf } from '../src/index'
+import { startSimDiscovery } from './helpers/sim-node'
 
 const NODES = Number(process.env.DISCOVERY_SIM_NODES ?? 200)
 const BOOTSTRAP = 3
@@ -26,7 +26,6 @@ function quantile(xs: number[], q: number): number {
 describe('discovery in netsim', () => {
   it(`${NODES} nodes from ${BOOTSTRAP} bootstrap nodes: connected graph, outbound targets, DHT lookups under churn`, async () => {
     const live = new Map<number, Live>()
-    const bootstrapAddrs = Array.from({ length: BOOTSTRAP }, (_, i) => `memory://n${i}`)
     const lookups: { ok: boolean; hops: number; ms: number; at: number }[] = []
     /** Virtual time each node's current incarnation started. */
     const startedAt = new Map<number, number>()
@@ -53,37 +52,12 @@ describe('discovery in netsim', () => {
         },
       ],
       setup: async (node) => {
-        const isBoot = node.index < BOOTSTRAP
         startedAt.set(node.index, node.clock.now())
         t0 ??= node.clock.now()
-        const store = createPeerStore(
-          { clock: node.clock, random: () => node.random.next() },
-          {
-            allowNonRoutable: true,
-            dialBackoffBaseMs: 5_000,
-            // seeded like everything else in the run, so the figures are reproducible
-            salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
-          },
-        )
-        await store.open()
-        const discovery = createDiscovery(
-          { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
-          {
-            bootstrap: {
-              addresses: isBoot ? [] : bootstrapAddrs,
-              enoughPeers: OUTBOUND,
-              checkIntervalMs: 2_000,
-              retryIntervalMs: 5_000,
-            },
-            pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
-            dialer: isBoot
-              ? { enabled: false }
-              : { outboundFullRelay: OUTBOUND, outboundBlockRelay: 0, intervalMs: 1_000 },
-            dht: { initialLookupDelayMs: 2_000, refreshCheckIntervalMs: 30_000 },
-          },
-        )
-        node.network.on('peer:connected', () => undefined)
-        void discovery.start()
+        const { discovery, stop } = await startSimDiscovery(node, {
+          bootstrap: BOOTSTRAP,
+          outbound: OUTBOUND,
+        })
         live.set(node.index, { handle: node, discovery })
         if (node.index === BOOTSTRAP) {
           // one prober node runs lookups of random ids from 80 s on (under churn)
@@ -120,11 +94,11 @@ describe('discovery in netsim', () => {
           node.clock.clearTimeout(first)
           return () => {
             node.clock.clearInterval(timer)
-            void discovery.stop().then(() => store.stop())
+            stop()
           }
         }
         return () => {
-          void discovery.stop().then(() => store.stop())
+          stop()
         }
       },
     })

@@ -1,6 +1,8 @@
-import type { Socket } from 'node:net'
+import type { Server, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import type { Logger } from '@chainwire/interface'
 import { formatHost, normalizeHost } from './address'
+import { listenError } from './errors'
 import type { Direction, RawConnection } from './transport'
 
 /** A {@link RawConnection} over a byte stream whose addresses come from a Node socket. */
@@ -48,4 +50,26 @@ export function socketAddresses(
     remoteAddress: `${scheme}//${formatHost(remoteHost)}:${remotePort}${remotePath === '/' ? '' : remotePath}`,
     localAddress: `${scheme}//${formatHost(local)}:${localPort}${localPath === '/' ? '' : localPath}`,
   }
+}
+
+/**
+ * Binds a socket server (net, http or https) and resolves once it listens; a bind failure rejects with a
+ * typed listen error. Later server errors are logged, never thrown.
+ */
+export async function bindServer(
+  server: Server,
+  address: string,
+  target: { host: string; port: number },
+  backlog: number,
+  log: Logger,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(listenError(address, err))
+    server.once('error', onError)
+    server.listen({ host: target.host, port: target.port, backlog }, () => {
+      server.removeListener('error', onError)
+      resolve()
+    })
+  })
+  server.on('error', (err) => log.warn({ err }, 'listener error'))
 }

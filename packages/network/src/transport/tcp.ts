@@ -1,8 +1,8 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { type Logger, noopLogger } from '@chainwire/interface'
 import { formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
-import { abortError, dialError, dialTarget, listenError, TransportError } from './errors'
-import { SocketConnection, socketAddresses } from './socket-connection'
+import { abortError, dialError, dialTarget, TransportError } from './errors'
+import { bindServer, SocketConnection, socketAddresses } from './socket-connection'
 import type { Listener, RawConnection, Transport } from './transport'
 
 /** What the TCP transport uses from its node. */
@@ -117,15 +117,7 @@ class TcpTransport implements Transport {
     server.maxConnections = this.maxConnections
     server.on('connection', (socket: Socket) => this.accept(socket, onConnection))
     server.on('drop', () => this.log.debug('listener full: dropped an inbound socket'))
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(listenError(address, err))
-      server.once('error', onError)
-      server.listen({ host: target.host, port: target.port, backlog: this.backlog }, () => {
-        server.removeListener('error', onError)
-        resolve()
-      })
-    })
-    server.on('error', (err) => this.log.warn({ err }, 'listener error'))
+    await bindServer(server, address, target, this.backlog, this.log)
     return new TcpListener(server)
   }
 

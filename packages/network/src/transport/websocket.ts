@@ -4,8 +4,8 @@ import type { Socket } from 'node:net'
 import { type Logger, noopLogger } from '@chainwire/interface'
 import WebSocket, { WebSocketServer } from 'ws'
 import { formatAddress, formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
-import { abortError, dialError, dialTarget, listenError, TransportError } from './errors'
-import { SocketConnection, socketAddresses } from './socket-connection'
+import { abortError, dialError, dialTarget, TransportError } from './errors'
+import { bindServer, SocketConnection, socketAddresses } from './socket-connection'
 import type { Listener, RawConnection, Transport } from './transport'
 import { WebSocketStream } from './websocket-stream'
 
@@ -218,15 +218,7 @@ class WebSocketTransport implements Transport {
       this.log.debug({ err }, 'bad http request')
       socket.destroy()
     })
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(listenError(address, err))
-      server.once('error', onError)
-      server.listen({ host: target.host, port: target.port, backlog: this.backlog }, () => {
-        server.removeListener('error', onError)
-        resolve()
-      })
-    })
-    server.on('error', (err) => this.log.warn({ err }, 'listener error'))
+    await bindServer(server, address, target, this.backlog, this.log)
     listener.bound()
     return listener
   }

@@ -75,18 +75,8 @@ export interface RestoredAddress {
 }
 
 /** A peer as persisted or imported. */
-export interface RestoredPeer {
-  peerId: PeerId
+export type RestoredPeer = Omit<PeerEntry, 'roles' | 'addresses'> & {
   roles: readonly NodeRole[]
-  protocolVersion: number | undefined
-  userAgent: string | undefined
-  firstSeen: number
-  lastSeen: number
-  latencyMs: number | undefined
-  source: AddressSource | undefined
-  persistent: boolean
-  bootstrap: boolean
-  anchor: boolean
   addresses: readonly RestoredAddress[]
 }
 

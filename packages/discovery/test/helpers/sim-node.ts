@@ -1,0 +1,49 @@
+import type { SimNodeHandle } from '@chainwire/netsim'
+import { createPeerStore, type PeerStore } from '@chainwire/peer-store'
+import { createDiscovery, type DiscoveryService } from '../../src/index'
+
+/** How the netsim tests wire discovery onto a simulated node. */
+export interface SimDiscoveryOptions {
+  /** Number of bootstrap nodes: nodes `n0` .. `n<bootstrap-1>` serve peer lists and do not dial. */
+  bootstrap: number
+  /** Outbound full-relay target of every other node. */
+  outbound: number
+}
+
+/**
+ * Gives a simulated node a peer-store (seeded from the run's randomness, so figures are reproducible) and a
+ * discovery service with the short intervals the netsim scenarios use, and starts discovery.
+ */
+export async function startSimDiscovery(
+  node: SimNodeHandle,
+  options: SimDiscoveryOptions,
+): Promise<{ store: PeerStore; discovery: DiscoveryService; stop: () => void }> {
+  const isBoot = node.index < options.bootstrap
+  const store = createPeerStore(
+    { clock: node.clock, random: () => node.random.next() },
+    {
+      allowNonRoutable: true,
+      dialBackoffBaseMs: 5_000,
+      salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
+    },
+  )
+  await store.open()
+  const discovery = createDiscovery(
+    { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
+    {
+      bootstrap: {
+        addresses: isBoot ? [] : Array.from({ length: options.bootstrap }, (_, i) => `memory://n${i}`),
+        enoughPeers: options.outbound,
+        checkIntervalMs: 2_000,
+        retryIntervalMs: 5_000,
+      },
+      pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
+      dialer: isBoot
+        ? { enabled: false }
+        : { outboundFullRelay: options.outbound, outboundBlockRelay: 0, intervalMs: 1_000 },
+      dht: { initialLookupDelayMs: 2_000, refreshCheckIntervalMs: 30_000 },
+    },
+  )
+  void discovery.start()
+  return { store, discovery, stop: () => void discovery.stop().then(() => store.stop()) }
+}
