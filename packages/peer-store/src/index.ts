@@ -10,7 +10,7 @@ import type { AbstractLevel } from 'abstract-level'
 import type { EventEmitter } from 'eventemitter3'
 import { DefaultPeerStore } from './peer-store'
 
-export { addressGroup, groupOfHost } from './address/group'
+export { addressGroup, type GroupOf, groupOfHost } from './address/group'
 export { type AddressScheme, type HostKind, type ParsedAddress, parseAddress } from './address/parse'
 export { isRoutable } from './address/routable'
 export { PeerStoreError, type PeerStoreErrorCode } from './errors'
@@ -94,6 +94,25 @@ export interface PeerStoreOptions {
    * @default false
    */
   allowNonRoutable?: boolean
+  /**
+   * Your own network grouping, the analogue of Bitcoin Core's `-asmap`: called with an address's canonical
+   * URL (or a bare IP, when a source or an exclusion is given as one), it returns the address's group, or
+   * undefined to fall back to the built-in grouping (see {@link addressGroup}). Every rule that counts
+   * groups uses it: new-table buckets (address and source groups), tried-table buckets, the one-per-group
+   * rule and the `exclude` groups of `selectForDial` and `selectFeeler`, and the groups recomputed when the
+   * store loads or imports. Groups it returns are reported with a `custom:` prefix (never equal to a
+   * built-in group). It must be fast (it runs for every gossiped address), deterministic, and return a
+   * non-empty string of at most 200 characters or undefined (anything else throws `ERR_INVALID_OPTION`).
+   * @default undefined (the built-in grouping)
+   */
+  groupOf?: (address: string) => string | undefined
+  /**
+   * Names the grouping in use, stored with the table geometry: when it differs from the one the database
+   * was written with, the new table is re-bucketed at load (as Core does when its asmap checksum changes).
+   * Change it whenever `groupOf` starts grouping differently.
+   * @default 'builtin' without `groupOf`, 'custom' with it
+   */
+  groupingId?: string
   /** Probability that a dial pick is drawn from the tried table when both tables have entries. @default 0.5 */
   triedBias?: number
   /**

@@ -6,8 +6,8 @@ const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
 /** The numeric and boolean options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<PeerStoreOptions, 'path' | 'db' | 'salt'>> &
-  Pick<PeerStoreOptions, 'path' | 'db' | 'salt'>
+export type ResolvedOptions = Required<Omit<PeerStoreOptions, 'path' | 'db' | 'salt' | 'groupOf'>> &
+  Pick<PeerStoreOptions, 'path' | 'db' | 'salt' | 'groupOf'>
 
 /** The defaults documented on {@link PeerStoreOptions}. */
 export const DEFAULTS = {
@@ -43,6 +43,7 @@ export const DEFAULTS = {
   flushIntervalMs: 2_000,
   maxPendingWrites: 10_000,
   maintenanceIntervalMs: MINUTE,
+  groupingId: 'builtin',
 } as const satisfies ResolvedOptions
 
 /** Integer options and their allowed ranges. */
@@ -112,6 +113,12 @@ export function resolveOptions(options: PeerStoreOptions): ResolvedOptions {
   if (out.path !== undefined && out.db !== undefined) throw invalid('path', 'and db are mutually exclusive')
   if (out.path !== undefined && (typeof out.path !== 'string' || out.path === '')) {
     throw invalid('path', 'must be a non-empty string')
+  }
+  if (out.groupOf !== undefined && typeof out.groupOf !== 'function')
+    throw invalid('groupOf', 'must be a function')
+  if (options.groupingId === undefined && out.groupOf !== undefined) out.groupingId = 'custom'
+  if (typeof out.groupingId !== 'string' || out.groupingId === '' || out.groupingId.length > 200) {
+    throw invalid('groupingId', 'must be a non-empty string of at most 200 characters')
   }
   if (out.salt !== undefined && (!(out.salt instanceof Uint8Array) || out.salt.length !== 32)) {
     throw invalid('salt', 'must be 32 bytes')

@@ -8,7 +8,7 @@ import {
   type TimerHandle,
 } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
-import { groupOfHost } from './address/group'
+import { BUILTIN_GROUPER, customGrouper, type Grouper } from './address/group'
 import { type ParsedAddress, parseAddress } from './address/parse'
 import { BanList, hostKey, isPeerId, parseBanTarget } from './bans'
 import { AddressBook } from './book/address-book'
@@ -62,6 +62,8 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
   readonly #metrics: PeerStoreMetrics
   readonly #random: () => number
   readonly #opts: ResolvedOptions
+  /** Network groups: the caller's `groupOf` first when given, else the built-in grouping. */
+  readonly #grouper: Grouper
   readonly #bans: BanList
   readonly #metadata: MetadataStore
   readonly #dirty = new Set<string>()
@@ -82,6 +84,19 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
   constructor(components: PeerStoreComponents, options: PeerStoreOptions) {
     super()
     this.#opts = resolveOptions(options)
+    const groupOf = this.#opts.groupOf
+    this.#grouper =
+      groupOf === undefined
+        ? BUILTIN_GROUPER
+        : customGrouper(
+            groupOf,
+            (address, value) =>
+              new PeerStoreError(
+                'ERR_INVALID_OPTION',
+                'peer-store option groupOf must return a non-empty string of at most 200 characters or undefined',
+                { option: 'groupOf', address: address.slice(0, 300), value: String(value).slice(0, 300) },
+              ),
+          )
     this.#clock = components.clock
     this.#logger = (components.logger ?? noopLogger).child({ component: 'peer-store' })
     this.#metrics = createMetrics(components.metrics ?? noopMetrics)
@@ -217,6 +232,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
       bucketSize: o.bucketSize,
       newBucketsPerSourceGroup: o.newBucketsPerSourceGroup,
       triedBucketsPerGroup: o.triedBucketsPerGroup,
+      grouping: o.groupingId,
     }
   }
 
@@ -231,10 +247,17 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
 
   /** Rebuilds memory from what was read; only records that had to change are rewritten. */
   #install(loaded: LoadedDatabase): void {
-    const book = new AddressBook(loaded.salt, this.#opts, this.#random, this.#emitEvent, {
-      peerChanged: (peerId) => this.#markDirty(PREFIX.peer + peerId),
-      stateChanged: () => this.#markDirty(KEY.state),
-    })
+    const book = new AddressBook(
+      loaded.salt,
+      this.#opts,
+      this.#random,
+      this.#emitEvent,
+      {
+        peerChanged: (peerId) => this.#markDirty(PREFIX.peer + peerId),
+        stateChanged: () => this.#markDirty(KEY.state),
+      },
+      this.#grouper,
+    )
     const now = this.#clock.now()
     const sameShape = loaded.state !== undefined && sameGeometry(loaded.state.geometry, this.#geometry())
     this.#loading = true
@@ -421,7 +444,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
     const groups = new Set<string>()
     for (const x of exclude ?? []) {
       if (typeof x !== 'string') continue
-      const group = groupOfHost(x)
+      const group = this.#grouper.ofText(x)
       if (group !== undefined) {
         groups.add(group)
         const a = parseAddress(x)
@@ -456,7 +479,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
     let sourceGroup: string | undefined
     let sourcePeerId: PeerId | undefined
     if (options.source !== undefined) {
-      sourceGroup = groupOfHost(options.source.address)
+      sourceGroup = this.#grouper.ofText(options.source.address)
       if (sourceGroup === undefined) {
         throw new PeerStoreError('ERR_INVALID_ADDRESS', 'source.address is not an IP or address URL', {
           address: String(options.source.address).slice(0, 300),

@@ -54,3 +54,52 @@ export function groupOfHost(text: string): string | undefined {
   const ip = parseIp(text)
   return ip === undefined ? undefined : ipGroup(ip)
 }
+
+/**
+ * A caller's own grouping (see `PeerStoreOptions.groupOf`): called with a canonical address URL, or with a
+ * bare IP when a source or an exclusion is given as one; undefined falls back to the built-in grouping.
+ */
+export type GroupOf = (address: string) => string | undefined
+
+/** The longest group name a custom grouping may return (stored with every relayed address). */
+export const MAX_GROUP_LENGTH = 200
+
+/** Derives the network groups of addresses, with the caller's grouping first when there is one. */
+export interface Grouper {
+  /** The group of a parsed address. */
+  ofAddress(a: ParsedAddress): string
+  /** The group of an IP or address URL; undefined if it is neither. */
+  ofText(text: string): string | undefined
+}
+
+/** The built-in grouping ({@link addressGroup}, {@link groupOfHost}). */
+export const BUILTIN_GROUPER: Grouper = { ofAddress: addressGroup, ofText: groupOfHost }
+
+/**
+ * A grouper that asks `groupOf` first. A custom group is prefixed with `custom:` so it never equals a
+ * built-in group by accident; `groupOf` must return a non-empty string of at most {@link MAX_GROUP_LENGTH}
+ * characters, or undefined (`onInvalid` builds the error thrown otherwise).
+ */
+export function customGrouper(
+  groupOf: GroupOf,
+  onInvalid: (address: string, value: unknown) => Error,
+): Grouper {
+  const custom = (address: string): string | undefined => {
+    const g = groupOf(address)
+    if (g === undefined) return undefined
+    if (typeof g !== 'string' || g === '' || g.length > MAX_GROUP_LENGTH) throw onInvalid(address, g)
+    return `custom:${g}`
+  }
+  return {
+    ofAddress: (a) => custom(a.address) ?? addressGroup(a),
+    ofText: (text) => {
+      if (text.includes('://')) {
+        const a = parseAddress(text)
+        return a === undefined ? undefined : (custom(a.address) ?? addressGroup(a))
+      }
+      const ip = parseIp(text)
+      if (ip === undefined) return undefined
+      return custom(formatIp(ip)) ?? ipGroup(ip)
+    },
+  }
+}

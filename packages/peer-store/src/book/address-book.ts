@@ -1,5 +1,5 @@
 import type { NodeRole, PeerId } from '@chainwire/interface'
-import { addressGroup } from '../address/group'
+import { BUILTIN_GROUPER, type Grouper } from '../address/group'
 import type { ParsedAddress } from '../address/parse'
 import { isRoutable } from '../address/routable'
 import { PeerStoreError } from '../errors'
@@ -113,6 +113,8 @@ export class AddressBook {
   readonly #random: () => number
   readonly #emitEvent: Emit
   readonly #hooks: BookHooks
+  /** The network group of an address (the built-in grouping, or the caller's `groupOf` first). */
+  readonly #group: (a: ParsedAddress) => string
   readonly #entries: Array<AddressEntry | undefined> = []
   readonly #freeIds: number[] = []
   readonly #byAddress = new Map<string, AddressEntry>()
@@ -123,9 +125,17 @@ export class AddressBook {
   /** While restoring, changed peers are collected here instead of reported. */
   #sink: Set<PeerId> | undefined
 
-  constructor(salt: Uint8Array, opts: BookOptions, random: () => number, emit: Emit, hooks: BookHooks) {
+  constructor(
+    salt: Uint8Array,
+    opts: BookOptions,
+    random: () => number,
+    emit: Emit,
+    hooks: BookHooks,
+    grouper: Grouper = BUILTIN_GROUPER,
+  ) {
     const hash = new SaltedHash(salt)
     this.#opts = opts
+    this.#group = grouper.ofAddress
     this.#random = random
     this.#emitEvent = emit
     this.#hooks = hooks
@@ -224,14 +234,14 @@ export class AddressBook {
   }
 
   #sourceOf(input: AddInput, a: ParsedAddress | undefined): AddressSource {
-    const group = input.sourceGroup ?? (a === undefined ? 'none' : addressGroup(a))
+    const group = input.sourceGroup ?? (a === undefined ? 'none' : this.#group(a))
     return input.sourcePeerId === undefined ? { group } : { peerId: input.sourcePeerId, group }
   }
 
   #addOne(a: ParsedAddress, input: AddInput): boolean {
     if (!this.#opts.allowNonRoutable && !isRoutable(a)) return false
     const now = input.now
-    const group = addressGroup(a)
+    const group = this.#group(a)
     const self = input.sourceGroup === undefined
     const sourceGroup = input.sourceGroup ?? group
     const penalty = self ? 0 : this.#opts.gossipTimePenaltyMs
@@ -368,7 +378,7 @@ export class AddressBook {
     if (!this.#opts.allowNonRoutable && !isRoutable(a)) return 'ignored'
     let e = this.#byAddress.get(a.address)
     if (e === undefined) {
-      const group = addressGroup(a)
+      const group = this.#group(a)
       const peer = this.#peers.get(peerId) ?? this.#createPeer(peerId, { group }, now)
       if (peer.addresses.size >= this.#opts.maxAddressesPerPeer) {
         this.#remove(this.#victim(peer, now, true, undefined) as AddressEntry, 'address-limit', true)
@@ -682,7 +692,7 @@ export class AddressBook {
           }
           const e = this.#register(peer, {
             address: ra.address.address,
-            group: addressGroup(ra.address),
+            group: this.#group(ra.address),
             source: ra.source,
             firstSeen: ra.firstSeen,
             lastSeen: ra.lastSeen,

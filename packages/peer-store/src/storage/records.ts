@@ -17,6 +17,8 @@ export interface Geometry {
   bucketSize: number
   newBucketsPerSourceGroup: number
   triedBucketsPerGroup: number
+  /** The grouping the buckets were computed with (`groupingId`); absent in databases written before it. */
+  grouping?: string
 }
 
 /** `@state`: table geometry and pending tried collisions (addresses). */
@@ -245,6 +247,7 @@ export function readState(v: unknown): StoredState | undefined {
     'triedBucketsPerGroup',
   ] as const
   if (!keys.every((k) => isCount(g[k]) && (g[k] as number) > 0)) return undefined
+  if (g.grouping !== undefined && (!isShortString(g.grouping) || g.grouping === '')) return undefined
   if (!v.collisions.every((c) => typeof c === 'string')) return undefined
   return { geometry: g as unknown as Geometry, collisions: v.collisions as string[] }
 }
@@ -256,6 +259,7 @@ export function sameGeometry(a: Geometry, b: Geometry): boolean {
     a.triedBucketCount === b.triedBucketCount &&
     a.bucketSize === b.bucketSize &&
     a.newBucketsPerSourceGroup === b.newBucketsPerSourceGroup &&
-    a.triedBucketsPerGroup === b.triedBucketsPerGroup
+    a.triedBucketsPerGroup === b.triedBucketsPerGroup &&
+    (a.grouping ?? 'builtin') === (b.grouping ?? 'builtin')
   )
 }
