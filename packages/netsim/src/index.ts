@@ -65,6 +65,8 @@ export type {
   Scenario,
   ScenarioInput,
   ScheduleInput,
+  SubnetInput,
+  SubnetSpec,
   TopologyInput,
   WorkloadInput,
 } from './scenario/types'

@@ -83,6 +83,20 @@ export interface NodesInput {
   uplink?: BandwidthInput
   /** Nodes start at uniformly random times within this window from t = 0. @default '1s' */
   startSpread?: DurationInput
+  /**
+   * Synthetic IPs: the nodes of each entry get consecutive addresses of its IPv4 subnet (the first node,
+   * lowest index first, the subnet's address + 1), instead of the default `10.a.b.c`. Subnets must not
+   * overlap, a node may be in one entry only, and a subnet must hold its nodes. @default []
+   */
+  subnets?: readonly SubnetInput[]
+}
+
+/** Nodes placed in one IPv4 subnet. */
+export interface SubnetInput {
+  /** Which nodes. */
+  nodes: NodeSelectorInput
+  /** The subnet, `a.b.c.d/p` with the host bits zero and `p` from 8 to 30, such as `'44.1.0.0/16'`. */
+  cidr: string
 }
 
 /** Initial connections: each edge is dialed by its first node and kept (persistent peers). */
@@ -286,6 +300,16 @@ export interface Adversary {
 }
 
 /** A validated scenario with every default filled in: what {@link runScenario} takes. */
+/** A validated `nodes.subnets` entry. */
+export interface SubnetSpec {
+  readonly nodes: NodeSelector
+  /** As written, `a.b.c.d/p`. */
+  readonly cidr: string
+  /** The subnet's first address as an unsigned 32-bit number. */
+  readonly base: number
+  readonly prefix: number
+}
+
 export interface Scenario {
   readonly name: string
   readonly description: string
@@ -294,6 +318,8 @@ export interface Scenario {
   readonly nodeCount: number
   readonly regions: readonly RegionSpec[]
   readonly roles: readonly { readonly role: NodeRole; readonly nodes: NodeSelector }[]
+  /** `nodes.subnets`: the subnet's first address as a 32-bit number and its prefix length. */
+  readonly subnets: readonly SubnetSpec[]
   readonly startSpreadMs: number
   readonly topology:
     | { readonly type: 'random'; readonly degree: number }

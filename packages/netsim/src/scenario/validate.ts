@@ -33,6 +33,7 @@ import type {
   RegionSpec,
   Scenario,
   Schedule,
+  SubnetSpec,
   Workload,
 } from './types'
 
@@ -87,7 +88,7 @@ export function normalizeScenario(input: unknown): Scenario {
 
   if (s.nodes === undefined) fail('nodes', 'is required')
   const nodes = isRecord(s.nodes)
-    ? record(s.nodes, 'nodes', ['count', 'regions', 'roles', 'uplink', 'startSpread'])
+    ? record(s.nodes, 'nodes', ['count', 'regions', 'roles', 'uplink', 'startSpread', 'subnets'])
     : { count: s.nodes }
   const nodeCount = integer(nodes.count, isRecord(s.nodes) ? 'nodes.count' : 'nodes', 1, MAX_NODES)
   const defaultUplink =
@@ -102,6 +103,7 @@ export function normalizeScenario(input: unknown): Scenario {
         roles.push({ role, nodes: parseSelector(r[role], at('nodes.roles', role), scope) })
     }
   }
+  const subnets = parseSubnets(nodes.subnets, scope)
   const startSpreadMs =
     nodes.startSpread === undefined ? 1_000 : duration(nodes.startSpread, 'nodes.startSpread')
   if (startSpreadMs >= durationMs)
@@ -130,6 +132,7 @@ export function normalizeScenario(input: unknown): Scenario {
     nodeCount,
     regions,
     roles,
+    subnets,
     startSpreadMs,
     topology,
     links,
@@ -145,6 +148,36 @@ export function normalizeScenario(input: unknown): Scenario {
     },
     setup: s.setup as Scenario['setup'],
   }
+}
+
+/** `nodes.subnets`: IPv4 CIDRs with their node selectors; subnets must not overlap. */
+function parseSubnets(value: unknown, scope: SelectorScope): SubnetSpec[] {
+  if (value === undefined) return []
+  const out: SubnetSpec[] = []
+  for (const [k, entry] of array(value, 'nodes.subnets').entries()) {
+    const path = at('nodes.subnets', k)
+    const o = record(entry, path, ['nodes', 'cidr'])
+    if (o.nodes === undefined) fail(at(path, 'nodes'), 'is required')
+    const nodes = parseSelector(o.nodes, at(path, 'nodes'), scope)
+    const cidr = string(o.cidr, at(path, 'cidr'))
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr)
+    const octets = m === null ? [] : m.slice(1, 5).map(Number)
+    if (m === null || octets.some((x) => x > 255))
+      fail(at(path, 'cidr'), 'must be an IPv4 subnet a.b.c.d/p', o.cidr)
+    const prefix = Number(m[5])
+    if (prefix < 8 || prefix > 30) fail(at(path, 'cidr'), 'needs a prefix length from 8 to 30', o.cidr)
+    const base = octets.reduce((acc, x) => acc * 256 + x, 0)
+    const size = 2 ** (32 - prefix)
+    if (base % size !== 0) fail(at(path, 'cidr'), 'must have its host bits zero', o.cidr)
+    for (const [j, other] of out.entries()) {
+      const otherSize = 2 ** (32 - other.prefix)
+      if (base < other.base + otherSize && other.base < base + size) {
+        fail(at(path, 'cidr'), `overlaps nodes.subnets[${j}] (${other.cidr})`, o.cidr)
+      }
+    }
+    out.push({ nodes, cidr, base, prefix })
+  }
+  return out
 }
 
 function parseRegions(value: unknown, defaultUplink: number): RegionSpec[] {

@@ -30,8 +30,13 @@ export interface SimNodeHandle {
   /** The address it listens on: `memory://n<index>`. */
   readonly address: string
   readonly peerId: PeerId
-  /** Its synthetic IP. */
+  /** Its synthetic IP (`nodes.subnets`, or `10.a.b.c`). */
   readonly host: string
+  /**
+   * The synthetic IP of the node listening on `address` (`memory://n<i>`), or undefined for any other
+   * address: what a peer-store in the simulation needs to group addresses by IP as on the internet.
+   */
+  hostOf(address: string): string | undefined
   readonly region: string
   readonly roles: readonly NodeRole[]
   /** 0 for the first start, +1 per restart. */
@@ -57,6 +62,8 @@ export interface SimWorld {
   readonly simnet: SimNetwork
   readonly metrics: MetricsCollector
   readonly setup: NodeSetup | undefined
+  /** The synthetic IP of the node listening on a `memory://n<i>` address. */
+  hostOf(address: string): string | undefined
   /** Whether node `i` must receive a message published now (running and honest). */
   isTarget(node: number): boolean
   /** Stops the run: something failed that the scenario cannot go on without. */
@@ -201,6 +208,7 @@ export class SimNode {
       address: this.address,
       peerId: this.identity.peerId,
       host: this.host,
+      hostOf: this.world.hostOf,
       region: this.region,
       roles: this.roles,
       incarnation: number,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { NodeRole } from '@chainwire/interface'
 import { createMemoryNetwork, type NetworkOptions } from '@chainwire/network'
-import { NetsimError, SimulationAbortedError, SimulationFailedError } from '../errors'
+import { NetsimError, ScenarioInvalidError, SimulationAbortedError, SimulationFailedError } from '../errors'
 import { LinkModel } from '../links/model'
 import { SimNetwork } from '../links/sim-network'
 import { MetricsCollector } from '../metrics/collector'
@@ -60,6 +60,42 @@ export interface SimulationResult {
   readonly stats: RunStats
 }
 
+/**
+ * The synthetic IP of every node: `nodes.subnets` first (consecutive addresses of each subnet, lowest index
+ * first), {@link nodeHost} for the others. Throws `ERR_SCENARIO_INVALID` when a node is in two subnets, a
+ * subnet cannot hold its nodes, or two nodes would share an IP.
+ */
+function assignHosts(scenario: Scenario, ctx: SelectorContext, root: Random): string[] {
+  const hosts: (string | undefined)[] = new Array(scenario.nodeCount).fill(undefined)
+  for (const [k, subnet] of scenario.subnets.entries()) {
+    const members = [...resolveSelector(subnet.nodes, ctx, root.fork(`subnets/${k}`))].sort((a, b) => a - b)
+    const capacity = 2 ** (32 - subnet.prefix) - 2
+    if (members.length > capacity) {
+      throw new ScenarioInvalidError(
+        `nodes.subnets[${k}].nodes`,
+        `${members.length} nodes do not fit in ${subnet.cidr}`,
+      )
+    }
+    for (const [j, i] of members.entries()) {
+      if (hosts[i] !== undefined) {
+        throw new ScenarioInvalidError(`nodes.subnets[${k}].nodes`, `node n${i} is already in another subnet`)
+      }
+      const ip = subnet.base + 1 + j
+      hosts[i] = [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.')
+    }
+  }
+  const out = hosts.map((h, i) => h ?? nodeHost(i))
+  const owner = new Map<string, number>()
+  for (const [i, h] of out.entries()) {
+    const other = owner.get(h)
+    if (other !== undefined) {
+      throw new ScenarioInvalidError('nodes.subnets', `nodes n${other} and n${i} would share the IP ${h}`)
+    }
+    owner.set(h, i)
+  }
+  return out
+}
+
 /** The connection slots each node needs for its share of the topology, unless the scenario sets them. */
 function slotOptions(base: NetworkOptions, out: number[], inn: number[]): NetworkOptions {
   const maxOut = Math.max(0, ...out)
@@ -105,6 +141,7 @@ export async function runScenario(
     }
   }
   for (const roles of rolesOf) if (roles.length === 0) roles.push('full')
+  const hosts = assignHosts(scenario, selectorCtx, root)
 
   const model = new LinkModel({
     defaults: scenario.links,
@@ -154,6 +191,10 @@ export async function runScenario(
       const node = nodes[i] as SimNode
       return node.running && !node.adversarial
     },
+    hostOf: (address) => {
+      const m = /^memory:\/\/n(\d+)$/.exec(address)
+      return m === null ? undefined : hosts[Number(m[1])]
+    },
     fail: (err) => {
       if (failedWith === undefined) failedWith = err
       failure.abort(err)
@@ -163,7 +204,7 @@ export async function runScenario(
     nodes.push(
       new SimNode(world, {
         index: i,
-        host: nodeHost(i),
+        host: hosts[i] as string,
         region: regionOf[i] as string,
         roles: rolesOf[i] as NodeRole[],
         identity: seededIdentity(root.fork(`identity/${i}`)),
