@@ -15,7 +15,7 @@ import {
   CATALOG,
   CodecError,
   type DisconnectReason,
-  encodeFrame,
+  encodeFrameParts,
   type HelloData,
   type Message,
   type MessageType,
@@ -69,6 +69,7 @@ import {
 } from './noise/index'
 import { MAX_PERSISTENT_PEERS, type ResolvedOptions, resolveOptions } from './options'
 import { serveRequest } from './protocol/serve'
+import { frameSize } from './queue/send-queue'
 import { buildStatus, emptyLimitCounters } from './status'
 import {
   canonicalAddress,
@@ -766,8 +767,9 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   async send(peerId: PeerId, message: Message, options: SendOptions = {}): Promise<void> {
     const conn = this.openConnection(peerId)
     const frame = this.encode(message)
+    const size = frameSize(frame)
     const cls = this.classOf(message.type)
-    if (conn.trySend(frame, message.type, cls)) return
+    if (conn.trySend(frame, message.type, cls, size)) return
     const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs
     // The queue is full: the caller waits for room, under a deadline armed only now (the fast path above
     // allocates no signal and no timer) and cleared however the wait ends. A caller signal that is already
@@ -775,7 +777,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     const timer =
       options.signal?.aborted === true ? undefined : deadline(this.clock, timeoutMs, options.signal, 'send')
     try {
-      await conn.send(frame, message.type, cls, timer?.signal ?? options.signal)
+      await conn.send(frame, message.type, cls, timer?.signal ?? options.signal, size)
     } catch (err) {
       if (TimeoutError.isInstance(err) && options.signal?.aborted !== true) {
         this.hit('sendQueueFull')
@@ -806,13 +808,14 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
 
   broadcast(message: Message, filter?: (peer: PeerInfo) => boolean): number {
     const frame = this.encode(message)
+    const size = frameSize(frame)
     const cls = this.classOf(message.type)
     let sent = 0
     for (const conn of this.peersById.values()) {
       if (conn.state !== 'open') continue
       if (cls === 'transactions' && conn.kind === 'block-relay') continue
       if (filter !== undefined && !filter(this.infoOf(conn))) continue
-      if (conn.trySend(frame, message.type, cls)) sent++
+      if (conn.trySend(frame, message.type, cls, size)) sent++
       else this.hit('sendQueueFull')
     }
     return sent
@@ -1067,12 +1070,17 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     return this.options.messageClasses[type] ?? 'bulk'
   }
 
-  private encode(message: Message): Uint8Array {
-    const frame = encodeFrame(message)
-    if (frame.length - 4 > this.options.maxMessageSize) {
+  /**
+   * Encodes a message for sending: large byte fields are referenced, not copied (see `encodeFrameParts`), so
+   * they must not change until written out.
+   */
+  private encode(message: Message): Uint8Array[] {
+    const frame = encodeFrameParts(message)
+    const size = frameSize(frame)
+    if (size - 4 > this.options.maxMessageSize) {
       throw new NetworkError('ERR_INVALID_MESSAGE', `${message.type} is over maxMessageSize`, {
         type: message.type,
-        size: frame.length - 4,
+        size: size - 4,
         maxMessageSize: this.options.maxMessageSize,
       })
     }

@@ -65,6 +65,41 @@ describe('over loopback TCP and WebSocket', () => {
     expect(status.peers[0]?.bytesIn).toBeGreaterThan(0)
   })
 
+  it('large byte fields, sent without a copy, arrive byte for byte and in order among small messages', async () => {
+    const a = await node({ listen: ['tcp://127.0.0.1:0'] })
+    const b = await node({ listen: [] })
+    const sizes = [1_048_576, 8_192, 8_191, 300_000, 65_519, 65_520, 1_048_575]
+    const sent = sizes.map((n, i) => {
+      const bytes = new Uint8Array(n)
+      for (let j = 0; j < n; j += 4093) bytes[j] = (i * 31 + j) & 255
+      bytes[n - 1] = i + 1
+      return bytes
+    })
+    const got: { index: number; bytes: Uint8Array }[] = []
+    let invs = 0
+    a.on('message:chunk', (e) => got.push({ index: e.message.data.transferId, bytes: e.message.data.bytes }))
+    a.on('message:inv', () => invs++)
+    await b.dial(a.listenAddresses()[0] as string)
+    for (const [i, bytes] of sent.entries()) {
+      const data = {
+        transferId: i,
+        index: 0,
+        total: 1,
+        totalLength: bytes.length,
+        chunkSize: bytes.length,
+        digest: new Uint8Array(32),
+        bytes,
+      }
+      await b.send(a.peerId, { type: 'chunk', data })
+      expect(
+        b.trySend(a.peerId, { type: 'inv', data: { items: [{ kind: 'block', hash: new Uint8Array(32) }] } }),
+      ).toBe(true)
+    }
+    await waitFor(() => got.length === sent.length && invs === sent.length, 20_000)
+    expect(got.map((g) => g.index)).toEqual(sent.map((_, i) => i))
+    for (const [i, g] of got.entries()) expect(Buffer.compare(g.bytes, sent[i] as Uint8Array)).toBe(0)
+  })
+
   it('simultaneous dials over TCP end in one connection, the same on both sides', async () => {
     for (let round = 0; round < 5; round++) {
       const a = await node()

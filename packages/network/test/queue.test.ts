@@ -2,7 +2,7 @@ import { AbortError, deadline } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import { NetworkError, SendError } from '../src/index'
-import { SendQueue } from '../src/queue/send-queue'
+import { frameSize, SendQueue } from '../src/queue/send-queue'
 
 const frame = (size: number, tag = 0): Uint8Array => new Uint8Array(size).fill(tag)
 
@@ -35,6 +35,19 @@ describe('SendQueue', () => {
     expect(q.tryPush(frame(90), 'control', 0)).toBe(true)
     expect(q.tryPush(frame(20), 'control', 0)).toBe(false)
     expect(q.bytes).toBe(190)
+  })
+
+  it('queues a frame given as pieces, counting the bytes of all its pieces, and hands the pieces back', () => {
+    const q = queue(100)
+    const parts = [frame(10, 1), frame(50, 2), frame(5, 3)]
+    expect(q.tryPush(parts, 'bulk', 0)).toBe(true)
+    expect(q.bytes).toBe(65)
+    expect(q.tryPush(frame(40), 'bulk', 0)).toBe(false)
+    expect(q.tryPush(frame(35), 'bulk', 0)).toBe(true)
+    expect(q.shift()).toBe(parts)
+    expect(q.bytes).toBe(35)
+    expect(frameSize(parts)).toBe(65)
+    expect(frameSize(frame(7))).toBe(7)
   })
 
   it('always accepts one message into an empty queue, however large', () => {

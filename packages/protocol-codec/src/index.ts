@@ -112,7 +112,14 @@ export {
 } from './codec/json'
 export { decode, encode } from './codec/msgpack'
 export { CodecError, type CodecErrorCode } from './errors'
-export { encodeFrame, FRAME_HEADER_BYTES, type FrameOptions, framePayload } from './framing/frame'
+export {
+  encodeFrame,
+  encodeFrameParts,
+  FRAME_HEADER_BYTES,
+  type FrameOptions,
+  framePayload,
+  partsLength,
+} from './framing/frame'
 export { FrameDecoder, type FrameDecoderOptions } from './framing/frame-decoder'
 export { type DecodedFrame, MessageFrameDecoder } from './framing/message-decoder'
 export {

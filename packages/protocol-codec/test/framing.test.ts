@@ -3,12 +3,14 @@ import {
   CodecError,
   decode,
   encodeFrame,
+  encodeFrameParts,
   FRAME_HEADER_BYTES,
   FrameDecoder,
   framePayload,
   LIMITS,
   type Message,
   MessageFrameDecoder,
+  partsLength,
   splitIntoChunks,
 } from '../src'
 import { bytesOf, SAMPLES } from './helpers/samples'
@@ -88,6 +90,61 @@ describe('encoding large byte fields', () => {
     expect(failure(() => encodeFrame(first, { maxMessageSize: size - 1 })).code).toBe('ERR_FRAME_TOO_LARGE')
     expect(encodeFrame(first, { maxMessageSize: size })).toHaveLength(size + FRAME_HEADER_BYTES)
     expect(decode(encodeFrame(ping).subarray(FRAME_HEADER_BYTES))).toStrictEqual(ping)
+  })
+})
+
+describe('encodeFrameParts', () => {
+  it('concatenates to exactly encodeFrame for every sample message', () => {
+    for (const list of Object.values(SAMPLES)) {
+      for (const m of list as Message[]) {
+        const parts = encodeFrameParts(m)
+        expect(concat(parts)).toEqual(encodeFrame(m))
+        expect(partsLength(parts)).toBe(encodeFrame(m).length)
+        expect(parts.every((p) => p.length > 0)).toBe(true)
+      }
+    }
+  })
+
+  it('references large byte fields instead of copying them, and leaves the shared writer clean', () => {
+    const payload = bytesOf(100 * 1024, 3)
+    const small = bytesOf(100, 4)
+    const [chunk] = splitIntoChunks(payload, { chunkSize: 100 * 1024, transferId: 9 })
+    const parts = encodeFrameParts(chunk as Message)
+    const ref = parts.find((p) => p.length === payload.length)
+    expect(ref?.buffer).toBe(payload.buffer)
+    expect(concat(parts)).toEqual(encodeFrame(chunk as Message))
+    const header = parts[0] as Uint8Array
+    expect(new DataView(header.buffer, header.byteOffset).getUint32(0)).toBe(
+      partsLength(parts) - FRAME_HEADER_BYTES,
+    )
+    // small byte fields are copied into the one fresh buffer: a single piece that is nobody else's
+    const relay = {
+      type: 'relay',
+      data: {
+        origin: (SAMPLES.relay[1] as { data: { origin: string } }).data.origin,
+        hops: 0,
+        ttl: 1,
+        payload: small,
+      },
+    } as Message
+    const relayParts = encodeFrameParts(relay)
+    expect(relayParts).toHaveLength(1)
+    expect(relayParts[0]?.buffer).not.toBe(small.buffer)
+    expect(concat(relayParts)).toEqual(encodeFrame(relay))
+    const ping = { type: 'ping', id: 3, data: { nonce: 1 } } as const
+    expect(encodeFrameParts(ping)).toEqual([encodeFrame(ping)])
+  })
+
+  it('enforces the frame limit and the per-type maximum like encodeFrame', () => {
+    const [chunk] = splitIntoChunks(bytesOf(64 * 1024, 5), { chunkSize: 64 * 1024, transferId: 1 })
+    const size = encodeFrame(chunk as Message).length - FRAME_HEADER_BYTES
+    expect(failure(() => encodeFrameParts(chunk as Message, { maxMessageSize: size - 1 })).code).toBe(
+      'ERR_FRAME_TOO_LARGE',
+    )
+    expect(partsLength(encodeFrameParts(chunk as Message, { maxMessageSize: size }))).toBe(size + 4)
+    expect([...encodeFrame({ type: 'ping', id: 3, data: { nonce: 1 } })]).toEqual([
+      0, 0, 0, 5, 0x93, 0x02, 0x03, 0x91, 0x01,
+    ])
   })
 })
 

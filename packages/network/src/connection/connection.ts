@@ -6,6 +6,7 @@ import {
   type DisconnectReason,
   decode,
   encodeFrame,
+  encodeFrameParts,
   FrameDecoder,
   type HelloData,
   type Message,
@@ -20,7 +21,7 @@ import { type DroppedCount, PeerRateLimiter } from '../limits/peer-rate-limiter'
 import type { SecureConnection } from '../noise/index'
 import type { ResolvedOptions } from '../options'
 import { RequestTracker } from '../protocol/request-tracker'
-import { SendQueue } from '../queue/send-queue'
+import { frameSize, type OutFrame, SendQueue } from '../queue/send-queue'
 import type { Direction, RawConnection } from '../transport/index'
 
 /** Bytes charged per message held for a handler, on top of its size: the decoded object's own weight. */
@@ -221,24 +222,30 @@ export class Connection {
   }
 
   /** Queues an encoded frame if there is room; false otherwise (and the stall clock starts). */
-  trySend(frame: Uint8Array, type: MessageType, cls: MessageClass): boolean {
+  trySend(frame: OutFrame, type: MessageType, cls: MessageClass, size = frameSize(frame)): boolean {
     if (this.state === 'closing' || this.state === 'closed') return false
-    if (!this.queue.tryPush(frame, cls, this.host.clock.now())) {
+    if (!this.queue.tryPush(frame, cls, this.host.clock.now(), size)) {
       this.watchStall()
       return false
     }
-    this.countOut(type, frame.length)
+    this.countOut(type, size)
     this.pump()
     return true
   }
 
   /** Queues an encoded frame, waiting for room until `signal` aborts. */
-  async send(frame: Uint8Array, type: MessageType, cls: MessageClass, signal?: AbortSignal): Promise<void> {
+  async send(
+    frame: OutFrame,
+    type: MessageType,
+    cls: MessageClass,
+    signal?: AbortSignal,
+    size = frameSize(frame),
+  ): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') throw notConnected(this.peerId)
-    const push = this.queue.push(frame, cls, this.host.clock.now(), signal)
+    const push = this.queue.push(frame, cls, this.host.clock.now(), signal, size)
     if (this.queue.saturatedSince !== undefined) this.watchStall()
     await push
-    this.countOut(type, frame.length)
+    this.countOut(type, size)
     this.pump()
   }
 
@@ -262,7 +269,7 @@ export class Connection {
       signal: deadline,
     } = this.requests.begin(message.type, expected, timeoutMs, signal, internal)
     try {
-      const frame = encodeFrame({ ...message, id } as Message)
+      const frame = encodeFrameParts({ ...message, id } as Message)
       await this.send(frame, message.type, this.host.classOf(message.type), deadline)
     } catch (err) {
       this.requests.cancel(id, err as Error)
@@ -587,8 +594,16 @@ export class Connection {
     while (!stream.writableNeedDrain && !stream.destroyed && stream.writable) {
       const frame = this.queue.shift()
       if (frame === undefined) return
-      this.bytesOut += frame.length
-      stream.write(frame)
+      if (frame instanceof Uint8Array) {
+        this.bytesOut += frame.length
+        stream.write(frame)
+      } else {
+        for (let i = 0; i < frame.length; i++) {
+          const part = frame[i] as Uint8Array
+          this.bytesOut += part.length
+          stream.write(part)
+        }
+      }
     }
   }
 

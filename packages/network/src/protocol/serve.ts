@@ -1,5 +1,5 @@
 import { type Clock, deadline, type Logger } from '@chainwire/interface'
-import { CATALOG, encodeFrame, type Message, type ProtocolErrorCode } from '@chainwire/protocol-codec'
+import { CATALOG, encodeFrameParts, type Message, type ProtocolErrorCode } from '@chainwire/protocol-codec'
 import type { Connection } from '../connection/connection'
 import type { HandlerResult, MessageHandler, PeerInfo } from '../index'
 
@@ -69,19 +69,21 @@ export function serveRequest(
       fail('internal')
       return
     }
-    let frame: Uint8Array
+    let frame: Uint8Array[]
     try {
-      frame = encodeFrame({ ...response, id } as Message)
+      frame = encodeFrameParts({ ...response, id } as Message)
     } catch (err) {
       ctx.log.warn({ err, type: request.type }, 'request handler returned a response that does not encode')
       fail('internal')
       return
     }
+    const cls = conn.classOf(response.type)
+    if (conn.trySend(frame, response.type, cls)) return
     // No link to the network's stop signal: stopping closes the connection, whose queue rejects every
     // waiting sender, so one listener per waiting response on a shared signal is not needed.
     const timer = deadline(ctx.clock, ctx.sendTimeoutMs, undefined, 'response')
     try {
-      await conn.send(frame, response.type, conn.classOf(response.type), timer.signal)
+      await conn.send(frame, response.type, cls, timer.signal)
     } catch (err) {
       ctx.log.debug({ err, type: response.type }, 'response not sent')
     } finally {

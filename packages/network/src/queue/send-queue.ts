@@ -15,19 +15,33 @@ export interface SendQueueOptions {
 /** Send order: control first, then blocks, transactions, bulk. */
 const PRIORITY: Readonly<Record<MessageClass, number>> = { control: 0, blocks: 1, transactions: 2, bulk: 3 }
 
+/**
+ * An encoded frame as queued: one buffer, or pieces written out in order (`encodeFrameParts`: a large byte
+ * field is the sender's own array, sent without a copy).
+ */
+export type OutFrame = Uint8Array | readonly Uint8Array[]
+
+/** Bytes of an {@link OutFrame}. */
+export function frameSize(frame: OutFrame): number {
+  if (frame instanceof Uint8Array) return frame.length
+  let n = 0
+  for (let i = 0; i < frame.length; i++) n += (frame[i] as Uint8Array).length
+  return n
+}
+
 class Lane {
-  items: (Uint8Array | undefined)[] = []
+  items: (OutFrame | undefined)[] = []
   head = 0
 
   get length(): number {
     return this.items.length - this.head
   }
 
-  push(frame: Uint8Array): void {
+  push(frame: OutFrame): void {
     this.items.push(frame)
   }
 
-  shift(): Uint8Array | undefined {
+  shift(): OutFrame | undefined {
     if (this.head >= this.items.length) return undefined
     const frame = this.items[this.head]
     this.items[this.head++] = undefined
@@ -48,7 +62,8 @@ class Lane {
 }
 
 interface Waiter {
-  frame: Uint8Array
+  frame: OutFrame
+  size: number
   cls: MessageClass
   resolve: () => void
   reject: (err: Error) => void
@@ -107,12 +122,12 @@ export class SendQueue {
   }
 
   /** Queues the frame if there is room; otherwise marks the queue saturated at `now` and returns false. */
-  tryPush(frame: Uint8Array, cls: MessageClass, now: number): boolean {
-    if (!this.hasRoom(frame.length, cls)) {
+  tryPush(frame: OutFrame, cls: MessageClass, now: number, size = frameSize(frame)): boolean {
+    if (!this.hasRoom(size, cls)) {
       if (this.closedWith === undefined) this.saturatedAt ??= now
       return false
     }
-    this.enqueue(frame, cls)
+    this.enqueue(frame, cls, size)
     return true
   }
 
@@ -121,9 +136,15 @@ export class SendQueue {
    * aborts first, with `ERR_QUEUE_FULL` when `maxWaiters` callers already wait, and with the close error
    * when the queue is closed.
    */
-  push(frame: Uint8Array, cls: MessageClass, now: number, signal?: AbortSignal): Promise<void> {
+  push(
+    frame: OutFrame,
+    cls: MessageClass,
+    now: number,
+    signal?: AbortSignal,
+    size = frameSize(frame),
+  ): Promise<void> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith)
-    if (this.tryPush(frame, cls, now)) return Promise.resolve()
+    if (this.tryPush(frame, cls, now, size)) return Promise.resolve()
     if (this.waiters.length >= this.options.maxWaiters) {
       return Promise.reject(
         new SendError('ERR_QUEUE_FULL', 'too many senders are waiting for this peer', {
@@ -133,7 +154,7 @@ export class SendQueue {
     }
     if (signal?.aborted === true) return Promise.reject(abortReason(signal))
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { frame, cls, resolve, reject, signal, onAbort: undefined }
+      const waiter: Waiter = { frame, size, cls, resolve, reject, signal, onAbort: undefined }
       if (signal !== undefined) {
         waiter.onAbort = () => {
           const i = this.waiters.indexOf(waiter)
@@ -148,11 +169,11 @@ export class SendQueue {
   }
 
   /** Takes the next frame to send, highest priority first. */
-  shift(): Uint8Array | undefined {
+  shift(): OutFrame | undefined {
     for (const lane of this.lanes) {
       const frame = lane.shift()
       if (frame !== undefined) {
-        this.queuedBytes -= frame.length
+        this.queuedBytes -= frameSize(frame)
         this.admitWaiters()
         if (this.waiters.length === 0 && this.queuedBytes <= this.options.maxBytes / 2)
           this.saturatedAt = undefined
@@ -174,18 +195,18 @@ export class SendQueue {
     }
   }
 
-  private enqueue(frame: Uint8Array, cls: MessageClass): void {
+  private enqueue(frame: OutFrame, cls: MessageClass, size: number): void {
     ;(this.lanes[PRIORITY[cls]] as Lane).push(frame)
-    this.queuedBytes += frame.length
+    this.queuedBytes += size
   }
 
   private admitWaiters(): void {
     while (this.waiters.length > 0) {
       const w = this.waiters[0] as Waiter
-      if (this.queuedBytes !== 0 && this.queuedBytes + w.frame.length > this.options.maxBytes) return
+      if (this.queuedBytes !== 0 && this.queuedBytes + w.size > this.options.maxBytes) return
       this.waiters.shift()
       if (w.onAbort !== undefined) w.signal?.removeEventListener('abort', w.onAbort)
-      this.enqueue(w.frame, w.cls)
+      this.enqueue(w.frame, w.cls, w.size)
       w.resolve()
     }
   }

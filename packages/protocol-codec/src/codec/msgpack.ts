@@ -4,7 +4,7 @@ import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
 import { asCodecError, schemaError } from './errors'
 import { checkWireBytes } from './guard'
-import { acquireWriter, WriteLimitExceeded } from './writer'
+import { acquireWriter, type MsgpackWriter, WriteLimitExceeded } from './writer'
 
 /**
  * msgpackr reads only what {@link checkWireBytes} let through (no maps, extensions or records), so these
@@ -71,13 +71,34 @@ export function encodeEnvelope(
   frameLimit = Number.POSITIVE_INFINITY,
 ): Uint8Array {
   try {
-    return writeEnvelope(msg, reserve, frameLimit)
+    return writeEnvelope(msg, reserve, frameLimit, (w) => w.finish())
   } catch (err) {
     throw asCodecError(err, 'ERR_SCHEMA', 'the message could not be read')
   }
 }
 
-function writeEnvelope(msg: Message, reserve: number, frameLimit: number): Uint8Array {
+/**
+ * {@link encodeEnvelope} as pieces: byte strings of 8 KiB or more are referenced, not copied (see
+ * `MsgpackWriter.finishParts`). Internal: `encodeFrameParts` is the public form.
+ */
+export function encodeEnvelopeParts(
+  msg: Message,
+  reserve: number,
+  frameLimit = Number.POSITIVE_INFINITY,
+): Uint8Array[] {
+  try {
+    return writeEnvelope(msg, reserve, frameLimit, (w) => w.finishParts())
+  } catch (err) {
+    throw asCodecError(err, 'ERR_SCHEMA', 'the message could not be read')
+  }
+}
+
+function writeEnvelope<T>(
+  msg: Message,
+  reserve: number,
+  frameLimit: number,
+  finish: (writer: MsgpackWriter) => T,
+): T {
   const [entry, m] = lookup(msg)
   const id = checkId(entry.type, m.id)
   let wire: unknown
@@ -95,7 +116,7 @@ function writeEnvelope(msg: Message, reserve: number, frameLimit: number): Uint8
     if (id === undefined) writer.write(null)
     else writer.writeNumber(id)
     writer.write(wire)
-    return writer.finish()
+    return finish(writer)
   } catch (err) {
     writer.abort()
     if (err instanceof WriteLimitExceeded) {

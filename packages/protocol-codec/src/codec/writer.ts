@@ -81,6 +81,35 @@ export class MsgpackWriter {
     return out
   }
 
+  /**
+   * Ends the message and returns it as pieces whose concatenation is what {@link finish} would return: the
+   * scratch bytes (one copy, the reserved prefix zeroed) interleaved with the byte strings written by
+   * reference, which are not copied at all. Empty pieces are left out; the first piece holds the prefix.
+   */
+  finishParts(): Uint8Array[] {
+    this.busy = false
+    const size = this.pos + this.refBytes
+    if (size > this.limit) {
+      this.clearRefs()
+      throw new WriteLimitExceeded(size)
+    }
+    const scratch = this.buf.slice(0, this.pos)
+    scratch.fill(0, 0, this.start)
+    if (this.refs.length === 0) return [scratch]
+    const parts: Uint8Array[] = []
+    let from = 0
+    for (let i = 0; i < this.refs.length; i++) {
+      const at = this.refAt[i] as number
+      if (at > from) parts.push(scratch.subarray(from, at))
+      const ref = this.refs[i] as Uint8Array
+      if (ref.length > 0) parts.push(ref)
+      from = at
+    }
+    if (this.pos > from) parts.push(scratch.subarray(from, this.pos))
+    this.clearRefs()
+    return parts
+  }
+
   /** Abandons the message in progress. */
   abort(): void {
     this.busy = false

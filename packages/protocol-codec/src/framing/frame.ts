@@ -1,5 +1,5 @@
 import type { Message } from '../catalog/catalog'
-import { encodeEnvelope } from '../codec/msgpack'
+import { encodeEnvelope, encodeEnvelopeParts } from '../codec/msgpack'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
 
@@ -27,6 +27,31 @@ export function encodeFrame(msg: Message, options: FrameOptions = {}): Uint8Arra
   const out = encodeEnvelope(msg, FRAME_HEADER_BYTES, options.maxMessageSize ?? LIMITS.maxMessageSize)
   new DataView(out.buffer, out.byteOffset, FRAME_HEADER_BYTES).setUint32(0, out.length - FRAME_HEADER_BYTES)
   return out
+}
+
+/**
+ * {@link encodeFrame} without copying large byte fields: the frame as pieces whose concatenation is exactly
+ * `encodeFrame(msg, options)`. Byte strings of 8 KiB or more (a block, a chunk payload) are the caller's own
+ * arrays, referenced, not copied; everything else is one fresh buffer that the other pieces are views of. The
+ * first piece starts with the 4-byte header. For senders that write pieces out (a socket's `writev`, a cipher
+ * fed piece by piece): a 1 MiB payload then costs no allocation and no copy. The referenced arrays must not
+ * change until the pieces are written out.
+ */
+export function encodeFrameParts(msg: Message, options: FrameOptions = {}): Uint8Array[] {
+  const parts = encodeEnvelopeParts(msg, FRAME_HEADER_BYTES, options.maxMessageSize ?? LIMITS.maxMessageSize)
+  const head = parts[0] as Uint8Array
+  new DataView(head.buffer, head.byteOffset, FRAME_HEADER_BYTES).setUint32(
+    0,
+    partsLength(parts) - FRAME_HEADER_BYTES,
+  )
+  return parts
+}
+
+/** Total bytes of `parts` (a frame from {@link encodeFrameParts}). */
+export function partsLength(parts: readonly Uint8Array[]): number {
+  let n = 0
+  for (let i = 0; i < parts.length; i++) n += (parts[i] as Uint8Array).length
+  return n
 }
 
 /**
