@@ -33,6 +33,8 @@ export const MESSAGE_BYTES = 1_048_576
 const NOISE_PLAINTEXT = 65_519
 const NETWORK_ID = 'chainwire-bench'
 const LIBP2P_PROTOCOL = '/chainwire-bench/bulk/1'
+/** The js-libp2p protocol that carries whole messages (it-length-prefixed framing, as libp2p's own protocols). */
+const LIBP2P_MESSAGES = '/chainwire-bench/messages/1'
 
 const now = (): number => performance.timeOrigin + performance.now()
 const payload = randomBytes(MESSAGE_BYTES)
@@ -59,9 +61,9 @@ export const BENCH_LIMITS: NetworkOptions = {
 
 // ----------------------------------------------------------------------------------------- receive counters
 
-type Kind = 'raw' | 'channel' | 'stack' | 'libp2p'
+type Kind = 'raw' | 'channel' | 'stack' | 'libp2p' | 'libp2p-msg'
 
-const received: Record<Kind, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0 }
+const received: Record<Kind, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0, 'libp2p-msg': 0 }
 const waiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = []
 
 function count(kind: Kind, n: number): void {
@@ -225,6 +227,7 @@ let channel: SecureConnection | undefined
 let rawSocket: Socket | undefined
 let stack: { network: Network; peerId: string } | undefined
 let libp2p: { node: Any; source: Pushable } | undefined
+let libp2pMessages: { source: Pushable; encode: (m: Uint8Array) => Uint8Array } | undefined
 /** Listener nodes (chainwire and js-libp2p) of the handshake and memory cases. */
 let stackListener: Network | undefined
 let libp2pListener: Any
@@ -302,6 +305,19 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
       },
       { maxInboundStreams: 1_000 },
     )
+    // The same workload as chainwire's stack: whole 1 MiB messages, each framed with it-length-prefixed
+    // (what libp2p's own message protocols use) and handed to the application as one contiguous array.
+    const lp = await import('it-length-prefixed')
+    await node.handle(
+      LIBP2P_MESSAGES,
+      async ({ stream }: Any) => {
+        for await (const message of lp.decode(stream.source, { maxDataLength: 4_000_000 })) {
+          const bytes: Uint8Array = message.subarray()
+          count('libp2p-msg', bytes.byteLength)
+        }
+      },
+      { maxInboundStreams: 1_000 },
+    )
     libp2pListener = node
     return node.getMultiaddrs()[0].toString()
   },
@@ -355,6 +371,21 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     const source = new Pushable()
     void stream.sink(source).catch(() => {})
     libp2p = { node, source }
+  },
+  'libp2p-msg:connect': async (a) => {
+    const node = (libp2p as { node: Any }).node
+    const stream = await node.dialProtocol(await multiaddrOf(str(a, 'address')), LIBP2P_MESSAGES)
+    const source = new Pushable()
+    void stream.sink(source).catch(() => {})
+    const lp = await import('it-length-prefixed')
+    // encode.single gives a list of the varint prefix and the payload itself (no copy); the stream takes it
+    libp2pMessages = { source, encode: (m) => lp.encode.single(m) as unknown as Uint8Array }
+  },
+  'libp2p-msg:send': async (a) => {
+    const { source, encode } = libp2pMessages as { source: Pushable; encode: (m: Uint8Array) => Uint8Array }
+    const start = now()
+    for (let i = 0; i < num(a, 'messages'); i++) source.push(encode(payload))
+    return start
   },
   'libp2p:send': async (a) => {
     const { source } = libp2p as { source: Pushable }

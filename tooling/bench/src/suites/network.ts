@@ -15,7 +15,9 @@ import type { BenchResult, Suite, SuiteContext } from '../types'
  *   (`secureOutbound`/`secureInbound`) carrying the codec's framing (a 4-byte length, then the message).
  *   Baselines: node:crypto ChaCha20-Poly1305 sealing the same bytes in Noise-sized messages on one core
  *   (the design's physical limit: a sender cannot go faster than it seals), a raw TCP socket pair between
- *   the same processes, and js-libp2p 2.x (tcp + noise + yamux, one stream carrying 1 MiB writes).
+ *   the same processes, and js-libp2p 2.x (tcp + noise + yamux) twice: one stream carrying 1 MiB writes
+ *   counted as bytes arrive (a byte stream, like "channel"), and one stream carrying 1 MiB messages framed
+ *   with it-length-prefixed, each handed to the application whole and contiguous (the stack's workload).
  * - handshake: dials per second until the peer is usable, chainwire (TCP connect + Noise XX + hello, until
  *   `dial()` resolves: 'peer:connected') against js-libp2p (connect + multistream-select + noise + yamux,
  *   until identify completed), one at a time and 16 at a time, same processes.
@@ -72,9 +74,10 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     await sender.call('channel:connect', { port: channelPort })
     await sender.call('stack:connect', { address: stackAddress })
     await sender.call('libp2p:connect', { address: libp2pAddress })
+    await sender.call('libp2p-msg:connect', { address: libp2pAddress })
 
     const bytes = BULK_MESSAGES * 1_048_576
-    const sent: Record<string, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0 }
+    const sent: Record<string, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0, 'libp2p-msg': 0 }
     const r = new Rounds()
     const cpu = async (): Promise<[number, number]> =>
       Promise.all([sender.call<number>('cpu'), receiver.call<number>('cpu')])
@@ -105,7 +108,8 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       return bytes / (ms / 1_000)
     }
     // Warm-up: JIT, socket buffers, js-libp2p's stream window.
-    for (const kind of ['raw', 'channel', 'stack', 'libp2p']) await transfer(kind, BULK_MESSAGES)()
+    for (const kind of ['raw', 'channel', 'stack', 'libp2p', 'libp2p-msg'])
+      await transfer(kind, BULK_MESSAGES)()
     await seal()
     r.samples.clear()
 
@@ -116,6 +120,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
         channel: transfer('channel'),
         stack: transfer('stack'),
         libp2p: transfer('libp2p'),
+        'libp2p-msg': transfer('libp2p-msg'),
       },
       rounds,
       r,
@@ -147,14 +152,17 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     const seal1 = 'node:crypto ChaCha20-Poly1305 seal, 1 core'
     const raw2 = 'raw TCP, 2 processes'
     const lib = 'js-libp2p tcp+noise+yamux'
+    const libMsg = 'js-libp2p, whole 1 MiB messages (it-length-prefixed)'
     const suffix = tuned ? `, node ${flags.join(' ')}` : ''
     if (tuned) {
       for (const kind of ['stack', 'channel'] as const) {
         const c = `bulk 1 MiB, ${kind}${suffix}`
         ctx.report(row(c, 'throughput', kind, 'seal', seal1))
         ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
+        if (kind === 'stack') ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
+        if (kind === 'stack') ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
       }
       return
     }
@@ -164,13 +172,15 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       ctx.report(row(c, 'throughput', kind, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'throughput', kind, 'raw', raw2))
       ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
+      if (kind === 'stack') ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
+      if (kind === 'stack') ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
     }
     // Diagnostics: how much CPU the pair got. A pair that wants two cores and gets one (other work on the
     // machine) moves half of what its MB per CPU-second allows.
-    for (const kind of ['channel', 'stack', 'raw', 'libp2p']) {
+    for (const kind of ['channel', 'stack', 'raw', 'libp2p', 'libp2p-msg']) {
       ctx.report({
         suite: SUITE,
         case: `bulk 1 MiB, ${kind}`,
