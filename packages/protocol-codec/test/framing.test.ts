@@ -223,7 +223,7 @@ describe('FrameDecoder', () => {
     expect(elapsed).toBeLessThan(200)
   })
 
-  it('decodes a 4 MB frame arriving in fresh 64 KB pieces, holding no more than the bytes received', () => {
+  it('decodes a 4 MB frame arriving in fresh 64 KB pieces, holding at most 4x the bytes received', () => {
     const payload = bytesOf(LIMITS.maxMessageSize, 5)
     const next = framePayload(bytesOf(300, 6))
     const whole = concat([framePayload(payload), next])
@@ -236,8 +236,15 @@ describe('FrameDecoder', () => {
         const piece = whole.slice(i, i + size)
         received += piece.length
         out.push(...d.push(piece))
-        expect(d.bufferedBytes).toBeLessThanOrEqual(received)
-        if (out.length === 0) expect(d.bufferedBytes).toBe(received - FRAME_HEADER_BYTES)
+        const body = received - FRAME_HEADER_BYTES
+        if (out.length === 0) {
+          // exactly what arrived until a quarter of the frame is here; then the frame's own buffer
+          if (body * 4 < payload.length) expect(d.bufferedBytes).toBe(body)
+          else expect(d.bufferedBytes).toBe(payload.length)
+          expect(d.bufferedBytes).toBeLessThanOrEqual(4 * received)
+        } else {
+          expect(d.bufferedBytes).toBeLessThanOrEqual(received)
+        }
       }
       expect(out).toHaveLength(2)
       expect(out[0]?.length).toBe(payload.length)

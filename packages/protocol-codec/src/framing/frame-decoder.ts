@@ -12,6 +12,11 @@ export type FrameDecoderOptions = FrameOptions
  */
 const MIN_VIEW_BYTES = 16 * 1024
 
+/** Frames at least this long get their own buffer once a fraction of them arrived (copy as they come). */
+const EARLY_BODY_MIN = 256 * 1024
+/** ... once 1/EARLY_BODY_FRACTION of the body arrived: memory held is at most this many times what was sent. */
+const EARLY_BODY_FRACTION = 4
+
 /** First capacity of the coalescing buffer for short pieces; it doubles up to {@link MIN_VIEW_BYTES}. */
 const INITIAL_TAIL_CAPACITY = 1024
 
@@ -22,8 +27,11 @@ const INITIAL_TAIL_CAPACITY = 1024
  * Memory follows what the peer actually sent, not what it declared: a header over `maxMessageSize` fails
  * the stream before anything is allocated, and a frame spanning chunks is held as views of the chunks that
  * carried it (pieces under 16 KiB are copied into a small buffer instead) until its last byte arrives; it is
- * then copied once into a buffer of exactly its length. A frame that arrives whole within one chunk is
- * returned as a view of that chunk, without copying. After an error the decoder stays failed and rethrows it.
+ * then copied once into a buffer of exactly its length. A frame of 256 KiB or more gets that buffer as soon
+ * as a quarter of it has arrived, and each later piece is copied in as it comes (still one copy per byte,
+ * but while the piece is in cache), so what is held is at most 4 times what was sent, and
+ * `bufferedBytes` says so. A frame that arrives whole within one chunk is returned as a view of that chunk,
+ * without copying. After an error the decoder stays failed and rethrows it.
  *
  * Aliasing contract: the decoder keeps views of the chunks you push, both in the payloads it returns and,
  * while a frame is incomplete, in its own state. Do not write into a chunk after pushing it (push a fresh
@@ -43,6 +51,8 @@ export class FrameDecoder {
   private bodyLength = -1
   /** Body bytes received for the frame in progress (in `parts` and `tail`). */
   private bodyFill = 0
+  /** The frame's own buffer once enough of a large frame arrived: pieces are copied in as they come. */
+  private body: Uint8Array | undefined
   private failure: CodecError | undefined
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -56,9 +66,12 @@ export class FrameDecoder {
     this.maxMessageSize = max
   }
 
-  /** Bytes received and held for the frame in progress (its header and body so far). */
+  /**
+   * Bytes held for the frame in progress: its header and body so far, or the whole body once a large frame
+   * has its own buffer (see the class notes).
+   */
   get bufferedBytes(): number {
-    return this.headerFill + this.bodyFill
+    return this.headerFill + (this.body === undefined ? this.bodyFill : this.bodyLength)
   }
 
   /**
@@ -124,6 +137,27 @@ export class FrameDecoder {
   /** Holds one piece of the frame in progress: as a view when it is long, else copied into the tail. */
   private append(piece: Uint8Array): void {
     const n = piece.length
+    if (this.body !== undefined) {
+      this.body.set(piece, this.bodyFill)
+      this.bodyFill += n
+      return
+    }
+    if (this.bodyLength >= EARLY_BODY_MIN && (this.bodyFill + n) * EARLY_BODY_FRACTION >= this.bodyLength) {
+      // A large frame, a quarter of it here: give it its own buffer now and copy each piece in as it comes
+      // (while the piece is still in cache, and letting it go at once) instead of all of them at the end.
+      this.sealTail()
+      const body = allocFilled(this.bodyLength)
+      let o = 0
+      for (const p of this.parts) {
+        body.set(p, o)
+        o += p.length
+      }
+      body.set(piece, o)
+      this.parts = []
+      this.body = body
+      this.bodyFill += n
+      return
+    }
     if (n >= MIN_VIEW_BYTES && piece.buffer.byteLength <= 2 * n) {
       // A long piece that does not pin a much larger buffer: keep the view, no copy.
       this.sealTail()
@@ -166,6 +200,11 @@ export class FrameDecoder {
 
   /** The completed frame's payload: its only piece as is, else the pieces copied once into an exact buffer. */
   private assemble(): Uint8Array {
+    if (this.body !== undefined) {
+      const body = this.body
+      this.reset()
+      return body
+    }
     this.sealTail()
     const parts = this.parts
     let payload: Uint8Array
@@ -186,6 +225,7 @@ export class FrameDecoder {
   }
 
   private reset(): void {
+    this.body = undefined
     this.parts = []
     this.tail = undefined
     this.tailFill = 0
