@@ -278,9 +278,18 @@ export type MarkGoodResult = 'promoted' | 'tried' | 'collision' | 'ignored'
 export interface SelectOptions {
   /**
    * Peer ids and address URLs (or IPs) to stay away from, typically every connected or pending peer: they
-   * are not returned, and their addresses' groups are avoided unless nothing else is left.
+   * are not returned, and their addresses' groups are avoided (unless nothing else is left and
+   * `allowGroupRepeats` is true).
    */
   exclude?: Iterable<PeerId | string>
+  /**
+   * When fewer groups than wanted are left, fill up with addresses of groups already excluded or picked.
+   * `false` returns fewer candidates instead, never two of one group nor one of an excluded group, which is
+   * what outbound slot filling needs against an attacker holding few groups (Bitcoin Core never opens two
+   * outbound connections into one group); `true` suits a devnet whose nodes share one group (loopback).
+   * @default true
+   */
+  allowGroupRepeats?: boolean
   /** Only peers known to have all of these roles. */
   roles?: readonly NodeRole[]
   /** The current time. @default components.clock.now() */

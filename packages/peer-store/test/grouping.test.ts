@@ -50,6 +50,24 @@ describe('custom grouping (groupOf)', () => {
     await store.stop()
   })
 
+  it('allowGroupRepeats: false returns fewer candidates rather than repeat a group or take an excluded one', async () => {
+    const { store } = await openStore({ groupOf, allowNonRoutable: true })
+    for (let i = 0; i < 10; i++) {
+      store.addAddresses(pid(`a${i}`), [`memory://a${i}`])
+      store.addAddresses(pid(`b${i}`), [`memory://b${i}`])
+    }
+    store.addAddresses(pid('c1'), ['memory://c1'])
+    // 3 groups: ga, gb and memory:c1
+    expect(store.selectForDial(8)).toHaveLength(8)
+    for (let round = 0; round < 50; round++) {
+      const picks = store.selectForDial(8, { allowGroupRepeats: false })
+      expect(picks.map((p) => p.group).sort()).toEqual(['custom:ga', 'custom:gb', 'memory:c1'])
+      const excluded = store.selectForDial(8, { allowGroupRepeats: false, exclude: ['memory://b4'] })
+      expect(excluded.map((p) => p.group).sort()).toEqual(['custom:ga', 'memory:c1'])
+    }
+    await store.stop()
+  })
+
   it('exclusions count custom groups: an address or a peer id excludes its whole group', async () => {
     const { store } = await openStore({ groupOf, allowNonRoutable: true })
     for (let i = 0; i < 10; i++) {

@@ -15,6 +15,8 @@ export interface SelectionRequest {
   excludedPeers: ReadonlySet<PeerId>
   /** Groups already covered by current connections. */
   excludedGroups: ReadonlySet<string>
+  /** Pass 3 below: fill up from covered groups when short. */
+  allowGroupRepeats: boolean
   /** Hard filter: bans, discouragement, backoff, roles. */
   eligible: (e: AddressEntry) => boolean
   random: () => number
@@ -34,7 +36,8 @@ const BASE_DRAWS = 256
  *    refusal). Uniform over buckets, so an attacker's packed buckets weigh no more than one honest bucket.
  * 2. If draws run out (most entries backed off, banned or in covered groups): every non-empty bucket in
  *    random order, one entry per bucket per round, still one per group.
- * 3. Only if still short: the same, allowing groups that are already covered.
+ * 3. Only if still short, and only with `allowGroupRepeats`: the same, allowing groups that are already
+ *    covered.
  */
 export function selectAddresses(book: AddressBook, req: SelectionRequest): AddressEntry[] {
   const out: AddressEntry[] = []
@@ -80,7 +83,7 @@ export function selectAddresses(book: AddressBook, req: SelectionRequest): Addre
     }
   }
   shuffle(lists, req.random)
-  for (const strict of [true, false]) {
+  for (const strict of req.allowGroupRepeats ? [true, false] : [true]) {
     let progress = true
     while (progress && out.length < req.count) {
       progress = false
