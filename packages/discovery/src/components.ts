@@ -85,7 +85,10 @@ export interface DiscoveryPeerStore {
       bootstrap?: boolean
     },
   ): number
-  selectForDial(n: number, options?: { exclude?: Iterable<string> }): DiscoveryDialCandidate[]
+  selectForDial(
+    n: number,
+    options?: { exclude?: Iterable<string>; allowGroupRepeats?: boolean },
+  ): DiscoveryDialCandidate[]
   selectFeeler(options?: { exclude?: Iterable<string> }): DiscoveryDialCandidate | undefined
   markAttempt(address: string): void
   markGood(address: string, peerId: PeerId): unknown

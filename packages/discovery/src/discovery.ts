@@ -53,7 +53,12 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       options.bootstrap,
     )
     this.dialer =
-      options.dialer?.enabled === false ? undefined : new OutboundDialer(components, options.dialer)
+      options.dialer?.enabled === false
+        ? undefined
+        : new OutboundDialer(components, {
+            ...options.dialer,
+            allowGroupRepeats: options.dialer?.allowGroupRepeats ?? options.networkKind === 'dev',
+          })
     const mdnsEnabled = options.mdns?.enabled ?? options.networkKind === 'dev'
     this.mdns = mdnsEnabled
       ? new MdnsDiscovery(

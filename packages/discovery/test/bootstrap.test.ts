@@ -114,6 +114,24 @@ describe('Bootstrap', () => {
     expect(s.me.dials.filter((d) => d.address === s.seed.address)).toHaveLength(2)
   })
 
+  it('until a bootstrap node has answered, it keeps trying while short of enoughPeers', async () => {
+    const s = await setup(3)
+    s.seed.online = false
+    await s.me.disconnect(s.seed.peerId)
+    // a stranger reached us first and we dialed it: 1 outbound peer, fewer than enoughPeers (3)
+    await dialNow(s, (s.others[0] as FakeNetwork).address)
+    s.seed.online = true
+    await s.clock.advanceAsync(11_000)
+    expect(s.me.peers().some((p) => p.peerId === s.seed.peerId)).toBe(true)
+    expect(s.store.listPeers().length).toBe(s.others.length)
+
+    // once it has answered, 1 outbound peer (>= minPeers) is enough not to dial it again
+    await s.me.disconnect(s.seed.peerId)
+    const dials = s.me.dials.filter((d) => d.address === s.seed.address).length
+    await s.clock.advanceAsync(30_000)
+    expect(s.me.dials.filter((d) => d.address === s.seed.address)).toHaveLength(dials)
+  })
+
   it('an unreachable bootstrap node is retried after retryIntervalMs, and stop leaves no timer', async () => {
     const s = await setup(2)
     s.seed.online = false

@@ -99,6 +99,24 @@ describe('OutboundDialer', () => {
     expect(s.metrics.get('discovery_dials_total', { kind: 'full-relay', result: 'ok' })).toBe(4)
   })
 
+  it('leaves a slot empty rather than dial a second peer of one group, unless allowGroupRepeats', async () => {
+    // 6 addresses in 3 groups, a target of 5
+    const strict = await setup({ outboundFullRelay: 5, outboundBlockRelay: 0, intervalMs: 100 }, 6)
+    await strict.dialer.start()
+    await strict.clock.advanceAsync(5_000)
+    const full = outbound(strict.me, 'full-relay')
+    expect(full).toHaveLength(3)
+    expect(new Set(full.map((p) => group(p.dialedAddress as string))).size).toBe(3)
+
+    const loose = await setup(
+      { outboundFullRelay: 5, outboundBlockRelay: 0, intervalMs: 100, allowGroupRepeats: true },
+      6,
+    )
+    await loose.dialer.start()
+    await loose.clock.advanceAsync(5_000)
+    expect(outbound(loose.me, 'full-relay')).toHaveLength(5)
+  })
+
   it('honours the network’s slots: refused dials are not the address’s failure', async () => {
     const s = await setup({ outboundFullRelay: 8, outboundBlockRelay: 0, intervalMs: 100 })
     s.me.limits = { 'full-relay': 3 }

@@ -44,7 +44,8 @@ function isBootstrap(p: DiscoveryPeer, ids: ReadonlySet<PeerId>): boolean {
 /**
  * Bootstrap: dials the configured bootstrap nodes (and addresses from DNS seeds), asks each for peers, and
  * once `enoughPeers` other peers are connected closes the bootstrap connections. When the node falls below
- * `minPeers` with no bootstrap connection, it bootstraps again (at most every `retryIntervalMs`).
+ * `minPeers` with no bootstrap connection, it bootstraps again (at most every `retryIntervalMs`); until a
+ * bootstrap node has answered once, it does so whenever it is short of `enoughPeers`.
  */
 export class Bootstrap extends EventEmitter<DiscoveryEvents> {
   readonly options: ResolvedBootstrapOptions
@@ -61,6 +62,8 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
   private started = false
   private lastRound = Number.NEGATIVE_INFINITY
   private lastAsk = Number.NEGATIVE_INFINITY
+  /** Whether a bootstrap node or seed has answered `get_peers` since start. */
+  private heard = false
   private asking = 0
   private stopController = new AbortController()
 
@@ -78,6 +81,7 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
     if (this.started) return
     this.started = true
     this.stopController = new AbortController()
+    this.heard = false
     // every lookup, request and dial in flight listens to it (each bounded by its own option)
     setMaxListeners(1_000, this.stopController.signal)
     this.timer = this.c.clock.setInterval(() => this.check(), this.options.checkIntervalMs)
@@ -134,7 +138,11 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
       (p) => isBootstrap(p, this.bootstrapIds) && p.direction === 'outbound',
     )
     if (connectedBootstrap.length === 0) {
-      if (otherPeers(peers, this.bootstrapIds) < this.options.minPeers) this.round()
+      // Until a bootstrap node has answered, every round short of `enoughPeers` tries again: the first
+      // peers a node meets (an inbound stranger announcing itself, say) must not stop it from ever
+      // hearing the bootstrap nodes' lists.
+      const others = otherPeers(peers, this.bootstrapIds)
+      if (others < this.options.minPeers || (!this.heard && others < this.options.enoughPeers)) this.round()
       return
     }
     // Still short of peers: ask the bootstrap nodes again (they answer more than once; their lists grow).
@@ -185,9 +193,14 @@ export class Bootstrap extends EventEmitter<DiscoveryEvents> {
         if (oldest !== undefined) this.bootstrapIds.delete(oldest)
       }
       this.lastAsk = this.c.clock.now()
-      await this.c.requestPeers(peer.peerId, method).catch((err: unknown) => {
-        this.log.debug({ err, address }, 'bootstrap node gave no peers')
-      })
+      await this.c.requestPeers(peer.peerId, method).then(
+        () => {
+          this.heard = true
+        },
+        (err: unknown) => {
+          this.log.debug({ err, address }, 'bootstrap node gave no peers')
+        },
+      )
       this.check()
     } catch (err) {
       this.metrics.dials.inc(1, { kind: 'bootstrap', result: 'failed' })

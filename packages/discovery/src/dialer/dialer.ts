@@ -116,6 +116,7 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
       return
     }
     const exclude = this.excluded()
+    const allowGroupRepeats = this.options.allowGroupRepeats
     const connected = new Set(peers.map((p) => p.peerId))
     while (need.blockRelay > 0 && this.anchorQueue.length > 0) {
       const anchor = this.anchorQueue.shift() as { peerId: PeerId; address: string }
@@ -124,14 +125,14 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
       need.blockRelay--
     }
     if (need.fullRelay > 0) {
-      for (const cand of this.c.peerStore.selectForDial(need.fullRelay, { exclude })) {
+      for (const cand of this.c.peerStore.selectForDial(need.fullRelay, { exclude, allowGroupRepeats })) {
         this.dial(cand, 'full-relay')
         exclude.add(cand.peerId)
         exclude.add(cand.address)
       }
     }
     if (need.blockRelay > 0) {
-      for (const cand of this.c.peerStore.selectForDial(need.blockRelay, { exclude }))
+      for (const cand of this.c.peerStore.selectForDial(need.blockRelay, { exclude, allowGroupRepeats }))
         this.dial(cand, 'block-relay')
     }
     this.redialPersistent()

@@ -24,6 +24,14 @@ export interface DialerOptions {
   anchors?: boolean
   /** First wait before redialing a persistent peer when the network does not keep it itself; doubles to 5 minutes. @default 1_000 */
   reconnectBaseMs?: number
+  /**
+   * Fill outbound slots with addresses of network groups already connected when no other group is left
+   * (the peer store's `allowGroupRepeats`). Off, a slot stays empty instead: an attacker holding a few
+   * groups gets at most one outbound slot per group, whatever it floods. A devnet whose nodes share one
+   * group (loopback) needs it on.
+   * @default false (`true` when `createDiscovery` runs with `networkKind: 'dev'`)
+   */
+  allowGroupRepeats?: boolean
 }
 
 /** {@link DialerOptions} with every default applied. */
@@ -41,6 +49,7 @@ export function resolveDialerOptions(o: DialerOptions = {}): ResolvedDialerOptio
     persistentPeers: o.persistentPeers ?? [],
     anchors: o.anchors ?? true,
     reconnectBaseMs: o.reconnectBaseMs ?? 1_000,
+    allowGroupRepeats: o.allowGroupRepeats ?? false,
   }
   for (const key of [
     'outboundFullRelay',

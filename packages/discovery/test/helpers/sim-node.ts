@@ -8,6 +8,8 @@ export interface SimDiscoveryOptions {
   bootstrap: number
   /** Outbound full-relay target of every other node. */
   outbound: number
+  /** The peer-store's network grouping (by default each `memory://` name is its own group). */
+  groupOf?: (address: string) => string | undefined
 }
 
 /**
@@ -24,6 +26,7 @@ export async function startSimDiscovery(
     {
       allowNonRoutable: true,
       dialBackoffBaseMs: 5_000,
+      groupOf: options.groupOf,
       salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
     },
   )
