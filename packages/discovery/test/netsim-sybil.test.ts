@@ -229,6 +229,7 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
           outbound.map((o) => o.peers),
           0.5,
         ),
+        outboundMin: Math.min(...outbound.map((o) => o.peers)),
         everyOutboundInDistinctSlash16: outbound.every((o) => o.groups === o.peers),
         maxSybilOutboundAtEnd: Math.max(...outbound.map((o) => o.sybils)),
         maxSybilOutboundSampled,
@@ -250,7 +251,7 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
     expect(fakesKept.filter((f) => f > 0).length).toBeGreaterThan(0)
     // lookups
     expect(lookups.length).toBeGreaterThan(40)
-    // observed 0.9 to 0.95 (the exact figure moves a little with the order of I/O callbacks)
+    // observed 0.91 to 0.96 (the exact figure moves a little with the order of I/O callbacks)
     expect(ok / lookups.length).toBeGreaterThanOrEqual(0.8)
     // outbound diversity, from the peers' real remote IPs
     expect(outbound.length).toBe(HONEST - BOOTSTRAP)
@@ -260,6 +261,8 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
         0.5,
       ),
     ).toBe(OUTBOUND)
+    // one slot per group does not starve anyone (observed: every honest node at 8)
+    expect(Math.min(...outbound.map((o) => o.peers))).toBeGreaterThanOrEqual(OUTBOUND - 2)
     for (const o of outbound) {
       expect(o.groups).toBe(o.peers)
       expect(o.sybils).toBeLessThanOrEqual(SYBIL_SUBNETS.length)
