@@ -172,11 +172,11 @@ describe('discovery in netsim', () => {
     expect(outboundSettled.length).toBeGreaterThan(NODES / 2)
     expect(Math.min(...outboundSettled)).toBe(OUTBOUND)
     expect(lookups.length).toBeGreaterThan(20)
-    // 1,000 nodes, 3 runs: 0.9 to 0.95 in all, 1.0 before the churn, 0.84 to 0.92 under it (the exact
-    // figure moves a little with the order of I/O callbacks)
+    // 1,000 nodes, 5 runs: 0.875 to 0.95 in all, 0.87 to 1.0 before the churn (15 lookups), 0.84 to 0.92
+    // under it (the exact figure moves a little with the order of I/O callbacks)
     expect(ok / lookups.length).toBeGreaterThanOrEqual(0.75)
     expect(calm.length).toBeGreaterThanOrEqual(10)
-    expect(calm.filter((l) => l.ok).length / calm.length).toBeGreaterThanOrEqual(0.8)
+    expect(calm.filter((l) => l.ok).length / calm.length).toBeGreaterThanOrEqual(0.7)
     expect(churn.length).toBeGreaterThanOrEqual(15)
     expect(churn.filter((l) => l.ok).length / churn.length).toBeGreaterThanOrEqual(0.6)
   }, 900_000)

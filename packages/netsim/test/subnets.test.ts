@@ -61,6 +61,7 @@ describe('nodes.subnets', () => {
               'memory://n2',
               'memory://n3',
               'memory://n8',
+              'memory://n05',
               'memory://x1',
               'tcp://1.2.3.4:1',
             ]) {
@@ -97,6 +98,7 @@ describe('nodes.subnets', () => {
       'memory://n2': '45.7.3.2',
       'memory://n3': '10.4.0.1',
       'memory://n8': undefined,
+      'memory://n05': undefined,
       'memory://x1': undefined,
       'tcp://1.2.3.4:1': undefined,
     })

@@ -192,7 +192,7 @@ export async function runScenario(
       return node.running && !node.adversarial
     },
     hostOf: (address) => {
-      const m = /^memory:\/\/n(\d+)$/.exec(address)
+      const m = /^memory:\/\/n(0|[1-9]\d*)$/.exec(address)
       return m === null ? undefined : hosts[Number(m[1])]
     },
     fail: (err) => {
