@@ -8,6 +8,7 @@ import {
   type TimerHandle,
 } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
+import { MemoryLevel } from 'memory-level'
 import { BUILTIN_GROUPER, customGrouper, type Grouper } from './address/group'
 import { type ParsedAddress, parseAddress } from './address/parse'
 import { BanList, hostKey, isPeerId, parseBanTarget } from './bans'
@@ -198,10 +199,9 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
       const { ClassicLevel } = await import('classic-level')
       return new ClassicLevel<string, string>(this.#opts.path)
     }
-    if (this.#defaultDb === undefined) {
-      const { MemoryLevel } = await import('memory-level')
-      this.#defaultDb = new MemoryLevel<string, string>()
-    }
+    // memory-level is imported statically: a dynamic import resolves after real time has passed, which made
+    // opening a store take a varying number of event-loop turns (and broke netsim's determinism).
+    this.#defaultDb ??= new MemoryLevel<string, string>()
     return this.#defaultDb
   }
 

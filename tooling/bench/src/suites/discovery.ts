@@ -247,7 +247,11 @@ async function joinTime(
       const isBoot = node.index < BOOT
       const store = createPeerStore(
         { clock: node.clock, random: () => node.random.next() },
-        { allowNonRoutable: true },
+        // a salt from the run's randomness, so the same seed gives the same figures
+        {
+          allowNonRoutable: true,
+          salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
+        },
       )
       await store.open()
       const discovery = createDiscovery(
