@@ -190,6 +190,13 @@ export interface NetworkComponents {
    * simulations. Returns a number in [0, 1). @default Math.random
    */
   random?: () => number
+  /**
+   * Where the Noise static key (one per network) and every handshake's ephemeral key come from: `length`
+   * bytes each call. Only a deterministic simulator (netsim) passes one, so that the same seed gives the same
+   * handshake hashes and so the same runs; anything predictable here gives up the channel's secrecy.
+   * @default node:crypto's random keys
+   */
+  entropy?: (length: number) => Uint8Array
 }
 
 /** The backoff of dials to an address that failed. */

@@ -61,11 +61,14 @@ import { PersistentPeers } from './manager/persistent'
 import { ConnectionSlots, type Slot } from './manager/slots'
 import { createNetworkMetrics, type NetworkMetrics } from './metrics'
 import {
+  DH_LENGTH,
   NoiseError,
   type SecureChannelOptions,
   type SecureConnection,
   secureInbound,
   secureOutbound,
+  type X25519KeyPair,
+  x25519KeyPairFromPrivateKey,
 } from './noise/index'
 import { MAX_PERSISTENT_PEERS, type ResolvedOptions, resolveOptions } from './options'
 import { serveRequest } from './protocol/serve'
@@ -131,6 +134,9 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly sink: MisbehaviourSink | undefined
   private readonly transports: Transports
   private readonly random: () => number
+  /** Seeded key material for simulations (see `NetworkComponents.entropy`); undefined in real use. */
+  private readonly entropy: ((length: number) => Uint8Array) | undefined
+  private readonly noiseStaticKey: X25519KeyPair | undefined
   private readonly options: ResolvedOptions
   private readonly slots: ConnectionSlots
   private readonly backoff: DialBackoff
@@ -176,6 +182,9 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.gater = components.gater
     this.sink = components.misbehaviour
     this.random = components.random ?? Math.random
+    this.entropy = components.entropy
+    this.noiseStaticKey =
+      this.entropy === undefined ? undefined : x25519KeyPairFromPrivateKey(this.entropy(DH_LENGTH))
     const transportLogger = components.logger ?? noopLogger
     this.transports = createTransports(
       components.transports ?? [
@@ -424,6 +433,12 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
           signal: timer.signal,
           expectedPeerId: dial?.peerId,
           logger: this.log,
+          ...(this.entropy === undefined
+            ? {}
+            : {
+                staticKey: this.noiseStaticKey,
+                ephemeralKey: x25519KeyPairFromPrivateKey(this.entropy(DH_LENGTH)),
+              }),
         }
         secure = await (raw.direction === 'outbound'
           ? secureOutbound(raw, secureOptions)

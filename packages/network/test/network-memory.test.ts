@@ -34,6 +34,25 @@ async function pair(options: Parameters<typeof memoryNode>[2] = {}): Promise<[Ne
 }
 
 describe('handshake over the memory transport', () => {
+  it('takes its Noise keys from components.entropy when given (the static key once, an ephemeral key per handshake)', async () => {
+    const net = createMemoryNetwork()
+    const calls: string[] = []
+    const entropy = (tag: string) => {
+      let counter = 0
+      return (length: number): Uint8Array => {
+        calls.push(`${tag}:${length}`)
+        return new Uint8Array(length).fill(++counter)
+      }
+    }
+    const a = await memoryNode(net, 'a', {}, { entropy: entropy('a') })
+    const b = await memoryNode(net, 'b', {}, { entropy: entropy('b') })
+    expect(calls.sort()).toEqual(['a:32', 'b:32'])
+    await a.dial('memory://b')
+    await waitFor(() => b.getPeer(a.peerId) !== undefined)
+    expect(calls.sort()).toEqual(['a:32', 'a:32', 'b:32', 'b:32'])
+    await a.send(b.peerId, inv(1))
+  })
+
   it('exchanges hellos: both sides see the peer, its direction and its hello', async () => {
     const net = createMemoryNetwork()
     const a = await memoryNode(net, 'a', {

@@ -24,6 +24,7 @@ import {
   secureOutbound,
   staticKeySignedData,
   type TransportCiphers,
+  x25519KeyPairFromPrivateKey,
 } from '../src/noise/index'
 import type { RawConnection } from '../src/transport/transport'
 
@@ -381,6 +382,33 @@ describe('secure channel over loopback TCP', () => {
     expect(err.details).toMatchObject({ actual: bob.peerId })
     expect((await rejection(inbound)).code).toBe('ERR_CONNECTION_CLOSED')
     expect(client.destroyed).toBe(true)
+  })
+})
+
+describe('secure channel key material', () => {
+  it("given keys (a simulator's seeded ones) repeat the handshake hash; fresh random keys never do", async () => {
+    const keys = (seed: number) => ({
+      staticKey: x25519KeyPairFromPrivateKey(createHash('sha256').update(`static ${seed}`).digest()),
+      ephemeralKey: x25519KeyPairFromPrivateKey(createHash('sha256').update(`ephemeral ${seed}`).digest()),
+    })
+    const handshake = async (seeded: boolean): Promise<[Buffer, Buffer]> => {
+      const [x, y] = memoryPair()
+      const [a, b] = await Promise.all([
+        secureOutbound(x, options(alice, seeded ? keys(1) : {})),
+        secureInbound(y, options(bob, seeded ? keys(2) : {})),
+      ])
+      a.close()
+      b.close()
+      expect(Buffer.from(a.handshakeHash)).toEqual(Buffer.from(b.handshakeHash))
+      return [Buffer.from(a.handshakeHash), Buffer.from(b.handshakeHash)]
+    }
+    const [first] = await handshake(true)
+    const [second] = await handshake(true)
+    expect(second).toEqual(first)
+    const [fresh] = await handshake(false)
+    const [fresh2] = await handshake(false)
+    expect(fresh).not.toEqual(first)
+    expect(fresh2).not.toEqual(fresh)
   })
 })
 

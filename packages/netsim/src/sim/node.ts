@@ -105,12 +105,16 @@ class Incarnation implements TimerOwner {
     this.transport = createMemoryTransport({ network: world.memory }, { host: node.host, label: node.name })
     world.simnet.attach(this.transport.endpoint, node.index)
     const random = this.random.fork('network')
+    // Noise keys from the seed too: handshake hashes (which break ties between duplicate connections) are
+    // then the same in every run of a seed.
+    const keys = this.random.fork('noise')
     this.network = createNetwork(
       {
         identity: node.identity,
         clock: this.clock,
         transports: [this.transport],
         random: () => random.next(),
+        entropy: (length) => Uint8Array.from({ length }, () => Math.floor(keys.next() * 256)),
       },
       {
         ...node.networkOptions,

@@ -57,6 +57,11 @@ export interface SecureChannelOptions extends AbortOptions {
    * reused for its later connections (signed once)
    */
   staticKey?: X25519KeyPair
+  /**
+   * Our Noise ephemeral key pair for this handshake. Only deterministic simulations and test vectors pass
+   * one; a predictable ephemeral key gives up forward secrecy. @default a fresh random one
+   */
+  ephemeralKey?: X25519KeyPair
   /** Debug logging of failed handshakes and connections. @default noopLogger */
   logger?: Logger
 }
@@ -87,12 +92,25 @@ interface Credentials {
 
 const credentialsByIdentity = new WeakMap<Identity, Credentials>()
 
+/** Credentials of a caller-supplied static key, per identity (signed once, like the generated ones). */
+const credentialsByStaticKey = new WeakMap<X25519KeyPair, WeakMap<Identity, Credentials>>()
+
 function credentialsFor(identity: Identity, staticKey: X25519KeyPair | undefined): Credentials {
   if (staticKey !== undefined) {
-    return {
-      staticKey,
-      payload: encodeHandshakePayload(createHandshakePayload(identity, staticKey.publicKey)),
+    let byIdentity = credentialsByStaticKey.get(staticKey)
+    if (byIdentity === undefined) {
+      byIdentity = new WeakMap()
+      credentialsByStaticKey.set(staticKey, byIdentity)
     }
+    let credentials = byIdentity.get(identity)
+    if (credentials === undefined) {
+      credentials = {
+        staticKey,
+        payload: encodeHandshakePayload(createHandshakePayload(identity, staticKey.publicKey)),
+      }
+      byIdentity.set(identity, credentials)
+    }
+    return credentials
   }
   let credentials = credentialsByIdentity.get(identity)
   if (credentials === undefined) {
@@ -284,6 +302,7 @@ function runHandshake(
         initiator,
         prologue: noisePrologue(options.networkId),
         staticKey: credentials.staticKey,
+        ...(options.ephemeralKey === undefined ? {} : { ephemeralKey: options.ephemeralKey }),
       })
       raw.on('data', onData)
       raw.on('end', onEnd)
