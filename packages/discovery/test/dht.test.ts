@@ -62,6 +62,18 @@ async function swarm(n: number, seed: number, extra: { dht?: Parameters<typeof c
 }
 
 describe('KademliaDht over a fake network', () => {
+  it('applies its per-subnet limits with dht.subnetOf (every node mapped into one /24: at most 10 contacts)', async () => {
+    const s = await swarm(30, 23, { dht: { subnetOf: () => '44.1.0' } })
+    for (const net of s.nets.slice(1))
+      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+    await s.clock.advanceAsync(5_000)
+    for (const dht of s.dhts) expect(dht.size).toBeLessThanOrEqual(10)
+    expect(Math.max(...s.dhts.map((d) => d.size))).toBe(10)
+    expect(() =>
+      createDht({ clock: s.clock, network: s.nets[0] as FakeNetwork }, { subnetOf: 5 as never }),
+    ).toThrow(/subnetOf must be a function/)
+  })
+
   it('nodes that join through one node find each other: lookups reach the true closest nodes', async () => {
     const s = await swarm(60, 21)
     // everyone dials node 0 (an outbound connection is a verified contact); the first self-lookups do the rest

@@ -18,7 +18,7 @@ import { defineScenario, runScenario, type SimNodeHandle } from '@chainwire/nets
 import { peerIdFromPublicKey } from '@chainwire/network'
 import type { PeerStore } from '@chainwire/peer-store'
 import { describe, expect, it } from 'vitest'
-import { compareDistance, nodeIdOf } from '../src/index'
+import { compareDistance, type DiscoveryService, nodeIdOf } from '../src/index'
 import { startSimDiscovery } from './helpers/sim-node'
 
 const NODES = Number(process.env.DISCOVERY_SYBIL_NODES ?? 200)
@@ -35,6 +35,8 @@ const FAKES = 1_000 - SYBILS
 
 /** The /16 of an IPv4 address. */
 const slash16 = (ip: string): string => ip.split('.').slice(0, 2).join('.')
+/** The /24 of an IPv4 address. */
+const slash24 = (ip: string): string => ip.split('.').slice(0, 3).join('.')
 
 /** Where a made-up address pretends to be: inside the sybils' subnets. */
 function fakeHost(address: string): string | undefined {
@@ -56,6 +58,9 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
     let t0: number | undefined
     const sybilIds = new Set<PeerId>()
     const stores = new Map<number, PeerStore>()
+    const discoveries = new Map<number, DiscoveryService>()
+    /** Sybil contacts in each honest node's DHT table at the end. */
+    let sybilContacts: number[] = []
     /** Honest outbound full-relay connections opened to sybils over the run. */
     let honestToSybilDials = 0
     /** The most sybil outbound full-relay peers any honest node held at one sample (every 5 s). */
@@ -139,17 +144,26 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
             offPeers()
           }
         }
-        // group a memory:// address by the /16 of the node behind it, as a real node groups by IP
+        // a memory:// address stands for the IP of the node behind it: the peer-store groups it by that /16
+        // and the DHT counts it against that /24, as a real node does with real IPs
+        const hostOf = (address: string): string | undefined =>
+          /^\d+(\.\d+){3}$/.test(address) ? address : (node.hostOf(address) ?? fakeHost(address))
         const groupOf = (address: string): string | undefined => {
-          const host = /^\d+(\.\d+){3}$/.test(address) ? address : (node.hostOf(address) ?? fakeHost(address))
+          const host = hostOf(address)
           return host === undefined ? undefined : slash16(host)
+        }
+        const subnetOf = (address: string): string | undefined => {
+          const host = hostOf(address)
+          return host === undefined ? undefined : slash24(host)
         }
         const { store, discovery, stop } = await startSimDiscovery(node, {
           bootstrap: BOOTSTRAP,
           outbound: OUTBOUND,
           groupOf,
+          subnetOf,
         })
         stores.set(node.index, store)
+        discoveries.set(node.index, discovery)
         const onConnected = ({ peer }: { peer: { peerId: PeerId; direction: string; kind: string } }) => {
           if (peer.direction === 'outbound' && peer.kind === 'full-relay' && sybilIds.has(peer.peerId)) {
             honestToSybilDials++
@@ -206,6 +220,14 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
               sybilAddrs: sybilAddrs.filter((a) => store.getAddress(a) !== undefined).length,
             }
           })
+        sybilContacts = nodes
+          .filter((n) => !isSybil(n.index))
+          .map(
+            (n) =>
+              (discoveries.get(n.index)?.dht?.closest(new Uint8Array(32), 10_000) ?? []).filter((c) =>
+                sybilIds.has(c.peerId),
+              ).length,
+          )
       },
     })
     const ok = lookups.filter((l) => l.ok).length
@@ -245,6 +267,8 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
           outbound.map((o) => o.sybilAddrs),
           0.5,
         ),
+        sybilDhtContactsMax: Math.max(...sybilContacts),
+        sybilDhtContactsMedian: quantile(sybilContacts, 0.5),
       }),
     )
     // the attack really happened: honest nodes dialed sybils and kept some of the flood
@@ -252,8 +276,10 @@ describe('discovery in netsim with 30% sybils in 2 /16 subnets', () => {
     expect(fakesKept.filter((f) => f > 0).length).toBeGreaterThan(0)
     // lookups
     expect(lookups.length).toBeGreaterThan(40)
-    // observed 0.91 to 0.96 (the exact figure moves a little with the order of I/O callbacks)
     expect(ok / lookups.length).toBeGreaterThanOrEqual(0.8)
+    // the DHT's per-/24 limits hold the sybils (all in two /24s) to 10 contacts each per honest table
+    expect(sybilContacts.length).toBe(HONEST)
+    expect(Math.max(...sybilContacts)).toBeLessThanOrEqual(10 * SYBIL_SUBNETS.length)
     // outbound diversity, from the peers' real remote IPs
     expect(outbound.length).toBe(HONEST - BOOTSTRAP)
     expect(

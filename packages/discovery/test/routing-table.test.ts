@@ -106,6 +106,30 @@ describe('RoutingTable', () => {
     expect(table.replacementsOf(0)).toHaveLength(4) // bounded
   })
 
+  it('counts the per-subnet limits with a given subnet function (memory:// names mapped to one /24)', () => {
+    const r = seeded(41)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const sameNet = (address: string) => (address.startsWith('memory://sybil') ? '44.1.0' : subnetOf(address))
+    const table = new RoutingTable(self, { ...OPTS, subnetOf: sameNet })
+    const outcomes: string[] = []
+    for (let i = 0; i < 30; i++) {
+      const p = peerInBucket(self, 0, r)
+      outcomes.push(table.add(p.peerId, p.nodeId, [`memory://sybil${i}`], i).status)
+    }
+    // one /24: 2 in the bucket, then refused
+    expect(outcomes.filter((s) => s === 'added')).toHaveLength(2)
+    expect(outcomes.filter((s) => s === 'rejected')).toHaveLength(28)
+    // other names keep their own subnets
+    const honest = peerInBucket(self, 0, r)
+    expect(table.add(honest.peerId, honest.nodeId, ['memory://honest'], 99).status).toBe('added')
+    // without the function every sybil name is its own subnet
+    const open = new RoutingTable(self, OPTS)
+    for (let i = 0; i < 10; i++) {
+      const p = peerInBucket(self, 0, r)
+      expect(open.add(p.peerId, p.nodeId, [`memory://sybil${i}`], i).status).toBe('added')
+    }
+  })
+
   it('a full bucket names its least recently seen contact for a liveness check', () => {
     const r = seeded(5)
     const self = nodeIdOf(randomPeerId(r)) as Uint8Array

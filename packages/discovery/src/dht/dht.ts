@@ -80,6 +80,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       k: this.options.k,
       maxPerSubnetPerBucket: this.options.maxPerSubnetPerBucket,
       maxPerSubnetPerTable: this.options.maxPerSubnetPerTable,
+      subnetOf: this.options.subnetOf,
       replacementCacheSize: this.options.replacementCacheSize,
     })
   }

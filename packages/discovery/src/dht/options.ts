@@ -1,5 +1,6 @@
 import type { DialKind } from '../components'
 import { DiscoveryError } from '../errors'
+import { subnetOf } from './subnet'
 
 /** Options of the Kademlia DHT; every field is optional. */
 export interface DhtOptions {
@@ -21,6 +22,13 @@ export interface DhtOptions {
   maxPerSubnetPerBucket?: number
   /** Contacts of one IPv4 /24 (IPv6 /48) in the whole table. @default 10 */
   maxPerSubnetPerTable?: number
+  /**
+   * Your own subnets for the two limits above, called with a contact's address; undefined falls back to the
+   * built-in one (`subnetOf`: IPv4 /24, IPv6 /48, a DNS host or a `memory://` name). A simulation whose
+   * nodes listen on `memory://` names passes one that maps each name to its node's synthetic IP, so the limits
+   * bite as they would on the internet. @default the built-in subnets
+   */
+  subnetOf?: (address: string) => string | undefined
   /** Candidates kept per full bucket to replace contacts that stop answering. @default 8 */
   replacementCacheSize?: number
   /** How often buckets are checked for refresh and liveness. @default 60_000 */
@@ -68,6 +76,7 @@ export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
     maxNodesPerReply: o.maxNodesPerReply ?? 16,
     maxPerSubnetPerBucket: o.maxPerSubnetPerBucket ?? 2,
     maxPerSubnetPerTable: o.maxPerSubnetPerTable ?? 10,
+    subnetOf: customSubnets(o.subnetOf),
     replacementCacheSize: o.replacementCacheSize ?? 8,
     refreshCheckIntervalMs: o.refreshCheckIntervalMs ?? 60_000,
     bucketRefreshMs: o.bucketRefreshMs ?? 3_600_000,
@@ -111,4 +120,16 @@ export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
     })
   }
   return r
+}
+
+/** The subnet function the routing table uses: the caller's first (prefixed, never equal to a built-in one). */
+function customSubnets(custom: DhtOptions['subnetOf']): (address: string) => string | undefined {
+  if (custom === undefined) return subnetOf
+  if (typeof custom !== 'function') {
+    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dht.subnetOf must be a function', { key: 'subnetOf' })
+  }
+  return (address) => {
+    const s = custom(address)
+    return s === undefined ? subnetOf(address) : `custom:${s}`
+  }
 }

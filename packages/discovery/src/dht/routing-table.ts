@@ -24,6 +24,8 @@ export interface RoutingTableOptions {
   maxPerSubnetPerBucket: number
   /** Contacts of one subnet (IPv4 /24) in the whole table. */
   maxPerSubnetPerTable: number
+  /** The subnet an address counts against. @default the built-in {@link subnetOf} */
+  subnetOf?: (address: string) => string | undefined
   /** Candidates kept per full bucket to replace contacts that stop answering. */
   replacementCacheSize: number
 }
@@ -96,7 +98,7 @@ export class RoutingTable {
       return { status: 'updated' }
     }
     const first = addrs[0]
-    const subnet = first === undefined ? undefined : subnetOf(first)
+    const subnet = first === undefined ? undefined : (this.options.subnetOf ?? subnetOf)(first)
     if (subnet === undefined) return { status: 'rejected', reason: 'address' }
     const contact: Contact = { peerId, nodeId, addrs: [...addrs], subnet, lastSeen: now, failures: 0 }
     if (bucket.contacts.length < this.options.k) {

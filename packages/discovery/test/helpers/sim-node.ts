@@ -10,6 +10,8 @@ export interface SimDiscoveryOptions {
   outbound: number
   /** The peer-store's network grouping (by default each `memory://` name is its own group). */
   groupOf?: (address: string) => string | undefined
+  /** The DHT's subnets for its per-subnet limits (by default each `memory://` name is its own subnet). */
+  subnetOf?: (address: string) => string | undefined
 }
 
 /**
@@ -44,7 +46,11 @@ export async function startSimDiscovery(
       dialer: isBoot
         ? { enabled: false }
         : { outboundFullRelay: options.outbound, outboundBlockRelay: 0, intervalMs: 1_000 },
-      dht: { initialLookupDelayMs: 2_000, refreshCheckIntervalMs: 30_000 },
+      dht: {
+        initialLookupDelayMs: 2_000,
+        refreshCheckIntervalMs: 30_000,
+        ...(options.subnetOf === undefined ? {} : { subnetOf: options.subnetOf }),
+      },
     },
   )
   void discovery.start()
