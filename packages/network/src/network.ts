@@ -19,6 +19,7 @@ import {
   type HelloData,
   type Message,
   type MessageType,
+  partsLength,
 } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import {
@@ -72,7 +73,6 @@ import {
 } from './noise/index'
 import { MAX_PERSISTENT_PEERS, type ResolvedOptions, resolveOptions } from './options'
 import { serveRequest } from './protocol/serve'
-import { frameSize } from './queue/send-queue'
 import { buildStatus, emptyLimitCounters } from './status'
 import {
   canonicalAddress,
@@ -781,8 +781,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
 
   async send(peerId: PeerId, message: Message, options: SendOptions = {}): Promise<void> {
     const conn = this.openConnection(peerId)
-    const frame = this.encode(message)
-    const size = frameSize(frame)
+    const { frame, size } = this.encode(message)
     const cls = this.classOf(message.type)
     if (conn.trySend(frame, message.type, cls, size)) return
     const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs
@@ -811,7 +810,8 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   trySend(peerId: PeerId, message: Message): boolean {
     const conn = this.peersById.get(peerId)
     if (conn === undefined || conn.state !== 'open') return false
-    const ok = conn.trySend(this.encode(message), message.type, this.classOf(message.type))
+    const { frame, size } = this.encode(message)
+    const ok = conn.trySend(frame, message.type, this.classOf(message.type), size)
     if (!ok) this.hit('sendQueueFull')
     return ok
   }
@@ -822,8 +822,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   }
 
   broadcast(message: Message, filter?: (peer: PeerInfo) => boolean): number {
-    const frame = this.encode(message)
-    const size = frameSize(frame)
+    const { frame, size } = this.encode(message)
     const cls = this.classOf(message.type)
     let sent = 0
     for (const conn of this.peersById.values()) {
@@ -1089,9 +1088,9 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
    * Encodes a message for sending: large byte fields are referenced, not copied (see `encodeFrameParts`), so
    * they must not change until written out.
    */
-  private encode(message: Message): Uint8Array[] {
+  private encode(message: Message): { frame: Uint8Array[]; size: number } {
     const frame = encodeFrameParts(message)
-    const size = frameSize(frame)
+    const size = partsLength(frame)
     if (size - 4 > this.options.maxMessageSize) {
       throw new NetworkError('ERR_INVALID_MESSAGE', `${message.type} is over maxMessageSize`, {
         type: message.type,
@@ -1099,7 +1098,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         maxMessageSize: this.options.maxMessageSize,
       })
     }
-    return frame
+    return { frame, size }
   }
 
   private openConnection(peerId: PeerId): Connection {

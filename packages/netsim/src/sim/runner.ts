@@ -181,6 +181,8 @@ export async function runScenario(
   const failure = new AbortController()
   let failedWith: unknown
   const nodes: SimNode[] = []
+  /** Each node's listen address to its synthetic IP, filled as the nodes are made. */
+  const hostByAddress = new Map<string, string>()
   const world: SimWorld = {
     scheduler,
     memory,
@@ -191,10 +193,7 @@ export async function runScenario(
       const node = nodes[i] as SimNode
       return node.running && !node.adversarial
     },
-    hostOf: (address) => {
-      const m = /^memory:\/\/n(0|[1-9]\d*)$/.exec(address)
-      return m === null ? undefined : hosts[Number(m[1])]
-    },
+    hostOf: (address) => hostByAddress.get(address),
     fail: (err) => {
       if (failedWith === undefined) failedWith = err
       failure.abort(err)
@@ -214,6 +213,8 @@ export async function runScenario(
         adversaries: adversaries[i] as { name: string; hooks: AdversaryHooks }[],
       }),
     )
+    const node = nodes[i] as SimNode
+    hostByAddress.set(node.address, node.host)
   }
 
   const starts = root.fork('starts')

@@ -1,4 +1,5 @@
 import { AbortError, TimeoutError } from '@chainwire/interface'
+import { partsLength } from '@chainwire/protocol-codec'
 import { SendError } from '../errors'
 import type { MessageClass } from '../limits/message-class'
 
@@ -23,10 +24,7 @@ export type OutFrame = Uint8Array | readonly Uint8Array[]
 
 /** Bytes of an {@link OutFrame}. */
 export function frameSize(frame: OutFrame): number {
-  if (frame instanceof Uint8Array) return frame.length
-  let n = 0
-  for (let i = 0; i < frame.length; i++) n += (frame[i] as Uint8Array).length
-  return n
+  return frame instanceof Uint8Array ? frame.length : partsLength(frame)
 }
 
 class Lane {
