@@ -94,6 +94,7 @@ export {
   type ParsedAddress,
   parseAddress,
   type RawConnection,
+  type ReadSink,
   type SocketAddress,
   type TcpTransportComponents,
   type TcpTransportOptions,

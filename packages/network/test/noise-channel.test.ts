@@ -26,6 +26,7 @@ import {
   type TransportCiphers,
   x25519KeyPairFromPrivateKey,
 } from '../src/noise/index'
+import { createTcpTransport } from '../src/transport/tcp'
 import type { RawConnection } from '../src/transport/transport'
 
 const NETWORK = 'chainwire-testnet'
@@ -382,6 +383,131 @@ describe('secure channel over loopback TCP', () => {
     expect(err.details).toMatchObject({ actual: bob.peerId })
     expect((await rejection(inbound)).code).toBe('ERR_CONNECTION_CLOSED')
     expect(client.destroyed).toBe(true)
+  })
+})
+
+describe('secure channel on dialed TCP connections (reads from the shared read buffer)', () => {
+  /**
+   * A dial through chainwire's TCP transport (its sockets read into one buffer shared by every dialed socket)
+   * to a plain listener, secured both ways. `rawBytes` counts what still arrives as 'data' on the dialed
+   * socket itself: nothing once the Noise stream takes the reads over.
+   */
+  async function dialedPair(): Promise<{ a: SecureConnection; b: SecureConnection; rawBytes: () => number }> {
+    const server: Server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as { port: number }
+    const accepted = once(server, 'connection') as Promise<[Socket]>
+    const raw = await createTcpTransport().dial(`tcp://127.0.0.1:${port}`, {
+      signal: AbortSignal.timeout(5_000),
+    })
+    expect(typeof raw.setReadSink).toBe('function')
+    const [socket] = await accepted
+    const [a, b] = await Promise.all([
+      secureOutbound(raw, options(alice)),
+      secureInbound(socket, options(bob)),
+    ])
+    let rawBytes = 0
+    raw.stream.on('data', (d: Buffer) => {
+      rawBytes += d.length
+    })
+    cleanups.push(() => {
+      a.close()
+      b.close()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    })
+    return { a, b, rawBytes: () => rawBytes }
+  }
+
+  it('receives 8 MB and many small writes byte for byte, none of it through the socket as copies', async () => {
+    const { a, b, rawBytes } = await dialedPair()
+    const big = randomBytes(8 * 1024 * 1024 + 5)
+    const got = readExactly(a.stream, big.length)
+    b.stream.write(big)
+    expect(sha(await got)).toBe(sha(big))
+    const small = Array.from({ length: 3000 }, (_, i) => randomBytes(i % 257))
+    const total = small.reduce((n, x) => n + x.length, 0)
+    const back = readExactly(a.stream, total)
+    for (const x of small) b.stream.write(x)
+    expect((await back).equals(Buffer.concat(small))).toBe(true)
+    expect(rawBytes()).toBe(0)
+  })
+
+  it('keeps eight connections apart that receive at once through the one buffer', async () => {
+    const pairs = await Promise.all(Array.from({ length: 8 }, () => dialedPair()))
+    const payloads = pairs.map(() => randomBytes(2 * 1024 * 1024 + 333))
+    const got = pairs.map((p, i) => readExactly(p.a.stream, (payloads[i] as Buffer).length))
+    for (const [i, p] of pairs.entries()) p.b.stream.write(payloads[i])
+    const results = await Promise.all(got)
+    expect(results.map(sha)).toEqual(payloads.map(sha))
+  })
+
+  it('stops reading while its reader is paused, then delivers everything', async () => {
+    const { a, b } = await dialedPair()
+    a.stream.pause()
+    const chunk = randomBytes(1024 * 1024)
+    const target = 48
+    let written = 0
+    let refused = false
+    const writeSome = (): void => {
+      while (written < target) {
+        written++
+        if (!b.stream.write(chunk)) {
+          refused = true
+          b.stream.once('drain', writeSome)
+          return
+        }
+      }
+    }
+    writeSome()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(refused).toBe(true)
+    expect(written).toBeLessThan(target)
+    // At most one read of the socket (256 KiB) beyond the high-water mark is decrypted ahead.
+    expect(a.stream.readableLength).toBeLessThanOrEqual(a.stream.readableHighWaterMark + 256 * 1024)
+    const expected = createHash('sha256')
+    for (let i = 0; i < target; i++) expected.update(chunk)
+    const hash = createHash('sha256')
+    let got = 0
+    await new Promise<void>((resolve) => {
+      a.stream.on('data', (d: Buffer) => {
+        hash.update(d)
+        got += d.length
+        if (got === target * chunk.length) resolve()
+      })
+      a.stream.resume()
+    })
+    expect(hash.digest('hex')).toBe(expected.digest('hex'))
+  })
+
+  it('ends cleanly, and closes with ERR_NOISE_DECRYPT on a tampered message', async () => {
+    const clean = await dialedPair()
+    const data = randomBytes(100_000)
+    const got = readExactly(clean.a.stream, data.length)
+    clean.b.stream.end(data)
+    expect((await got).equals(data)).toBe(true)
+    clean.a.stream.resume()
+    expect(await closed(clean.a.stream)).toBeNull()
+
+    const server: Server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as { port: number }
+    const accepted = once(server, 'connection') as Promise<[Socket]>
+    const raw = await createTcpTransport().dial(`tcp://127.0.0.1:${port}`, {
+      signal: AbortSignal.timeout(5_000),
+    })
+    const peer = new ManualPeer((await accepted)[0])
+    const [conn, ciphers] = await Promise.all([secureOutbound(raw, options(alice)), peer.respond(bob)])
+    const good = ciphers.send.encryptWithAd(EMPTY, randomBytes(60_000))
+    const bad = ciphers.send.encryptWithAd(EMPTY, randomBytes(60_000))
+    bad[100] = (bad[100] as number) ^ 1
+    peer.send(good)
+    peer.send(bad)
+    conn.stream.resume()
+    expect(await closed(conn.stream)).toMatchObject({ code: 'ERR_NOISE_DECRYPT' })
+    expect(raw.stream.destroyed).toBe(true)
   })
 })
 

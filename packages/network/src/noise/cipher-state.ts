@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { createCipheriv, createDecipheriv, type DecipherChaCha20Poly1305 } from 'node:crypto'
 import { NoiseError } from './errors'
 
 /** Size of the ChaCha20-Poly1305 authentication tag, in bytes. */
@@ -122,6 +122,21 @@ export class CipherState {
     return out
   }
 
+  /**
+   * Starts decrypting one transport message whose ciphertext arrives in pieces (no associated data): feed
+   * the pieces in order to the opener's `update`, then give it the tag with `finish`. The plaintext pieces
+   * `update` returns must not be used before `finish` returned (it throws `ERR_NOISE_DECRYPT` when the tag
+   * does not verify); `n` moves on only when it verified. One opener at a time per cipher state.
+   */
+  open(): MessageOpener {
+    return new MessageOpener(this, createDecipheriv(ALGORITHM, this.requireKey(), this.iv, OPTIONS))
+  }
+
+  /** Called by {@link MessageOpener.finish} once a message verified. */
+  opened(): void {
+    this.increment()
+  }
+
   /** Rekey(): `k` = the first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes); `n` is unchanged. */
   rekey(): void {
     const cipher = createCipheriv(ALGORITHM, this.requireKey(), MAX_NONCE_IV, OPTIONS)
@@ -155,4 +170,31 @@ function totalLength(parts: readonly Uint8Array[]): number {
   let n = 0
   for (let i = 0; i < parts.length; i++) n += (parts[i] as Uint8Array).length
   return n
+}
+
+/**
+ * One transport message being decrypted as its ciphertext arrives (see {@link CipherState.open}). `update`
+ * copies what it is given, so a piece may be a view of a buffer that is reused afterwards.
+ */
+export class MessageOpener {
+  constructor(
+    private readonly state: CipherState,
+    private readonly decipher: DecipherChaCha20Poly1305,
+  ) {}
+
+  /** Decrypts the next ciphertext piece; the plaintext is not authentic until {@link finish} returned. */
+  update(piece: Uint8Array): Buffer {
+    return this.decipher.update(piece)
+  }
+
+  /** Checks the 16-byte tag: throws `ERR_NOISE_DECRYPT` when it does not verify, else moves `n` on. */
+  finish(tag: Uint8Array): void {
+    try {
+      this.decipher.setAuthTag(tag)
+      this.decipher.final()
+    } catch (err) {
+      throw new NoiseError('ERR_NOISE_DECRYPT', 'message authentication failed', {}, { cause: err })
+    }
+    this.state.opened()
+  }
 }

@@ -96,6 +96,18 @@ export class FrameDecoder {
     return Buffer.concat(this.take(n), n)
   }
 
+  /**
+   * Hands over everything buffered, as the byte stream it came from (a frame whose prefix was already
+   * consumed gets it back in front), and empties the decoder: for a reader taking over the stream.
+   */
+  drain(): Buffer[] {
+    const out: Buffer[] = []
+    if (this.current >= 0) out.push(Buffer.from([this.current >> 8, this.current & 0xff]))
+    if (this.buffered > 0) out.push(...this.take(this.buffered))
+    this.clear()
+    return out
+  }
+
   /** Drops everything buffered. */
   clear(): void {
     this.chunks.length = 0

@@ -1,9 +1,10 @@
 import { Duplex, finished } from 'node:stream'
 import { ChainwireError, type Logger } from '@chainwire/interface'
-import type { RawConnection } from '../transport/transport'
+import type { RawConnection, ReadSink } from '../transport/transport'
 import { type CipherState, MAX_NOISE_MESSAGE, TAG_LENGTH } from './cipher-state'
 import { NoiseError } from './errors'
 import { type FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
+import { MessageReader } from './message-reader'
 
 /** The most application bytes one Noise transport message carries (65535 minus the tag). */
 export const MAX_PLAINTEXT = MAX_NOISE_MESSAGE - TAG_LENGTH
@@ -47,21 +48,25 @@ interface Outgoing {
  * (the socket is only fed 256 KB of ciphertext ahead of what it accepted), and a paused or full readable side
  * pauses the socket.
  *
+ * Ciphertext is decrypted as it arrives (see {@link MessageReader}); a message's plaintext is pushed once its
+ * tag verified. On a transport connection with {@link RawConnection.setReadSink} (dialed TCP), the stream
+ * takes the socket's reads straight from the socket's reused read buffer.
+ *
  * Any failure (bad tag, impossible frame, nonce exhaustion, the socket failing or closing mid-frame) destroys
  * the stream with a {@link NoiseError}, readable in 'error', in `stream.errored` and in 'close'. The stream
  * keeps its own 'error' listener, so an error nobody listens for never becomes an uncaught exception.
  */
-export class NoiseStream extends Duplex {
+export class NoiseStream extends Duplex implements ReadSink {
   private readonly raw: Duplex
   private readonly sendCipher: CipherState
-  private readonly receiveCipher: CipherState
-  private readonly decoder: FrameDecoder
+  private readonly reader: MessageReader
   private readonly logger: Logger
   private readonly connection: RawConnection | undefined
   private rawPaused = false
   private rawEnded = false
   private readEnded = false
-  private processing = false
+  /** Plaintext a read completed, reused between reads. */
+  private readonly opened: Buffer[] = []
   /** Small writes waiting to be sealed together (at most one message's worth, until the next tick). */
   private queue: Buffer[] = []
   private queued = 0
@@ -77,8 +82,7 @@ export class NoiseStream extends Duplex {
     super({ allowHalfOpen: false, decodeStrings: true })
     this.raw = init.raw
     this.sendCipher = init.send
-    this.receiveCipher = init.receive
-    this.decoder = init.decoder
+    this.reader = new MessageReader(init.receive)
     this.logger = init.logger
     this.connection = init.connection
     this.on('error', NoiseStream.onOwnError)
@@ -88,14 +92,44 @@ export class NoiseStream extends Duplex {
     this.raw.on('error', NoiseStream.onRawError)
     this.raw.on('close', NoiseStream.onRawClose)
     this.raw.on('drain', NoiseStream.onRawDrain)
-    this.processFrames()
+    // Bytes that came with the last handshake message, then (on dialed TCP) reads straight from the socket.
+    // Anything still in the socket's readable buffer arrives through 'data' before any later read does.
+    for (const chunk of init.decoder.drain()) this.receive(chunk)
+    this.connection?.setReadSink?.(this)
   }
 
   override _read(): void {
-    if (!this.rawPaused || this.processing) return
+    if (!this.rawPaused) return
     this.rawPaused = false
-    this.processFrames()
-    if (!this.rawPaused && !this.rawEnded && !this.destroyed) this.raw.resume()
+    if (!this.rawEnded && !this.destroyed) this.raw.resume()
+  }
+
+  /**
+   * Decrypts one read of the socket (all of it: `bytes` may be a view of a reused buffer) and pushes the
+   * plaintext of the messages it completes. False when the readable side is full: the socket is paused
+   * until it is read. Called by the transport connection ({@link ReadSink}) or for each 'data' chunk.
+   */
+  receive(bytes: Buffer): boolean {
+    if (this.destroyed) return false
+    const out = this.opened
+    let failure: Error | undefined
+    try {
+      this.reader.read(bytes, out)
+    } catch (err) {
+      failure = wrapError(err)
+    }
+    let more = true
+    for (let i = 0; i < out.length && !this.destroyed; i++) more = this.push(out[i])
+    out.length = 0
+    if (failure !== undefined) {
+      this.destroy(failure)
+      return false
+    }
+    if (!more && !this.rawPaused && !this.destroyed) {
+      this.rawPaused = true
+      this.raw.pause()
+    }
+    return !this.rawPaused && !this.destroyed
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -127,7 +161,9 @@ export class NoiseStream extends Duplex {
     // The raw 'error' listener stays (it ignores errors once this stream is gone from `owners`): a late
     // socket error must not become an uncaught exception.
     owners.delete(raw)
-    this.decoder.clear()
+    this.connection?.setReadSink?.(undefined)
+    this.reader.clear()
+    this.opened.length = 0
     this.queue = []
     this.queued = 0
     this.outgoing = undefined
@@ -262,59 +298,24 @@ export class NoiseStream extends Duplex {
     return length
   }
 
-  /** Decrypts every complete frame buffered, pushing plaintext until the readable side is full. */
-  private processFrames(): void {
-    if (this.processing) return
-    this.processing = true
-    try {
-      while (!this.destroyed) {
-        let plaintext: Buffer[]
-        try {
-          const length = this.decoder.nextFrame(TAG_LENGTH, MAX_NOISE_MESSAGE)
-          if (length === undefined) break
-          const ciphertext = this.decoder.take(length - TAG_LENGTH)
-          const tag = this.decoder.takeContiguous(TAG_LENGTH)
-          this.decoder.frameDone()
-          plaintext = this.receiveCipher.decryptParts(EMPTY, ciphertext, tag)
-        } catch (err) {
-          this.destroy(wrapError(err))
-          return
-        }
-        let more = true
-        for (const p of plaintext) more = this.push(p)
-        if (!more) {
-          if (!this.rawPaused) {
-            this.rawPaused = true
-            this.raw.pause()
-          }
-          return
-        }
-      }
-      if (this.rawEnded && !this.readEnded && !this.destroyed) {
-        if (this.decoder.inFrame) {
-          this.destroy(closedError('the connection ended in the middle of a Noise message'))
-        } else {
-          this.readEnded = true
-          this.push(null)
-        }
-      }
-    } finally {
-      this.processing = false
+  /** The socket ended: the stream ends too, unless it stopped in the middle of a message. */
+  private rawEnd(): void {
+    this.rawEnded = true
+    if (this.readEnded || this.destroyed) return
+    if (this.reader.inMessage) {
+      this.destroy(closedError('the connection ended in the middle of a Noise message'))
+    } else {
+      this.readEnded = true
+      this.push(null)
     }
   }
 
   private static onRawData(this: Duplex, chunk: Buffer): void {
-    const stream = owners.get(this)
-    if (stream === undefined) return
-    stream.decoder.push(chunk)
-    stream.processFrames()
+    owners.get(this)?.receive(chunk)
   }
 
   private static onRawEnd(this: Duplex): void {
-    const stream = owners.get(this)
-    if (stream === undefined) return
-    stream.rawEnded = true
-    stream.processFrames()
+    owners.get(this)?.rawEnd()
   }
 
   private static onRawError(this: Duplex, err: Error): void {

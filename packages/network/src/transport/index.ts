@@ -40,7 +40,7 @@ export {
   type MemoryTransmission,
 } from './memory-network'
 export { createTcpTransport, type TcpTransportComponents, type TcpTransportOptions } from './tcp'
-export type { Direction, Listener, RawConnection, Transport } from './transport'
+export type { Direction, Listener, RawConnection, ReadSink, Transport } from './transport'
 export { createTransports, type Transports } from './transports'
 export {
   createWebSocketTransport,

@@ -3,7 +3,15 @@ import { type Logger, noopLogger } from '@chainwire/interface'
 import { formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
 import { abortError, dialError, dialTarget, TransportError } from './errors'
 import { bindServer, SocketConnection, socketAddresses } from './socket-connection'
-import type { Listener, RawConnection, Transport } from './transport'
+import type { Listener, RawConnection, ReadSink, Transport } from './transport'
+
+/**
+ * The one buffer every dialed socket of the process reads into (Node's `onread`). Reads are handled one at a
+ * time on the main thread, and each is consumed (decrypted or copied) before its callback returns, so one
+ * buffer serves them all: a dialed connection costs no read buffer of its own and no allocation per read.
+ * 256 KiB lets a busy socket hand over several Noise messages per system call.
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(256 * 1024)
 
 /** What the TCP transport uses from its node. */
 export interface TcpTransportComponents {
@@ -66,12 +74,18 @@ class TcpTransport implements Transport {
     const target = dialTarget(address, (a) => this.parse(a), signal)
     if (target instanceof Error) return Promise.reject(target)
     return new Promise<RawConnection>((resolve, reject) => {
+      let connection: DialedConnection | undefined
       const socket = createConnection({
         host: target.host,
         port: target.port,
         noDelay: this.noDelay,
         keepAlive: this.keepAlive,
         keepAliveInitialDelay: this.keepAliveInitialDelay,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (bytes: number, buffer: Uint8Array): boolean =>
+            connection?.read(buffer as Buffer, bytes) ?? false,
+        },
       })
       const cleanup = (): void => {
         socket.removeListener('connect', onConnect)
@@ -87,7 +101,8 @@ class TcpTransport implements Transport {
           return
         }
         socket.on('error', this.onSocketError)
-        resolve(new SocketConnection(socket, addresses, 'outbound'))
+        connection = new DialedConnection(socket, addresses, 'outbound')
+        resolve(connection)
       }
       const onError = (err: Error): void => {
         cleanup()
@@ -145,6 +160,37 @@ class TcpTransport implements Transport {
       })
     }
     return parsed
+  }
+}
+
+/**
+ * A socket we dialed: it reads into {@link READ_BUFFER}, and gives each read to the {@link ReadSink} when one
+ * is set (the Noise stream decrypts straight from it), else pushes a copy to the socket's readable side,
+ * where it arrives as from any socket.
+ */
+class DialedConnection extends SocketConnection {
+  private readonly socket: Socket
+  private sink: ReadSink | undefined
+
+  constructor(
+    socket: Socket,
+    addresses: ConstructorParameters<typeof SocketConnection>[1],
+    direction: 'outbound',
+  ) {
+    super(socket, addresses, direction)
+    this.socket = socket
+  }
+
+  setReadSink(sink: ReadSink | undefined): void {
+    this.sink = sink
+  }
+
+  /** Node's `onread` callback: false stops reading until the socket is resumed or read. */
+  read(buffer: Buffer, bytes: number): boolean {
+    const view = buffer.subarray(0, bytes)
+    const sink = this.sink
+    if (sink !== undefined) return sink.receive(view)
+    return this.socket.push(Buffer.from(view))
   }
 }
 

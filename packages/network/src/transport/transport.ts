@@ -22,6 +22,21 @@ export interface RawConnection {
   readonly direction: Direction
   /** Tears the connection down at once; idempotent. */
   close(err?: Error): void
+  /**
+   * Present on connections that can hand their reads over without allocating (TCP sockets we dial: they
+   * read into one buffer reused by every such socket of the process). Once a sink is set, each read goes
+   * to `sink.receive(bytes)` instead of `stream`'s readable side. `bytes` is valid only during that call:
+   * the sink must use or copy it before returning, and return false to stop reading until `stream.resume()`.
+   * End of stream, errors and everything on the writable side still come through `stream`. Until a sink is
+   * set (and after it is cleared with undefined), reads arrive on `stream` as usual, as copies.
+   */
+  setReadSink?(sink: ReadSink | undefined): void
+}
+
+/** Takes the reads of a connection with {@link RawConnection.setReadSink}. */
+export interface ReadSink {
+  /** One read: valid only during the call. False stops reading until the stream is resumed. */
+  receive(bytes: Buffer): boolean
 }
 
 /** A listening endpoint. */

@@ -5,7 +5,8 @@
  *     npx tsx --conditions=@chainwire/source tooling/bench/src/network/profile.ts [messages] [kind] [rounds]
  *
  * starts a receiver and a sender worker, sends a warm-up round and then `rounds` (7) rounds of `messages`
- * (128) 1 MiB messages of `kind` (stack), prints the median MB per CPU-second of the busier process, and
+ * (128) 1 MiB messages of `kind` (stack; also channel, raw, and stack-down / channel-down: the receiver
+ * dials), prints the median MB per CPU-second of the busier process, and
  * exits, so each worker writes its .cpuprofile (one per thread: the largest is the main thread).
  */
 import { startWorker } from './child'
@@ -16,7 +17,11 @@ const rounds = Number(process.argv[4] ?? 7)
 const receiver = await startWorker('receiver')
 const sender = await startWorker('sender')
 try {
-  if (kind === 'stack') {
+  if (kind === 'stack-down') {
+    await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
+  } else if (kind === 'channel-down') {
+    await receiver.call('channel-down:connect', { port: await sender.call<number>('channel-down:listen') })
+  } else if (kind === 'stack') {
     await sender.call('stack:connect', { address: await receiver.call<string>('stack:listen') })
   } else {
     await sender.call(`${kind}:connect`, { port: await receiver.call<number>(`${kind}:listen`) })

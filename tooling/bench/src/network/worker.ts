@@ -61,9 +61,17 @@ export const BENCH_LIMITS: NetworkOptions = {
 
 // ----------------------------------------------------------------------------------------- receive counters
 
-type Kind = 'raw' | 'channel' | 'stack' | 'libp2p' | 'libp2p-msg'
+type Kind = 'raw' | 'channel' | 'stack' | 'channel-down' | 'stack-down' | 'libp2p' | 'libp2p-msg'
 
-const received: Record<Kind, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0, 'libp2p-msg': 0 }
+const received: Record<Kind, number> = {
+  raw: 0,
+  channel: 0,
+  stack: 0,
+  'channel-down': 0,
+  'stack-down': 0,
+  libp2p: 0,
+  'libp2p-msg': 0,
+}
 const waiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = []
 
 function count(kind: Kind, n: number): void {
@@ -109,6 +117,25 @@ async function writeAll(
   for (let i = 0; i < messages; i++) {
     if (!write()) await once(stream, 'drain')
   }
+}
+
+/** Sends `messages` 1 MiB messages with the codec's framing (a 4-byte length, then the message); the start time. */
+async function sendChannel(stream: NodeJS.WritableStream, messages: number): Promise<number> {
+  const header = Buffer.alloc(4)
+  header.writeUInt32BE(MESSAGE_BYTES)
+  const start = now()
+  await writeAll(stream, messages, () => {
+    stream.write(header)
+    return stream.write(payload)
+  })
+  return start
+}
+
+/** Sends `messages` 1 MiB `chunk` messages to `peerId`, each when the send queue takes it; the start time. */
+async function sendStack(network: Network, peerId: string, messages: number): Promise<number> {
+  const start = now()
+  for (let i = 0; i < messages; i++) await network.send(peerId, chunkMessage(i))
+  return start
 }
 
 const benchNetwork = (options: NetworkOptions = {}): Network =>
@@ -226,6 +253,14 @@ const sockets: Socket[] = []
 let channel: SecureConnection | undefined
 let rawSocket: Socket | undefined
 let stack: { network: Network; peerId: string } | undefined
+/**
+ * The download direction (`*-down`): the sending process listens and the receiving one dials, as a syncing
+ * node dials the peers it downloads from. The sender's end of each connection, once the receiver dialed.
+ */
+let channelDown: SecureConnection | undefined
+let stackDown: { network: Network; peerId: Promise<string> } | undefined
+/** The receiver's dialing ends of the download cases. */
+const downloaders: { networks: Network[]; channels: SecureConnection[] } = { networks: [], channels: [] }
 let libp2p: { node: Any; source: Pushable } | undefined
 let libp2pMessages: { source: Pushable; encode: (m: Uint8Array) => Uint8Array } | undefined
 /** Listener nodes (chainwire and js-libp2p) of the handshake and memory cases. */
@@ -322,6 +357,56 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     return node.getMultiaddrs()[0].toString()
   },
 
+  // ---- the download direction: the sender listens (these two run in the sending process) ...
+  'channel-down:listen': async () => {
+    const identity = createIdentity()
+    const { server, port } = await listenTcp((socket) => {
+      sockets.push(socket)
+      secureInbound(socket, { identity, networkId: NETWORK_ID, clock: systemClock }).then(
+        (conn) => {
+          channelDown = conn
+        },
+        () => socket.destroy(),
+      )
+    })
+    servers.push(server)
+    return port
+  },
+  'stack-down:listen': async () => {
+    const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
+    const peerId = new Promise<string>((resolve) =>
+      network.once('peer:connected', (e) => resolve(e.peer.peerId)),
+    )
+    await network.start()
+    stackDown = { network, peerId }
+    return network.listenAddresses()[0]
+  },
+  // ... and the receiver dials through chainwire's TCP transport (the same path `createNetwork` dials with).
+  'channel-down:connect': async (a) => {
+    const raw = await createTcpTransport().dial(`tcp://127.0.0.1:${num(a, 'port')}`, {
+      signal: AbortSignal.timeout(5_000),
+    })
+    const conn = await secureOutbound(raw, {
+      identity: createIdentity(),
+      networkId: NETWORK_ID,
+      clock: systemClock,
+    })
+    conn.stream.on('data', (c: Buffer) => count('channel-down', c.length))
+    downloaders.channels.push(conn)
+  },
+  'stack-down:connect': async (a) => {
+    const network = benchNetwork()
+    network.on('message:chunk', (e) => count('stack-down', e.message.data.bytes.length))
+    await network.start()
+    await network.dial(str(a, 'address'))
+    downloaders.networks.push(network)
+  },
+  'channel-down:send': async (a) => sendChannel((channelDown as SecureConnection).stream, num(a, 'messages')),
+  'stack-down:send': async (a) => {
+    const { network, peerId } = stackDown as { network: Network; peerId: Promise<string> }
+    return sendStack(network, await peerId, num(a, 'messages'))
+  },
+
   // ---- senders (the sending process)
   'raw:connect': async (a) => {
     rawSocket = await connectTcp(num(a, 'port'))
@@ -340,18 +425,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
       clock: systemClock,
     })
   },
-  'channel:send': async (a) => {
-    const stream = (channel as SecureConnection).stream
-    const header = Buffer.alloc(4)
-    header.writeUInt32BE(MESSAGE_BYTES)
-    const start = now()
-    // The codec's framing: a 4-byte length, then the message.
-    await writeAll(stream, num(a, 'messages'), () => {
-      stream.write(header)
-      return stream.write(payload)
-    })
-    return start
-  },
+  'channel:send': async (a) => sendChannel((channel as SecureConnection).stream, num(a, 'messages')),
   'stack:connect': async (a) => {
     const network = benchNetwork()
     await network.start()
@@ -360,10 +434,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
   'stack:send': async (a) => {
     const { network, peerId } = stack as { network: Network; peerId: string }
-    const start = now()
-    const messages = num(a, 'messages')
-    for (let i = 0; i < messages; i++) await network.send(peerId, chunkMessage(i))
-    return start
+    return sendStack(network, peerId, num(a, 'messages'))
   },
   'libp2p:connect': async (a) => {
     const node = await libp2pNode(false)
@@ -509,7 +580,14 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
 
   close: async () => {
     const stops: Promise<unknown>[] = []
-    for (const n of [stack?.network, stackListener, ...stackDialers, ...held.networks]) {
+    for (const n of [
+      stack?.network,
+      stackListener,
+      stackDown?.network,
+      ...downloaders.networks,
+      ...stackDialers,
+      ...held.networks,
+    ]) {
       if (n !== undefined) stops.push(n.stop().catch(() => {}))
     }
     for (const n of [libp2p?.node, libp2pListener, ...libp2pDialers]) {
@@ -519,6 +597,8 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     for (const s of [...sockets, ...held.sockets]) s.destroy()
     rawSocket?.destroy()
     channel?.close()
+    channelDown?.close()
+    for (const c of downloaders.channels) c.close()
     for (const s of servers) s.close()
   },
 }

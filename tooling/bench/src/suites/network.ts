@@ -75,9 +75,13 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     await sender.call('stack:connect', { address: stackAddress })
     await sender.call('libp2p:connect', { address: libp2pAddress })
     await sender.call('libp2p-msg:connect', { address: libp2pAddress })
+    // The download direction: the receiver dials the sender.
+    await receiver.call('channel-down:connect', { port: await sender.call<number>('channel-down:listen') })
+    await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
 
     const bytes = BULK_MESSAGES * 1_048_576
-    const sent: Record<string, number> = { raw: 0, channel: 0, stack: 0, libp2p: 0, 'libp2p-msg': 0 }
+    const kinds = ['raw', 'channel', 'stack', 'channel-down', 'stack-down', 'libp2p', 'libp2p-msg'] as const
+    const sent: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]))
     const r = new Rounds()
     const cpu = async (): Promise<[number, number]> =>
       Promise.all([sender.call<number>('cpu'), receiver.call<number>('cpu')])
@@ -108,8 +112,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       return bytes / (ms / 1_000)
     }
     // Warm-up: JIT, socket buffers, js-libp2p's stream window.
-    for (const kind of ['raw', 'channel', 'stack', 'libp2p', 'libp2p-msg'])
-      await transfer(kind, BULK_MESSAGES)()
+    for (const kind of kinds) await transfer(kind, BULK_MESSAGES)()
     await seal()
     r.samples.clear()
 
@@ -119,6 +122,8 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
         raw: transfer('raw'),
         channel: transfer('channel'),
         stack: transfer('stack'),
+        'channel-down': transfer('channel-down'),
+        'stack-down': transfer('stack-down'),
         libp2p: transfer('libp2p'),
         'libp2p-msg': transfer('libp2p-msg'),
       },
@@ -154,33 +159,34 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     const lib = 'js-libp2p tcp+noise+yamux'
     const libMsg = 'js-libp2p, whole 1 MiB messages (it-length-prefixed)'
     const suffix = tuned ? `, node ${flags.join(' ')}` : ''
+    const stacks = (kind: string): boolean => kind.startsWith('stack')
     if (tuned) {
-      for (const kind of ['stack', 'channel'] as const) {
+      for (const kind of ['stack', 'channel', 'stack-down', 'channel-down'] as const) {
         const c = `bulk 1 MiB, ${kind}${suffix}`
         ctx.report(row(c, 'throughput', kind, 'seal', seal1))
         ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
-        if (kind === 'stack') ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
+        if (stacks(kind)) ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
-        if (kind === 'stack') ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
+        if (stacks(kind)) ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
       }
       return
     }
-    for (const kind of ['stack', 'channel'] as const) {
+    for (const kind of ['stack', 'channel', 'stack-down', 'channel-down'] as const) {
       const c = `bulk 1 MiB, ${kind}`
       ctx.report(row(c, 'throughput', kind, 'seal', seal1))
       ctx.report(row(c, 'throughput', kind, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'throughput', kind, 'raw', raw2))
       ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
-      if (kind === 'stack') ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
+      if (stacks(kind)) ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
-      if (kind === 'stack') ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
+      if (stacks(kind)) ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
     }
     // Diagnostics: how much CPU the pair got. A pair that wants two cores and gets one (other work on the
     // machine) moves half of what its MB per CPU-second allows.
-    for (const kind of ['channel', 'stack', 'raw', 'libp2p', 'libp2p-msg']) {
+    for (const kind of kinds) {
       ctx.report({
         suite: SUITE,
         case: `bulk 1 MiB, ${kind}`,
