@@ -35,6 +35,8 @@ const NETWORK_ID = 'chainwire-bench'
 const LIBP2P_PROTOCOL = '/chainwire-bench/bulk/1'
 /** The js-libp2p protocol that carries whole messages (it-length-prefixed framing, as libp2p's own protocols). */
 const LIBP2P_MESSAGES = '/chainwire-bench/messages/1'
+/** The same, in the download direction: the dialer opens the stream and the listener sends on it. */
+const LIBP2P_MESSAGES_DOWN = '/chainwire-bench/messages-down/1'
 
 const now = (): number => performance.timeOrigin + performance.now()
 const payload = randomBytes(MESSAGE_BYTES)
@@ -61,7 +63,15 @@ export const BENCH_LIMITS: NetworkOptions = {
 
 // ----------------------------------------------------------------------------------------- receive counters
 
-type Kind = 'raw' | 'channel' | 'stack' | 'channel-down' | 'stack-down' | 'libp2p' | 'libp2p-msg'
+type Kind =
+  | 'raw'
+  | 'channel'
+  | 'stack'
+  | 'channel-down'
+  | 'stack-down'
+  | 'libp2p'
+  | 'libp2p-msg'
+  | 'libp2p-msg-down'
 
 const received: Record<Kind, number> = {
   raw: 0,
@@ -71,6 +81,7 @@ const received: Record<Kind, number> = {
   'stack-down': 0,
   libp2p: 0,
   'libp2p-msg': 0,
+  'libp2p-msg-down': 0,
 }
 const waiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = []
 
@@ -259,8 +270,15 @@ let stack: { network: Network; peerId: string } | undefined
  */
 let channelDown: SecureConnection | undefined
 let stackDown: { network: Network; peerId: Promise<string> } | undefined
+/** js-libp2p's download case: the sender's end of the stream the receiver opened, once it is open. */
+let libp2pDown: Promise<{ source: Pushable; encode: (m: Uint8Array) => Uint8Array }> | undefined
+let libp2pDownNode: Any
 /** The receiver's dialing ends of the download cases. */
-const downloaders: { networks: Network[]; channels: SecureConnection[] } = { networks: [], channels: [] }
+const downloaders: { networks: Network[]; channels: SecureConnection[]; libp2p: Any[] } = {
+  networks: [],
+  channels: [],
+  libp2p: [],
+}
 let libp2p: { node: Any; source: Pushable } | undefined
 let libp2pMessages: { source: Pushable; encode: (m: Uint8Array) => Uint8Array } | undefined
 /** Listener nodes (chainwire and js-libp2p) of the handshake and memory cases. */
@@ -381,6 +399,19 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     stackDown = { network, peerId }
     return network.listenAddresses()[0]
   },
+  'libp2p-msg-down:listen': async () => {
+    const node = await libp2pNode(true)
+    const lp = await import('it-length-prefixed')
+    libp2pDown = new Promise((resolve) => {
+      void node.handle(LIBP2P_MESSAGES_DOWN, async ({ stream }: Any) => {
+        const source = new Pushable()
+        void stream.sink(source).catch(() => {})
+        resolve({ source, encode: (m) => lp.encode.single(m) as unknown as Uint8Array })
+      })
+    })
+    libp2pDownNode = node
+    return node.getMultiaddrs()[0].toString()
+  },
   // ... and the receiver dials through chainwire's TCP transport (the same path `createNetwork` dials with).
   'channel-down:connect': async (a) => {
     const raw = await createTcpTransport().dial(`tcp://127.0.0.1:${num(a, 'port')}`, {
@@ -400,6 +431,24 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     await network.start()
     await network.dial(str(a, 'address'))
     downloaders.networks.push(network)
+  },
+  'libp2p-msg-down:connect': async (a) => {
+    const node = await libp2pNode(false)
+    downloaders.libp2p.push(node)
+    const stream = await node.dialProtocol(await multiaddrOf(str(a, 'address')), LIBP2P_MESSAGES_DOWN)
+    const lp = await import('it-length-prefixed')
+    void (async () => {
+      for await (const message of lp.decode(stream.source, { maxDataLength: 4_000_000 })) {
+        const bytes: Uint8Array = message.subarray()
+        count('libp2p-msg-down', bytes.byteLength)
+      }
+    })().catch(() => {})
+  },
+  'libp2p-msg-down:send': async (a) => {
+    const { source, encode } = await (libp2pDown as NonNullable<typeof libp2pDown>)
+    const start = now()
+    for (let i = 0; i < num(a, 'messages'); i++) source.push(encode(payload))
+    return start
   },
   'channel-down:send': async (a) => sendChannel((channelDown as SecureConnection).stream, num(a, 'messages')),
   'stack-down:send': async (a) => {
@@ -590,7 +639,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     ]) {
       if (n !== undefined) stops.push(n.stop().catch(() => {}))
     }
-    for (const n of [libp2p?.node, libp2pListener, ...libp2pDialers]) {
+    for (const n of [libp2p?.node, libp2pListener, libp2pDownNode, ...downloaders.libp2p, ...libp2pDialers]) {
       if (n !== undefined) stops.push(Promise.resolve(n.stop()).catch(() => {}))
     }
     await Promise.race([Promise.all(stops), sleep(3_000)])

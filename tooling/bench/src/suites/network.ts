@@ -78,9 +78,21 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     // The download direction: the receiver dials the sender.
     await receiver.call('channel-down:connect', { port: await sender.call<number>('channel-down:listen') })
     await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
+    await receiver.call('libp2p-msg-down:connect', {
+      address: await sender.call<string>('libp2p-msg-down:listen'),
+    })
 
     const bytes = BULK_MESSAGES * 1_048_576
-    const kinds = ['raw', 'channel', 'stack', 'channel-down', 'stack-down', 'libp2p', 'libp2p-msg'] as const
+    const kinds = [
+      'raw',
+      'channel',
+      'stack',
+      'channel-down',
+      'stack-down',
+      'libp2p',
+      'libp2p-msg',
+      'libp2p-msg-down',
+    ] as const
     const sent: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]))
     const r = new Rounds()
     const cpu = async (): Promise<[number, number]> =>
@@ -126,6 +138,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
         'stack-down': transfer('stack-down'),
         libp2p: transfer('libp2p'),
         'libp2p-msg': transfer('libp2p-msg'),
+        'libp2p-msg-down': transfer('libp2p-msg-down'),
       },
       rounds,
       r,
@@ -158,6 +171,9 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     const raw2 = 'raw TCP, 2 processes'
     const lib = 'js-libp2p tcp+noise+yamux'
     const libMsg = 'js-libp2p, whole 1 MiB messages (it-length-prefixed)'
+    /** The js-libp2p whole-message case in the same direction as `kind`. */
+    const msgBaseline = (kind: string): [string, string] =>
+      kind.endsWith('-down') ? ['libp2p-msg-down', `${libMsg}, receiver dials`] : ['libp2p-msg', libMsg]
     const suffix = tuned ? `, node ${flags.join(' ')}` : ''
     const stacks = (kind: string): boolean => kind.startsWith('stack')
     if (tuned) {
@@ -165,10 +181,13 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
         const c = `bulk 1 MiB, ${kind}${suffix}`
         ctx.report(row(c, 'throughput', kind, 'seal', seal1))
         ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
-        if (stacks(kind)) ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
+        if (stacks(kind)) ctx.report(row(c, 'throughput', kind, ...msgBaseline(kind)))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
-        if (stacks(kind)) ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
+        if (stacks(kind)) {
+          const [b, label] = msgBaseline(kind)
+          ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${b}`, label))
+        }
       }
       return
     }
@@ -178,11 +197,14 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       ctx.report(row(c, 'throughput', kind, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'throughput', kind, 'raw', raw2))
       ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
-      if (stacks(kind)) ctx.report(row(c, 'throughput', kind, 'libp2p-msg', libMsg))
+      if (stacks(kind)) ctx.report(row(c, 'throughput', kind, ...msgBaseline(kind)))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
-      if (stacks(kind)) ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p-msg', libMsg))
+      if (stacks(kind)) {
+        const [b, label] = msgBaseline(kind)
+        ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${b}`, label))
+      }
     }
     // Diagnostics: how much CPU the pair got. A pair that wants two cores and gets one (other work on the
     // machine) moves half of what its MB per CPU-second allows.
