@@ -35,7 +35,8 @@ const NETWORK_ID = 'chainwire-bench'
 const LIBP2P_PROTOCOL = '/chainwire-bench/bulk/1'
 /** The js-libp2p protocol that carries whole messages (it-length-prefixed framing, as libp2p's own protocols). */
 const LIBP2P_MESSAGES = '/chainwire-bench/messages/1'
-/** The same, in the download direction: the dialer opens the stream and the listener sends on it. */
+/** Both again in the download direction: the dialer opens the stream and the listener sends on it. */
+const LIBP2P_BULK_DOWN = '/chainwire-bench/bulk-down/1'
 const LIBP2P_MESSAGES_DOWN = '/chainwire-bench/messages-down/1'
 
 const now = (): number => performance.timeOrigin + performance.now()
@@ -71,6 +72,7 @@ type Kind =
   | 'stack-down'
   | 'libp2p'
   | 'libp2p-msg'
+  | 'libp2p-down'
   | 'libp2p-msg-down'
 
 const received: Record<Kind, number> = {
@@ -81,6 +83,7 @@ const received: Record<Kind, number> = {
   'stack-down': 0,
   libp2p: 0,
   'libp2p-msg': 0,
+  'libp2p-down': 0,
   'libp2p-msg-down': 0,
 }
 const waiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = []
@@ -270,8 +273,9 @@ let stack: { network: Network; peerId: string } | undefined
  */
 let channelDown: SecureConnection | undefined
 let stackDown: { network: Network; peerId: Promise<string> } | undefined
-/** js-libp2p's download case: the sender's end of the stream the receiver opened, once it is open. */
-let libp2pDown: Promise<{ source: Pushable; encode: (m: Uint8Array) => Uint8Array }> | undefined
+/** js-libp2p's download cases: the sender's ends of the streams the receiver opened, once they are open. */
+let libp2pDown: Promise<Pushable> | undefined
+let libp2pMsgDown: Promise<{ source: Pushable; encode: (m: Uint8Array) => Uint8Array }> | undefined
 let libp2pDownNode: Any
 /** The receiver's dialing ends of the download cases. */
 const downloaders: { networks: Network[]; channels: SecureConnection[]; libp2p: Any[] } = {
@@ -399,16 +403,23 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     stackDown = { network, peerId }
     return network.listenAddresses()[0]
   },
-  'libp2p-msg-down:listen': async () => {
+  'libp2p-down:listen': async () => {
     const node = await libp2pNode(true)
     const lp = await import('it-length-prefixed')
-    libp2pDown = new Promise((resolve) => {
-      void node.handle(LIBP2P_MESSAGES_DOWN, async ({ stream }: Any) => {
-        const source = new Pushable()
-        void stream.sink(source).catch(() => {})
-        resolve({ source, encode: (m) => lp.encode.single(m) as unknown as Uint8Array })
+    /** The stream of `protocol` the receiver opens, fed from a Pushable of its own. */
+    const opened = (protocol: string): Promise<Pushable> =>
+      new Promise((resolve) => {
+        void node.handle(protocol, async ({ stream }: Any) => {
+          const source = new Pushable()
+          void stream.sink(source).catch(() => {})
+          resolve(source)
+        })
       })
-    })
+    libp2pDown = opened(LIBP2P_BULK_DOWN)
+    libp2pMsgDown = opened(LIBP2P_MESSAGES_DOWN).then((source) => ({
+      source,
+      encode: (m: Uint8Array) => lp.encode.single(m) as unknown as Uint8Array,
+    }))
     libp2pDownNode = node
     return node.getMultiaddrs()[0].toString()
   },
@@ -432,20 +443,31 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     await network.dial(str(a, 'address'))
     downloaders.networks.push(network)
   },
-  'libp2p-msg-down:connect': async (a) => {
+  'libp2p-down:connect': async (a) => {
     const node = await libp2pNode(false)
     downloaders.libp2p.push(node)
-    const stream = await node.dialProtocol(await multiaddrOf(str(a, 'address')), LIBP2P_MESSAGES_DOWN)
+    const address = await multiaddrOf(str(a, 'address'))
+    const bulk = await node.dialProtocol(address, LIBP2P_BULK_DOWN)
+    void (async () => {
+      for await (const chunk of bulk.source) count('libp2p-down', chunk.byteLength as number)
+    })().catch(() => {})
+    const messages = await node.dialProtocol(address, LIBP2P_MESSAGES_DOWN)
     const lp = await import('it-length-prefixed')
     void (async () => {
-      for await (const message of lp.decode(stream.source, { maxDataLength: 4_000_000 })) {
+      for await (const message of lp.decode(messages.source, { maxDataLength: 4_000_000 })) {
         const bytes: Uint8Array = message.subarray()
         count('libp2p-msg-down', bytes.byteLength)
       }
     })().catch(() => {})
   },
+  'libp2p-down:send': async (a) => {
+    const source = await (libp2pDown as Promise<Pushable>)
+    const start = now()
+    for (let i = 0; i < num(a, 'messages'); i++) source.push(payload)
+    return start
+  },
   'libp2p-msg-down:send': async (a) => {
-    const { source, encode } = await (libp2pDown as NonNullable<typeof libp2pDown>)
+    const { source, encode } = await (libp2pMsgDown as NonNullable<typeof libp2pMsgDown>)
     const start = now()
     for (let i = 0; i < num(a, 'messages'); i++) source.push(encode(payload))
     return start

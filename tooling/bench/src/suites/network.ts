@@ -78,9 +78,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     // The download direction: the receiver dials the sender.
     await receiver.call('channel-down:connect', { port: await sender.call<number>('channel-down:listen') })
     await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
-    await receiver.call('libp2p-msg-down:connect', {
-      address: await sender.call<string>('libp2p-msg-down:listen'),
-    })
+    await receiver.call('libp2p-down:connect', { address: await sender.call<string>('libp2p-down:listen') })
 
     const bytes = BULK_MESSAGES * 1_048_576
     const kinds = [
@@ -91,6 +89,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       'stack-down',
       'libp2p',
       'libp2p-msg',
+      'libp2p-down',
       'libp2p-msg-down',
     ] as const
     const sent: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]))
@@ -138,6 +137,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
         'stack-down': transfer('stack-down'),
         libp2p: transfer('libp2p'),
         'libp2p-msg': transfer('libp2p-msg'),
+        'libp2p-down': transfer('libp2p-down'),
         'libp2p-msg-down': transfer('libp2p-msg-down'),
       },
       rounds,
@@ -171,7 +171,9 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     const raw2 = 'raw TCP, 2 processes'
     const lib = 'js-libp2p tcp+noise+yamux'
     const libMsg = 'js-libp2p, whole 1 MiB messages (it-length-prefixed)'
-    /** The js-libp2p whole-message case in the same direction as `kind`. */
+    /** The js-libp2p cases in the same direction as `kind`: one byte stream, and whole messages. */
+    const streamBaseline = (kind: string): [string, string] =>
+      kind.endsWith('-down') ? ['libp2p-down', `${lib}, receiver dials`] : ['libp2p', lib]
     const msgBaseline = (kind: string): [string, string] =>
       kind.endsWith('-down') ? ['libp2p-msg-down', `${libMsg}, receiver dials`] : ['libp2p-msg', libMsg]
     const suffix = tuned ? `, node ${flags.join(' ')}` : ''
@@ -180,10 +182,11 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       for (const kind of ['stack', 'channel', 'stack-down', 'channel-down'] as const) {
         const c = `bulk 1 MiB, ${kind}${suffix}`
         ctx.report(row(c, 'throughput', kind, 'seal', seal1))
-        ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
+        ctx.report(row(c, 'throughput', kind, ...streamBaseline(kind)))
         if (stacks(kind)) ctx.report(row(c, 'throughput', kind, ...msgBaseline(kind)))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
-        ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
+        const [sb, sl] = streamBaseline(kind)
+        ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${sb}`, sl))
         if (stacks(kind)) {
           const [b, label] = msgBaseline(kind)
           ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${b}`, label))
@@ -196,11 +199,12 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       ctx.report(row(c, 'throughput', kind, 'seal', seal1))
       ctx.report(row(c, 'throughput', kind, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'throughput', kind, 'raw', raw2))
-      ctx.report(row(c, 'throughput', kind, 'libp2p', lib))
+      ctx.report(row(c, 'throughput', kind, ...streamBaseline(kind)))
       if (stacks(kind)) ctx.report(row(c, 'throughput', kind, ...msgBaseline(kind)))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
-      ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:libp2p', lib))
+      const [sb, sl] = streamBaseline(kind)
+      ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${sb}`, sl))
       if (stacks(kind)) {
         const [b, label] = msgBaseline(kind)
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${b}`, label))
