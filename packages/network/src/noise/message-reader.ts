@@ -29,8 +29,8 @@ export class MessageReader {
   /** Ciphertext bytes of the current message still to come. */
   private bodyLeft = 0
   private opener: MessageOpener | undefined
-  /** Plaintext of the current message, not yet authenticated. */
-  private plain: Buffer[] = []
+  /** Plaintext of the current message, not yet authenticated (none held between messages). */
+  private plain: Buffer[] | undefined
   private held = 0
   /** Short ciphertext pieces gathered for one decryption. */
   private stage: Buffer | undefined
@@ -114,7 +114,7 @@ export class MessageReader {
     this.high = -1
     this.bodyLeft = 0
     this.opener = undefined
-    this.plain = []
+    this.plain = undefined
     this.held = 0
     this.stage = undefined
     this.stageFill = 0
@@ -157,7 +157,8 @@ export class MessageReader {
   private decrypt(ciphertext: Uint8Array): void {
     const plaintext = (this.opener as MessageOpener).update(ciphertext)
     if (plaintext.length > 0) {
-      this.plain.push(plaintext)
+      if (this.plain === undefined) this.plain = [plaintext]
+      else this.plain.push(plaintext)
       this.held += plaintext.length
     }
   }
@@ -169,8 +170,10 @@ export class MessageReader {
     this.phase = PREFIX
     opener.finish(tag)
     const plain = this.plain
-    for (let i = 0; i < plain.length; i++) out.push(plain[i] as Buffer)
-    this.plain = []
-    this.held = 0
+    if (plain !== undefined) {
+      for (let i = 0; i < plain.length; i++) out.push(plain[i] as Buffer)
+      this.plain = undefined
+      this.held = 0
+    }
   }
 }

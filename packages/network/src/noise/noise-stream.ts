@@ -65,8 +65,6 @@ export class NoiseStream extends Duplex implements ReadSink {
   private rawPaused = false
   private rawEnded = false
   private readEnded = false
-  /** Plaintext a read completed, reused between reads. */
-  private readonly opened: Buffer[] = []
   /** Small writes waiting to be sealed together (at most one message's worth, until the next tick). */
   private queue: Buffer[] = []
   private queued = 0
@@ -111,7 +109,7 @@ export class NoiseStream extends Duplex implements ReadSink {
    */
   receive(bytes: Buffer): boolean {
     if (this.destroyed) return false
-    const out = this.opened
+    const out: Buffer[] = []
     let failure: Error | undefined
     try {
       this.reader.read(bytes, out)
@@ -120,7 +118,6 @@ export class NoiseStream extends Duplex implements ReadSink {
     }
     let more = true
     for (let i = 0; i < out.length && !this.destroyed; i++) more = this.push(out[i])
-    out.length = 0
     if (failure !== undefined) {
       this.destroy(failure)
       return false
@@ -163,7 +160,6 @@ export class NoiseStream extends Duplex implements ReadSink {
     owners.delete(raw)
     this.connection?.setReadSink?.(undefined)
     this.reader.clear()
-    this.opened.length = 0
     this.queue = []
     this.queued = 0
     this.outgoing = undefined
