@@ -32,14 +32,16 @@ try {
     sent += messages * 1_048_576
     const done = receiver.call<number>('wait', { kind, target: sent })
     const [s0, r0] = [await sender.call<number>('cpu'), await receiver.call<number>('cpu')]
+    const [sf0, rf0] = [await sender.call<number>('faults'), await receiver.call<number>('faults')]
     const start = await sender.call<number>(`${kind}:send`, { messages })
     const end = await done
     const [s1, r1] = [await sender.call<number>('cpu'), await receiver.call<number>('cpu')]
+    const [sf1, rf1] = [await sender.call<number>('faults'), await receiver.call<number>('faults')]
     const mb = (messages * 1_048_576) / 1e6
     // round 0 warms up
     if (round > 0) rates.push(mb / (Math.max(s1 - s0, r1 - r0) / 1e3))
     console.log(
-      `${kind}: ${(mb / ((end - start) / 1e3)).toFixed(0)} MB/s, sender ${(mb / ((s1 - s0) / 1e3)).toFixed(0)} MB/cpu-s, receiver ${(mb / ((r1 - r0) / 1e3)).toFixed(0)} MB/cpu-s`,
+      `${kind}: ${(mb / ((end - start) / 1e3)).toFixed(0)} MB/s, sender ${(mb / ((s1 - s0) / 1e3)).toFixed(0)} MB/cpu-s, receiver ${(mb / ((r1 - r0) / 1e3)).toFixed(0)} MB/cpu-s; page faults per MiB: sender ${((sf1 - sf0) / messages).toFixed(0)}, receiver ${((rf1 - rf0) / messages).toFixed(0)}`,
     )
   }
   rates.sort((a, b) => a - b)

@@ -627,6 +627,8 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     const u = process.cpuUsage()
     return (u.user + u.system) / 1_000
   },
+  /** Minor page faults of this process so far. */
+  faults: async () => process.resourceUsage().minorPageFault,
   rss: async () => {
     await sleep(200)
     return gcAndMemory()
