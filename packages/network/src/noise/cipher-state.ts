@@ -132,7 +132,7 @@ export class CipherState {
     return new MessageOpener(this, createDecipheriv(ALGORITHM, this.requireKey(), this.iv, OPTIONS))
   }
 
-  /** Called by {@link MessageOpener.finish} once a message verified. */
+  /** Called by {@link MessageOpener.finish} once a message verified. @internal */
   opened(): void {
     this.increment()
   }

@@ -169,17 +169,7 @@ class TcpTransport implements Transport {
  * where it arrives as from any socket.
  */
 class DialedConnection extends SocketConnection {
-  private readonly socket: Socket
   private sink: ReadSink | undefined
-
-  constructor(
-    socket: Socket,
-    addresses: ConstructorParameters<typeof SocketConnection>[1],
-    direction: 'outbound',
-  ) {
-    super(socket, addresses, direction)
-    this.socket = socket
-  }
 
   setReadSink(sink: ReadSink | undefined): void {
     this.sink = sink
@@ -190,7 +180,7 @@ class DialedConnection extends SocketConnection {
     const view = buffer.subarray(0, bytes)
     const sink = this.sink
     if (sink !== undefined) return sink.receive(view)
-    return this.socket.push(Buffer.from(view))
+    return this.stream.push(Buffer.from(view))
   }
 }
 
