@@ -122,6 +122,34 @@ async function connectTcp(port: number): Promise<Socket> {
   return socket
 }
 
+/** A TCP listener whose sockets are secured as Noise responders; `onSecure` gets each connection; the port. */
+async function listenSecure(onSecure: (conn: SecureConnection) => void): Promise<number> {
+  const identity = createIdentity()
+  const { server, port } = await listenTcp((socket) => {
+    sockets.push(socket)
+    secureInbound(socket, { identity, networkId: NETWORK_ID, clock: systemClock }).then(onSecure, () =>
+      socket.destroy(),
+    )
+  })
+  servers.push(server)
+  return port
+}
+
+/**
+ * Counts the whole messages of a js-libp2p stream framed with it-length-prefixed, each handed over as one
+ * contiguous array (the stack's workload).
+ */
+async function countMessages(
+  lp: typeof import('it-length-prefixed'),
+  source: AsyncIterable<Any>,
+  kind: Kind,
+): Promise<void> {
+  for await (const message of lp.decode(source, { maxDataLength: 4_000_000 })) {
+    const bytes: Uint8Array = message.subarray()
+    count(kind, bytes.byteLength)
+  }
+}
+
 /** Writes `messages` times through `write`, waiting for 'drain' whenever it asks to. */
 async function writeAll(
   stream: NodeJS.WritableStream,
@@ -334,18 +362,8 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     servers.push(server)
     return port
   },
-  'channel:listen': async () => {
-    const identity = createIdentity()
-    const { server, port } = await listenTcp((socket) => {
-      sockets.push(socket)
-      secureInbound(socket, { identity, networkId: NETWORK_ID, clock: systemClock }).then(
-        (conn) => conn.stream.on('data', (c: Buffer) => count('channel', c.length)),
-        () => socket.destroy(),
-      )
-    })
-    servers.push(server)
-    return port
-  },
+  'channel:listen': async () =>
+    listenSecure((conn) => conn.stream.on('data', (c: Buffer) => count('channel', c.length))),
   'stack:listen': async () => {
     const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
     network.on('message:chunk', (e) => count('stack', e.message.data.bytes.length))
@@ -367,12 +385,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     const lp = await import('it-length-prefixed')
     await node.handle(
       LIBP2P_MESSAGES,
-      async ({ stream }: Any) => {
-        for await (const message of lp.decode(stream.source, { maxDataLength: 4_000_000 })) {
-          const bytes: Uint8Array = message.subarray()
-          count('libp2p-msg', bytes.byteLength)
-        }
-      },
+      async ({ stream }: Any) => countMessages(lp, stream.source, 'libp2p-msg'),
       { maxInboundStreams: 1_000 },
     )
     libp2pListener = node
@@ -380,20 +393,10 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
 
   // ---- the download direction: the sender listens (these two run in the sending process) ...
-  'channel-down:listen': async () => {
-    const identity = createIdentity()
-    const { server, port } = await listenTcp((socket) => {
-      sockets.push(socket)
-      secureInbound(socket, { identity, networkId: NETWORK_ID, clock: systemClock }).then(
-        (conn) => {
-          channelDown = conn
-        },
-        () => socket.destroy(),
-      )
-    })
-    servers.push(server)
-    return port
-  },
+  'channel-down:listen': async () =>
+    listenSecure((conn) => {
+      channelDown = conn
+    }),
   'stack-down:listen': async () => {
     const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
     const peerId = new Promise<string>((resolve) =>
@@ -453,12 +456,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     })().catch(() => {})
     const messages = await node.dialProtocol(address, LIBP2P_MESSAGES_DOWN)
     const lp = await import('it-length-prefixed')
-    void (async () => {
-      for await (const message of lp.decode(messages.source, { maxDataLength: 4_000_000 })) {
-        const bytes: Uint8Array = message.subarray()
-        count('libp2p-msg-down', bytes.byteLength)
-      }
-    })().catch(() => {})
+    void countMessages(lp, messages.source, 'libp2p-msg-down').catch(() => {})
   },
   'libp2p-down:send': async (a) => {
     const source = await (libp2pDown as Promise<Pushable>)
