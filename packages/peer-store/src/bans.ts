@@ -1,5 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
-import { formatIp, type IpBytes, maskIp, parseIp } from './address/ip'
+import { formatIp, type IpBytes, maskIp, parseIp } from '@chainwire/interface'
 import { MAX_ADDRESS_LENGTH, parseAddress, parseHost } from './address/parse'
 import { PeerStoreError } from './errors'
 import type { Emit } from './events'

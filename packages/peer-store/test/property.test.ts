@@ -1,8 +1,8 @@
+import { formatIp, parseIp } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
 import fc from 'fast-check'
 import { MemoryLevel } from 'memory-level'
 import { describe, expect, it } from 'vitest'
-import { formatIp, parseIp } from '../src/address/ip'
 import { createPeerStore, PeerStoreError, type PeerStoreExport, parseAddress } from '../src/index'
 import { openStore, pid } from './helpers'
 

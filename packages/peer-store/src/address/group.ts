@@ -1,4 +1,4 @@
-import { formatIp, type IpBytes, maskIp, parseIp } from './ip'
+import { formatIp, type IpBytes, maskIp, parseIp } from '@chainwire/interface'
 import { type ParsedAddress, parseAddress } from './parse'
 
 /**

@@ -1,4 +1,4 @@
-import { formatIp, type IpBytes, parseIp, parseIpv4, parseIpv6, unmapIpv4 } from './ip'
+import { formatIp, type IpBytes, parseIp, parseIpv4, parseIpv6, unmapIpv4 } from '@chainwire/interface'
 
 /** The URL schemes chainwire dials (DESIGN.md §4). */
 export type AddressScheme = 'tcp' | 'ws' | 'wss' | 'memory'

@@ -1,4 +1,4 @@
-import { inPrefix } from './ip'
+import { inPrefix } from '@chainwire/interface'
 import type { ParsedAddress } from './parse'
 
 type Range = readonly [net: readonly number[], prefix: number]
