@@ -46,16 +46,9 @@ write('package.json', `${JSON.stringify(pkg, null, 2)}\n`)
 write('tsconfig.json', '{\n  "extends": "@chainwire/tsconfig/base.json",\n  "include": ["src", "test"]\n}\n')
 write(
   'tsup.config.ts',
-  `import { defineConfig } from 'tsup'
+  `import { packageConfig } from '../../tooling/tsconfig/tsup'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-})
+export default packageConfig()
 `,
 )
 write(
