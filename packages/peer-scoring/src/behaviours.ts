@@ -1,4 +1,4 @@
-import type { BehaviourEffect, PeerBehaviour } from './index'
+import type { BehaviourEffect, PeerBehaviour } from './types'
 
 /**
  * The default effect of each behaviour, in sub-score points added to the counters it moves (each counter

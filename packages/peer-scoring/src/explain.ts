@@ -1,9 +1,9 @@
 import type { PeerId } from '@chainwire/interface'
 import { SCORE_FACTORS, weightFor } from './factors/weights'
-import type { FactorExplanation, ScoreEvent, ScoreExplanation, ScoreFactor } from './index'
 import type { ResolvedOptions } from './options'
 import { currentCredit, type Evaluation, type PeerRecord } from './record'
 import { stateOf } from './thresholds'
+import type { FactorExplanation, ScoreEvent, ScoreExplanation, ScoreFactor } from './types'
 
 /**
  * Builds the explanation of a record's score (or of a peer never seen, when `r` is undefined): each factor's

@@ -1,4 +1,4 @@
-import type { ScoreEvent } from './index'
+import type { ScoreEvent } from './types'
 
 /** Longest `detail` kept with an event: reporters may pass text derived from what a peer sent. */
 export const MAX_DETAIL_LENGTH = 256

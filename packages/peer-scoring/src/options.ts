@@ -11,7 +11,7 @@ import type {
   PeerScoringOptions,
   ScoreFactor,
   ScoreThresholds,
-} from './index'
+} from './types'
 
 /** The default thresholds: trusted at 75, neutral at 0, banned at -50. */
 export const DEFAULT_THRESHOLDS: Readonly<ScoreThresholds> = Object.freeze({

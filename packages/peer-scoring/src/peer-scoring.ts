@@ -15,6 +15,18 @@ import { ewma } from './factors/latency'
 import { uptimeCredit } from './factors/uptime'
 import { clampSubScore, SCORE_FACTORS } from './factors/weights'
 import { appendEvent, boundedDetail } from './history'
+import { createScoringMetrics, type ScoringMetrics } from './metrics'
+import { type ResolvedOptions, resolveOptions } from './options'
+import { type Evaluation, evaluate, newRecord, type PeerRecord } from './record'
+import { ScoreStore } from './score-store'
+import {
+  encodeRecord,
+  MAX_PEER_ID_LENGTH,
+  parseSnapshot,
+  recordFromSnapshot,
+  SNAPSHOT_VERSION,
+} from './snapshot'
+import { crossingsBetween, stateOf } from './thresholds'
 import type {
   CounterFactor,
   PeerBehaviour,
@@ -33,19 +45,7 @@ import type {
   ScoreExplanation,
   ScoreFactor,
   ThresholdCrossing,
-} from './index'
-import { createScoringMetrics, type ScoringMetrics } from './metrics'
-import { type ResolvedOptions, resolveOptions } from './options'
-import { type Evaluation, evaluate, newRecord, type PeerRecord } from './record'
-import { ScoreStore } from './score-store'
-import {
-  encodeRecord,
-  MAX_PEER_ID_LENGTH,
-  parseSnapshot,
-  recordFromSnapshot,
-  SNAPSHOT_VERSION,
-} from './snapshot'
-import { crossingsBetween, stateOf } from './thresholds'
+} from './types'
 
 /** The event emitted after `peer:threshold` for each kind of crossing, if any. */
 const SPECIFIC_EVENTS = {

@@ -2,8 +2,8 @@ import type { PeerId } from '@chainwire/interface'
 import { latencySubScore } from './factors/latency'
 import { uptimeCredit, uptimeSubScore } from './factors/uptime'
 import { combine } from './factors/weights'
-import type { PeerScoreState, ScoreEvent, ScoreFactor } from './index'
 import type { ResolvedOptions } from './options'
+import type { PeerScoreState, ScoreEvent, ScoreFactor } from './types'
 
 /** Everything the scorer knows about one peer. All fields are bounded numbers or a bounded history. */
 export interface PeerRecord {

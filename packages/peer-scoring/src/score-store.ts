@@ -1,6 +1,6 @@
 import type { PeerId } from '@chainwire/interface'
-import type { PeerScoreState } from './index'
 import type { PeerRecord } from './record'
+import type { PeerScoreState } from './types'
 
 /** Eviction preference by state: neutral peers go first, then low, then trusted. Banned peers never go. */
 const STATE_RANK: Readonly<Record<PeerScoreState, number>> = { neutral: 0, low: 1, trusted: 2, banned: -1 }

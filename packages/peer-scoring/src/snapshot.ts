@@ -2,9 +2,9 @@ import { isPeerBehaviour } from './behaviours'
 import { SnapshotInvalidError } from './errors'
 import { SCORE_FACTORS } from './factors/weights'
 import { MAX_DETAIL_LENGTH } from './history'
-import type { PeerScoringSnapshot, PeerSnapshot, ScoreEvent, ScoreEventKind, ScoreFactor } from './index'
 import type { ResolvedOptions } from './options'
 import { currentCredit, newRecord, type PeerRecord } from './record'
+import type { PeerScoringSnapshot, PeerSnapshot, ScoreEvent, ScoreEventKind, ScoreFactor } from './types'
 
 /** The snapshot format version this package writes and reads. */
 export const SNAPSHOT_VERSION = 1

@@ -1,4 +1,4 @@
-import type { PeerScoreState, ScoreThresholds, ThresholdName } from './index'
+import type { PeerScoreState, ScoreThresholds, ThresholdName } from './types'
 
 /** The states from lowest to highest. */
 const ORDER: readonly PeerScoreState[] = ['banned', 'low', 'neutral', 'trusted']

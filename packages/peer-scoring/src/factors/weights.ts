@@ -1,4 +1,4 @@
-import type { FactorWeight, ScoreFactor } from '../index'
+import type { FactorWeight, ScoreFactor } from '../types'
 
 /** The factors in canonical order: the order of `explain()` and of the total's summation. */
 export const SCORE_FACTORS: readonly ScoreFactor[] = Object.freeze([
