@@ -7,10 +7,10 @@
  * {@link SyncChain} interface it declares; `@chainwire/chain` implements it.
  */
 
+import type { EventEmitter } from 'eventemitter3'
 import type { SyncOptions } from './options'
 import { SyncService } from './sync'
 import type { SyncComponents, SyncEvents, SyncProgress, SyncState, SyncStats } from './types'
-import type { EventEmitter } from 'eventemitter3'
 
 export type {
   AcceptBlockResult,
@@ -23,7 +23,12 @@ export type {
   SyncChainEvents,
 } from './chain'
 export { buildCompactBlock, COMPACT_VERSION } from './compact/compact-blocks'
-export { complete as completeCompactBlock, type PartialBlock, type Reconstruction, reconstruct as reconstructCompactBlock } from './compact/reconstruct'
+export {
+  complete as completeCompactBlock,
+  type PartialBlock,
+  type Reconstruction,
+  reconstruct as reconstructCompactBlock,
+} from './compact/reconstruct'
 export { readShortId, SHORT_ID_BYTES, shortId, shortIdKey, writeShortId } from './compact/short-id'
 export { SyncError, type SyncErrorCode } from './errors'
 export { antiDosThreshold } from './headers/header-sync'

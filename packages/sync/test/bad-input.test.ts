@@ -4,6 +4,7 @@
  */
 import type { Block } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
+import { PRESYNC_BYTES_PER_HEADER } from '../src/index'
 import { node, stopAll, type TestNode, until, world } from './helpers/harness'
 import { makeTx, mineBlock, mineChain, TestLedger } from './helpers/ledger'
 
@@ -20,10 +21,11 @@ async function hostile(w: ReturnType<typeof world>, name: string, ledger: TestLe
   return { n, counts, count }
 }
 
-const honestHeaders = (n: TestNode) => (m: { data: { locator: Uint8Array[]; stop?: Uint8Array; limit?: number } }) => ({
-  type: 'headers' as const,
-  data: { headers: n.ledger.headersAfter(m.data.locator, m.data.stop, m.data.limit ?? 2_000) },
-})
+const honestHeaders =
+  (n: TestNode) => (m: { data: { locator: Uint8Array[]; stop?: Uint8Array; limit?: number } }) => ({
+    type: 'headers' as const,
+    data: { headers: n.ledger.headersAfter(m.data.locator, m.data.stop, m.data.limit ?? 2_000) },
+  })
 
 describe('bad input during sync', () => {
   it('a long low-work header chain: checked in presync within the memory bound, nothing stored, sync completes from an honest peer', async () => {
@@ -48,7 +50,7 @@ describe('bad input during sync', () => {
     expect(victim.ledger.headerCount).toBe(1) // genesis only: no low-work header stored
     expect(victim.sync.stats().headersPresynced).toBe(6_500)
     expect(bad.counts.get('get_headers')).toBe(4) // 2,000 + 2,000 + 2,000 + 500, never asked again
-    const bound = victim.sync.options.presyncRedownloadBuffer * 280 + 4_096
+    const bound = victim.sync.options.presyncRedownloadBuffer * PRESYNC_BYTES_PER_HEADER + 32_768 + 16
     expect(peakPresync).toBeLessThanOrEqual(bound)
     await node(w, 'honest', TestLedger.withBlocks(genesis, strong))
     await victim.network.dial('memory://honest')
@@ -73,7 +75,10 @@ describe('bad input during sync', () => {
     const w = world()
     const other = mineChain(mineBlock(undefined, [makeTx(999)]).header, 30)
     const bad = await hostile(w, 'liar', TestLedger.withBlocks(genesis, chain))
-    bad.n.network.handle('get_headers', () => ({ type: 'headers', data: { headers: other.map((b) => b.header) } }))
+    bad.n.network.handle('get_headers', () => ({
+      type: 'headers',
+      data: { headers: other.map((b) => b.header) },
+    }))
     await node(w, 'honest', TestLedger.withBlocks(genesis, chain))
     const victim = await node(w, 'victim', new TestLedger(genesis))
     await victim.network.dial('memory://liar')
@@ -88,7 +93,9 @@ describe('bad input during sync', () => {
     const bad = await hostile(w, 'staller', TestLedger.withBlocks(genesis, chain))
     bad.n.network.handle('get_headers', honestHeaders(bad.n))
     bad.n.network.handle('get_blocks', () => new Promise(() => undefined))
-    const victim = await node(w, 'victim', new TestLedger(genesis), { sync: { blockRequestTimeoutMs: 600_000 } })
+    const victim = await node(w, 'victim', new TestLedger(genesis), {
+      sync: { blockRequestTimeoutMs: 600_000 },
+    })
     await victim.network.dial('memory://staller', { kind: 'full-relay' })
     await until(w.clock, () => victim.ledger.headerTip().height === 120)
     await node(w, 'honest', TestLedger.withBlocks(genesis, chain))
@@ -96,7 +103,9 @@ describe('bad input during sync', () => {
     await until(w.clock, () => victim.ledger.tip().height === 120)
     const stats = victim.sync.stats()
     expect(stats.stalls).toBeGreaterThanOrEqual(1)
-    expect(victim.reports.some((r) => r.behaviour === 'timeout' && r.peerId === bad.n.network.peerId)).toBe(true)
+    expect(victim.reports.some((r) => r.behaviour === 'timeout' && r.peerId === bad.n.network.peerId)).toBe(
+      true,
+    )
     expect(victim.network.getPeer(bad.n.network.peerId)).toBeUndefined() // not protected: disconnected
     expect(victim.sync.downloadStatus().stallTimeoutMs).toBeGreaterThanOrEqual(2_000)
   })
@@ -106,7 +115,9 @@ describe('bad input during sync', () => {
     const bad = await hostile(w, 'slowpoke', TestLedger.withBlocks(genesis, chain))
     bad.n.network.handle('get_headers', honestHeaders(bad.n))
     bad.n.network.handle('get_blocks', () => new Promise(() => undefined))
-    const victim = await node(w, 'victim', new TestLedger(genesis), { sync: { blockRequestTimeoutMs: 600_000 } })
+    const victim = await node(w, 'victim', new TestLedger(genesis), {
+      sync: { blockRequestTimeoutMs: 600_000 },
+    })
     await victim.network.dial('memory://slowpoke', { kind: 'manual' })
     await until(w.clock, () => victim.ledger.headerTip().height === 120)
     await node(w, 'honest', TestLedger.withBlocks(genesis, chain))
@@ -144,9 +155,11 @@ describe('bad input during sync', () => {
     bad.n.network.handle('get_headers', honestHeaders(bad.n))
     bad.n.network.handle('get_blocks', (m) => {
       if (m.data.by !== 'hashes') return { type: 'blocks', data: { blocks: [] } }
-      const blocks = m.data.hashes.map((h) => bad.n.ledger.getBlock(h) as Block).map((b) =>
-        b.header.height === 60 ? { header: b.header, transactions: [...b.transactions, makeTx(4242)] } : b,
-      )
+      const blocks = m.data.hashes
+        .map((h) => bad.n.ledger.getBlock(h) as Block)
+        .map((b) =>
+          b.header.height === 60 ? { header: b.header, transactions: [...b.transactions, makeTx(4242)] } : b,
+        )
       return { type: 'blocks', data: { blocks } }
     })
     const victim = await node(w, 'victim', new TestLedger(genesis))

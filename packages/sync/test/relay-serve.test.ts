@@ -11,7 +11,15 @@ import {
   writeShortId,
 } from '../src/index'
 import { node, stopAll, until, world } from './helpers/harness'
-import { hashHeader, hashTransaction, makeTx, mineBlock, mineChain, TestLedger, verifyProof } from './helpers/ledger'
+import {
+  hashHeader,
+  hashTransaction,
+  makeTx,
+  mineBlock,
+  mineChain,
+  TestLedger,
+  verifyProof,
+} from './helpers/ledger'
 
 afterEach(stopAll)
 
@@ -39,12 +47,14 @@ describe('compact block reconstruction', () => {
   const block = mineBlock(genesis.header, txs)
   const hash = hashHeader(block.header)
   const compact = buildCompactBlock(block, hash, 77n, hashTransaction)
-  const pool = (list: typeof txs) => list.map((t) => [hashTransaction(t), () => t] as [Uint8Array, () => typeof t])
+  const pool = (list: typeof txs) =>
+    list.map((t) => [hashTransaction(t), () => t] as [Uint8Array, () => typeof t])
 
   it('rebuilds from the mempool and the prefilled reward transaction', () => {
     const r = reconstructCompactBlock(compact, hash, pool(txs.slice(1)))
     expect(r.kind).toBe('complete')
-    if (r.kind === 'complete') expect(r.block.transactions.map(hashTransaction)).toEqual(txs.map(hashTransaction))
+    if (r.kind === 'complete')
+      expect(r.block.transactions.map(hashTransaction)).toEqual(txs.map(hashTransaction))
   })
 
   it('asks for what is missing, and refuses block_txs with the wrong transactions', () => {
@@ -58,7 +68,11 @@ describe('compact block reconstruction', () => {
 
   it('a compact block whose short ids collide falls back to the full block', () => {
     const colliding = { ...compact, shortIds: new Uint8Array(compact.shortIds) }
-    writeShortId(colliding.shortIds, 6, shortId(shortIdKey(hash, 77n), hashTransaction(txs[1] as (typeof txs)[0])))
+    writeShortId(
+      colliding.shortIds,
+      6,
+      shortId(shortIdKey(hash, 77n), hashTransaction(txs[1] as (typeof txs)[0])),
+    )
     expect(reconstructCompactBlock(colliding, hash, pool(txs)).kind).toBe('collision')
   })
 })
@@ -102,10 +116,14 @@ describe('relay and serving between real nodes', () => {
     const b = blocks[1] as Block
     const tx = hashTransaction(b.transactions[2] as Block['transactions'][0])
     const ask = () =>
-      client.network.request(peer.peerId, { type: 'get_proof', data: { blockHash: hashHeader(b.header), txHash: tx } })
+      client.network.request(peer.peerId, {
+        type: 'get_proof',
+        data: { blockHash: hashHeader(b.header), txHash: tx },
+      })
     const first = await ask()
     expect(first.type).toBe('proof')
-    if (first.type === 'proof') expect(verifyProof(first.data.inclusion as NonNullable<typeof first.data.inclusion>, tx)).toBe(true)
+    if (first.type === 'proof')
+      expect(verifyProof(first.data.inclusion as NonNullable<typeof first.data.inclusion>, tx)).toBe(true)
     await ask()
     await expect(ask()).rejects.toMatchObject({ code: 'ERR_REQUEST_FAILED' })
     expect(server.sync.stats().quotaRefusals).toBe(1)
@@ -125,7 +143,10 @@ describe('relay and serving between real nodes', () => {
         network: b.network,
         chain: b.ledger,
         clock: w.clock,
-        peerSource: { requestOutbound: (o) => void asked.push(o), reconnectBootstrap: () => void bootstrap++ },
+        peerSource: {
+          requestOutbound: (o) => void asked.push(o),
+          reconnectBootstrap: () => void bootstrap++,
+        },
       },
       { targetBlockTimeMs: 1_000, staleTipMultiple: 3, partitionCheckMs: 500 },
     )

@@ -145,7 +145,8 @@ export class BlockDownload {
         assigned.set(best, { hashes: [], heights: [] })
       }
     }
-    for (const [peer, batch] of assigned) if (batch.hashes.length > 0) this.send(peer, batch.hashes, batch.heights)
+    for (const [peer, batch] of assigned)
+      if (batch.hashes.length > 0) this.send(peer, batch.hashes, batch.heights)
   }
 
   /** Validates the buffered blocks that are next in height order. */

@@ -25,7 +25,11 @@ export function buildCompactBlock(
   const rest = block.transactions.length > 0 ? block.transactions.length - 1 : 0
   const shortIds = new Uint8Array(rest * SHORT_ID_BYTES)
   for (let i = 1; i < block.transactions.length; i++) {
-    writeShortId(shortIds, (i - 1) * SHORT_ID_BYTES, shortId(key, hashTransaction(block.transactions[i] as Transaction)))
+    writeShortId(
+      shortIds,
+      (i - 1) * SHORT_ID_BYTES,
+      shortId(key, hashTransaction(block.transactions[i] as Transaction)),
+    )
   }
   const first = block.transactions[0]
   return {
@@ -113,9 +117,14 @@ export class CompactBlocks {
 
   /** The compact block message of a stored block, with a fresh nonce. */
   compactMessage(block: Block): Message {
-    const nonce = BigInt(Math.floor(this.ctx.random() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(this.ctx.random() * 2 ** 32))
+    const nonce =
+      BigInt(Math.floor(this.ctx.random() * 2 ** 32)) * 2n ** 32n +
+      BigInt(Math.floor(this.ctx.random() * 2 ** 32))
     const hash = this.ctx.chain.hashHeader(block.header)
-    return { type: 'compact_block', data: buildCompactBlock(block, hash, nonce, (t) => this.ctx.chain.hashTransaction(t)) }
+    return {
+      type: 'compact_block',
+      data: buildCompactBlock(block, hash, nonce, (t) => this.ctx.chain.hashTransaction(t)),
+    }
   }
 
   /** Announces our new tip: compact blocks to the peers that asked for them, `inv` to the others. */
@@ -129,7 +138,10 @@ export class CompactBlocks {
         compact ??= this.compactMessage(block)
         this.ctx.network.trySend(peer.peerId, compact)
       } else {
-        this.ctx.network.trySend(peer.peerId, { type: 'inv', data: { items: [{ kind: 'block', hash: tip.hash }] } })
+        this.ctx.network.trySend(peer.peerId, {
+          type: 'inv',
+          data: { items: [{ kind: 'block', hash: tip.hash }] },
+        })
       }
     }
   }
@@ -142,7 +154,10 @@ export class CompactBlocks {
       if (peer.compact && !this.pending.has(hex(item.hash))) {
         // low-bandwidth mode: ask for the compact block; it arrives as its own message
         void this.ctx.network
-          .request(peerId, { type: 'get_data', data: { items: [{ kind: 'compact_block', hash: item.hash }] } })
+          .request(peerId, {
+            type: 'get_data',
+            data: { items: [{ kind: 'compact_block', hash: item.hash }] },
+          })
           .catch(() => undefined)
       } else {
         this.ctx.pokeHeaders(peer)
@@ -214,7 +229,11 @@ export class CompactBlocks {
     }
   }
 
-  private async fetchMissing(peer: SyncPeer, hash: Uint8Array, partial: PartialBlock): Promise<Block | undefined> {
+  private async fetchMissing(
+    peer: SyncPeer,
+    hash: Uint8Array,
+    partial: PartialBlock,
+  ): Promise<Block | undefined> {
     try {
       const answer = await this.ctx.network.request(
         peer.peerId,
@@ -290,12 +309,18 @@ export class CompactBlocks {
     if (!peer.compact || max === 0 || this.highBandwidth.includes(peer.peerId)) return
     this.highBandwidth.push(peer.peerId)
     peer.highBandwidthToUs = true
-    this.ctx.network.trySend(peer.peerId, { type: 'send_compact', data: { highBandwidth: true, version: COMPACT_VERSION } })
+    this.ctx.network.trySend(peer.peerId, {
+      type: 'send_compact',
+      data: { highBandwidth: true, version: COMPACT_VERSION },
+    })
     while (this.highBandwidth.length > max) {
       const dropped = this.highBandwidth.shift() as PeerId
       const p = this.ctx.peers.get(dropped)
       if (p !== undefined) p.highBandwidthToUs = false
-      this.ctx.network.trySend(dropped, { type: 'send_compact', data: { highBandwidth: false, version: COMPACT_VERSION } })
+      this.ctx.network.trySend(dropped, {
+        type: 'send_compact',
+        data: { highBandwidth: false, version: COMPACT_VERSION },
+      })
     }
   }
 }

@@ -1,7 +1,7 @@
 import { sipHash24 } from '@chainwire/interface'
 import type { BlockHeader } from '@chainwire/protocol-codec'
-import type { ChainPoint, SyncChain } from '../chain'
 import { equalBytes } from '../bytes'
+import type { ChainPoint, SyncChain } from '../chain'
 
 /** Bounds of one peer's presync (see the options of the same names). */
 export interface PresyncLimits {

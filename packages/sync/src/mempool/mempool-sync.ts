@@ -31,7 +31,8 @@ export class MempoolSync {
   start(): void {
     const n = this.ctx.network
     const onIds = (e: MessageEvent<'mempool_sync'>): void => this.announced(e.peerId, e.message.data.hashes)
-    const onTx = (e: MessageEvent<'new_transaction'>): void => this.arrived(e.peerId, e.message.data.transaction)
+    const onTx = (e: MessageEvent<'new_transaction'>): void =>
+      this.arrived(e.peerId, e.message.data.transaction)
     n.on('message:mempool_sync', onIds)
     n.on('message:new_transaction', onTx)
     this.off.push(

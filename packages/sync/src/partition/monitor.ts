@@ -59,7 +59,10 @@ export class PartitionMonitor {
     const now = this.ctx.clock.now()
     this.samples.push({ at: now, peers: this.ctx.peers.size })
     const horizon = now - this.ctx.options.peerLossWindowMs
-    while (this.samples.length > MAX_SAMPLES || (this.samples[0] !== undefined && this.samples[0].at < horizon)) {
+    while (
+      this.samples.length > MAX_SAMPLES ||
+      (this.samples[0] !== undefined && this.samples[0].at < horizon)
+    ) {
       this.samples.shift()
     }
   }
@@ -86,7 +89,10 @@ export class PartitionMonitor {
     }
     if (more.length > 0) reasons.push('unreachable-work')
     const recentMaxPeers = Math.max(0, ...this.samples.map((s) => s.peers))
-    if (recentMaxPeers >= options.minPeersForLoss && peers.size <= recentMaxPeers * (1 - options.peerLossFraction)) {
+    if (
+      recentMaxPeers >= options.minPeersForLoss &&
+      peers.size <= recentMaxPeers * (1 - options.peerLossFraction)
+    ) {
       reasons.push('peer-loss')
     }
     if (reasons.length === 0) {

@@ -66,7 +66,8 @@ export class SyncServer {
     let buckets = this.quotas.get(peerId)
     if (buckets === undefined) this.quotas.set(peerId, (buckets = new Map()))
     let bucket = buckets.get(name)
-    if (bucket === undefined) buckets.set(name, (bucket = new TokenBucket(this.ctx.clock, this.ctx.options.quotas[name])))
+    if (bucket === undefined)
+      buckets.set(name, (bucket = new TokenBucket(this.ctx.clock, this.ctx.options.quotas[name])))
     if (bucket.take(Math.max(1, n))) {
       this.ctx.stats.served++
       return true
@@ -87,10 +88,7 @@ export class SyncServer {
     return { type: 'headers', data: { headers } }
   }
 
-  private blocks(
-    data: MessageData<'get_blocks'>,
-    peer: PeerInfo,
-  ): HandlerResult {
+  private blocks(data: MessageData<'get_blocks'>, peer: PeerInfo): HandlerResult {
     const count = data.by === 'range' ? data.count : data.hashes.length
     if (!this.charge(peer.peerId, 'blocks', count)) return this.refused('blocks')
     const chain = this.ctx.chain
@@ -110,20 +108,14 @@ export class SyncServer {
     return { type: 'blocks', data: { blocks } }
   }
 
-  private block(
-    data: MessageData<'block_request'>,
-    peer: PeerInfo,
-  ): HandlerResult {
+  private block(data: MessageData<'block_request'>, peer: PeerInfo): HandlerResult {
     if (!this.charge(peer.peerId, 'blocks', 1)) return this.refused('blocks')
     const chain = this.ctx.chain
     const block = data.by === 'hash' ? chain.getBlock(data.hash) : chain.getBlockRange(data.height, 1)[0]
     return { type: 'block_response', data: block === undefined ? {} : { block } }
   }
 
-  private blockTxs(
-    data: MessageData<'get_block_txs'>,
-    peer: PeerInfo,
-  ): HandlerResult {
+  private blockTxs(data: MessageData<'get_block_txs'>, peer: PeerInfo): HandlerResult {
     if (!this.charge(peer.peerId, 'compact', 1)) return this.refused('compact')
     const block = this.ctx.chain.getBlock(data.blockHash)
     if (block === undefined) return error('bad_request', 'unknown block')
@@ -136,10 +128,7 @@ export class SyncServer {
     return { type: 'block_txs', data: { blockHash: data.blockHash, transactions } }
   }
 
-  private proof(
-    data: MessageData<'get_proof'>,
-    peer: PeerInfo,
-  ): HandlerResult {
+  private proof(data: MessageData<'get_proof'>, peer: PeerInfo): HandlerResult {
     if (!this.charge(peer.peerId, 'proofs', 1)) return this.refused('proofs')
     const inclusion = this.ctx.chain.proof(data.blockHash, data.txHash)
     return {
@@ -148,10 +137,7 @@ export class SyncServer {
     }
   }
 
-  private transaction(
-    data: MessageData<'get_transaction'>,
-    peer: PeerInfo,
-  ): HandlerResult {
+  private transaction(data: MessageData<'get_transaction'>, peer: PeerInfo): HandlerResult {
     if (!this.charge(peer.peerId, 'transactions', 1)) return this.refused('transactions')
     const transaction = this.ctx.chain.getTransaction(data.hash)
     return { type: 'transaction_data', data: transaction === undefined ? {} : { transaction } }
@@ -161,10 +147,7 @@ export class SyncServer {
    * `get_data`: found transactions, blocks and compact blocks go out as their own messages, then the
    * `not_found` answer lists the rest and closes the request.
    */
-  private async data(
-    data: MessageData<'get_data'>,
-    peer: PeerInfo,
-  ): Promise<HandlerResult> {
+  private async data(data: MessageData<'get_data'>, peer: PeerInfo): Promise<HandlerResult> {
     const { chain, network } = this.ctx
     const txs = data.items.filter((i) => i.kind === 'tx').length
     const blocks = data.items.length - txs

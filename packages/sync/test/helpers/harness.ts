@@ -46,7 +46,11 @@ export async function node(
 ): Promise<TestNode> {
   const tip = ledger.tip()
   const network = createNetwork(
-    { identity: createIdentity(), clock: w.clock, transports: [createMemoryTransport({ network: w.memory })] },
+    {
+      identity: createIdentity(),
+      clock: w.clock,
+      transports: [createMemoryTransport({ network: w.memory })],
+    },
     {
       listen: [`memory://${name}`],
       capabilities: [...SYNC_CAPABILITIES],
@@ -61,7 +65,9 @@ export async function node(
       network,
       chain: ledger,
       clock: w.clock,
-      misbehaviour: { report: (peerId, behaviour, o) => reports.push({ peerId, behaviour, detail: o?.detail }) },
+      misbehaviour: {
+        report: (peerId, behaviour, o) => reports.push({ peerId, behaviour, detail: o?.detail }),
+      },
     },
     options.sync,
   )
@@ -83,7 +89,12 @@ export async function stopAll(): Promise<void> {
 export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 2))
 
 /** Advances the clock in steps, letting I/O settle, until `condition` holds (fails after `maxMs` virtual). */
-export async function until(clock: ManualClock, condition: () => boolean, maxMs = 120_000, stepMs = 50): Promise<void> {
+export async function until(
+  clock: ManualClock,
+  condition: () => boolean,
+  maxMs = 120_000,
+  stepMs = 50,
+): Promise<void> {
   for (let spent = 0; !condition(); spent += stepMs) {
     if (spent > maxMs) throw new Error(`condition not met within ${maxMs} ms of virtual time`)
     await clock.advanceAsync(stepMs)

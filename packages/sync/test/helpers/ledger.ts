@@ -171,7 +171,11 @@ export class TestLedger extends EventEmitter<SyncChainEvents> implements SyncCha
   }
 
   /** A ledger holding `blocks` already (a peer that has the chain). */
-  static withBlocks(genesis: Block, blocks: readonly Block[], options: { minimumChainWork?: bigint } = {}): TestLedger {
+  static withBlocks(
+    genesis: Block,
+    blocks: readonly Block[],
+    options: { minimumChainWork?: bigint } = {},
+  ): TestLedger {
     const ledger = new TestLedger(genesis, options)
     for (const b of blocks) {
       const r = ledger.acceptBlockSync(b)
