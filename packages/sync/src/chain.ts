@@ -131,8 +131,12 @@ export interface SyncChain {
   hasTransaction(hash: Uint8Array): boolean
   /** Validates a transaction for the mempool and keeps it when valid. */
   acceptTransaction(tx: Transaction): AcceptTransactionResult
-  /** Subscribes to `tip` and `reorg` (an EventEmitter fits). */
-  on<E extends keyof SyncChainEvents>(event: E, listener: SyncChainEvents[E]): unknown
-  /** Unsubscribes. */
-  off<E extends keyof SyncChainEvents>(event: E, listener: SyncChainEvents[E]): unknown
+  /** Subscribes to the new best block (an EventEmitter fits). */
+  on(event: 'tip', listener: SyncChainEvents['tip']): unknown
+  /** Subscribes to reorganisations. */
+  on(event: 'reorg', listener: SyncChainEvents['reorg']): unknown
+  /** Unsubscribes from the new best block. */
+  off(event: 'tip', listener: SyncChainEvents['tip']): unknown
+  /** Unsubscribes from reorganisations. */
+  off(event: 'reorg', listener: SyncChainEvents['reorg']): unknown
 }

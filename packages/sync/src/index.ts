@@ -8,7 +8,7 @@
  */
 
 import type { EventEmitter } from 'eventemitter3'
-import type { SyncOptions } from './options'
+import type { SyncOptions, SyncOptionsInit } from './options'
 import { SyncService } from './sync'
 import type { SyncComponents, SyncEvents, SyncProgress, SyncState, SyncStats } from './types'
 
@@ -33,7 +33,7 @@ export { readShortId, SHORT_ID_BYTES, shortId, shortIdKey, writeShortId } from '
 export { SyncError, type SyncErrorCode } from './errors'
 export { antiDosThreshold } from './headers/header-sync'
 export { HeadersPresync, type PresyncLimits, type PresyncStep } from './headers/presync'
-export { type Quota, type ServeQuotas, SYNC_OPTIONS, type SyncOptions } from './options'
+export { type Quota, type ServeQuotas, SYNC_OPTIONS, type SyncOptions, type SyncOptionsInit } from './options'
 export { COMPACT_BLOCKS_CAPABILITY, MEMPOOL_SYNC_CAPABILITY } from './peers'
 export { PRESYNC_BYTES_PER_HEADER } from './sync'
 export type {
@@ -87,6 +87,6 @@ export interface Sync extends EventEmitter<SyncEvents> {
  * Creates a node's sync over its network and ledger. Nothing runs until `start()`. Throws `SyncError`
  * `ERR_INVALID_OPTIONS` for options out of range.
  */
-export function createSync(components: SyncComponents, options: Partial<SyncOptions> = {}): Sync {
+export function createSync(components: SyncComponents, options: SyncOptionsInit = {}): Sync {
   return new SyncService(components, options)
 }

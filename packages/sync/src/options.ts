@@ -109,6 +109,9 @@ export interface SyncOptions {
   progressIntervalMs: number
 }
 
+/** What `createSync` accepts: any subset of {@link SyncOptions}, and any subset of the quotas. */
+export type SyncOptionsInit = Partial<Omit<SyncOptions, 'quotas'>> & { quotas?: Partial<ServeQuotas> }
+
 const quota = (rate: number, burst: number) =>
   option.custom<Quota>({ rate, burst }, (v) => {
     const q = v as Quota
@@ -170,7 +173,7 @@ export const SYNC_OPTIONS: OptionSpec<SyncOptions> = {
 }
 
 /** Resolves given options against {@link SYNC_OPTIONS}; throws `SyncError` `ERR_INVALID_OPTIONS`. */
-export function resolveSyncOptions(given: Partial<SyncOptions> | undefined): SyncOptions {
+export function resolveSyncOptions(given: SyncOptionsInit | undefined): SyncOptions {
   return resolveOptions(SYNC_OPTIONS, given, {
     prefix: '',
     error: (message, details) => new SyncError('ERR_INVALID_OPTIONS', message, details),

@@ -14,7 +14,7 @@ import { CompactBlocks } from './compact/compact-blocks'
 import { emptyStats, type SyncContext } from './context'
 import { HeaderSync } from './headers/header-sync'
 import { MempoolSync } from './mempool/mempool-sync'
-import { resolveSyncOptions, type SyncOptions } from './options'
+import { resolveSyncOptions, type SyncOptions, type SyncOptionsInit } from './options'
 import { PartitionMonitor } from './partition/monitor'
 import { PeerTable } from './peers'
 import { ProgressMeter } from './progress'
@@ -50,7 +50,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private progressTimer: TimerHandle | undefined
   private readonly unsubscribe: (() => void)[] = []
 
-  constructor(components: SyncComponents, options: Partial<SyncOptions> = {}) {
+  constructor(components: SyncComponents, options: SyncOptionsInit = {}) {
     super()
     this.options = resolveSyncOptions(options)
     const clock: Clock = components.clock ?? systemClock

@@ -13,7 +13,7 @@ import {
   type NetworkOptions,
 } from '@chainwire/network'
 import type { PeerBehaviour } from '@chainwire/peer-scoring'
-import { createSync, SYNC_CAPABILITIES, type Sync, type SyncOptions } from '../../src/index'
+import { createSync, SYNC_CAPABILITIES, type Sync, type SyncOptionsInit } from '../../src/index'
 import type { TestLedger } from './ledger'
 
 export interface Report {
@@ -42,7 +42,7 @@ export async function node(
   w: { memory: MemoryNetwork; clock: ManualClock },
   name: string,
   ledger: TestLedger,
-  options: { sync?: Partial<SyncOptions>; network?: NetworkOptions; startSync?: boolean } = {},
+  options: { sync?: SyncOptionsInit; network?: NetworkOptions; startSync?: boolean } = {},
 ): Promise<TestNode> {
   const tip = ledger.tip()
   const network = createNetwork(
