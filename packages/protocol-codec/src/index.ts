@@ -18,6 +18,7 @@ export type {
   HeadersData,
   NewBlockData,
   PrefilledTransaction,
+  SendCompactData,
 } from './catalog/blocks'
 export {
   CATALOG,

@@ -1,5 +1,5 @@
 import { LIMITS } from '../limits'
-import { array, bytes, hash32, optional, struct, u64, uint, uintSafe, union } from '../schema'
+import { array, bool, bytes, hash32, optional, struct, u32, u64, uint, uintSafe, union } from '../schema'
 import { type Block, type BlockHeader, block, blockHeader, type Transaction, transaction } from './chain'
 import type { SpecTable } from './spec'
 
@@ -65,6 +65,18 @@ export interface CompactBlockData {
   prefilled: PrefilledTransaction[]
 }
 
+/**
+ * `send_compact` (BIP 152's `sendcmpct`): the sender accepts compact blocks of `version`; with `highBandwidth`
+ * it asks the receiver to push each new block as a `compact_block` before validating it fully, otherwise to
+ * announce it first (`inv`) and send the compact block on `get_data`. Sent again to change the mode.
+ */
+export interface SendCompactData {
+  /** True: push compact blocks unasked (at most 3 peers per node get this); false: announce first. */
+  highBandwidth: boolean
+  /** Compact block version (u32); this catalog defines version 1. */
+  version: number
+}
+
 /** `get_block_txs`: the transactions of a compact block the receiver could not rebuild. */
 export interface GetBlockTxsData {
   blockHash: Uint8Array
@@ -87,6 +99,7 @@ export interface BlockMessages {
   blocks: BlocksData
   block_request: BlockRequestData
   block_response: BlockResponseData
+  send_compact: SendCompactData
   compact_block: CompactBlockData
   get_block_txs: GetBlockTxsData
   block_txs: BlockTxsData
@@ -172,6 +185,12 @@ export const blockSpecs: SpecTable<BlockMessages> = {
     kind: 'response',
     summary: 'the block, or nothing when unknown',
     schema: struct<BlockResponseData>({ block: optional(block) }),
+  },
+  send_compact: {
+    code: 0x27,
+    kind: 'announcement',
+    summary: 'compact block negotiation: version and high- or low-bandwidth mode (BIP 152 sendcmpct)',
+    schema: struct<SendCompactData>({ highBandwidth: bool, version: u32 }),
   },
   compact_block: {
     code: 0x28,

@@ -165,6 +165,10 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     { type: 'block_response', id: 10, data: { block: blockOf(5, 3) } },
     { type: 'block_response', id: 11, data: {} },
   ],
+  send_compact: [
+    { type: 'send_compact', data: { highBandwidth: true, version: 1 } },
+    { type: 'send_compact', data: { highBandwidth: false, version: 1 } },
+  ],
   compact_block: [
     {
       type: 'compact_block',

@@ -1,0 +1,238 @@
+import type { PeerId } from '@chainwire/interface'
+import { type BlockHeader, LIMITS } from '@chainwire/protocol-codec'
+import { equalBytes } from '../bytes'
+import type { SyncContext } from '../context'
+import type { SyncPeer } from '../peers'
+import { HeadersPresync } from './presync'
+
+/** Why a header session ended (for logs and tests). */
+type SessionEnd = 'done' | 'aborted' | 'failed'
+
+/**
+ * Header-first sync: asks peers that show more work than our header tip for headers after our locator
+ * (2,000 per answer), checks that they link, follows the most-work chain through the ledger, and sends
+ * chains below the minimum work through {@link HeadersPresync} so that nothing of them is stored before
+ * they prove enough work. Several peers are asked at once (`maxHeaderSyncPeers`).
+ */
+export class HeaderSync {
+  private readonly sessions = new Map<PeerId, AbortController>()
+  /** Presync state of the sessions in presync, for memory accounting. */
+  private readonly presyncs = new Map<PeerId, HeadersPresync>()
+
+  constructor(private readonly ctx: SyncContext) {}
+
+  /** Sessions running now. */
+  get active(): number {
+    return this.sessions.size
+  }
+
+  /** Presync states held now (one per peer in presync). */
+  presyncStates(): IterableIterator<HeadersPresync> {
+    return this.presyncs.values()
+  }
+
+  /** Starts sessions with peers that show more work than our header tip, up to the limit. */
+  fill(): void {
+    const tipWork = this.ctx.chain.headerTip().work
+    for (const peer of this.ctx.peers.all()) {
+      if (this.sessions.size >= this.ctx.options.maxHeaderSyncPeers) return
+      if (peer.headerSession || peer.headersDone || peer.claimedWork <= tipWork) continue
+      this.start(peer)
+    }
+  }
+
+  /** Asks one peer for headers now (after it announced a block we do not know), if a slot is free. */
+  poke(peer: SyncPeer): void {
+    peer.headersDone = false
+    if (!peer.headerSession && this.sessions.size < this.ctx.options.maxHeaderSyncPeers) this.start(peer)
+  }
+
+  /** Ends the session with a peer (it disconnected). */
+  stop(peerId: PeerId): void {
+    this.sessions.get(peerId)?.abort()
+    this.sessions.delete(peerId)
+    this.presyncs.delete(peerId)
+  }
+
+  /** Ends every session. */
+  stopAll(): void {
+    for (const c of this.sessions.values()) c.abort()
+    this.sessions.clear()
+    this.presyncs.clear()
+  }
+
+  private start(peer: SyncPeer): void {
+    const controller = new AbortController()
+    this.sessions.set(peer.peerId, controller)
+    peer.headerSession = true
+    void this.run(peer, controller.signal)
+      .catch((err: unknown) => {
+        this.ctx.logger.debug({ err, peerId: peer.peerId }, 'header session failed')
+        return 'failed' as SessionEnd
+      })
+      .then((end) => {
+        peer.headerSession = false
+        if (end !== 'aborted') peer.headersDone = true
+        if (this.sessions.get(peer.peerId) === controller) this.sessions.delete(peer.peerId)
+        this.presyncs.delete(peer.peerId)
+        this.ctx.wake()
+      })
+  }
+
+  private async run(peer: SyncPeer, signal: AbortSignal): Promise<SessionEnd> {
+    const { chain, network, options, stats } = this.ctx
+    let locator = chain.locator()
+    let presync: HeadersPresync | undefined
+    for (;;) {
+      if (signal.aborted) return 'aborted'
+      let headers: BlockHeader[]
+      try {
+        const answer = await network.request(
+          peer.peerId,
+          { type: 'get_headers', data: { locator } },
+          { timeoutMs: options.headersTimeoutMs, signal },
+        )
+        if (answer.type !== 'headers') return 'failed'
+        headers = answer.data.headers
+      } catch (err) {
+        // a timeout is reported by network itself; other failures (disconnect, busy) are not the peer's fault
+        this.ctx.logger.debug({ err, peerId: peer.peerId }, 'get_headers failed')
+        return signal.aborted ? 'aborted' : 'failed'
+      }
+      if (signal.aborted) return 'aborted'
+      stats.headersReceived += headers.length
+      const full = headers.length >= LIMITS.maxHeadersPerMessage
+      const hashes = this.linkedHashes(peer, headers)
+      if (hashes === undefined) return 'failed'
+
+      if (presync !== undefined) {
+        if (presync.phase === 'presync') stats.headersPresynced += headers.length
+        const step = presync.process(headers, full)
+        if (step.kind === 'continue') {
+          locator = step.locator
+          continue
+        }
+        if (step.kind === 'abort') {
+          stats.presyncAborted++
+          return 'done'
+        }
+        if (step.kind === 'invalid') {
+          stats.presyncAborted++
+          this.ctx.report(peer.peerId, 'invalid-message', step.detail)
+          return 'failed'
+        }
+        if (step.headers.length > 0 && !this.store(peer, step.headers)) return 'failed'
+        if (step.locator !== undefined) {
+          locator = step.locator
+          continue
+        }
+        this.presyncs.delete(peer.peerId)
+        presync = undefined
+        const last = step.headers[step.headers.length - 1]
+        locator = last !== undefined ? chain.locator(chain.hashHeader(last)) : chain.locator()
+        continue
+      }
+
+      if (headers.length === 0) return 'done'
+      let first = 0
+      while (first < headers.length && chain.hasHeader(hashes[first] as Uint8Array)) first++
+      if (first === headers.length) {
+        const known = chain.getHeader(hashes[first - 1] as Uint8Array)
+        if (known !== undefined) peer.showed(known.point.work, known.point.height)
+        if (!full) return 'done'
+        locator = chain.locator(hashes[first - 1])
+        continue
+      }
+      const parent = chain.getHeader((headers[first] as BlockHeader).prevHash)
+      if (parent === undefined) {
+        peer.unconnecting++
+        if (peer.unconnecting > options.maxUnconnectingHeaders) {
+          this.ctx.report(peer.peerId, 'invalid-message', 'headers do not connect to our chain')
+          return 'failed'
+        }
+        locator = chain.locator()
+        continue
+      }
+      const fresh = headers.slice(first)
+      let work = parent.point.work
+      let prev = parent.header
+      for (const h of fresh) {
+        const checked = chain.checkHeaderLink(h, prev)
+        if ('invalid' in checked) {
+          this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${checked.invalid}`)
+          return 'failed'
+        }
+        work += checked.work
+        prev = h
+      }
+      const threshold = antiDosThreshold(chain.minimumChainWork, chain.tip().work)
+      if (work <= threshold) {
+        if (!full) return 'done' // a chain with less work than ours that ends here: nothing to store
+        presync = new HeadersPresync(
+          chain,
+          parent,
+          threshold + 1n,
+          {
+            commitmentPeriod: options.presyncCommitmentPeriod,
+            redownloadBuffer: options.presyncRedownloadBuffer,
+            maxHeaders: options.presyncMaxHeaders,
+          },
+          this.ctx.random,
+        )
+        this.presyncs.set(peer.peerId, presync)
+        stats.headersPresynced += fresh.length
+        const step = presync.process(fresh, full)
+        if (step.kind === 'continue') {
+          locator = step.locator
+          continue
+        }
+        stats.presyncAborted++
+        if (step.kind === 'invalid') this.ctx.report(peer.peerId, 'invalid-message', step.detail)
+        return 'done'
+      }
+      if (!this.store(peer, fresh)) return 'failed'
+      if (!full) return 'done'
+      locator = chain.locator(hashes[hashes.length - 1])
+    }
+  }
+
+  /** The hashes of a batch, or undefined (peer reported) when the headers do not link to each other. */
+  private linkedHashes(peer: SyncPeer, headers: readonly BlockHeader[]): Uint8Array[] | undefined {
+    const hashes: Uint8Array[] = []
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i] as BlockHeader
+      if (i > 0) {
+        const prev = headers[i - 1] as BlockHeader
+        if (h.height !== prev.height + 1 || !equalBytes(h.prevHash, hashes[i - 1] as Uint8Array)) {
+          this.ctx.report(peer.peerId, 'invalid-message', 'headers do not link to each other')
+          return undefined
+        }
+      }
+      hashes.push(this.ctx.chain.hashHeader(h))
+    }
+    return hashes
+  }
+
+  /** Hands headers to the chain; false (peer reported) when one is invalid. */
+  private store(peer: SyncPeer, headers: readonly BlockHeader[]): boolean {
+    const { chain, stats } = this.ctx
+    const result = chain.acceptHeaders(headers)
+    stats.headersAccepted += result.accepted
+    const lastAccepted = headers[result.accepted - 1]
+    if (lastAccepted !== undefined) {
+      const point = chain.getHeader(chain.hashHeader(lastAccepted))?.point
+      if (point !== undefined) peer.showed(point.work, point.height)
+    }
+    this.ctx.wake()
+    if (result.invalid !== undefined) {
+      this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${result.invalid.code}`)
+      return false
+    }
+    return true
+  }
+}
+
+/** The work a header chain must exceed to be stored at once: the configured minimum or our tip's work. */
+export function antiDosThreshold(minimumChainWork: bigint, tipWork: bigint): bigint {
+  return minimumChainWork > tipWork ? minimumChainWork - 1n : tipWork
+}

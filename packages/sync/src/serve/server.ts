@@ -1,0 +1,173 @@
+import { LruMap, type PeerId, TokenBucket } from '@chainwire/interface'
+import type { HandlerResult, PeerInfo } from '@chainwire/network'
+import {
+  type Block,
+  LIMITS,
+  type Message,
+  type MessageData,
+  type ProtocolErrorCode,
+} from '@chainwire/protocol-codec'
+import { approximateBlockBytes } from '../blocks/download'
+import type { SyncContext } from '../context'
+import type { ServeQuotas } from '../options'
+
+/** A quota name: one token bucket per peer for each. */
+export type QuotaName = keyof ServeQuotas
+
+/** Builds the compact block of a stored block (the compact-block part of sync provides it). */
+export type CompactBuilder = (block: Block) => Message
+
+function error(code: ProtocolErrorCode, message: string): Message {
+  return { type: 'error', data: { code, message } }
+}
+
+/**
+ * Serves what sync's peers ask of the ledger: headers, blocks by range and by hash, compact blocks and their
+ * missing transactions, mempool transactions and light-client proofs. Every answer is charged to a per-peer
+ * token bucket of its kind (Lodestar's per-method rate limits); a request over its quota is answered
+ * `error: rate_limited` and reported. Asking for something we do not have is answered, never penalised.
+ */
+export class SyncServer {
+  private readonly quotas: LruMap<PeerId, Map<QuotaName, TokenBucket>>
+  private readonly unregister: (() => void)[] = []
+
+  constructor(
+    private readonly ctx: SyncContext,
+    private readonly compact: CompactBuilder,
+  ) {
+    this.quotas = new LruMap(ctx.options.maxQuotaPeers)
+  }
+
+  start(): void {
+    const n = this.ctx.network
+    this.unregister.push(
+      n.handle('get_headers', (m, p) => this.headers(m.data, p)),
+      n.handle('get_blocks', (m, p) => this.blocks(m.data, p)),
+      n.handle('block_request', (m, p) => this.block(m.data, p)),
+      n.handle('get_block_txs', (m, p) => this.blockTxs(m.data, p)),
+      n.handle('get_proof', (m, p) => this.proof(m.data, p)),
+      n.handle('get_transaction', (m, p) => this.transaction(m.data, p)),
+      n.handle('get_data', (m, p) => this.data(m.data, p)),
+    )
+  }
+
+  stop(): void {
+    for (const off of this.unregister.splice(0)) off()
+    this.quotas.clear()
+  }
+
+  /** Forgets a peer's quotas (it disconnected). */
+  forget(peerId: PeerId): void {
+    this.quotas.delete(peerId)
+  }
+
+  /** Charges `n` items to a peer's quota; false (peer reported) when over it. */
+  charge(peerId: PeerId, name: QuotaName, n: number): boolean {
+    let buckets = this.quotas.get(peerId)
+    if (buckets === undefined) this.quotas.set(peerId, (buckets = new Map()))
+    let bucket = buckets.get(name)
+    if (bucket === undefined)
+      buckets.set(name, (bucket = new TokenBucket(this.ctx.clock, this.ctx.options.quotas[name])))
+    if (bucket.take(Math.max(1, n))) {
+      this.ctx.stats.served++
+      return true
+    }
+    this.ctx.stats.quotaRefusals++
+    this.ctx.report(peerId, 'rate-limit-exceeded', `over the ${name} serving quota`)
+    return false
+  }
+
+  private refused(name: QuotaName): Message {
+    return error('rate_limited', `over the ${name} quota`)
+  }
+
+  private headers(data: MessageData<'get_headers'>, peer: PeerInfo): HandlerResult {
+    const max = Math.min(data.limit ?? LIMITS.maxHeadersPerMessage, LIMITS.maxHeadersPerMessage)
+    if (!this.charge(peer.peerId, 'headers', max)) return this.refused('headers')
+    const headers = this.ctx.chain.headersAfter(data.locator, data.stop, max)
+    return { type: 'headers', data: { headers } }
+  }
+
+  private blocks(data: MessageData<'get_blocks'>, peer: PeerInfo): HandlerResult {
+    const count = data.by === 'range' ? data.count : data.hashes.length
+    if (!this.charge(peer.peerId, 'blocks', count)) return this.refused('blocks')
+    const chain = this.ctx.chain
+    const found: Block[] =
+      data.by === 'range'
+        ? chain.getBlockRange(data.from, data.count)
+        : data.hashes.map((h) => chain.getBlock(h)).filter((b): b is Block => b !== undefined)
+    // a prefix that fits in one message; the requester asks again for the rest
+    const blocks: Block[] = []
+    let bytes = 0
+    for (const b of found) {
+      const size = approximateBlockBytes(b)
+      if (blocks.length > 0 && bytes + size > this.ctx.options.maxServeBytes) break
+      bytes += size
+      blocks.push(b)
+    }
+    return { type: 'blocks', data: { blocks } }
+  }
+
+  private block(data: MessageData<'block_request'>, peer: PeerInfo): HandlerResult {
+    if (!this.charge(peer.peerId, 'blocks', 1)) return this.refused('blocks')
+    const chain = this.ctx.chain
+    const block = data.by === 'hash' ? chain.getBlock(data.hash) : chain.getBlockRange(data.height, 1)[0]
+    return { type: 'block_response', data: block === undefined ? {} : { block } }
+  }
+
+  private blockTxs(data: MessageData<'get_block_txs'>, peer: PeerInfo): HandlerResult {
+    if (!this.charge(peer.peerId, 'compact', 1)) return this.refused('compact')
+    const block = this.ctx.chain.getBlock(data.blockHash)
+    if (block === undefined) return error('bad_request', 'unknown block')
+    const last = data.indexes[data.indexes.length - 1] ?? 0
+    if (last >= block.transactions.length) {
+      this.ctx.report(peer.peerId, 'protocol-violation', 'get_block_txs index beyond the block')
+      return error('bad_request', 'index beyond the block')
+    }
+    const transactions = data.indexes.map((i) => block.transactions[i] as Block['transactions'][number])
+    return { type: 'block_txs', data: { blockHash: data.blockHash, transactions } }
+  }
+
+  private proof(data: MessageData<'get_proof'>, peer: PeerInfo): HandlerResult {
+    if (!this.charge(peer.peerId, 'proofs', 1)) return this.refused('proofs')
+    const inclusion = this.ctx.chain.proof(data.blockHash, data.txHash)
+    return {
+      type: 'proof',
+      data: { blockHash: data.blockHash, txHash: data.txHash, ...(inclusion ? { inclusion } : {}) },
+    }
+  }
+
+  private transaction(data: MessageData<'get_transaction'>, peer: PeerInfo): HandlerResult {
+    if (!this.charge(peer.peerId, 'transactions', 1)) return this.refused('transactions')
+    const transaction = this.ctx.chain.getTransaction(data.hash)
+    return { type: 'transaction_data', data: transaction === undefined ? {} : { transaction } }
+  }
+
+  /**
+   * `get_data`: found transactions, blocks and compact blocks go out as their own messages, then the
+   * `not_found` answer lists the rest and closes the request.
+   */
+  private async data(data: MessageData<'get_data'>, peer: PeerInfo): Promise<HandlerResult> {
+    const { chain, network } = this.ctx
+    const txs = data.items.filter((i) => i.kind === 'tx').length
+    const blocks = data.items.length - txs
+    if (txs > 0 && !this.charge(peer.peerId, 'transactions', txs)) return this.refused('transactions')
+    if (blocks > 0 && !this.charge(peer.peerId, 'blocks', blocks)) return this.refused('blocks')
+    const missing: typeof data.items = []
+    for (const item of data.items) {
+      let message: Message | undefined
+      if (item.kind === 'tx') {
+        const transaction = chain.getTransaction(item.hash)
+        if (transaction !== undefined) message = { type: 'new_transaction', data: { transaction } }
+      } else {
+        const block = chain.getBlock(item.hash)
+        if (block !== undefined) {
+          message = item.kind === 'block' ? { type: 'new_block', data: { block } } : this.compact(block)
+        }
+      }
+      if (message === undefined) missing.push(item)
+      else await network.send(peer.peerId, message)
+    }
+    return { type: 'not_found', data: { items: missing } }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Real chainwire nodes for sync's tests: the real network (Noise, hello, request/response) over the memory
+ * transport, each with a test ledger and a sync, on one ManualClock.
+ */
+import { ManualClock } from '@chainwire/interface/testing'
+import {
+  createIdentity,
+  createMemoryNetwork,
+  createMemoryTransport,
+  createNetwork,
+  type MemoryNetwork,
+  type Network,
+  type NetworkOptions,
+} from '@chainwire/network'
+import type { PeerBehaviour } from '@chainwire/peer-scoring'
+import { createSync, SYNC_CAPABILITIES, type Sync, type SyncOptionsInit } from '../../src/index'
+import type { TestLedger } from './ledger'
+
+export interface Report {
+  peerId: string
+  behaviour: PeerBehaviour
+  detail: string | undefined
+}
+
+export interface TestNode {
+  name: string
+  network: Network
+  sync: Sync
+  ledger: TestLedger
+  reports: Report[]
+}
+
+const started: TestNode[] = []
+
+/** A world: one memory network, one manual clock. */
+export function world(): { memory: MemoryNetwork; clock: ManualClock } {
+  return { memory: createMemoryNetwork(), clock: new ManualClock({ start: Date.now() }) }
+}
+
+/** Starts a node named `name` with `ledger`. */
+export async function node(
+  w: { memory: MemoryNetwork; clock: ManualClock },
+  name: string,
+  ledger: TestLedger,
+  options: { sync?: SyncOptionsInit; network?: NetworkOptions; startSync?: boolean } = {},
+): Promise<TestNode> {
+  const tip = ledger.tip()
+  const network = createNetwork(
+    {
+      identity: createIdentity(),
+      clock: w.clock,
+      transports: [createMemoryTransport({ network: w.memory })],
+    },
+    {
+      listen: [`memory://${name}`],
+      capabilities: [...SYNC_CAPABILITIES],
+      localStatus: { bestHeight: tip.height, bestHash: tip.hash, totalWork: tip.work },
+      ...options.network,
+    },
+  )
+  await network.start()
+  const reports: Report[] = []
+  const sync = createSync(
+    {
+      network,
+      chain: ledger,
+      clock: w.clock,
+      misbehaviour: {
+        report: (peerId, behaviour, o) => reports.push({ peerId, behaviour, detail: o?.detail }),
+      },
+    },
+    options.sync,
+  )
+  if (options.startSync !== false) sync.start()
+  const n = { name, network, sync, ledger, reports }
+  started.push(n)
+  return n
+}
+
+/** Stops every node started by {@link node}. */
+export async function stopAll(): Promise<void> {
+  for (const n of started.splice(0)) {
+    n.sync.stop()
+    await n.network.stop()
+  }
+}
+
+/** Lets memory-transport deliveries and promise chains settle without moving the clock. */
+export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 2))
+
+/** Advances the clock in steps, letting I/O settle, until `condition` holds (fails after `maxMs` virtual). */
+export async function until(
+  clock: ManualClock,
+  condition: () => boolean,
+  maxMs = 120_000,
+  stepMs = 50,
+): Promise<void> {
+  for (let spent = 0; !condition(); spent += stepMs) {
+    if (spent > maxMs) throw new Error(`condition not met within ${maxMs} ms of virtual time`)
+    await clock.advanceAsync(stepMs)
+    await flush()
+  }
+}
