@@ -11,6 +11,8 @@
  * ```
  */
 
+/** The generator of every simulation, re-exported from `@chainwire/interface` (its one implementation). */
+export { Xoshiro128 } from '@chainwire/interface'
 export {
   InvalidArgumentError,
   NetsimError,
@@ -32,7 +34,7 @@ export {
 export type { CdfPoint, Quantiles } from './metrics/stats'
 export { type Distribution, meanOf, sample } from './random/distribution'
 export { Random } from './random/random'
-export { seedState, Xoshiro128 } from './random/xoshiro'
+export { seedState } from './random/seed-state'
 export { renderSvg } from './report/svg'
 export type {
   DeliverySummary,
