@@ -83,12 +83,13 @@ export {
   type SchedulerOptions,
   settle,
 } from './scheduler/scheduler'
+export type { PayloadKind } from './sim/payload'
+export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
 export type {
   AdversaryContext,
   AdversaryHooks,
+  NodeSetup,
   PropagatedMessage,
   RelayDecision,
-} from './sim/adversary'
-export type { NodeSetup, SimNodeHandle } from './sim/node'
-export type { PayloadKind } from './sim/payload'
-export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
+  SimNodeHandle,
+} from './sim/types'
