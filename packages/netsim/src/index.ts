@@ -12,7 +12,8 @@
  */
 
 /** The generator of every simulation, re-exported from `@chainwire/interface` (its one implementation). */
-export { Xoshiro128 } from '@chainwire/interface'
+/** Thrown for an unknown or out-of-range option (`ERR_INVALID_OPTIONS`): interface's one class, re-exported. */
+export { InvalidOptionsError, Xoshiro128 } from '@chainwire/interface'
 export {
   InvalidArgumentError,
   NetsimError,
@@ -78,10 +79,10 @@ export {
   createScheduler,
   MAX_VIRTUAL_MS,
   NS_PER_MS,
+  nextTurn,
   type RunOptions,
   Scheduler,
   type SchedulerOptions,
-  settle,
 } from './scheduler/scheduler'
 export type { PayloadKind } from './sim/payload'
 export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'

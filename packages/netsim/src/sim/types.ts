@@ -22,8 +22,9 @@ export interface SimNodeHandle {
   /** Its synthetic IP (`nodes.subnets`, or `10.a.b.c`). */
   readonly host: string
   /**
-   * The synthetic IP of the node listening on `address` (`memory://n<i>`), or undefined for any other
-   * address: what a peer-store in the simulation needs to group addresses by IP as on the internet.
+   * The synthetic IP of the node listening on `address` (`memory://n<i>`, in any spelling with that canonical
+   * form), or undefined for any other address: what a peer-store in the simulation needs to group addresses
+   * by IP as on the internet.
    */
   hostOf(address: string): string | undefined
   readonly region: string
