@@ -3,7 +3,6 @@ import { InvalidOptionsError } from '@chainwire/interface'
 import { describe, expect, it } from 'vitest'
 import {
   defineScenario,
-  LinkModel,
   nextTurn,
   Random,
   runScenario,
@@ -11,6 +10,7 @@ import {
   SimNetwork,
   SimulationAbortedError,
 } from '../src/index'
+import { uniformLinks } from './helpers/links'
 
 /** The option an `ERR_INVALID_OPTIONS` error names, or what else was thrown. */
 async function refusedOption(fn: () => unknown): Promise<unknown> {
@@ -61,19 +61,7 @@ describe('options are resolved by the shared resolver of @chainwire/interface', 
 
   it('SimNetwork: maxRetransmits is an integer >= 0 (Infinity: never give up)', async () => {
     const scheduler = new Scheduler()
-    const model = new LinkModel({
-      defaults: {
-        latency: { distribution: 'fixed', value: 1 },
-        jitter: undefined,
-        bandwidth: Number.POSITIVE_INFINITY,
-        loss: 0,
-        bufferBytes: Number.POSITIVE_INFINITY,
-      },
-      regionLinks: new Map(),
-      regionOf: () => 'default',
-      nodeCount: 2,
-      random: new Random(1),
-    })
+    const model = uniformLinks(2)
     const make = (maxRetransmits: number) => () =>
       new SimNetwork({ scheduler, model, random: new Random(2) }, { maxRetransmits })
     expect(await refusedOption(make(-1))).toBe('maxRetransmits')
