@@ -1,18 +1,8 @@
 import { testPeerId } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
-import { MINUTE, setup } from './helpers'
+import { MINUTE, peerIds, setup } from './helpers'
 
-const A = testPeerId(1)
-const B = testPeerId(2)
-const C = testPeerId(3)
-const D = testPeerId(4)
-const CONNECTED = testPeerId(5)
-const TRUSTED = testPeerId(6)
-const LOW = testPeerId(7)
-const NEUTRAL = testPeerId(8)
-const BAD1 = testPeerId(9)
-const BAD2 = testPeerId(10)
-const NEW = testPeerId(11)
+const [A, B, C, D, CONNECTED, TRUSTED, LOW, NEUTRAL, BAD1, BAD2, NEW] = peerIds(11)
 
 describe('bounded state', () => {
   it('never tracks more than maxPeers, evicting the least recently seen neutral peer first', () => {

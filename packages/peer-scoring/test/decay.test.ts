@@ -1,9 +1,7 @@
-import { testPeerId } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
-import { HOUR, MINUTE, SCORE_FACTORS, setup } from './helpers'
+import { HOUR, MINUTE, peerIds, SCORE_FACTORS, setup } from './helpers'
 
-const PEER = testPeerId(1)
-const OTHER = testPeerId(2)
+const [PEER, OTHER] = peerIds(2)
 
 describe('decay', () => {
   it('brings every decaying factor back to exactly neutral, and leaves validator status alone', () => {

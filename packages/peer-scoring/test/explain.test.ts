@@ -1,14 +1,9 @@
-import { testPeerId } from '@chainwire/interface/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PEER_BEHAVIOURS, type PeerBehaviour, type PeerScoring, SCORE_FACTORS } from '../src/index'
-import { MINUTE, setup } from './helpers'
+import { MINUTE, peerIds, setup } from './helpers'
 
-const A = testPeerId(1)
-const B = testPeerId(2)
-const C = testPeerId(3)
-const D = testPeerId(4)
-const NOBODY = testPeerId(5)
+const [A, B, C, D, NOBODY] = peerIds(5)
 
 const PEERS = [A, B, C, D]
 

@@ -2,15 +2,12 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { systemClock } from '@chainwire/interface'
-import { ManualClock, testPeerId } from '@chainwire/interface/testing'
+import { ManualClock } from '@chainwire/interface/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPeerScoring } from '../src/index'
-import { HOUR, MINUTE } from './helpers'
+import { HOUR, MINUTE, peerIds } from './helpers'
 
-const ALICE = testPeerId(1)
-const MALLORY = testPeerId(2)
-const BOB = testPeerId(3)
-const CAROL = testPeerId(4)
+const [ALICE, MALLORY, BOB, CAROL] = peerIds(4)
 
 let dir: string
 

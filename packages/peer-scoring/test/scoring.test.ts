@@ -1,5 +1,5 @@
 import { type Logger, noopLogger } from '@chainwire/interface'
-import { ManualClock, testPeerId } from '@chainwire/interface/testing'
+import { ManualClock } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import {
   createPeerScoring,
@@ -14,17 +14,9 @@ import {
   type PeerScoringOptions,
   SCORE_FACTORS,
 } from '../src/index'
-import { MINUTE, setup } from './helpers'
+import { MINUTE, peerIds, setup } from './helpers'
 
-const X = testPeerId(1)
-const C = testPeerId(2)
-const A = testPeerId(3)
-const B = testPeerId(4)
-const V = testPeerId(5)
-const LOW = testPeerId(6)
-const BANNED = testPeerId(7)
-const UNKNOWN = testPeerId(8)
-const NOBODY = testPeerId(9)
+const [X, C, A, B, V, LOW, BANNED, UNKNOWN, NOBODY] = peerIds(9)
 
 describe('defaults', () => {
   it('has weight columns that each sum to 1 and the documented thresholds', () => {

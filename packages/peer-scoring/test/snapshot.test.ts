@@ -1,4 +1,4 @@
-import { ManualClock, testPeerId } from '@chainwire/interface/testing'
+import { ManualClock } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import {
   createPeerScoring,
@@ -8,13 +8,9 @@ import {
   SNAPSHOT_VERSION,
   SnapshotInvalidError,
 } from '../src/index'
-import { HOUR, MINUTE, recordEvents, setup } from './helpers'
+import { HOUR, MINUTE, peerIds, recordEvents, setup } from './helpers'
 
-const GOOD = testPeerId(1)
-const LOW = testPeerId(2)
-const BANNED = testPeerId(3)
-const OTHER = testPeerId(4)
-const KEEP = testPeerId(5)
+const [GOOD, LOW, BANNED, OTHER, KEEP] = peerIds(5)
 
 const OPTIONS: PeerScoringOptions = { decayFactor: 0.99 }
 

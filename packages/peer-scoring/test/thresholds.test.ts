@@ -1,12 +1,7 @@
-import { testPeerId } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
-import { HOUR, MINUTE, makeTrusted, recordEvents, setup } from './helpers'
+import { HOUR, MINUTE, makeTrusted, peerIds, recordEvents, setup } from './helpers'
 
-const PEER = testPeerId(1)
-const A = testPeerId(2)
-const B = testPeerId(3)
-const UP = testPeerId(4)
-const DOWN = testPeerId(5)
+const [PEER, A, B, UP, DOWN] = peerIds(5)
 
 describe('threshold events', () => {
   it('fire exactly once per crossing: down through banned, back up through neutral, up through trusted', () => {
