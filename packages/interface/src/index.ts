@@ -1,7 +1,7 @@
 /**
  * @packageDocumentation
  * The shared contracts of chainwire, and the rules every package applies the same way: addresses, network
- * groups and peer ids, signals, token buckets, bounded maps and option resolution. Every package imports this
+ * groups and peer ids, signals, token buckets, bounded maps, option resolution and the seeded generator. Every package imports this
  * one; it imports nothing and uses no `node:` module, so it runs in browsers too.
  */
 
@@ -70,6 +70,7 @@ export { type LinkedSignal, linkSignals } from './signals'
 export { sipHash24 } from './siphash'
 export { sleepWith, systemClock } from './system-clock'
 export { type BucketRate, TokenBucket } from './token-bucket'
+export { Xoshiro128 } from './xoshiro'
 
 /** Options of every operation that waits on the network: a caller-supplied cancellation signal. */
 export interface AbortOptions {

@@ -9,6 +9,7 @@ import {
   sipHash24,
   TimeoutError,
   TokenBucket,
+  Xoshiro128,
 } from '../src'
 import { advanceUntil, ManualClock, seededRandom, settle, testPeerId } from '../src/testing'
 
@@ -158,6 +159,39 @@ describe('test helpers', () => {
     for (const id of ids) expect(isPeerId(id)).toBe(true)
     expect(isPeerId('cwdecay')).toBe(false)
     expect(isPeerId(`${testPeerId(1).slice(0, -1)}b`)).toBe(false)
+  })
+})
+
+describe('Xoshiro128 (xoshiro128**)', () => {
+  it('reproduces the reference implementation', () => {
+    // Outputs of Blackman and Vigna's xoshiro128starstar.c from these states.
+    const a = new Xoshiro128([1, 2, 3, 4])
+    expect(Array.from({ length: 8 }, () => a.nextUint32())).toEqual([
+      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849,
+    ])
+    const b = new Xoshiro128([0xdeadbeef, 0x01234567, 0x89abcdef, 0xfeedface])
+    expect(Array.from({ length: 6 }, () => b.nextUint32())).toEqual([
+      2576977298, 1162350735, 3441682048, 1347432117, 3370940770, 2425394401,
+    ])
+  })
+
+  it('never starts from the all-zero state', () => {
+    const g = new Xoshiro128([0, 0, 0, 0])
+    expect(g.state()).not.toEqual([0, 0, 0, 0])
+    expect(g.nextUint32()).not.toBe(g.nextUint32())
+  })
+
+  it('seeds from a number through splitmix32, and seededRandom is that generator', () => {
+    // splitmix32 from 0: its first four outputs are the state (checked with a Python implementation).
+    expect(Xoshiro128.fromSeed(0).state()).toEqual([1684164658, 3653269916, 2939563536, 2141751570])
+    expect(Xoshiro128.fromSeed(1).state()).not.toEqual(Xoshiro128.fromSeed(2).state())
+    const g = Xoshiro128.fromSeed(42)
+    const r = seededRandom(42)
+    for (let i = 0; i < 100; i++) {
+      const x = r()
+      expect(x).toBe(g.nextFloat())
+      expect(x >= 0 && x < 1).toBe(true)
+    }
   })
 })
 

@@ -9,8 +9,9 @@ export type NetsimErrorCode =
   | 'ERR_SIMULATION_ABORTED'
 
 /**
- * The base of every error netsim throws: a stable `code` and structured `details`. Check with
- * `NetsimError.isInstance(err)` and switch on `err.code`.
+ * The base of netsim's own errors: a stable `code` and structured `details`. Check with
+ * `NetsimError.isInstance(err)` and switch on `err.code`. Bad options throw `@chainwire/interface`'s
+ * `InvalidOptionsError` (`ERR_INVALID_OPTIONS`), as in every chainwire package.
  */
 export class NetsimError<Code extends NetsimErrorCode = NetsimErrorCode> extends ChainwireError<Code> {}
 

@@ -11,6 +11,9 @@
  * ```
  */
 
+/** The generator of every simulation, re-exported from `@chainwire/interface` (its one implementation). */
+/** Thrown for an unknown or out-of-range option (`ERR_INVALID_OPTIONS`): interface's one class, re-exported. */
+export { InvalidOptionsError, Xoshiro128 } from '@chainwire/interface'
 export {
   InvalidArgumentError,
   NetsimError,
@@ -32,7 +35,7 @@ export {
 export type { CdfPoint, Quantiles } from './metrics/stats'
 export { type Distribution, meanOf, sample } from './random/distribution'
 export { Random } from './random/random'
-export { seedState, Xoshiro128 } from './random/xoshiro'
+export { seedState } from './random/seed-state'
 export { renderSvg } from './report/svg'
 export type {
   DeliverySummary,
@@ -76,17 +79,18 @@ export {
   createScheduler,
   MAX_VIRTUAL_MS,
   NS_PER_MS,
+  nextTurn,
   type RunOptions,
   Scheduler,
   type SchedulerOptions,
-  settle,
 } from './scheduler/scheduler'
+export type { PayloadKind } from './sim/payload'
+export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
 export type {
   AdversaryContext,
   AdversaryHooks,
+  NodeSetup,
   PropagatedMessage,
   RelayDecision,
-} from './sim/adversary'
-export type { NodeSetup, SimNodeHandle } from './sim/node'
-export type { PayloadKind } from './sim/payload'
-export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
+  SimNodeHandle,
+} from './sim/types'

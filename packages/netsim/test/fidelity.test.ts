@@ -7,7 +7,8 @@ import {
 } from '@chainwire/network'
 import { encode, FRAME_HEADER_BYTES, type Message } from '@chainwire/protocol-codec'
 import { describe, expect, it } from 'vitest'
-import { LinkModel, Random, Scheduler, SimClock, SimNetwork } from '../src/index'
+import { Random, Scheduler, SimClock, SimNetwork } from '../src/index'
+import { uniformLinks } from './helpers/links'
 
 const LATENCY_MS = 50
 const BANDWIDTH = 1_000_000
@@ -19,18 +20,9 @@ const NOISE_PLAINTEXT = 65_535 - NOISE_TAG
 /** Two real @chainwire/network nodes on one simulated link of 50 ms and 1 MB/s. */
 async function twoNodes() {
   const scheduler = new Scheduler()
-  const model = new LinkModel({
-    defaults: {
-      latency: { distribution: 'fixed', value: LATENCY_MS },
-      jitter: undefined,
-      bandwidth: BANDWIDTH,
-      loss: 0,
-      bufferBytes: Number.POSITIVE_INFINITY,
-    },
-    regionLinks: new Map(),
-    regionOf: () => 'default',
-    nodeCount: 2,
-    random: new Random(1),
+  const model = uniformLinks(2, {
+    latency: { distribution: 'fixed', value: LATENCY_MS },
+    bandwidth: BANDWIDTH,
   })
   const bytesOut = [0, 0]
   const simnet = new SimNetwork({

@@ -16,28 +16,12 @@ import {
   serializationNs,
 } from '../src/index'
 import type { LinkSpec } from '../src/scenario/types'
-
-function spec(overrides: Partial<LinkSpec> = {}): LinkSpec {
-  return {
-    latency: { distribution: 'fixed', value: 50 },
-    jitter: undefined,
-    bandwidth: Number.POSITIVE_INFINITY,
-    loss: 0,
-    bufferBytes: Number.POSITIVE_INFINITY,
-    ...overrides,
-  }
-}
+import { linkSpec, uniformLinks } from './helpers/links'
 
 /** Two (or more) memory transports on a simulated network, and the bytes each node sent and received. */
 function world(link: Partial<LinkSpec> = {}, nodes = 2) {
   const scheduler = new Scheduler()
-  const model = new LinkModel({
-    defaults: spec(link),
-    regionLinks: new Map(),
-    regionOf: () => 'default',
-    nodeCount: nodes,
-    random: new Random(1).fork('latency'),
-  })
+  const model = uniformLinks(nodes, link, new Random(1).fork('latency'))
   const traffic = { sent: [0, 0, 0], received: [0, 0, 0], retransmits: 0 }
   const simnet = new SimNetwork({
     scheduler,
@@ -121,12 +105,12 @@ describe('link math', () => {
 
   it('resolves region pairs and draws each pair latency once, whatever the order', () => {
     const regionLinks = new Map([
-      ['eu\u0000us', spec({ latency: { distribution: 'fixed', value: 80 } })],
-      ['us\u0000eu', spec({ latency: { distribution: 'fixed', value: 80 } })],
+      ['eu\u0000us', linkSpec({ latency: { distribution: 'fixed', value: 80 } })],
+      ['us\u0000eu', linkSpec({ latency: { distribution: 'fixed', value: 80 } })],
     ])
     const make = () =>
       new LinkModel({
-        defaults: spec({ latency: { distribution: 'uniform', min: 10, max: 20 } }),
+        defaults: linkSpec({ latency: { distribution: 'uniform', min: 10, max: 20 } }),
         regionLinks,
         regionOf: (i) => (i < 2 ? 'eu' : 'us'),
         nodeCount: 4,

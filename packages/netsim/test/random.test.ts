@@ -1,23 +1,10 @@
+import { Xoshiro128 as InterfaceXoshiro128 } from '@chainwire/interface'
 import { describe, expect, it } from 'vitest'
 import { type Distribution, meanOf, Random, sample, seedState, Xoshiro128 } from '../src/index'
 
 describe('Xoshiro128 (xoshiro128**)', () => {
-  it('reproduces the reference implementation', () => {
-    // Outputs of Blackman and Vigna's xoshiro128starstar.c from these states.
-    const a = new Xoshiro128([1, 2, 3, 4])
-    expect(Array.from({ length: 8 }, () => a.nextUint32())).toEqual([
-      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849,
-    ])
-    const b = new Xoshiro128([0xdeadbeef, 0x01234567, 0x89abcdef, 0xfeedface])
-    expect(Array.from({ length: 6 }, () => b.nextUint32())).toEqual([
-      2576977298, 1162350735, 3441682048, 1347432117, 3370940770, 2425394401,
-    ])
-  })
-
-  it('never starts from the all-zero state', () => {
-    const g = new Xoshiro128([0, 0, 0, 0])
-    expect(g.state()).not.toEqual([0, 0, 0, 0])
-    expect(g.nextUint32()).not.toBe(g.nextUint32())
+  it("is @chainwire/interface's generator (reference vectors are tested there)", () => {
+    expect(Xoshiro128).toBe(InterfaceXoshiro128)
   })
 
   it('derives its state from the seed and a label (SHA-256)', () => {

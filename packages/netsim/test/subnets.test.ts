@@ -63,7 +63,10 @@ describe('nodes.subnets', () => {
               'memory://n8',
               'memory://n05',
               'memory://x1',
+              'MEMORY://n5',
+              'memory://N5',
               'tcp://1.2.3.4:1',
+              'not an address',
             ]) {
               mapped.set(a, node.hostOf(a))
             }
@@ -100,7 +103,11 @@ describe('nodes.subnets', () => {
       'memory://n8': undefined,
       'memory://n05': undefined,
       'memory://x1': undefined,
+      // The canonical form names node n5 (schemes are case-insensitive, memory names are not).
+      'MEMORY://n5': '44.1.0.2',
+      'memory://N5': undefined,
       'tcp://1.2.3.4:1': undefined,
+      'not an address': undefined,
     })
   })
 
@@ -151,6 +158,8 @@ nodes:
       '44.1.0.0/7',
       '44.1.0.0/31',
       '300.1.0.0/16',
+      '44.01.0.0/16',
+      '44.1.0/16',
       'a.b.c.d/16',
       '44.1.0.1/16',
     ]) {

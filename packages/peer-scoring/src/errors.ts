@@ -17,16 +17,15 @@ export class SnapshotInvalidError extends ChainwireError<'ERR_SNAPSHOT_INVALID'>
   }
 }
 
-/** Thrown by `createPeerScoring()` when an option is out of range; `details.option` names it. */
-export class InvalidOptionsError extends ChainwireError<'ERR_INVALID_OPTIONS'> {
-  constructor(message: string, details: { option: string; [key: string]: unknown }) {
-    super('ERR_INVALID_OPTIONS', message, details)
-  }
-}
+/**
+ * Thrown by `createPeerScoring()` when an option is unknown or out of range; `details.option` names it. The
+ * one class every chainwire package throws for options, re-exported from `@chainwire/interface`.
+ */
+export { InvalidOptionsError } from '@chainwire/interface'
 
 /**
  * Thrown when a method is called with an argument it cannot accept (an unknown behaviour, a negative
- * latency, an empty peer id); `details.argument` names it.
+ * latency, a string that is not a peer id); `details.argument` names it.
  */
 export class InvalidArgumentError extends ChainwireError<'ERR_INVALID_ARGUMENT'> {
   constructor(message: string, details: { argument: string; [key: string]: unknown }) {

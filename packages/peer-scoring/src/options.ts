@@ -1,11 +1,16 @@
-import { DEFAULT_BEHAVIOUR_WEIGHTS, isPeerBehaviour } from './behaviours'
-import { InvalidOptionsError } from './errors'
+import {
+  InvalidOptionsError,
+  type OptionField,
+  type OptionSpec,
+  option,
+  resolveOptions as resolveSpec,
+} from '@chainwire/interface'
+import { DEFAULT_BEHAVIOUR_WEIGHTS, PEER_BEHAVIOURS } from './behaviours'
 import type { LatencyMapping } from './factors/latency'
 import type { UptimeRules } from './factors/uptime'
 import { DEFAULT_FACTOR_WEIGHTS, SCORE_FACTORS } from './factors/weights'
 import type {
   BehaviourEffect,
-  CounterFactor,
   FactorWeight,
   PeerBehaviour,
   PeerScoringOptions,
@@ -35,116 +40,106 @@ export interface ResolvedOptions {
   uptime: Readonly<UptimeRules>
 }
 
-const COUNTER_FACTORS: readonly CounterFactor[] = ['blocks', 'transactions', 'behaviour']
 const MAX_WEIGHT = 1000
+const MAX_MS = Number.MAX_SAFE_INTEGER
 
-/** Fills in defaults and validates; throws {@link InvalidOptionsError} naming the first bad option. */
+/** A factor's weight pair, merged field by field over its default. */
+function factorWeight(d: Readonly<FactorWeight>): OptionField<FactorWeight> {
+  return option.group<FactorWeight>({
+    reward: option.number(d.reward, { min: 0, max: MAX_WEIGHT }),
+    penalty: option.number(d.penalty, { min: 0, max: MAX_WEIGHT }),
+  })
+}
+
+/** Counter points of a behaviour effect: absent means the effect does not move that counter. */
+const points = option.custom<number | undefined>(undefined, option.number(0, { min: -200, max: 200 }).check)
+
+/** A behaviour's effect: an override replaces the default effect as a whole (it is not merged). */
+function behaviourEffect(d: BehaviourEffect): OptionField<BehaviourEffect> {
+  const spec: OptionSpec<Record<keyof BehaviourEffect, number | undefined>> = {
+    blocks: points,
+    transactions: points,
+    behaviour: points,
+  }
+  return { ...option.group(spec), default: d } as OptionField<BehaviourEffect>
+}
+
+/** A latency EWMA weight: in (0, 1]. */
+const alpha = option.custom<number>(0.2, (v) => {
+  const problem = option.number(0, { min: 0, max: 1 }).check(v)
+  return problem ?? (v === 0 ? 'must be greater than 0' : undefined)
+})
+
+/** The options of the scorer, as the spec every chainwire package declares its options with. */
+const SPEC: OptionSpec<ResolvedOptions> = {
+  weights: option.group(
+    Object.fromEntries(SCORE_FACTORS.map((f) => [f, factorWeight(DEFAULT_FACTOR_WEIGHTS[f])])) as OptionSpec<
+      Record<ScoreFactor, FactorWeight>
+    >,
+  ),
+  behaviourWeights: option.group(
+    Object.fromEntries(
+      PEER_BEHAVIOURS.map((b) => [b, behaviourEffect(DEFAULT_BEHAVIOUR_WEIGHTS[b])]),
+    ) as OptionSpec<Record<PeerBehaviour, BehaviourEffect>>,
+  ),
+  thresholds: option.group<ScoreThresholds>({
+    trusted: option.number(DEFAULT_THRESHOLDS.trusted, { min: -1e6, max: 1e6 }),
+    neutral: option.number(DEFAULT_THRESHOLDS.neutral, { min: -1e6, max: 1e6 }),
+    banned: option.number(DEFAULT_THRESHOLDS.banned, { min: -1e6, max: 1e6 }),
+  }),
+  decayPeriodMs: option.number(60_000, { min: 1, max: MAX_MS }),
+  decayFactor: option.number(0.95, { min: 0, max: 1 }),
+  decayToZero: option.number(0.01, { min: 0, max: 100 }),
+  banDurationMs: option.number(1_800_000, { min: 0, max: MAX_MS }),
+  historyLimit: option.integer(32, { min: 0, max: 10_000 }),
+  maxPeers: option.integer(1024, { min: 1, max: 10_000_000 }),
+  latency: option.group<LatencyMapping>({
+    alpha,
+    goodMs: option.number(100, { min: 0, max: 3_600_000 }),
+    neutralMs: option.number(500, { min: 0, max: 3_600_000 }),
+    badMs: option.number(2000, { min: 0, max: 3_600_000 }),
+  }),
+  uptime: option.group<UptimeRules>({
+    fullCreditMs: option.number(1_800_000, { min: 1, max: MAX_MS }),
+    shortSessionMs: option.number(60_000, { min: 0, max: MAX_MS }),
+    shortSessionPenalty: option.number(20, { min: 0, max: 100 }),
+  }),
+}
+
+/**
+ * Fills in defaults and validates with `@chainwire/interface`'s resolver, then checks the orderings between
+ * fields (banned < neutral < trusted, goodMs < neutralMs < badMs); throws {@link InvalidOptionsError} naming
+ * the first bad option.
+ */
 export function resolveOptions(options: PeerScoringOptions): ResolvedOptions {
-  const weights = {} as Record<ScoreFactor, FactorWeight>
-  for (const factor of SCORE_FACTORS) {
-    const override = options.weights?.[factor]
-    const w = { ...DEFAULT_FACTOR_WEIGHTS[factor], ...definedOnly(override) }
-    inRange(`weights.${factor}.reward`, w.reward, 0, MAX_WEIGHT)
-    inRange(`weights.${factor}.penalty`, w.penalty, 0, MAX_WEIGHT)
-    weights[factor] = Object.freeze(w)
+  const r = resolveSpec(SPEC, options)
+  const t = r.thresholds
+  if (!(t.banned < t.neutral && t.neutral < t.trusted)) {
+    fail('thresholds', 'must satisfy banned < neutral < trusted', t)
   }
-  for (const key of Object.keys(options.weights ?? {})) {
-    if (!SCORE_FACTORS.includes(key as ScoreFactor)) fail(`weights.${key}`, 'is not a score factor', key)
+  const l = r.latency
+  if (!(l.goodMs < l.neutralMs && l.neutralMs < l.badMs)) {
+    fail('latency', 'must satisfy goodMs < neutralMs < badMs', l)
   }
-
-  const behaviourWeights = { ...DEFAULT_BEHAVIOUR_WEIGHTS } as Record<PeerBehaviour, BehaviourEffect>
-  for (const [name, effect] of Object.entries(options.behaviourWeights ?? {})) {
-    if (!isPeerBehaviour(name)) fail(`behaviourWeights.${name}`, 'is not a peer behaviour', name)
-    if (typeof effect !== 'object' || effect === null)
-      fail(`behaviourWeights.${name}`, 'must be an object', effect)
-    const checked: Partial<Record<CounterFactor, number>> = {}
-    for (const [factor, delta] of Object.entries(effect)) {
-      if (!COUNTER_FACTORS.includes(factor as CounterFactor)) {
-        fail(
-          `behaviourWeights.${name}.${factor}`,
-          'is not a counter factor (blocks, transactions, behaviour)',
-          factor,
-        )
-      }
-      inRange(`behaviourWeights.${name}.${factor}`, delta, -200, 200)
-      checked[factor as CounterFactor] = delta
-    }
-    behaviourWeights[name] = Object.freeze(checked)
-  }
-
-  const thresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(options.thresholds) }
-  for (const key of ['trusted', 'neutral', 'banned'] as const) {
-    inRange(`thresholds.${key}`, thresholds[key], -1e6, 1e6)
-  }
-  if (!(thresholds.banned < thresholds.neutral && thresholds.neutral < thresholds.trusted)) {
-    fail('thresholds', 'must satisfy banned < neutral < trusted', thresholds)
-  }
-
-  const latency = {
-    alpha: 0.2,
-    goodMs: 100,
-    neutralMs: 500,
-    badMs: 2000,
-    ...definedOnly(options.latency),
-  }
-  inRange('latency.alpha', latency.alpha, 0, 1)
-  if (latency.alpha === 0) fail('latency.alpha', 'must be greater than 0', 0)
-  inRange('latency.goodMs', latency.goodMs, 0, 3_600_000)
-  inRange('latency.neutralMs', latency.neutralMs, 0, 3_600_000)
-  inRange('latency.badMs', latency.badMs, 0, 3_600_000)
-  if (!(latency.goodMs < latency.neutralMs && latency.neutralMs < latency.badMs)) {
-    fail('latency', 'must satisfy goodMs < neutralMs < badMs', latency)
-  }
-
-  const uptime = {
-    fullCreditMs: 1_800_000,
-    shortSessionMs: 60_000,
-    shortSessionPenalty: 20,
-    ...definedOnly(options.uptime),
-  }
-  inRange('uptime.fullCreditMs', uptime.fullCreditMs, 1, Number.MAX_SAFE_INTEGER)
-  inRange('uptime.shortSessionMs', uptime.shortSessionMs, 0, Number.MAX_SAFE_INTEGER)
-  inRange('uptime.shortSessionPenalty', uptime.shortSessionPenalty, 0, 100)
-
-  const resolved: ResolvedOptions = {
+  const behaviourWeights = {} as Record<PeerBehaviour, BehaviourEffect>
+  for (const b of PEER_BEHAVIOURS) behaviourWeights[b] = Object.freeze(definedOnly(r.behaviourWeights[b]))
+  const weights = {} as Record<ScoreFactor, Readonly<FactorWeight>>
+  for (const f of SCORE_FACTORS) weights[f] = Object.freeze(r.weights[f])
+  return Object.freeze({
+    ...r,
     weights: Object.freeze(weights),
     behaviourWeights: Object.freeze(behaviourWeights),
-    thresholds: Object.freeze(thresholds),
-    decayPeriodMs: options.decayPeriodMs ?? 60_000,
-    decayFactor: options.decayFactor ?? 0.95,
-    decayToZero: options.decayToZero ?? 0.01,
-    banDurationMs: options.banDurationMs ?? 1_800_000,
-    historyLimit: options.historyLimit ?? 32,
-    maxPeers: options.maxPeers ?? 1024,
-    latency: Object.freeze(latency),
-    uptime: Object.freeze(uptime),
-  }
-  inRange('decayPeriodMs', resolved.decayPeriodMs, 1, Number.MAX_SAFE_INTEGER)
-  inRange('decayFactor', resolved.decayFactor, 0, 1)
-  inRange('decayToZero', resolved.decayToZero, 0, 100)
-  inRange('banDurationMs', resolved.banDurationMs, 0, Number.MAX_SAFE_INTEGER)
-  integerInRange('historyLimit', resolved.historyLimit, 0, 10_000)
-  integerInRange('maxPeers', resolved.maxPeers, 1, 10_000_000)
-  return Object.freeze(resolved)
+    thresholds: Object.freeze(t),
+    latency: Object.freeze(l),
+    uptime: Object.freeze(r.uptime),
+  })
 }
 
-/** Drops `undefined` fields so they do not overwrite defaults when spread. */
-function definedOnly<T extends object>(value: T | undefined): Partial<T> {
-  if (value === undefined) return {}
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-function inRange(option: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    fail(option, `must be a finite number in [${min}, ${max}]`, value)
-  }
-}
-
-function integerInRange(option: string, value: unknown, min: number, max: number): void {
-  inRange(option, value, min, max)
-  if (!Number.isInteger(value)) fail(option, 'must be an integer', value)
+/** An effect without the counters it leaves alone (the resolver sets absent ones to `undefined`). */
+function definedOnly(effect: BehaviourEffect): BehaviourEffect {
+  return Object.fromEntries(Object.entries(effect).filter(([, v]) => v !== undefined))
 }
 
 function fail(option: string, problem: string, value: unknown): never {
-  throw new InvalidOptionsError(`option ${option} ${problem}`, { option, value })
+  throw new InvalidOptionsError(`option ${option} ${problem}`, { option, value, problem })
 }

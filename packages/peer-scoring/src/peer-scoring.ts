@@ -1,5 +1,6 @@
 import {
   type Clock,
+  isPeerId,
   type Logger,
   noopLogger,
   noopMetrics,
@@ -19,13 +20,7 @@ import { createScoringMetrics, type ScoringMetrics } from './metrics'
 import { type ResolvedOptions, resolveOptions } from './options'
 import { type Evaluation, evaluate, newRecord, type PeerRecord } from './record'
 import { ScoreStore } from './score-store'
-import {
-  encodeRecord,
-  MAX_PEER_ID_LENGTH,
-  parseSnapshot,
-  recordFromSnapshot,
-  SNAPSHOT_VERSION,
-} from './snapshot'
+import { encodeRecord, parseSnapshot, recordFromSnapshot, SNAPSHOT_VERSION } from './snapshot'
 import { crossingsBetween, stateOf } from './thresholds'
 import type {
   CounterFactor,
@@ -339,10 +334,11 @@ export class PeerScoringService extends EventEmitter<PeerScoringEvents> implemen
 
   /** The record of a peer, created (with eviction if full) when new; undefined if it cannot be tracked. */
   private track(peerId: PeerId, now: number): PeerRecord | undefined {
-    if (typeof peerId !== 'string' || peerId.length === 0 || peerId.length > MAX_PEER_ID_LENGTH) {
-      throw new InvalidArgumentError(`peer id must be a string of 1 to ${MAX_PEER_ID_LENGTH} characters`, {
+    if (!isPeerId(peerId)) {
+      const given: unknown = peerId
+      throw new InvalidArgumentError('peer id must be a peer id in canonical form (isPeerId)', {
         argument: 'peerId',
-        value: typeof peerId === 'string' ? peerId.slice(0, 64) : typeof peerId,
+        value: typeof given === 'string' ? given.slice(0, 64) : typeof given,
       })
     }
     const existing = this.store.get(peerId)

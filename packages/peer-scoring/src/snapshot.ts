@@ -1,3 +1,4 @@
+import { isPeerId } from '@chainwire/interface'
 import { isPeerBehaviour } from './behaviours'
 import { SnapshotInvalidError } from './errors'
 import { SCORE_FACTORS } from './factors/weights'
@@ -8,9 +9,6 @@ import type { PeerScoringSnapshot, PeerSnapshot, ScoreEvent, ScoreEventKind, Sco
 
 /** The snapshot format version this package writes and reads. */
 export const SNAPSHOT_VERSION = 1
-
-/** Longest peer id accepted, from callers and from snapshots. */
-export const MAX_PEER_ID_LENGTH = 256
 
 const MEASUREMENTS: readonly ScoreEventKind[] = ['latency', 'connected', 'disconnected', 'validator']
 
@@ -78,7 +76,8 @@ export function parseSnapshot(input: unknown): PeerScoringSnapshot {
 
 function parsePeer(value: unknown, path: string): PeerSnapshot {
   const p = object(value, path)
-  const peerId = string(p.peerId, `${path}.peerId`, 1, MAX_PEER_ID_LENGTH)
+  if (!isPeerId(p.peerId)) invalid(`${path}.peerId`, 'must be a peer id in canonical form', p.peerId)
+  const peerId = p.peerId
   let latency: PeerSnapshot['latency'] = null
   if (p.latency !== null) {
     const l = object(p.latency, `${path}.latency`)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { HOUR, MINUTE, SCORE_FACTORS, setup } from './helpers'
+import { HOUR, MINUTE, peerIds, SCORE_FACTORS, setup } from './helpers'
 
-const PEER = 'cwdecay'
+const [PEER, OTHER] = peerIds(2)
 
 describe('decay', () => {
   it('brings every decaying factor back to exactly neutral, and leaves validator status alone', () => {
@@ -124,15 +124,15 @@ describe('decay', () => {
     for (let i = 0; i < 100; i++) {
       scoring.recordBehavior(PEER, 'first-block-delivery')
       scoring.recordBehavior(PEER, 'useful-response')
-      scoring.recordBehavior('other', 'protocol-violation')
-      scoring.peerConnected('other')
-      scoring.peerDisconnected('other')
+      scoring.recordBehavior(OTHER, 'protocol-violation')
+      scoring.peerConnected(OTHER)
+      scoring.peerDisconnected(OTHER)
     }
     for (const f of SCORE_FACTORS) {
       expect(scoring.getScore(PEER).factors[f]).toBeLessThanOrEqual(100)
-      expect(scoring.getScore('other').factors[f]).toBeGreaterThanOrEqual(-100)
+      expect(scoring.getScore(OTHER).factors[f]).toBeGreaterThanOrEqual(-100)
     }
-    expect(scoring.getScore('other').factors.uptime).toBe(-100)
-    expect(scoring.getScore('other').total).toBe(-55)
+    expect(scoring.getScore(OTHER).factors.uptime).toBe(-100)
+    expect(scoring.getScore(OTHER).total).toBe(-55)
   })
 })

@@ -1,9 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PEER_BEHAVIOURS, type PeerBehaviour, type PeerScoring, SCORE_FACTORS } from '../src/index'
-import { MINUTE, setup } from './helpers'
+import { MINUTE, peerIds, setup } from './helpers'
 
-const PEERS = ['cwa', 'cwb', 'cwc', 'cwd']
+const [A, B, C, D, NOBODY] = peerIds(5)
+
+const PEERS = [A, B, C, D]
 
 type Op =
   | { op: 'behaviour'; peer: number; behaviour: PeerBehaviour }
@@ -105,12 +107,12 @@ describe('explain', () => {
 
   it('shows each factor, its weight and the events behind it, newest first', () => {
     const { clock, scoring } = setup()
-    scoring.peerConnected('cwa')
+    scoring.peerConnected(A)
     clock.advance(15 * MINUTE)
-    scoring.updateLatency('cwa', 300)
-    scoring.recordBehavior('cwa', 'first-block-delivery')
-    scoring.recordBehavior('cwa', 'invalid-message', { detail: 'msgpack: unexpected end of input' })
-    const x = scoring.explain('cwa')
+    scoring.updateLatency(A, 300)
+    scoring.recordBehavior(A, 'first-block-delivery')
+    scoring.recordBehavior(A, 'invalid-message', { detail: 'msgpack: unexpected end of input' })
+    const x = scoring.explain(A)
     expect(x.factors.map((f) => f.factor)).toEqual(SCORE_FACTORS)
     expect(x.factors.find((f) => f.factor === 'latency')).toMatchObject({
       subScore: 50,
@@ -140,7 +142,7 @@ describe('explain', () => {
 
     const text = x.toString()
     expect(String(x)).toBe(text)
-    expect(text).toContain('peer cwa: score +6.25 (neutral), connected at 2023-11-14T22:28:20.000Z')
+    expect(text).toContain(`peer ${A}: score +6.25 (neutral), connected at 2023-11-14T22:28:20.000Z`)
     expect(text).toContain('thresholds: trusted >= 75, neutral >= 0, banned <= -50')
     expect(text).toMatch(/latency\s+\+50\.00\s+0\.15\s+\+7\.50 {2}average 300 ms, freshness 100%/)
     expect(text).toMatch(/behaviour\s+-20\.00\s+0\.5\s+-10\.00 {2}decaying counter, 1 recent event/)
@@ -151,7 +153,7 @@ describe('explain', () => {
 
   it('explains a peer never seen as all zeros', () => {
     const { scoring } = setup()
-    const x = scoring.explain('cwnobody')
+    const x = scoring.explain(NOBODY)
     expect(x.total).toBe(0)
     expect(x.state).toBe('neutral')
     expect(x.events).toEqual([])
@@ -162,8 +164,8 @@ describe('explain', () => {
 
   it('shows a ban in force', () => {
     const { scoring } = setup()
-    scoring.recordBehavior('cwa', 'bad-block', { detail: 'proof of work above target' })
-    const text = scoring.explain('cwa').toString()
+    scoring.recordBehavior(A, 'bad-block', { detail: 'proof of work above target' })
+    const text = scoring.explain(A).toString()
     expect(text).toContain('score -55.00 (banned)')
     expect(text).toContain('ban in force until 2023-11-14T22:43:20.000Z')
     expect(text).toContain(

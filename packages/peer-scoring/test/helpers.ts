@@ -1,4 +1,5 @@
-import { ManualClock, MemoryMetrics } from '@chainwire/interface/testing'
+import type { PeerId } from '@chainwire/interface'
+import { ManualClock, MemoryMetrics, testPeerId } from '@chainwire/interface/testing'
 import {
   createPeerScoring,
   type PeerScoring,
@@ -7,6 +8,11 @@ import {
   SCORE_FACTORS,
   type ThresholdCrossing,
 } from '../src/index'
+
+/** `n` distinct peer ids in canonical form (the scorer tracks only those): `testPeerId(1)` to `testPeerId(n)`. */
+export function peerIds(n: number): PeerId[] {
+  return Array.from({ length: n }, (_, i) => testPeerId(i + 1))
+}
 
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE

@@ -5,7 +5,9 @@ import { systemClock } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPeerScoring } from '../src/index'
-import { HOUR, MINUTE } from './helpers'
+import { HOUR, MINUTE, peerIds } from './helpers'
+
+const [ALICE, MALLORY, BOB, CAROL] = peerIds(4)
 
 let dir: string
 
@@ -29,13 +31,13 @@ describe('scores survive a restart through a file', () => {
     const clockA = new ManualClock()
     const first = createPeerScoring({ clock: clockA })
     first.start()
-    first.peerConnected('cwalice')
-    first.updateLatency('cwalice', 60)
-    for (let i = 0; i < 10; i++) first.recordBehavior('cwalice', 'first-block-delivery')
-    first.recordBehavior('cwmallory', 'bad-block', { detail: 'invalid proof of work' })
-    first.recordBehavior('cwbob', 'timeout')
+    first.peerConnected(ALICE)
+    first.updateLatency(ALICE, 60)
+    for (let i = 0; i < 10; i++) first.recordBehavior(ALICE, 'first-block-delivery')
+    first.recordBehavior(MALLORY, 'bad-block', { detail: 'invalid proof of work' })
+    first.recordBehavior(BOB, 'timeout')
     clockA.advance(10 * MINUTE)
-    const aliceBefore = first.getScore('cwalice')
+    const aliceBefore = first.getScore(ALICE)
     await persist(path, first.snapshot())
     first.stop()
     expect(clockA.pending()).toBe(0)
@@ -46,14 +48,14 @@ describe('scores survive a restart through a file', () => {
     const result = second.restore(await readFile(path, 'utf8'))
     second.start()
     expect(result).toEqual({ peers: 3, decayPeriods: 120 })
-    const alice = second.getScore('cwalice')
+    const alice = second.getScore(ALICE)
     expect(alice.factors.blocks).toBeCloseTo(aliceBefore.factors.blocks * 0.95 ** 120, 9)
     expect(alice.factors.uptime).toBeCloseTo(((100 * 10) / 30) * 0.95 ** 120, 9)
     expect(alice.state).toBe('neutral')
     // The ban outlived its freeze and decayed; the small penalty decayed to exactly 0.
-    expect(second.getScore('cwmallory').state).toBe('low')
-    expect(second.getScore('cwbob').total).toBe(0)
-    expect(second.explain('cwmallory').events[0]).toMatchObject({
+    expect(second.getScore(MALLORY).state).toBe('low')
+    expect(second.getScore(BOB).total).toBe(0)
+    expect(second.explain(MALLORY).events[0]).toMatchObject({
       kind: 'bad-block',
       detail: 'invalid proof of work',
     })
@@ -62,7 +64,7 @@ describe('scores survive a restart through a file', () => {
     await persist(path, second.snapshot())
     const third = createPeerScoring({ clock: clockB })
     third.restore(JSON.parse(await readFile(path, 'utf8')))
-    expect(third.getScore('cwmallory')).toEqual(second.getScore('cwmallory'))
+    expect(third.getScore(MALLORY)).toEqual(second.getScore(MALLORY))
     second.stop()
     expect(clockB.pending()).toBe(0)
   })
@@ -71,13 +73,13 @@ describe('scores survive a restart through a file', () => {
     const path = join(dir, 'scores.json')
     const scoring = createPeerScoring({ clock: systemClock }, { decayPeriodMs: 5 })
     scoring.start()
-    scoring.recordBehavior('cwcarol', 'protocol-violation')
+    scoring.recordBehavior(CAROL, 'protocol-violation')
     await new Promise((resolve) => setImmediate(resolve))
     await persist(path, scoring.snapshot())
     scoring.stop()
     const restored = createPeerScoring({ clock: systemClock }, { decayPeriodMs: 5 })
     restored.restore(await readFile(path, 'utf8'))
-    expect(restored.getScore('cwcarol').factors.behaviour).toBeLessThanOrEqual(-0)
-    expect(restored.getScore('cwcarol').factors.behaviour).toBeGreaterThanOrEqual(-50)
+    expect(restored.getScore(CAROL).factors.behaviour).toBeLessThanOrEqual(-0)
+    expect(restored.getScore(CAROL).factors.behaviour).toBeGreaterThanOrEqual(-50)
   })
 })

@@ -14,7 +14,9 @@ import {
   type PeerScoringOptions,
   SCORE_FACTORS,
 } from '../src/index'
-import { MINUTE, setup } from './helpers'
+import { MINUTE, peerIds, setup } from './helpers'
+
+const [X, C, A, B, V, LOW, BANNED, UNKNOWN, NOBODY] = peerIds(9)
 
 describe('defaults', () => {
   it('has weight columns that each sum to 1 and the documented thresholds', () => {
@@ -53,8 +55,8 @@ describe('defaults', () => {
     const count = (behaviour: (typeof PEER_BEHAVIOURS)[number]): number => {
       const { scoring } = setup()
       let n = 0
-      while (!scoring.isBanned('cwx')) {
-        scoring.recordBehavior('cwx', behaviour)
+      while (!scoring.isBanned(X)) {
+        scoring.recordBehavior(X, behaviour)
         n++
       }
       return n
@@ -67,31 +69,32 @@ describe('defaults', () => {
   })
   it('lets an established peer survive one bad block and bans it on the second', () => {
     const { clock, scoring } = setup()
-    scoring.peerConnected('cwx')
+    scoring.peerConnected(X)
     clock.advance(30 * MINUTE)
-    scoring.updateLatency('cwx', 50)
-    expect(scoring.getScore('cwx').total).toBe(30)
-    scoring.recordBehavior('cwx', 'bad-block')
-    expect(scoring.getScore('cwx')).toMatchObject({ total: -25, state: 'low' })
-    scoring.recordBehavior('cwx', 'bad-block')
-    expect(scoring.getScore('cwx')).toMatchObject({ total: -50, state: 'banned' })
+    scoring.updateLatency(X, 50)
+    expect(scoring.getScore(X).total).toBe(30)
+    scoring.recordBehavior(X, 'bad-block')
+    expect(scoring.getScore(X)).toMatchObject({ total: -25, state: 'low' })
+    scoring.recordBehavior(X, 'bad-block')
+    expect(scoring.getScore(X)).toMatchObject({ total: -50, state: 'banned' })
   })
 })
 
 describe('getTopPeers', () => {
   it('orders by total, best first, ties by peer id, without banned peers', () => {
     const { scoring } = setup()
-    scoring.recordBehavior('cwc', 'good-block')
-    scoring.recordBehavior('cwa', 'good-block')
-    scoring.recordBehavior('cwb', 'first-block-delivery')
-    scoring.setValidator('cwv', true)
-    scoring.recordBehavior('cwlow', 'timeout')
-    scoring.recordBehavior('cwbanned', 'bad-block')
+    scoring.recordBehavior(C, 'good-block')
+    scoring.recordBehavior(A, 'good-block')
+    scoring.recordBehavior(B, 'first-block-delivery')
+    scoring.setValidator(V, true)
+    scoring.recordBehavior(LOW, 'timeout')
+    scoring.recordBehavior(BANNED, 'bad-block')
     const top = scoring.getTopPeers(10)
-    expect(top.map((p) => p.peerId)).toEqual(['cwv', 'cwb', 'cwa', 'cwc', 'cwlow'])
+    // A and C tie at 0.5: the smaller peer id comes first.
+    expect(top.map((p) => p.peerId)).toEqual([V, B, ...[A, C].sort(), LOW])
     expect(top.map((p) => p.total)).toEqual([10, 1.25, 0.5, 0.5, -1])
     expect(top[0]).toMatchObject({ state: 'neutral', factors: { validator: 100 } })
-    expect(scoring.getTopPeers(2).map((p) => p.peerId)).toEqual(['cwv', 'cwb'])
+    expect(scoring.getTopPeers(2).map((p) => p.peerId)).toEqual([V, B])
     expect(scoring.getTopPeers(0)).toEqual([])
   })
 
@@ -108,19 +111,19 @@ describe('getTopPeers', () => {
 describe('overriding weights', () => {
   it('merges factor weights field by field over the defaults', () => {
     const { scoring } = setup({ weights: { behaviour: { penalty: 1 }, latency: { reward: 0 } } })
-    scoring.updateLatency('cwa', 50)
-    scoring.recordBehavior('cwa', 'invalid-message')
-    const x = scoring.explain('cwa')
+    scoring.updateLatency(A, 50)
+    scoring.recordBehavior(A, 'invalid-message')
+    const x = scoring.explain(A)
     expect(x.factors.find((f) => f.factor === 'latency')).toMatchObject({
       subScore: 100,
       weight: 0,
       contribution: 0,
     })
     expect(x.factors.find((f) => f.factor === 'behaviour')).toMatchObject({ weight: 1, contribution: -20 })
-    scoring.recordBehavior('cwa', 'useful-response')
-    expect(scoring.explain('cwa').factors.find((f) => f.factor === 'behaviour')?.weight).toBe(1)
-    scoring.recordBehavior('cwb', 'useful-response')
-    expect(scoring.explain('cwb').factors.find((f) => f.factor === 'behaviour')?.weight).toBe(0.2)
+    scoring.recordBehavior(A, 'useful-response')
+    expect(scoring.explain(A).factors.find((f) => f.factor === 'behaviour')?.weight).toBe(1)
+    scoring.recordBehavior(B, 'useful-response')
+    expect(scoring.explain(B).factors.find((f) => f.factor === 'behaviour')?.weight).toBe(0.2)
     expect(DEFAULT_FACTOR_WEIGHTS.behaviour).toEqual({ reward: 0.2, penalty: 0.5 })
   })
 
@@ -128,19 +131,19 @@ describe('overriding weights', () => {
     const { scoring } = setup({
       behaviourWeights: { 'bad-block': { blocks: -10 }, 'duplicate-message': {} },
     })
-    scoring.recordBehavior('cwa', 'bad-block')
-    expect(scoring.getScore('cwa').factors).toMatchObject({ blocks: -10, behaviour: 0 })
-    scoring.recordBehavior('cwa', 'duplicate-message')
-    expect(scoring.getScore('cwa').factors.behaviour).toBe(0)
-    scoring.recordBehavior('cwa', 'protocol-violation')
-    expect(scoring.getScore('cwa').factors.behaviour).toBe(-50)
+    scoring.recordBehavior(A, 'bad-block')
+    expect(scoring.getScore(A).factors).toMatchObject({ blocks: -10, behaviour: 0 })
+    scoring.recordBehavior(A, 'duplicate-message')
+    expect(scoring.getScore(A).factors.behaviour).toBe(0)
+    scoring.recordBehavior(A, 'protocol-violation')
+    expect(scoring.getScore(A).factors.behaviour).toBe(-50)
     expect(DEFAULT_BEHAVIOUR_WEIGHTS['bad-block']).toEqual({ blocks: -100, behaviour: -50 })
   })
 
   it('moves the thresholds', () => {
     const { scoring } = setup({ thresholds: { banned: -20 } })
-    scoring.recordBehavior('cwa', 'protocol-violation')
-    expect(scoring.isBanned('cwa')).toBe(true)
+    scoring.recordBehavior(A, 'protocol-violation')
+    expect(scoring.isBanned(A)).toBe(true)
   })
 })
 
@@ -148,8 +151,8 @@ describe('factors', () => {
   it('maps latency piecewise linearly around goodMs, neutralMs and badMs', () => {
     const { scoring } = setup({ latency: { alpha: 1 } })
     const at = (ms: number): number => {
-      scoring.updateLatency('cwa', ms)
-      return scoring.getScore('cwa').factors.latency
+      scoring.updateLatency(A, ms)
+      return scoring.getScore(A).factors.latency
     }
     expect([at(0), at(100), at(300), at(500), at(1250), at(2000), at(60_000)]).toEqual([
       100, 100, 50, 0, -50, -100, -100,
@@ -158,50 +161,50 @@ describe('factors', () => {
 
   it('averages latency samples (EWMA) and restarts the average once the old one has faded', () => {
     const { clock, scoring } = setup()
-    scoring.updateLatency('cwa', 100)
-    scoring.updateLatency('cwa', 600)
-    expect(scoring.explain('cwa').factors[0]?.basis).toBe('average 200 ms, freshness 100%')
+    scoring.updateLatency(A, 100)
+    scoring.updateLatency(A, 600)
+    expect(scoring.explain(A).factors[0]?.basis).toBe('average 200 ms, freshness 100%')
     clock.advance(6 * 60 * MINUTE)
-    expect(scoring.getScore('cwa').factors.latency).toBe(0)
-    scoring.updateLatency('cwa', 1250)
-    expect(scoring.getScore('cwa').factors.latency).toBe(-50)
+    expect(scoring.getScore(A).factors.latency).toBe(0)
+    scoring.updateLatency(A, 1250)
+    expect(scoring.getScore(A).factors.latency).toBe(-50)
   })
 
   it('penalises flapping connections but not long sessions, and counts parallel connections once', () => {
     const { clock, scoring } = setup()
-    scoring.peerConnected('cwa')
-    scoring.peerConnected('cwa')
+    scoring.peerConnected(A)
+    scoring.peerConnected(A)
     clock.advance(10_000)
-    scoring.peerDisconnected('cwa')
-    expect(scoring.explain('cwa').connected).toBe(true)
-    scoring.peerDisconnected('cwa')
-    expect(scoring.explain('cwa').events[0]).toMatchObject({
+    scoring.peerDisconnected(A)
+    expect(scoring.explain(A).connected).toBe(true)
+    scoring.peerDisconnected(A)
+    expect(scoring.explain(A).events[0]).toMatchObject({
       kind: 'disconnected',
       delta: { uptime: -20 },
       value: 10_000,
     })
-    expect(scoring.getScore('cwa').factors.uptime).toBeCloseTo((100 * 10_000) / 1_800_000 - 20, 9)
-    scoring.peerDisconnected('cwa') // not connected: ignored
-    scoring.peerDisconnected('cwunknown')
+    expect(scoring.getScore(A).factors.uptime).toBeCloseTo((100 * 10_000) / 1_800_000 - 20, 9)
+    scoring.peerDisconnected(A) // not connected: ignored
+    scoring.peerDisconnected(UNKNOWN)
     expect(scoring.size).toBe(1)
 
-    scoring.peerConnected('cwb')
+    scoring.peerConnected(B)
     clock.advance(5 * MINUTE)
-    scoring.peerDisconnected('cwb')
-    expect(scoring.explain('cwb').events[0]).toMatchObject({ kind: 'disconnected', delta: {} })
-    expect(scoring.getScore('cwb').factors.uptime).toBeCloseTo((100 * 5) / 30, 9)
+    scoring.peerDisconnected(B)
+    expect(scoring.explain(B).events[0]).toMatchObject({ kind: 'disconnected', delta: {} })
+    expect(scoring.getScore(B).factors.uptime).toBeCloseTo((100 * 5) / 30, 9)
   })
 
   it('sets validator status as a status: no duplicates, nothing tracked for an unknown non-validator', () => {
     const { scoring } = setup()
-    scoring.setValidator('cwa', false)
+    scoring.setValidator(A, false)
     expect(scoring.size).toBe(0)
-    scoring.setValidator('cwa', true)
-    scoring.setValidator('cwa', true)
-    expect(scoring.explain('cwa').events).toHaveLength(1)
-    expect(scoring.getScore('cwa')).toMatchObject({ total: 10, factors: { validator: 100 } })
-    scoring.setValidator('cwa', false)
-    expect(scoring.getScore('cwa').total).toBe(0)
+    scoring.setValidator(A, true)
+    scoring.setValidator(A, true)
+    expect(scoring.explain(A).events).toHaveLength(1)
+    expect(scoring.getScore(A)).toMatchObject({ total: 10, factors: { validator: 100 } })
+    scoring.setValidator(A, false)
+    expect(scoring.getScore(A).total).toBe(0)
   })
 })
 
@@ -209,27 +212,27 @@ describe('view and sink', () => {
   it('gives relay and sync a number and a verdict', () => {
     const { scoring } = setup()
     const view: PeerScoreView = scoring.view
-    scoring.recordBehavior('cwa', 'first-block-delivery')
-    expect(view.getScore('cwa')).toBe(1.25)
-    expect(view.getScore('cwnobody')).toBe(0)
-    expect(view.isBanned('cwa')).toBe(false)
+    scoring.recordBehavior(A, 'first-block-delivery')
+    expect(view.getScore(A)).toBe(1.25)
+    expect(view.getScore(NOBODY)).toBe(0)
+    expect(view.isBanned(A)).toBe(false)
     const sink: MisbehaviourSink = scoring
-    sink.report('cwa', 'bad-block', { detail: 'from network' })
-    expect(view.isBanned('cwa')).toBe(true)
-    expect(scoring.explain('cwa').events[0]).toMatchObject({ kind: 'bad-block', detail: 'from network' })
+    sink.report(A, 'bad-block', { detail: 'from network' })
+    expect(view.isBanned(A)).toBe(true)
+    expect(scoring.explain(A).events[0]).toMatchObject({ kind: 'bad-block', detail: 'from network' })
     expect(Object.keys(view).sort()).toEqual(['getScore', 'isBanned'])
   })
 
   it('reads a peer never seen as neutral without tracking it', () => {
     const { scoring } = setup()
-    expect(scoring.getScore('cwnobody')).toEqual({
+    expect(scoring.getScore(NOBODY)).toEqual({
       total: 0,
       factors: { latency: 0, uptime: 0, blocks: 0, transactions: 0, validator: 0, behaviour: 0 },
       state: 'neutral',
     })
-    expect(scoring.isBanned('cwnobody')).toBe(false)
+    expect(scoring.isBanned(NOBODY)).toBe(false)
     expect(scoring.size).toBe(0)
-    expect(scoring.forget('cwnobody')).toBe(false)
+    expect(scoring.forget(NOBODY)).toBe(false)
   })
 })
 
@@ -237,13 +240,18 @@ describe('typed errors', () => {
   it('rejects bad arguments with ERR_INVALID_ARGUMENT', () => {
     const { scoring } = setup()
     const calls: [string, () => void][] = [
-      ['unknown behaviour', () => scoring.recordBehavior('cwa', 'teleport' as 'timeout')],
-      ['negative latency', () => scoring.updateLatency('cwa', -1)],
-      ['NaN latency', () => scoring.updateLatency('cwa', Number.NaN)],
+      ['unknown behaviour', () => scoring.recordBehavior(A, 'teleport' as 'timeout')],
+      ['negative latency', () => scoring.updateLatency(A, -1)],
+      ['NaN latency', () => scoring.updateLatency(A, Number.NaN)],
       ['empty peer id', () => scoring.recordBehavior('', 'timeout')],
+      ['made-up peer id', () => scoring.recordBehavior('cwa', 'timeout')],
+      ['uppercase peer id', () => scoring.recordBehavior(A.toUpperCase(), 'timeout')],
+      ['peer id one character short', () => scoring.peerConnected(A.slice(0, -1))],
+      ['peer id with a non-canonical last character', () => scoring.peerConnected(`${A.slice(0, -1)}b`)],
       ['huge peer id', () => scoring.peerConnected('x'.repeat(257))],
       ['non-string peer id', () => scoring.updateLatency(42 as unknown as string, 1)],
-      ['non-boolean validator', () => scoring.setValidator('cwa', 'yes' as unknown as boolean)],
+      ['validator on a bad peer id', () => scoring.setValidator('cwv', true)],
+      ['non-boolean validator', () => scoring.setValidator(A, 'yes' as unknown as boolean)],
     ]
     for (const [what, call] of calls) {
       let caught: unknown
@@ -281,6 +289,10 @@ describe('typed errors', () => {
       [{ latency: { alpha: 0 } }, 'latency.alpha'],
       [{ uptime: { fullCreditMs: 0 } }, 'uptime.fullCreditMs'],
       [{ uptime: { shortSessionPenalty: 101 } }, 'uptime.shortSessionPenalty'],
+      [{ latency: 'fast' } as unknown as PeerScoringOptions, 'latency'],
+      [{ maxPeers: Number.POSITIVE_INFINITY }, 'maxPeers'],
+      [{ decayFactr: 0.9 } as PeerScoringOptions, 'decayFactr'],
+      [{ thresholds: { high: 90 } } as PeerScoringOptions, 'thresholds.high'],
     ]
     for (const [options, option] of bad) {
       let caught: unknown
@@ -301,8 +313,8 @@ describe('typed errors', () => {
       thresholds: { banned: undefined },
       latency: { goodMs: undefined },
     })
-    scoring.recordBehavior('cwa', 'bad-block')
-    expect(scoring.isBanned('cwa')).toBe(true)
+    scoring.recordBehavior(A, 'bad-block')
+    expect(scoring.isBanned(A)).toBe(true)
   })
 })
 
@@ -316,9 +328,9 @@ describe('lifecycle and observability', () => {
     scoring.stop()
     scoring.stop()
     expect(clock.pending()).toBe(0)
-    scoring.recordBehavior('cwa', 'timeout')
+    scoring.recordBehavior(A, 'timeout')
     clock.advance(MINUTE)
-    expect(scoring.getScore('cwa').factors.behaviour).toBeCloseTo(-1.9, 12)
+    expect(scoring.getScore(A).factors.behaviour).toBeCloseTo(-1.9, 12)
     scoring.start()
     expect(clock.pending()).toBe(1)
     scoring.stop()
@@ -328,16 +340,16 @@ describe('lifecycle and observability', () => {
   it('records the score distribution every period, behaviours, and peers by state', () => {
     const { clock, scoring, metrics } = setup()
     scoring.start()
-    scoring.recordBehavior('cwa', 'bad-block')
-    scoring.recordBehavior('cwb', 'good-block')
-    scoring.recordBehavior('cwb', 'good-block')
+    scoring.recordBehavior(A, 'bad-block')
+    scoring.recordBehavior(B, 'good-block')
+    scoring.recordBehavior(B, 'good-block')
     clock.advance(2 * MINUTE)
     expect(metrics.observations('peer_scoring_score')).toHaveLength(4)
     expect(metrics.observations('peer_scoring_score')[0]).toBe(-55)
     expect(metrics.get('peer_scoring_behaviours_total', { behaviour: 'good-block' })).toBe(2)
     expect(metrics.get('peer_scoring_peers', { state: 'banned' })).toBe(1)
     expect(metrics.get('peer_scoring_peers', { state: 'neutral' })).toBe(1)
-    scoring.forget('cwa')
+    scoring.forget(A)
     expect(metrics.get('peer_scoring_peers', { state: 'banned' })).toBe(0)
     scoring.stop()
   })
@@ -352,7 +364,7 @@ describe('lifecycle and observability', () => {
       child: () => logger,
     }
     const scoring = createPeerScoring({ clock: new ManualClock(), logger })
-    scoring.recordBehavior('cwa', 'bad-block')
+    scoring.recordBehavior(A, 'bad-block')
     expect(lines).toEqual(['peer score crossed the banned threshold down'])
   })
 })

@@ -8,26 +8,28 @@ import {
   SNAPSHOT_VERSION,
   SnapshotInvalidError,
 } from '../src/index'
-import { HOUR, MINUTE, recordEvents, setup } from './helpers'
+import { HOUR, MINUTE, peerIds, recordEvents, setup } from './helpers'
+
+const [GOOD, LOW, BANNED, OTHER, KEEP] = peerIds(5)
 
 const OPTIONS: PeerScoringOptions = { decayFactor: 0.99 }
 
 /** A scorer with a varied population, snapshotted exactly on a decay boundary 40 minutes in. */
 function population(): { clock: ManualClock; scoring: PeerScoring; snap: PeerScoringSnapshot } {
   const { clock, scoring } = setup(OPTIONS)
-  scoring.peerConnected('cwgood')
-  scoring.setValidator('cwgood', true)
+  scoring.peerConnected(GOOD)
+  scoring.setValidator(GOOD, true)
   for (let i = 0; i < 20; i++) {
     clock.advance(MINUTE)
-    scoring.updateLatency('cwgood', 80 + i)
-    scoring.recordBehavior('cwgood', 'first-block-delivery')
-    scoring.recordBehavior('cwgood', 'good-transaction', { detail: `tx ${i}` })
+    scoring.updateLatency(GOOD, 80 + i)
+    scoring.recordBehavior(GOOD, 'first-block-delivery')
+    scoring.recordBehavior(GOOD, 'good-transaction', { detail: `tx ${i}` })
   }
-  scoring.peerDisconnected('cwgood')
-  scoring.recordBehavior('cwlow', 'invalid-message')
-  scoring.recordBehavior('cwlow', 'unrequested-message')
+  scoring.peerDisconnected(GOOD)
+  scoring.recordBehavior(LOW, 'invalid-message')
+  scoring.recordBehavior(LOW, 'unrequested-message')
   clock.advance(10 * MINUTE)
-  scoring.recordBehavior('cwbanned', 'bad-block', { detail: 'bad merkle root' })
+  scoring.recordBehavior(BANNED, 'bad-block', { detail: 'bad merkle root' })
   clock.advance(10 * MINUTE)
   return { clock, scoring, snap: scoring.snapshot() }
 }
@@ -53,28 +55,28 @@ describe('snapshot and restore', () => {
 
     const k = 0.99 ** 180
     const before = Object.fromEntries(snap.peers.map((p) => [p.peerId, p]))
-    const good = restoredScoring.getScore('cwgood').factors
-    expect(good.blocks).toBeCloseTo(before.cwgood!.blocks * k, 9)
-    expect(good.transactions).toBeCloseTo(before.cwgood!.transactions * k, 9)
-    expect(good.uptime).toBeCloseTo(((100 * before.cwgood!.uptime.creditMs) / 1_800_000) * k, 9)
-    expect(good.latency).toBeCloseTo(100 * before.cwgood!.latency!.freshness * k, 9)
+    const good = restoredScoring.getScore(GOOD).factors
+    expect(good.blocks).toBeCloseTo(before[GOOD]!.blocks * k, 9)
+    expect(good.transactions).toBeCloseTo(before[GOOD]!.transactions * k, 9)
+    expect(good.uptime).toBeCloseTo(((100 * before[GOOD]!.uptime.creditMs) / 1_800_000) * k, 9)
+    expect(good.latency).toBeCloseTo(100 * before[GOOD]!.latency!.freshness * k, 9)
     expect(good.validator).toBe(100)
-    const low = restoredScoring.getScore('cwlow').factors
-    expect(low.behaviour).toBeCloseTo(before.cwlow!.behaviour * k, 9)
+    const low = restoredScoring.getScore(LOW).factors
+    expect(low.behaviour).toBeCloseTo(before[LOW]!.behaviour * k, 9)
 
     // The banned peer's score was frozen until its ban ended 20 minutes after the snapshot.
-    const frozen = Math.floor((before.cwbanned!.bannedUntil! - snap.decayedAt) / MINUTE)
+    const frozen = Math.floor((before[BANNED]!.bannedUntil! - snap.decayedAt) / MINUTE)
     expect(frozen).toBe(20)
-    expect(restoredScoring.getScore('cwbanned').factors.blocks).toBeCloseTo(-100 * 0.99 ** (180 - frozen), 9)
+    expect(restoredScoring.getScore(BANNED).factors.blocks).toBeCloseTo(-100 * 0.99 ** (180 - frozen), 9)
 
     // The live original agrees with the restored copy on every peer.
-    for (const id of ['cwgood', 'cwlow', 'cwbanned']) {
+    for (const id of [GOOD, LOW, BANNED]) {
       const live = scoring.getScore(id)
       const restored = restoredScoring.getScore(id)
       expect(restored.state).toBe(live.state)
       expect(restored.total).toBeCloseTo(live.total, 6)
     }
-    expect(restoredScoring.explain('cwgood').events).toEqual(scoring.explain('cwgood').events)
+    expect(restoredScoring.explain(GOOD).events).toEqual(scoring.explain(GOOD).events)
   })
 
   it('applies whole periods only, and keeps decaying in step after the restore', () => {
@@ -82,12 +84,10 @@ describe('snapshot and restore', () => {
     const later = new ManualClock({ start: snap.takenAt + 59_999 })
     const restored = createPeerScoring({ clock: later }, OPTIONS)
     expect(restored.restore(snap).decayPeriods).toBe(0)
-    expect(restored.getScore('cwlow').factors.behaviour).toBe(
-      snap.peers.find((p) => p.peerId === 'cwlow')!.behaviour,
-    )
+    expect(restored.getScore(LOW).factors.behaviour).toBe(snap.peers.find((p) => p.peerId === LOW)!.behaviour)
     later.advance(1)
-    expect(restored.getScore('cwlow').factors.behaviour).toBeCloseTo(
-      snap.peers.find((p) => p.peerId === 'cwlow')!.behaviour * 0.99,
+    expect(restored.getScore(LOW).factors.behaviour).toBeCloseTo(
+      snap.peers.find((p) => p.peerId === LOW)!.behaviour * 0.99,
       12,
     )
   })
@@ -97,33 +97,31 @@ describe('snapshot and restore', () => {
     const later = new ManualClock({ start: snap.takenAt + 15 * MINUTE })
     const restored = createPeerScoring({ clock: later }, OPTIONS)
     restored.restore(JSON.stringify(snap))
-    expect(restored.isBanned('cwbanned')).toBe(true)
-    expect(restored.view.isBanned('cwbanned')).toBe(true)
-    expect(restored.explain('cwbanned').bannedUntil).toBe(snap.takenAt + 20 * MINUTE)
-    expect(restored.getScore('cwbanned').total).toBe(-55)
+    expect(restored.isBanned(BANNED)).toBe(true)
+    expect(restored.view.isBanned(BANNED)).toBe(true)
+    expect(restored.explain(BANNED).bannedUntil).toBe(snap.takenAt + 20 * MINUTE)
+    expect(restored.getScore(BANNED).total).toBe(-55)
   })
 
   it('merges into a running scorer: snapshot peers replace the same ids, others stay', () => {
     const { snap } = population()
     const clock = new ManualClock({ start: snap.takenAt })
     const scoring = createPeerScoring({ clock }, OPTIONS)
-    scoring.recordBehavior('cwlow', 'useful-response')
-    scoring.recordBehavior('cwother', 'good-block')
-    scoring.peerConnected('cwgood')
+    scoring.recordBehavior(LOW, 'useful-response')
+    scoring.recordBehavior(OTHER, 'good-block')
+    scoring.peerConnected(GOOD)
     expect(scoring.restore(snap).peers).toBe(3)
     expect(scoring.size).toBe(4)
-    expect(scoring.getScore('cwlow').factors.behaviour).toBe(
-      snap.peers.find((p) => p.peerId === 'cwlow')!.behaviour,
-    )
-    expect(scoring.getScore('cwother').factors.blocks).toBe(2)
-    expect(scoring.explain('cwgood').connected).toBe(true)
+    expect(scoring.getScore(LOW).factors.behaviour).toBe(snap.peers.find((p) => p.peerId === LOW)!.behaviour)
+    expect(scoring.getScore(OTHER).factors.blocks).toBe(2)
+    expect(scoring.explain(GOOD).connected).toBe(true)
   })
 
   it('cuts a snapshot larger than maxPeers by the eviction order, keeping banned peers', () => {
     const { snap } = population()
     const scoring = createPeerScoring({ clock: new ManualClock({ start: snap.takenAt }) }, { maxPeers: 1 })
     expect(scoring.restore(snap).peers).toBe(1)
-    expect(scoring.isBanned('cwbanned')).toBe(true)
+    expect(scoring.isBanned(BANNED)).toBe(true)
     expect(scoring.size).toBe(1)
   })
 
@@ -137,8 +135,14 @@ describe('snapshot and restore', () => {
 
   describe('rejects a malformed snapshot with ERR_SNAPSHOT_INVALID and changes nothing', () => {
     const good = (): Record<string, unknown> => JSON.parse(JSON.stringify(population().snap))
-    const peer = (s: Record<string, unknown>): Record<string, unknown> =>
-      (s.peers as Record<string, unknown>[])[0] as Record<string, unknown>
+    type Peer = Record<string, unknown> & { history: Record<string, unknown>[] }
+    /** A good snapshot whose first peer `change` alters. */
+    const withPeer =
+      (change: (p: Peer, s: Record<string, unknown>) => void) => (): Record<string, unknown> => {
+        const s = good()
+        change((s.peers as Peer[])[0] as Peer, s)
+        return s
+      }
     const cases: [string, () => unknown, string][] = [
       ['not JSON', () => '{"version": 1,', '$'],
       ['null', () => null, '$'],
@@ -149,93 +153,43 @@ describe('snapshot and restore', () => {
       ['a missing peers list', () => ({ ...good(), peers: undefined }), '$.peers'],
       ['a negative decayedAt', () => ({ ...good(), decayedAt: -1 }), '$.decayedAt'],
       ['a string takenAt', () => ({ ...good(), takenAt: 'yesterday' }), '$.takenAt'],
-      ['a peer that is not an object', () => ({ ...good(), peers: ['cwgood'] }), '$.peers[0]'],
+      ['a peer that is not an object', () => ({ ...good(), peers: [GOOD] }), '$.peers[0]'],
+      ['an empty peer id', withPeer((p) => (p.peerId = '')), '$.peers[0].peerId'],
+      ['a made-up peer id', withPeer((p) => (p.peerId = 'cwgood')), '$.peers[0].peerId'],
       [
-        'an empty peer id',
-        () => {
-          const s = good()
-          peer(s).peerId = ''
-          return s
-        },
+        'a peer id in uppercase',
+        withPeer((p) => (p.peerId = String(p.peerId).toUpperCase())),
         '$.peers[0].peerId',
       ],
-      [
-        'a counter out of range',
-        () => {
-          const s = good()
-          peer(s).blocks = 1e9
-          return s
-        },
-        '$.peers[0].blocks',
-      ],
-      [
-        'a NaN counter',
-        () => {
-          const s = good()
-          peer(s).behaviour = Number.NaN
-          return s
-        },
-        '$.peers[0].behaviour',
-      ],
+      ['a counter out of range', withPeer((p) => (p.blocks = 1e9)), '$.peers[0].blocks'],
+      ['a NaN counter', withPeer((p) => (p.behaviour = Number.NaN)), '$.peers[0].behaviour'],
       [
         'a positive stability',
-        () => {
-          const s = good()
-          ;(peer(s).uptime as Record<string, unknown>).stability = 5
-          return s
-        },
+        withPeer((p) => ((p.uptime as Record<string, unknown>).stability = 5)),
         '$.peers[0].uptime.stability',
       ],
       [
         'a freshness above 1',
-        () => {
-          const s = good()
-          peer(s).latency = { ewmaMs: 10, freshness: 2 }
-          return s
-        },
+        withPeer((p) => (p.latency = { ewmaMs: 10, freshness: 2 })),
         '$.peers[0].latency.freshness',
       ],
-      [
-        'a non-boolean validator flag',
-        () => {
-          const s = good()
-          peer(s).validator = 'yes'
-          return s
-        },
-        '$.peers[0].validator',
-      ],
-      [
-        'a duplicate peer',
-        () => {
-          const s = good()
-          ;(s.peers as unknown[]).push(peer(s))
-          return s
-        },
-        '$.peers[3].peerId',
-      ],
+      ['a non-boolean validator flag', withPeer((p) => (p.validator = 'yes')), '$.peers[0].validator'],
+      ['a duplicate peer', withPeer((p, s) => (s.peers as unknown[]).push(p)), '$.peers[3].peerId'],
       [
         'an unknown event kind',
-        () => {
-          const s = good()
-          ;(peer(s).history as Record<string, unknown>[])[0]!.kind = 'teleport'
-          return s
-        },
+        withPeer((p) => ((p.history[0] as Record<string, unknown>).kind = 'teleport')),
         '$.peers[0].history[0].kind',
       ],
       [
         'an over-long event detail',
-        () => {
-          const s = good()
-          ;(peer(s).history as Record<string, unknown>[])[0]!.detail = 'x'.repeat(257)
-          return s
-        },
+        withPeer((p) => ((p.history[0] as Record<string, unknown>).detail = 'x'.repeat(257))),
         '$.peers[0].history[0].detail',
       ],
     ]
     for (const [what, make, path] of cases) {
       it(`: ${what}`, () => {
         const { scoring } = setup()
-        scoring.recordBehavior('cwkeep', 'good-block')
+        scoring.recordBehavior(KEEP, 'good-block')
         const before = scoring.snapshot()
         let caught: unknown
         try {

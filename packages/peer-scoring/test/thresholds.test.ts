@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { HOUR, MINUTE, makeTrusted, recordEvents, setup } from './helpers'
+import { HOUR, MINUTE, makeTrusted, peerIds, recordEvents, setup } from './helpers'
 
-const PEER = 'cwpeera'
+const [PEER, A, B, UP, DOWN] = peerIds(5)
 
 describe('threshold events', () => {
   it('fire exactly once per crossing: down through banned, back up through neutral, up through trusted', () => {
@@ -97,10 +97,10 @@ describe('threshold events', () => {
       weights: { behaviour: { reward: 1, penalty: 1 } },
       behaviourWeights: { 'useful-response': { behaviour: 10 }, timeout: { behaviour: -10 } },
     })
-    scoring.recordBehavior('up', 'useful-response')
-    expect(scoring.getScore('up')).toMatchObject({ total: 10, state: 'trusted' })
-    scoring.recordBehavior('down', 'timeout')
-    expect(scoring.getScore('down')).toMatchObject({ total: -10, state: 'banned' })
+    scoring.recordBehavior(UP, 'useful-response')
+    expect(scoring.getScore(UP)).toMatchObject({ total: 10, state: 'trusted' })
+    scoring.recordBehavior(DOWN, 'timeout')
+    expect(scoring.getScore(DOWN)).toMatchObject({ total: -10, state: 'banned' })
   })
 
   it('fires crossings driven only by time from the decay timer, with no one calling', () => {
@@ -116,18 +116,18 @@ describe('threshold events', () => {
 
   it('keeps its books straight when a listener forgets other peers during a decay sweep', () => {
     const { clock, scoring, metrics } = setup({ banDurationMs: 0 })
-    scoring.recordBehavior('cwa', 'protocol-violation')
-    scoring.recordBehavior('cwa', 'protocol-violation')
-    scoring.recordBehavior('cwb', 'protocol-violation')
-    scoring.recordBehavior('cwb', 'protocol-violation')
+    scoring.recordBehavior(A, 'protocol-violation')
+    scoring.recordBehavior(A, 'protocol-violation')
+    scoring.recordBehavior(B, 'protocol-violation')
+    scoring.recordBehavior(B, 'protocol-violation')
     const recovered: string[] = []
     scoring.on('peer:recovered', ({ peerId }) => {
       recovered.push(peerId)
-      scoring.forget(peerId === 'cwa' ? 'cwb' : 'cwa')
+      scoring.forget(peerId === A ? B : A)
     })
     clock.advance(MINUTE)
     expect(scoring.getTopPeers(10)).toHaveLength(1)
-    expect(recovered).toEqual(['cwa'])
+    expect(recovered).toEqual([A])
     expect(metrics.get('peer_scoring_peers', { state: 'banned' })).toBe(0)
     expect(metrics.get('peer_scoring_peers', { state: 'low' })).toBe(1)
   })

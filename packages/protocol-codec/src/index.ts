@@ -6,6 +6,12 @@
  * sockets, no timers.
  */
 
+/**
+ * The address and peer-id rules of the wire schemas, re-exported from `@chainwire/interface` (where every
+ * chainwire package takes them from): the `address` fields accept exactly what `isAddress` accepts, the peer
+ * id fields exactly what `isPeerId` (and {@link PEER_ID_PATTERN}) accept.
+ */
+export { isAddress, isPeerId, PEER_ID_PATTERN } from '@chainwire/interface'
 export type {
   BlockRequestData,
   BlockResponseData,
@@ -40,7 +46,7 @@ export type {
   InvKind,
   PeerInfo,
   Transaction,
-} from './catalog/chain'
+} from './catalog/chain-types'
 export type {
   ConsensusProposalData,
   ConsensusVoteData,
@@ -135,4 +141,3 @@ export {
   PROTOCOL_VERSION,
 } from './handshake/version'
 export { LIMITS, type Limits } from './limits'
-export { isAddress, PEER_ID_PATTERN } from './schema/strings'

@@ -1,3 +1,5 @@
+import { MAX_ADDRESS_LENGTH } from '@chainwire/interface'
+
 /**
  * The protocol's size and count limits, enforced by validation on encode and decode (DESIGN.md §5). They are
  * part of the wire contract: a peer that sends more is misbehaving, so changing one is a protocol change.
@@ -44,8 +46,11 @@ export const LIMITS = Object.freeze({
   maxListenAddrs: 16,
   /** Addresses given for one peer (`peers`, `nodes`, `prune`) or one NAT exchange. */
   maxAddrsPerPeer: 8,
-  /** Bytes of one address URL (`memory://` + a 255-character name fits). */
-  maxAddressBytes: 300,
+  /**
+   * Bytes of one address URL: `MAX_ADDRESS_LENGTH` of `@chainwire/interface`, the one address limit of every
+   * chainwire package (addresses are ASCII, so characters are bytes).
+   */
+  maxAddressBytes: MAX_ADDRESS_LENGTH,
   /** Capabilities a node lists in its `hello`. */
   maxCapabilities: 32,
   /** Bytes of one capability name. */

@@ -1,3 +1,4 @@
+import { testPeerId } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import {
   CATALOG,
@@ -12,7 +13,7 @@ import {
 import { entryOfType } from '../src/catalog/catalog'
 import type { AnySchema } from '../src/schema'
 import { rawEnvelope } from './helpers/raw'
-import { bytesOf, headerOf, peerIdOf, SAMPLES, txOf } from './helpers/samples'
+import { bytesOf, headerOf, SAMPLES, txOf } from './helpers/samples'
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -122,7 +123,7 @@ describe('semantic limits (at the limit accepted, one more refused)', () => {
 
   it(`peers: ${LIMITS.maxPeersPerMessage} per reply, and get_peers limit 1..1000`, () => {
     const peer = (i: number) => ({
-      peerId: peerIdOf(i),
+      peerId: testPeerId(i),
       addrs: ['tcp://192.0.2.1:9333'],
       roles: ['full' as const],
       lastSeen: i,
@@ -137,7 +138,7 @@ describe('semantic limits (at the limit accepted, one more refused)', () => {
     const make = (n: number) =>
       msgOf(
         'nodes',
-        { nodes: Array.from({ length: n }, (_, i) => ({ peerId: peerIdOf(i), addrs: ['memory://n'] })) },
+        { nodes: Array.from({ length: n }, (_, i) => ({ peerId: testPeerId(i), addrs: ['memory://n'] })) },
         1,
       )
     expectBoundary(make(16), make(17), 'data.nodes')
@@ -250,7 +251,7 @@ describe('semantic limits (at the limit accepted, one more refused)', () => {
     expect(codeOf(() => encode(msgOf('iwant', { messageIds: [] })))).toBe('ERR_SCHEMA')
     expectBoundary(msgOf('graft', { topic: 't'.repeat(64) }), msgOf('graft', { topic: 't'.repeat(65) }))
     const peers = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ peerId: peerIdOf(i), addrs: ['memory://p'] }))
+      Array.from({ length: n }, (_, i) => ({ peerId: testPeerId(i), addrs: ['memory://p'] }))
     expectBoundary(
       msgOf('prune', { topic: 'b', peers: peers(16) }),
       msgOf('prune', { topic: 'b', peers: peers(17) }),
@@ -371,18 +372,18 @@ describe('semantic limits (at the limit accepted, one more refused)', () => {
   })
 
   it(`relay envelopes: ttl and hops up to ${LIMITS.maxRelayTtl}, payload up to ${LIMITS.maxRelayPayloadBytes} bytes`, () => {
-    const base = { origin: peerIdOf(1), hops: 0, ttl: 1, payload: new Uint8Array(0) }
+    const base = { origin: testPeerId(1), hops: 0, ttl: 1, payload: new Uint8Array(0) }
     expectBoundary(msgOf('relay', { ...base, ttl: 16 }), msgOf('relay', { ...base, ttl: 17 }), 'data.ttl')
     expectBoundary(msgOf('relay', { ...base, hops: 16 }), msgOf('relay', { ...base, hops: 17 }), 'data.hops')
     expect(codeOf(() => encode(msgOf('relay', { ...base, ttl: 0 })))).toBe('ERR_SCHEMA')
     expect(codeOf(() => encode(msgOf('relay', { ...base, origin: 'cw123' })))).toBe('ERR_SCHEMA')
-    expect(codeOf(() => encode(msgOf('relay', { ...base, origin: `${peerIdOf(1).slice(0, -1)}b` })))).toBe(
+    expect(codeOf(() => encode(msgOf('relay', { ...base, origin: `${testPeerId(1).slice(0, -1)}b` })))).toBe(
       'ERR_SCHEMA',
     )
     const max = LIMITS.maxRelayPayloadBytes
     const full = msgOf('relay', {
       ...base,
-      target: peerIdOf(2),
+      target: testPeerId(2),
       topic: 't'.repeat(64),
       payload: new Uint8Array(max),
     })

@@ -1,15 +1,13 @@
 import type { PeerId } from '../peer-id'
+import { Xoshiro128 } from '../xoshiro'
 
-/** A seeded pseudo-random generator of numbers in [0, 1) (mulberry32), so tests and benches repeat exactly. */
+/**
+ * A seeded pseudo-random generator of numbers in [0, 1), so tests and benches repeat exactly: xoshiro128**
+ * ({@link Xoshiro128}, the generator of netsim's simulations) seeded from `seed`, 53 random bits per number.
+ */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
+  const generator = Xoshiro128.fromSeed(seed)
+  return () => generator.nextFloat()
 }
 
 /** `length` bytes from a seeded generator. */

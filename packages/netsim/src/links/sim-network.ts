@@ -1,3 +1,4 @@
+import { type OptionSpec, option, resolveOptions } from '@chainwire/interface'
 import type {
   MemoryConnection,
   MemoryDialAttempt,
@@ -35,8 +36,15 @@ export interface SimNetworkComponents {
 
 /** Options of {@link SimNetwork}. */
 export interface SimNetworkOptions {
-  /** Consecutive losses of one chunk after which the connection is reset (TCP gives up). @default 8 */
+  /**
+   * Consecutive losses of one chunk after which the connection is reset (TCP gives up): an integer >= 0, or
+   * `Infinity` never to give up. @default 8
+   */
   maxRetransmits?: number
+}
+
+const OPTIONS: OptionSpec<Required<SimNetworkOptions>> = {
+  maxRetransmits: option.integer(8, { min: 0 }),
 }
 
 /** A memory endpoint as the simulator knows it: which node, and whether that incarnation is running. */
@@ -94,12 +102,13 @@ export class SimNetwork implements MemoryScheduler {
   private groups: Int32Array | undefined
   private readonly stride: number
 
+  /** Throws `ERR_INVALID_OPTIONS` (`details.option` naming it) for an option that is unknown or out of range. */
   constructor(components: SimNetworkComponents, options: SimNetworkOptions = {}) {
     this.scheduler = components.scheduler
     this.model = components.model
     this.random = components.random
     this.traffic = components.traffic ?? NO_TRAFFIC
-    this.maxRetransmits = options.maxRetransmits ?? 8
+    this.maxRetransmits = resolveOptions(OPTIONS, options).maxRetransmits
     const nodeCount = this.model.nodeCount
     this.stride = nodeCount + 1
     for (let i = 0; i < nodeCount; i++) {

@@ -1,12 +1,12 @@
+import { Xoshiro128 } from '@chainwire/interface'
 import { InvalidArgumentError } from '../errors'
-import { seedState, Xoshiro128 } from './xoshiro'
+import { seedState } from './seed-state'
 
 const TWO_32 = 4_294_967_296
-const TWO_53 = 9_007_199_254_740_992
 
 /**
  * Seeded randomness for a simulation: uniform numbers, integers, picks, shuffles and bytes over
- * {@link Xoshiro128}. `fork(label)` derives an independent stream from the same seed.
+ * `Xoshiro128` (xoshiro128**) of `@chainwire/interface`, seeded by {@link seedState}. `fork(label)` derives an independent stream from the same seed.
  */
 export class Random {
   readonly seed: number | string
@@ -31,9 +31,7 @@ export class Random {
 
   /** A float in [0, 1) with 53 random bits. */
   next(): number {
-    const hi = this.gen.nextUint32() >>> 5
-    const lo = this.gen.nextUint32() >>> 6
-    return (hi * 67_108_864 + lo) / TWO_53
+    return this.gen.nextFloat()
   }
 
   /** A float in [min, max). */

@@ -1,8 +1,7 @@
 import type { NodeRole } from '@chainwire/interface'
 import type { NetworkOptions } from '@chainwire/network'
 import type { Distribution } from '../random/distribution'
-import type { AdversaryHooks } from '../sim/adversary'
-import type { NodeSetup } from '../sim/node'
+import type { AdversaryHooks, NodeSetup } from '../sim/types'
 
 /** A duration: ms as a number, or a string with a unit: `'250ms'`, `'1.5s'`, `'2m'`, `'1h'`. */
 export type DurationInput = number | string

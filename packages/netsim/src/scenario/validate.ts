@@ -1,4 +1,4 @@
-import type { NodeRole } from '@chainwire/interface'
+import { type NodeRole, parseIpv4 } from '@chainwire/interface'
 import {
   createMemoryNetwork,
   createMemoryTransport,
@@ -160,11 +160,12 @@ function parseSubnets(value: unknown, scope: SelectorScope): SubnetSpec[] {
     if (o.nodes === undefined) fail(at(path, 'nodes'), 'is required')
     const nodes = parseSelector(o.nodes, at(path, 'nodes'), scope)
     const cidr = string(o.cidr, at(path, 'cidr'))
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr)
-    const octets = m === null ? [] : m.slice(1, 5).map(Number)
-    if (m === null || octets.some((x) => x > 255))
-      fail(at(path, 'cidr'), 'must be an IPv4 subnet a.b.c.d/p', o.cidr)
-    const prefix = Number(m[5])
+    // The address part is read by the address module every package uses (strict dotted decimal).
+    const m = /^([0-9.]+)\/(\d{1,2})$/.exec(cidr)
+    const ip = m === null ? undefined : parseIpv4(m[1] as string)
+    if (m === null || ip === undefined) fail(at(path, 'cidr'), 'must be an IPv4 subnet a.b.c.d/p', o.cidr)
+    const octets = [...ip]
+    const prefix = Number(m[2])
     if (prefix < 8 || prefix > 30) fail(at(path, 'cidr'), 'needs a prefix length from 8 to 30', o.cidr)
     const base = octets.reduce((acc, x) => acc * 256 + x, 0)
     const size = 2 ** (32 - prefix)

@@ -1,3 +1,4 @@
+import { type OptionSpec, option, resolveOptions } from '@chainwire/interface'
 import { InvalidArgumentError, SimulationAbortedError, SimulationFailedError } from '../errors'
 import { CANCELLED, FIRED, PENDING, SimEvent, type TimerOwner } from './event'
 import { EventHeap } from './heap'
@@ -10,33 +11,51 @@ export const MAX_VIRTUAL_MS = 30 * 24 * 3_600_000
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
-  /** Virtual wall time at the start, in ms since the epoch: what `clock.now()` returns at t = 0. @default 1_700_000_000_000 */
+  /**
+   * Virtual wall time at the start, in ms since the epoch: what `clock.now()` returns at t = 0; a safe
+   * integer >= 0. @default 1_700_000_000_000
+   */
   epochMs?: number
   /**
    * Lets the work each event starts (promise continuations, `process.nextTick` callbacks, stream callbacks)
-   * settle before the next event fires. @default one `setImmediate` turn (see {@link settle})
+   * settle before the next event fires. @default {@link nextTurn} (one `setImmediate` turn)
    */
   settle?: () => Promise<void>
 }
 
 /** Options of {@link Scheduler.run}. */
 export interface RunOptions {
-  /** Stops the run early (checked after every event) with `ERR_SIMULATION_ABORTED`. */
+  /** Stops the run early (checked after every event) with `ERR_SIMULATION_ABORTED`. @default none */
   signal?: AbortSignal
-  /** Called every `progressEvery` events with the virtual time in ms and the events fired so far. */
+  /** Called every `progressEvery` events with the virtual time in ms and the events fired so far. @default none */
   onProgress?: (virtualMs: number, events: number) => void
-  /** @default 10_000 */
+  /** Events between two `onProgress` calls, at least 1. @default 10_000 */
   progressEvery?: number
 }
 
 /**
- * Lets everything an event started settle: resolves on the next `setImmediate` turn, by which time Node has
- * drained every `process.nextTick` callback and promise continuation queued before it, however deep the
- * chain. The real packages use only those (and the injected clock), so after it nothing is left to run
- * until the next event.
+ * Resolves on the next `setImmediate` turn, by which time Node has drained every `process.nextTick` callback
+ * and promise continuation queued before it, however deep the chain. The real packages use only those (and
+ * the injected clock), so after it nothing an event started is left to run until the next event.
  */
-export function settle(): Promise<void> {
+export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** An optional `AbortSignal` option. */
+export const signalOption = option.custom<AbortSignal | undefined>(undefined, (v) =>
+  v instanceof AbortSignal ? undefined : 'must be an AbortSignal',
+)
+
+const SCHEDULER_OPTIONS: OptionSpec<Required<SchedulerOptions>> = {
+  epochMs: option.integer(1_700_000_000_000, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+  settle: option.callback<() => Promise<void>>(nextTurn),
+}
+
+const RUN_OPTIONS: OptionSpec<RunOptions & { progressEvery: number }> = {
+  signal: signalOption,
+  onProgress: option.callback<RunOptions['onProgress']>(undefined),
+  progressEvery: option.integer(10_000, { min: 1 }),
 }
 
 /**
@@ -55,12 +74,11 @@ export class Scheduler {
   private running = false
   private readonly settleFn: () => Promise<void>
 
+  /** Throws `ERR_INVALID_OPTIONS` (`details.option` naming it) for an option that is unknown or out of range. */
   constructor(options: SchedulerOptions = {}) {
-    this.epochMs = options.epochMs ?? 1_700_000_000_000
-    if (!Number.isSafeInteger(this.epochMs) || this.epochMs < 0) {
-      throw new InvalidArgumentError('epochMs must be a non-negative safe integer', { argument: 'epochMs' })
-    }
-    this.settleFn = options.settle ?? settle
+    const o = resolveOptions(SCHEDULER_OPTIONS, options)
+    this.epochMs = o.epochMs
+    this.settleFn = o.settle
   }
 
   /** Virtual time since the start, in integer nanoseconds. */
@@ -126,8 +144,7 @@ export class Scheduler {
       throw new InvalidArgumentError(`cannot run until ${untilMs} ms`, { argument: 'untilMs', untilMs })
     }
     const until = toNs(untilMs)
-    const { signal, onProgress } = options
-    const progressEvery = options.progressEvery ?? 10_000
+    const { signal, onProgress, progressEvery } = resolveOptions(RUN_OPTIONS, options)
     this.running = true
     try {
       await this.settleFn()

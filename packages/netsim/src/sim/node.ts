@@ -1,4 +1,4 @@
-import type { Clock, NodeRole, PeerId } from '@chainwire/interface'
+import type { NodeRole, PeerId } from '@chainwire/interface'
 import {
   createMemoryTransport,
   createNetwork,
@@ -18,42 +18,8 @@ import type { Random } from '../random/random'
 import { SimClock } from '../scheduler/clock'
 import type { TimerOwner } from '../scheduler/event'
 import type { Scheduler } from '../scheduler/scheduler'
-import type { AdversaryContext, AdversaryHooks, RelayDecision } from './adversary'
 import { buildPayload, type PayloadKind, readPayload, tamper } from './payload'
-
-/** One node as scenario hooks see it: the incarnation that is running now. */
-export interface SimNodeHandle {
-  /** Index in the scenario, from 0. */
-  readonly index: number
-  /** `n<index>`. */
-  readonly name: string
-  /** The address it listens on: `memory://n<index>`. */
-  readonly address: string
-  readonly peerId: PeerId
-  /** Its synthetic IP (`nodes.subnets`, or `10.a.b.c`). */
-  readonly host: string
-  /**
-   * The synthetic IP of the node listening on `address` (`memory://n<i>`), or undefined for any other
-   * address: what a peer-store in the simulation needs to group addresses by IP as on the internet.
-   */
-  hostOf(address: string): string | undefined
-  readonly region: string
-  readonly roles: readonly NodeRole[]
-  /** 0 for the first start, +1 per restart. */
-  readonly incarnation: number
-  /** The real @chainwire/network of this incarnation. */
-  readonly network: Network
-  /** Its virtual clock (stops when the node crashes). */
-  readonly clock: Clock
-  /** Seeded randomness of this incarnation. */
-  readonly random: Random
-}
-
-/**
- * Wires more services onto each node incarnation (TypeScript scenarios): runs after the network is created,
- * before it starts. May return a cleanup function, run when the incarnation stops or crashes.
- */
-export type NodeSetup = (node: SimNodeHandle) => undefined | (() => void) | Promise<undefined | (() => void)>
+import type { AdversaryContext, AdversaryHooks, NodeSetup, RelayDecision, SimNodeHandle } from './types'
 
 /** What a node needs from the simulation it runs in. */
 export interface SimWorld {

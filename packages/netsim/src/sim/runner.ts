@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks'
-import type { NodeRole } from '@chainwire/interface'
+import {
+  linkSignals,
+  type NodeRole,
+  type OptionSpec,
+  option,
+  resolveOptions,
+  tryParseAddress,
+} from '@chainwire/interface'
 import { createMemoryNetwork, type NetworkOptions } from '@chainwire/network'
 import { NetsimError, ScenarioInvalidError, SimulationAbortedError, SimulationFailedError } from '../errors'
 import { LinkModel } from '../links/model'
@@ -11,21 +18,22 @@ import { renderSvg } from '../report/svg'
 import type { Report } from '../report/types'
 import { resolveSelector, type SelectorContext } from '../scenario/selector'
 import type { Scenario } from '../scenario/types'
-import { Scheduler } from '../scheduler/scheduler'
-import { type AdversaryHooks, behaviourHooks } from './adversary'
+import { MAX_VIRTUAL_MS, Scheduler, signalOption } from '../scheduler/scheduler'
+import { behaviourHooks } from './adversary'
 import { scheduleFaults } from './faults'
 import { seededIdentity } from './identity'
-import { SimNode, type SimNodeHandle, type SimWorld } from './node'
+import { SimNode, type SimWorld } from './node'
 import { assignRegions, buildEdges, nodeHost } from './topology'
+import type { AdversaryHooks, SimNodeHandle } from './types'
 import { scheduleWorkload } from './workload'
 
 /** Options of {@link runScenario}. */
 export interface RunScenarioOptions {
-  /** The seed of this run; every random draw derives from it. @default the scenario's seed */
+  /** The seed of this run (a finite number or a string); every random draw derives from it. @default the scenario's seed */
   seed?: number | string
-  /** Stops the run (`ERR_SIMULATION_ABORTED`). */
+  /** Stops the run (`ERR_SIMULATION_ABORTED`). @default none */
   signal?: AbortSignal
-  /** Called about every 10,000 events with the virtual time reached (ms) and the events fired. */
+  /** Called about every 10,000 events with the virtual time reached (ms) and the events fired. @default none */
   onProgress?: (virtualMs: number, events: number) => void
   /** Virtual time the nodes get to shut down gracefully after the end. @default 5_000 */
   shutdownGraceMs?: number
@@ -35,6 +43,18 @@ export interface RunScenarioOptions {
    * @default none
    */
   onEnd?: (nodes: readonly SimNodeHandle[]) => void | Promise<void>
+}
+
+const RUN_SCENARIO_OPTIONS: OptionSpec<RunScenarioOptions & { shutdownGraceMs: number }> = {
+  seed: option.custom<number | string | undefined>(undefined, (v) =>
+    typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+      ? undefined
+      : 'must be a number or a string',
+  ),
+  signal: signalOption,
+  onProgress: option.callback<RunScenarioOptions['onProgress']>(undefined),
+  shutdownGraceMs: option.number(5_000, { min: 0, max: MAX_VIRTUAL_MS }),
+  onEnd: option.callback<RunScenarioOptions['onEnd']>(undefined),
 }
 
 /** How long the run took, for benchmarks and the CLI (never part of the report: it is wall time). */
@@ -120,9 +140,10 @@ function slotOptions(base: NetworkOptions, out: number[], inn: number[]): Networ
  */
 export async function runScenario(
   scenario: Scenario,
-  options: RunScenarioOptions = {},
+  given: RunScenarioOptions = {},
 ): Promise<SimulationResult> {
   const wallStart = performance.now()
+  const options = resolveOptions(RUN_SCENARIO_OPTIONS, given)
   const seed = options.seed ?? scenario.seed
   const root = new Random(seed)
   const n = scenario.nodeCount
@@ -193,7 +214,11 @@ export async function runScenario(
       const node = nodes[i] as SimNode
       return node.running && !node.adversarial
     },
-    hostOf: (address) => hostByAddress.get(address),
+    // Looked up by canonical form, so `MEMORY://n3` is node n3 as it is to the memory transport.
+    hostOf: (address) => {
+      const parsed = tryParseAddress(address)
+      return parsed === undefined ? undefined : hostByAddress.get(parsed.address)
+    },
     fail: (err) => {
       if (failedWith === undefined) failedWith = err
       failure.abort(err)
@@ -234,11 +259,10 @@ export async function runScenario(
     running,
   })
 
-  const signal =
-    options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal])
+  const stop = linkSignals(options.signal, failure.signal)
   const runStart = performance.now()
   try {
-    await scheduler.run(scenario.durationMs, { signal, onProgress: options.onProgress })
+    await scheduler.run(scenario.durationMs, { signal: stop.signal, onProgress: options.onProgress })
   } catch (err) {
     scheduler.clear()
     if (failedWith !== undefined) {
@@ -248,6 +272,8 @@ export async function runScenario(
     }
     if (SimulationAbortedError.isInstance(err) || SimulationFailedError.isInstance(err)) throw err
     throw new SimulationFailedError('the simulation failed', { atMs: scheduler.nowMs() }, { cause: err })
+  } finally {
+    stop.clear()
   }
   const wallMs = performance.now() - runStart
   const events = scheduler.eventsFired
@@ -265,7 +291,7 @@ export async function runScenario(
   void Promise.all(stops).then(() => {
     stopped = true
   })
-  const graceMs = options.shutdownGraceMs ?? 5_000
+  const graceMs = options.shutdownGraceMs
   for (let t = 0; t < graceMs && !stopped; t += 500) {
     await scheduler.run(scenario.durationMs + Math.min(graceMs, t + 500)).catch(() => {})
   }

@@ -1,5 +1,5 @@
 import type { FastPath } from '../schema'
-import type { BlockHeader, InvItem, InvKind, Transaction } from './chain'
+import type { BlockHeader, InvItem, InvKind, Transaction } from './chain-types'
 
 /*
  * Hand-written conversions of the structs that dominate large messages (2,000 headers, blocks of thousands

@@ -22,16 +22,7 @@ export {
 } from './primitives'
 export type { AnySchema, Desc, FieldDesc, Schema, VariantDesc } from './schema'
 export { maxWireSize } from './size'
-export {
-  address,
-  addressOrEmpty,
-  isAddress,
-  PEER_ID_PATTERN,
-  peerIdString,
-  text,
-  token,
-  utf8Length,
-} from './strings'
+export { address, addressOrEmpty, peerIdString, text, token, utf8Length } from './strings'
 export {
   type FastPath,
   type OptionalField,

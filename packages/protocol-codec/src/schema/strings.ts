@@ -1,4 +1,10 @@
-import { LIMITS } from '../limits'
+import {
+  isAddress,
+  isPeerId,
+  MAX_ADDRESS_LENGTH,
+  PEER_ID_LENGTH,
+  PEER_ID_PATTERN,
+} from '@chainwire/interface'
 import type { Schema, StringFormat } from './schema'
 import { fail } from './violation'
 
@@ -73,75 +79,29 @@ export function token(maxBytes: number, pattern: RegExp): Schema<string> {
   )
 }
 
-/**
- * A peer id in its canonical text: `cw` + 52 lowercase base32 characters of a 32-byte Ed25519 key, the
- * last one carrying a single data bit (so it is `a` or `q`). @chainwire/network verifies it against keys.
- */
-export const PEER_ID_PATTERN = /^cw[a-z2-7]{51}[aq]$/
-
-/** A peer id (see {@link PEER_ID_PATTERN}). */
+/** A peer id in canonical form: exactly what `isPeerId` of `@chainwire/interface` accepts. */
 export const peerIdString: Schema<string> = stringSchema(
   'peerId',
-  54,
+  PEER_ID_LENGTH,
   (v) => {
-    if (typeof v !== 'string' || !PEER_ID_PATTERN.test(v))
-      fail('expected a peer id (cw + 52 base32 characters)')
+    if (!isPeerId(v)) fail('expected a peer id (cw + 52 base32 characters)')
     return v
   },
   PEER_ID_PATTERN,
 )
 
-const SCHEME = /^(tcp|wss?|memory):\/\/(.+)$/i
-const MEMORY_NAME = /^[A-Za-z0-9._~-]{1,255}$/
-const HOST =
-  /^(?:\[[0-9A-Fa-f:.]{2,45}(?:%25[A-Za-z0-9._~-]{1,64})?\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/
-const PORT = /^[0-9]{1,5}$/
-const PATH = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/
-
 /**
- * True when `s` has the shape of a transport address: `tcp://host:port`, `ws://host[:port][/path]`,
- * `wss://host[:port][/path]` or `memory://name`, with an IPv4, bracketed IPv6 or DNS host, at most
- * `LIMITS.maxAddressBytes` long. It checks the shape only; @chainwire/network parses and canonicalises.
+ * A transport address URL: exactly what `isAddress` of `@chainwire/interface` accepts (`tcp://`, `ws://`,
+ * `wss://` or `memory://`, at most `MAX_ADDRESS_LENGTH` characters), so an address that passes the wire
+ * schema is one every other package parses the same way. The text is carried as sent, not canonicalised.
  */
-export function isAddress(s: string): boolean {
-  if (s.length > LIMITS.maxAddressBytes) return false
-  const m = SCHEME.exec(s)
-  if (m === null) return false
-  const scheme = (m[1] as string).toLowerCase()
-  const rest = m[2] as string
-  if (scheme === 'memory') return MEMORY_NAME.test(rest)
-  const slash = rest.indexOf('/')
-  const authority = slash === -1 ? rest : rest.slice(0, slash)
-  if (slash !== -1 && (scheme === 'tcp' || !PATH.test(rest.slice(slash)))) return false
-  let host: string
-  let port: string | undefined
-  if (authority.startsWith('[')) {
-    const close = authority.indexOf(']')
-    if (close === -1) return false
-    host = authority.slice(0, close + 1)
-    const after = authority.slice(close + 1)
-    if (after !== '') {
-      if (!after.startsWith(':')) return false
-      port = after.slice(1)
-    }
-  } else {
-    const colon = authority.indexOf(':')
-    host = colon === -1 ? authority : authority.slice(0, colon)
-    port = colon === -1 ? undefined : authority.slice(colon + 1)
-  }
-  if (!HOST.test(host)) return false
-  if (port === undefined) return scheme !== 'tcp'
-  return PORT.test(port) && Number(port) <= 65_535
-}
-
-/** A transport address URL (see {@link isAddress}). */
-export const address: Schema<string> = stringSchema('address', LIMITS.maxAddressBytes, (v) => {
+export const address: Schema<string> = stringSchema('address', MAX_ADDRESS_LENGTH, (v) => {
   if (typeof v !== 'string' || !isAddress(v)) fail('expected a tcp://, ws://, wss:// or memory:// address')
   return v
 })
 
 /** A transport address, or the empty string for "not known" (the observed address of a hello). */
-export const addressOrEmpty: Schema<string> = stringSchema('addressOrEmpty', LIMITS.maxAddressBytes, (v) => {
+export const addressOrEmpty: Schema<string> = stringSchema('addressOrEmpty', MAX_ADDRESS_LENGTH, (v) => {
   if (typeof v !== 'string' || (v !== '' && !isAddress(v))) fail('expected an address or the empty string')
   return v
 })

@@ -12,7 +12,9 @@ const BYTES_SLACK = 48
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'))
 const ipv6 = fc.ipV6().map((a) => `[${a}]`)
 const dnsLabel = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/)
-const dns = fc.array(dnsLabel, { minLength: 1, maxLength: 3 }).map((l) => l.join('.'))
+// A name whose last label is all digits is a malformed IPv4 literal, not a DNS name (isAddress refuses it).
+const topLabel = fc.stringMatching(/^[a-z](?:[a-z0-9-]{0,10}[a-z0-9])?$/)
+const dns = fc.tuple(fc.array(dnsLabel, { maxLength: 2 }), topLabel).map(([l, top]) => [...l, top].join('.'))
 const port = fc.nat(65_535)
 const path = fc.stringMatching(/^\/[A-Za-z0-9._~/-]{0,20}$/)
 

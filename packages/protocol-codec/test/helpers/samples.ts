@@ -1,27 +1,9 @@
+import { randomBytes, seededRandom, testPeerId } from '@chainwire/interface/testing'
 import type { Block, BlockHeader, Message, MessageOf, MessageType, Transaction } from '../../src'
 
-/** Deterministic pseudo-random bytes (xorshift), so samples are stable across runs. */
+/** Deterministic pseudo-random bytes from a seed, so samples are stable across runs. */
 export function bytesOf(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length)
-  let x = (seed * 2_654_435_761) >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
-
-/** A peer id in canonical form derived from a seed. */
-export function peerIdOf(seed: number): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
-  let s = 'cw'
-  const b = bytesOf(51, seed)
-  for (const v of b) s += alphabet[v & 31]
-  return `${s}${seed % 2 === 0 ? 'a' : 'q'}`
+  return randomBytes(seededRandom(seed), length)
 }
 
 export function headerOf(height: number): BlockHeader {
@@ -54,7 +36,7 @@ export function blockOf(height: number, txs: number): Block {
 }
 
 const HASH = bytesOf(32, 7)
-const PEER = peerIdOf(1)
+const PEER = testPeerId(1)
 
 /** A realistic valid message of every type, exercising optional fields and unions. */
 export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
@@ -115,7 +97,7 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
         peers: [
           { peerId: PEER, addrs: ['tcp://192.0.2.1:9333'], roles: ['full'], lastSeen: 1_700_000_000_000 },
           {
-            peerId: peerIdOf(2),
+            peerId: testPeerId(2),
             addrs: ['memory://node-2', 'ws://localhost:8080'],
             roles: ['bootstrap', 'full'],
             lastSeen: 5,
@@ -262,7 +244,7 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
       type: 'relay',
       data: {
         origin: PEER,
-        target: peerIdOf(4),
+        target: testPeerId(4),
         hops: 2,
         ttl: 8,
         topic: 'consensus',
@@ -294,7 +276,7 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     { type: 'hole_punch_sync', data: { phase: 'connect', addrs: ['tcp://198.51.100.23:40001'] } },
   ],
   relay_reserve: [{ type: 'relay_reserve', id: 19, data: {} }],
-  relay_connect: [{ type: 'relay_connect', id: 20, data: { target: peerIdOf(5) } }],
+  relay_connect: [{ type: 'relay_connect', id: 20, data: { target: testPeerId(5) } }],
   relay_status: [
     {
       type: 'relay_status',
