@@ -100,3 +100,25 @@ describe('the address module on tricky inputs', () => {
     )
   })
 })
+
+describe('parseIpv6', () => {
+  it("agrees with Node's inet_pton on what is an IPv6 literal, and with WHATWG URL on its canonical text", async () => {
+    const { isIPv6 } = await import('node:net')
+    const { formatIp, parseIpv6 } = await import('../src')
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...'0123456789abcdefABCDEF:::::....'), { maxLength: 40 }),
+        (chars) => {
+          const text = chars.join('')
+          const bytes = parseIpv6(text)
+          expect(bytes !== undefined).toBe(isIPv6(text))
+          if (bytes !== undefined) {
+            const whatwg = new URL(`http://[${text}]/`).hostname.slice(1, -1)
+            if (!whatwg.startsWith('::ffff:')) expect(formatIp(bytes)).toBe(whatwg)
+          }
+        },
+      ),
+      { numRuns: 20_000 },
+    )
+  })
+})
