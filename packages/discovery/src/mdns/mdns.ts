@@ -162,7 +162,10 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
   ): void => {
     // The addresses are filed under the IP the answer came from; an answer we cannot attribute is dropped.
     const from = rinfo?.address
-    if (typeof from !== 'string') return
+    if (typeof from !== 'string') {
+      this.log.debug('mDNS response without a sender address dropped')
+      return
+    }
     const records = [...(packet.answers ?? []), ...(packet.additionals ?? [])]
     let taken = 0
     for (const r of records) {
