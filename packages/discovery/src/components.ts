@@ -75,11 +75,15 @@ export interface DiscoveryDialCandidate {
  * The part of `@chainwire/peer-store`'s `PeerStore` that discovery uses; the real store fits as it is.
  */
 export interface DiscoveryPeerStore {
+  /**
+   * Records addresses of `peerId` filed under `source`: who told us (`{ peerId?, address }`, the remote address
+   * of the connection that told us) or `'verified'` (addresses we reached the peer at ourselves).
+   */
   addAddresses(
     peerId: PeerId,
     addresses: readonly string[],
-    options?: {
-      source?: { peerId?: PeerId; address: string }
+    options: {
+      source: { peerId?: PeerId; address: string } | 'verified'
       timestamp?: number
       roles?: readonly NodeRole[]
       bootstrap?: boolean

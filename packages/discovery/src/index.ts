@@ -55,7 +55,13 @@ export {
   xorDistance,
 } from './dht/node-id'
 export type { DhtOptions } from './dht/options'
-export { type AddOutcome, type Contact, RoutingTable, type RoutingTableOptions } from './dht/routing-table'
+export {
+  type AddContactOptions,
+  type AddOutcome,
+  type Contact,
+  RoutingTable,
+  type RoutingTableOptions,
+} from './dht/routing-table'
 export { subnetOf } from './dht/subnet'
 export { type DialerComponents, OutboundDialer } from './dialer/dialer'
 export type { DialerOptions } from './dialer/options'

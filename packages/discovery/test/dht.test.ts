@@ -9,7 +9,7 @@ import {
   nodeIdOf,
   proofOfWorkBits,
 } from '../src/index'
-import { FakeHub, type FakeNetwork, randomPeerId, seeded } from './helpers/fake-network'
+import { FakeHub, type FakeNetwork, randomPeerId, seeded, until } from './helpers/fake-network'
 
 const running: KademliaDht[] = []
 afterEach(async () => {
@@ -19,18 +19,6 @@ afterEach(async () => {
 function reporter() {
   const reports: { peerId: string; behaviour: string }[] = []
   return { reports, report: (peerId: string, behaviour: string) => void reports.push({ peerId, behaviour }) }
-}
-
-async function until<T>(clock: ManualClock, p: Promise<T>, stepMs = 10): Promise<T> {
-  let out: { v: T } | undefined
-  let err: { e: unknown } | undefined
-  p.then(
-    (v) => (out = { v }),
-    (e) => (err = { e }),
-  )
-  for (let i = 0; i < 50_000 && out === undefined && err === undefined; i++) await clock.advanceAsync(stepMs)
-  if (err !== undefined) throw err.e
-  return (out as { v: T }).v
 }
 
 async function swarm(n: number, seed: number, extra: { dht?: Parameters<typeof createDht>[1] } = {}) {

@@ -71,7 +71,7 @@ describe('OutboundDialer', () => {
     for (let i = 0; i < count; i++) nodes.push(hub.add(`tcp://30.${10 + (i >> 1)}.0.${1 + (i & 1)}:9333`))
     const store: PeerStore = createPeerStore({ clock }, { allowNonRoutable: true, salt: new Uint8Array(32) })
     await store.open()
-    for (const n of nodes) store.addAddresses(n.peerId, [n.address])
+    for (const n of nodes) store.addAddresses(n.peerId, [n.address], { source: 'verified' })
     const metrics = new MemoryMetrics()
     const dialer: OutboundDialer = createDialer({ clock, network: me, peerStore: store, metrics }, options)
     cleanup.push(async () => {

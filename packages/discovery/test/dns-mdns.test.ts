@@ -104,12 +104,16 @@ describe('DNS seeds', () => {
 function mdnsBus() {
   const members: FakeMdns[] = []
   class FakeMdns implements MulticastDns {
-    readonly listeners = { query: [] as ((p: never) => void)[], response: [] as ((p: never) => void)[] }
+    readonly listeners = {
+      query: [] as ((p: never, rinfo: never) => void)[],
+      response: [] as ((p: never, rinfo: never) => void)[],
+    }
     destroyed = false
-    constructor() {
+    /** The IP this member's packets come from. */
+    constructor(readonly address = '192.168.1.1') {
       members.push(this)
     }
-    on(event: 'query' | 'response', fn: (p: never) => void): this {
+    on(event: 'query' | 'response', fn: (p: never, rinfo: never) => void): this {
       this.listeners[event].push(fn)
       return this
     }
@@ -118,10 +122,14 @@ function mdnsBus() {
       return this
     }
     query(packet: { questions: { name: string; type: string }[] }): void {
-      for (const m of members) if (m !== this) for (const fn of m.listeners.query) fn(packet as never)
+      for (const m of members)
+        if (m !== this)
+          for (const fn of m.listeners.query) fn(packet as never, { address: this.address } as never)
     }
     respond(packet: { answers: MdnsRecord[] }): void {
-      for (const m of members) if (m !== this) for (const fn of m.listeners.response) fn(packet as never)
+      for (const m of members)
+        if (m !== this)
+          for (const fn of m.listeners.response) fn(packet as never, { address: this.address } as never)
     }
     destroy(cb?: () => void): void {
       this.destroyed = true
@@ -145,7 +153,7 @@ describe('mDNS', () => {
           peerStore: store,
           self: { peerId, networkId },
           announcedAddresses: () => [addr],
-          mdns: new FakeMdns(),
+          mdns: new FakeMdns(addr.slice(6, addr.lastIndexOf(':'))),
         },
         { intervalMs: 5_000 },
       )

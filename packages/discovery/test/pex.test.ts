@@ -101,9 +101,9 @@ describe('peer exchange', () => {
   it('answers get_peers with our own addresses first, never the requester, once per connection', async () => {
     const s = await setup()
     const r = seeded(34)
-    for (const e of entries(30, r, 120)) s.store.addAddresses(e.peerId, e.addrs)
+    for (const e of entries(30, r, 120)) s.store.addAddresses(e.peerId, e.addrs, { source: 'verified' })
     const asker = s.hub.add('tcp://10.7.7.7:9333')
-    s.store.addAddresses(asker.peerId, [asker.address])
+    s.store.addAddresses(asker.peerId, [asker.address], { source: 'verified' })
     await asker.dial(s.me.address, { kind: 'full-relay' })
     const reply = await asker.request(s.me.peerId, { type: 'get_peers', data: { limit: 10 } })
     expect(reply.type).toBe('peers')

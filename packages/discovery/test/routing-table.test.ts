@@ -229,3 +229,39 @@ describe('RoutingTable', () => {
     expect(table.staleBuckets(1_000, 500)).not.toContain(0)
   })
 })
+
+describe('RoutingTable: proven and claimed addresses', () => {
+  it('counts the subnet of the remote address, keeps claims apart, serves proven contacts only', () => {
+    const r = seeded(71)
+    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const table = new RoutingTable(self, OPTS)
+    // three inbound peers of one bucket from 44.1.5.0/24, each claiming a listen address in another /24
+    const peers = [0, 1, 2].map(() => peerInBucket(self, 0, r))
+    const outcomes = peers.map((p, i) =>
+      table.add(p.peerId, p.nodeId, [], 0, {
+        remoteAddress: `tcp://44.1.5.${i + 1}:40000`,
+        claimed: [`tcp://77.${i}.0.1:9333`],
+      }),
+    )
+    expect(outcomes.map((o) => o.status)).toEqual(['added', 'added', 'rejected'])
+    const first = table.get(peers[0]?.peerId as string)
+    expect(first?.subnet).toBe(subnetOf('tcp://44.1.5.1:1'))
+    expect(first?.addrs).toEqual([])
+    expect(first?.claimed).toEqual(['tcp://77.0.0.1:9333'])
+    expect(table.closest(self, 20)).toHaveLength(2)
+    expect(table.closest(self, 20, undefined, true)).toHaveLength(0)
+    // dialing the claim proved it: it moves to addrs, first; a later add without addresses changes nothing
+    table.add(peers[0]?.peerId as string, peers[0]?.nodeId as Uint8Array, ['tcp://77.0.0.1:9333'], 1)
+    table.add(peers[0]?.peerId as string, peers[0]?.nodeId as Uint8Array, [], 2)
+    expect(first?.addrs).toEqual(['tcp://77.0.0.1:9333'])
+    expect(first?.claimed).toEqual([])
+    expect(first?.subnet).toBe(subnetOf('tcp://44.1.5.1:1')) // fixed at entry
+    expect(table.closest(self, 20, undefined, true).map((c) => c.peerId)).toEqual([peers[0]?.peerId])
+    // no address at all: refused
+    const bare = peerInBucket(self, 1, r)
+    expect(table.add(bare.peerId, bare.nodeId, [], 0, { remoteAddress: 'tcp://9.9.9.9:1' })).toEqual({
+      status: 'rejected',
+      reason: 'address',
+    })
+  })
+})

@@ -14,6 +14,11 @@ export type PeerStoreErrorCode =
   | 'ERR_NOT_OPEN'
   /** An address is not a supported URL (`tcp://`, `ws://`, `wss://`, `memory://`) or IP literal. */
   | 'ERR_INVALID_ADDRESS'
+  /**
+   * `addAddresses` was called without a source: pass who told us (`{ peerId?, address }`) or `'verified'` for
+   * addresses we reached the peer at ourselves. The store never files an address under a source it guessed.
+   */
+  | 'ERR_MISSING_SOURCE'
   /** A peer id is empty, too long or contains characters outside printable ASCII. */
   | 'ERR_INVALID_PEER_ID'
   /** A ban target is neither a peer id, an IP, a CIDR subnet nor an address URL. */

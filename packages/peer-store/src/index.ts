@@ -163,12 +163,30 @@ export interface PeerStoreOptions {
   maintenanceIntervalMs?: number
 }
 
-/** Who told us about an address: its peer id if known, and its network group. */
+/**
+ * The source an address is filed under: the peer that told us (if known) and its network group. For an address
+ * added as `'verified'` (and by `markGood`) it is the address's own group and carries no peer id.
+ */
 export interface AddressSource {
   peerId?: PeerId
-  /** The source's network group (see {@link addressGroup}); equal to the address's own for self-announcements. */
+  /** The source's network group (see {@link addressGroup}); the address's own for verified addresses. */
   group: string
 }
+
+/**
+ * Where the addresses given to {@link PeerStore.addAddresses} come from. Required: the store never guesses.
+ *
+ * - `{ peerId?, address }`: somebody told us. `address` is the remote address of the connection that told us
+ *   (or, for a DNS seed or a multicast answer, the address the answer came from); only its network group is
+ *   kept, and the new-table bucket is computed from it (Bitcoin Core's source group), so every address heard
+ *   from one source group lands in at most `newBucketsPerSourceGroup` buckets, whatever groups the addresses
+ *   claim. A peer announcing its own listen addresses (its `hello`) is such a source too: its peer id and the
+ *   connection's remote address.
+ * - `'verified'`: we reached `peerId` at these addresses ourselves (we dialed them and the handshake proved the
+ *   peer id, or an address is the remote address of its authenticated connection), or an operator configured
+ *   them. Filed under each address's own group.
+ */
+export type AddressOrigin = { peerId?: PeerId; address: string } | 'verified'
 
 /** Which table an address sits in; `null` for an address of a pinned peer that has no slot. */
 export type TableName = 'new' | 'tried'
@@ -233,10 +251,10 @@ export interface PeerInfo {
 /** Options of {@link PeerStore.addAddresses}. */
 export interface AddAddressesOptions {
   /**
-   * Who told us: the peer that relayed the addresses and its remote address (URL or IP; only its group is
-   * kept). Omit for addresses a peer announced for itself or that come from configuration.
+   * Who told us, or `'verified'` (see {@link AddressOrigin}). Required: without it `addAddresses` throws
+   * `ERR_MISSING_SOURCE` instead of filing the addresses under a group of their own choosing.
    */
-  source?: { peerId?: PeerId; address: string }
+  source: AddressOrigin
   /** When the source says the peer was last seen, ms since the epoch. @default now */
   timestamp?: number
   /** Roles announced with the addresses; merged into what is known. */
@@ -446,11 +464,12 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   readonly status: 'closed' | 'open' | 'started'
 
   /**
-   * Records addresses of `peerId` in the new table, from its own announcement or from `options.source`.
-   * Invalid and (by default) non-routable addresses are skipped; an address already bound to another peer
-   * is left alone (only `markGood` rebinds). Returns how many table slots were filled.
+   * Records addresses of `peerId` in the new table, filed under `options.source` (required; see
+   * {@link AddressOrigin}): `ERR_MISSING_SOURCE` without one. Invalid and (by default) non-routable addresses
+   * are skipped; an address already bound to another peer is left alone (only `markGood` rebinds). Returns how
+   * many table slots were filled.
    */
-  addAddresses(peerId: PeerId, addresses: readonly string[], options?: AddAddressesOptions): number
+  addAddresses(peerId: PeerId, addresses: readonly string[], options: AddAddressesOptions): number
   /** Updates what a verified hello told us; false when the peer is unknown. */
   updatePeer(peerId: PeerId, update: PeerUpdate): boolean
   /** Deletes a peer and all its addresses; false when unknown. */

@@ -12,7 +12,7 @@ import { MemoryLevel } from 'memory-level'
 import { BUILTIN_GROUPER, customGrouper, type Grouper } from './address/group'
 import { type ParsedAddress, parseAddress } from './address/parse'
 import { BanList, hostKey, isPeerId, parseBanTarget } from './bans'
-import { AddressBook } from './book/address-book'
+import { type AddOrigin, AddressBook } from './book/address-book'
 import { type AddressEntry, backoffUntil } from './book/entry'
 import { selectAddresses } from './book/select'
 import { PeerStoreError } from './errors'
@@ -470,26 +470,33 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
     return { peerId: e.peer.peerId, address: e.address, group: e.group, table: e.tried ? 'tried' : 'new' }
   }
 
+  /** The source a batch is filed under; never guessed: a missing or malformed one is a typed error. */
+  #origin(source: AddAddressesOptions['source'] | undefined): AddOrigin {
+    if (source === 'verified') return { verified: true }
+    if (typeof source !== 'object' || source === null || typeof source.address !== 'string') {
+      throw new PeerStoreError(
+        'ERR_MISSING_SOURCE',
+        "addAddresses needs a source: { peerId?, address } of whoever told us, or 'verified'",
+        { source: String(source).slice(0, 300) },
+      )
+    }
+    const group = this.#grouper.ofText(source.address)
+    if (group === undefined) {
+      throw new PeerStoreError('ERR_INVALID_ADDRESS', 'source.address is not an IP or address URL', {
+        address: source.address.slice(0, 300),
+      })
+    }
+    if (source.peerId !== undefined) this.#peerId(source.peerId)
+    return { verified: false, group, peerId: source.peerId }
+  }
+
   // ---- peers and addresses ----
 
-  addAddresses(peerId: PeerId, addresses: readonly string[], options: AddAddressesOptions = {}): number {
+  addAddresses(peerId: PeerId, addresses: readonly string[], options: AddAddressesOptions): number {
     const book = this.#requireOpen()
     this.#peerId(peerId)
+    const origin = this.#origin(options?.source)
     const now = this.#now(options)
-    let sourceGroup: string | undefined
-    let sourcePeerId: PeerId | undefined
-    if (options.source !== undefined) {
-      sourceGroup = this.#grouper.ofText(options.source.address)
-      if (sourceGroup === undefined) {
-        throw new PeerStoreError('ERR_INVALID_ADDRESS', 'source.address is not an IP or address URL', {
-          address: String(options.source.address).slice(0, 300),
-        })
-      }
-      if (options.source.peerId !== undefined) {
-        this.#peerId(options.source.peerId)
-        sourcePeerId = options.source.peerId
-      }
-    }
     const parsed = new Map<string, ParsedAddress>()
     for (const text of Array.isArray(addresses) ? addresses : []) {
       const a = parseAddress(text)
@@ -503,8 +510,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
     const filled = book.add({
       peerId,
       addresses: [...parsed.values()],
-      sourceGroup,
-      sourcePeerId,
+      origin,
       timestamp,
       roles: options.roles ?? [],
       persistent: options.persistent,

@@ -53,9 +53,9 @@ describe('bans', () => {
 
   it('gates dials, inbound connections and peers', async () => {
     const { store } = await openStore()
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
-    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])
-    store.addAddresses(pid(3), [tcp(7, 7, 7, 7)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
+    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })
+    store.addAddresses(pid(3), [tcp(7, 7, 7, 7)], { source: 'verified' })
     store.ban('9.9.0.0/16')
     store.ban(pid(3))
     expect(store.allowDial(tcp(8, 8, 8, 8))).toBe(true)
@@ -77,7 +77,7 @@ describe('bans', () => {
     const { store, clock } = await openStore()
     const seen: unknown[] = []
     store.on('discourage:added', (d) => seen.push(d))
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     store.discourage('tcp://8.8.8.8:4444')
     expect(store.isDiscouraged('8.8.8.8')).toBe(true)
     expect(store.allowDial(tcp(8, 8, 8, 8))).toBe(false)

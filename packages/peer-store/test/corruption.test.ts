@@ -47,7 +47,9 @@ async function populate(): Promise<void> {
     const store = createPeerStore({ clock: new ManualClock() }, { path })
     await store.start()
     for (let i = 0; i < 200; i++)
-      store.addAddresses(pid(`${round}-${i}`), [tcp(20 + (i % 80), round, i % 250, 1)])
+      store.addAddresses(pid(`${round}-${i}`), [tcp(20 + (i % 80), round, i % 250, 1)], {
+        source: 'verified',
+      })
     await store.stop()
   }
 }
@@ -56,7 +58,7 @@ async function expectWorkingStore(options: PeerStoreOptions = { path }): Promise
   const store = createPeerStore({ clock: new ManualClock() }, options)
   await store.start()
   expect(store.stats().peers).toBe(0)
-  store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+  store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
   expect(store.getPeer(pid(1))).toBeDefined()
   await store.stop()
 }
@@ -89,7 +91,7 @@ describe('corrupt and foreign databases', () => {
     await store.start()
     expect(store.stats().peers).toBe(0)
     expect(metrics.get('peer_store_resets_total')).toBe(1)
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     await store.stop()
     const again = createPeerStore({ clock: new ManualClock() }, { path })
     await again.start()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PeerStore } from '../src/index'
-import { openStore, randomPublicIp, seeded } from './helpers'
+import { dialPicks, openStore, randomPublicIp, seeded } from './helpers'
 
 /**
  * An attacker tries to fill our address book (and so our outbound slots) with its own nodes: it relays
@@ -88,15 +88,7 @@ describe('eclipse resistance', () => {
     const picks = store.selectForDial(8, { now })
     expect(picks).toHaveLength(8)
     expect(new Set(picks.map((p) => p.group)).size).toBeGreaterThanOrEqual(6)
-    let attackerPicks = 0
-    let total = 0
-    for (let round = 0; round < 500; round++) {
-      for (const p of store.selectForDial(8, { now })) {
-        total++
-        if (attacker.has(p.address)) attackerPicks++
-      }
-    }
-    const pickShare = attackerPicks / total
+    const { picks: total, hits: attackerPicks, share: pickShare } = dialPicks(store, attacker)
     expect(pickShare).toBeLessThan(0.05)
     console.log(
       `eclipse: attacker got ${attackerPicks} of ${total} dial picks (${(pickShare * 100).toFixed(2)} %)`,
@@ -114,15 +106,7 @@ describe('eclipse resistance', () => {
     expect(att.entries / (1024 * 64)).toBeLessThanOrEqual(0.0625)
     // Entries are not picks: selection is uniform over non-empty buckets, and the attacker has at most 64.
     const stats = store.stats()
-    let attackerPicks = 0
-    let total = 0
-    for (let round = 0; round < 500; round++) {
-      for (const p of store.selectForDial(8)) {
-        total++
-        if (attacker.has(p.address)) attackerPicks++
-      }
-    }
-    const pickShare = attackerPicks / total
+    const { picks: total, hits: attackerPicks, share: pickShare } = dialPicks(store, attacker)
     expect(pickShare).toBeLessThan(0.15)
     console.log(
       `eclipse (spread): attacker ${att.entries} of ${stats.newEntries} new entries in ${att.perBucket.size} of ` +

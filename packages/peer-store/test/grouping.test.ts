@@ -28,9 +28,9 @@ describe('custom grouping (groupOf)', () => {
   it('two memory names mapped to one group are never both selected by one selectForDial', async () => {
     const { store } = await openStore({ groupOf, allowNonRoutable: true })
     for (let i = 0; i < 10; i++) {
-      store.addAddresses(pid(`a${i}`), [`memory://a${i}`])
-      store.addAddresses(pid(`b${i}`), [`memory://b${i}`])
-      store.addAddresses(pid(`c${i}`), [`memory://c${i}`])
+      store.addAddresses(pid(`a${i}`), [`memory://a${i}`], { source: 'verified' })
+      store.addAddresses(pid(`b${i}`), [`memory://b${i}`], { source: 'verified' })
+      store.addAddresses(pid(`c${i}`), [`memory://c${i}`], { source: 'verified' })
     }
     expect(store.getAddress('memory://a3')?.group).toBe('custom:ga')
     expect(store.getAddress('memory://c3')?.group).toBe('memory:c3')
@@ -53,10 +53,10 @@ describe('custom grouping (groupOf)', () => {
   it('allowGroupRepeats: false returns fewer candidates rather than repeat a group or take an excluded one', async () => {
     const { store } = await openStore({ groupOf, allowNonRoutable: true })
     for (let i = 0; i < 10; i++) {
-      store.addAddresses(pid(`a${i}`), [`memory://a${i}`])
-      store.addAddresses(pid(`b${i}`), [`memory://b${i}`])
+      store.addAddresses(pid(`a${i}`), [`memory://a${i}`], { source: 'verified' })
+      store.addAddresses(pid(`b${i}`), [`memory://b${i}`], { source: 'verified' })
     }
-    store.addAddresses(pid('c1'), ['memory://c1'])
+    store.addAddresses(pid('c1'), ['memory://c1'], { source: 'verified' })
     // 3 groups: ga, gb and memory:c1
     expect(store.selectForDial(8)).toHaveLength(8)
     for (let round = 0; round < 50; round++) {
@@ -71,8 +71,8 @@ describe('custom grouping (groupOf)', () => {
   it('exclusions count custom groups: an address or a peer id excludes its whole group', async () => {
     const { store } = await openStore({ groupOf, allowNonRoutable: true })
     for (let i = 0; i < 10; i++) {
-      store.addAddresses(pid(`a${i}`), [`memory://a${i}`])
-      store.addAddresses(pid(`c${i}`), [`memory://c${i}`])
+      store.addAddresses(pid(`a${i}`), [`memory://a${i}`], { source: 'verified' })
+      store.addAddresses(pid(`c${i}`), [`memory://c${i}`], { source: 'verified' })
     }
     for (let round = 0; round < 100; round++) {
       for (const exclude of [['memory://a7'], [pid('a2')]]) {
@@ -147,7 +147,7 @@ describe('custom grouping (groupOf)', () => {
       first.store.addAddresses(pid(`f${k}`), batch, { source: { address: 'memory://sybil1' } })
       sent.push(...batch)
     }
-    first.store.addAddresses(pid('a1'), ['memory://a1'])
+    first.store.addAddresses(pid('a1'), ['memory://a1'], { source: 'verified' })
     expect(first.store.markGood('memory://a1', pid('a1'))).toBe('promoted')
     const before = bucketsOf(first.store, sent)
     expect(before.size).toBe(1)
@@ -187,7 +187,7 @@ describe('custom grouping (groupOf)', () => {
     })
     let err: unknown
     try {
-      store.addAddresses(pid(1), ['memory://bad1'])
+      store.addAddresses(pid(1), ['memory://bad1'], { source: 'verified' })
     } catch (e) {
       err = e
     }

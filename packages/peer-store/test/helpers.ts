@@ -51,3 +51,20 @@ export async function openStore(options: PeerStoreOptions = {}, seed = 1): Promi
   await store.start()
   return { store, clock, metrics, db }
 }
+
+/** Draws `rounds` x `selectForDial(8)` and counts the picks among `addresses`. */
+export function dialPicks(
+  store: PeerStore,
+  addresses: ReadonlySet<string>,
+  rounds = 500,
+): { picks: number; hits: number; share: number } {
+  let picks = 0
+  let hits = 0
+  for (let round = 0; round < rounds; round++) {
+    for (const c of store.selectForDial(8)) {
+      picks++
+      if (addresses.has(c.address)) hits++
+    }
+  }
+  return { picks, hits, share: hits / picks }
+}

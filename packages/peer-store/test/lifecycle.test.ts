@@ -10,13 +10,13 @@ describe('lifecycle', () => {
     const db = new MemoryLevel<string, string>()
     const store = createPeerStore({ clock }, { db })
     expect(store.status).toBe('closed')
-    expect(() => store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])).toThrowError(
+    expect(() => store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })).toThrowError(
       expect.objectContaining({ code: 'ERR_NOT_OPEN' }),
     )
     await Promise.all([store.start(), store.start()])
     expect(store.status).toBe('started')
     expect(clock.pending()).toBe(2)
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     await store.stop()
     await store.stop()
     expect(store.status).toBe('closed')
@@ -70,7 +70,7 @@ describe('batched writes', () => {
     const { store, clock, db, metrics } = await openStore({ flushIntervalMs: 1_000 })
     const batch = vi.spyOn(db, 'batch')
     for (let i = 0; i < 50; i++) {
-      store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)])
+      store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)], { source: 'verified' })
       store.markAttempt(tcp(20 + i, 1, 1, 1))
       store.markFailed(tcp(20 + i, 1, 1, 1))
     }
@@ -98,7 +98,7 @@ describe('batched writes', () => {
 
   it('flushes early at maxPendingWrites and on stop', async () => {
     const { store, db } = await openStore({ maxPendingWrites: 10, flushIntervalMs: 1_000_000 })
-    for (let i = 0; i < 25; i++) store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)])
+    for (let i = 0; i < 25; i++) store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)], { source: 'verified' })
     await new Promise((r) => setImmediate(r))
     expect(store.stats().pendingWrites).toBeLessThan(10)
     await store.stop()
@@ -116,7 +116,7 @@ describe('batched writes', () => {
     const batch = vi
       .spyOn(db, 'batch')
       .mockRejectedValueOnce(Object.assign(new Error('disk full'), { code: 'LEVEL_IO_ERROR' }))
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     await clock.advanceAsync(1_000)
     expect(errors).toHaveLength(1)
     expect((errors[0] as PeerStoreError).code).toBe('ERR_DB_OPEN')
@@ -137,8 +137,8 @@ describe('metrics and events', () => {
     await store.start()
     const added: string[] = []
     store.on('peer:added', (e) => added.push(e.address))
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
-    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
+    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })
     store.markGood(tcp(8, 8, 8, 8), pid(1))
     store.removePeer(pid(2))
     expect(added).toEqual([tcp(8, 8, 8, 8), tcp(9, 9, 9, 9)])

@@ -48,7 +48,10 @@ describe('decoders never throw untyped errors', () => {
 
   it('importJSON: mutated exports are accepted or rejected with ERR_IMPORT_INVALID, nothing else', async () => {
     const { store } = await openStore()
-    store.addAddresses(pid(1), ['tcp://8.8.8.8:1', 'ws://8.8.8.8:80/x'], { roles: ['full'] })
+    store.addAddresses(pid(1), ['tcp://8.8.8.8:1', 'ws://8.8.8.8:80/x'], {
+      source: 'verified',
+      roles: ['full'],
+    })
     store.ban('9.9.0.0/16')
     store.putMetadata('k', { a: 1 })
     const base = store.exportJSON()

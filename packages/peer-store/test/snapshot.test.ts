@@ -58,10 +58,10 @@ describe('JSON export and import', () => {
 
   it("merges by default; 'replace' clears first", async () => {
     const a = await openStore()
-    a.store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    a.store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     const doc = a.store.exportJSON()
     const b = await openStore()
-    b.store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])
+    b.store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })
     b.store.importJSON(doc)
     expect(b.store.stats().peers).toBe(2)
     b.store.importJSON(doc, { mode: 'replace' })
@@ -72,7 +72,7 @@ describe('JSON export and import', () => {
 
   it('validates the whole document before changing anything', async () => {
     const { store } = await openStore()
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     const good = store.exportJSON()
     const bad: unknown[] = [
       'not json',

@@ -49,21 +49,25 @@ describe('adding addresses', () => {
 
   it('refuses non-routable addresses unless allowNonRoutable', async () => {
     const strict = await openStore()
-    expect(strict.store.addAddresses(pid(1), ['tcp://127.0.0.1:1', 'tcp://10.0.0.1:1'])).toBe(0)
+    expect(
+      strict.store.addAddresses(pid(1), ['tcp://127.0.0.1:1', 'tcp://10.0.0.1:1'], { source: 'verified' }),
+    ).toBe(0)
     expect(strict.store.getPeer(pid(1))).toBeUndefined()
-    expect(strict.store.addAddresses(pid(2), ['memory://a'])).toBe(1)
+    expect(strict.store.addAddresses(pid(2), ['memory://a'], { source: 'verified' })).toBe(1)
     await strict.store.stop()
     const dev = await openStore({ allowNonRoutable: true })
-    expect(dev.store.addAddresses(pid(1), ['tcp://127.0.0.1:1', 'tcp://10.0.0.1:1'])).toBe(2)
+    expect(
+      dev.store.addAddresses(pid(1), ['tcp://127.0.0.1:1', 'tcp://10.0.0.1:1'], { source: 'verified' }),
+    ).toBe(2)
     await dev.store.stop()
   })
 
   it('validates peer ids and sources', async () => {
     const { store } = await openStore()
-    expect(() => store.addAddresses('', [tcp(8, 8, 8, 8)])).toThrowError(
+    expect(() => store.addAddresses('', [tcp(8, 8, 8, 8)], { source: 'verified' })).toThrowError(
       expect.objectContaining({ code: 'ERR_INVALID_PEER_ID' }),
     )
-    expect(() => store.addAddresses('has space', [tcp(8, 8, 8, 8)])).toThrowError(
+    expect(() => store.addAddresses('has space', [tcp(8, 8, 8, 8)], { source: 'verified' })).toThrowError(
       expect.objectContaining({ code: 'ERR_INVALID_PEER_ID' }),
     )
     expect(() =>
@@ -74,7 +78,7 @@ describe('adding addresses', () => {
 
   it('never rebinds a known address through gossip', async () => {
     const { store } = await openStore()
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     expect(store.addAddresses(pid(2), [tcp(8, 8, 8, 8)], { source: { address: '9.9.9.9' } })).toBe(0)
     expect(store.getAddress(tcp(8, 8, 8, 8))?.peerId).toBe(pid(1))
     expect(store.getPeer(pid(2))).toBeUndefined()
@@ -101,11 +105,11 @@ describe('adding addresses', () => {
   it('keeps at most maxAddressesPerPeer addresses, replacing the least recently seen never-connected one', async () => {
     const { store, clock } = await openStore()
     const log = events(store, ['peer:evicted'])
-    store.addAddresses(pid(1), [tcp(8, 8, 0, 1)])
+    store.addAddresses(pid(1), [tcp(8, 8, 0, 1)], { source: 'verified' })
     store.markGood(tcp(8, 8, 0, 1), pid(1))
     for (let i = 2; i <= 40; i++) {
       clock.advance(MIN)
-      store.addAddresses(pid(1), [tcp(8, 8 + i, 0, 1)])
+      store.addAddresses(pid(1), [tcp(8, 8 + i, 0, 1)], { source: 'verified' })
     }
     const peer = store.getPeer(pid(1))
     expect(peer?.addresses).toHaveLength(16)
@@ -133,7 +137,7 @@ describe('promotion and test-before-evict', () => {
   it('markGood moves an address to tried and resets its failures', async () => {
     const { store, clock } = await openStore()
     const log = events(store, ['peer:promoted'])
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
     store.markAttempt(tcp(8, 8, 8, 8))
     store.markFailed(tcp(8, 8, 8, 8))
     expect(store.getAddress(tcp(8, 8, 8, 8))?.attempts).toBe(1)
@@ -155,7 +159,7 @@ describe('promotion and test-before-evict', () => {
     const { store } = await openStore()
     expect(store.markGood(tcp(8, 8, 8, 8), pid(1))).toBe('promoted')
     expect(store.getPeer(pid(1))?.addresses[0]?.table).toBe('tried')
-    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])
+    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })
     expect(store.markGood(tcp(9, 9, 9, 9), pid(3))).toBe('promoted')
     expect(store.getAddress(tcp(9, 9, 9, 9))?.peerId).toBe(pid(3))
     expect(store.getPeer(pid(2))).toBeUndefined()
@@ -170,8 +174,8 @@ describe('promotion and test-before-evict', () => {
     const { store, clock } = await openStore(tiny)
     const log = events(store, ['collision:queued', 'peer:promoted', 'peer:demoted'])
     const [a, b] = [tcp(8, 8, 8, 8), tcp(9, 9, 9, 9)]
-    store.addAddresses(pid(1), [a])
-    store.addAddresses(pid(2), [b])
+    store.addAddresses(pid(1), [a], { source: 'verified' })
+    store.addAddresses(pid(2), [b], { source: 'verified' })
     expect(store.markGood(a, pid(1))).toBe('promoted')
     clock.advance(5 * HOUR) // an incumbent good within replacementMs would simply be kept
     expect(store.markGood(b, pid(2))).toBe('collision')
@@ -194,7 +198,7 @@ describe('promotion and test-before-evict', () => {
     const [a, b] = [tcp(8, 8, 8, 8), tcp(9, 9, 9, 9)]
     store.markGood(a, pid(1))
     clock.advance(5 * HOUR)
-    store.addAddresses(pid(2), [b])
+    store.addAddresses(pid(2), [b], { source: 'verified' })
     expect(store.markGood(b, pid(2))).toBe('collision')
     store.markAttempt(a)
     store.markGood(a, pid(1)) // the feeler reached it
@@ -211,7 +215,7 @@ describe('promotion and test-before-evict', () => {
     const [a, b] = [tcp(8, 8, 8, 8), tcp(9, 9, 9, 9)]
     store.markGood(a, pid(1))
     clock.advance(5 * HOUR) // its last success is now older than replacementMs (4 h)
-    store.addAddresses(pid(2), [b])
+    store.addAddresses(pid(2), [b], { source: 'verified' })
     expect(store.markGood(b, pid(2))).toBe('collision')
     store.markAttempt(a)
     store.markFailed(a)
@@ -232,7 +236,7 @@ describe('promotion and test-before-evict', () => {
     const [a, b] = [tcp(8, 8, 8, 8), tcp(9, 9, 9, 9)]
     store.markGood(a, pid(1))
     clock.advance(5 * HOUR)
-    store.addAddresses(pid(2), [b])
+    store.addAddresses(pid(2), [b], { source: 'verified' })
     store.markGood(b, pid(2))
     clock.advance(39 * MIN)
     store.resolveCollisions()
@@ -253,7 +257,7 @@ describe('promotion and test-before-evict', () => {
     const { store } = await openStore({ ...tiny, maxTriedCollisions: 3 })
     store.markGood(tcp(8, 8, 8, 8), pid(1))
     for (let i = 0; i < 10; i++) {
-      store.addAddresses(pid(10 + i), [tcp(20 + i, 1, 1, 1)])
+      store.addAddresses(pid(10 + i), [tcp(20 + i, 1, 1, 1)], { source: 'verified' })
       expect(store.markGood(tcp(20 + i, 1, 1, 1), pid(10 + i))).toBe('collision')
     }
     expect(store.stats().triedCollisions).toBe(3)
@@ -268,10 +272,10 @@ describe('terrible addresses', () => {
   it('a fresh occupant keeps its slot; one unheard of for 30 days is replaced', async () => {
     const { store, clock } = await openStore(oneSlot)
     const log = events(store, ['peer:evicted'])
-    expect(store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])).toBe(1)
-    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])).toBe(0)
+    expect(store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })).toBe(1)
+    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })).toBe(0)
     clock.advance(31 * DAY)
-    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])).toBe(1)
+    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })).toBe(1)
     expect(store.getPeer(pid(1))).toBeUndefined()
     expect(log[0]).toContain('"reason":"collision"')
     await store.stop()
@@ -280,7 +284,7 @@ describe('terrible addresses', () => {
   it('an address that never connected after 3 counted failures is replaced, but not within a minute of a try', async () => {
     const { store, clock } = await openStore(oneSlot)
     const a = tcp(8, 8, 8, 8)
-    store.addAddresses(pid(1), [a])
+    store.addAddresses(pid(1), [a], { source: 'verified' })
     for (let i = 0; i < 3; i++) {
       store.markFailed(a)
       clock.advance(MIN)
@@ -288,16 +292,16 @@ describe('terrible addresses', () => {
     }
     expect(store.getAddress(a)?.attempts).toBe(3)
     store.markAttempt(a)
-    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])).toBe(0) // tried in the last minute
+    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })).toBe(0) // tried in the last minute
     clock.advance(2 * MIN)
-    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])).toBe(1)
+    expect(store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })).toBe(1)
     expect(store.getAddress(a)).toBeUndefined()
     await store.stop()
   })
 
   it('sampleAddresses for peer exchange leaves terrible addresses out', async () => {
     const { store, clock } = await openStore()
-    for (let i = 0; i < 100; i++) store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)])
+    for (let i = 0; i < 100; i++) store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)], { source: 'verified' })
     const placed = store.stats().newEntries
     expect(placed).toBeGreaterThan(95)
     expect(store.sampleAddresses({ maxPercent: 100 })).toHaveLength(placed)
@@ -313,7 +317,7 @@ describe('selectForDial', () => {
   it('backs off exponentially with counted failures', async () => {
     const { store, clock } = await openStore({ dialBackoffBaseMs: MIN, dialBackoffMaxMs: 16 * MIN })
     const a = tcp(8, 8, 8, 8)
-    store.addAddresses(pid(1), [a])
+    store.addAddresses(pid(1), [a], { source: 'verified' })
     const selectable = (): boolean => store.selectForDial(10).some((c) => c.address === a)
     expect(selectable()).toBe(true)
     store.markAttempt(a)
@@ -347,9 +351,9 @@ describe('selectForDial', () => {
     const { store } = await openStore()
     // 3 groups: 8.8/16 with 5 peers, 9.9/16 with 5 peers, one IPv6 /32 with 5 peers.
     for (let i = 0; i < 5; i++) {
-      store.addAddresses(pid(`a${i}`), [tcp(8, 8, i, 1)])
-      store.addAddresses(pid(`b${i}`), [tcp(9, 9, i, 1)])
-      store.addAddresses(pid(`c${i}`), [`tcp://[2a01:4f8:${i}::1]:8333`])
+      store.addAddresses(pid(`a${i}`), [tcp(8, 8, i, 1)], { source: 'verified' })
+      store.addAddresses(pid(`b${i}`), [tcp(9, 9, i, 1)], { source: 'verified' })
+      store.addAddresses(pid(`c${i}`), [`tcp://[2a01:4f8:${i}::1]:8333`], { source: 'verified' })
     }
     const picks = store.selectForDial(8)
     expect(picks).toHaveLength(8)
@@ -365,10 +369,10 @@ describe('selectForDial', () => {
 
   it('avoids excluded peers and the groups of their addresses', async () => {
     const { store } = await openStore()
-    store.addAddresses(pid(1), [tcp(8, 8, 1, 1)])
-    store.addAddresses(pid(2), [tcp(8, 8, 2, 2)])
-    store.addAddresses(pid(3), [tcp(9, 9, 1, 1)])
-    store.addAddresses(pid(4), [tcp(7, 7, 1, 1)])
+    store.addAddresses(pid(1), [tcp(8, 8, 1, 1)], { source: 'verified' })
+    store.addAddresses(pid(2), [tcp(8, 8, 2, 2)], { source: 'verified' })
+    store.addAddresses(pid(3), [tcp(9, 9, 1, 1)], { source: 'verified' })
+    store.addAddresses(pid(4), [tcp(7, 7, 1, 1)], { source: 'verified' })
     const picks = store.selectForDial(2, { exclude: [pid(1), 'tcp://7.7.200.200:5555'] })
     expect(picks.map((p) => p.peerId).sort()).toEqual([pid(2), pid(3)])
     // Strictly diverse picks first: 8.8 is covered by the connection to peer 1, so 9.9 comes before it.
@@ -379,7 +383,10 @@ describe('selectForDial', () => {
   it('filters by roles and prefers tried according to triedBias', async () => {
     const { store } = await openStore({ triedBias: 1 })
     for (let i = 0; i < 20; i++) {
-      store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)], { roles: i < 10 ? ['full'] : ['light'] })
+      store.addAddresses(pid(i), [tcp(20 + i, 1, 1, 1)], {
+        source: 'verified',
+        roles: i < 10 ? ['full'] : ['light'],
+      })
     }
     for (let i = 0; i < 5; i++) expect(store.markGood(tcp(20 + i, 1, 1, 1), pid(i))).toBe('promoted')
     const picks = store.selectForDial(5, { now: Date.UTC(2030, 0) })
@@ -397,7 +404,7 @@ describe('selectForDial', () => {
     const { store } = await openStore()
     store.markGood(tcp(8, 8, 8, 8), pid(1))
     expect(store.selectFeeler()).toBeUndefined()
-    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)])
+    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified' })
     expect(store.selectFeeler()).toMatchObject({ address: tcp(9, 9, 9, 9), reason: 'new', table: 'new' })
     await store.stop()
   })
@@ -407,7 +414,7 @@ describe('peers', () => {
   it('updatePeer applies a verified hello; removePeer deletes everything', async () => {
     const { store } = await openStore()
     const log = events(store, ['peer:removed'])
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { roles: ['light'] })
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified', roles: ['light'] })
     expect(
       store.updatePeer(pid(1), {
         roles: ['full'],
@@ -437,14 +444,14 @@ describe('peers', () => {
       bucketSize: 1,
       maxPinnedPeers: 2,
     })
-    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)])
-    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { persistent: true }) // no slot left
+    store.addAddresses(pid(1), [tcp(8, 8, 8, 8)], { source: 'verified' })
+    store.addAddresses(pid(2), [tcp(9, 9, 9, 9)], { source: 'verified', persistent: true }) // no slot left
     expect(store.getPeer(pid(2))).toMatchObject({ persistent: true, addresses: [{ table: null }] })
-    store.addAddresses(pid(3), ['wss://boot.example.com'], { bootstrap: true })
+    store.addAddresses(pid(3), ['wss://boot.example.com'], { source: 'verified', bootstrap: true })
     expect(store.listPeers({ bootstrap: true }).map((p) => p.peerId)).toEqual([pid(3)])
-    expect(() => store.addAddresses(pid(4), [tcp(7, 7, 7, 7)], { persistent: true })).toThrowError(
-      expect.objectContaining({ code: 'ERR_PINNED_LIMIT' }),
-    )
+    expect(() =>
+      store.addAddresses(pid(4), [tcp(7, 7, 7, 7)], { source: 'verified', persistent: true }),
+    ).toThrowError(expect.objectContaining({ code: 'ERR_PINNED_LIMIT' }))
     store.updatePeer(pid(2), { persistent: false })
     expect(store.getPeer(pid(2))).toBeUndefined()
     await store.stop()

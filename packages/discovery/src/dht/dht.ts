@@ -17,14 +17,18 @@ import { anySignal, BoundedMap } from '../util/signals'
 import { iterativeLookup, type LookupPeer, type LookupResult } from './lookup'
 import { meetsDifficulty, NODE_ID_BYTES, nodeIdOf, proofOfWorkBits, randomIdInBucket } from './node-id'
 import { type DhtOptions, type ResolvedDhtOptions, resolveDhtOptions } from './options'
+import { type ConnectionAddresses, connectionAddresses } from './proven'
 import { type Contact, RoutingTable } from './routing-table'
 
 /**
  * What the DHT needs: the shared components (clock, network, optional logger, metrics, reporter, random),
- * and optionally the peer store, which then learns the address of every node that answered a lookup.
+ * and optionally the peer store, which then learns the proven address of every node that enters the table.
  */
 export interface DhtComponents extends BaseComponents {
-  /** Gets the verified address of every node that answers us (method `dht`). @default none */
+  /**
+   * Gets the first proven address of every node that enters the table, as `'verified'` (we reached the node
+   * there). @default none
+   */
   peerStore?: Pick<DiscoveryPeerStore, 'addAddresses'>
 }
 
@@ -213,15 +217,27 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     }
   }
 
-  /** Looks a peer up by id: its addresses if the lookup reached it (or it is in the table), else undefined. */
+  /**
+   * Looks a peer up by id (from the table, or with a lookup): the addresses it proved to us, or else the listen
+   * addresses it announced to us itself; never addresses a third party named. Undefined when not found.
+   */
   async findPeer(peerId: PeerId, options: { signal?: AbortSignal } = {}): Promise<string[] | undefined> {
     const known = this.table.get(peerId)
-    if (known !== undefined && known.failures === 0) return [...known.addrs]
+    if (known !== undefined && known.failures === 0 && known.addrs.length > 0) return [...known.addrs]
     const id = nodeIdOf(peerId)
     if (id === undefined) return undefined
     const result = await this.findNode(id, options)
-    const hit = result.closest.find((p) => p.peerId === peerId)
-    return hit === undefined ? undefined : [...hit.addrs]
+    if (!result.closest.some((p) => p.peerId === peerId)) return undefined
+    const contact = this.table.get(peerId)
+    const connected = connectedPeer(this.c.network, peerId)
+    const fromConnection = connected === undefined ? undefined : connectionAddresses(connected)
+    const found = [
+      contact?.addrs ?? [],
+      fromConnection?.proven ?? [],
+      contact?.claimed ?? [],
+      fromConnection?.claimed ?? [],
+    ].find((list) => list.length > 0)
+    return found === undefined ? undefined : [...found]
   }
 
   /** The live contacts closest to `target` in our table. */
@@ -240,47 +256,55 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const peer = event.peer
     if (peer.direction === 'outbound' && peer.dialedAddress !== undefined) {
       if (peer.kind === 'feeler') return
-      this.admit(peer.peerId, [peer.dialedAddress])
+      this.admit(peer.peerId, connectionAddresses(peer))
       return
     }
-    // An inbound peer enters the table only once it answered a find_node of ours (a live DHT node), with
-    // the listen address it announced; a node that cannot be reached there fails later checks and leaves.
-    const addr = peer.hello.listenAddrs[0]
-    if (addr !== undefined) this.verify(peer.peerId, [...peer.hello.listenAddrs])
+    // An inbound peer enters the table only once it answered a find_node of ours (a live DHT node), counted
+    // in the subnet of its real remote address; the listen addresses it announced stay claims until we
+    // reach it at one (or one is its connection's remote address).
+    this.verify(peer)
   }
 
   private readonly onUnsolicited = (event: { readonly peerId: PeerId }): void => {
     this.reject(event.peerId, 'unsolicited-nodes', 'unrequested-message', 'a nodes reply nobody asked for')
   }
 
-  /** Serves a `find_node`: the closest live contacts, never the requester, at most `maxNodesPerReply`. */
+  /**
+   * Serves a `find_node`: the closest live contacts that proved an address, at their proven addresses only,
+   * never the requester, at most `maxNodesPerReply`.
+   */
   private serve(msg: MessageOf<'find_node'>, peer: DiscoveryPeer): Message {
     const exclude = new Set([peer.peerId])
     const nodes = this.table
-      .closest(msg.data.target, this.options.maxNodesPerReply, exclude)
+      .closest(msg.data.target, this.options.maxNodesPerReply, exclude, true)
       .map((c) => ({ peerId: c.peerId, addrs: c.addrs.slice(0, 8) }))
-    if (!this.verified.has(peer.peerId) && this.table.get(peer.peerId) === undefined) {
-      const addrs = peer.hello.listenAddrs
-      if (addrs.length > 0) this.verify(peer.peerId, [...addrs])
-    }
+    if (!this.verified.has(peer.peerId) && this.table.get(peer.peerId) === undefined) this.verify(peer)
     return { type: 'nodes', data: { nodes } }
   }
 
-  /** Puts a peer that answered us (or that we dialed) in the table; probes the bucket's oldest when full. */
-  private admit(peerId: PeerId, addrs: readonly string[]): void {
+  /**
+   * Puts a peer that answered us over a connection (or that we dialed) in the table at the addresses that
+   * connection proves, counted in the subnet of its real remote address; probes the bucket's oldest when full.
+   */
+  private admit(peerId: PeerId, at: ConnectionAddresses): void {
     const nodeId = nodeIdOf(peerId)
     if (nodeId === undefined) return
     if (!this.admissible(nodeId)) return
     this.verified.set(peerId, this.c.clock.now())
-    const outcome = this.table.add(peerId, nodeId, addrs, this.c.clock.now())
+    const outcome = this.table.add(peerId, nodeId, at.proven, this.c.clock.now(), {
+      remoteAddress: at.remoteAddress,
+      claimed: at.claimed,
+    })
     this.metrics.tableEntries.set(this.table.size)
     if (outcome.status === 'added') {
       this.scheduleSelfLookup()
-      // It answered us at this address: a self-verified entry for the address book.
-      if (addrs.length > 0 && this.c.peerStore !== undefined) {
-        this.c.peerStore.addAddresses(peerId, addrs.slice(0, 1))
+      // We reached it there: a verified entry for the address book. Claims go there only through peer
+      // exchange, filed under the connection's source.
+      const first = at.proven[0]
+      if (first !== undefined && this.c.peerStore !== undefined) {
+        this.c.peerStore.addAddresses(peerId, [first], { source: 'verified' })
       }
-      safeEmit(this, this.log, 'peer:discovered', { peerId, addresses: [...addrs], method: 'dht' })
+      safeEmit(this, this.log, 'peer:discovered', { peerId, addresses: [...at.proven], method: 'dht' })
       this.metrics.discovered.inc(1, { method: 'dht' })
     } else if (outcome.status === 'cached') {
       this.check(outcome.probe)
@@ -292,17 +316,23 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     return d <= 0 || proofOfWorkBits(nodeId) >= d
   }
 
-  /** Asks a peer a find_node and admits it once it answers. Bounded and deduplicated. */
-  private verify(peerId: PeerId, addrs: string[]): void {
+  /**
+   * Asks a connected peer that announced listen addresses a find_node; the answer admits it (`query` does).
+   * Bounded and deduplicated.
+   */
+  private verify(connected: DiscoveryPeer): void {
+    const peerId = connected.peerId
     if (!this.started || this.verified.has(peerId) || this.checks >= this.options.maxConcurrentChecks) return
+    if (connected.hello.listenAddrs.length === 0) return // announces no address: not a DHT contact
     const nodeId = nodeIdOf(peerId)
     if (nodeId === undefined || !this.admissible(nodeId)) return
     this.verified.set(peerId, this.c.clock.now())
     this.checks++
-    const peer: LookupPeer = { peerId, nodeId, addrs: addrs.slice(0, 8) }
+    const { proven, claimed } = connectionAddresses(connected)
+    // Asked over its connection; the addresses are dialed only if that connection is gone by then.
+    const peer: LookupPeer = { peerId, nodeId, addrs: [...proven, ...claimed] }
     this.track(
       this.timedQuery(peer, this.selfId)
-        .then(() => this.admit(peerId, peer.addrs))
         .catch(() => {
           this.verified.delete(peerId) // may be retried when it contacts us again
         })
@@ -381,7 +411,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
         { signal, timeoutMs: this.options.requestTimeoutMs },
       )
       const nodes = this.accept(peer.peerId, reply)
-      this.admit(peer.peerId, peer.addrs)
+      // Admitted at what the connection it answered on proves, never at the addresses we were told.
+      const conn = connectedPeer(net, peer.peerId)
+      if (conn !== undefined) this.admit(peer.peerId, connectionAddresses(conn))
       return nodes
     } finally {
       if (opened) this.release(peer.peerId, ours)
@@ -468,7 +500,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   /**
    * Checks a `nodes` reply: more than 16 entries (or a reply of another type) is dropped whole, counted and
    * the peer reported; entries that do not encode a public key, fail the proof of work or name us are
-   * skipped.
+   * skipped. A node already in our table is followed at the addresses we know for it, never the reply's:
+   * a third party may propose contacts, not move known ones.
    */
   private accept(from: PeerId, reply: Message): LookupPeer[] {
     if (reply.type !== 'nodes') {
@@ -488,7 +521,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       if (!meetsDifficulty(n.peerId, this.options.proofOfWorkDifficulty)) continue
       const nodeId = nodeIdOf(n.peerId)
       if (nodeId === undefined) continue
-      out.push({ peerId: n.peerId, nodeId, addrs: n.addrs.slice(0, 8) })
+      const known = this.table.get(n.peerId)
+      out.push(known === undefined ? { peerId: n.peerId, nodeId, addrs: n.addrs.slice(0, 8) } : toPeer(known))
     }
     return out
   }
@@ -528,6 +562,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   }
 }
 
+/** A contact as a lookup candidate: reached at its proven addresses, or else at those it claimed itself. */
 function toPeer(c: Contact): LookupPeer {
-  return { peerId: c.peerId, nodeId: c.nodeId, addrs: c.addrs }
+  return { peerId: c.peerId, nodeId: c.nodeId, addrs: c.addrs.length > 0 ? c.addrs : c.claimed }
 }

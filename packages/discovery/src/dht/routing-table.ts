@@ -6,9 +6,17 @@ import { subnetOf } from './subnet'
 export interface Contact {
   readonly peerId: PeerId
   readonly nodeId: Uint8Array
-  /** Addresses it can be reached at; the first is the one we reached it on. */
+  /**
+   * Addresses it proved (we dialed it there, or one is its connection's remote address), most recently proven
+   * first. The only ones served to others. Empty for an inbound contact that has not proved a listen address.
+   */
   addrs: string[]
-  /** The subnet of its first address (the per-subnet limits count it). */
+  /**
+   * Listen addresses it announced to us itself but has not proved: we may dial them (which proves them), but
+   * never serve them nor count them.
+   */
+  claimed: string[]
+  /** The subnet of the real remote address it was admitted through (the per-subnet limits count it). */
   readonly subnet: string
   /** Clock time it last answered us. */
   lastSeen: number
@@ -30,6 +38,18 @@ export interface RoutingTableOptions {
   replacementCacheSize: number
 }
 
+/** How a contact reached us, for {@link RoutingTable.add}. */
+export interface AddContactOptions {
+  /**
+   * The real remote address of the connection it answered us on (as the transport reports it): its subnet is
+   * what the per-subnet limits count, never an address the node or anyone else claims.
+   * @default addrs[0] (an address we dialed it at)
+   */
+  remoteAddress?: string
+  /** Listen addresses it announced itself and has not proved (kept to dial, never served). @default [] */
+  claimed?: readonly string[]
+}
+
 /** What {@link RoutingTable.add} did. */
 export type AddOutcome =
   /** A new contact took a free slot. */
@@ -38,7 +58,7 @@ export type AddOutcome =
   | { status: 'updated' }
   /** The bucket is full: the contact waits in the replacement cache; `probe` is the least recently seen. */
   | { status: 'cached'; probe: Contact }
-  /** Refused: its subnet is at its limit, it is us, or its address does not parse. */
+  /** Refused: its subnet is at its limit, it is us, or it has no address (or its remote address does not parse). */
   | { status: 'rejected'; reason: 'subnet' | 'self' | 'address' }
 
 interface Bucket {
@@ -79,9 +99,18 @@ export class RoutingTable {
   }
 
   /**
-   * Records that `peerId` (node id `nodeId`, reached at `addrs[0]`) just answered us. See {@link AddOutcome}.
+   * Records that `peerId` (node id `nodeId`) just answered us. `addrs` are addresses it proved (we dialed it
+   * there, or it is its connection's remote address); pass nothing else: they are served to others. The
+   * subnet counted is that of `options.remoteAddress` (the connection's real remote end), else of `addrs[0]`.
+   * A known contact keeps its subnet; newly proven addresses go first. See {@link AddOutcome}.
    */
-  add(peerId: PeerId, nodeId: Uint8Array, addrs: readonly string[], now: number): AddOutcome {
+  add(
+    peerId: PeerId,
+    nodeId: Uint8Array,
+    addrs: readonly string[],
+    now: number,
+    options: AddContactOptions = {},
+  ): AddOutcome {
     const index = bucketIndex(this.self, nodeId)
     if (index === undefined) return { status: 'rejected', reason: 'self' }
     const bucket = this.buckets[index] as Bucket
@@ -90,6 +119,7 @@ export class RoutingTable {
       existing.lastSeen = now
       existing.failures = 0
       if (addrs.length > 0) existing.addrs = mergeAddrs(addrs, existing.addrs)
+      existing.claimed = unproven(options.claimed ?? existing.claimed, existing.addrs)
       const at = bucket.contacts.indexOf(existing)
       if (at >= 0) {
         bucket.contacts.splice(at, 1)
@@ -97,10 +127,14 @@ export class RoutingTable {
       }
       return { status: 'updated' }
     }
-    const first = addrs[0]
-    const subnet = first === undefined ? undefined : (this.options.subnetOf ?? subnetOf)(first)
-    if (subnet === undefined) return { status: 'rejected', reason: 'address' }
-    const contact: Contact = { peerId, nodeId, addrs: [...addrs], subnet, lastSeen: now, failures: 0 }
+    const proven = mergeAddrs(addrs, [])
+    const claimed = unproven(options.claimed ?? [], proven)
+    const via = options.remoteAddress ?? proven[0]
+    const subnet = via === undefined ? undefined : (this.options.subnetOf ?? subnetOf)(via)
+    if (subnet === undefined || proven.length + claimed.length === 0) {
+      return { status: 'rejected', reason: 'address' }
+    }
+    const contact: Contact = { peerId, nodeId, addrs: proven, claimed, subnet, lastSeen: now, failures: 0 }
     if (bucket.contacts.length < this.options.k) {
       if (!this.subnetAllows(bucket, subnet)) return { status: 'rejected', reason: 'subnet' }
       this.insert(bucket, contact)
@@ -145,12 +179,14 @@ export class RoutingTable {
   }
 
   /**
-   * Up to `n` live contacts (no failed check since they last answered) closest to `target`, closest first.
+   * Up to `n` live contacts (no failed check since they last answered) closest to `target`, closest first;
+   * with `provenOnly`, only contacts that proved an address (what may be served to others).
    */
-  closest(target: Uint8Array, n: number, exclude?: ReadonlySet<PeerId>): Contact[] {
+  closest(target: Uint8Array, n: number, exclude?: ReadonlySet<PeerId>, provenOnly = false): Contact[] {
     const all: Contact[] = []
     for (const c of this.byPeer.values()) {
-      if (c.failures === 0 && exclude?.has(c.peerId) !== true) all.push(c)
+      if (c.failures !== 0 || exclude?.has(c.peerId) === true) continue
+      if (!provenOnly || c.addrs.length > 0) all.push(c)
     }
     all.sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
     return all.slice(0, n)
@@ -229,8 +265,17 @@ export class RoutingTable {
   }
 }
 
+/** `first` then `rest`, without repeats, at most 8. */
 function mergeAddrs(first: readonly string[], rest: readonly string[]): string[] {
-  const out = [...first]
-  for (const a of rest) if (!out.includes(a) && out.length < 8) out.push(a)
-  return out.slice(0, 8)
+  const out: string[] = []
+  for (const a of [...first, ...rest]) if (!out.includes(a) && out.length < 8) out.push(a)
+  return out
+}
+
+/** The claimed addresses not proven, at most 8. */
+function unproven(claimed: readonly string[], proven: readonly string[]): string[] {
+  return mergeAddrs(
+    claimed.filter((a) => !proven.includes(a)),
+    [],
+  )
 }

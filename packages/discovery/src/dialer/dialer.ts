@@ -33,7 +33,10 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
   private readonly c: DialerComponents
   private readonly log: Logger
   private readonly metrics: DiscoveryMetrics
-  private readonly pending = new Map<string, { kind: DialKind; peerId: PeerId | undefined }>()
+  private readonly pending = new Map<
+    string,
+    { kind: DialKind; peerId: PeerId | undefined; anchor: boolean }
+  >()
   private readonly tasks = new Set<Promise<unknown>>()
   private readonly persistent = new Map<string, { retryAt: number; delay: number }>()
   private anchorQueue: { peerId: PeerId; address: string }[] = []
@@ -94,10 +97,18 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
     await Promise.allSettled([...this.tasks])
   }
 
-  /** Looks at the slots and starts the dials that fill them (anchors first). */
+  /**
+   * Looks at the slots and starts the dials that fill them. The saved anchors come first (Bitcoin Core): they
+   * take the dial budget, and nothing is drawn from the table until every anchor dial has connected or failed,
+   * so a table poisoned while we were down cannot take slots before the peers we trusted at the last stop.
+   */
   tick(): void {
     if (!this.started) return
     const peers = this.c.network.peers()
+    if (this.dialAnchors(peers)) {
+      this.redialPersistent()
+      return
+    }
     const open = countOutbound(peers)
     let pendingFull = 0
     let pendingBlock = 0
@@ -117,13 +128,6 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
     }
     const exclude = this.excluded()
     const allowGroupRepeats = this.options.allowGroupRepeats
-    const connected = new Set(peers.map((p) => p.peerId))
-    while (need.blockRelay > 0 && this.anchorQueue.length > 0) {
-      const anchor = this.anchorQueue.shift() as { peerId: PeerId; address: string }
-      if (connected.has(anchor.peerId)) continue
-      this.dial({ ...anchor, group: '' }, 'block-relay')
-      need.blockRelay--
-    }
     if (need.fullRelay > 0) {
       for (const cand of this.c.peerStore.selectForDial(need.fullRelay, { exclude, allowGroupRepeats })) {
         this.dial(cand, 'full-relay')
@@ -136,6 +140,26 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
         this.dial(cand, 'block-relay')
     }
     this.redialPersistent()
+  }
+
+  /**
+   * Dials the queued anchors as block-relay-only peers, within `maxPendingDials`. True while an anchor is
+   * still queued or being dialed: the table waits for them.
+   */
+  private dialAnchors(peers: readonly { peerId: PeerId }[]): boolean {
+    let inFlight = 0
+    for (const p of this.pending.values()) if (p.anchor) inFlight++
+    if (this.anchorQueue.length === 0) return inFlight > 0
+    const connected = new Set(peers.map((p) => p.peerId))
+    let room = this.options.maxPendingDials - this.pending.size
+    while (room > 0 && this.anchorQueue.length > 0) {
+      const anchor = this.anchorQueue.shift() as { peerId: PeerId; address: string }
+      if (connected.has(anchor.peerId) || this.pending.has(anchor.address)) continue
+      this.dial({ ...anchor, group: '' }, 'block-relay', undefined, true)
+      inFlight++
+      room--
+    }
+    return this.anchorQueue.length > 0 || inFlight > 0
   }
 
   /** One feeler connection to a new (or collided tried) address; promoted to tried when it answers. */
@@ -192,11 +216,12 @@ export class OutboundDialer extends EventEmitter<DiscoveryEvents> {
     cand: DiscoveryDialCandidate,
     kind: DialKind,
     backoff?: { retryAt: number; delay: number },
+    anchor = false,
   ): void {
     const { address } = cand
     if (this.pending.has(address)) return
     const peerId = cand.peerId === '' ? undefined : cand.peerId
-    this.pending.set(address, { kind, peerId })
+    this.pending.set(address, { kind, peerId, anchor })
     if (backoff === undefined) this.c.peerStore.markAttempt(address)
     const task = this.c.network
       .dial(address, {

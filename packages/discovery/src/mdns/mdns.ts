@@ -23,7 +23,11 @@ export interface MdnsRecord {
  */
 export interface MulticastDns {
   on(event: 'query', fn: (packet: { questions: { name: string; type: string }[] }) => void): unknown
-  on(event: 'response', fn: (packet: { answers: MdnsRecord[]; additionals?: MdnsRecord[] }) => void): unknown
+  /** `rinfo.address` is the IP the answer came from: the source its addresses are filed under. */
+  on(
+    event: 'response',
+    fn: (packet: { answers: MdnsRecord[]; additionals?: MdnsRecord[] }, rinfo: { address: string }) => void,
+  ): unknown
   removeListener(event: 'query' | 'response', fn: (...args: never[]) => void): unknown
   query(packet: { questions: { name: string; type: string }[] }): void
   respond(packet: { answers: MdnsRecord[] }): void
@@ -152,7 +156,16 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
     }
   }
 
-  private readonly onResponse = (packet: { answers: MdnsRecord[]; additionals?: MdnsRecord[] }): void => {
+  private readonly onResponse = (
+    packet: { answers: MdnsRecord[]; additionals?: MdnsRecord[] },
+    rinfo: { address: string } | undefined,
+  ): void => {
+    // The addresses are filed under the IP the answer came from; an answer we cannot attribute is dropped.
+    const from = rinfo?.address
+    if (typeof from !== 'string') {
+      this.log.debug('mDNS response without a sender address dropped')
+      return
+    }
     const records = [...(packet.answers ?? []), ...(packet.additionals ?? [])]
     let taken = 0
     for (const r of records) {
@@ -163,7 +176,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
       if (peer === undefined) continue
       if (peer.peerId === this.c.self.peerId || peer.networkId !== this.c.self.networkId) continue
       taken++
-      this.c.peerStore.addAddresses(peer.peerId, peer.addrs)
+      this.c.peerStore.addAddresses(peer.peerId, peer.addrs, { source: { address: from } })
       if (!this.seen.has(peer.peerId)) {
         this.metrics.discovered.inc(1, { method: 'mdns' })
         safeEmit(this, this.log, 'peer:discovered', {

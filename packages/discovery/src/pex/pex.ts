@@ -124,8 +124,8 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     if (allowed < entries.length) {
       this.metrics.addrDropped.inc(entries.length - allowed, { reason: 'rate' })
     }
-    // The source's group is what the store counts: the address we reached it on when we dialed it.
-    const sourceAddress = from.dialedAddress ?? from.remoteAddress
+    // Filed under the group of the connection's real remote end, never an address anyone claims.
+    const sourceAddress = from.remoteAddress
     let accepted = 0
     for (const entry of entries.slice(0, allowed)) {
       if (entry.peerId === this.c.network.peerId) continue
@@ -188,11 +188,15 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
 
   private readonly onConnected = (event: { readonly peer: DiscoveryPeer }): void => {
     const peer = event.peer
-    // The peer's own listen addresses are a self-announcement.
+    // The peer's own listen addresses are its claim, filed under the connection it came over (Bitcoin Core's
+    // source group): peers connecting from one /16 reach at most 64 new buckets whatever groups they claim.
     const own = peer.hello.listenAddrs.filter((a) => !WILDCARD.test(a)).slice(0, 8)
     // Bootstrap nodes serve address lists; they are not peers to fill slots with.
     if (own.length > 0 && peer.kind !== 'feeler' && !peer.hello.roles.includes('bootstrap')) {
-      this.c.peerStore.addAddresses(peer.peerId, own, { roles: peer.hello.roles })
+      this.c.peerStore.addAddresses(peer.peerId, own, {
+        source: { peerId: peer.peerId, address: peer.remoteAddress },
+        roles: peer.hello.roles,
+      })
     }
     if (!this.options.requestOnConnect || peer.direction !== 'outbound') return
     if (peer.kind !== 'full-relay') return

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock, NodeRole, PeerId } from '@chainwire/interface'
 import { AbortError } from '@chainwire/interface'
+import type { ManualClock } from '@chainwire/interface/testing'
 import { peerIdFromPublicKey } from '@chainwire/network'
 import type { Message, MessageType } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
@@ -30,6 +31,19 @@ export function seeded(seed: number): () => number {
   }
 }
 
+/** Advances `clock` in `stepMs` steps until `p` settles (at most 50,000 steps); returns or throws its outcome. */
+export async function until<T>(clock: ManualClock, p: Promise<T>, stepMs = 10): Promise<T> {
+  let out: { v: T } | undefined
+  let err: { e: unknown } | undefined
+  p.then(
+    (v) => (out = { v }),
+    (e) => (err = { e }),
+  )
+  for (let i = 0; i < 50_000 && out === undefined && err === undefined; i++) await clock.advanceAsync(stepMs)
+  if (err !== undefined) throw err.e
+  return (out as { v: T }).v
+}
+
 /** How a node's requests are answered: a custom function replaces its registered handlers. */
 export type Responder = (message: Message, from: PeerId) => Message | 'silent' | undefined
 
@@ -52,9 +66,16 @@ export class FakeHub {
     public latencyMs = 10,
   ) {}
 
-  /** Adds a node listening on `address`. */
-  add(address: string, options: { peerId?: PeerId; roles?: NodeRole[] } = {}): FakeNetwork {
+  /**
+   * Adds a node listening (and dialing from) `address`; its hello announces `announce` as its listen addresses
+   * (default: `address`), so a test can make a node claim addresses it does not have.
+   */
+  add(
+    address: string,
+    options: { peerId?: PeerId; roles?: NodeRole[]; announce?: string[] } = {},
+  ): FakeNetwork {
     const net = new FakeNetwork(this, options.peerId ?? randomPeerId(), address, options.roles ?? ['full'])
+    if (options.announce !== undefined) net.announce = options.announce
     this.nodes.set(net.peerId, net)
     this.byAddress.set(address, net)
     return net
@@ -72,6 +93,8 @@ export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwor
   readonly conns = new Map<PeerId, Conn>()
   /** Replaces the registered handlers when set (to make a node slow, silent or hostile). */
   responder: Responder | undefined
+  /** The listen addresses its hello announces. */
+  announce: string[]
   /** When false the node refuses dials (it is down). */
   online = true
   /** Dials made, for assertions. */
@@ -90,6 +113,7 @@ export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwor
     readonly roles: NodeRole[],
   ) {
     super()
+    this.announce = [address]
   }
 
   listenAddresses(): string[] {
@@ -146,7 +170,7 @@ export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwor
       remoteAddress: address,
       dialedAddress: address,
       connectedAt: now,
-      hello: { roles: remote.roles, listenAddrs: [remote.address] },
+      hello: { roles: remote.roles, listenAddrs: [...remote.announce] },
     }
     const theirs: DiscoveryPeer = {
       peerId: this.peerId,
@@ -155,7 +179,7 @@ export class FakeNetwork extends EventEmitter<Events> implements DiscoveryNetwor
       remoteAddress: this.address,
       dialedAddress: undefined,
       connectedAt: now,
-      hello: { roles: this.roles, listenAddrs: [this.address] },
+      hello: { roles: this.roles, listenAddrs: [...this.announce] },
     }
     this.conns.set(remote.peerId, { info: mine })
     remote.conns.set(this.peerId, { info: theirs })

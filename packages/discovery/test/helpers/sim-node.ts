@@ -1,6 +1,6 @@
 import type { SimNodeHandle } from '@chainwire/netsim'
-import { createPeerStore, type PeerStore } from '@chainwire/peer-store'
-import { createDiscovery, type DiscoveryService } from '../../src/index'
+import { createPeerStore, type PeerStore, type PeerStoreDatabase } from '@chainwire/peer-store'
+import { createDiscovery, type DiscoveryNetwork, type DiscoveryService } from '../../src/index'
 
 /** How the netsim tests wire discovery onto a simulated node. */
 export interface SimDiscoveryOptions {
@@ -12,6 +12,12 @@ export interface SimDiscoveryOptions {
   groupOf?: (address: string) => string | undefined
   /** The DHT's subnets for its per-subnet limits (by default each `memory://` name is its own subnet). */
   subnetOf?: (address: string) => string | undefined
+  /** Outbound block-relay-only target (the network's `maxOutboundBlockRelay` must allow it). @default 0 */
+  blockRelay?: number
+  /** The peer-store's database; pass one kept across incarnations to keep the table and anchors over restarts. */
+  db?: PeerStoreDatabase
+  /** The network discovery sees (a wrapper that records dials, say). @default node.network */
+  network?: DiscoveryNetwork
 }
 
 /**
@@ -29,12 +35,18 @@ export async function startSimDiscovery(
       allowNonRoutable: true,
       dialBackoffBaseMs: 5_000,
       groupOf: options.groupOf,
+      ...(options.db === undefined ? {} : { db: options.db }),
       salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
     },
   )
   await store.open()
   const discovery = createDiscovery(
-    { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
+    {
+      clock: node.clock,
+      network: options.network ?? node.network,
+      peerStore: store,
+      random: () => node.random.next(),
+    },
     {
       bootstrap: {
         addresses: isBoot ? [] : Array.from({ length: options.bootstrap }, (_, i) => `memory://n${i}`),
@@ -45,7 +57,11 @@ export async function startSimDiscovery(
       pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
       dialer: isBoot
         ? { enabled: false }
-        : { outboundFullRelay: options.outbound, outboundBlockRelay: 0, intervalMs: 1_000 },
+        : {
+            outboundFullRelay: options.outbound,
+            outboundBlockRelay: options.blockRelay ?? 0,
+            intervalMs: 1_000,
+          },
       dht: {
         initialLookupDelayMs: 2_000,
         refreshCheckIntervalMs: 30_000,
@@ -54,5 +70,7 @@ export async function startSimDiscovery(
     },
   )
   void discovery.start()
-  return { store, discovery, stop: () => void discovery.stop().then(() => store.stop()) }
+  // Slot filling stops first, while the connections are up: it saves the block-relay peers as anchors then.
+  const stop = () => void Promise.all([discovery.dialer?.stop(), discovery.stop()]).then(() => store.stop())
+  return { store, discovery, stop }
 }

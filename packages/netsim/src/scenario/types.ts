@@ -213,6 +213,16 @@ export interface ScenarioInput {
    * values only in files. @default netsim sizes the connection slots to the topology
    */
   network?: NetworkOptions
+  /**
+   * TypeScript only: @chainwire/network options for one node, merged over `network` (an adversary that
+   * announces listen addresses it does not have, say). Listen, persistent peers and identity stay netsim's.
+   * @default none: every node runs with `network`
+   */
+  networkFor?: (node: {
+    readonly index: number
+    readonly name: string
+    readonly host: string
+  }) => NetworkOptions | undefined
   /** @default {} */
   report?: ReportInput
   /**
@@ -333,6 +343,7 @@ export interface Scenario {
   readonly faults: readonly Fault[]
   readonly adversaries: readonly Adversary[]
   readonly network: NetworkOptions
+  readonly networkFor: ScenarioInput['networkFor']
   readonly report: { readonly buckets: number; readonly cdfPoints: number }
   readonly setup: NodeSetup | undefined
 }

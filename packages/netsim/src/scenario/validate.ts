@@ -62,6 +62,7 @@ const TOP_KEYS = [
   'faults',
   'adversaries',
   'network',
+  'networkFor',
   'report',
   'setup',
 ] as const
@@ -124,6 +125,8 @@ export function normalizeScenario(input: unknown): Scenario {
   const report = s.report === undefined ? {} : record(s.report, 'report', ['buckets', 'cdfPoints'])
   if (s.setup !== undefined && typeof s.setup !== 'function')
     fail('setup', 'must be a function (TypeScript only)')
+  if (s.networkFor !== undefined && typeof s.networkFor !== 'function')
+    fail('networkFor', 'must be a function (TypeScript only)')
   return {
     name,
     description,
@@ -141,6 +144,7 @@ export function normalizeScenario(input: unknown): Scenario {
     faults,
     adversaries,
     network,
+    networkFor: s.networkFor as Scenario['networkFor'],
     report: {
       buckets: report.buckets === undefined ? 60 : integer(report.buckets, 'report.buckets', 1, 10_000),
       cdfPoints:

@@ -234,7 +234,10 @@ export async function runScenario(
         identity: seededIdentity(root.fork(`identity/${i}`)),
         random: root.fork(`node/${i}`),
         dials: dials[i] as string[],
-        networkOptions,
+        networkOptions: {
+          ...networkOptions,
+          ...scenario.networkFor?.({ index: i, name: `n${i}`, host: hosts[i] as string }),
+        },
         adversaries: adversaries[i] as { name: string; hooks: AdversaryHooks }[],
       }),
     )

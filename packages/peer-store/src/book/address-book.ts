@@ -47,13 +47,17 @@ export type BookOptions = Pick<
   | 'gossipTimePenaltyMs'
 >
 
+/**
+ * Who told us about a batch of addresses: `verified` addresses (we reached the peer there, or an operator gave
+ * them) are filed under their own group; any other under the group of the source that told us.
+ */
+export type AddOrigin = { verified: true } | { verified: false; group: string; peerId: PeerId | undefined }
+
 /** One batch of addresses for {@link AddressBook.add}. */
 export interface AddInput {
   peerId: PeerId
   addresses: readonly ParsedAddress[]
-  /** The relaying source's group, or undefined for a self-announcement. */
-  sourceGroup: string | undefined
-  sourcePeerId: PeerId | undefined
+  origin: AddOrigin
   timestamp: number
   roles: readonly NodeRole[]
   persistent: boolean | undefined
@@ -217,7 +221,7 @@ export class AddressBook {
     const pin = input.persistent === true || input.bootstrap === true
     if (pin && (peer === undefined || !this.isPinned(peer))) this.#checkPinLimit()
     if (pin && peer === undefined) {
-      peer = this.#createPeer(input.peerId, this.#sourceOf(input, input.addresses[0]), input.now)
+      peer = this.#createPeer(input.peerId, this.#sourceOf(input.origin, input.addresses[0]), input.now)
     }
     if (peer !== undefined && pin) this.#setFlags(peer, input.persistent, input.bootstrap)
     let filled = 0
@@ -233,18 +237,29 @@ export class AddressBook {
     return filled
   }
 
-  #sourceOf(input: AddInput, a: ParsedAddress | undefined): AddressSource {
-    const group = input.sourceGroup ?? (a === undefined ? 'none' : this.#group(a))
-    return input.sourcePeerId === undefined ? { group } : { peerId: input.sourcePeerId, group }
+  /**
+   * The source an address of this batch is filed under: the telling source's group and peer id, or for a
+   * verified address its own group (`a` undefined: a pinned peer created before any address, which keeps no
+   * source).
+   */
+  #sourceOf(origin: AddOrigin, a: ParsedAddress | undefined): AddressSource | undefined {
+    if (!origin.verified) {
+      return origin.peerId === undefined
+        ? { group: origin.group }
+        : { peerId: origin.peerId, group: origin.group }
+    }
+    return a === undefined ? undefined : { group: this.#group(a) }
   }
 
   #addOne(a: ParsedAddress, input: AddInput): boolean {
     if (!this.#opts.allowNonRoutable && !isRoutable(a)) return false
     const now = input.now
     const group = this.#group(a)
-    const self = input.sourceGroup === undefined
-    const sourceGroup = input.sourceGroup ?? group
-    const penalty = self ? 0 : this.#opts.gossipTimePenaltyMs
+    const origin = input.origin
+    const sourceGroup = origin.verified ? group : origin.group
+    // Core's penalty on relayed times: none for what we verified or what a peer says of itself.
+    const firstHand = origin.verified || origin.peerId === input.peerId
+    const penalty = firstHand ? 0 : this.#opts.gossipTimePenaltyMs
     const seen = Math.max(0, input.timestamp - penalty)
     const existing = this.#byAddress.get(a.address)
     if (existing !== undefined) {
@@ -268,10 +283,7 @@ export class AddressBook {
     const fits = occupant === EMPTY || this.#replaceable(occupant, 0, now)
     let peer = this.#peers.get(input.peerId)
     if (!fits && (peer === undefined || !this.isPinned(peer))) return false
-    const source: AddressSource =
-      input.sourcePeerId === undefined
-        ? { group: sourceGroup }
-        : { peerId: input.sourcePeerId, group: sourceGroup }
+    const source = this.#sourceOf(origin, a) as AddressSource
     if (peer === undefined) peer = this.#createPeer(input.peerId, source, now)
     if (peer.addresses.size >= this.#opts.maxAddressesPerPeer) {
       const victim = this.#victim(peer, now, false, undefined)
