@@ -988,7 +988,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       this.peersById.delete(conn.peerId)
       this.metrics.disconnects.inc(1, { reason: info.reason, initiator: info.initiator })
       this.log.debug(
-        { peer: conn.peerId, reason: info.reason, initiator: info.initiator },
+        { peer: conn.peerId, reason: info.reason, initiator: info.initiator, err: info.error },
         'peer disconnected',
       )
       this.safeEmit('peer:disconnected', {
@@ -996,6 +996,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         reason: info.reason,
         initiator: info.initiator,
         ...(info.message === undefined ? {} : { message: info.message }),
+        ...(info.error === undefined ? {} : { error: info.error }),
       })
       this.persistent.disconnected(conn.peerId)
     }

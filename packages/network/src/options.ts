@@ -38,6 +38,11 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<MessageClass, Readonly<ClassRa
   }),
 })
 
+/** Default of `junkBytesPerSecond`: junk bytes forgiven per second (256 KiB). */
+export const DEFAULT_JUNK_BYTES_PER_SECOND = 256 * 1024
+/** Default of `junkByteBurst`: junk bytes tolerated in a burst (16 MiB, four messages of the largest size). */
+export const DEFAULT_JUNK_BYTE_BURST = 16 * 1024 * 1024
+
 /** Every option with its default applied (see {@link NetworkOptions} for each one). */
 export interface ResolvedOptions {
   networkId: string
@@ -81,6 +86,8 @@ export interface ResolvedOptions {
   rateLimits: Record<MessageClass, ClassRateLimit>
   rateLimitTolerancePerSecond: number
   rateLimitToleranceBurst: number
+  junkBytesPerSecond: number
+  junkByteBurst: number
   messageClasses: Partial<Record<MessageType, MessageClass>>
   maxInflightRequests: number
   maxInboundRequests: number
@@ -165,6 +172,8 @@ export function resolveOptions(options: NetworkOptions): ResolvedOptions {
     rateLimits,
     rateLimitTolerancePerSecond: num('rateLimitTolerancePerSecond', o.rateLimitTolerancePerSecond, 10),
     rateLimitToleranceBurst: num('rateLimitToleranceBurst', o.rateLimitToleranceBurst, 200),
+    junkBytesPerSecond: num('junkBytesPerSecond', o.junkBytesPerSecond, DEFAULT_JUNK_BYTES_PER_SECOND),
+    junkByteBurst: num('junkByteBurst', o.junkByteBurst, DEFAULT_JUNK_BYTE_BURST),
     messageClasses: { ...DEFAULT_MESSAGE_CLASSES, ...o.messageClasses },
     maxInflightRequests: int('maxInflightRequests', o.maxInflightRequests, 32, 1),
     maxInboundRequests: int('maxInboundRequests', o.maxInboundRequests, 32, 1),

@@ -321,10 +321,18 @@ export class NoiseStream extends Duplex implements ReadSink {
 
   private static onRawClose(this: Duplex): void {
     const stream = owners.get(this)
-    // After a clean end the buffered plaintext is still delivered; without one the stream is cut short.
-    if (stream !== undefined && !stream.rawEnded && !stream.destroyed) {
+    // After a clean end the buffered plaintext is still delivered; without one the stream is cut short. So is
+    // a stream with writes still waiting for the socket: no 'drain' will ever come to release them.
+    if (stream !== undefined && !stream.destroyed && (!stream.rawEnded || stream.writing())) {
       stream.destroy(closedError('the connection closed'))
     }
+  }
+
+  /** Whether plaintext or a write callback is still waiting to be handed to the socket. */
+  private writing(): boolean {
+    return (
+      this.outgoing !== undefined || this.queued > 0 || this.held !== undefined || this.ending !== undefined
+    )
   }
 
   private static onRawDrain(this: Duplex): void {
