@@ -557,6 +557,8 @@ const NETWORK_OPTION_KEYS: Record<keyof NetworkOptions, true> = {
   rateLimits: true,
   rateLimitTolerancePerSecond: true,
   rateLimitToleranceBurst: true,
+  junkBytesPerSecond: true,
+  junkByteBurst: true,
   messageClasses: true,
   maxInflightRequests: true,
   maxInboundRequests: true,
