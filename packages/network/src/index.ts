@@ -52,14 +52,17 @@ export type { ClassRateLimit, RateVerdict } from './limits/peer-rate-limiter'
 export { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_REKEY_SCHEDULE,
   NoiseError,
   type NoiseErrorCode,
+  type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
   secureInbound,
   secureOutbound,
 } from './noise/index'
-export { DEFAULT_RATE_LIMITS } from './options'
+export { DEFAULT_JUNK_BYTE_BURST, DEFAULT_JUNK_BYTES_PER_SECOND, DEFAULT_RATE_LIMITS } from './options'
+export { DEFAULT_LANE_WEIGHTS, LANE_QUANTUM_BYTES, type LaneWeights } from './queue/send-queue'
 export {
   type AddressProtocol,
   allocatedHost,
@@ -301,6 +304,22 @@ export interface NetworkOptions {
    * running); reading from the peer pauses above it. @default 5_000_000
    */
   receiveBufferBytes?: number
+
+  /**
+   * Each direction of a secure channel replaces its key (Noise `REKEY()`) after this many transport messages
+   * (or `rekeyAfterBytes`, whichever comes first). Both ends must agree: the schedule is bound into the Noise
+   * prologue, so a peer with another one fails the handshake (as a peer of another network would).
+   * @default 1_048_576 (2^20)
+   */
+  rekeyAfterMessages?: number
+  /** Plaintext bytes per key and direction before a rekey; see `rekeyAfterMessages`. @default 1_073_741_824 (1 GiB) */
+  rekeyAfterBytes?: number
+  /**
+   * The share of the send bandwidth each class is guaranteed when several have messages queued (weighted
+   * fair queueing, deficit round robin), merged over the defaults; a class alone uses all of it. Control
+   * messages go first whatever the weights. @default DEFAULT_LANE_WEIGHTS (blocks 4, transactions 2, bulk 1)
+   */
+  laneWeights?: Partial<Record<Exclude<MessageClass, 'control'>, number>>
 
   /** Per-class inbound limits per peer, merged field by field over the defaults. @default DEFAULT_RATE_LIMITS */
   rateLimits?: Partial<Record<MessageClass, Partial<ClassRateLimit>>>

@@ -64,6 +64,7 @@ import { createNetworkMetrics, type NetworkMetrics } from './metrics'
 import {
   DH_LENGTH,
   NoiseError,
+  type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
   secureInbound,
@@ -138,6 +139,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly entropy: ((length: number) => Uint8Array) | undefined
   private readonly noiseStaticKey: X25519KeyPair | undefined
   private readonly options: ResolvedOptions
+  private readonly rekey: RekeySchedule
   private readonly slots: ConnectionSlots
   private readonly backoff: DialBackoff
   private readonly persistent: PersistentPeers
@@ -173,6 +175,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       throw new NetworkError('ERR_INVALID_OPTIONS', 'createNetwork needs components.identity')
     }
     this.options = resolveOptions(options)
+    this.rekey = { messages: this.options.rekeyAfterMessages, bytes: this.options.rekeyAfterBytes }
     this.identity = components.identity
     this.peerId = components.identity.peerId
     this.networkId = this.options.networkId
@@ -433,6 +436,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
           signal: timer.signal,
           expectedPeerId: dial?.peerId,
           logger: this.log,
+          rekey: this.rekey,
           ...(this.entropy === undefined
             ? {}
             : {
@@ -503,7 +507,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       // does not decrypt (the other is tampering on the path). The Noise error stays as the cause.
       error = new HandshakeError(
         'ERR_NETWORK_MISMATCH',
-        `${raw.remoteAddress} is not on network ${this.networkId} (the Noise handshake did not decrypt)`,
+        `${raw.remoteAddress} is not on network ${this.networkId} with our rekey schedule (the Noise handshake did not decrypt)`,
         { remoteAddress: raw.remoteAddress, networkId: this.networkId },
         { cause: err },
       )

@@ -174,6 +174,87 @@ describe('over loopback TCP and WebSocket', () => {
     expect(status.limits.rateLimitDisconnects).toBe(0)
     expect(sink.reports).toEqual([])
   })
+  it('sustained block traffic does not starve the bulk lane (addresses, DHT, chunks): the lanes share the send bandwidth', async () => {
+    // The receiver takes blocks one at a time (each handler waits 2 ms for the one before), so its receive
+    // budget fills and backpressure holds the sender's queue, which a timer keeps topped up with blocks:
+    // the blocks lane is never empty. Its rate limits are raised so only the scheduler decides.
+    const receiver = await node({
+      listen: ['tcp://127.0.0.1:0'],
+      rateLimits: {
+        blocks: { messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 },
+      },
+    })
+    const sender = await node({ listen: [], sendQueueBytes: 4_000_000 })
+    await sender.dial(receiver.listenAddresses()[0] as string)
+    await waitFor(() => receiver.getPeer(sender.peerId) !== undefined)
+    let blocks = 0
+    let blocksBeforeChunk: number | undefined
+    let previous: Promise<unknown> = Promise.resolve()
+    receiver.handle('new_block', () => {
+      blocks++
+      previous = previous.then(() => new Promise((r) => setTimeout(r, 2)))
+      return previous as Promise<undefined>
+    })
+    receiver.on('message:chunk', () => {
+      blocksBeforeChunk ??= blocks
+    })
+    const newBlock = { type: 'new_block' as const, data: { block: bigBlock(100_000) } }
+    let sent = 0
+    const topUp = (): void => {
+      while (sender.trySend(receiver.peerId, newBlock)) sent++
+    }
+    topUp()
+    const timer = setInterval(topUp, 2)
+    try {
+      // Let the pipeline fill (the receiver paused, the queue full), then queue one bulk-class message.
+      await waitFor(() => blocks >= 20)
+      const queuedAt = sent
+      expect(
+        sender.trySend(receiver.peerId, {
+          type: 'chunk',
+          data: {
+            transferId: 1,
+            index: 0,
+            total: 1,
+            totalLength: 100,
+            chunkSize: 100,
+            digest: new Uint8Array(32),
+            bytes: new Uint8Array(100),
+          },
+        }),
+      ).toBe(true)
+      // It leaves within the first round after it was queued, not once the block stream stops (it never does
+      // here): at most the blocks already queued ahead of it, plus what was in flight, are handled first.
+      await waitFor(() => blocksBeforeChunk !== undefined, 5_000)
+      expect(blocksBeforeChunk as number).toBeLessThanOrEqual(queuedAt)
+      expect(sent).toBeGreaterThan(queuedAt)
+    } finally {
+      clearInterval(timer)
+    }
+  })
+
+  it('rekeys on the configured schedule, and a node with another schedule cannot connect', async () => {
+    const rekey = { rekeyAfterMessages: 100, rekeyAfterBytes: 256 * 1024 }
+    const a = await node({ listen: ['tcp://127.0.0.1:0'], ...rekey })
+    const b = await node({ listen: [], ...rekey })
+    const block = bigBlock(3_500_000)
+    a.handle('get_blocks', () => ({ type: 'blocks', data: { blocks: [block] } }))
+    await b.dial(a.listenAddresses()[0] as string)
+    for (let i = 0; i < 6; i++) {
+      const response = await b.request(a.peerId, {
+        type: 'get_blocks',
+        data: { by: 'range', from: 0, count: 1 },
+      })
+      expect(response.type === 'blocks' && response.data.blocks[0]?.transactions.length).toBe(
+        block.transactions.length,
+      )
+    }
+    expect(b.getNetworkStatus().peers[0]?.bytesIn).toBeGreaterThan(6 * 3_500_000)
+    const other = await node({ listen: [] })
+    await expect(other.dial(a.listenAddresses()[0] as string)).rejects.toMatchObject({
+      code: 'ERR_NETWORK_MISMATCH',
+    })
+  })
 })
 
 /** A valid block of about `size` bytes: transactions carrying the largest data field allowed. */

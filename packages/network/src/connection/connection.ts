@@ -165,6 +165,7 @@ export class Connection {
       maxBytes: o.sendQueueBytes,
       controlAllowanceBytes: CONTROL_ALLOWANCE_BYTES,
       maxWaiters: o.maxSendWaiters,
+      weights: o.laneWeights,
     })
     this.limiter = new PeerRateLimiter(
       host.clock,

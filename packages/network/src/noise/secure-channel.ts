@@ -16,6 +16,7 @@ import { FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
 import { createHandshakePayload, encodeHandshakePayload, verifyHandshakePayload } from './handshake-payload'
 import { HandshakeState } from './handshake-state'
 import { NoiseStream } from './noise-stream'
+import { checkRekeySchedule, DEFAULT_REKEY_SCHEDULE, type RekeySchedule } from './rekey'
 import { generateX25519KeyPair, type X25519KeyPair } from './x25519'
 
 /** Default of {@link SecureChannelOptions.handshakeTimeoutMs}. */
@@ -25,8 +26,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000
  * room for a later payload version while keeping what an unauthenticated peer can make us buffer tiny.
  */
 export const MAX_HANDSHAKE_MESSAGE = 1024
-/** The prologue is this string followed by the network id, UTF-8 encoded. */
-export const PROLOGUE_PREFIX = 'chainwire/noise/1\n'
+/** The prologue is this string, the network id, a newline and the rekey schedule, UTF-8 encoded. */
+export const PROLOGUE_PREFIX = 'chainwire/noise/2\n'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -64,6 +65,13 @@ export interface SecureChannelOptions extends AbortOptions {
   ephemeralKey?: X25519KeyPair
   /** Debug logging of failed handshakes and connections. @default noopLogger */
   logger?: Logger
+  /**
+   * When each direction replaces its key (Noise `REKEY()`): after this many transport messages or plaintext
+   * bytes, whichever comes first. Both ends must agree; it is bound into the prologue, so a peer with
+   * another schedule fails the handshake like a peer of another network (`ERR_NOISE_DECRYPT` at the
+   * initiator). @default DEFAULT_REKEY_SCHEDULE (2^20 messages or 1 GiB)
+   */
+  rekey?: RekeySchedule
 }
 
 /** An authenticated, encrypted connection to a proven peer. */
@@ -81,6 +89,8 @@ export interface SecureConnection {
    * sending. Errors arrive as {@link NoiseError}s through 'error' / `errored` / 'close'.
    */
   readonly stream: Duplex
+  /** How many times each direction replaced its key so far (see `SecureChannelOptions.rekey`). */
+  readonly rekeys: { readonly sent: number; readonly received: number }
   /** Tears the connection down at once (the stream and the underlying connection); idempotent. */
   close(err?: Error): void
 }
@@ -124,9 +134,12 @@ function credentialsFor(identity: Identity, staticKey: X25519KeyPair | undefined
   return credentials
 }
 
-/** The prologue of a network: `utf8("chainwire/noise/1\n" + networkId)`. */
-export function noisePrologue(networkId: string): Buffer {
-  return Buffer.from(PROLOGUE_PREFIX + networkId, 'utf8')
+/**
+ * The prologue of a network and rekey schedule: `utf8("chainwire/noise/2\n" + networkId + "\nrekey " +
+ * messages + " " + bytes)`, the numbers in decimal.
+ */
+export function noisePrologue(networkId: string, rekey: RekeySchedule = DEFAULT_REKEY_SCHEDULE): Buffer {
+  return Buffer.from(`${PROLOGUE_PREFIX}${networkId}\nrekey ${rekey.messages} ${rekey.bytes}`, 'utf8')
 }
 
 /**
@@ -165,6 +178,7 @@ function runHandshake(
   const logger = options.logger ?? noopLogger
   const initiator = direction === 'outbound'
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  const rekey = options.rekey ?? DEFAULT_REKEY_SCHEDULE
 
   return new Promise<SecureConnection>((resolve, reject) => {
     let settled = false
@@ -235,7 +249,7 @@ function runHandshake(
       settled = true
       cleanup()
       try {
-        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction))
+        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction, rekey))
       } catch (err) {
         teardown(asHandshakeError(err))
       }
@@ -297,10 +311,11 @@ function runHandshake(
       return
     }
     try {
+      checkRekeySchedule(rekey)
       credentials = credentialsFor(options.identity, options.staticKey)
       handshake = new HandshakeState({
         initiator,
-        prologue: noisePrologue(options.networkId),
+        prologue: noisePrologue(options.networkId, rekey),
         staticKey: credentials.staticKey,
         ...(options.ephemeralKey === undefined ? {} : { ephemeralKey: options.ephemeralKey }),
       })
@@ -334,6 +349,7 @@ function establish(
   logger: Logger,
   remote: RemoteIdentity,
   direction: Direction,
+  rekey: RekeySchedule,
 ): SecureConnection {
   const ciphers = handshake.transportCiphers()
   const stream = new NoiseStream({
@@ -342,6 +358,7 @@ function establish(
     receive: ciphers.receive,
     decoder,
     logger,
+    rekey,
     ...(connection === undefined ? {} : { connection }),
   })
   return new EstablishedConnection(remote, direction, new Uint8Array(handshake.handshakeHash), stream)
@@ -360,6 +377,10 @@ class EstablishedConnection implements SecureConnection {
   ) {
     this.remotePeerId = remote.peerId
     this.remoteIdentityKey = remote.identityKey
+  }
+
+  get rekeys(): { readonly sent: number; readonly received: number } {
+    return this.stream.rekeys
   }
 
   close(err?: Error): void {
