@@ -147,6 +147,14 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly limits: LimitCounters = emptyLimitCounters()
   private readonly handlers = new Map<MessageType, MessageHandler>()
   private readonly peersById = new Map<PeerId, Connection>()
+  /** Entries of `peersById` per connection kind, kept as they are added and removed. */
+  private readonly openByKind: Record<ConnectionKind, number> = {
+    inbound: 0,
+    'full-relay': 0,
+    'block-relay': 0,
+    feeler: 0,
+    manual: 0,
+  }
   private readonly connections = new Map<number, Connection>()
   private readonly slotOf = new Map<number, Slot>()
   private readonly handshakes = new Map<number, PendingHandshake>()
@@ -432,7 +440,8 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
           identity: this.identity,
           networkId: this.networkId,
           clock: this.clock,
-          handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+          // `timer` is the deadline of Noise and hello together: the channel sets none of its own.
+          handshakeTimeoutMs: Number.POSITIVE_INFINITY,
           signal: timer.signal,
           expectedPeerId: dial?.peerId,
           logger: this.log,
@@ -680,6 +689,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.slots.markOpen(pending.slot)
     conn.open(pending.slot.kind, hello)
     this.peersById.set(conn.peerId, conn)
+    this.openByKind[conn.kind]++
     this.updateGauges()
     const peer = this.infoOf(conn)
     this.log.debug({ peer: conn.peerId, direction: conn.direction, kind: conn.kind }, 'peer connected')
@@ -990,6 +1000,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     }
     if (this.peersById.get(conn.peerId) === conn) {
       this.peersById.delete(conn.peerId)
+      this.openByKind[conn.kind]--
       this.metrics.disconnects.inc(1, { reason: info.reason, initiator: info.initiator })
       this.log.debug(
         { peer: conn.peerId, reason: info.reason, initiator: info.initiator, err: info.error },
@@ -1048,23 +1059,16 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.metrics.limits.inc(1, { limit })
   }
 
+  /** Sets the gauges from the running counts: constant time, whatever the number of peers. */
   private updateGauges(): void {
-    const counts = this.openCounts()
-    for (const [kind, n] of Object.entries(counts)) this.metrics.peers.set(n, { kind })
+    const counts = this.openByKind
+    for (const kind of CONNECTION_KINDS) this.metrics.peers.set(counts[kind], { kind })
     this.metrics.pendingHandshakes.set(this.slots.pending)
   }
 
-  /** Open connections (past the handshake) per kind. */
+  /** Open connections (past the handshake) per kind (a copy). */
   private openCounts(): Record<ConnectionKind, number> {
-    const counts: Record<ConnectionKind, number> = {
-      inbound: 0,
-      'full-relay': 0,
-      'block-relay': 0,
-      feeler: 0,
-      manual: 0,
-    }
-    for (const c of this.peersById.values()) counts[c.kind]++
-    return counts
+    return { ...this.openByKind }
   }
 
   /** Emits an event; a throwing listener is logged, never allowed to break the connection path. */
@@ -1138,6 +1142,15 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     }
   }
 }
+
+/** Every connection kind, for the gauges. */
+const CONNECTION_KINDS: readonly ConnectionKind[] = [
+  'inbound',
+  'full-relay',
+  'block-relay',
+  'feeler',
+  'manual',
+]
 
 /** Which limit counter a rejection increments. */
 const LIMIT_OF_REJECT: Partial<Record<RejectReason, keyof LimitCounters>> = {

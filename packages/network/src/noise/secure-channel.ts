@@ -3,6 +3,7 @@ import {
   AbortError,
   type AbortOptions,
   type Clock,
+  type Deadline,
   deadline,
   type Logger,
   noopLogger,
@@ -44,7 +45,8 @@ export interface SecureChannelOptions extends AbortOptions {
   clock: Clock
   /**
    * Deadline for the whole handshake, from the call until the last message; progress does not extend it.
-   * @default 5000
+   * `Infinity` sets no timer of its own: the caller's `signal` is then the deadline (a `TimeoutError` as its
+   * abort reason fails the handshake with `ERR_HANDSHAKE_TIMEOUT`). @default 5000
    */
   handshakeTimeoutMs?: number
   /**
@@ -142,6 +144,19 @@ export function noisePrologue(networkId: string, rekey: RekeySchedule = DEFAULT_
   return Buffer.from(`${PROLOGUE_PREFIX}${networkId}\nrekey ${rekey.messages} ${rekey.bytes}`, 'utf8')
 }
 
+/** The last prologue built, reused by the handshakes of the same network and schedule (read only). */
+let lastPrologue: { networkId: string; messages: number; bytes: number; prologue: Buffer } | undefined
+
+function cachedPrologue(networkId: string, rekey: RekeySchedule): Buffer {
+  const last = lastPrologue
+  if (last?.networkId === networkId && last.messages === rekey.messages && last.bytes === rekey.bytes) {
+    return last.prologue
+  }
+  const prologue = noisePrologue(networkId, rekey)
+  lastPrologue = { networkId, messages: rekey.messages, bytes: rekey.bytes, prologue }
+  return prologue
+}
+
 /**
  * Runs the Noise XX handshake as initiator over a raw connection (or any Duplex) and resolves with the
  * secure connection. Rejects with a {@link NoiseError} (or an `AbortError` when `signal` aborts); on failure
@@ -188,7 +203,12 @@ function runHandshake(
     const decoder = new FrameDecoder()
     // Stays for the life of the socket: no late socket error may become an uncaught exception.
     raw.on('error', ignoreError)
-    const timer = deadline(options.clock, timeoutMs, options.signal, 'noise handshake')
+    // A caller that carries the deadline in its signal (the network: one deadline for Noise and hello) saves
+    // a timer, a controller and a listener per handshake.
+    const timer =
+      timeoutMs === Number.POSITIVE_INFINITY
+        ? signalOnly(options.signal)
+        : deadline(options.clock, timeoutMs, options.signal, 'noise handshake')
 
     const cleanup = (): void => {
       timer.clear()
@@ -315,7 +335,7 @@ function runHandshake(
       credentials = credentialsFor(options.identity, options.staticKey)
       handshake = new HandshakeState({
         initiator,
-        prologue: noisePrologue(options.networkId, rekey),
+        prologue: cachedPrologue(options.networkId, rekey),
         staticKey: credentials.staticKey,
         ...(options.ephemeralKey === undefined ? {} : { ephemeralKey: options.ephemeralKey }),
       })
@@ -330,6 +350,14 @@ function runHandshake(
     }
   })
 }
+
+/** A {@link Deadline} that is only the caller's signal (or one that never aborts): no timer. */
+function signalOnly(signal: AbortSignal | undefined): Deadline {
+  return { signal: signal ?? NEVER, clear: () => {} }
+}
+
+/** A signal that never aborts. */
+const NEVER = new AbortController().signal
 
 interface RemoteIdentity {
   readonly peerId: PeerId

@@ -326,6 +326,8 @@ let stackListener: Network | undefined
 let libp2pListener: Any
 /** Dialer pools of the handshake case. */
 const stackDialers: Network[] = []
+/** Connections made by `stack:handshakes`, closed by `stack:hangup`. */
+const stackConnected: { network: Network; peerId: string }[] = []
 const libp2pDialers: Any[] = []
 /** Connections held open by the memory case (dialer side). */
 const held: { networks: Network[]; sockets: Socket[] } = { networks: [], sockets: [] }
@@ -602,23 +604,26 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
   /**
    * `count` dials, `concurrency` at a time, each until the peer is connected (Noise + hello done), dial `i`
-   * by dialer `i` (never one already connected). The connections are closed afterwards, outside the timing.
+   * by dialer `i` (never one already connected). The connections stay open for `stack:hangup` (so the
+   * parent can read both processes' CPU time before they are closed).
    */
   'stack:handshakes': async (a) => {
     const address = str(a, 'address')
     const count = num(a, 'count')
     if (count > stackDialers.length) throw new Error('not enough dialers')
-    const connected: { network: Network; peerId: string }[] = []
     const start = now()
     await pool(count, num(a, 'concurrency'), async (i) => {
       const network = stackDialers[i] as Network
       const peer = await network.dial(address)
-      connected.push({ network, peerId: peer.peerId })
+      stackConnected.push({ network, peerId: peer.peerId })
     })
-    const elapsed = now() - start
+    return now() - start
+  },
+  /** Closes the connections `stack:handshakes` made. */
+  'stack:hangup': async () => {
+    const connected = stackConnected.splice(0)
     await Promise.all(connected.map((c) => c.network.disconnect(c.peerId)))
     await sleep(100)
-    return elapsed
   },
   /** `count` dials, `concurrency` at a time, each until identify completed on the dialer; as above. */
   'libp2p:handshakes': async (a) => {

@@ -258,30 +258,49 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
     const dialers = Math.max(SEQUENTIAL_DIALS, CONCURRENT_DIALS)
     await dialer.call('stack:dialers', { count: dialers })
     await dialer.call('libp2p:dialers', { count: dialers })
-    const dials = (kind: string, count: number, concurrency: number) => async (): Promise<number> => {
-      const ms = await dialer.call<number>(`${kind}:handshakes`, {
-        address: kind === 'stack' ? stackAddress : libp2pAddress,
-        count,
-        concurrency,
-      })
-      return count / (ms / 1_000)
-    }
-    /** Handshake sides per second of crypto alone, on the listener's core. */
+    const r = new Rounds()
+    const cpu = async (): Promise<[number, number]> =>
+      Promise.all([dialer.call<number>('cpu'), listener.call<number>('cpu')])
+    /**
+     * Dials per second of one batch. For chainwire also records `cpu:<name>`: dials per CPU-second of the
+     * busier process (connections closed after the reading), what the pair would do with a free core each.
+     */
+    const dials =
+      (kind: string, count: number, concurrency: number, name?: string) => async (): Promise<number> => {
+        const [d0, l0] = await cpu()
+        const ms = await dialer.call<number>(`${kind}:handshakes`, {
+          address: kind === 'stack' ? stackAddress : libp2pAddress,
+          count,
+          concurrency,
+        })
+        if (kind === 'stack') {
+          const [d1, l1] = await cpu()
+          if (name !== undefined) r.record(`cpu:${name}`, count / (Math.max(d1 - d0, l1 - l0) / 1_000))
+          await dialer.call('stack:hangup')
+        }
+        return count / (ms / 1_000)
+      }
+    /** Handshake sides per second of crypto alone, on the listener's core (and per CPU-second of it). */
     const crypto = async (): Promise<number> => {
+      const c0 = await listener.call<number>('cpu')
       const ms = await listener.call<number>('handshake-crypto', { count: CRYPTO_SIDES })
+      const c1 = await listener.call<number>('cpu')
+      r.record('cpu:crypto', CRYPTO_SIDES / ((c1 - c0) / 1_000))
       return CRYPTO_SIDES / (ms / 1_000)
     }
     for (const kind of ['stack', 'libp2p']) await dials(kind, CONCURRENCY, CONCURRENCY)()
     await crypto()
-    const r = await Rounds.run(
+    r.samples.clear()
+    await Rounds.run(
       {
-        stackSeq: dials('stack', SEQUENTIAL_DIALS, 1),
+        stackSeq: dials('stack', SEQUENTIAL_DIALS, 1, 'stackSeq'),
         libp2pSeq: dials('libp2p', SEQUENTIAL_DIALS, 1),
-        stackPar: dials('stack', CONCURRENT_DIALS, CONCURRENCY),
+        stackPar: dials('stack', CONCURRENT_DIALS, CONCURRENCY, 'stackPar'),
         libp2pPar: dials('libp2p', CONCURRENT_DIALS, CONCURRENCY),
         crypto,
       },
       rounds,
+      r,
     )
     // The crypto-only bounds: one at a time, the two sides' crypto runs in series (XX alternates between
     // them), so a dial takes two sides' worth; many at a time, each process spends one side per handshake
@@ -308,6 +327,18 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
       })
       ctx.report(row(b, baseline))
       ctx.report(row(bb, `${bound}${bb === 'boundSeq' ? ', both sides in series' : ', one side per core'}`))
+      // Per CPU-second of the busier process against crypto sides per CPU-second: the same ratio without
+      // the machine's other load (what is not crypto, in CPU terms).
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'connect+Noise+hello per CPU-second',
+        value: r.median(`cpu:${a}`),
+        unit: 'dials/s',
+        baseline: `${bound}, per CPU-second`,
+        baselineValue: r.median('cpu:crypto'),
+        ratio: r.ratio(`cpu:${a}`, 'cpu:crypto'),
+      })
     }
   } finally {
     await Promise.all([dialer.close(), listener.close()])
