@@ -6,16 +6,19 @@ import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
 import { CATALOG, CodecError } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket, { createWebSocketStream } from 'ws'
 import {
   type ConnectionRejectedEvent,
   createIdentity,
   createNetwork,
   createTcpTransport,
+  createWebSocketTransport,
   type Network,
   type NetworkOptions,
   NoiseError,
   type PeerDisconnectedEvent,
   RequestError,
+  type Transport,
 } from '../src/index'
 import {
   createHandshakePayload,
@@ -36,12 +39,16 @@ afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy()
 })
 
-function tcpNode(options: NetworkOptions, sink?: ReturnType<typeof recordingSink>): Network {
+function tcpNode(
+  options: NetworkOptions,
+  sink?: ReturnType<typeof recordingSink>,
+  transports: Transport[] = [createTcpTransport()],
+): Network {
   return track(
     createNetwork(
       {
         identity: createIdentity(),
-        transports: [createTcpTransport()],
+        transports,
         ...(sink === undefined ? {} : { misbehaviour: sink }),
       },
       { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0'], pingIntervalMs: 250, ...options },
@@ -520,6 +527,25 @@ describe('bad input over loopback TCP', () => {
     expect(NoiseError.isInstance(gone?.error)).toBe(true)
     expect(gone?.error).toMatchObject({ code: 'ERR_NOISE_DECRYPT' })
     await t.honestPeerWasServed()
+  })
+
+  it('a WebSocket text frame after the handshake: closed by us, protocol_error, with ERR_INVALID_FRAME', async () => {
+    const victim = tcpNode({ listen: ['ws://127.0.0.1:0/p2p'] }, undefined, [createWebSocketTransport()])
+    await victim.start()
+    const disconnected: PeerDisconnectedEvent[] = []
+    victim.on('peer:disconnected', (e) => disconnected.push(e))
+    const ws = new WebSocket(victim.listenAddresses()[0] as string)
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    const peer = await rawPeer(createWebSocketStream(ws))
+    await waitFor(() => victim.getPeer(peer.identity.peerId) !== undefined)
+    ws.send('text is not allowed')
+    await waitFor(() => disconnected.length === 1)
+    expect(disconnected[0]).toMatchObject({ reason: 'protocol_error', initiator: 'local' })
+    expect(disconnected[0]?.error).toMatchObject({ code: 'ERR_INVALID_FRAME' })
+    ws.terminate()
   })
 
   it('a peer that resets its connection: closed by the remote, with the transport error', async () => {

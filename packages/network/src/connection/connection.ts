@@ -22,7 +22,7 @@ import type { ResolvedOptions } from '../options'
 import { peekId, peekType } from '../protocol/envelope-peek'
 import { RequestTracker } from '../protocol/request-tracker'
 import { frameSize, type OutFrame, SendQueue } from '../queue/send-queue'
-import type { Direction, RawConnection } from '../transport/index'
+import { type Direction, type RawConnection, TransportError } from '../transport/index'
 
 /** Bytes charged per message held for a handler, on top of its size: the decoded object's own weight. */
 export const MESSAGE_OVERHEAD_BYTES = 256
@@ -703,9 +703,18 @@ export class Connection {
   }
 }
 
-/** Whether a secure-stream error is one this side detected in what it received (not a transport failure). */
+/**
+ * Whether a secure-stream error is one this side detected in what it received (not a transport failure): a
+ * Noise message that did not authenticate, an impossible Noise frame, exhausted nonces, or a transport frame
+ * the remote had no right to send (a WebSocket text frame, or one `ws` refused: `WS_ERR_*`).
+ */
 function isLocalChannelFailure(err: Error): boolean {
+  if (TransportError.isInstance(err)) return err.code === 'ERR_INVALID_FRAME'
   if (!NoiseError.isInstance(err)) return false
+  if (err.code === 'ERR_CONNECTION_CLOSED') {
+    const code = (err.cause as { code?: unknown } | undefined)?.code
+    return typeof code === 'string' && code.startsWith('WS_ERR_')
+  }
   return (
     err.code === 'ERR_NOISE_DECRYPT' || err.code === 'ERR_NOISE_FRAME' || err.code === 'ERR_NONCE_EXHAUSTED'
   )
