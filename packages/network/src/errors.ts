@@ -68,6 +68,11 @@ export type RequestErrorCode =
   | 'ERR_REQUEST_FAILED'
   /** The peer answered with a message of the wrong type. */
   | 'ERR_BAD_RESPONSE'
+  /**
+   * The peer's answer carried our request's id but did not decode or broke its schema; `cause` is the
+   * `CodecError`. The request fails as soon as the answer arrives, and the peer is reported.
+   */
+  | 'ERR_INVALID_RESPONSE'
 
 /** Codes of {@link SendError}. */
 export type SendErrorCode =

@@ -52,14 +52,17 @@ export type { ClassRateLimit, RateVerdict } from './limits/peer-rate-limiter'
 export { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_REKEY_SCHEDULE,
   NoiseError,
   type NoiseErrorCode,
+  type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
   secureInbound,
   secureOutbound,
 } from './noise/index'
-export { DEFAULT_RATE_LIMITS } from './options'
+export { DEFAULT_JUNK_BYTE_BURST, DEFAULT_JUNK_BYTES_PER_SECOND, DEFAULT_RATE_LIMITS } from './options'
+export { DEFAULT_LANE_WEIGHTS, LANE_QUANTUM_BYTES, type LaneWeights } from './queue/send-queue'
 export {
   type AddressProtocol,
   allocatedHost,
@@ -302,12 +305,41 @@ export interface NetworkOptions {
    */
   receiveBufferBytes?: number
 
+  /**
+   * Each direction of a secure channel replaces its key (Noise `REKEY()`) after this many transport messages
+   * (or `rekeyAfterBytes`, whichever comes first). Both ends must agree: the schedule is bound into the Noise
+   * prologue, so a peer with another one fails the handshake (as a peer of another network would).
+   * @default 1_048_576 (2^20)
+   */
+  rekeyAfterMessages?: number
+  /** Plaintext bytes per key and direction before a rekey; see `rekeyAfterMessages`. @default 1_073_741_824 (1 GiB) */
+  rekeyAfterBytes?: number
+  /**
+   * The share of the send bandwidth each class is guaranteed when several have messages queued (weighted
+   * fair queueing, deficit round robin), merged over the defaults; a class alone uses all of it. Control
+   * messages go first whatever the weights. @default DEFAULT_LANE_WEIGHTS (blocks 4, transactions 2, bulk 1)
+   */
+  laneWeights?: Partial<Record<Exclude<MessageClass, 'control'>, number>>
+
   /** Per-class inbound limits per peer, merged field by field over the defaults. @default DEFAULT_RATE_LIMITS */
   rateLimits?: Partial<Record<MessageClass, Partial<ClassRateLimit>>>
   /** Dropped messages forgiven per second before a peer counts as far over its limits. @default 10 */
   rateLimitTolerancePerSecond?: number
   /** Dropped messages (or invalid ones) tolerated in a burst; beyond, the peer is disconnected (`rate_limited`). @default 200 */
   rateLimitToleranceBurst?: number
+  /**
+   * Bytes of junk forgiven per second: the size of every message dropped by the rate limits, invalid, of an
+   * unknown type or answering nothing we asked is charged to a byte bucket, so a peer cannot make us decrypt
+   * large junk forever on a message-count budget. Accepted messages (and responses to our requests) are
+   * never charged. @default 262_144 (256 KiB/s)
+   */
+  junkBytesPerSecond?: number
+  /**
+   * Bytes of junk tolerated in a burst; a peer that empties the junk byte bucket is disconnected
+   * (`rate_limited`, or `protocol_error` when the last straw did not decode). @default 16_777_216 (16 MiB:
+   * four messages of the largest size)
+   */
+  junkByteBurst?: number
   /** Class overrides per message type, merged over {@link DEFAULT_MESSAGE_CLASSES}. @default {} */
   messageClasses?: Partial<Record<MessageType, MessageClass>>
 
@@ -361,6 +393,11 @@ export interface PeerStatus extends PeerInfo {
   readonly rateLimited: Readonly<Record<MessageClass, TrafficCount>>
   /** Messages that did not decode. */
   readonly invalidMessages: number
+  /**
+   * Bytes of junk received: messages dropped by the rate limits, invalid, of an unknown type or answering
+   * nothing we asked (charged to the junk byte bucket, see `junkBytesPerSecond`).
+   */
+  readonly junkBytes: number
   /** Bytes waiting in the send queue. */
   readonly sendQueueBytes: number
   /** Bytes received and not yet handled. */
@@ -479,13 +516,24 @@ export type DisconnectInitiator = 'local' | 'remote'
 export interface PeerDisconnectedEvent {
   readonly peer: PeerInfo
   /**
-   * Why: the reason of the `disconnect` message sent or received, or `closed` when the connection just
-   * ended (the remote closed or reset it, or the transport failed).
+   * Why: the reason of the `disconnect` message sent or received (or of a close we decided on when the
+   * channel could no longer carry one, such as `protocol_error` for a message that failed to decrypt), or
+   * `closed` when the connection just ended (the remote closed or reset it, or the transport failed).
    */
   readonly reason: DisconnectReason | 'closed'
+  /**
+   * Who ended it: `local` for everything this node decided or detected (limits, timeouts, eviction,
+   * invalid or undecryptable input, `disconnect()`, `stop()`), `remote` for the peer's `disconnect` and for
+   * a connection the peer or the path closed or broke.
+   */
   readonly initiator: DisconnectInitiator
-  /** The text of the remote's `disconnect`, if any. */
+  /** The text of the `disconnect` sent or received, if any. */
   readonly message?: string
+  /**
+   * What failed, when something did: the `NoiseError` of a message that did not decrypt, the `CodecError`
+   * of an oversized frame, the transport's error when the connection broke.
+   */
+  readonly error?: Error
 }
 
 /** Payload of `peer:misbehaved`: what was reported to the misbehaviour sink. */
@@ -591,7 +639,7 @@ export interface Network extends EventEmitter<NetworkEvents> {
   /**
    * Sends a request and resolves with the response (of the catalog's response type). Rejects with
    * `ERR_REQUEST_TIMEOUT`, `ERR_TOO_MANY_REQUESTS`, `ERR_REQUEST_FAILED` (the peer answered `error`),
-   * `ERR_BAD_RESPONSE`, `ERR_NOT_CONNECTED`, `ERR_INVALID_MESSAGE` (not a request type) or `AbortError`.
+   * `ERR_BAD_RESPONSE`, `ERR_INVALID_RESPONSE` (an answer that did not decode; the `CodecError` is its cause), `ERR_NOT_CONNECTED`, `ERR_INVALID_MESSAGE` (not a request type) or `AbortError`.
    */
   request(peerId: PeerId, message: Message, options?: RequestOptions): Promise<Message>
   /** Pings the peer and resolves with the round trip in ms. */

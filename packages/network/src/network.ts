@@ -64,6 +64,7 @@ import { createNetworkMetrics, type NetworkMetrics } from './metrics'
 import {
   DH_LENGTH,
   NoiseError,
+  type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
   secureInbound,
@@ -138,6 +139,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly entropy: ((length: number) => Uint8Array) | undefined
   private readonly noiseStaticKey: X25519KeyPair | undefined
   private readonly options: ResolvedOptions
+  private readonly rekey: RekeySchedule
   private readonly slots: ConnectionSlots
   private readonly backoff: DialBackoff
   private readonly persistent: PersistentPeers
@@ -145,6 +147,14 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly limits: LimitCounters = emptyLimitCounters()
   private readonly handlers = new Map<MessageType, MessageHandler>()
   private readonly peersById = new Map<PeerId, Connection>()
+  /** Entries of `peersById` per connection kind, kept as they are added and removed. */
+  private readonly openByKind: Record<ConnectionKind, number> = {
+    inbound: 0,
+    'full-relay': 0,
+    'block-relay': 0,
+    feeler: 0,
+    manual: 0,
+  }
   private readonly connections = new Map<number, Connection>()
   private readonly slotOf = new Map<number, Slot>()
   private readonly handshakes = new Map<number, PendingHandshake>()
@@ -173,6 +183,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       throw new NetworkError('ERR_INVALID_OPTIONS', 'createNetwork needs components.identity')
     }
     this.options = resolveOptions(options)
+    this.rekey = { messages: this.options.rekeyAfterMessages, bytes: this.options.rekeyAfterBytes }
     this.identity = components.identity
     this.peerId = components.identity.peerId
     this.networkId = this.options.networkId
@@ -429,10 +440,12 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
           identity: this.identity,
           networkId: this.networkId,
           clock: this.clock,
-          handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+          // `timer` is the deadline of Noise and hello together: the channel sets none of its own.
+          handshakeTimeoutMs: Number.POSITIVE_INFINITY,
           signal: timer.signal,
           expectedPeerId: dial?.peerId,
           logger: this.log,
+          rekey: this.rekey,
           ...(this.entropy === undefined
             ? {}
             : {
@@ -503,7 +516,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       // does not decrypt (the other is tampering on the path). The Noise error stays as the cause.
       error = new HandshakeError(
         'ERR_NETWORK_MISMATCH',
-        `${raw.remoteAddress} is not on network ${this.networkId} (the Noise handshake did not decrypt)`,
+        `${raw.remoteAddress} is not on network ${this.networkId} with our rekey schedule (the Noise handshake did not decrypt)`,
         { remoteAddress: raw.remoteAddress, networkId: this.networkId },
         { cause: err },
       )
@@ -676,6 +689,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.slots.markOpen(pending.slot)
     conn.open(pending.slot.kind, hello)
     this.peersById.set(conn.peerId, conn)
+    this.openByKind[conn.kind]++
     this.updateGauges()
     const peer = this.infoOf(conn)
     this.log.debug({ peer: conn.peerId, direction: conn.direction, kind: conn.kind }, 'peer connected')
@@ -986,9 +1000,10 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     }
     if (this.peersById.get(conn.peerId) === conn) {
       this.peersById.delete(conn.peerId)
+      this.openByKind[conn.kind]--
       this.metrics.disconnects.inc(1, { reason: info.reason, initiator: info.initiator })
       this.log.debug(
-        { peer: conn.peerId, reason: info.reason, initiator: info.initiator },
+        { peer: conn.peerId, reason: info.reason, initiator: info.initiator, err: info.error },
         'peer disconnected',
       )
       this.safeEmit('peer:disconnected', {
@@ -996,6 +1011,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         reason: info.reason,
         initiator: info.initiator,
         ...(info.message === undefined ? {} : { message: info.message }),
+        ...(info.error === undefined ? {} : { error: info.error }),
       })
       this.persistent.disconnected(conn.peerId)
     }
@@ -1043,23 +1059,16 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.metrics.limits.inc(1, { limit })
   }
 
+  /** Sets the gauges from the running counts: constant time, whatever the number of peers. */
   private updateGauges(): void {
-    const counts = this.openCounts()
-    for (const [kind, n] of Object.entries(counts)) this.metrics.peers.set(n, { kind })
+    const counts = this.openByKind
+    for (const kind of CONNECTION_KINDS) this.metrics.peers.set(counts[kind], { kind })
     this.metrics.pendingHandshakes.set(this.slots.pending)
   }
 
-  /** Open connections (past the handshake) per kind. */
+  /** Open connections (past the handshake) per kind (a copy). */
   private openCounts(): Record<ConnectionKind, number> {
-    const counts: Record<ConnectionKind, number> = {
-      inbound: 0,
-      'full-relay': 0,
-      'block-relay': 0,
-      feeler: 0,
-      manual: 0,
-    }
-    for (const c of this.peersById.values()) counts[c.kind]++
-    return counts
+    return { ...this.openByKind }
   }
 
   /** Emits an event; a throwing listener is logged, never allowed to break the connection path. */
@@ -1133,6 +1142,15 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     }
   }
 }
+
+/** Every connection kind, for the gauges. */
+const CONNECTION_KINDS: readonly ConnectionKind[] = [
+  'inbound',
+  'full-relay',
+  'block-relay',
+  'feeler',
+  'manual',
+]
 
 /** Which limit counter a rejection increments. */
 const LIMIT_OF_REJECT: Partial<Record<RejectReason, keyof LimitCounters>> = {

@@ -5,6 +5,8 @@ import type { LocalStatus, NetworkOptions } from './index'
 import { DEFAULT_MESSAGE_CLASSES, MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
+import { DEFAULT_REKEY_SCHEDULE } from './noise/rekey'
+import { DEFAULT_LANE_WEIGHTS, type LaneWeights } from './queue/send-queue'
 
 /**
  * Default inbound limits per peer and class. Generous for honest traffic (a block download of 16 MB/s from
@@ -37,6 +39,11 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<MessageClass, Readonly<ClassRa
     byteBurst: 8 * 1024 * 1024,
   }),
 })
+
+/** Default of `junkBytesPerSecond`: junk bytes forgiven per second (256 KiB). */
+export const DEFAULT_JUNK_BYTES_PER_SECOND = 256 * 1024
+/** Default of `junkByteBurst`: junk bytes tolerated in a burst (16 MiB, four messages of the largest size). */
+export const DEFAULT_JUNK_BYTE_BURST = 16 * 1024 * 1024
 
 /** Every option with its default applied (see {@link NetworkOptions} for each one). */
 export interface ResolvedOptions {
@@ -81,6 +88,11 @@ export interface ResolvedOptions {
   rateLimits: Record<MessageClass, ClassRateLimit>
   rateLimitTolerancePerSecond: number
   rateLimitToleranceBurst: number
+  junkBytesPerSecond: number
+  junkByteBurst: number
+  rekeyAfterMessages: number
+  rekeyAfterBytes: number
+  laneWeights: LaneWeights
   messageClasses: Partial<Record<MessageType, MessageClass>>
   maxInflightRequests: number
   maxInboundRequests: number
@@ -165,6 +177,15 @@ export function resolveOptions(options: NetworkOptions): ResolvedOptions {
     rateLimits,
     rateLimitTolerancePerSecond: num('rateLimitTolerancePerSecond', o.rateLimitTolerancePerSecond, 10),
     rateLimitToleranceBurst: num('rateLimitToleranceBurst', o.rateLimitToleranceBurst, 200),
+    junkBytesPerSecond: num('junkBytesPerSecond', o.junkBytesPerSecond, DEFAULT_JUNK_BYTES_PER_SECOND),
+    junkByteBurst: num('junkByteBurst', o.junkByteBurst, DEFAULT_JUNK_BYTE_BURST),
+    rekeyAfterMessages: int('rekeyAfterMessages', o.rekeyAfterMessages, DEFAULT_REKEY_SCHEDULE.messages, 1),
+    rekeyAfterBytes: int('rekeyAfterBytes', o.rekeyAfterBytes, DEFAULT_REKEY_SCHEDULE.bytes, 1),
+    laneWeights: {
+      blocks: weight('blocks', o.laneWeights?.blocks),
+      transactions: weight('transactions', o.laneWeights?.transactions),
+      bulk: weight('bulk', o.laneWeights?.bulk),
+    },
     messageClasses: { ...DEFAULT_MESSAGE_CLASSES, ...o.messageClasses },
     maxInflightRequests: int('maxInflightRequests', o.maxInflightRequests, 32, 1),
     maxInboundRequests: int('maxInboundRequests', o.maxInboundRequests, 32, 1),
@@ -175,6 +196,12 @@ export function resolveOptions(options: NetworkOptions): ResolvedOptions {
 function int(name: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback
   if (!Number.isSafeInteger(v) || v < min) throw invalid(name, v)
+  return v
+}
+
+function weight(cls: keyof LaneWeights, value: number | undefined): number {
+  const v = int(`laneWeights.${cls}`, value, DEFAULT_LANE_WEIGHTS[cls], 1)
+  if (v > 1_000) throw invalid(`laneWeights.${cls}`, v)
   return v
 }
 

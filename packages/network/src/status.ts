@@ -77,6 +77,7 @@ function peerStatus(info: PeerInfo, conn: Connection): PeerStatus {
     messagesOut: copyTraffic(conn.messagesOut),
     rateLimited,
     invalidMessages: conn.invalidMessages,
+    junkBytes: conn.limiter.junkBytes,
     sendQueueBytes: conn.queue.bytes,
     receiveBufferedBytes: conn.receiveBufferedBytes,
     inflightRequests: conn.requests.inflight,

@@ -4,16 +4,21 @@
  */
 import { randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
+import { CATALOG, CodecError } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket, { createWebSocketStream } from 'ws'
 import {
   type ConnectionRejectedEvent,
   createIdentity,
   createNetwork,
   createTcpTransport,
+  createWebSocketTransport,
   type Network,
   type NetworkOptions,
   NoiseError,
   type PeerDisconnectedEvent,
+  RequestError,
+  type Transport,
 } from '../src/index'
 import {
   createHandshakePayload,
@@ -34,12 +39,16 @@ afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy()
 })
 
-function tcpNode(options: NetworkOptions, sink?: ReturnType<typeof recordingSink>): Network {
+function tcpNode(
+  options: NetworkOptions,
+  sink?: ReturnType<typeof recordingSink>,
+  transports: Transport[] = [createTcpTransport()],
+): Network {
   return track(
     createNetwork(
       {
         identity: createIdentity(),
-        transports: [createTcpTransport()],
+        transports,
         ...(sink === undefined ? {} : { misbehaviour: sink }),
       },
       { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0'], pingIntervalMs: 250, ...options },
@@ -155,6 +164,54 @@ function noiseFrame(message: Uint8Array): Buffer {
   out.writeUInt16BE(message.length, 0)
   out.set(message, 2)
   return out
+}
+
+/**
+ * A framed envelope `[code, id, bin]` that the codec reads as msgpack and its schema refuses: junk that
+ * costs the receiver a full decryption. `id` undefined writes nil.
+ */
+function junkFrame(code: number, id: number | undefined, payload: number): Buffer {
+  const head =
+    id === undefined
+      ? [0x93, code, 0xc0]
+      : [0x93, code, 0xce, id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff]
+  const body = 1 + 4 + payload
+  const frame = Buffer.alloc(4 + head.length + body, 0x61)
+  frame.writeUInt32BE(head.length + body, 0)
+  frame.set(head, 4)
+  frame[4 + head.length] = 0xc6
+  frame.writeUInt32BE(payload, 4 + head.length + 1)
+  return frame
+}
+
+/** Writes `frame` over and over until `peer` is closed or `max` frames went; returns the bytes written. */
+async function flood(peer: Awaited<ReturnType<typeof rawPeer>>, frame: Buffer, max: number): Promise<number> {
+  let written = 0
+  let open = true
+  void peer.closed.then(() => {
+    open = false
+  })
+  const stream = peer.secure.stream
+  for (let i = 0; i < max && open && stream.writable; i++) {
+    written += frame.length
+    if (!peer.write(frame)) {
+      await Promise.race([new Promise((r) => stream.once('drain', r)), peer.closed])
+    }
+  }
+  return written
+}
+
+/** Connects a raw peer, does `act` on its socket, and resolves with the victim's `peer:disconnected` for it. */
+async function disconnectAfter(
+  t: Awaited<ReturnType<typeof setup>>,
+  act: (socket: Socket) => void,
+): Promise<PeerDisconnectedEvent | undefined> {
+  const socket = await rawSocket(t.port)
+  const peer = await rawPeer(socket)
+  await waitFor(() => t.victim.getPeer(peer.identity.peerId) !== undefined)
+  act(socket)
+  await waitFor(() => t.disconnected.some((d) => d.peer.peerId === peer.identity.peerId))
+  return t.disconnected.find((d) => d.peer.peerId === peer.identity.peerId)
 }
 
 describe('bad input over loopback TCP', () => {
@@ -407,6 +464,95 @@ describe('bad input over loopback TCP', () => {
     })
     expect(t.victim.getNetworkStatus().limits.sendQueueStalls).toBe(1)
     expect(t.victim.getNetworkStatus().limits.sendQueueFull).toBeGreaterThan(0)
+    await t.honestPeerWasServed()
+  })
+  it('4 MB junk messages as fast as they go: disconnected once their bytes spend the junk budget, not hundreds of MB later', async () => {
+    const t = await setup()
+    const peer = await rawPeer(await rawSocket(t.port))
+    await waitFor(() => t.victim.getPeer(peer.identity.peerId) !== undefined)
+    // new_block is charged to the blocks class (32 MB burst): the first few are decrypted and fail their
+    // schema, the rest are dropped by the byte limit. Each used to cost one token of 200, whatever its size.
+    const frame = junkFrame(CATALOG.new_block.code, undefined, 3_999_000)
+    const started = Date.now()
+    const written = await flood(peer, frame, 40)
+    await Promise.race([peer.closed, sleep(5_000)])
+    const seconds = (Date.now() - started) / 1_000
+    expect(peer.disconnectReason()).toBe('protocol_error')
+    // The 16 MiB junk burst, what refilled meanwhile (256 KiB/s), and what was in flight in the sockets.
+    expect(written).toBeLessThanOrEqual(16 * 1024 * 1024 + 256 * 1024 * seconds + 5 * frame.length)
+    expect(written).toBeLessThan(40 * frame.length)
+    const gone = t.disconnected.find((d) => d.peer.peerId === peer.identity.peerId)
+    expect(gone).toMatchObject({ reason: 'protocol_error', initiator: 'local' })
+    expect(CodecError.isInstance(gone?.error)).toBe(true)
+    expect(t.victim.getNetworkStatus().limits.rateLimitDisconnects).toBe(1)
+    await t.honestPeerWasServed()
+  })
+
+  it('an invalid answer to our request fails the request at once with ERR_INVALID_RESPONSE and its cause, and the peer is reported', async () => {
+    const t = await setup({ requestTimeoutMs: 10_000 })
+    const peer = await rawPeer(await rawSocket(t.port))
+    const peerId = peer.identity.peerId
+    await waitFor(() => t.victim.getPeer(peerId) !== undefined)
+    const started = Date.now()
+    const outcome = t.victim.request(peerId, { type: 'get_peers', data: { limit: 10 } }).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    await waitFor(() => peer.received.some((m) => m.type === 'get_peers'))
+    const id = peer.received.find((m) => m.type === 'get_peers')?.id as number
+    peer.write(junkFrame(CATALOG.peers.code, id, 16))
+    const err = await outcome
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(RequestError.isInstance(err)).toBe(true)
+    expect(err).toMatchObject({
+      code: 'ERR_INVALID_RESPONSE',
+      details: { type: 'get_peers', expected: 'peers' },
+    })
+    expect((err as Error).cause).toMatchObject({ code: 'ERR_SCHEMA' })
+    expect(t.sink.reports).toContainEqual(expect.objectContaining({ peerId, behaviour: 'invalid-message' }))
+    // A valid answer arriving after it is late, not a second outcome; the peer stays connected.
+    peer.send({ type: 'peers', id, data: { peers: [] } })
+    await waitFor(() => t.victim.getNetworkStatus().limits.lateResponses === 1)
+    expect(t.victim.getPeer(peerId)).toBeDefined()
+    await t.honestPeerWasServed()
+  })
+
+  it('a transport message that fails to decrypt: closed by us, protocol_error, with the Noise error', async () => {
+    const t = await setup()
+    // A well-framed Noise transport message whose tag cannot verify, written under the secure stream.
+    const gone = await disconnectAfter(t, (socket) =>
+      socket.write(Buffer.concat([Buffer.from([0x00, 0x30]), randomBytes(0x30)])),
+    )
+    expect(gone).toMatchObject({ reason: 'protocol_error', initiator: 'local' })
+    expect(NoiseError.isInstance(gone?.error)).toBe(true)
+    expect(gone?.error).toMatchObject({ code: 'ERR_NOISE_DECRYPT' })
+    await t.honestPeerWasServed()
+  })
+
+  it('a WebSocket text frame after the handshake: closed by us, protocol_error, with ERR_INVALID_FRAME', async () => {
+    const victim = tcpNode({ listen: ['ws://127.0.0.1:0/p2p'] }, undefined, [createWebSocketTransport()])
+    await victim.start()
+    const disconnected: PeerDisconnectedEvent[] = []
+    victim.on('peer:disconnected', (e) => disconnected.push(e))
+    const ws = new WebSocket(victim.listenAddresses()[0] as string)
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    const peer = await rawPeer(createWebSocketStream(ws))
+    await waitFor(() => victim.getPeer(peer.identity.peerId) !== undefined)
+    ws.send('text is not allowed')
+    await waitFor(() => disconnected.length === 1)
+    expect(disconnected[0]).toMatchObject({ reason: 'protocol_error', initiator: 'local' })
+    expect(disconnected[0]?.error).toMatchObject({ code: 'ERR_INVALID_FRAME' })
+    ws.terminate()
+  })
+
+  it('a peer that resets its connection: closed by the remote, with the transport error', async () => {
+    const t = await setup()
+    const gone = await disconnectAfter(t, (socket) => socket.resetAndDestroy())
+    expect(gone).toMatchObject({ reason: 'closed', initiator: 'remote' })
+    expect(NoiseError.isInstance(gone?.error)).toBe(true)
     await t.honestPeerWasServed()
   })
 })

@@ -99,6 +99,9 @@ describe('netGroupOf', () => {
   })
 })
 
+/** A junk byte bucket that never runs out, for the tests of the other buckets. */
+const UNLIMITED_JUNK = { rate: 1e12, burst: 1e12 }
+
 describe('PeerRateLimiter', () => {
   it('drops the excess per class, counts it, and asks for a disconnect once the tolerance is spent', () => {
     const clock = new ManualClock()
@@ -106,7 +109,7 @@ describe('PeerRateLimiter', () => {
       ...DEFAULT_RATE_LIMITS,
       bulk: { messagesPerSecond: 10, messageBurst: 10, bytesPerSecond: 1e9, byteBurst: 1e9 },
     }
-    const limiter = new PeerRateLimiter(clock, limits, { rate: 1, burst: 5 })
+    const limiter = new PeerRateLimiter(clock, limits, { rate: 1, burst: 5 }, UNLIMITED_JUNK)
     const verdicts = Array.from({ length: 20 }, () => limiter.check('bulk', 100))
     expect(verdicts.filter((v) => v === 'accept')).toHaveLength(10)
     expect(verdicts.slice(10, 15)).toEqual(['drop', 'drop', 'drop', 'drop', 'drop'])
@@ -125,10 +128,35 @@ describe('PeerRateLimiter', () => {
       ...DEFAULT_RATE_LIMITS,
       blocks: { messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1000, byteBurst: 1000 },
     }
-    const limiter = new PeerRateLimiter(clock, limits, { rate: 10, burst: 100 })
+    const limiter = new PeerRateLimiter(clock, limits, { rate: 10, burst: 100 }, UNLIMITED_JUNK)
     expect(limiter.check('blocks', 800)).toBe('accept')
     expect(limiter.check('blocks', 800)).toBe('drop')
     clock.advance(1_000)
     expect(limiter.check('blocks', 800)).toBe('accept')
+  })
+
+  it('charges the bytes of junk too: a few large dropped or invalid messages spend the tolerance that many small ones would not', () => {
+    const clock = new ManualClock()
+    const limits = {
+      ...DEFAULT_RATE_LIMITS,
+      blocks: { messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1, byteBurst: 1 },
+    }
+    const junk = { rate: 1_000_000, burst: 10_000_000 }
+    const limiter = new PeerRateLimiter(clock, limits, { rate: 10, burst: 200 }, junk)
+    expect(limiter.check('blocks', 1)).toBe('accept')
+    // Two 4 MB messages over the byte limit are dropped; the third empties the 10 MB junk budget.
+    expect(limiter.check('blocks', 4_000_000)).toBe('drop')
+    expect(limiter.check('blocks', 4_000_000)).toBe('drop')
+    expect(limiter.check('blocks', 4_000_000)).toBe('disconnect')
+    expect(limiter.junkBytes).toBe(12_000_000)
+    // The budget refills at its rate; invalid messages are charged the same way, unknown types bytes only.
+    clock.advance(10_000)
+    expect(limiter.penalize(4_000_000)).toBe(true)
+    expect(limiter.chargeJunk(4_000_000)).toBe(true)
+    expect(limiter.penalize(4_000_000)).toBe(false)
+    // Small junk is charged by the message count as before: 200 tokens, whatever the bytes left.
+    const small = new PeerRateLimiter(clock, limits, { rate: 0, burst: 200 }, junk)
+    expect(Array.from({ length: 200 }, () => small.penalize(10)).every(Boolean)).toBe(true)
+    expect(small.penalize(10)).toBe(false)
   })
 })

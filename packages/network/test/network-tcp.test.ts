@@ -1,4 +1,5 @@
 import { MemoryMetrics } from '@chainwire/interface/testing'
+import type { Block } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createIdentity,
@@ -9,7 +10,7 @@ import {
   type NetworkComponents,
   type NetworkOptions,
 } from '../src/index'
-import { NETWORK_ID, stopAll, track, waitFor } from './helpers'
+import { NETWORK_ID, recordingSink, stopAll, track, waitFor } from './helpers'
 
 afterEach(stopAll)
 
@@ -139,4 +140,146 @@ describe('over loopback TCP and WebSocket', () => {
     )
     await expect(wsOnly.start()).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_PROTOCOL' })
   })
+  it('a peer streaming valid 3.5 MB blocks at full speed for a long time is never charged, reported or dropped', async () => {
+    const sink = recordingSink()
+    const receiver = await node({ listen: ['tcp://127.0.0.1:0'] }, { misbehaviour: sink })
+    const sender = await node({ listen: [] })
+    const block = bigBlock(3_500_000)
+    sender.handle('get_blocks', () => ({ type: 'blocks', data: { blocks: [block] } }))
+    await sender.dial(receiver.listenAddresses()[0] as string)
+    await waitFor(() => receiver.getPeer(sender.peerId) !== undefined)
+    // 48 blocks of 3.5 MB (168 MB, ten times the junk byte burst), four requests in flight at a time, and
+    // announcements on top within the blocks class limits.
+    let received = 0
+    const worker = async (): Promise<void> => {
+      for (let i = 0; i < 12; i++) {
+        const response = await receiver.request(sender.peerId, {
+          type: 'get_blocks',
+          data: { by: 'range', from: 0, count: 1 },
+        })
+        if (response.type === 'blocks') received += response.data.blocks.length
+      }
+    }
+    let announced = 0
+    receiver.on('message:new_block', () => announced++)
+    for (let i = 0; i < 8; i++) await sender.send(receiver.peerId, { type: 'new_block', data: { block } })
+    await Promise.all([worker(), worker(), worker(), worker()])
+    await waitFor(() => announced === 8)
+    expect(received).toBe(48)
+    const status = receiver.getNetworkStatus()
+    const peer = status.peers.find((p) => p.peerId === sender.peerId)
+    expect(peer?.bytesIn).toBeGreaterThan(56 * 3_500_000)
+    expect(peer?.junkBytes).toBe(0)
+    expect(status.limits.messagesRateLimited).toBe(0)
+    expect(status.limits.rateLimitDisconnects).toBe(0)
+    expect(sink.reports).toEqual([])
+  })
+  it('sustained block traffic does not starve the bulk lane (addresses, DHT, chunks): the lanes share the send bandwidth', async () => {
+    // The receiver takes blocks one at a time (each handler waits 2 ms for the one before), so its receive
+    // budget fills and backpressure holds the sender's queue, which a timer keeps topped up with blocks:
+    // the blocks lane is never empty. Its rate limits are raised so only the scheduler decides.
+    const receiver = await node({
+      listen: ['tcp://127.0.0.1:0'],
+      rateLimits: {
+        blocks: { messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1e12, byteBurst: 1e12 },
+      },
+    })
+    const sender = await node({ listen: [], sendQueueBytes: 4_000_000 })
+    await sender.dial(receiver.listenAddresses()[0] as string)
+    await waitFor(() => receiver.getPeer(sender.peerId) !== undefined)
+    let blocks = 0
+    let blocksBeforeChunk: number | undefined
+    let previous: Promise<unknown> = Promise.resolve()
+    receiver.handle('new_block', () => {
+      blocks++
+      previous = previous.then(() => new Promise((r) => setTimeout(r, 2)))
+      return previous as Promise<undefined>
+    })
+    receiver.on('message:chunk', () => {
+      blocksBeforeChunk ??= blocks
+    })
+    const newBlock = { type: 'new_block' as const, data: { block: bigBlock(100_000) } }
+    let sent = 0
+    const topUp = (): void => {
+      while (sender.trySend(receiver.peerId, newBlock)) sent++
+    }
+    topUp()
+    const timer = setInterval(topUp, 2)
+    try {
+      // Let the pipeline fill (the receiver paused, the queue full), then queue one bulk-class message.
+      await waitFor(() => blocks >= 20)
+      const queuedAt = sent
+      expect(
+        sender.trySend(receiver.peerId, {
+          type: 'chunk',
+          data: {
+            transferId: 1,
+            index: 0,
+            total: 1,
+            totalLength: 100,
+            chunkSize: 100,
+            digest: new Uint8Array(32),
+            bytes: new Uint8Array(100),
+          },
+        }),
+      ).toBe(true)
+      // It leaves within the first round after it was queued, not once the block stream stops (it never does
+      // here): at most the blocks already queued ahead of it, plus what was in flight, are handled first.
+      await waitFor(() => blocksBeforeChunk !== undefined, 5_000)
+      expect(blocksBeforeChunk as number).toBeLessThanOrEqual(queuedAt)
+      expect(sent).toBeGreaterThan(queuedAt)
+    } finally {
+      clearInterval(timer)
+    }
+  })
+
+  it('rekeys on the configured schedule, and a node with another schedule cannot connect', async () => {
+    const rekey = { rekeyAfterMessages: 100, rekeyAfterBytes: 256 * 1024 }
+    const a = await node({ listen: ['tcp://127.0.0.1:0'], ...rekey })
+    const b = await node({ listen: [], ...rekey })
+    const block = bigBlock(3_500_000)
+    a.handle('get_blocks', () => ({ type: 'blocks', data: { blocks: [block] } }))
+    await b.dial(a.listenAddresses()[0] as string)
+    for (let i = 0; i < 6; i++) {
+      const response = await b.request(a.peerId, {
+        type: 'get_blocks',
+        data: { by: 'range', from: 0, count: 1 },
+      })
+      expect(response.type === 'blocks' && response.data.blocks[0]?.transactions.length).toBe(
+        block.transactions.length,
+      )
+    }
+    expect(b.getNetworkStatus().peers[0]?.bytesIn).toBeGreaterThan(6 * 3_500_000)
+    const other = await node({ listen: [] })
+    await expect(other.dial(a.listenAddresses()[0] as string)).rejects.toMatchObject({
+      code: 'ERR_NETWORK_MISMATCH',
+    })
+  })
 })
+
+/** A valid block of about `size` bytes: transactions carrying the largest data field allowed. */
+function bigBlock(size: number): Block {
+  const perTx = 65_536
+  const count = Math.ceil(size / (perTx + 200))
+  return {
+    header: {
+      version: 1,
+      height: 1,
+      prevHash: new Uint8Array(32),
+      merkleRoot: new Uint8Array(32),
+      timestamp: 1_700_000_000_000,
+      bits: 0x1d00ffff,
+      nonce: 0,
+    },
+    transactions: Array.from({ length: count }, (_, i) => ({
+      version: 1,
+      from: new Uint8Array(32).fill(1),
+      to: new Uint8Array(32).fill(2),
+      amount: 1n,
+      fee: 1n,
+      nonce: i,
+      data: new Uint8Array(perTx).fill(i & 0xff),
+      signature: new Uint8Array(64),
+    })),
+  }
+}

@@ -15,9 +15,11 @@ import {
   generateX25519KeyPair,
   HandshakeState,
   MAX_NOISE_MESSAGE,
+  MAX_PLAINTEXT,
   NoiseError,
   NoiseStream,
   noisePrologue,
+  type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
   secureInbound,
@@ -191,6 +193,17 @@ function readExactly(stream: Duplex, n: number): Promise<Buffer> {
 
 const framed = (message: Uint8Array): Buffer =>
   Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message])
+
+/** The Noise messages of a captured wire (2-byte length, message), in order. */
+function splitFrames(wire: Buffer): Buffer[] {
+  const out: Buffer[] = []
+  for (let at = 0; at + 2 <= wire.length; ) {
+    const length = wire.readUInt16BE(at)
+    out.push(wire.subarray(at + 2, at + 2 + length))
+    at += 2 + length
+  }
+  return out
+}
 
 /** A hand-driven Noise peer on a raw stream, for feeding the real implementation what it should reject. */
 class ManualPeer {
@@ -515,6 +528,44 @@ describe('secure channel key material', () => {
   })
 })
 
+describe('secure channel rekeying over loopback TCP', () => {
+  it('rekeys both directions on a shared schedule through a long stream, byte for byte', async () => {
+    const { client, server } = await tcpPair()
+    const rekey = { messages: 50, bytes: 512 * 1024 }
+    const [a, b] = await Promise.all([
+      secureOutbound(client, options(alice, { rekey })),
+      secureInbound(server, options(bob, { rekey })),
+    ])
+    cleanups.push(() => {
+      a.close()
+      b.close()
+    })
+    const up = randomBytes(24 * 1024 * 1024)
+    const down = randomBytes(16 * 1024 * 1024 + 3)
+    const gotB = readExactly(b.stream, up.length)
+    const gotA = readExactly(a.stream, down.length)
+    for (let at = 0; at < up.length; at += 1_000_000) a.stream.write(up.subarray(at, at + 1_000_000))
+    b.stream.write(down)
+    expect((await gotB).equals(up)).toBe(true)
+    expect((await gotA).equals(down)).toBe(true)
+    expect(a.rekeys.sent).toBe(b.rekeys.received)
+    expect(b.rekeys.sent).toBe(a.rekeys.received)
+    // A key carries at most `bytes` plus one message (the one that crosses the mark).
+    expect(a.rekeys.sent).toBeGreaterThanOrEqual(Math.floor(up.length / (rekey.bytes + MAX_PLAINTEXT)))
+    expect(b.rekeys.sent).toBeGreaterThanOrEqual(Math.floor(down.length / (rekey.bytes + MAX_PLAINTEXT)))
+  })
+
+  it('fails the handshake between peers with different rekey schedules (the prologue binds it)', async () => {
+    const { client, server } = await tcpPair()
+    const outcome = await Promise.allSettled([
+      secureOutbound(client, options(alice, { rekey: { messages: 1_000, bytes: 2 ** 30 } })),
+      secureInbound(server, options(bob)),
+    ])
+    expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_NOISE_DECRYPT' } })
+    expect(noisePrologue(NETWORK).toString()).toBe(`chainwire/noise/2\n${NETWORK}\nrekey 1048576 1073741824`)
+  })
+})
+
 describe('secure channel rejects bad peers', () => {
   it('fails the handshake between different networks', async () => {
     const { client, server } = await tcpPair()
@@ -782,11 +833,14 @@ describe('secure channel transport phase', () => {
 
 describe('NoiseStream', () => {
   /** Two NoiseStreams over an in-memory pipe with the given cipher states (no handshake). */
-  function streams(nonce = 0n): { a: NoiseStream; b: NoiseStream; wire: Buffer[]; rawA: Duplex } {
+  function streams(
+    nonce = 0n,
+    rekey?: RekeySchedule,
+    key1 = randomBytes(32),
+  ): { a: NoiseStream; b: NoiseStream; wire: Buffer[]; rawA: Duplex } {
     const [x, y] = memoryPair()
     const wire: Buffer[] = []
     y.on('data', (d: Buffer) => wire.push(d))
-    const key1 = randomBytes(32)
     const key2 = randomBytes(32)
     const cipher = (key: Buffer): CipherState => {
       const c = new CipherState()
@@ -800,6 +854,7 @@ describe('NoiseStream', () => {
       receive: cipher(key2),
       decoder: new FrameDecoder(),
       logger: noopLogger,
+      ...(rekey === undefined ? {} : { rekey }),
     })
     const b = new NoiseStream({
       raw: y,
@@ -807,9 +862,49 @@ describe('NoiseStream', () => {
       receive: cipher(key1),
       decoder: new FrameDecoder(),
       logger: noopLogger,
+      ...(rekey === undefined ? {} : { rekey }),
     })
     return { a, b, wire, rawA: x }
   }
+
+  it("rekeys with the spec's REKEY() after the scheduled number of messages, as a plain CipherState reads it", async () => {
+    const key = randomBytes(32)
+    const { a, b, wire } = streams(0n, { messages: 3, bytes: 2 ** 40 }, key)
+    const messages = Array.from({ length: 10 }, (_, i) => randomBytes(1_000 + i))
+    for (const m of messages) {
+      const got = readExactly(b, m.length)
+      a.write(m)
+      expect((await got).equals(m)).toBe(true)
+    }
+    expect(a.rekeys).toEqual({ sent: 3, received: 0 })
+    expect(b.rekeys).toEqual({ sent: 0, received: 3 })
+    // The same wire bytes, opened by a reference CipherState that calls rekey() after messages 3, 6 and 9.
+    const frames = splitFrames(Buffer.concat(wire))
+    expect(frames).toHaveLength(10)
+    const reference = new CipherState()
+    reference.initializeKey(key)
+    frames.forEach((frame, i) => {
+      expect(reference.decryptWithAd(EMPTY, frame).equals(messages[i] as Buffer)).toBe(true)
+      if (i % 3 === 2) reference.rekey()
+    })
+    // Without the rekey the fourth message does not open.
+    const stale = new CipherState()
+    stale.initializeKey(key)
+    stale.setNonce(3n)
+    expect(() => stale.decryptWithAd(EMPTY, frames[3] as Buffer)).toThrow(NoiseError)
+  })
+
+  it('rekeys after the scheduled number of bytes, whichever comes first', async () => {
+    const { a, b } = streams(0n, { messages: 2 ** 20, bytes: 100_000 })
+    const payload = randomBytes(1_000_000)
+    const got = readExactly(b, payload.length)
+    a.write(payload)
+    expect((await got).equals(payload)).toBe(true)
+    // 1,000,000 bytes in messages of 65,519: a rekey after the message that crosses each 100,000 bytes.
+    expect(a.rekeys.sent).toBe(b.rekeys.received)
+    expect(a.rekeys.sent).toBeGreaterThanOrEqual(5)
+    expect(a.rekeys.sent).toBeLessThanOrEqual(10)
+  })
 
   it('coalesces a burst of small writes into one Noise message', async () => {
     const { a, b, wire } = streams()

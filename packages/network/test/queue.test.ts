@@ -2,7 +2,7 @@ import { AbortError, deadline } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import { NetworkError, SendError } from '../src/index'
-import { frameSize, SendQueue } from '../src/queue/send-queue'
+import { DEFAULT_LANE_WEIGHTS, frameSize, LANE_QUANTUM_BYTES, SendQueue } from '../src/queue/send-queue'
 
 const frame = (size: number, tag = 0): Uint8Array => new Uint8Array(size).fill(tag)
 
@@ -121,5 +121,68 @@ describe('SendQueue', () => {
     expect(q.length).toBe(50_000)
     while (q.shift() !== undefined) {}
     expect(q.bytes).toBe(0)
+  })
+  it('shares the bandwidth by weight while lanes are busy: sustained blocks cannot starve gossip', () => {
+    const q = queue(1e12)
+    // Far more of each than one round carries: 64 KiB blocks, 16 KiB transactions, 1 KiB address gossip.
+    for (let i = 0; i < 400; i++) q.tryPush(frame(65_536, 1), 'blocks', 0)
+    for (let i = 0; i < 800; i++) q.tryPush(frame(16_384, 2), 'transactions', 0)
+    for (let i = 0; i < 4_000; i++) q.tryPush(frame(1_024, 3), 'bulk', 0)
+    const sent = { 1: 0, 2: 0, 3: 0 } as Record<number, number>
+    let total = 0
+    let firstBulkAt: number | undefined
+    // While all three are busy (the first 5 MB), every prefix is within one round of the weights' shares.
+    while (total < 5_000_000) {
+      const f = q.shift() as Uint8Array
+      sent[f[0] as number] = (sent[f[0] as number] as number) + f.length
+      total += f.length
+      if (f[0] === 3) firstBulkAt ??= total
+      const round = 7 * LANE_QUANTUM_BYTES
+      expect(sent[1]).toBeGreaterThanOrEqual((4 / 7) * total - round)
+      expect(sent[2]).toBeGreaterThanOrEqual((2 / 7) * total - round)
+      expect(sent[3]).toBeGreaterThanOrEqual((1 / 7) * total - round)
+    }
+    // Under strict priority no gossip would leave before the 26 MB of blocks had.
+    expect(firstBulkAt).toBeLessThanOrEqual(7 * LANE_QUANTUM_BYTES)
+    expect(DEFAULT_LANE_WEIGHTS).toEqual({ blocks: 4, transactions: 2, bulk: 1 })
+  })
+
+  it('gives a lane with frames larger than its quantum its share over several rounds, and control goes first', () => {
+    const q = new SendQueue({
+      maxBytes: 1e12,
+      controlAllowanceBytes: 100,
+      maxWaiters: 4,
+      weights: { blocks: 4, transactions: 2, bulk: 1 },
+    })
+    for (let i = 0; i < 4; i++) q.tryPush(frame(4_000_000, 1), 'blocks', 0)
+    for (let i = 0; i < 10_000; i++) q.tryPush(frame(1_000, 3), 'bulk', 0)
+    const order: number[] = []
+    let bulkBetween = 0
+    for (let n = 0; n < 3_000; n++) {
+      if (n === 100) q.tryPush(frame(10, 9), 'control', 0)
+      const f = q.shift() as Uint8Array
+      order.push(f[0] as number)
+      if (f[0] === 3 && order.filter((t) => t === 1).length === 1) bulkBetween += f.length
+    }
+    // The control frame pushed mid-stream leaves next; between the first two 4 MB blocks about a quarter of
+    // the bytes (bulk's 1 : 4 against blocks) went to the gossip lane.
+    expect(order[100]).toBe(9)
+    expect(order.filter((t) => t === 1).length).toBeGreaterThanOrEqual(2)
+    expect(bulkBetween).toBeGreaterThanOrEqual(0.2 * 4_000_000)
+    expect(bulkBetween).toBeLessThanOrEqual(0.3 * 4_000_000)
+  })
+
+  it('refuses lane weights that are not integers in [1, 1000]', () => {
+    for (const blocks of [0, 1.5, 1_001]) {
+      expect(
+        () =>
+          new SendQueue({
+            maxBytes: 1,
+            controlAllowanceBytes: 1,
+            maxWaiters: 1,
+            weights: { blocks, transactions: 1, bulk: 1 },
+          }),
+      ).toThrow(NetworkError)
+    }
   })
 })

@@ -1,7 +1,9 @@
 import { AbortError } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
+import { CodecError, encode } from '@chainwire/protocol-codec'
 import { describe, expect, it } from 'vitest'
 import { NetworkError, RequestError } from '../src/index'
+import { peekId, peekType } from '../src/protocol/envelope-peek'
 import { RequestTracker } from '../src/protocol/request-tracker'
 
 function tracker(clock: ManualClock, maxInflight = 2): { t: RequestTracker; timeouts: string[] } {
@@ -92,5 +94,40 @@ describe('RequestTracker', () => {
       expect(ids.has(r.id)).toBe(false)
       ids.add(r.id)
     }
+  })
+  it('fails an outstanding request with ERR_INVALID_RESPONSE and its cause; a second late answer is unknown', async () => {
+    const clock = new ManualClock()
+    const { t } = tracker(clock)
+    const { id, response } = t.begin('get_peers', 'peers', 1_000, undefined, false)
+    const cause = new CodecError('ERR_SCHEMA', 'peers: not an array')
+    expect(t.fail(id, cause)).toBe('failed')
+    await expect(response).rejects.toSatisfy(
+      (e: unknown) => RequestError.isInstance(e) && e.code === 'ERR_INVALID_RESPONSE' && e.cause === cause,
+    )
+    expect(t.inflight).toBe(0)
+    expect(clock.pending()).toBe(0)
+    // The id is now expired: one answer to it is late, a repeat is unrequested.
+    expect(t.settle({ type: 'peers', id, data: { peers: [] } })).toBe('late')
+    expect(t.settle({ type: 'peers', id, data: { peers: [] } })).toBe('unknown')
+    expect(t.fail(12345, cause)).toBe('unknown')
+  })
+})
+
+describe('envelope peeking', () => {
+  it.each([0, 1, 127, 128, 255, 256, 65_535, 65_536, 0xffff_ffff])(
+    'reads request id %i the way the encoder writes it',
+    (id) => {
+      const bytes = encode({ type: 'peers', id, data: { peers: [] } })
+      expect(peekType(bytes)).toBe('peers')
+      expect(peekId(bytes)).toBe(id)
+    },
+  )
+
+  it('reads no id from an envelope without one, or from bytes that are not an envelope', () => {
+    expect(peekId(encode({ type: 'ping', data: { nonce: 1 } }))).toBeUndefined()
+    expect(peekId(Uint8Array.of(0x93, 0x01))).toBeUndefined()
+    expect(peekId(Uint8Array.of(0x93, 0x01, 0xce, 0x00))).toBeUndefined()
+    expect(peekId(Uint8Array.of(0x92, 0x01, 0x05))).toBeUndefined()
+    expect(peekType(Uint8Array.of(0x93, 0xcc, 0x05))).toBeUndefined()
   })
 })

@@ -11,18 +11,18 @@ import {
   type HelloData,
   type Message,
   type MessageType,
-  messageTypeOfCode,
 } from '@chainwire/protocol-codec'
 import { NetworkError } from '../errors'
 import type { ConnectionKind, DisconnectInitiator, NetworkBehaviour, TrafficCount } from '../index'
 import type { MessageClass } from '../limits/message-class'
 import { netGroupOf } from '../limits/net-group'
 import { type DroppedCount, PeerRateLimiter } from '../limits/peer-rate-limiter'
-import type { SecureConnection } from '../noise/index'
+import { NoiseError, type SecureConnection } from '../noise/index'
 import type { ResolvedOptions } from '../options'
+import { peekId, peekType } from '../protocol/envelope-peek'
 import { RequestTracker } from '../protocol/request-tracker'
 import { frameSize, type OutFrame, SendQueue } from '../queue/send-queue'
-import type { Direction, RawConnection } from '../transport/index'
+import { type Direction, type RawConnection, TransportError } from '../transport/index'
 
 /** Bytes charged per message held for a handler, on top of its size: the decoded object's own weight. */
 export const MESSAGE_OVERHEAD_BYTES = 256
@@ -165,11 +165,14 @@ export class Connection {
       maxBytes: o.sendQueueBytes,
       controlAllowanceBytes: CONTROL_ALLOWANCE_BYTES,
       maxWaiters: o.maxSendWaiters,
+      weights: o.laneWeights,
     })
-    this.limiter = new PeerRateLimiter(host.clock, o.rateLimits, {
-      rate: o.rateLimitTolerancePerSecond,
-      burst: o.rateLimitToleranceBurst,
-    })
+    this.limiter = new PeerRateLimiter(
+      host.clock,
+      o.rateLimits,
+      { rate: o.rateLimitTolerancePerSecond, burst: o.rateLimitToleranceBurst },
+      { rate: o.junkBytesPerSecond, burst: o.junkByteBurst },
+    )
     this.requests = new RequestTracker(host.clock, {
       maxInflight: o.maxInflightRequests,
       recentLimit: RECENT_REQUEST_IDS,
@@ -303,22 +306,20 @@ export class Connection {
   }
 
   /**
-   * Closes the connection. With a `reason`, a `disconnect` message is sent first and given
-   * `disconnectLingerMs` to flush; without one the transport is torn down at once. Resolves once closed.
+   * Closes the connection. With a `reason`, a `disconnect` message is sent first (when the stream can still
+   * carry it) and given `disconnectLingerMs` to flush; without one the transport is torn down at once.
+   * `error` is what made us close, if anything failed (it defaults to the stream's error). Resolves once
+   * closed.
    */
   close(
     reason: DisconnectReason | undefined,
     initiator: DisconnectInitiator = 'local',
     message?: string,
+    error: Error | undefined = this.streamError,
   ): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') return this.closed
     this.state = 'closing'
-    this.closeInfo = {
-      reason: reason ?? 'closed',
-      initiator,
-      message,
-      error: this.streamError,
-    }
+    this.closeInfo = { reason: reason ?? 'closed', initiator, message, error }
     this.clearTimers()
     const err = notConnected(this.peerId)
     this.requests.close(err)
@@ -390,7 +391,7 @@ export class Connection {
         this.host.handshakeMessage(this, error)
       } else {
         this.report('protocol-violation', `${error.code}: ${error.message}`)
-        void this.close('protocol_error', 'local', 'frame too large')
+        void this.close('protocol_error', 'local', 'frame too large', error)
       }
       return
     }
@@ -457,7 +458,7 @@ export class Connection {
     try {
       message = decode(frame)
     } catch (err) {
-      this.invalid(err as CodecError, size)
+      this.invalid(err as CodecError, frame, peeked)
       return
     }
     this.lastMessageAt = this.host.clock.now()
@@ -488,30 +489,41 @@ export class Connection {
     if (verdict === 'accept') return true
     this.host.count('messagesRateLimited', cls)
     this.report('rate-limit-exceeded', `${type}: over the ${cls} limit`)
-    if (verdict === 'disconnect') {
-      this.host.count('rateLimitDisconnects')
-      void this.close('rate_limited', 'local', `far over the ${cls} rate limit`)
-    }
+    if (verdict === 'disconnect') this.junkExhausted('rate_limited', `far over the ${cls} rate limit`)
     return false
   }
 
-  private invalid(error: CodecError, size: number): void {
+  /**
+   * A message that did not decode. A type from a newer catalog is ignored and counted (DESIGN.md §6; it
+   * was charged to the bulk limits) and costs only its bytes of the junk budget; anything else is reported
+   * and costs the tolerance budgets like a dropped message. A response that names one of our outstanding
+   * requests fails that request at once (`ERR_INVALID_RESPONSE`, the codec error as its cause).
+   */
+  private invalid(error: CodecError, frame: Uint8Array, peeked: MessageType | undefined): void {
+    const size = frame.length
     this.invalidMessages++
     this.host.count('invalidMessages')
     this.host.traffic('in', undefined, size)
-    // A type from a newer catalog is ignored and counted (DESIGN.md §6; it was charged to the bulk limits);
-    // anything else is penalised, and costs the tolerance budget like a dropped message.
-    if (error.code === 'ERR_UNKNOWN_TYPE') return
-    this.report('invalid-message', `${error.code}: ${error.message}`)
-    if (!this.tolerate()) {
-      this.host.count('rateLimitDisconnects')
-      void this.close('protocol_error', 'local', 'too many invalid messages')
+    if (error.code === 'ERR_UNKNOWN_TYPE') {
+      if (!this.limiter.chargeJunk(size))
+        this.junkExhausted('rate_limited', 'too many unknown messages', error)
+      return
     }
+    let detail = `${error.code}: ${error.message}`
+    if (peeked !== undefined && CATALOG[peeked].kind === 'response') {
+      const id = peekId(frame)
+      if (id !== undefined && this.requests.fail(id, error) === 'failed') {
+        detail = `invalid ${peeked} answering request ${id}: ${detail}`
+      }
+    }
+    this.report('invalid-message', detail)
+    if (!this.limiter.penalize(size)) this.junkExhausted('protocol_error', 'too many invalid messages', error)
   }
 
-  /** Charges one unit of the tolerance budget; false when it is exhausted. */
-  private tolerate(): boolean {
-    return this.limiter.penalize()
+  /** Disconnects a peer that spent its tolerance for junk. */
+  private junkExhausted(reason: DisconnectReason, text: string, error?: Error): void {
+    this.host.count('rateLimitDisconnects')
+    void this.close(reason, 'local', text, error)
   }
 
   private onResponse(message: Message, size: number): void {
@@ -527,9 +539,9 @@ export class Connection {
     }
     this.host.count(outcome === 'late' ? 'lateResponses' : 'unknownResponses')
     if (outcome === 'unknown') this.report('unrequested-message', `${message.type} answers nothing we asked`)
-    if (!this.tolerate()) {
-      this.host.count('rateLimitDisconnects')
-      void this.close('rate_limited', 'local', 'too many unrequested responses')
+    // A late answer was asked for (it costs a token, not its bytes); an unrequested one is junk.
+    if (!this.limiter.penalize(outcome === 'late' ? 0 : size)) {
+      this.junkExhausted('rate_limited', 'too many unrequested responses')
     }
   }
 
@@ -667,8 +679,14 @@ export class Connection {
     this.pump()
   }
 
+  /**
+   * The secure stream failed. What we detected ourselves (a message that did not authenticate, an
+   * impossible Noise frame, exhausted nonces) closes as ours, `protocol_error` with the error; a transport
+   * failure (reset, cut mid-message) is left to 'close', which reports it as the remote's with the error.
+   */
   private readonly onError = (err: Error): void => {
     this.streamError ??= err
+    if (isLocalChannelFailure(err)) void this.close('protocol_error', 'local', err.message, err)
   }
 
   private readonly onClose = (): void => {
@@ -685,11 +703,21 @@ export class Connection {
   }
 }
 
-/** The message type an envelope's first bytes name (`[code, id, data]`: fixarray 3, then a fixint code). */
-export function peekType(frame: Uint8Array): MessageType | undefined {
-  if (frame.length < 2 || frame[0] !== 0x93) return undefined
-  const code = frame[1] as number
-  return code < 0x80 ? messageTypeOfCode(code) : undefined
+/**
+ * Whether a secure-stream error is one this side detected in what it received (not a transport failure): a
+ * Noise message that did not authenticate, an impossible Noise frame, exhausted nonces, or a transport frame
+ * the remote had no right to send (a WebSocket text frame, or one `ws` refused: `WS_ERR_*`).
+ */
+function isLocalChannelFailure(err: Error): boolean {
+  if (TransportError.isInstance(err)) return err.code === 'ERR_INVALID_FRAME'
+  if (!NoiseError.isInstance(err)) return false
+  if (err.code === 'ERR_CONNECTION_CLOSED') {
+    const code = (err.cause as { code?: unknown } | undefined)?.code
+    return typeof code === 'string' && code.startsWith('WS_ERR_')
+  }
+  return (
+    err.code === 'ERR_NOISE_DECRYPT' || err.code === 'ERR_NOISE_FRAME' || err.code === 'ERR_NONCE_EXHAUSTED'
+  )
 }
 
 function notConnected(peerId: PeerId): NetworkError {

@@ -24,18 +24,29 @@ export interface DroppedCount {
 }
 
 /**
- * One peer's inbound token buckets: messages and bytes per {@link MessageClass}, plus a tolerance bucket
- * that every dropped message drains. A peer slightly over its limits loses the excess; one that keeps
- * sending far past them empties the tolerance bucket and is to be disconnected.
+ * One peer's inbound token buckets: messages and bytes per {@link MessageClass}, plus two tolerance buckets
+ * that junk drains (a message dropped by the limits, one that does not decode, one that answers nothing we
+ * asked): one token per such message, and its size from the junk byte bucket. A peer slightly over its
+ * limits loses the excess; one that keeps sending junk empties either bucket and is to be disconnected, so
+ * a few large junk messages cost as much as many small ones and decrypting junk has a bounded price.
+ * Messages that are accepted never touch the tolerance buckets.
  */
 export class PeerRateLimiter {
   private readonly messages: Record<MessageClass, TokenBucket>
   private readonly bytes: Record<MessageClass, TokenBucket>
   private readonly tolerance: TokenBucket
+  private readonly junk: TokenBucket
   /** Dropped so far, per class. */
   readonly dropped: Record<MessageClass, DroppedCount>
+  /** Bytes charged to the junk byte bucket so far. */
+  junkBytes = 0
 
-  constructor(clock: Clock, limits: Readonly<Record<MessageClass, ClassRateLimit>>, tolerance: BucketRate) {
+  constructor(
+    clock: Clock,
+    limits: Readonly<Record<MessageClass, ClassRateLimit>>,
+    tolerance: BucketRate,
+    junkBytes: BucketRate,
+  ) {
     const make = (pick: (l: ClassRateLimit) => BucketRate): Record<MessageClass, TokenBucket> =>
       Object.fromEntries(MESSAGE_CLASSES.map((c) => [c, new TokenBucket(clock, pick(limits[c]))])) as Record<
         MessageClass,
@@ -44,6 +55,7 @@ export class PeerRateLimiter {
     this.messages = make((l) => ({ rate: l.messagesPerSecond, burst: l.messageBurst }))
     this.bytes = make((l) => ({ rate: l.bytesPerSecond, burst: l.byteBurst }))
     this.tolerance = new TokenBucket(clock, tolerance)
+    this.junk = new TokenBucket(clock, junkBytes)
     this.dropped = Object.fromEntries(MESSAGE_CLASSES.map((c) => [c, { messages: 0, bytes: 0 }])) as Record<
       MessageClass,
       DroppedCount
@@ -62,12 +74,26 @@ export class PeerRateLimiter {
     const d = this.dropped[cls]
     d.messages++
     d.bytes += size
-    return this.tolerance.take(1) ? 'drop' : 'disconnect'
+    return this.penalize(size) ? 'drop' : 'disconnect'
   }
 
-  /** Charges one unit of the tolerance budget for another offence (an invalid or unrequested message). */
-  penalize(): boolean {
-    return this.tolerance.take(1)
+  /**
+   * Charges another offence (an invalid or unrequested message of `size` bytes): one token and `size` junk
+   * bytes. False when either budget is exhausted: the peer is to be disconnected.
+   */
+  penalize(size: number): boolean {
+    const counted = this.tolerance.take(1)
+    return this.chargeJunk(size) && counted
+  }
+
+  /**
+   * Charges `size` junk bytes alone (a message ignored without penalty, such as an unknown type); false
+   * when the junk byte budget is exhausted.
+   */
+  chargeJunk(size: number): boolean {
+    if (size <= 0) return true
+    this.junkBytes += size
+    return this.junk.take(size)
   }
 
   /** Total messages dropped, all classes. */

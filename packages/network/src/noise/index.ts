@@ -29,6 +29,7 @@ export {
   XX,
 } from './handshake-state'
 export { MAX_PLAINTEXT, NoiseStream, type NoiseStreamInit } from './noise-stream'
+export { checkRekeySchedule, DEFAULT_REKEY_SCHEDULE, RekeyCounter, type RekeySchedule } from './rekey'
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   MAX_HANDSHAKE_MESSAGE,

@@ -1,5 +1,6 @@
 import { type CipherState, MAX_NOISE_MESSAGE, type MessageOpener, TAG_LENGTH } from './cipher-state'
 import { NoiseError } from './errors'
+import type { RekeyCounter } from './rekey'
 
 /** A ciphertext piece at least this long is decrypted as it is; shorter ones are gathered first. */
 const MIN_DIRECT_PIECE = 4 * 1024
@@ -38,8 +39,12 @@ export class MessageReader {
   private tag: Buffer | undefined
   private tagFill = 0
 
-  constructor(cipher: CipherState) {
+  /** The receive side's rekey schedule: the cipher rekeys after the message that completes it. */
+  private readonly rekey: RekeyCounter | undefined
+
+  constructor(cipher: CipherState, rekey?: RekeyCounter) {
     this.cipher = cipher
+    this.rekey = rekey
   }
 
   /** True while part of a message (a prefix byte, ciphertext or tag bytes) has been read. */
@@ -169,6 +174,7 @@ export class MessageReader {
     this.tagFill = 0
     this.phase = PREFIX
     opener.finish(tag)
+    if (this.rekey?.count(this.held) === true) this.cipher.rekey()
     const plain = this.plain
     if (plain !== undefined) {
       for (let i = 0; i < plain.length; i++) out.push(plain[i] as Buffer)

@@ -5,6 +5,7 @@ import { type CipherState, MAX_NOISE_MESSAGE, TAG_LENGTH } from './cipher-state'
 import { NoiseError } from './errors'
 import { type FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
 import { MessageReader } from './message-reader'
+import { DEFAULT_REKEY_SCHEDULE, RekeyCounter, type RekeySchedule } from './rekey'
 
 /** The most application bytes one Noise transport message carries (65535 minus the tag). */
 export const MAX_PLAINTEXT = MAX_NOISE_MESSAGE - TAG_LENGTH
@@ -26,6 +27,8 @@ export interface NoiseStreamInit {
   readonly logger: Logger
   /** The transport connection `raw` belongs to, closed when this stream is destroyed. */
   readonly connection?: RawConnection
+  /** When each direction rekeys; both ends must use the same. @default DEFAULT_REKEY_SCHEDULE */
+  readonly rekey?: RekeySchedule
 }
 
 /**
@@ -59,6 +62,8 @@ interface Outgoing {
 export class NoiseStream extends Duplex implements ReadSink {
   private readonly raw: Duplex
   private readonly sendCipher: CipherState
+  private readonly sendRekey: RekeyCounter
+  private readonly receiveRekey: RekeyCounter
   private readonly reader: MessageReader
   private readonly logger: Logger
   private readonly connection: RawConnection | undefined
@@ -80,7 +85,10 @@ export class NoiseStream extends Duplex implements ReadSink {
     super({ allowHalfOpen: false, decodeStrings: true })
     this.raw = init.raw
     this.sendCipher = init.send
-    this.reader = new MessageReader(init.receive)
+    const schedule = init.rekey ?? DEFAULT_REKEY_SCHEDULE
+    this.sendRekey = new RekeyCounter(schedule)
+    this.receiveRekey = new RekeyCounter(schedule)
+    this.reader = new MessageReader(init.receive, this.receiveRekey)
     this.logger = init.logger
     this.connection = init.connection
     this.on('error', NoiseStream.onOwnError)
@@ -94,6 +102,11 @@ export class NoiseStream extends Duplex implements ReadSink {
     // Anything still in the socket's readable buffer arrives through 'data' before any later read does.
     for (const chunk of init.decoder.drain()) this.receive(chunk)
     this.connection?.setReadSink?.(this)
+  }
+
+  /** How many times each direction replaced its key (see {@link RekeySchedule}). */
+  get rekeys(): { readonly sent: number; readonly received: number } {
+    return { sent: this.sendRekey.rekeys, received: this.receiveRekey.rekeys }
   }
 
   override _read(): void {
@@ -274,6 +287,7 @@ export class NoiseStream extends Duplex implements ReadSink {
     if (length === 0) return 0
     const sealed: Buffer[] = []
     this.sendCipher.encryptParts(EMPTY, parts.length > 2 ? [Buffer.concat(parts, length)] : parts, sealed)
+    if (this.sendRekey.count(length)) this.sendCipher.rekey()
     const wire = length + TAG_LENGTH
     const raw = this.raw
     if (wire <= COALESCE_LIMIT) {
@@ -321,10 +335,18 @@ export class NoiseStream extends Duplex implements ReadSink {
 
   private static onRawClose(this: Duplex): void {
     const stream = owners.get(this)
-    // After a clean end the buffered plaintext is still delivered; without one the stream is cut short.
-    if (stream !== undefined && !stream.rawEnded && !stream.destroyed) {
+    // After a clean end the buffered plaintext is still delivered; without one the stream is cut short. So is
+    // a stream with writes still waiting for the socket: no 'drain' will ever come to release them.
+    if (stream !== undefined && !stream.destroyed && (!stream.rawEnded || stream.writing())) {
       stream.destroy(closedError('the connection closed'))
     }
+  }
+
+  /** Whether plaintext or a write callback is still waiting to be handed to the socket. */
+  private writing(): boolean {
+    return (
+      this.outgoing !== undefined || this.queued > 0 || this.held !== undefined || this.ending !== undefined
+    )
   }
 
   private static onRawDrain(this: Duplex): void {

@@ -3,6 +3,7 @@ import {
   AbortError,
   type AbortOptions,
   type Clock,
+  type Deadline,
   deadline,
   type Logger,
   noopLogger,
@@ -16,6 +17,7 @@ import { FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
 import { createHandshakePayload, encodeHandshakePayload, verifyHandshakePayload } from './handshake-payload'
 import { HandshakeState } from './handshake-state'
 import { NoiseStream } from './noise-stream'
+import { checkRekeySchedule, DEFAULT_REKEY_SCHEDULE, type RekeySchedule } from './rekey'
 import { generateX25519KeyPair, type X25519KeyPair } from './x25519'
 
 /** Default of {@link SecureChannelOptions.handshakeTimeoutMs}. */
@@ -25,8 +27,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000
  * room for a later payload version while keeping what an unauthenticated peer can make us buffer tiny.
  */
 export const MAX_HANDSHAKE_MESSAGE = 1024
-/** The prologue is this string followed by the network id, UTF-8 encoded. */
-export const PROLOGUE_PREFIX = 'chainwire/noise/1\n'
+/** The prologue is this string, the network id, a newline and the rekey schedule, UTF-8 encoded. */
+export const PROLOGUE_PREFIX = 'chainwire/noise/2\n'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -43,7 +45,8 @@ export interface SecureChannelOptions extends AbortOptions {
   clock: Clock
   /**
    * Deadline for the whole handshake, from the call until the last message; progress does not extend it.
-   * @default 5000
+   * `Infinity` sets no timer of its own: the caller's `signal` is then the deadline (a `TimeoutError` as its
+   * abort reason fails the handshake with `ERR_HANDSHAKE_TIMEOUT`). @default 5000
    */
   handshakeTimeoutMs?: number
   /**
@@ -64,6 +67,13 @@ export interface SecureChannelOptions extends AbortOptions {
   ephemeralKey?: X25519KeyPair
   /** Debug logging of failed handshakes and connections. @default noopLogger */
   logger?: Logger
+  /**
+   * When each direction replaces its key (Noise `REKEY()`): after this many transport messages or plaintext
+   * bytes, whichever comes first. Both ends must agree; it is bound into the prologue, so a peer with
+   * another schedule fails the handshake like a peer of another network (`ERR_NOISE_DECRYPT` at the
+   * initiator). @default DEFAULT_REKEY_SCHEDULE (2^20 messages or 1 GiB)
+   */
+  rekey?: RekeySchedule
 }
 
 /** An authenticated, encrypted connection to a proven peer. */
@@ -81,6 +91,8 @@ export interface SecureConnection {
    * sending. Errors arrive as {@link NoiseError}s through 'error' / `errored` / 'close'.
    */
   readonly stream: Duplex
+  /** How many times each direction replaced its key so far (see `SecureChannelOptions.rekey`). */
+  readonly rekeys: { readonly sent: number; readonly received: number }
   /** Tears the connection down at once (the stream and the underlying connection); idempotent. */
   close(err?: Error): void
 }
@@ -124,9 +136,25 @@ function credentialsFor(identity: Identity, staticKey: X25519KeyPair | undefined
   return credentials
 }
 
-/** The prologue of a network: `utf8("chainwire/noise/1\n" + networkId)`. */
-export function noisePrologue(networkId: string): Buffer {
-  return Buffer.from(PROLOGUE_PREFIX + networkId, 'utf8')
+/**
+ * The prologue of a network and rekey schedule: `utf8("chainwire/noise/2\n" + networkId + "\nrekey " +
+ * messages + " " + bytes)`, the numbers in decimal.
+ */
+export function noisePrologue(networkId: string, rekey: RekeySchedule = DEFAULT_REKEY_SCHEDULE): Buffer {
+  return Buffer.from(`${PROLOGUE_PREFIX}${networkId}\nrekey ${rekey.messages} ${rekey.bytes}`, 'utf8')
+}
+
+/** The last prologue built, reused by the handshakes of the same network and schedule (read only). */
+let lastPrologue: { networkId: string; messages: number; bytes: number; prologue: Buffer } | undefined
+
+function cachedPrologue(networkId: string, rekey: RekeySchedule): Buffer {
+  const last = lastPrologue
+  if (last?.networkId === networkId && last.messages === rekey.messages && last.bytes === rekey.bytes) {
+    return last.prologue
+  }
+  const prologue = noisePrologue(networkId, rekey)
+  lastPrologue = { networkId, messages: rekey.messages, bytes: rekey.bytes, prologue }
+  return prologue
 }
 
 /**
@@ -165,6 +193,7 @@ function runHandshake(
   const logger = options.logger ?? noopLogger
   const initiator = direction === 'outbound'
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  const rekey = options.rekey ?? DEFAULT_REKEY_SCHEDULE
 
   return new Promise<SecureConnection>((resolve, reject) => {
     let settled = false
@@ -174,7 +203,12 @@ function runHandshake(
     const decoder = new FrameDecoder()
     // Stays for the life of the socket: no late socket error may become an uncaught exception.
     raw.on('error', ignoreError)
-    const timer = deadline(options.clock, timeoutMs, options.signal, 'noise handshake')
+    // A caller that carries the deadline in its signal (the network: one deadline for Noise and hello) saves
+    // a timer, a controller and a listener per handshake.
+    const timer =
+      timeoutMs === Number.POSITIVE_INFINITY
+        ? signalOnly(options.signal)
+        : deadline(options.clock, timeoutMs, options.signal, 'noise handshake')
 
     const cleanup = (): void => {
       timer.clear()
@@ -235,7 +269,7 @@ function runHandshake(
       settled = true
       cleanup()
       try {
-        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction))
+        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction, rekey))
       } catch (err) {
         teardown(asHandshakeError(err))
       }
@@ -297,10 +331,11 @@ function runHandshake(
       return
     }
     try {
+      checkRekeySchedule(rekey)
       credentials = credentialsFor(options.identity, options.staticKey)
       handshake = new HandshakeState({
         initiator,
-        prologue: noisePrologue(options.networkId),
+        prologue: cachedPrologue(options.networkId, rekey),
         staticKey: credentials.staticKey,
         ...(options.ephemeralKey === undefined ? {} : { ephemeralKey: options.ephemeralKey }),
       })
@@ -315,6 +350,14 @@ function runHandshake(
     }
   })
 }
+
+/** A {@link Deadline} that is only the caller's signal (or one that never aborts): no timer. */
+function signalOnly(signal: AbortSignal | undefined): Deadline {
+  return { signal: signal ?? NEVER, clear: () => {} }
+}
+
+/** A signal that never aborts. */
+const NEVER = new AbortController().signal
 
 interface RemoteIdentity {
   readonly peerId: PeerId
@@ -334,6 +377,7 @@ function establish(
   logger: Logger,
   remote: RemoteIdentity,
   direction: Direction,
+  rekey: RekeySchedule,
 ): SecureConnection {
   const ciphers = handshake.transportCiphers()
   const stream = new NoiseStream({
@@ -342,6 +386,7 @@ function establish(
     receive: ciphers.receive,
     decoder,
     logger,
+    rekey,
     ...(connection === undefined ? {} : { connection }),
   })
   return new EstablishedConnection(remote, direction, new Uint8Array(handshake.handshakeHash), stream)
@@ -360,6 +405,10 @@ class EstablishedConnection implements SecureConnection {
   ) {
     this.remotePeerId = remote.peerId
     this.remoteIdentityKey = remote.identityKey
+  }
+
+  get rekeys(): { readonly sent: number; readonly received: number } {
+    return this.stream.rekeys
   }
 
   close(err?: Error): void {

@@ -144,7 +144,7 @@ export class RequestTracker {
     const id = msg.id
     if (id === undefined) return 'unknown'
     const entry = this.pending.get(id)
-    if (entry === undefined) return this.recentSet.has(id) ? 'late' : 'unknown'
+    if (entry === undefined) return this.forget(id) ? 'late' : 'unknown'
     if (msg.type === 'error') {
       this.finish(entry)
       const data = msg.data as ErrorData
@@ -173,6 +173,27 @@ export class RequestTracker {
     return 'matched'
   }
 
+  /**
+   * Fails the outstanding request `id` at once with `ERR_INVALID_RESPONSE` (its cause: why the response was
+   * refused, such as the `CodecError` of a response that did not decode) and returns `failed`; for an id
+   * that is not outstanding returns `late` (it expired recently; the id is consumed) or `unknown`.
+   */
+  fail(id: number, cause: Error): 'failed' | 'late' | 'unknown' {
+    const entry = this.pending.get(id)
+    if (entry === undefined) return this.forget(id) ? 'late' : 'unknown'
+    this.finish(entry)
+    this.remember(id)
+    entry.reject(
+      new RequestError(
+        'ERR_INVALID_RESPONSE',
+        `${entry.type} was answered with an invalid ${entry.expected}`,
+        { type: entry.type, expected: entry.expected },
+        { cause },
+      ),
+    )
+    return 'failed'
+  }
+
   /** Rejects every outstanding request with `err`; later `begin` calls throw it. */
   close(err: Error): void {
     this.closedWith ??= err
@@ -188,6 +209,14 @@ export class RequestTracker {
     this.pending.delete(entry.id)
     if (!entry.internal) this.counted--
     entry.timer.clear()
+  }
+
+  /**
+   * Consumes an expired id: true the first time an answer to it arrives (late), false afterwards (a second
+   * answer to one request is unrequested, so a peer cannot resend late responses on the late allowance).
+   */
+  private forget(id: number): boolean {
+    return this.recentSet.delete(id)
   }
 
   private remember(id: number): void {

@@ -1,6 +1,6 @@
 import { AbortError, TimeoutError } from '@chainwire/interface'
 import { partsLength } from '@chainwire/protocol-codec'
-import { SendError } from '../errors'
+import { NetworkError, SendError } from '../errors'
 import type { MessageClass } from '../limits/message-class'
 
 /** Options of {@link SendQueue}. */
@@ -11,10 +11,33 @@ export interface SendQueueOptions {
   controlAllowanceBytes: number
   /** Callers waiting for room at most; more are refused at once. */
   maxWaiters: number
+  /** Weights of the data lanes in the fair scheduler (positive integers). @default DEFAULT_LANE_WEIGHTS */
+  weights?: Readonly<LaneWeights>
 }
 
-/** Send order: control first, then blocks, transactions, bulk. */
-const PRIORITY: Readonly<Record<MessageClass, number>> = { control: 0, blocks: 1, transactions: 2, bulk: 3 }
+/** The classes that share the send bandwidth by weight; control goes first, outside the rounds. */
+export type DataClass = Exclude<MessageClass, 'control'>
+
+/** The weight of each data lane: its share of the bandwidth is its weight over the sum of the busy lanes'. */
+export type LaneWeights = Record<DataClass, number>
+
+/**
+ * The default lane weights: blocks 4, transactions 2, bulk 1. With every lane busy, blocks get at least 4/7
+ * of the bytes sent (57%), transactions 2/7 (29%) and bulk (addresses, the DHT, chunks) 1/7 (14%); a lane
+ * alone gets everything, and two busy lanes split by their weights (blocks and bulk: 80% / 20%).
+ */
+export const DEFAULT_LANE_WEIGHTS: Readonly<LaneWeights> = Object.freeze({
+  blocks: 4,
+  transactions: 2,
+  bulk: 1,
+})
+
+/** Bytes a lane of weight 1 may send per round of the scheduler (a lane of weight w: w times this). */
+export const LANE_QUANTUM_BYTES = 64 * 1024
+
+/** Lane indexes: control, then the data lanes in the order a round visits them. */
+const LANE_OF: Readonly<Record<MessageClass, number>> = { control: 0, blocks: 1, transactions: 2, bulk: 3 }
+const DATA_CLASSES: readonly DataClass[] = ['blocks', 'transactions', 'bulk']
 
 /**
  * An encoded frame as queued: one buffer, or pieces written out in order (`encodeFrameParts`: a large byte
@@ -29,14 +52,27 @@ export function frameSize(frame: OutFrame): number {
 
 class Lane {
   items: (OutFrame | undefined)[] = []
+  sizes: number[] = []
   head = 0
+  /** Deficit round robin: bytes this lane may still send in the current round. */
+  deficit = 0
+  /** Whether the lane got its quantum for the visit in progress. */
+  credited = false
+
+  constructor(readonly quantum: number) {}
 
   get length(): number {
     return this.items.length - this.head
   }
 
-  push(frame: OutFrame): void {
+  /** Bytes of the frame at the head (the lane must not be empty). */
+  get headSize(): number {
+    return this.sizes[this.head] as number
+  }
+
+  push(frame: OutFrame, size: number): void {
     this.items.push(frame)
+    this.sizes.push(size)
   }
 
   shift(): OutFrame | undefined {
@@ -45,9 +81,11 @@ class Lane {
     this.items[this.head++] = undefined
     if (this.head === this.items.length) {
       this.items = []
+      this.sizes = []
       this.head = 0
     } else if (this.head >= 1024) {
       this.items = this.items.slice(this.head)
+      this.sizes = this.sizes.slice(this.head)
       this.head = 0
     }
     return frame
@@ -55,7 +93,10 @@ class Lane {
 
   clear(): void {
     this.items = []
+    this.sizes = []
     this.head = 0
+    this.deficit = 0
+    this.credited = false
   }
 }
 
@@ -70,7 +111,11 @@ interface Waiter {
 }
 
 /**
- * One peer's outgoing frames in four priority lanes, bounded in bytes. `tryPush` queues or refuses at once;
+ * One peer's outgoing frames in four lanes, bounded in bytes. Control frames go first; the blocks,
+ * transactions and bulk lanes share what is left by weighted fair queueing (deficit round robin: each round
+ * a busy lane may send its weight times {@link LANE_QUANTUM_BYTES}, a frame larger than that waits for the
+ * credit of several rounds), so a class that always has data queued cannot starve the others: each busy lane
+ * gets at least its weight's share of the bytes. `tryPush` queues or refuses at once;
  * `push` waits for room (backpressure to the caller) until its signal aborts. A message always fits an empty
  * queue, so a message larger than the bound is never stuck. The queue remembers since when it has been
  * saturated (a sender refused or waiting, and not yet drained to half the bound), so the connection can drop
@@ -78,7 +123,9 @@ interface Waiter {
  */
 export class SendQueue {
   private readonly options: SendQueueOptions
-  private readonly lanes: readonly Lane[] = [new Lane(), new Lane(), new Lane(), new Lane()]
+  private readonly lanes: readonly Lane[]
+  /** The data lane (1-3) the scheduler is visiting. */
+  private cursor = 1
   private readonly waiters: Waiter[] = []
   private queuedBytes = 0
   private saturatedAt: number | undefined
@@ -86,6 +133,21 @@ export class SendQueue {
 
   constructor(options: SendQueueOptions) {
     this.options = options
+    const weights = options.weights ?? DEFAULT_LANE_WEIGHTS
+    for (const cls of DATA_CLASSES) {
+      const w = weights[cls]
+      if (!Number.isSafeInteger(w) || w < 1 || w > 1_000) {
+        throw new NetworkError(
+          'ERR_INVALID_OPTIONS',
+          `lane weight of ${cls} must be an integer in [1, 1000]`,
+          {
+            option: `laneWeights.${cls}`,
+            value: String(w),
+          },
+        )
+      }
+    }
+    this.lanes = [new Lane(0), ...DATA_CLASSES.map((cls) => new Lane(weights[cls] * LANE_QUANTUM_BYTES))]
   }
 
   /** Bytes queued now. */
@@ -166,19 +228,57 @@ export class SendQueue {
     })
   }
 
-  /** Takes the next frame to send, highest priority first. */
+  /** Takes the next frame to send: control first, then the data lanes in their fair rounds. */
   shift(): OutFrame | undefined {
-    for (const lane of this.lanes) {
-      const frame = lane.shift()
-      if (frame !== undefined) {
-        this.queuedBytes -= frameSize(frame)
-        this.admitWaiters()
-        if (this.waiters.length === 0 && this.queuedBytes <= this.options.maxBytes / 2)
-          this.saturatedAt = undefined
-        return frame
-      }
+    const control = this.lanes[0] as Lane
+    if (control.length > 0) return this.taken(control.headSize, control.shift() as OutFrame)
+    const lanes = this.lanes
+    if ((lanes[1] as Lane).length + (lanes[2] as Lane).length + (lanes[3] as Lane).length === 0) {
+      this.cursor = 1
+      return undefined
     }
-    return undefined
+    // Deficit round robin. Ends: some lane is busy, and each visit to a busy lane adds at least 64 KiB to its
+    // deficit, so within (largest frame / 64 KiB) rounds a head frame fits.
+    for (;;) {
+      const lane = lanes[this.cursor] as Lane
+      if (lane.length === 0) {
+        lane.deficit = 0
+        lane.credited = false
+        this.next()
+        continue
+      }
+      if (!lane.credited) {
+        lane.deficit += lane.quantum
+        lane.credited = true
+      }
+      const size = lane.headSize
+      if (size <= lane.deficit) {
+        lane.deficit -= size
+        const frame = lane.shift() as OutFrame
+        if (lane.length === 0) {
+          lane.deficit = 0
+          lane.credited = false
+          this.next()
+        }
+        return this.taken(size, frame)
+      }
+      lane.credited = false
+      this.next()
+    }
+  }
+
+  /** Moves the scheduler to the next data lane. */
+  private next(): void {
+    this.cursor = this.cursor === 3 ? 1 : this.cursor + 1
+  }
+
+  /** Accounts for a frame leaving the queue. */
+  private taken(size: number, frame: OutFrame): OutFrame {
+    this.queuedBytes -= size
+    this.admitWaiters()
+    if (this.waiters.length === 0 && this.queuedBytes <= this.options.maxBytes / 2)
+      this.saturatedAt = undefined
+    return frame
   }
 
   /** Drops everything queued and fails every waiter with `err`; later pushes fail with it too. */
@@ -194,7 +294,7 @@ export class SendQueue {
   }
 
   private enqueue(frame: OutFrame, cls: MessageClass, size: number): void {
-    ;(this.lanes[PRIORITY[cls]] as Lane).push(frame)
+    ;(this.lanes[LANE_OF[cls]] as Lane).push(frame, size)
     this.queuedBytes += size
   }
 

@@ -4,10 +4,17 @@ export interface LinkedSignal {
   clear(): void
 }
 
-/** Links optional parent signals into one (the first parent to abort gives the reason). */
+/** Nothing to detach: the signal of a single parent is that parent itself. */
+const NOTHING = (): void => {}
+
+/**
+ * Links optional parent signals into one (the first parent to abort gives the reason). With a single parent
+ * that parent is the result as it is: no controller and no listener are made for it.
+ */
 export function linkSignals(...parents: (AbortSignal | undefined)[]): LinkedSignal {
-  const controller = new AbortController()
   const live = parents.filter((p): p is AbortSignal => p !== undefined)
+  if (live.length === 1) return { signal: live[0] as AbortSignal, clear: NOTHING }
+  const controller = new AbortController()
   const listeners: [AbortSignal, () => void][] = []
   const clear = (): void => {
     for (const [p, fn] of listeners) p.removeEventListener('abort', fn)

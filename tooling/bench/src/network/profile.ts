@@ -8,12 +8,20 @@
  * (128) 1 MiB messages of `kind` (stack; also channel, raw, and stack-down / channel-down: the receiver
  * dials), prints the median MB per CPU-second of the busier process, and
  * exits, so each worker writes its .cpuprofile (one per thread: the largest is the main thread).
+ *
+ * With kind `handshake`, the first argument is the number of dials per round instead (16 at a time, each by
+ * its own dialer node), and it prints the dials per second of each round and their median: the handshake
+ * path of chainwire alone (TCP connect + Noise + hello), for profiling the listener and the dialer.
  */
 import { startWorker } from './child'
 
 const messages = Number(process.argv[2] ?? 128)
 const kind = process.argv[3] ?? 'stack'
 const rounds = Number(process.argv[4] ?? 7)
+if (kind === 'handshake') {
+  await profileHandshakes(messages, rounds)
+  process.exit(0)
+}
 const receiver = await startWorker('receiver')
 const sender = await startWorker('sender')
 try {
@@ -51,4 +59,33 @@ try {
 } finally {
   await sender.close()
   await receiver.close()
+}
+
+async function profileHandshakes(count: number, rounds: number): Promise<void> {
+  const listener = await startWorker('listener')
+  const dialer = await startWorker('dialer')
+  try {
+    const address = await listener.call<string>('stack:listen')
+    await dialer.call('stack:dialers', { count })
+    const rates: number[] = []
+    for (let round = 0; round <= rounds; round++) {
+      const [d0, l0] = [await dialer.call<number>('cpu'), await listener.call<number>('cpu')]
+      const ms = await dialer.call<number>('stack:handshakes', { address, count, concurrency: 16 })
+      const [d1, l1] = [await dialer.call<number>('cpu'), await listener.call<number>('cpu')]
+      await dialer.call('stack:hangup')
+      const rate = count / (ms / 1_000)
+      if (round > 0) rates.push(rate)
+      const c0 = await listener.call<number>('cpu')
+      const cryptoMs = await listener.call<number>('handshake-crypto', { count })
+      const c1 = await listener.call<number>('cpu')
+      console.log(
+        `handshake: ${rate.toFixed(0)} dials/s; CPU ms per dial: dialer ${((d1 - d0) / count).toFixed(2)}, listener ${((l1 - l0) / count).toFixed(2)}; crypto per side ${((c1 - c0) / count).toFixed(2)} (${(cryptoMs / count).toFixed(2)} wall)`,
+      )
+    }
+    rates.sort((a, b) => a - b)
+    console.log(`handshake: median ${rates[rates.length >> 1]?.toFixed(0)} dials/s, 16 concurrent`)
+  } finally {
+    await dialer.close()
+    await listener.close()
+  }
 }

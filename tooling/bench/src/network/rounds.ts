@@ -1,3 +1,5 @@
+import type { BenchResult, SuiteContext } from '../types'
+
 /** The median of a non-empty list. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -60,5 +62,49 @@ export class Rounds {
     const xs = this.samples.get(name)
     if (xs === undefined || xs.length === 0) throw new Error(`no samples of ${name}`)
     return xs
+  }
+}
+
+/**
+ * Runs `part` `runs` times (each run reporting into a collector) and reports each of its figures once: the
+ * median over the runs of its value, baseline value and ratio, the metric marked with the run count. With
+ * one run the figures pass through as they are.
+ */
+export async function medianOfRuns(
+  ctx: SuiteContext,
+  runs: number,
+  part: (ctx: SuiteContext) => Promise<void>,
+): Promise<void> {
+  if (runs <= 1) {
+    await part(ctx)
+    return
+  }
+  const rows = new Map<string, BenchResult[]>()
+  for (let run = 0; run < runs; run++) {
+    await part({
+      args: ctx.args,
+      report: (result) => {
+        const key = `${result.case}\u0000${result.metric}\u0000${result.baseline ?? ''}`
+        const list = rows.get(key)
+        if (list === undefined) rows.set(key, [result])
+        else list.push(result)
+      },
+    })
+  }
+  const pick = (list: BenchResult[], field: 'baselineValue' | 'ratio'): number | undefined => {
+    const xs = list.map((r) => r[field]).filter((x): x is number => x !== undefined)
+    return xs.length === 0 ? undefined : median(xs)
+  }
+  for (const list of rows.values()) {
+    const first = list[0] as BenchResult
+    const baselineValue = pick(list, 'baselineValue')
+    const ratio = pick(list, 'ratio')
+    ctx.report({
+      ...first,
+      metric: `${first.metric}, median of ${list.length} runs`,
+      value: median(list.map((r) => r.value)),
+      ...(baselineValue === undefined ? {} : { baselineValue }),
+      ...(ratio === undefined ? {} : { ratio }),
+    })
   }
 }

@@ -7,7 +7,15 @@
  * Time stamps are `performance.timeOrigin + performance.now()`: wall-clock milliseconds with sub-millisecond
  * resolution, comparable between the two processes of one machine.
  */
-import { createCipheriv, randomBytes } from 'node:crypto'
+import {
+  createCipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto'
 import { once } from 'node:events'
 import { realpathSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
@@ -318,6 +326,8 @@ let stackListener: Network | undefined
 let libp2pListener: Any
 /** Dialer pools of the handshake case. */
 const stackDialers: Network[] = []
+/** Connections made by `stack:handshakes`, closed by `stack:hangup`. */
+const stackConnected: { network: Network; peerId: string }[] = []
 const libp2pDialers: Any[] = []
 /** Connections held open by the memory case (dialer side). */
 const held: { networks: Network[]; sockets: Socket[] } = { networks: [], sockets: [] }
@@ -556,6 +566,30 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     return now() - start
   },
 
+  /**
+   * The crypto of `count` handshake sides, one after another on this core: what one side of a Noise XX
+   * handshake with chainwire's payload cannot do without. An X25519 key pair, three key agreements (each
+   * importing the remote's raw public key, as node:crypto needs a key object), one Ed25519 signature and one
+   * verification over the 59-byte signed data. Resolves with the elapsed ms.
+   */
+  'handshake-crypto': async (a) => {
+    const remote = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x as string
+    const identity = generateKeyPairSync('ed25519')
+    const signed = randomBytes(59)
+    const signature = sign(null, signed, identity.privateKey)
+    const start = now()
+    for (let i = 0; i < num(a, 'count'); i++) {
+      const ephemeral = generateKeyPairSync('x25519')
+      for (let k = 0; k < 3; k++) {
+        const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: remote }, format: 'jwk' })
+        diffieHellman({ privateKey: ephemeral.privateKey, publicKey })
+      }
+      sign(null, signed, identity.privateKey)
+      if (!verify(null, signed, identity.publicKey, signature)) throw new Error('verify failed')
+    }
+    return now() - start
+  },
+
   // ---- handshakes: dialer pools, each dials once per batch (one identity per dialer: a chainwire node keeps
   // one connection per peer)
   'stack:dialers': async (a) => {
@@ -570,23 +604,26 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
   /**
    * `count` dials, `concurrency` at a time, each until the peer is connected (Noise + hello done), dial `i`
-   * by dialer `i` (never one already connected). The connections are closed afterwards, outside the timing.
+   * by dialer `i` (never one already connected). The connections stay open for `stack:hangup` (so the
+   * parent can read both processes' CPU time before they are closed).
    */
   'stack:handshakes': async (a) => {
     const address = str(a, 'address')
     const count = num(a, 'count')
     if (count > stackDialers.length) throw new Error('not enough dialers')
-    const connected: { network: Network; peerId: string }[] = []
     const start = now()
     await pool(count, num(a, 'concurrency'), async (i) => {
       const network = stackDialers[i] as Network
       const peer = await network.dial(address)
-      connected.push({ network, peerId: peer.peerId })
+      stackConnected.push({ network, peerId: peer.peerId })
     })
-    const elapsed = now() - start
+    return now() - start
+  },
+  /** Closes the connections `stack:handshakes` made. */
+  'stack:hangup': async () => {
+    const connected = stackConnected.splice(0)
     await Promise.all(connected.map((c) => c.network.disconnect(c.peerId)))
     await sleep(100)
-    return elapsed
   },
   /** `count` dials, `concurrency` at a time, each until identify completed on the dialer; as above. */
   'libp2p:handshakes': async (a) => {
