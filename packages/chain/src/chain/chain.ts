@@ -1,0 +1,860 @@
+import type { Clock, Logger } from '@chainwire/interface'
+import {
+  type Block,
+  type BlockHeader,
+  type ConsensusVoteData,
+  LIMITS,
+  type MerkleProof,
+  type Transaction,
+} from '@chainwire/protocol-codec'
+import { EventEmitter } from 'eventemitter3'
+import { checkBlockBody } from '../block/checks'
+import { equalBytes, fromHex, toHex } from '../bytes'
+import type { SignatureCheck, SignatureVerifier } from '../crypto/ed25519'
+import { ChainError, type ChainErrorCode, fail, marksBlockInvalid } from '../errors'
+import { type Equivocation, VoteTracker, voteSigningMessage } from '../finality/votes'
+import { checkHeader, checkHeaderContext, HEADER_VERSION } from '../header/checks'
+import { workFromBits } from '../header/compact'
+import { headerHash } from '../header/header'
+import { BoundedLruMap } from '../lru'
+import type { Mempool, MempoolEntry } from '../mempool/mempool'
+import { createMerkleProof, merkleRoot } from '../merkle'
+import type { Network } from '../network/network'
+import { type Account, blockAccountKeys, EMPTY_ACCOUNT } from '../state/account'
+import { applyBlock, revertBlock } from '../state/apply'
+import { StateOverlay } from '../state/overlay'
+import { ChainBatch, type ChainDatabase, ChainStore, HeaderFlags } from '../store/store'
+import { checkTransaction } from '../tx/checks'
+import { createCoinbase, transactionHash, transactionSigningMessage, transactionSize } from '../tx/tx'
+import { type BlockEntry, BlockIndex } from './block-index'
+import { buildLocator } from './locator'
+import type { ResolvedChainLimits } from './options'
+import type {
+  AcceptBlockResult,
+  AcceptHeadersResult,
+  AcceptTransactionResult,
+  AcceptVoteResult,
+  BlockTemplate,
+  ChainEvents,
+  ChainStats,
+  ChainTip,
+  FinalBlock,
+  MempoolRemovalReason,
+} from './types'
+
+/** What the full chain is built from (see `createChain`). */
+export interface FullChainParts {
+  clock: Clock
+  logger: Logger
+  verifier: SignatureVerifier
+  network: Network
+  db: ChainDatabase
+  limits: ResolvedChainLimits
+  mempool: Mempool
+}
+
+const { HAVE_DATA, FAILED } = HeaderFlags
+
+/**
+ * The reference ledger: block tree with most-work fork choice, atomic connection and reorgs with undo data,
+ * account state, mempool, finality, all persisted through one `abstract-level` database. Every method that
+ * changes state runs alone (a queue), so concurrent callers see one order of events.
+ */
+export class FullChain extends EventEmitter<ChainEvents> {
+  readonly network: Network
+  readonly mempool: Mempool
+  private readonly clock: Clock
+  private readonly log: Logger
+  private readonly verifier: SignatureVerifier
+  private readonly limits: ResolvedChainLimits
+  private readonly store: ChainStore
+  private index: BlockIndex
+  private readonly accounts: BoundedLruMap<string, Account | null>
+  private readonly invalid: BoundedLruMap<string, ChainErrorCode>
+  private readonly verified: BoundedLruMap<string, true>
+  private readonly recent: BoundedLruMap<string, Block>
+  private readonly candidates = new Set<BlockEntry>()
+  private readonly votes: VoteTracker | undefined
+  private final: FinalBlock | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  private started = false
+  private readonly counters = { headers: 0, blocksStored: 0, blocksValidated: 0, reorgs: 0 }
+
+  constructor(parts: FullChainParts) {
+    super()
+    this.network = parts.network
+    this.clock = parts.clock
+    this.log = parts.logger
+    this.verifier = parts.verifier
+    this.limits = parts.limits
+    this.mempool = parts.mempool
+    this.store = new ChainStore(parts.db)
+    this.index = new BlockIndex(this.network, HAVE_DATA)
+    this.accounts = new BoundedLruMap(parts.limits.accountCacheSize)
+    this.invalid = new BoundedLruMap(parts.limits.invalidCacheSize)
+    this.verified = new BoundedLruMap(parts.limits.signatureCacheSize)
+    this.recent = new BoundedLruMap(parts.limits.recentBlocks)
+    const v = this.network.validators
+    this.votes = v === undefined ? undefined : new VoteTracker(v, parts.limits.maxVoteHeights)
+  }
+
+  // ---------------------------------------------------------------- life cycle
+
+  /**
+   * Opens the store (creating the genesis state in an empty one), loads the block tree, and connects any
+   * stored block that leads (a body stored just before a crash). Throws `ERR_STORE_VERSION`,
+   * `ERR_STORE_FOREIGN` or `ERR_STORE_CORRUPT`.
+   */
+  async start(): Promise<void> {
+    if (this.started) return
+    const created = await this.store.open(this.network.genesisHash)
+    this.index = new BlockIndex(this.network, HAVE_DATA)
+    if (created === 'created') await this.writeGenesis()
+    else await this.load()
+    this.started = true
+    await this.exclusive(() => this.activateBestChain())
+  }
+
+  /** Waits for the running operation, then closes the store. Nothing is left running. */
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.queue.catch(() => {})
+    await this.store.close()
+  }
+
+  private async writeGenesis(): Promise<void> {
+    const g = this.network.genesis
+    const coinbase = g.transactions[0] as Transaction
+    const batch = new ChainBatch()
+      .putHeader(this.network.genesisHash, g.header, HAVE_DATA)
+      .putBlock(this.network.genesisHash, g)
+      .putTip(this.network.genesisHash)
+    if (coinbase.amount > 0n) batch.putAccount(coinbase.to, { balance: coinbase.amount, nonce: 0 })
+    await this.store.write(batch)
+  }
+
+  private async load(): Promise<void> {
+    const stored = await this.store.loadHeaders()
+    stored.sort((a, b) => a.header.height - b.header.height)
+    for (const s of stored) {
+      if (s.header.height === 0) {
+        if (!equalBytes(s.hash, this.network.genesisHash))
+          throw new ChainError('ERR_STORE_CORRUPT', 'second genesis')
+        continue
+      }
+      const parent = this.index.get(s.header.prevHash)
+      if (parent === undefined) throw new ChainError('ERR_STORE_CORRUPT', 'stored header without its parent')
+      const flags = s.flags | (parent.flags & FAILED)
+      this.index.add(s.header, s.hash, parent, flags)
+    }
+    const tipHash = await this.store.getTip()
+    const tip = tipHash === undefined ? undefined : this.index.get(tipHash)
+    if (tip === undefined || !(tip.flags & HAVE_DATA))
+      throw new ChainError('ERR_STORE_CORRUPT', 'stored tip missing')
+    const main = this.index.main
+    main.length = tip.height + 1
+    for (let e: BlockEntry | undefined = tip; e !== undefined; e = e.parent) main[e.height] = e
+    const final = await this.store.getFinality()
+    if (final !== undefined) {
+      const e = this.index.get(final.hash)
+      if (e === undefined || !this.index.isOnMain(e))
+        throw new ChainError('ERR_STORE_CORRUPT', 'final block not on the active chain')
+      this.final = final
+      this.votes?.pruneThrough(final.height)
+    }
+    for (const e of this.index.entries.values()) {
+      if (e.flags & HAVE_DATA && !(e.flags & FAILED) && e.work > tip.work) this.candidates.add(e)
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (!this.started) fail('ERR_NOT_STARTED', 'the chain is not started')
+      return fn()
+    })
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** The tip of the active chain. */
+  tip(): ChainTip {
+    const t = this.index.tip
+    return { hash: t.hash, height: t.height, work: t.work }
+  }
+
+  /** The header with the most work known (ahead of the tip while bodies are missing). */
+  bestHeader(): ChainTip {
+    const b = this.index.bestHeader
+    return { hash: b.hash, height: b.height, work: b.work }
+  }
+
+  /** The network's minimum chain work (sync does not follow a chain with less). */
+  get minimumChainWork(): bigint {
+    return this.network.minimumChainWork
+  }
+
+  /** The last final block, if finality is on and a block has been finalised. */
+  finalized(): FinalBlock | undefined {
+    return this.final
+  }
+
+  /** A block locator of the best header chain: the last 10 hashes, then exponentially sparser, then genesis. */
+  locator(): Uint8Array[] {
+    return buildLocator(
+      this.index.bestHeader.height,
+      (h) => this.index.ancestor(this.index.bestHeader, h)?.hash,
+    )
+  }
+
+  hasHeader(hash: Uint8Array): boolean {
+    const e = this.index.get(hash)
+    return e !== undefined && !(e.flags & FAILED)
+  }
+
+  hasBlock(hash: Uint8Array): boolean {
+    const e = this.index.get(hash)
+    return e !== undefined && (e.flags & HAVE_DATA) !== 0 && !(e.flags & FAILED)
+  }
+
+  getHeader(hash: Uint8Array): BlockHeader | undefined {
+    return this.index.get(hash)?.header
+  }
+
+  /** The header at `height` on the active chain. */
+  getHeaderByHeight(height: number): BlockHeader | undefined {
+    return this.index.main[height]?.header
+  }
+
+  /** The hash at `height` on the active chain. */
+  getHashByHeight(height: number): Uint8Array | undefined {
+    return this.index.main[height]?.hash
+  }
+
+  /** True when `hash` is on the active chain. */
+  isOnActiveChain(hash: Uint8Array): boolean {
+    const e = this.index.get(hash)
+    return e !== undefined && this.index.isOnMain(e)
+  }
+
+  /**
+   * Headers of the active chain after the first locator hash on it (genesis when none is), up to and
+   * including `stop`, at most `max` (capped at the protocol's 2,000): Bitcoin's getheaders.
+   */
+  headersAfter(locator: readonly Uint8Array[], stop: Uint8Array | undefined, max: number): BlockHeader[] {
+    const main = this.index.main
+    let start = 0
+    for (const h of locator) {
+      const e = this.index.get(h)
+      if (e !== undefined && this.index.isOnMain(e)) {
+        start = e.height
+        break
+      }
+    }
+    const limit = Math.max(0, Math.min(max, LIMITS.maxHeadersPerMessage))
+    const out: BlockHeader[] = []
+    for (let h = start + 1; h < main.length && out.length < limit; h++) {
+      const e = main[h] as BlockEntry
+      out.push(e.header)
+      if (stop !== undefined && equalBytes(e.hash, stop)) break
+    }
+    return out
+  }
+
+  /** A stored block by hash (on any branch). */
+  async getBlock(hash: Uint8Array): Promise<Block | undefined> {
+    const e = this.index.get(hash)
+    if (e === undefined || !(e.flags & HAVE_DATA)) return undefined
+    return this.recent.get(e.key) ?? (await this.store.getBlock(e.hash))
+  }
+
+  /** The block at `height` on the active chain. */
+  async getBlockByHeight(height: number): Promise<Block | undefined> {
+    const e = this.index.main[height]
+    return e === undefined ? undefined : this.getBlock(e.hash)
+  }
+
+  /** Blocks of the active chain from height `from`, at most `count` (capped at the protocol's 128). */
+  async getBlockRange(from: number, count: number): Promise<Block[]> {
+    const out: Block[] = []
+    const n = Math.min(count, LIMITS.maxBlocksPerMessage)
+    for (let h = from; h < from + n && h < this.index.main.length; h++) {
+      const b = await this.getBlockByHeight(h)
+      if (b !== undefined) out.push(b)
+    }
+    return out
+  }
+
+  /** A merkle proof that transaction `txHash` is in block `blockHash` (codec `MerkleProof`), if it is. */
+  async proof(blockHash: Uint8Array, txHash: Uint8Array): Promise<MerkleProof | undefined> {
+    const block = await this.getBlock(blockHash)
+    if (block === undefined) return undefined
+    const hashes = block.transactions.map(transactionHash)
+    const index = hashes.findIndex((h) => equalBytes(h, txHash))
+    return index < 0 ? undefined : createMerkleProof(block.header, hashes, index)
+  }
+
+  /** The committed state of an account at the tip (an empty account when it does not exist). */
+  async account(publicKey: Uint8Array): Promise<Account> {
+    const [a] = await this.readAccounts([toHex(publicKey)])
+    return a ?? { ...EMPTY_ACCOUNT }
+  }
+
+  /** The nonce the account's next transaction needs, counting its transactions in the mempool. */
+  async nextNonce(publicKey: Uint8Array): Promise<number> {
+    const pending = this.mempool.pendingNonce(toHex(publicKey))
+    return pending ?? (await this.account(publicKey)).nonce
+  }
+
+  /** Every account of the committed state (for tools and tests; reads the whole store). */
+  async *allAccounts(): AsyncGenerator<[Uint8Array, Account]> {
+    yield* this.store.accounts()
+  }
+
+  /** Hashes of the mempool's transactions, oldest first. */
+  mempoolIds(): Uint8Array[] {
+    return [...this.mempool.entries()].map((e) => e.hash)
+  }
+
+  /** A mempool transaction by hash. */
+  getTransaction(hash: Uint8Array): Transaction | undefined {
+    return this.mempool.get(toHex(hash))?.tx
+  }
+
+  stats(): ChainStats {
+    return {
+      ...this.counters,
+      mempoolSize: this.mempool.size,
+      mempoolBytes: this.mempool.bytes,
+      forkHeaders: this.index.forkHeaderCount,
+    }
+  }
+
+  private async readAccounts(hexes: readonly string[]): Promise<(Account | undefined)[]> {
+    const out: (Account | undefined)[] = new Array(hexes.length)
+    const missing: number[] = []
+    for (let i = 0; i < hexes.length; i++) {
+      const c = this.accounts.get(hexes[i] as string)
+      if (c === undefined) missing.push(i)
+      else out[i] = c ?? undefined
+    }
+    if (missing.length > 0) {
+      const got = await this.store.getAccounts(missing.map((i) => fromHex(hexes[i] as string)))
+      for (let j = 0; j < missing.length; j++) {
+        const i = missing[j] as number
+        out[i] = got[j]
+        this.accounts.set(hexes[i] as string, got[j] ?? null)
+      }
+    }
+    return out
+  }
+
+  // ---------------------------------------------------------------- headers
+
+  /** Validates and stores headers (a `headers` message), stopping at the first failure. */
+  acceptHeaders(headers: readonly BlockHeader[]): Promise<AcceptHeadersResult> {
+    return this.exclusive(async () => {
+      const batch = new ChainBatch()
+      const now = this.clock.now()
+      let accepted = 0
+      let invalid: AcceptHeadersResult['invalid']
+      let prev: Uint8Array | undefined
+      for (let i = 0; i < headers.length; i++) {
+        const header = headers[i] as BlockHeader
+        try {
+          if (
+            prev !== undefined &&
+            !(header?.prevHash instanceof Uint8Array && equalBytes(header.prevHash, prev))
+          ) {
+            fail('ERR_NOT_CONTINUOUS', 'header does not follow the previous one of the batch', { index: i })
+          }
+          const entry = this.acceptHeader(header, now, batch)
+          prev = entry.hash
+          accepted++
+        } catch (err) {
+          invalid = { index: i, code: codeOf(err) }
+          break
+        }
+      }
+      await this.store.write(batch)
+      await this.applyQuorums()
+      return invalid === undefined ? { accepted } : { accepted, invalid }
+    })
+  }
+
+  /** One header: known, or checked and added to the index (written with `batch`). Throws `ChainError`. */
+  private acceptHeader(header: BlockHeader, now: number, batch: ChainBatch): BlockEntry {
+    if (typeof header !== 'object' || header === null || header.version !== HEADER_VERSION) {
+      fail('ERR_BAD_VERSION', 'unknown header version')
+    }
+    let hash: Uint8Array
+    try {
+      hash = headerHash(header)
+    } catch {
+      fail('ERR_BAD_BITS', 'malformed header fields')
+    }
+    const key = toHex(hash)
+    const known = this.index.entries.get(key)
+    if (known !== undefined) {
+      if (known.flags & FAILED) fail(this.invalid.get(key) ?? 'ERR_INVALID_PARENT', 'known invalid block')
+      return known
+    }
+    const remembered = this.invalid.get(key)
+    if (remembered !== undefined) fail(remembered, 'known invalid header')
+    try {
+      checkHeader(header, this.network, hash)
+      const parent = this.index.get(header.prevHash)
+      if (parent === undefined) {
+        if (this.invalid.has(toHex(header.prevHash))) fail('ERR_INVALID_PARENT', 'parent is invalid')
+        fail('ERR_UNKNOWN_PARENT', 'unknown parent')
+      }
+      if (parent.flags & FAILED) fail('ERR_INVALID_PARENT', 'parent is invalid')
+      this.checkAboveFinal(parent, header.height)
+      checkHeaderContext(
+        header,
+        {
+          parentHash: parent.hash,
+          parentHeight: parent.height,
+          medianTimePast: this.index.medianTimePast(parent),
+          expectedBits: this.index.expectedBits(parent),
+          now,
+        },
+        this.network,
+      )
+      const best = this.index.bestHeader
+      if (this.index.forkHeaderCount >= this.limits.maxForkHeaders && parent !== best) {
+        if (parent.work + workFromBits(header.bits) <= best.work)
+          fail('ERR_TOO_MANY_FORKS', 'fork header limit reached')
+      }
+      const entry = this.index.add(header, hash, parent, 0)
+      batch.putHeader(hash, header, 0)
+      this.counters.headers++
+      return entry
+    } catch (err) {
+      const code = codeOf(err)
+      if (marksBlockInvalid(code)) {
+        this.invalid.set(key, code)
+        this.emit('block:invalid', { hash, height: header.height, code })
+      }
+      throw err
+    }
+  }
+
+  private checkAboveFinal(parent: BlockEntry, height: number): void {
+    if (this.final === undefined) return
+    const finalEntry = this.index.get(this.final.hash) as BlockEntry
+    if (height <= finalEntry.height || this.index.ancestor(parent, finalEntry.height) !== finalEntry) {
+      fail('ERR_FORK_BELOW_FINAL', 'the header forks at or below the last final block', {
+        final: finalEntry.height,
+      })
+    }
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  /**
+   * Validates a block (header, body, signatures), stores it, and connects the most-work valid chain,
+   * reorganising when another branch now leads. State is unchanged when it fails.
+   */
+  acceptBlock(block: Block): Promise<AcceptBlockResult> {
+    return this.exclusive(async () => {
+      let entry: BlockEntry
+      try {
+        if (typeof block !== 'object' || block === null) fail('ERR_BAD_TX', 'not a block')
+        const batch = new ChainBatch()
+        entry = this.acceptHeader(block.header, this.clock.now(), batch)
+        if (entry.flags & HAVE_DATA) return 'duplicate'
+        await this.store.write(batch)
+      } catch (err) {
+        return { invalid: codeOf(err) }
+      }
+      const tip = this.index.tip
+      if (entry.work <= tip.work && entry.height + this.limits.maxForkDepth < tip.height) {
+        return { invalid: 'ERR_TOO_MANY_FORKS' }
+      }
+      try {
+        const checked = checkBlockBody(block, this.network)
+        await this.checkSignatures(block, checked.txHashes)
+      } catch (err) {
+        const code = codeOf(err)
+        if (marksBlockInvalid(code)) await this.markFailed(entry, code)
+        return { invalid: code }
+      }
+      await this.store.write(
+        new ChainBatch()
+          .putBlock(entry.hash, block)
+          .putHeader(entry.hash, entry.header, entry.flags | HAVE_DATA),
+      )
+      entry.flags |= HAVE_DATA
+      this.counters.blocksStored++
+      this.recent.set(entry.key, block)
+      if (entry.work > tip.work) this.candidates.add(entry)
+      await this.activateBestChain()
+      await this.applyQuorums()
+      if (entry.flags & FAILED) return { invalid: this.invalid.get(entry.key) ?? 'ERR_INVALID_PARENT' }
+      return this.index.isOnMain(entry) ? 'connected' : 'stored'
+    })
+  }
+
+  private async checkSignatures(block: Block, txHashes: readonly Uint8Array[]): Promise<void> {
+    const checks: SignatureCheck[] = []
+    const positions: number[] = []
+    for (let i = 1; i < block.transactions.length; i++) {
+      if (this.verified.has(toHex(txHashes[i] as Uint8Array))) continue
+      const tx = block.transactions[i] as Transaction
+      checks.push({
+        publicKey: tx.from,
+        message: transactionSigningMessage(tx, this.network.id),
+        signature: tx.signature,
+      })
+      positions.push(i)
+    }
+    if (checks.length === 0) return
+    const ok = await this.verifier.verify(checks)
+    const bad = ok.findIndex((v) => v !== true)
+    if (bad >= 0) fail('ERR_BAD_SIGNATURE', 'bad transaction signature', { index: positions[bad] })
+  }
+
+  /** Marks an entry and its known descendants invalid for good, persistently. */
+  private async markFailed(entry: BlockEntry, code: ChainErrorCode): Promise<void> {
+    const batch = new ChainBatch()
+    const failed = new Set<BlockEntry>([entry])
+    entry.flags |= FAILED
+    batch.putHeader(entry.hash, entry.header, entry.flags)
+    const byHeight = [...this.index.entries.values()]
+      .filter((e) => e.height > entry.height)
+      .sort((a, b) => a.height - b.height)
+    for (const e of byHeight) {
+      if (e.parent !== undefined && failed.has(e.parent)) {
+        failed.add(e)
+        e.flags |= FAILED
+        batch.putHeader(e.hash, e.header, e.flags)
+      }
+    }
+    for (const e of failed) {
+      this.candidates.delete(e)
+      this.invalid.set(e.key, e === entry ? code : 'ERR_INVALID_PARENT')
+    }
+    if (this.index.bestHeader.flags & FAILED) this.index.bestHeader = this.bestValidHeader()
+    const parent = entry.parent
+    if (parent !== undefined && parent.flags & HAVE_DATA && !this.index.isOnMain(parent))
+      this.candidates.add(parent)
+    await this.store.write(batch)
+    this.log.info(
+      { hash: entry.key, height: entry.height, code, descendants: failed.size - 1 },
+      'block invalid',
+    )
+    this.emit('block:invalid', { hash: entry.hash, height: entry.height, code })
+  }
+
+  private bestValidHeader(): BlockEntry {
+    let best = this.index.tip
+    for (const e of this.index.entries.values()) {
+      if (!(e.flags & FAILED) && (e.work > best.work || (e.work === best.work && e.seq < best.seq))) best = e
+    }
+    return best
+  }
+
+  /** The connectable entry with the most work, preferring the first seen; undefined when the tip leads. */
+  private bestCandidate(): BlockEntry | undefined {
+    const tip = this.index.tip
+    let best: BlockEntry | undefined
+    for (const c of [...this.candidates]) {
+      if (c.flags & FAILED || c.work <= tip.work) {
+        this.candidates.delete(c)
+        continue
+      }
+      if (best !== undefined && (c.work < best.work || (c.work === best.work && c.seq > best.seq))) continue
+      if (this.connectable(c)) best = c
+    }
+    return best
+  }
+
+  /** Every block from the active chain to `e` has its body, none failed, and the fork is above the final block. */
+  private connectable(e: BlockEntry): boolean {
+    let cur: BlockEntry | undefined = e
+    while (cur !== undefined && !this.index.isOnMain(cur)) {
+      if (!(cur.flags & HAVE_DATA) || cur.flags & FAILED) return false
+      cur = cur.parent
+    }
+    return cur !== undefined && (this.final === undefined || cur.height >= this.final.height)
+  }
+
+  private async activateBestChain(): Promise<void> {
+    for (let c = this.bestCandidate(); c !== undefined; c = this.bestCandidate()) await this.switchTo(c)
+  }
+
+  /**
+   * Makes `target` the tip: reverts the active chain to the fork point with stored undo data and applies
+   * the branch, all in one overlay, then writes everything in one batch. A block of the branch that fails
+   * is marked invalid and nothing is written.
+   */
+  private async switchTo(target: BlockEntry): Promise<void> {
+    const oldTip = this.index.tip
+    const fork = this.index.fork(target, oldTip)
+    const removed: BlockEntry[] = []
+    for (let e = oldTip; e !== fork; e = e.parent as BlockEntry) removed.push(e)
+    const added: BlockEntry[] = []
+    for (let e = target; e !== fork; e = e.parent as BlockEntry) added.push(e)
+    added.reverse()
+    const overlay = new StateOverlay((keys) => this.readAccounts(keys))
+    const removedBlocks: Block[] = []
+    for (const e of removed) {
+      const undo = await this.store.getUndo(e.hash)
+      await overlay.prefetch(undo.map((u) => toHex(u.key)))
+      revertBlock(undo, overlay)
+      removedBlocks.push(await this.bodyOf(e))
+    }
+    const batch = new ChainBatch()
+    const addedBlocks: Block[] = []
+    for (const e of added) {
+      const block = await this.bodyOf(e)
+      await overlay.prefetch(blockAccountKeys(block))
+      this.counters.blocksValidated++
+      try {
+        batch.putUndo(e.hash, applyBlock(block, overlay, this.network))
+      } catch (err) {
+        await this.markFailed(e, codeOf(err))
+        return
+      }
+      addedBlocks.push(block)
+    }
+    for (const [, key, account] of overlay.changes()) batch.putAccount(key, account)
+    batch.putTip(target.hash)
+    await this.store.write(batch)
+    // Committed: update memory, then tell the world.
+    for (const [hex, , account] of overlay.changes()) this.accounts.set(hex, account ?? null)
+    const main = this.index.main
+    main.length = fork.height + 1
+    for (const e of added) main.push(e)
+    for (const c of this.candidates)
+      if (c.work <= target.work || this.index.isOnMain(c)) this.candidates.delete(c)
+    await this.updateMempool(removedBlocks, addedBlocks)
+    removed.forEach((e, i) => {
+      this.emit('block:disconnected', { hash: e.hash, height: e.height, block: removedBlocks[i] as Block })
+    })
+    if (removed.length > 0) {
+      this.counters.reorgs++
+      this.log.info({ depth: removed.length, fork: fork.height, tip: target.height }, 'reorg')
+      this.emit('reorg', {
+        depth: removed.length,
+        fork: { hash: fork.hash, height: fork.height },
+        removed: removed.map((e) => e.hash),
+        added: added.map((e) => e.hash),
+      })
+    }
+    added.forEach((e, i) => {
+      this.emit('block:connected', { hash: e.hash, height: e.height, block: addedBlocks[i] as Block })
+    })
+    this.emit('tip', this.tip())
+  }
+
+  private async bodyOf(e: BlockEntry): Promise<Block> {
+    const b = this.recent.get(e.key) ?? (await this.store.getBlock(e.hash))
+    if (b === undefined) throw new ChainError('ERR_STORE_CORRUPT', `body of ${e.key} missing`)
+    return b
+  }
+
+  // ---------------------------------------------------------------- mempool
+
+  /**
+   * Checks a transaction (shape, signature, nonce, balance, fee rate) and adds it to the mempool; evicts
+   * lower fee rates when full. Nothing changes when it fails.
+   */
+  acceptTransaction(tx: Transaction): Promise<AcceptTransactionResult> {
+    return this.exclusive(async () => {
+      try {
+        checkTransaction(tx)
+        if (transactionSize(tx) + 96 + 200 > this.network.maxBlockBytes)
+          fail('ERR_BAD_TX', 'transaction too large')
+        const hash = transactionHash(tx)
+        const key = toHex(hash)
+        if (this.mempool.has(key)) return 'duplicate'
+        if (!this.verified.has(key)) {
+          const [ok] = await this.verifier.verify([
+            {
+              publicKey: tx.from,
+              message: transactionSigningMessage(tx, this.network.id),
+              signature: tx.signature,
+            },
+          ])
+          if (ok !== true) fail('ERR_BAD_SIGNATURE', 'bad transaction signature')
+          this.verified.set(key, true)
+        }
+        const now = this.clock.now()
+        for (const e of this.mempool.expire(now)) this.removed(e, 'expired')
+        const [account] = await this.readAccounts([toHex(tx.from)])
+        const result = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
+        if (result.kind === 'replaced') this.removed(result.replaced, 'replaced')
+        for (const e of result.evicted) this.removed(e, 'evicted')
+        this.emit('mempool:added', { hash, tx })
+        return 'accepted'
+      } catch (err) {
+        return { invalid: codeOf(err) }
+      }
+    })
+  }
+
+  private removed(e: MempoolEntry, reason: MempoolRemovalReason): void {
+    this.emit('mempool:removed', { hash: e.hash, reason })
+  }
+
+  /**
+   * After the active chain changed: senders touched by removed or added blocks are re-checked against their
+   * new accounts (mined and stale transactions leave), then transfers of removed blocks that the new
+   * branch does not contain go back into the mempool, in nonce order, if still valid.
+   */
+  private async updateMempool(removedBlocks: readonly Block[], addedBlocks: readonly Block[]): Promise<void> {
+    const mined = new Set<string>()
+    for (const b of addedBlocks) for (const tx of b.transactions) mined.add(toHex(transactionHash(tx)))
+    const touched = new Set<string>()
+    for (const b of [...removedBlocks, ...addedBlocks]) for (const k of blockAccountKeys(b)) touched.add(k)
+    const senders = [...touched].filter((k) => this.mempool.hasSender(k))
+    const accounts = await this.readAccounts(senders)
+    senders.forEach((k, i) => {
+      for (const e of this.mempool.revalidateSender(k, accounts[i] ?? EMPTY_ACCOUNT)) {
+        this.removed(e, mined.has(e.key) ? 'mined' : 'invalid')
+      }
+    })
+    if (removedBlocks.length === 0) return
+    const replay: Transaction[] = []
+    for (const b of [...removedBlocks].reverse()) {
+      for (const tx of b.transactions.slice(1)) if (!mined.has(toHex(transactionHash(tx)))) replay.push(tx)
+    }
+    const now = this.clock.now()
+    for (const tx of replay) {
+      const hash = transactionHash(tx)
+      const [account] = await this.readAccounts([toHex(tx.from)])
+      try {
+        const r = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
+        for (const e of r.evicted) this.removed(e, 'evicted')
+        if (r.kind === 'replaced') this.removed(r.replaced, 'replaced')
+        this.emit('mempool:added', { hash, tx })
+      } catch {
+        // No longer valid on the new branch (or outbid): dropped, as the block that held it is.
+      }
+    }
+  }
+
+  /**
+   * A block to mine on the tip paying `minerKey`: the highest fee rate transactions that fit, the coinbase
+   * with reward plus fees, the retarget's bits and a timestamp of max(now, median-time-past + 1).
+   */
+  async blockTemplate(
+    minerKey: Uint8Array,
+    options: { coinbaseData?: Uint8Array } = {},
+  ): Promise<BlockTemplate> {
+    return this.exclusive(async () => {
+      const parent = this.index.tip
+      const height = parent.height + 1
+      const data = options.coinbaseData ?? new Uint8Array(0)
+      const room =
+        this.network.maxBlockBytes - 96 - (transactionSize(createCoinbase(height, minerKey, 0n, data)) + 8)
+      const picked = this.mempool.select(room, this.network.maxBlockTransactions - 1)
+      let fees = 0n
+      for (const e of picked) fees += e.tx.fee
+      const coinbase = createCoinbase(height, minerKey, this.network.blockReward + fees, data)
+      const transactions = [coinbase, ...picked.map((e) => e.tx)]
+      const header: BlockHeader = {
+        version: HEADER_VERSION,
+        height,
+        prevHash: parent.hash,
+        merkleRoot: merkleRoot(transactions.map(transactionHash)).root,
+        timestamp: Math.max(this.clock.now(), this.index.medianTimePast(parent) + 1),
+        bits: this.index.expectedBits(parent),
+        nonce: 0,
+      }
+      return { header, transactions, fees }
+    })
+  }
+
+  // ---------------------------------------------------------------- finality
+
+  /**
+   * Counts a validator's precommit. A block precommitted by more than 2/3 of the power becomes final once
+   * its header is known; if it is not on the active chain the chain switches to it. A second precommit
+   * for another block at the same height is reported as an `equivocation`.
+   */
+  acceptVote(vote: ConsensusVoteData): Promise<AcceptVoteResult> {
+    return this.exclusive(async () => {
+      const votes = this.votes
+      try {
+        if (votes === undefined) fail('ERR_UNKNOWN_VALIDATOR', 'finality is off on this network')
+        if (typeof vote !== 'object' || vote === null || !(vote.validator instanceof Uint8Array)) {
+          fail('ERR_BAD_VOTE', 'malformed vote')
+        }
+        if (vote.step !== 'precommit' || vote.blockHash === undefined) return 'ignored'
+        if (votes.powerOf(vote.validator) === undefined) fail('ERR_UNKNOWN_VALIDATOR', 'not a validator')
+        if (
+          !Number.isSafeInteger(vote.height) ||
+          !(vote.blockHash instanceof Uint8Array) ||
+          vote.blockHash.length !== 32
+        ) {
+          fail('ERR_BAD_VOTE', 'malformed vote')
+        }
+        const finalHeight = this.final?.height ?? 0
+        if (vote.height <= finalHeight) return 'duplicate'
+        if (vote.height > this.index.bestHeader.height + this.limits.maxVoteHeights) {
+          fail('ERR_VOTE_OUT_OF_RANGE', 'vote too far above the best header', { height: vote.height })
+        }
+        const [ok] = await this.verifier.verify([
+          {
+            publicKey: vote.validator,
+            message: voteSigningMessage(vote, this.network.id),
+            signature: vote.signature,
+          },
+        ])
+        if (ok !== true) fail('ERR_BAD_VOTE', 'bad vote signature')
+        const outcome = votes.add(vote as ConsensusVoteData & { blockHash: Uint8Array })
+        if (outcome.kind === 'duplicate') return 'duplicate'
+        if (outcome.kind === 'equivocation') {
+          this.emit('equivocation', outcome.evidence)
+          return 'equivocation'
+        }
+        const before = this.final?.height
+        await this.applyQuorums()
+        return this.final !== undefined &&
+          this.final.height !== before &&
+          equalBytes(this.final.hash, vote.blockHash)
+          ? 'final'
+          : 'counted'
+      } catch (err) {
+        return { invalid: codeOf(err) }
+      }
+    })
+  }
+
+  /** Finalises the highest block with a quorum whose header is known and whose branch can be connected. */
+  private async applyQuorums(): Promise<void> {
+    const votes = this.votes
+    if (votes === undefined) return
+    for (const q of votes.quorums().reverse()) {
+      if (this.final !== undefined && q.height <= this.final.height) break
+      const e = this.index.get(q.blockHash)
+      if (e === undefined || e.height !== q.height || e.flags & FAILED) continue
+      if (!this.index.isOnMain(e)) {
+        if (!this.connectable(e)) continue
+        await this.switchTo(e)
+        if (!this.index.isOnMain(e)) continue
+      }
+      this.final = { hash: e.hash, height: e.height, votes: q.votes }
+      await this.store.write(new ChainBatch().putFinality(this.final))
+      votes.pruneThrough(e.height)
+      this.emit('finalized', { hash: e.hash, height: e.height })
+      // Branches that do not contain the final block can never be connected again.
+      for (const c of this.candidates) if (!this.index.isAncestor(e, c)) this.candidates.delete(c)
+      await this.activateBestChain()
+      return
+    }
+  }
+}
+
+/** The `ChainError` code of a failure (a non-chain error is a bug: rethrown). */
+function codeOf(err: unknown): ChainErrorCode {
+  if (ChainError.isInstance(err)) return err.code
+  throw err
+}
+
+export type { Equivocation }

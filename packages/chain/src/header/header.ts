@@ -1,0 +1,50 @@
+import type { BlockHeader } from '@chainwire/protocol-codec'
+import { ByteWriter } from '../bytes'
+import { sha256d } from '../crypto/sha256'
+
+/** Bytes of a header's canonical form (see {@link headerBytes}). */
+export const HEADER_BYTES = 96
+
+/** Offset of the nonce (the last 8 bytes) in the canonical header; the miner rewrites only these. */
+export const HEADER_NONCE_OFFSET = 88
+
+/**
+ * The canonical bytes of a header, the input of its hash: 96 bytes, every integer unsigned big-endian:
+ * `version` u32, `height` u64, `prevHash` 32 bytes, `merkleRoot` 32 bytes, `timestamp` u64 (ms),
+ * `bits` u32, `nonce` u64. Fixed offsets, so a miner changes only the last 8 bytes.
+ */
+export function headerBytes(header: BlockHeader): Uint8Array {
+  return new ByteWriter(HEADER_BYTES)
+    .u32(header.version)
+    .u64(header.height)
+    .bytes(header.prevHash)
+    .bytes(header.merkleRoot)
+    .u64(header.timestamp)
+    .u32(header.bits)
+    .u64(header.nonce)
+    .finish()
+}
+
+/**
+ * The hash of a header: double SHA-256 of its 96 canonical bytes ({@link headerBytes}), read as a
+ * big-endian 256-bit number when compared with a proof-of-work target. This one function names blocks
+ * everywhere (parent links, inventory, locators, votes).
+ */
+export function headerHash(header: BlockHeader): Uint8Array {
+  return sha256d(headerBytes(header))
+}
+
+/** Reads the 96 canonical bytes back into a header (the store keeps headers in this form). */
+export function headerFromBytes(bytes: Uint8Array): BlockHeader {
+  if (bytes.length !== HEADER_BYTES) throw new RangeError('a canonical header is 96 bytes')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES)
+  return {
+    version: view.getUint32(0),
+    height: Number(view.getBigUint64(4)),
+    prevHash: bytes.slice(12, 44),
+    merkleRoot: bytes.slice(44, 76),
+    timestamp: Number(view.getBigUint64(76)),
+    bits: view.getUint32(84),
+    nonce: Number(view.getBigUint64(88)),
+  }
+}
