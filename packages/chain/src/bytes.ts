@@ -137,7 +137,7 @@ export class ByteReader {
 
   bytes(n: number): Uint8Array {
     if (this.pos + n > this.buf.length) throw new RangeError('read past end')
-    const out = this.buf.slice(this.pos, this.pos + n)
+    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n))
     this.pos += n
     return out
   }

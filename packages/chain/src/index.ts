@@ -14,6 +14,7 @@ import { FullChain } from './chain/chain'
 import { type ChainLimitsOptions, resolveChainLimits } from './chain/options'
 import { createNodeVerifier, type SignatureVerifier } from './crypto/ed25519'
 import { ChainError } from './errors'
+import { HeaderChain } from './header-chain/header-chain'
 import { Mempool, type MempoolOptions } from './mempool/mempool'
 import { devnet, type Network } from './network/network'
 import type { ChainDatabase } from './store/store'
@@ -165,6 +166,64 @@ export function createChain(components: ChainComponents, options: ChainOptions =
     mempool: new Mempool(mempool),
   })
 }
+export { HeaderChain, type HeaderChainEvents } from './header-chain/header-chain'
+export { HEADER_STORE_FORMAT_VERSION } from './header-chain/header-store'
 export { mineBlock } from './miner/mine'
 export { Miner, type MinerOptions } from './miner/miner'
 export { searchNonce } from './miner/search'
+
+/** What a header-only chain needs from its host. */
+export interface HeaderChainComponents {
+  /** The future-time limit of headers. */
+  clock: Clock
+  /** Ed25519 checks of validator precommits. @default createNodeVerifier() (node:crypto) */
+  verifier?: SignatureVerifier
+}
+
+/** Options of {@link createHeaderChain}. */
+export interface HeaderChainOptions {
+  /** @default devnet */
+  network?: Network
+  /** Directory of a classic-level database. Mutually exclusive with `db`. @default undefined */
+  path?: string
+  /** Any `abstract-level` database. @default a fresh memory-level database when `path` is not given either */
+  db?: ChainDatabase
+  /** Headers kept off the best chain (forks). @default 1_000 */
+  maxForkHeaders?: number
+  /** Hashes of invalid headers remembered. @default 1_000 */
+  invalidCacheSize?: number
+  /** Heights above the last final block whose precommits are held. @default 256 */
+  maxVoteHeights?: number
+}
+
+/** Creates a header-only chain for a light client; `start()` before use, `stop()` after. */
+export function createHeaderChain(
+  components: HeaderChainComponents,
+  options: HeaderChainOptions = {},
+): HeaderChain {
+  const { network = devnet, path, db } = options
+  if (path !== undefined && db !== undefined) {
+    throw new ChainError('ERR_INVALID_OPTION', 'header chain options path and db are mutually exclusive', {
+      option: 'path',
+    })
+  }
+  const limits = {
+    maxForkHeaders: options.maxForkHeaders ?? 1_000,
+    invalidCacheSize: options.invalidCacheSize ?? 1_000,
+    maxVoteHeights: options.maxVoteHeights ?? 256,
+  }
+  for (const [name, v] of Object.entries(limits)) {
+    if (!Number.isInteger(v) || v < (name === 'maxVoteHeights' ? 1 : 0)) {
+      throw new ChainError('ERR_INVALID_OPTION', `header chain option ${name} must be an integer >= 0`, {
+        option: name,
+      })
+    }
+  }
+  return new HeaderChain({
+    clock: components.clock,
+    verifier: components.verifier ?? createNodeVerifier(),
+    network,
+    db: db ?? ((path !== undefined ? new ClassicLevel(path) : new MemoryLevel()) as unknown as ChainDatabase),
+    limits,
+  })
+}

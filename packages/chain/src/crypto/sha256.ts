@@ -22,7 +22,11 @@ function nodeDigest(): Digest | undefined {
     | undefined
   const hash = crypto?.hash
   if (typeof hash !== 'function') return undefined
-  return (data) => hash('sha256', data, 'buffer')
+  return (data) => {
+    const b = hash('sha256', data, 'buffer')
+    // A plain Uint8Array view (not a Buffer), so results compare equal whichever backend made them.
+    return new Uint8Array(b.buffer, b.byteOffset, 32)
+  }
 }
 
 const native = nodeDigest()

@@ -41,8 +41,8 @@ export function headerFromBytes(bytes: Uint8Array): BlockHeader {
   return {
     version: view.getUint32(0),
     height: Number(view.getBigUint64(4)),
-    prevHash: bytes.slice(12, 44),
-    merkleRoot: bytes.slice(44, 76),
+    prevHash: new Uint8Array(bytes.subarray(12, 44)),
+    merkleRoot: new Uint8Array(bytes.subarray(44, 76)),
     timestamp: Number(view.getBigUint64(76)),
     bits: view.getUint32(84),
     nonce: Number(view.getBigUint64(88)),

@@ -218,7 +218,8 @@ export class ChainStore {
   }
 
   async getTip(): Promise<Uint8Array | undefined> {
-    return (await this.db.get(TIP, ENC)) as Uint8Array | undefined
+    const v = (await this.db.get(TIP, ENC)) as Uint8Array | undefined
+    return v === undefined ? undefined : new Uint8Array(v)
   }
 
   async getBlock(hash: Uint8Array): Promise<Block | undefined> {
@@ -255,7 +256,7 @@ export class ChainStore {
     for await (const [k, v] of this.db.iterator({ gte, lt, ...ENC }) as AsyncIterable<
       [Uint8Array, Uint8Array]
     >) {
-      yield [k.slice(1), decodeAccount(v)]
+      yield [new Uint8Array(k.subarray(1)), decodeAccount(v)]
     }
   }
 
