@@ -209,7 +209,7 @@ export class ChainStore {
     >) {
       if (k.length !== 33 || v.length !== HEADER_BYTES + 1) throw corrupt('header record of the wrong size')
       out.push({
-        hash: k.slice(1),
+        hash: new Uint8Array(k.subarray(1)),
         header: headerFromBytes(v.subarray(0, HEADER_BYTES)),
         flags: v[HEADER_BYTES] as number,
       })
