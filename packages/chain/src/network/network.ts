@@ -163,7 +163,7 @@ export interface NetworkParams {
   genesisTo?: Uint8Array
   /** @default 1_000_000_000_000_000n */
   genesisAmount?: bigint
-  /** @default 'chainwire genesis' */
+  /** @default `chainwire genesis <id>` (so networks that differ only by id have different genesis blocks) */
   genesisMessage?: string
   /** @default 300_000 (5 minutes) */
   maxFutureBlockTimeMs?: number
@@ -219,7 +219,7 @@ export function createNetwork(params: NetworkParams): Network {
       bits: params.genesisBits ?? DEVNET_GENESIS_BITS,
       to: params.genesisTo ?? DEVNET_FAUCET,
       amount: params.genesisAmount ?? 1_000_000_000_000_000n,
-      message: params.genesisMessage ?? 'chainwire genesis',
+      message: params.genesisMessage ?? `chainwire genesis ${params.id}`,
     }),
     targetBlockTimeMs: params.targetBlockTimeMs ?? 10_000,
     difficultyWindow: params.difficultyWindow ?? 60,
