@@ -36,7 +36,9 @@ describe('the LevelDB store', () => {
     const network = testNetwork({ genesisTo: funded.key })
     const builder = new BlockBuilder(network)
     const bob = wallet()
-    const main = builder.chain(network.genesis, 4, (i) => (i === 1 ? [transfer(network, funded, bob.key, 77n)] : []))
+    const main = builder.chain(network.genesis, 4, (i) =>
+      i === 1 ? [transfer(network, funded, bob.key, 77n)] : [],
+    )
     const side = builder.chain(main[0] as Block, 5, () => [], wallet().key)
     const chain = createChain({ clock: testClock() }, { network, path })
     await chain.start()
@@ -72,15 +74,23 @@ describe('the LevelDB store', () => {
     const newer = new Uint8Array(record)
     new DataView(newer.buffer).setUint32(0, STORE_FORMAT_VERSION + 1)
     await db.put(meta, newer)
-    expect(await startError(createChain({ clock: testClock() }, { network, db }).start())).toBe('ERR_STORE_VERSION')
-    await db.put(meta, record)
-    expect(await startError(createChain({ clock: testClock() }, { network: testNetwork({ id: 'other' }), db }).start())).toBe(
-      'ERR_STORE_FOREIGN',
+    expect(await startError(createChain({ clock: testClock() }, { network, db }).start())).toBe(
+      'ERR_STORE_VERSION',
     )
+    await db.put(meta, record)
+    expect(
+      await startError(
+        createChain({ clock: testClock() }, { network: testNetwork({ id: 'other' }), db }).start(),
+      ),
+    ).toBe('ERR_STORE_FOREIGN')
     const foreign = new MemoryLevel()
     await foreign.put('someone', 'else')
-    expect(await startError(createChain({ clock: testClock() }, { network, db: foreign }).start())).toBe('ERR_STORE_FOREIGN')
-    expect(await startError(createHeaderChain({ clock: testClock() }, { network, db: foreign }).start())).toBe('ERR_STORE_FOREIGN')
+    expect(await startError(createChain({ clock: testClock() }, { network, db: foreign }).start())).toBe(
+      'ERR_STORE_FOREIGN',
+    )
+    expect(
+      await startError(createHeaderChain({ clock: testClock() }, { network, db: foreign }).start()),
+    ).toBe('ERR_STORE_FOREIGN')
     await db.close()
   })
 
@@ -102,7 +112,9 @@ describe('the LevelDB store', () => {
   it('refuses methods before start and after stop', async () => {
     const chain = createChain({ clock: testClock() }, { network: testNetwork() })
     expect(await chain.acceptBlock(testNetwork().genesis).catch((e) => e.code)).toBe('ERR_NOT_STARTED')
-    expect(() => createChain({ clock: testClock() }, { path: 'x', db: new MemoryLevel() })).toThrow(ChainError)
+    expect(() => createChain({ clock: testClock() }, { path: 'x', db: new MemoryLevel() })).toThrow(
+      ChainError,
+    )
     expect(() => createChain({ clock: testClock() }, { maxForkDepth: -1 })).toThrow(ChainError)
   })
 })
