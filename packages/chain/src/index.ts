@@ -227,3 +227,4 @@ export function createHeaderChain(
     limits,
   })
 }
+export { createRelayChecks, type RelayChecks, type RelayVerdict } from './relay-checks'
