@@ -142,3 +142,9 @@ export function isPenalty(code: ChainErrorCode, kind: CheckedKind): boolean {
 export function fail(code: ChainErrorCode, message: string, details: Record<string, unknown> = {}): never {
   throw new ChainError(code, message, details)
 }
+
+/** The `ChainError` code of a failure; anything else is a bug and is rethrown. */
+export function codeOf(err: unknown): ChainErrorCode {
+  if (ChainError.isInstance(err)) return err.code
+  throw err
+}

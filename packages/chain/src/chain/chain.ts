@@ -11,8 +11,9 @@ import { EventEmitter } from 'eventemitter3'
 import { checkBlockBody } from '../block/checks'
 import { equalBytes, fromHex, toHex } from '../bytes'
 import type { SignatureCheck, SignatureVerifier } from '../crypto/ed25519'
-import { ChainError, type ChainErrorCode, fail, marksBlockInvalid } from '../errors'
-import { type Equivocation, VoteTracker, voteSigningMessage } from '../finality/votes'
+import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid } from '../errors'
+import { acceptVoteWith } from '../finality/intake'
+import { type Equivocation, VoteTracker } from '../finality/votes'
 import { checkHeader, checkHeaderContext, HEADER_VERSION } from '../header/checks'
 import { workFromBits } from '../header/compact'
 import { headerHash } from '../header/header'
@@ -20,6 +21,7 @@ import { BoundedLruMap } from '../lru'
 import type { Mempool, MempoolEntry } from '../mempool/mempool'
 import { createMerkleProof, merkleRoot } from '../merkle'
 import type { Network } from '../network/network'
+import { SerialQueue } from '../serial'
 import { type Account, blockAccountKeys, EMPTY_ACCOUNT } from '../state/account'
 import { applyBlock, revertBlock } from '../state/apply'
 import { StateOverlay } from '../state/overlay'
@@ -27,6 +29,7 @@ import { ChainBatch, type ChainDatabase, ChainStore, HeaderFlags } from '../stor
 import { checkTransaction } from '../tx/checks'
 import { createCoinbase, transactionHash, transactionSigningMessage, transactionSize } from '../tx/tx'
 import { type BlockEntry, BlockIndex } from './block-index'
+import { acceptHeaderBatch } from './header-batch'
 import { buildLocator } from './locator'
 import type { ResolvedChainLimits } from './options'
 import type {
@@ -76,8 +79,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
   private readonly candidates = new Set<BlockEntry>()
   private readonly votes: VoteTracker | undefined
   private final: FinalBlock | undefined
-  private queue: Promise<unknown> = Promise.resolve()
-  private started = false
+  private readonly serial = new SerialQueue()
   private readonly counters = { headers: 0, blocksStored: 0, blocksValidated: 0, reorgs: 0 }
 
   constructor(parts: FullChainParts) {
@@ -106,20 +108,20 @@ export class FullChain extends EventEmitter<ChainEvents> {
    * `ERR_STORE_FOREIGN` or `ERR_STORE_CORRUPT`.
    */
   async start(): Promise<void> {
-    if (this.started) return
+    if (this.serial.started) return
     const created = await this.store.open(this.network.genesisHash)
     this.index = new BlockIndex(this.network, HAVE_DATA)
     if (created === 'created') await this.writeGenesis()
     else await this.load()
-    this.started = true
-    await this.exclusive(() => this.activateBestChain())
+    this.serial.started = true
+    await this.serial.run(() => this.activateBestChain())
   }
 
   /** Waits for the running operation, then closes the store. Nothing is left running. */
   async stop(): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    await this.queue.catch(() => {})
+    if (!this.serial.started) return
+    this.serial.started = false
+    await this.serial.idle()
     await this.store.close()
   }
 
@@ -166,15 +168,6 @@ export class FullChain extends EventEmitter<ChainEvents> {
     for (const e of this.index.entries.values()) {
       if (e.flags & HAVE_DATA && !(e.flags & FAILED) && e.work > tip.work) this.candidates.add(e)
     }
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
-      if (!this.started) fail('ERR_NOT_STARTED', 'the chain is not started')
-      return fn()
-    })
-    this.queue = run.catch(() => {})
-    return run
   }
 
   // ---------------------------------------------------------------- queries
@@ -355,32 +348,13 @@ export class FullChain extends EventEmitter<ChainEvents> {
 
   /** Validates and stores headers (a `headers` message), stopping at the first failure. */
   acceptHeaders(headers: readonly BlockHeader[]): Promise<AcceptHeadersResult> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const batch = new ChainBatch()
       const now = this.clock.now()
-      let accepted = 0
-      let invalid: AcceptHeadersResult['invalid']
-      let prev: Uint8Array | undefined
-      for (let i = 0; i < headers.length; i++) {
-        const header = headers[i] as BlockHeader
-        try {
-          if (
-            prev !== undefined &&
-            !(header?.prevHash instanceof Uint8Array && equalBytes(header.prevHash, prev))
-          ) {
-            fail('ERR_NOT_CONTINUOUS', 'header does not follow the previous one of the batch', { index: i })
-          }
-          const entry = this.acceptHeader(header, now, batch)
-          prev = entry.hash
-          accepted++
-        } catch (err) {
-          invalid = { index: i, code: codeOf(err) }
-          break
-        }
-      }
+      const result = await acceptHeaderBatch(headers, (header) => this.acceptHeader(header, now, batch).hash)
       await this.store.write(batch)
       await this.applyQuorums()
-      return invalid === undefined ? { accepted } : { accepted, invalid }
+      return result
     })
   }
 
@@ -459,7 +433,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
    * reorganising when another branch now leads. State is unchanged when it fails.
    */
   acceptBlock(block: Block): Promise<AcceptBlockResult> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       let entry: BlockEntry
       try {
         if (typeof block !== 'object' || block === null) fail('ERR_BAD_TX', 'not a block')
@@ -664,7 +638,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
    * lower fee rates when full. Nothing changes when it fails.
    */
   acceptTransaction(tx: Transaction): Promise<AcceptTransactionResult> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       try {
         checkTransaction(tx)
         if (transactionSize(tx) + 96 + 200 > this.network.maxBlockBytes)
@@ -746,7 +720,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
     minerKey: Uint8Array,
     options: { coinbaseData?: Uint8Array } = {},
   ): Promise<BlockTemplate> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const parent = this.index.tip
       const height = parent.height + 1
       const data = options.coinbaseData ?? new Uint8Array(0)
@@ -778,52 +752,18 @@ export class FullChain extends EventEmitter<ChainEvents> {
    * for another block at the same height is reported as an `equivocation`.
    */
   acceptVote(vote: ConsensusVoteData): Promise<AcceptVoteResult> {
-    return this.exclusive(async () => {
-      const votes = this.votes
-      try {
-        if (votes === undefined) fail('ERR_UNKNOWN_VALIDATOR', 'finality is off on this network')
-        if (typeof vote !== 'object' || vote === null || !(vote.validator instanceof Uint8Array)) {
-          fail('ERR_BAD_VOTE', 'malformed vote')
-        }
-        if (vote.step !== 'precommit' || vote.blockHash === undefined) return 'ignored'
-        if (votes.powerOf(vote.validator) === undefined) fail('ERR_UNKNOWN_VALIDATOR', 'not a validator')
-        if (
-          !Number.isSafeInteger(vote.height) ||
-          !(vote.blockHash instanceof Uint8Array) ||
-          vote.blockHash.length !== 32
-        ) {
-          fail('ERR_BAD_VOTE', 'malformed vote')
-        }
-        const finalHeight = this.final?.height ?? 0
-        if (vote.height <= finalHeight) return 'duplicate'
-        if (vote.height > this.index.bestHeader.height + this.limits.maxVoteHeights) {
-          fail('ERR_VOTE_OUT_OF_RANGE', 'vote too far above the best header', { height: vote.height })
-        }
-        const [ok] = await this.verifier.verify([
-          {
-            publicKey: vote.validator,
-            message: voteSigningMessage(vote, this.network.id),
-            signature: vote.signature,
-          },
-        ])
-        if (ok !== true) fail('ERR_BAD_VOTE', 'bad vote signature')
-        const outcome = votes.add(vote as ConsensusVoteData & { blockHash: Uint8Array })
-        if (outcome.kind === 'duplicate') return 'duplicate'
-        if (outcome.kind === 'equivocation') {
-          this.emit('equivocation', outcome.evidence)
-          return 'equivocation'
-        }
-        const before = this.final?.height
-        await this.applyQuorums()
-        return this.final !== undefined &&
-          this.final.height !== before &&
-          equalBytes(this.final.hash, vote.blockHash)
-          ? 'final'
-          : 'counted'
-      } catch (err) {
-        return { invalid: codeOf(err) }
-      }
-    })
+    return this.serial.run(() =>
+      acceptVoteWith(vote, {
+        votes: this.votes,
+        verifier: this.verifier,
+        networkId: this.network.id,
+        finalHeight: () => this.final?.height ?? 0,
+        bestHeight: this.index.bestHeader.height,
+        maxVoteHeights: this.limits.maxVoteHeights,
+        onEquivocation: (e) => this.emit('equivocation', e),
+        applyQuorums: () => this.applyQuorums(),
+      }),
+    )
   }
 
   /** Finalises the highest block with a quorum whose header is known and whose branch can be connected. */
@@ -849,12 +789,6 @@ export class FullChain extends EventEmitter<ChainEvents> {
       return
     }
   }
-}
-
-/** The `ChainError` code of a failure (a non-chain error is a bug: rethrown). */
-function codeOf(err: unknown): ChainErrorCode {
-  if (ChainError.isInstance(err)) return err.code
-  throw err
 }
 
 export type { Equivocation }

@@ -2,11 +2,13 @@ import type { Clock } from '@chainwire/interface'
 import type { BlockHeader, ConsensusVoteData, MerkleProof } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import { equalBytes, toHex } from '../bytes'
+import { acceptHeaderBatch } from '../chain/header-batch'
 import { buildLocator } from '../chain/locator'
 import type { AcceptHeadersResult, AcceptVoteResult, ChainTip, ReorgEvent } from '../chain/types'
 import type { SignatureVerifier } from '../crypto/ed25519'
-import { ChainError, type ChainErrorCode, fail, marksBlockInvalid } from '../errors'
-import { type Equivocation, VoteTracker, voteSigningMessage } from '../finality/votes'
+import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid } from '../errors'
+import { acceptVoteWith } from '../finality/intake'
+import { type Equivocation, VoteTracker } from '../finality/votes'
 import { checkHeader, checkHeaderContext } from '../header/checks'
 import { bitsFromTarget, decodeBits, workFromTarget } from '../header/compact'
 import {
@@ -22,6 +24,7 @@ import { headerHash } from '../header/header'
 import { BoundedLruMap } from '../lru'
 import { verifyMerkleProof } from '../merkle'
 import type { Network } from '../network/network'
+import { SerialQueue } from '../serial'
 import type { ChainDatabase } from '../store/store'
 import { HeightTable } from './hash-table'
 import { HeaderStore } from './header-store'
@@ -90,9 +93,8 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   private readonly votes: VoteTracker | undefined
   private finalHeight = 0
   private finalVotes: ConsensusVoteData[] = []
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly serial = new SerialQueue()
   private seq = 0
-  private started = false
 
   constructor(parts: {
     clock: Clock
@@ -195,7 +197,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
   /** Opens the store (writing the genesis on first use) and loads the best chain. */
   async start(): Promise<void> {
-    if (this.started) return
+    if (this.serial.started) return
     const created = await this.store.open(this.network.genesisHash)
     this.length = 0
     this.tipWork = 0n
@@ -222,24 +224,15 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
         this.votes?.pruneThrough(final.height)
       }
     }
-    this.started = true
+    this.serial.started = true
   }
 
   /** Waits for the running operation and closes the store. */
   async stop(): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    await this.queue.catch(() => {})
+    if (!this.serial.started) return
+    this.serial.started = false
+    await this.serial.idle()
     await this.store.close()
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
-      if (!this.started) fail('ERR_NOT_STARTED', 'the header chain is not started')
-      return fn()
-    })
-    this.queue = run.catch(() => {})
-    return run
   }
 
   // ---------------------------------------------------------------- queries
@@ -309,35 +302,17 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
   /** Validates headers in order and extends or reorganises the best chain; stops at the first failure. */
   acceptHeaders(headers: readonly BlockHeader[]): Promise<AcceptHeadersResult> {
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const now = this.clock.now()
-      let accepted = 0
-      let invalid: AcceptHeadersResult['invalid']
       const appended: { height: number; header: BlockHeader }[] = []
       const startTip = this.length - 1
-      let prev: Uint8Array | undefined
-      for (let i = 0; i < headers.length; i++) {
-        const header = headers[i] as BlockHeader
-        try {
-          if (
-            prev !== undefined &&
-            !(header?.prevHash instanceof Uint8Array && equalBytes(header.prevHash, prev))
-          ) {
-            fail('ERR_NOT_CONTINUOUS', 'header does not follow the previous one of the batch')
-          }
-          prev = await this.acceptHeader(header, now, appended)
-          accepted++
-        } catch (err) {
-          invalid = { index: i, code: codeOf(err) }
-          break
-        }
-      }
+      const result = await acceptHeaderBatch(headers, (header) => this.acceptHeader(header, now, appended))
       if (appended.length > 0) {
         await this.store.write({ put: appended, tip: this.length - 1 })
         this.emit('tip', this.tip())
       }
       if (this.length - 1 !== startTip || appended.length > 0) await this.applyQuorums()
-      return invalid === undefined ? { accepted } : { accepted, invalid }
+      return result
     })
   }
 
@@ -537,45 +512,18 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
   /** Counts a validator's precommit (see `FullChain.acceptVote`). */
   acceptVote(vote: ConsensusVoteData): Promise<AcceptVoteResult> {
-    return this.exclusive(async () => {
-      const votes = this.votes
-      try {
-        if (votes === undefined) fail('ERR_UNKNOWN_VALIDATOR', 'finality is off on this network')
-        if (typeof vote !== 'object' || vote === null || !(vote.validator instanceof Uint8Array))
-          fail('ERR_BAD_VOTE', 'malformed vote')
-        if (vote.step !== 'precommit' || vote.blockHash === undefined) return 'ignored'
-        if (votes.powerOf(vote.validator) === undefined) fail('ERR_UNKNOWN_VALIDATOR', 'not a validator')
-        if (
-          !Number.isSafeInteger(vote.height) ||
-          !(vote.blockHash instanceof Uint8Array) ||
-          vote.blockHash.length !== 32
-        ) {
-          fail('ERR_BAD_VOTE', 'malformed vote')
-        }
-        if (vote.height <= this.finalHeight) return 'duplicate'
-        if (vote.height > this.length - 1 + this.limits.maxVoteHeights)
-          fail('ERR_VOTE_OUT_OF_RANGE', 'vote too far ahead')
-        const [ok] = await this.verifier.verify([
-          {
-            publicKey: vote.validator,
-            message: voteSigningMessage(vote, this.network.id),
-            signature: vote.signature,
-          },
-        ])
-        if (ok !== true) fail('ERR_BAD_VOTE', 'bad vote signature')
-        const outcome = votes.add(vote as ConsensusVoteData & { blockHash: Uint8Array })
-        if (outcome.kind === 'duplicate') return 'duplicate'
-        if (outcome.kind === 'equivocation') {
-          this.emit('equivocation', outcome.evidence)
-          return 'equivocation'
-        }
-        const before = this.finalHeight
-        await this.applyQuorums()
-        return this.finalHeight !== before ? 'final' : 'counted'
-      } catch (err) {
-        return { invalid: codeOf(err) }
-      }
-    })
+    return this.serial.run(() =>
+      acceptVoteWith(vote, {
+        votes: this.votes,
+        verifier: this.verifier,
+        networkId: this.network.id,
+        finalHeight: () => this.finalHeight,
+        bestHeight: this.length - 1,
+        maxVoteHeights: this.limits.maxVoteHeights,
+        onEquivocation: (e) => this.emit('equivocation', e),
+        applyQuorums: () => this.applyQuorums(),
+      }),
+    )
   }
 
   private async applyQuorums(): Promise<void> {
@@ -604,9 +552,4 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
 function entryParent(parent: Parent): SideEntry | undefined {
   return 'side' in parent ? parent.side : undefined
-}
-
-function codeOf(err: unknown): ChainErrorCode {
-  if (ChainError.isInstance(err)) return err.code
-  throw err
 }

@@ -1,8 +1,8 @@
 import type { BlockHeader, ConsensusVoteData } from '@chainwire/protocol-codec'
-import { decode, encode } from '@chainwire/protocol-codec'
-import { ByteReader, ByteWriter, equalBytes } from '../bytes'
+import { ByteReader, ByteWriter } from '../bytes'
 import { ChainError } from '../errors'
 import { HEADER_BYTES, headerBytes, headerFromBytes } from '../header/header'
+import { ENC, openFormat, readVotes, writeVotes } from '../store/format'
 import type { ChainDatabase } from '../store/store'
 
 /**
@@ -11,7 +11,6 @@ import type { ChainDatabase } from '../store/store'
  * genesis are checked as the full chain's store does.
  */
 
-const ENC = { keyEncoding: 'view', valueEncoding: 'view' } as const
 const META = Uint8Array.from([0x00, ...new TextEncoder().encode('chainwire-headers')])
 const TIP = Uint8Array.of(0x54)
 const FINAL = Uint8Array.of(0x46)
@@ -39,32 +38,7 @@ export class HeaderStore {
   constructor(readonly db: ChainDatabase) {}
 
   async open(genesisHash: Uint8Array): Promise<'created' | 'existing'> {
-    if (this.db.status !== 'open') await this.db.open()
-    const meta = (await this.db.get(META, ENC)) as Uint8Array | undefined
-    if (meta === undefined) {
-      for await (const _ of this.db.keys({ limit: 1, ...ENC })) {
-        throw new ChainError(
-          'ERR_STORE_FOREIGN',
-          'the database holds data that is not a chainwire header chain',
-        )
-      }
-      await this.db.put(
-        META,
-        new ByteWriter(36).u32(HEADER_STORE_FORMAT_VERSION).bytes(genesisHash).finish().slice(),
-        ENC,
-      )
-      return 'created'
-    }
-    const r = new ByteReader(meta)
-    if (meta.length !== 36)
-      throw new ChainError('ERR_STORE_CORRUPT', 'header store format record of the wrong size')
-    const version = r.u32()
-    if (version > HEADER_STORE_FORMAT_VERSION) {
-      throw new ChainError('ERR_STORE_VERSION', 'the header store was written by a newer format', { version })
-    }
-    if (!equalBytes(r.bytes(32), genesisHash))
-      throw new ChainError('ERR_STORE_FOREIGN', "another network's header store")
-    return 'existing'
+    return openFormat(this.db, META, HEADER_STORE_FORMAT_VERSION, genesisHash)
   }
 
   async close(): Promise<void> {
@@ -115,21 +89,13 @@ export class HeaderStore {
     try {
       const r = new ByteReader(v)
       const height = Number(r.u64())
-      const votes: ConsensusVoteData[] = []
-      for (let n = r.u32(); n > 0; n--) {
-        const m = decode(r.bytes(r.u32()))
-        if (m.type !== 'consensus_vote') throw new TypeError(m.type)
-        votes.push(m.data)
-      }
-      return { height, votes }
+      return { height, votes: readVotes(r) }
     } catch (err) {
       throw new ChainError('ERR_STORE_CORRUPT', 'finality record does not parse', { cause: err })
     }
   }
 
   async putFinality(height: number, votes: readonly ConsensusVoteData[]): Promise<void> {
-    const w = new ByteWriter(64).u64(height).u32(votes.length)
-    for (const vote of votes) w.varBytes(encode({ type: 'consensus_vote', data: vote }))
-    await this.db.put(FINAL, w.finish().slice(), ENC)
+    await this.db.put(FINAL, writeVotes(new ByteWriter(64).u64(height), votes).finish().slice(), ENC)
   }
 }

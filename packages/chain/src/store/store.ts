@@ -1,10 +1,11 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { type Block, type ConsensusVoteData, decode, encode } from '@chainwire/protocol-codec'
 import type { AbstractLevel } from 'abstract-level'
-import { ByteReader, ByteWriter, equalBytes, toHex } from '../bytes'
+import { ByteReader, ByteWriter, toHex } from '../bytes'
 import { ChainError } from '../errors'
 import { HEADER_BYTES, headerBytes, headerFromBytes } from '../header/header'
 import type { Account } from '../state/account'
+import { ENC, openFormat, readVotes, writeVotes } from './format'
 
 /**
  * The chain's records in any `abstract-level` database (classic-level on disk, memory-level in tests),
@@ -29,7 +30,6 @@ export type ChainDatabase = AbstractLevel<any, any, any>
 /** The format this version writes; a store with a higher one is refused (`ERR_STORE_VERSION`). */
 export const STORE_FORMAT_VERSION = 1
 
-const ENC = { keyEncoding: 'view', valueEncoding: 'view' } as const
 const META = Uint8Array.from([0x00, ...new TextEncoder().encode('chainwire-chain')])
 const TIP = Uint8Array.of(0x54)
 const FINAL = Uint8Array.of(0x46)
@@ -154,8 +154,7 @@ export class ChainBatch {
   }
 
   putFinality(f: StoredFinality): this {
-    const w = new ByteWriter(64).bytes(f.hash).u64(f.height).u32(f.votes.length)
-    for (const vote of f.votes) w.varBytes(encode({ type: 'consensus_vote', data: vote }))
+    const w = writeVotes(new ByteWriter(64).bytes(f.hash).u64(f.height), f.votes)
     this.ops.push({ type: 'put', key: FINAL, value: w.finish().slice() })
     return this
   }
@@ -170,29 +169,7 @@ export class ChainStore {
    * newer format, `ERR_STORE_FOREIGN` for another network's store or a database holding other data.
    */
   async open(genesisHash: Uint8Array): Promise<'created' | 'existing'> {
-    if (this.db.status !== 'open') await this.db.open()
-    const meta = (await this.db.get(META, ENC)) as Uint8Array | undefined
-    if (meta === undefined) {
-      for await (const _ of this.db.keys({ limit: 1, ...ENC })) {
-        throw new ChainError('ERR_STORE_FOREIGN', 'the database holds data that is not a chainwire chain')
-      }
-      const w = new ByteWriter(36).u32(STORE_FORMAT_VERSION).bytes(genesisHash)
-      await this.db.put(META, w.finish().slice(), ENC)
-      return 'created'
-    }
-    if (meta.length !== 36) throw corrupt('format record of the wrong size')
-    const r = new ByteReader(meta)
-    const version = r.u32()
-    if (version > STORE_FORMAT_VERSION) {
-      throw new ChainError('ERR_STORE_VERSION', 'the store was written by a newer format', {
-        version,
-        supported: STORE_FORMAT_VERSION,
-      })
-    }
-    if (!equalBytes(r.bytes(32), genesisHash)) {
-      throw new ChainError('ERR_STORE_FOREIGN', "the store belongs to another network's genesis")
-    }
-    return 'existing'
+    return openFormat(this.db, META, STORE_FORMAT_VERSION, genesisHash)
   }
 
   async close(): Promise<void> {
@@ -267,14 +244,7 @@ export class ChainStore {
       const r = new ByteReader(v)
       const hash = r.bytes(32)
       const height = Number(r.u64())
-      const n = r.u32()
-      const votes: ConsensusVoteData[] = []
-      for (let i = 0; i < n; i++) {
-        const m = decode(r.bytes(r.u32()))
-        if (m.type !== 'consensus_vote') throw new TypeError(m.type)
-        votes.push(m.data)
-      }
-      return { hash, height, votes }
+      return { hash, height, votes: readVotes(r) }
     } catch (err) {
       throw corrupt('finality record does not parse', err)
     }
