@@ -82,7 +82,13 @@ export class ByteWriter {
   /** A safe integer (or bigint up to 2^64 - 1) as 8 bytes. */
   u64(v: number | bigint): this {
     this.room(8)
-    this.view.setBigUint64(this.pos, BigInt(v))
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      // Two 32-bit halves: no bigint for the common case (heights, timestamps, nonces).
+      this.view.setUint32(this.pos, Math.floor(v / 4_294_967_296))
+      this.view.setUint32(this.pos + 4, v >>> 0)
+    } else {
+      this.view.setBigUint64(this.pos, BigInt(v))
+    }
     this.pos += 8
     return this
   }

@@ -1,6 +1,6 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { toHex } from '../bytes'
-import { bitsFromTarget, decodeBits, workFromTarget } from '../header/compact'
+import { bitsFromTarget, decodeBits, workFromBits, workFromTarget } from '../header/compact'
 import {
   advanceWindow,
   type DifficultyWindow,
@@ -148,7 +148,7 @@ export class BlockIndex {
       header,
       height: header.height,
       parent,
-      work: parent.work + workFromTarget(target),
+      work: parent.work + workFromBits(header.bits),
       target,
       solveTime: st,
       window: advanceWindow(parent.window, n, { solveTime: st, target }, dropped),

@@ -22,7 +22,9 @@ export async function acceptHeaderBatch(
       ) {
         fail('ERR_NOT_CONTINUOUS', 'header does not follow the previous one of the batch', { index: i })
       }
-      prev = await accept(header)
+      const hash = accept(header)
+      // Most headers are checked synchronously: awaiting only real promises saves a microtask per header.
+      prev = hash instanceof Uint8Array ? hash : await hash
       accepted++
     } catch (err) {
       return { accepted, invalid: { index: i, code: codeOf(err) } }

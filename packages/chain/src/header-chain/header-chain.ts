@@ -6,11 +6,12 @@ import { acceptHeaderBatch } from '../chain/header-batch'
 import { buildLocator } from '../chain/locator'
 import type { AcceptHeadersResult, AcceptVoteResult, ChainTip, ReorgEvent } from '../chain/types'
 import type { SignatureVerifier } from '../crypto/ed25519'
+import { sha256d } from '../crypto/sha256'
 import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid } from '../errors'
 import { acceptVoteWith } from '../finality/intake'
 import { type Equivocation, VoteTracker } from '../finality/votes'
 import { checkHeader, checkHeaderContext } from '../header/checks'
-import { bitsFromTarget, decodeBits, workFromTarget } from '../header/compact'
+import { bitsFromTarget, decodeBits, workFromBits, workFromTarget } from '../header/compact'
 import {
   advanceWindow,
   type DifficultyWindow,
@@ -20,14 +21,14 @@ import {
   nextTarget,
   solveTime,
 } from '../header/difficulty'
-import { headerHash } from '../header/header'
+import { headerBytes, headerHash } from '../header/header'
 import { BoundedLruMap } from '../lru'
 import { verifyMerkleProof } from '../merkle'
 import type { Network } from '../network/network'
 import { SerialQueue } from '../serial'
 import type { ChainDatabase } from '../store/store'
 import { HeightTable } from './hash-table'
-import { HeaderStore } from './header-store'
+import { HeaderStore, type StoredHeaderRecord } from './header-store'
 
 /** Events of a header-only chain. */
 export interface HeaderChainEvents {
@@ -139,7 +140,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.length++
     this.table.set(hash, h)
     const target = decodeBits(header.bits).target
-    this.tipWork += workFromTarget(target)
+    this.tipWork += workFromBits(header.bits)
     if (h % 256 === 0) this.workCheckpoints[h / 256] = this.tipWork
     if (h > 0) {
       const n = this.network.difficultyWindow
@@ -304,7 +305,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   acceptHeaders(headers: readonly BlockHeader[]): Promise<AcceptHeadersResult> {
     return this.serial.run(async () => {
       const now = this.clock.now()
-      const appended: { height: number; header: BlockHeader }[] = []
+      const appended: StoredHeaderRecord[] = []
       const startTip = this.length - 1
       const result = await acceptHeaderBatch(headers, (header) => this.acceptHeader(header, now, appended))
       if (appended.length > 0) {
@@ -316,21 +317,28 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     })
   }
 
-  private async acceptHeader(
+  /** Checks one header and adds it; a promise only when it makes a fork lead (a reorg reads the store). */
+  private acceptHeader(
     header: BlockHeader,
     now: number,
-    appended: { height: number; header: BlockHeader }[],
-  ): Promise<Uint8Array> {
+    appended: StoredHeaderRecord[],
+  ): Uint8Array | Promise<Uint8Array> {
+    let bytes: Uint8Array
     let hash: Uint8Array
     try {
-      hash = headerHash(header)
+      bytes = headerBytes(header)
+      hash = sha256d(bytes)
     } catch {
       fail('ERR_BAD_BITS', 'malformed header fields')
     }
-    const key = toHex(hash)
-    if (this.table.get(hash) !== undefined || this.side.has(key)) return hash
-    const known = this.invalid.get(key)
-    if (known !== undefined) fail(known, 'known invalid header')
+    if (this.table.get(hash) !== undefined) return hash
+    // Hex keys only when there is a fork or an invalid hash to look up (the common case has neither).
+    const key = this.side.size > 0 || this.invalid.size > 0 ? toHex(hash) : undefined
+    if (key !== undefined) {
+      if (this.side.has(key)) return hash
+      const known = this.invalid.get(key)
+      if (known !== undefined) fail(known, 'known invalid header')
+    }
     try {
       checkHeader(header, this.network, hash)
       const parent = this.parentOf(header)
@@ -353,15 +361,15 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
       )
       if ('main' in parent && parent.main === this.length - 1) {
         this.push(hash, header)
-        appended.push({ height: header.height, header })
+        appended.push({ height: header.height, header, bytes })
         return hash
       }
-      await this.addSide(header, hash, parent, window, appended)
-      return hash
+      const side = this.addSide(header, hash, parent, window)
+      return side.work > this.tipWork ? this.reorgTo(side, appended).then(() => hash) : hash
     } catch (err) {
       const code = codeOf(err)
       if (marksBlockInvalid(code)) {
-        this.invalid.set(key, code)
+        this.invalid.set(key ?? toHex(hash), code)
         this.emit('header:invalid', { hash, height: header.height, code })
       }
       throw err
@@ -371,9 +379,10 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   private parentOf(header: BlockHeader): Parent {
     const main = this.table.get(header.prevHash)
     if (main !== undefined) return { main }
-    const side = this.side.get(toHex(header.prevHash))
+    const key = this.side.size > 0 || this.invalid.size > 0 ? toHex(header.prevHash) : undefined
+    const side = key === undefined ? undefined : this.side.get(key)
     if (side !== undefined) return { side }
-    if (this.invalid.has(toHex(header.prevHash))) fail('ERR_INVALID_PARENT', 'parent is invalid')
+    if (key !== undefined && this.invalid.has(key)) fail('ERR_INVALID_PARENT', 'parent is invalid')
     return fail('ERR_UNKNOWN_PARENT', 'unknown parent')
   }
 
@@ -397,13 +406,12 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     return medianTimePast(ts)
   }
 
-  private async addSide(
+  private addSide(
     header: BlockHeader,
     hash: Uint8Array,
     parent: Parent,
     parentWindow: DifficultyWindow,
-    appended: { height: number; header: BlockHeader }[],
-  ): Promise<void> {
+  ): SideEntry {
     const target = decodeBits(header.bits).target
     const parentWork = 'main' in parent ? this.workAt(parent.main) : parent.side.work
     const parentTs =
@@ -432,7 +440,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
       seq: this.seq++,
     }
     this.side.set(entry.key, entry)
-    if (work > this.tipWork) await this.reorgTo(entry, appended)
+    return entry
   }
 
   /** The LWMA step of the ancestor at `height` of a side branch whose newest entry is `e` (or of the main chain). */
@@ -444,10 +452,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   }
 
   /** Makes a side entry the tip: the old main headers above the fork become side entries. */
-  private async reorgTo(
-    entry: SideEntry,
-    appended: { height: number; header: BlockHeader }[],
-  ): Promise<void> {
+  private async reorgTo(entry: SideEntry, appended: StoredHeaderRecord[]): Promise<void> {
     const path: SideEntry[] = []
     for (let e: SideEntry | undefined = entry; e !== undefined; e = e.parent) path.push(e)
     path.reverse()

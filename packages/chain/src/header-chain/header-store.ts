@@ -22,13 +22,22 @@ export const HEADER_STORE_FORMAT_VERSION = 1
 function heightKey(height: number): Uint8Array {
   const k = new Uint8Array(9)
   k[0] = P_HEADER
-  new DataView(k.buffer).setBigUint64(1, BigInt(height))
+  const v = new DataView(k.buffer)
+  v.setUint32(1, Math.floor(height / 4_294_967_296))
+  v.setUint32(5, height >>> 0)
   return k
+}
+
+/** A header to write at a height; `bytes`, when given, are its canonical bytes (saves encoding it again). */
+export interface StoredHeaderRecord {
+  height: number
+  header: BlockHeader
+  bytes?: Uint8Array
 }
 
 /** What a batch of the header store writes. */
 export interface HeaderStoreChange {
-  put: { height: number; header: BlockHeader }[]
+  put: StoredHeaderRecord[]
   /** Heights above the new tip to delete (after a reorg to a shorter branch). */
   deleteFrom?: { from: number; to: number }
   tip: number
@@ -73,7 +82,7 @@ export class HeaderStore {
     const ops: any[] = change.put.map((p) => ({
       type: 'put',
       key: heightKey(p.height),
-      value: headerBytes(p.header),
+      value: p.bytes ?? headerBytes(p.header),
     }))
     if (change.deleteFrom !== undefined) {
       for (let h = change.deleteFrom.from; h <= change.deleteFrom.to; h++)

@@ -13,8 +13,23 @@ export interface DecodedBits {
   overflow: boolean
 }
 
-/** Decodes compact `bits` exactly as Bitcoin's `arith_uint256::SetCompact`. */
+const decoded = new Map<number, DecodedBits>()
+
+/**
+ * Decodes compact `bits` exactly as Bitcoin's `arith_uint256::SetCompact`. Results are memoised (a chain
+ * uses few distinct bits values at a time; at most 1,024 are kept).
+ */
 export function decodeBits(bits: number): DecodedBits {
+  let d = decoded.get(bits)
+  if (d === undefined) {
+    d = decodeBitsUncached(bits)
+    if (decoded.size >= 1_024) decoded.clear()
+    decoded.set(bits, d)
+  }
+  return d
+}
+
+function decodeBitsUncached(bits: number): DecodedBits {
   const size = bits >>> 24
   const word = bits & 0x007fffff
   const target = size <= 3 ? BigInt(word >>> (8 * (3 - size))) : BigInt(word) << BigInt(8 * (size - 3))
@@ -36,8 +51,7 @@ export function targetFromBits(bits: number, powLimit: bigint): bigint | undefin
 /** Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). */
 export function bitsFromTarget(target: bigint): number {
   if (target <= 0n) return 0
-  let size = 0
-  for (let t = target; t > 0n; t >>= 8n) size++
+  let size = Math.ceil(target.toString(16).length / 2)
   let compact =
     size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)))
   if (compact & 0x00800000) {
@@ -52,9 +66,16 @@ export function workFromTarget(target: bigint): bigint {
   return TWO_256 / (target + 1n)
 }
 
-/** The work of a header with these `bits` (0 when `bits` is not a valid positive target). */
+const works = new Map<number, bigint>()
+
+/** The work of a header with these `bits` (0 when `bits` is not a valid positive target); memoised by bits. */
 export function workFromBits(bits: number): bigint {
-  const d = decodeBits(bits)
-  if (d.negative || d.overflow || d.target === 0n) return 0n
-  return workFromTarget(d.target)
+  let w = works.get(bits)
+  if (w === undefined) {
+    const d = decodeBits(bits)
+    w = d.negative || d.overflow || d.target === 0n ? 0n : workFromTarget(d.target)
+    if (works.size >= 1_024) works.clear()
+    works.set(bits, w)
+  }
+  return w
 }

@@ -98,8 +98,18 @@ export function nextTarget(window: DifficultyWindow, params: DifficultyParams): 
 
 /** The median of the timestamps of a block and up to 10 ancestors (median-time-past, as Bitcoin). */
 export function medianTimePast(timestamps: readonly number[]): number {
-  const sorted = [...timestamps].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] as number
+  // Insertion sort of at most 11 numbers: no comparator calls, no copy beyond one small array.
+  const a = timestamps.slice()
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i] as number
+    let j = i - 1
+    while (j >= 0 && (a[j] as number) > v) {
+      a[j + 1] = a[j] as number
+      j--
+    }
+    a[j + 1] = v
+  }
+  return a[Math.floor(a.length / 2)] as number
 }
 
 /** How many timestamps median-time-past looks at. */

@@ -1,5 +1,4 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
-import { ByteWriter } from '../bytes'
 import { sha256d } from '../crypto/sha256'
 
 /** Bytes of a header's canonical form (see {@link headerBytes}). */
@@ -14,15 +13,21 @@ export const HEADER_NONCE_OFFSET = 88
  * `bits` u32, `nonce` u64. Fixed offsets, so a miner changes only the last 8 bytes.
  */
 export function headerBytes(header: BlockHeader): Uint8Array {
-  return new ByteWriter(HEADER_BYTES)
-    .u32(header.version)
-    .u64(header.height)
-    .bytes(header.prevHash)
-    .bytes(header.merkleRoot)
-    .u64(header.timestamp)
-    .u32(header.bits)
-    .u64(header.nonce)
-    .finish()
+  const out = new Uint8Array(HEADER_BYTES)
+  const v = new DataView(out.buffer)
+  const u64 = (offset: number, n: number) => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('not an unsigned safe integer')
+    v.setUint32(offset, Math.floor(n / 4_294_967_296))
+    v.setUint32(offset + 4, n >>> 0)
+  }
+  v.setUint32(0, header.version)
+  u64(4, header.height)
+  out.set(header.prevHash, 12)
+  out.set(header.merkleRoot, 44)
+  u64(76, header.timestamp)
+  v.setUint32(84, header.bits)
+  u64(88, header.nonce)
+  return out
 }
 
 /**

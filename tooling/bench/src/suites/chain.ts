@@ -1,0 +1,508 @@
+import { createPublicKey, verify } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import {
+  createChain,
+  createCoinbase,
+  createHeaderChain,
+  createNetwork,
+  createSigner,
+  type FullChain,
+  generateKeyPair,
+  headerBytes,
+  headerHash,
+  Mempool,
+  Miner,
+  merkleRoot,
+  type Network,
+  type Signer,
+  searchNonce,
+  sha256d,
+  signTransaction,
+  targetFromBits,
+  transactionHash,
+  transactionSigningMessage,
+  useHashBackend,
+} from '@chainwire/chain'
+import { ManualClock } from '@chainwire/interface/testing'
+import type { Block, BlockHeader, Transaction } from '@chainwire/protocol-codec'
+import { MemoryLevel } from 'memory-level'
+import { compare, seeded } from '../measure'
+import type { Suite, SuiteContext } from '../types'
+
+/*
+ * @chainwire/chain against baselines measured in the same run:
+ * - header validation (hash, proof of work, retarget, median-time-past, future limit, linking) through a
+ *   header-only chain's `acceptHeaders`, against double-SHA-256 of the same 96 header bytes alone;
+ * - SHA-256 of a header on node:crypto against @noble/hashes (which backend the hash function picks);
+ * - connecting a block of 2,000 transfers from 2,000 senders (body checks, signatures, state, undo data, one
+ *   LevelDB-style batch in memory-level) against verifying the same 2,000 Ed25519 signatures alone with
+ *   node:crypto (a key import and a verify each, as a node that never saw the senders does);
+ * - reorgs of depth 10 and 100 (20 transfers per block) against connecting the same new branch on a chain
+ *   that never had the old one;
+ * - mempool inserts at 100,000 transactions into a pool of 50,000 (every other insert evicts) against a
+ *   plain Map with first-in-first-out eviction (no fee order, no nonce chains);
+ * - bytes of memory per header of a header-only chain (100,000 headers) against the same headers kept as
+ *   objects in a Map by hash;
+ * - the worker-thread miner's hash rate, as the expected time of a devnet block against the 10 s target.
+ * `pnpm bench chain [headers] [hash] [connect] [reorg] [mempool] [memory] [miner]` (all by default).
+ */
+
+const T = 1_000
+const GENESIS = 1_767_225_600_000
+const random = seeded(7)
+
+function network(genesisTo: Uint8Array): Network {
+  return createNetwork({
+    id: 'chainwire-bench',
+    targetBlockTimeMs: T,
+    difficultyWindow: 60,
+    powLimitBits: 0x207fffff,
+    genesisBits: 0x207fffff,
+    genesisTimestamp: GENESIS,
+    genesisTo,
+    genesisAmount: 10n ** 15n,
+    blockReward: 50n,
+    maxBlockTransactions: 10_000,
+  })
+}
+
+function solve(header: BlockHeader): BlockHeader {
+  const target = targetFromBits(header.bits, (1n << 256n) - 1n) as bigint
+  const t = new Uint8Array(32)
+  let v = target
+  for (let i = 31; i >= 0; i--, v >>= 8n) t[i] = Number(v & 0xffn)
+  return { ...header, nonce: searchNonce(headerBytes(header).slice(), t, 0, 1 << 20, sha256d, undefined) }
+}
+
+/** A block on `parent` (timestamps T apart keep the test network's bits at its limit). */
+function block(net: Network, parent: BlockHeader, txs: Transaction[], miner: Uint8Array): Block {
+  const height = parent.height + 1
+  let fees = 0n
+  for (const tx of txs) fees += tx.fee
+  const transactions = [createCoinbase(height, miner, net.blockReward + fees), ...txs]
+  const header = solve({
+    version: 1,
+    height,
+    prevHash: headerHash(parent),
+    merkleRoot: merkleRoot(transactions.map(transactionHash)).root,
+    timestamp: parent.timestamp + T,
+    bits: net.genesis.header.bits,
+    nonce: 0,
+  })
+  return { header, transactions }
+}
+
+async function chainOf(net: Network): Promise<FullChain> {
+  const chain = createChain({ clock: new ManualClock({ start: GENESIS + 86_400_000 }) }, { network: net })
+  await chain.start()
+  return chain
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+
+// ---------------------------------------------------------------- headers
+
+/** A memory-level database whose batches are discarded: isolates header validation from storage cost. */
+class DiscardingLevel extends MemoryLevel<Uint8Array, Uint8Array> {
+  // biome-ignore lint/suspicious/noExplicitAny: replaces the whole batch method, encodings included
+  override batch = (async () => {}) as any
+}
+
+async function headers(ctx: SuiteContext): Promise<void> {
+  const net = network(new Uint8Array(32))
+  const list: BlockHeader[] = []
+  let parent = net.genesis.header
+  for (let i = 0; i < 2_000; i++) {
+    parent = block(net, parent, [], new Uint8Array(32).fill(1)).header
+    list.push(parent)
+  }
+  const bytes = list.map((h) => headerBytes(h).slice())
+  const clock = new ManualClock({ start: GENESIS + 86_400_000 })
+  const rounds = 9
+  const rates = { validate: [] as number[], stored: [] as number[], hash: [] as number[] }
+  const run = async (db: MemoryLevel<Uint8Array, Uint8Array>): Promise<number> => {
+    const hc = createHeaderChain({ clock }, { network: net, db: db as never })
+    await hc.start()
+    const t = performance.now()
+    const res = await hc.acceptHeaders(list)
+    const rate = (list.length * 1000) / (performance.now() - t)
+    if (res.accepted !== list.length) throw new Error('headers refused')
+    await hc.stop()
+    return rate
+  }
+  for (let r = 0; r < rounds; r++) {
+    rates.validate.push(await run(new DiscardingLevel()))
+    const t = performance.now()
+    for (let k = 0; k < 5; k++) for (const b of bytes) sha256d(b)
+    rates.hash.push((5 * list.length * 1000) / (performance.now() - t))
+    rates.stored.push(await run(new MemoryLevel()))
+  }
+  const b = median(rates.hash)
+  for (const [metric, values] of [
+    ['headers per second (hash, pow, retarget, mtp, link)', rates.validate],
+    ['headers per second, with the memory-level batch write', rates.stored],
+  ] as const) {
+    const c = median(values)
+    ctx.report({
+      suite: 'chain',
+      case: 'header validation (2,000 headers)',
+      metric,
+      value: c,
+      unit: 'headers/s',
+      baseline: 'raw hashing (double SHA-256 of the 96 bytes)',
+      baselineValue: b,
+      ratio: c / b,
+    })
+  }
+}
+
+function hashBackends(ctx: SuiteContext): void {
+  const h = network(new Uint8Array(32)).genesis.header
+  const bytes = headerBytes(h).slice()
+  let node = 0
+  let pure = 0
+  const r = compare(
+    () => {
+      useHashBackend('node')
+      node += sha256d(bytes)[0] as number
+    },
+    () => {
+      useHashBackend('pure')
+      pure += sha256d(bytes)[0] as number
+    },
+  )
+  useHashBackend('node')
+  ctx.report({
+    suite: 'chain',
+    case: 'header hash (96 bytes)',
+    metric: 'double SHA-256 per second, node:crypto',
+    value: r.candidate,
+    unit: 'hashes/s',
+    baseline: '@noble/hashes (pure, browser path)',
+    baselineValue: r.baseline,
+    ratio: r.ratio,
+  })
+}
+
+// ---------------------------------------------------------------- block connection
+
+async function connect(ctx: SuiteContext): Promise<void> {
+  const faucet = createSigner(generateKeyPair())
+  const net = network(faucet.publicKey)
+  const senders: Signer[] = Array.from({ length: 2_000 }, () => createSigner(generateKeyPair()))
+  const miner = generateKeyPair().publicKey
+  const fund = block(
+    net,
+    net.genesis.header,
+    senders.map((s, i) =>
+      signTransaction({ to: s.publicKey, amount: 1_000_000n, fee: 200n, nonce: i }, faucet, net.id),
+    ),
+    miner,
+  )
+  const txs = senders.map((s) =>
+    signTransaction({ to: miner, amount: 1_000n, fee: 300n, nonce: 0 }, s, net.id),
+  )
+  const heavy = block(net, fund.header, txs, miner)
+  const checks = txs.map((tx) => ({
+    key: tx.from,
+    msg: transactionSigningMessage(tx, net.id),
+    sig: tx.signature,
+  }))
+  const spki = Buffer.from('302a300506032b6570032100', 'hex')
+  const rounds = 7
+  const cand: number[] = []
+  const base: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    const chain = await chainOf(net)
+    if ((await chain.acceptBlock(fund)) !== 'connected') throw new Error('funding block refused')
+    let t = performance.now()
+    const res = await chain.acceptBlock(heavy)
+    cand.push(1000 / (performance.now() - t))
+    if (res !== 'connected') throw new Error(`block refused: ${JSON.stringify(res)}`)
+    await chain.stop()
+    t = performance.now()
+    for (const c of checks) {
+      const key = createPublicKey({ key: Buffer.concat([spki, c.key]), format: 'der', type: 'spki' })
+      if (!verify(null, c.msg, key, c.sig)) throw new Error('bad signature')
+    }
+    base.push(1000 / (performance.now() - t))
+  }
+  const c = median(cand)
+  const b = median(base)
+  ctx.report({
+    suite: 'chain',
+    case: 'block connection (2,000 txs, 2,000 senders)',
+    metric: 'blocks per second (checks, signatures, state, undo, store)',
+    value: c,
+    unit: 'blocks/s',
+    baseline: 'the 2,000 Ed25519 verifications alone (node:crypto)',
+    baselineValue: b,
+    ratio: c / b,
+  })
+}
+
+// ---------------------------------------------------------------- reorgs
+
+async function reorg(ctx: SuiteContext, depth: number): Promise<void> {
+  const faucet = createSigner(generateKeyPair())
+  const net = network(faucet.publicKey)
+  const minerA = generateKeyPair().publicKey
+  const minerB = generateKeyPair().publicKey
+  let nonce = 0
+  const payees = Array.from({ length: 50 }, () => generateKeyPair().publicKey)
+  const transfers = (n: number) =>
+    Array.from({ length: n }, () =>
+      signTransaction(
+        { to: payees[Math.floor(random() * 50)] as Uint8Array, amount: 10n, fee: 300n, nonce: nonce++ },
+        faucet,
+        net.id,
+      ),
+    )
+  const root = block(net, net.genesis.header, [], minerA)
+  const branch = (miner: Uint8Array, length: number): Block[] => {
+    nonce = 0
+    const out: Block[] = []
+    let p = root.header
+    for (let i = 0; i < length; i++) {
+      const b = block(net, p, transfers(20), miner)
+      out.push(b)
+      p = b.header
+    }
+    return out
+  }
+  const old = branch(minerA, depth)
+  const fresh = branch(minerB, depth + 1)
+  const rounds = depth >= 100 ? 3 : 7
+  const cand: number[] = []
+  const base: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    const chain = await chainOf(net)
+    for (const b of [root, ...old, ...fresh.slice(0, -1)]) await chain.acceptBlock(b)
+    let t = performance.now()
+    if ((await chain.acceptBlock(fresh.at(-1) as Block)) !== 'connected') throw new Error('reorg failed')
+    cand.push(performance.now() - t)
+    await chain.stop()
+    // The same branch connected in one go on a chain that never had the old one: every body but the first
+    // is stored (its parent's body is missing), then the first arrives.
+    const baseline = await chainOf(net)
+    await baseline.acceptBlock(root)
+    await baseline.acceptHeaders(fresh.map((b) => b.header))
+    for (const b of fresh.slice(1)) await baseline.acceptBlock(b)
+    t = performance.now()
+    if ((await baseline.acceptBlock(fresh[0] as Block)) !== 'connected') throw new Error('baseline failed')
+    base.push(performance.now() - t)
+    await baseline.stop()
+  }
+  const c = median(cand)
+  const b = median(base)
+  ctx.report({
+    suite: 'chain',
+    case: `reorg depth ${depth} (20 txs per block)`,
+    metric: `time to undo ${depth} blocks and connect ${depth + 1}`,
+    value: c,
+    unit: 'ms',
+    baseline: `connecting the same ${depth + 1} blocks without a reorg`,
+    baselineValue: b,
+    ratio: b / c,
+  })
+}
+
+// ---------------------------------------------------------------- mempool
+
+function mempool(ctx: SuiteContext): void {
+  const n = 100_000
+  const txs = Array.from({ length: n }, () => {
+    const from = new Uint8Array(32)
+    for (let i = 0; i < 32; i++) from[i] = Math.floor(random() * 256)
+    const tx: Transaction = {
+      version: 1,
+      from,
+      to: from,
+      amount: 1n,
+      fee: BigInt(160 + Math.floor(random() * 100_000)),
+      nonce: 0,
+      data: new Uint8Array(0),
+      signature: new Uint8Array(64),
+    }
+    return { tx, hash: transactionHash(tx) }
+  })
+  const account = { balance: 10n ** 12n, nonce: 0 }
+  const cand: number[] = []
+  const base: number[] = []
+  for (let r = 0; r < 5; r++) {
+    const pool = new Mempool({ maxCount: 50_000 })
+    let t = performance.now()
+    let refused = 0
+    for (const { tx, hash } of txs) {
+      try {
+        pool.add(tx, hash, account, 0)
+      } catch {
+        refused++
+      }
+    }
+    cand.push((n * 1000) / (performance.now() - t))
+    if (pool.size !== 50_000 || refused === 0) throw new Error('unexpected pool size')
+    const map = new Map<string, unknown>()
+    t = performance.now()
+    for (const { tx, hash } of txs) {
+      map.set(Buffer.from(hash).toString('hex'), tx)
+      if (map.size > 50_000) map.delete(map.keys().next().value as string)
+    }
+    base.push((n * 1000) / (performance.now() - t))
+  }
+  const c = median(cand)
+  const b = median(base)
+  ctx.report({
+    suite: 'chain',
+    case: 'mempool, 100,000 inserts into 50,000',
+    metric: 'inserts per second (fee-rate eviction)',
+    value: c,
+    unit: 'ops/s',
+    baseline: 'plain Map, first-in-first-out eviction',
+    baselineValue: b,
+    ratio: c / b,
+  })
+}
+
+// ---------------------------------------------------------------- memory
+
+function gc(): void {
+  setFlagsFromString('--expose-gc')
+  const collect = runInNewContext('gc') as () => void
+  collect()
+  collect()
+}
+
+const used = (): number => {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.arrayBuffers
+}
+
+async function memory(ctx: SuiteContext): Promise<void> {
+  const n = 100_000
+  const net = network(new Uint8Array(32))
+  const clock = new ManualClock({ start: GENESIS + 10 * 86_400_000 })
+  const hc = createHeaderChain({ clock }, { network: net, maxForkHeaders: 0 })
+  await hc.start()
+  const makeBatch = (parent: BlockHeader, count: number): BlockHeader[] => {
+    const out: BlockHeader[] = []
+    for (let i = 0; i < count; i++) out.push((parent = block(net, parent, [], new Uint8Array(32)).header))
+    return out
+  }
+  let parent = net.genesis.header
+  gc()
+  const before = used()
+  const naive = new Map<string, BlockHeader>()
+  let naiveBytes = 0
+  for (let done = 0; done < n; done += 2_000) {
+    const batch = makeBatch(parent, 2_000)
+    parent = batch.at(-1) as BlockHeader
+    await hc.acceptHeaders(batch)
+  }
+  gc()
+  const afterChain = used()
+  // The store (memory-level) holds the persisted headers in the same heap: subtract what it holds by
+  // measuring the same store alone.
+  const accounted = hc.memoryBytes()
+  {
+    const b0 = used()
+    let p = net.genesis.header
+    for (let done = 0; done < n; done += 2_000) {
+      for (const h of makeBatch(p, 2_000)) {
+        naive.set(Buffer.from(headerHash(h)).toString('hex'), h)
+        p = h
+      }
+    }
+    gc()
+    naiveBytes = used() - b0
+  }
+  const perHeaderTotal = (afterChain - before) / n
+  ctx.report({
+    suite: 'chain',
+    case: 'header-only chain, 100,000 headers',
+    metric: 'memory per header (arrays + hash table, as counted)',
+    value: accounted.perHeader,
+    unit: 'B',
+    baseline: 'headers as objects in a Map by hex hash',
+    baselineValue: naiveBytes / n,
+    ratio: naiveBytes / n / accounted.perHeader,
+  })
+  ctx.report({
+    suite: 'chain',
+    case: 'header-only chain, 100,000 headers',
+    metric: 'heap + array buffers per header (incl. the memory-level store)',
+    value: perHeaderTotal,
+    unit: 'B',
+  })
+  await hc.stop()
+  naive.clear()
+}
+
+// ---------------------------------------------------------------- miner
+
+async function miner(ctx: SuiteContext): Promise<void> {
+  const m = new Miner({ chunkSize: 500_000 })
+  const net = network(new Uint8Array(32))
+  const impossible = { ...net.genesis.header, height: 1, bits: 0x03000001 }
+  const rates: number[] = []
+  try {
+    for (let r = 0; r < 3; r++) {
+      const before = m.hashes
+      const controller = new AbortController()
+      const t = performance.now()
+      const search = m
+        .solve({ ...impossible, nonce: r * 1e9 }, { signal: controller.signal })
+        .catch(() => undefined)
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      controller.abort()
+      await search
+      rates.push(((m.hashes - before) * 1000) / (performance.now() - t))
+    }
+  } finally {
+    await m.stop()
+  }
+  const rate = median(rates)
+  const expected = 2 ** 22 / rate
+  ctx.report({
+    suite: 'chain',
+    case: 'devnet block (about 2^22 hashes)',
+    metric: 'expected mining time on one worker thread',
+    value: expected,
+    unit: 's',
+    baseline: 'devnet target block time',
+    baselineValue: 10,
+    ratio: 10 / expected,
+  })
+  ctx.report({
+    suite: 'chain',
+    case: 'miner (one worker thread)',
+    metric: 'hash rate',
+    value: rate,
+    unit: 'hashes/s',
+  })
+}
+
+const suite: Suite = {
+  name: 'chain',
+  description:
+    '@chainwire/chain: validation, connection, reorgs, mempool, header memory, miner (same-run baselines)',
+  async run(ctx) {
+    const all = ['headers', 'hash', 'connect', 'reorg', 'mempool', 'memory', 'miner']
+    const pick = ctx.args.filter((a) => all.includes(a))
+    const want = new Set(pick.length > 0 ? pick : all)
+    if (want.has('headers')) await headers(ctx)
+    if (want.has('hash')) hashBackends(ctx)
+    if (want.has('connect')) await connect(ctx)
+    if (want.has('reorg')) {
+      await reorg(ctx, 10)
+      await reorg(ctx, 100)
+    }
+    if (want.has('mempool')) mempool(ctx)
+    if (want.has('memory')) await memory(ctx)
+    if (want.has('miner')) await miner(ctx)
+  },
+}
+
+export default suite
