@@ -75,7 +75,13 @@ export {
 } from './header/difficulty'
 export { HEADER_BYTES, HEADER_NONCE_OFFSET, headerBytes, headerFromBytes, headerHash } from './header/header'
 export { checkProofOfWork, hashMeetsTarget } from './header/pow'
-export { Mempool, type MempoolAddResult, type MempoolEntry, type MempoolOptions } from './mempool/mempool'
+export {
+  Mempool,
+  type MempoolAddResult,
+  type MempoolEntry,
+  type MempoolOptions,
+  type MempoolRejection,
+} from './mempool/mempool'
 export {
   createMerkleProof,
   type MerkleRoot,

@@ -661,6 +661,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
         for (const e of this.mempool.expire(now)) this.removed(e, 'expired')
         const [account] = await this.readAccounts([toHex(tx.from)])
         const result = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
+        if (result.kind === 'rejected') return { invalid: result.code }
         if (result.kind === 'replaced') this.removed(result.replaced, 'replaced')
         for (const e of result.evicted) this.removed(e, 'evicted')
         this.emit('mempool:added', { hash, tx })
@@ -701,14 +702,12 @@ export class FullChain extends EventEmitter<ChainEvents> {
     for (const tx of replay) {
       const hash = transactionHash(tx)
       const [account] = await this.readAccounts([toHex(tx.from)])
-      try {
-        const r = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
-        for (const e of r.evicted) this.removed(e, 'evicted')
-        if (r.kind === 'replaced') this.removed(r.replaced, 'replaced')
-        this.emit('mempool:added', { hash, tx })
-      } catch {
-        // No longer valid on the new branch (or outbid): dropped, as the block that held it is.
-      }
+      const r = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
+      // A rejected one is no longer valid on the new branch (or outbid): dropped, as its block was.
+      if (r.kind === 'rejected') continue
+      for (const e of r.evicted) this.removed(e, 'evicted')
+      if (r.kind === 'replaced') this.removed(r.replaced, 'replaced')
+      this.emit('mempool:added', { hash, tx })
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Transaction } from '@chainwire/protocol-codec'
 import { toHex } from '../bytes'
-import { ChainError, fail } from '../errors'
+import { ChainError, type ChainErrorCode } from '../errors'
 import type { Account } from '../state/account'
 import { transactionSize } from '../tx/tx'
 import { Heap } from './heap'
@@ -46,10 +46,26 @@ interface TailRef {
   seq: number
 }
 
-/** What `add` did: a new transaction, or one that replaced another (same sender and nonce). */
+/**
+ * What `add` did: a new transaction, one that replaced another (same sender and nonce), or a refusal. A
+ * refusal is a value, not an exception: a full pool refuses many transactions under load, and building an
+ * error (with its stack) for each would let cheap spam cost real CPU.
+ */
 export type MempoolAddResult =
   | { kind: 'added'; evicted: MempoolEntry[] }
   | { kind: 'replaced'; replaced: MempoolEntry; evicted: MempoolEntry[] }
+  | { kind: 'rejected'; code: MempoolRejection }
+
+/** Why the mempool refused a transaction. */
+export type MempoolRejection = Extract<
+  ChainErrorCode,
+  | 'ERR_NONCE_USED'
+  | 'ERR_NONCE_GAP'
+  | 'ERR_INSUFFICIENT_FUNDS'
+  | 'ERR_FEE_TOO_LOW'
+  | 'ERR_REPLACEMENT_UNDERPAID'
+  | 'ERR_SENDER_LIMIT'
+>
 
 const DEFAULTS: Required<MempoolOptions> = {
   maxCount: 50_000,
@@ -135,12 +151,13 @@ export class Mempool {
 
   /**
    * Adds a transfer whose signature the caller verified, with its sender's account at the current tip.
-   * Throws `ERR_NONCE_USED`, `ERR_NONCE_GAP`, `ERR_INSUFFICIENT_FUNDS`, `ERR_FEE_TOO_LOW`,
-   * `ERR_REPLACEMENT_UNDERPAID` or `ERR_SENDER_LIMIT`; leaves the pool unchanged when it throws.
+   * Refuses (`kind: 'rejected'`) with `ERR_NONCE_USED`, `ERR_NONCE_GAP`, `ERR_INSUFFICIENT_FUNDS`,
+   * `ERR_FEE_TOO_LOW`, `ERR_REPLACEMENT_UNDERPAID` or `ERR_SENDER_LIMIT`, leaving the pool unchanged.
    */
   add(tx: Transaction, hash: Uint8Array, account: Account, now: number): MempoolAddResult {
     const o = this.options
     const size = transactionSize(tx)
+    if (Number(tx.fee) / size < o.minFeeRate) return { kind: 'rejected', code: 'ERR_FEE_TOO_LOW' }
     const entry: MempoolEntry = {
       tx,
       hash,
@@ -151,32 +168,27 @@ export class Mempool {
       cost: tx.amount + tx.fee,
       addedAt: now,
     }
-    if (entry.feeRate < o.minFeeRate)
-      fail('ERR_FEE_TOO_LOW', 'fee rate below the minimum', { feeRate: entry.feeRate })
     const queue = this.senders.get(entry.sender)
     const base = queue?.account ?? account
     const pending = queue?.byNonce.size ?? 0
-    if (tx.nonce < base.nonce)
-      fail('ERR_NONCE_USED', 'nonce already used', { nonce: tx.nonce, next: base.nonce })
-    if (tx.nonce > base.nonce + pending)
-      fail('ERR_NONCE_GAP', 'nonce gap', { nonce: tx.nonce, next: base.nonce + pending })
+    if (tx.nonce < base.nonce) return { kind: 'rejected', code: 'ERR_NONCE_USED' }
+    if (tx.nonce > base.nonce + pending) return { kind: 'rejected', code: 'ERR_NONCE_GAP' }
     const old = queue?.byNonce.get(tx.nonce)
     if (old !== undefined) {
       const needed = old.tx.fee + (old.tx.fee * BigInt(o.replacementBumpPercent) + 99n) / 100n
       if (tx.fee < needed || entry.feeRate <= old.feeRate) {
-        fail('ERR_REPLACEMENT_UNDERPAID', 'replacement must pay more', { fee: tx.fee, needed })
+        return { kind: 'rejected', code: 'ERR_REPLACEMENT_UNDERPAID' }
       }
     } else if (pending >= o.maxPerSender) {
-      fail('ERR_SENDER_LIMIT', 'too many pending transactions from this sender', { max: o.maxPerSender })
+      return { kind: 'rejected', code: 'ERR_SENDER_LIMIT' }
     }
     let spent = 0n
     for (let n = base.nonce; n < tx.nonce; n++) spent += queue?.byNonce.get(n)?.cost ?? 0n
     if (spent + entry.cost > base.balance) {
-      fail('ERR_INSUFFICIENT_FUNDS', 'balance does not cover pending transactions plus this one', {
-        balance: base.balance,
-      })
+      return { kind: 'rejected', code: 'ERR_INSUFFICIENT_FUNDS' }
     }
     const evicted = this.makeRoom(entry, old)
+    if (evicted === undefined) return { kind: 'rejected', code: 'ERR_FEE_TOO_LOW' }
     const q = queue ?? { account, byNonce: new Map<number, MempoolEntry>() }
     if (queue === undefined) this.senders.set(entry.sender, q)
     if (old !== undefined) {
@@ -195,8 +207,8 @@ export class Mempool {
     return { kind: 'added', evicted }
   }
 
-  /** Evicts lowest-fee-rate chain ends until `entry` fits; throws `ERR_FEE_TOO_LOW` when it cannot. */
-  private makeRoom(entry: MempoolEntry, replacing: MempoolEntry | undefined): MempoolEntry[] {
+  /** Evicts lowest-fee-rate chain ends until `entry` fits; undefined (nothing evicted) when it cannot. */
+  private makeRoom(entry: MempoolEntry, replacing: MempoolEntry | undefined): MempoolEntry[] | undefined {
     const o = this.options
     const evicted: MempoolEntry[] = []
     const freed = replacing === undefined ? 0 : replacing.size
@@ -208,14 +220,16 @@ export class Mempool {
     const popped: TailRef[] = []
     while (count > o.maxCount || bytes > o.maxBytes) {
       const ref = this.popLiveTail(doomed)
-      if (ref === undefined) fail('ERR_FEE_TOO_LOW', 'mempool full', {})
+      if (ref === undefined) {
+        for (const r of popped) this.tails.push(r)
+        return undefined
+      }
       popped.push(ref)
       const victim = ref.entry
       if (victim.sender === entry.sender || victim.feeRate >= entry.feeRate) {
+        // Full, and the new fee rate is not above the lowest: put back what was looked at, refuse.
         for (const r of popped) this.tails.push(r)
-        fail('ERR_FEE_TOO_LOW', 'mempool full and the fee rate is not above the lowest', {
-          lowest: victim.feeRate,
-        })
+        return undefined
       }
       doomed.add(victim)
       plan.push(victim)
