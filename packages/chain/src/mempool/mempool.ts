@@ -4,6 +4,7 @@ import { ChainError, type ChainErrorCode } from '../errors'
 import type { Account } from '../state/account'
 import { transactionSize } from '../tx/tx'
 import { Heap } from './heap'
+import { NonceChain } from './nonce-chain'
 
 /** Options of the mempool (`ChainOptions.mempool`). */
 export interface MempoolOptions {
@@ -38,7 +39,7 @@ export interface MempoolEntry {
 interface SenderQueue {
   account: Account
   /** Pending transactions by nonce: contiguous from `account.nonce`. */
-  byNonce: Map<number, MempoolEntry>
+  byNonce: NonceChain<MempoolEntry>
 }
 
 interface TailRef {
@@ -189,7 +190,7 @@ export class Mempool {
     }
     const evicted = this.makeRoom(entry, old)
     if (evicted === undefined) return { kind: 'rejected', code: 'ERR_FEE_TOO_LOW' }
-    const q = queue ?? { account, byNonce: new Map<number, MempoolEntry>() }
+    const q = queue ?? { account, byNonce: new NonceChain<MempoolEntry>() }
     if (queue === undefined) this.senders.set(entry.sender, q)
     if (old !== undefined) {
       this.byHash.delete(old.key)
