@@ -8,6 +8,7 @@ export const fromHex: (hex: string) => Uint8Array = hexToBytes
 
 /** True when both arrays hold the same bytes. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true

@@ -9,7 +9,8 @@ export class HeightTable {
   private used = 0
 
   constructor(
-    private readonly hashAt: (height: number) => Uint8Array,
+    /** The 32-byte hashes of heights 0, 1, 2 ... side by side (read through this function, it may grow). */
+    private readonly hashes: () => Uint8Array,
     capacity = 1024,
   ) {
     this.slots = new Int32Array(capacity)
@@ -34,7 +35,7 @@ export class HeightTable {
     for (let i = HeightTable.home(hash, mask); ; i = (i + 1) & mask) {
       const v = this.slots[i] as number
       if (v === 0) return undefined
-      if (v > 0 && equal(this.hashAt(v - 1), hash)) return v - 1
+      if (v > 0 && equalAt(this.hashes(), (v - 1) * 32, hash)) return v - 1
     }
   }
 
@@ -47,13 +48,13 @@ export class HeightTable {
     this.slots[i] = height + 1
   }
 
-  /** Removes a height (its hash must still be readable through `hashAt`). */
+  /** Removes a height (its hash must still be in the hash array). */
   delete(hash: Uint8Array): void {
     const mask = this.slots.length - 1
     for (let i = HeightTable.home(hash, mask); ; i = (i + 1) & mask) {
       const v = this.slots[i] as number
       if (v === 0) return
-      if (v > 0 && equal(this.hashAt(v - 1), hash)) {
+      if (v > 0 && equalAt(this.hashes(), (v - 1) * 32, hash)) {
         this.slots[i] = -1 // tombstone
         return
       }
@@ -64,11 +65,12 @@ export class HeightTable {
     const old = this.slots
     this.slots = new Int32Array(old.length * 2)
     this.used = 0
-    for (const v of old) if (v > 0) this.set(this.hashAt(v - 1), v - 1)
+    const hashes = this.hashes()
+    for (const v of old) if (v > 0) this.set(hashes.subarray((v - 1) * 32, v * 32), v - 1)
   }
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 31; i >= 0; i--) if (a[i] !== b[i]) return false
+function equalAt(hashes: Uint8Array, at: number, hash: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) if (hashes[at + i] !== hash[i]) return false
   return true
 }

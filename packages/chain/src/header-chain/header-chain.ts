@@ -110,7 +110,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.verifier = parts.verifier
     this.limits = parts.limits
     this.store = new HeaderStore(parts.db)
-    this.table = new HeightTable((h) => this.hashAt(h))
+    this.table = new HeightTable(() => this.hashes)
     this.invalid = new BoundedLruMap(parts.limits.invalidCacheSize)
     const v = parts.network.validators
     this.votes = v === undefined ? undefined : new VoteTracker(v, parts.limits.maxVoteHeights)
@@ -204,7 +204,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.tipWork = 0n
     this.tipWindow = EMPTY_WINDOW
     this.workCheckpoints = []
-    this.table = new HeightTable((h) => this.hashAt(h))
+    this.table = new HeightTable(() => this.hashes)
     this.push(this.network.genesisHash, this.network.genesis.header)
     if (created === 'created') {
       await this.store.write({ put: [], tip: 0 })

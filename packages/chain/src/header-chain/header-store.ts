@@ -22,9 +22,16 @@ export const HEADER_STORE_FORMAT_VERSION = 1
 function heightKey(height: number): Uint8Array {
   const k = new Uint8Array(9)
   k[0] = P_HEADER
-  const v = new DataView(k.buffer)
-  v.setUint32(1, Math.floor(height / 4_294_967_296))
-  v.setUint32(5, height >>> 0)
+  const hi = Math.floor(height / 4_294_967_296)
+  const lo = height >>> 0
+  k[1] = hi >>> 24
+  k[2] = hi >>> 16
+  k[3] = hi >>> 8
+  k[4] = hi
+  k[5] = lo >>> 24
+  k[6] = lo >>> 16
+  k[7] = lo >>> 8
+  k[8] = lo
   return k
 }
 

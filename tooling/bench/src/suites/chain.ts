@@ -120,7 +120,7 @@ async function headers(ctx: SuiteContext): Promise<void> {
   }
   const bytes = list.map((h) => headerBytes(h).slice())
   const clock = new ManualClock({ start: GENESIS + 86_400_000 })
-  const rounds = 9
+  const rounds = 15
   const rates = { validate: [] as number[], stored: [] as number[], hash: [] as number[] }
   const run = async (db: MemoryLevel<Uint8Array, Uint8Array>): Promise<number> => {
     const hc = createHeaderChain({ clock }, { network: net, db: db as never })
@@ -132,28 +132,50 @@ async function headers(ctx: SuiteContext): Promise<void> {
     await hc.stop()
     return rate
   }
-  for (let r = 0; r < rounds; r++) {
-    rates.validate.push(await run(new DiscardingLevel()))
+  const hashRate = (): number => {
     const t = performance.now()
-    for (let k = 0; k < 5; k++) for (const b of bytes) sha256d(b)
-    rates.hash.push((5 * list.length * 1000) / (performance.now() - t))
-    rates.stored.push(await run(new MemoryLevel()))
+    for (const b of bytes) sha256d(b)
+    return (list.length * 1000) / (performance.now() - t)
+  }
+  // Two rounds of warm-up (compilation), then rounds in which each candidate runs right next to a
+  // baseline run; the ratio is the median of the per-round ratios (neighbours share the machine's load).
+  for (let r = 0; r < 2; r++) await run(new DiscardingLevel())
+  const ratios = { validate: [] as number[], stored: [] as number[] }
+  for (let r = 0; r < rounds; r++) {
+    const h1 = hashRate()
+    const v = await run(new DiscardingLevel())
+    const h2 = hashRate()
+    const st = await run(new MemoryLevel())
+    rates.validate.push(v)
+    rates.stored.push(st)
+    rates.hash.push(h1, h2)
+    ratios.validate.push(v / h1)
+    ratios.stored.push(st / h2)
   }
   const b = median(rates.hash)
-  for (const [metric, values] of [
-    ['headers per second (hash, pow, retarget, mtp, link)', rates.validate],
-    ['headers per second, with the memory-level batch write', rates.stored],
+  ctx.report({
+    suite: 'chain',
+    case: 'header validation (2,000 headers)',
+    metric: 'headers per second (hash, pow, retarget, mtp, link), best of 15 rounds',
+    value: Math.max(...rates.validate),
+    unit: 'headers/s',
+    baseline: 'raw hashing, best of 30 rounds',
+    baselineValue: Math.max(...rates.hash),
+    ratio: Math.max(...rates.validate) / Math.max(...rates.hash),
+  })
+  for (const [metric, values, r] of [
+    ['headers per second (hash, pow, retarget, mtp, link)', rates.validate, ratios.validate],
+    ['headers per second, with the memory-level batch write', rates.stored, ratios.stored],
   ] as const) {
-    const c = median(values)
     ctx.report({
       suite: 'chain',
       case: 'header validation (2,000 headers)',
       metric,
-      value: c,
+      value: median(values),
       unit: 'headers/s',
       baseline: 'raw hashing (double SHA-256 of the 96 bytes)',
       baselineValue: b,
-      ratio: c / b,
+      ratio: median(r),
     })
   }
 }
@@ -229,6 +251,7 @@ async function connect(ctx: SuiteContext): Promise<void> {
   }
   const c = median(cand)
   const b = median(base)
+  const ratio = median(cand.map((x, i) => x / (base[i] as number)))
   ctx.report({
     suite: 'chain',
     case: 'block connection (2,000 txs, 2,000 senders)',
@@ -237,7 +260,7 @@ async function connect(ctx: SuiteContext): Promise<void> {
     unit: 'blocks/s',
     baseline: 'the 2,000 Ed25519 verifications alone (node:crypto)',
     baselineValue: b,
-    ratio: c / b,
+    ratio,
   })
 }
 
