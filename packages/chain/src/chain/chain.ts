@@ -19,7 +19,7 @@ import { workFromBits } from '../header/compact'
 import { headerHash } from '../header/header'
 import { BoundedLruMap } from '../lru'
 import type { Mempool, MempoolEntry } from '../mempool/mempool'
-import { createMerkleProof, merkleRoot } from '../merkle'
+import { createMerkleProof } from '../merkle'
 import type { Network } from '../network/network'
 import { SerialQueue } from '../serial'
 import { type Account, blockAccountKeys, EMPTY_ACCOUNT } from '../state/account'
@@ -27,11 +27,13 @@ import { applyBlock, revertBlock } from '../state/apply'
 import { StateOverlay } from '../state/overlay'
 import { ChainBatch, type ChainDatabase, ChainStore, HeaderFlags } from '../store/store'
 import { checkTransaction } from '../tx/checks'
-import { createCoinbase, transactionHash, transactionSigningMessage, transactionSize } from '../tx/tx'
+import { transactionHash, transactionSigningMessage, transactionSize } from '../tx/tx'
 import { type BlockEntry, BlockIndex } from './block-index'
 import { acceptHeaderBatch } from './header-batch'
 import { buildLocator } from './locator'
+import { syncMempool } from './mempool-sync'
 import type { ResolvedChainLimits } from './options'
+import { buildTemplate } from './template'
 import type {
   AcceptBlockResult,
   AcceptHeadersResult,
@@ -605,7 +607,17 @@ export class FullChain extends EventEmitter<ChainEvents> {
     for (const e of added) main.push(e)
     for (const c of this.candidates)
       if (c.work <= target.work || this.index.isOnMain(c)) this.candidates.delete(c)
-    await this.updateMempool(removedBlocks, addedBlocks)
+    await syncMempool(
+      {
+        mempool: this.mempool,
+        readAccounts: (hexes) => this.readAccounts(hexes),
+        now: this.clock.now(),
+        removed: (e, reason) => this.removed(e, reason),
+        added: (hash, tx) => this.emit('mempool:added', { hash, tx }),
+      },
+      removedBlocks,
+      addedBlocks,
+    )
     removed.forEach((e, i) => {
       this.emit('block:disconnected', { hash: e.hash, height: e.height, block: removedBlocks[i] as Block })
     })
@@ -677,41 +689,6 @@ export class FullChain extends EventEmitter<ChainEvents> {
   }
 
   /**
-   * After the active chain changed: senders touched by removed or added blocks are re-checked against their
-   * new accounts (mined and stale transactions leave), then transfers of removed blocks that the new
-   * branch does not contain go back into the mempool, in nonce order, if still valid.
-   */
-  private async updateMempool(removedBlocks: readonly Block[], addedBlocks: readonly Block[]): Promise<void> {
-    const mined = new Set<string>()
-    for (const b of addedBlocks) for (const tx of b.transactions) mined.add(toHex(transactionHash(tx)))
-    const touched = new Set<string>()
-    for (const b of [...removedBlocks, ...addedBlocks]) for (const k of blockAccountKeys(b)) touched.add(k)
-    const senders = [...touched].filter((k) => this.mempool.hasSender(k))
-    const accounts = await this.readAccounts(senders)
-    senders.forEach((k, i) => {
-      for (const e of this.mempool.revalidateSender(k, accounts[i] ?? EMPTY_ACCOUNT)) {
-        this.removed(e, mined.has(e.key) ? 'mined' : 'invalid')
-      }
-    })
-    if (removedBlocks.length === 0) return
-    const replay: Transaction[] = []
-    for (const b of [...removedBlocks].reverse()) {
-      for (const tx of b.transactions.slice(1)) if (!mined.has(toHex(transactionHash(tx)))) replay.push(tx)
-    }
-    const now = this.clock.now()
-    for (const tx of replay) {
-      const hash = transactionHash(tx)
-      const [account] = await this.readAccounts([toHex(tx.from)])
-      const r = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
-      // A rejected one is no longer valid on the new branch (or outbid): dropped, as its block was.
-      if (r.kind === 'rejected') continue
-      for (const e of r.evicted) this.removed(e, 'evicted')
-      if (r.kind === 'replaced') this.removed(r.replaced, 'replaced')
-      this.emit('mempool:added', { hash, tx })
-    }
-  }
-
-  /**
    * A block to mine on the tip paying `minerKey`: the highest fee rate transactions that fit, the coinbase
    * with reward plus fees, the retarget's bits and a timestamp of max(now, median-time-past + 1).
    */
@@ -719,28 +696,16 @@ export class FullChain extends EventEmitter<ChainEvents> {
     minerKey: Uint8Array,
     options: { coinbaseData?: Uint8Array } = {},
   ): Promise<BlockTemplate> {
-    return this.serial.run(async () => {
-      const parent = this.index.tip
-      const height = parent.height + 1
-      const data = options.coinbaseData ?? new Uint8Array(0)
-      const room =
-        this.network.maxBlockBytes - 96 - (transactionSize(createCoinbase(height, minerKey, 0n, data)) + 8)
-      const picked = this.mempool.select(room, this.network.maxBlockTransactions - 1)
-      let fees = 0n
-      for (const e of picked) fees += e.tx.fee
-      const coinbase = createCoinbase(height, minerKey, this.network.blockReward + fees, data)
-      const transactions = [coinbase, ...picked.map((e) => e.tx)]
-      const header: BlockHeader = {
-        version: HEADER_VERSION,
-        height,
-        prevHash: parent.hash,
-        merkleRoot: merkleRoot(transactions.map(transactionHash)).root,
-        timestamp: Math.max(this.clock.now(), this.index.medianTimePast(parent) + 1),
-        bits: this.index.expectedBits(parent),
-        nonce: 0,
-      }
-      return { header, transactions, fees }
-    })
+    return this.serial.run(async () =>
+      buildTemplate(
+        this.index,
+        this.mempool,
+        this.network,
+        this.clock.now(),
+        minerKey,
+        options.coinbaseData ?? new Uint8Array(0),
+      ),
+    )
   }
 
   // ---------------------------------------------------------------- finality
