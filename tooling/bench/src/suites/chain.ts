@@ -153,16 +153,6 @@ async function headers(ctx: SuiteContext): Promise<void> {
     ratios.stored.push(st / h2)
   }
   const b = median(rates.hash)
-  ctx.report({
-    suite: 'chain',
-    case: 'header validation (2,000 headers)',
-    metric: 'headers per second (hash, pow, retarget, mtp, link), best of 15 rounds',
-    value: Math.max(...rates.validate),
-    unit: 'headers/s',
-    baseline: 'raw hashing, best of 30 rounds',
-    baselineValue: Math.max(...rates.hash),
-    ratio: Math.max(...rates.validate) / Math.max(...rates.hash),
-  })
   for (const [metric, values, r] of [
     ['headers per second (hash, pow, retarget, mtp, link)', rates.validate, ratios.validate],
     ['headers per second, with the memory-level batch write', rates.stored, ratios.stored],
