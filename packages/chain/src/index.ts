@@ -7,7 +7,7 @@
  * chain for light clients; a miner in a worker thread. It satisfies `@chainwire/sync`'s `SyncChain`
  * structurally and imports only `@chainwire/interface` and `@chainwire/protocol-codec`.
  */
-import { type Clock, type Logger, type Metrics, noopLogger } from '@chainwire/interface'
+import { type Clock, type Logger, type Metrics, noopLogger, noopMetrics } from '@chainwire/interface'
 import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { FullChain } from './chain/chain'
@@ -127,7 +127,7 @@ export interface ChainComponents {
   clock: Clock
   /** @default noopLogger */
   logger?: Logger
-  /** @default noopMetrics (the chain reports through `stats()` and events) */
+  /** Counters and gauges named `chainwire_chain_*` (see the README). @default noopMetrics */
   metrics?: Metrics
   /** Ed25519 signature checks of transactions and votes. @default createNodeVerifier() (node:crypto) */
   verifier?: SignatureVerifier
@@ -165,6 +165,7 @@ export function createChain(components: ChainComponents, options: ChainOptions =
   return new FullChain({
     clock: components.clock,
     logger: components.logger ?? noopLogger,
+    metrics: components.metrics ?? noopMetrics,
     verifier: components.verifier ?? createNodeVerifier(),
     network,
     db: database,

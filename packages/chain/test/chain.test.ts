@@ -1,7 +1,24 @@
+import { MemoryMetrics } from '@chainwire/interface/testing'
 import type { Block } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FullChain, headerHash, type ReorgEvent, toHex, transactionHash } from '../src/index'
-import { BlockBuilder, chainState, replayState, startChain, testNetwork, transfer, wallet } from './helpers'
+import {
+  createChain,
+  type FullChain,
+  headerHash,
+  type ReorgEvent,
+  toHex,
+  transactionHash,
+} from '../src/index'
+import {
+  BlockBuilder,
+  chainState,
+  replayState,
+  startChain,
+  testClock,
+  testNetwork,
+  transfer,
+  wallet,
+} from './helpers'
 
 const chains: FullChain[] = []
 afterEach(async () => {
@@ -110,6 +127,26 @@ describe('FullChain: reorgs', () => {
     expect(chain.mempoolIds().map(toHex)).toEqual([toHex(transactionHash(tx))])
     expect(await chain.account(bob.key)).toEqual({ balance: 0n, nonce: 0 })
     expect(await chainState(chain)).toEqual(replayState(network, [main[0] as Block, ...side]))
+  })
+
+  it('records metrics of connections, reorgs and invalid blocks', async () => {
+    const metrics = new MemoryMetrics()
+    const network = testNetwork()
+    const chain = createChain({ clock: testClock(), metrics }, { network })
+    await chain.start()
+    chains.push(chain)
+    const builder = new BlockBuilder(network)
+    const a = builder.chain(network.genesis, 2)
+    const b = builder.chain(network.genesis, 3, () => [], wallet().key)
+    for (const x of [...a, ...b]) await chain.acceptBlock(x)
+    await chain.acceptBlock(builder.next(b[2] as Block, [], { coinbaseAmount: 999n }))
+    expect(metrics.get('chainwire_chain_blocks_connected_total')).toBe(5)
+    expect(metrics.get('chainwire_chain_blocks_disconnected_total')).toBe(2)
+    expect(metrics.get('chainwire_chain_reorgs_total')).toBe(1)
+    expect(metrics.observations('chainwire_chain_reorg_depth')).toEqual([2])
+    expect(metrics.get('chainwire_chain_tip_height')).toBe(3)
+    expect(metrics.get('chainwire_chain_invalid_total', { code: 'ERR_BAD_COINBASE' })).toBe(1)
+    expect(metrics.get('chainwire_chain_headers_total')).toBe(6)
   })
 
   it('keeps the first-seen tip between branches of equal work', async () => {

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@chainwire/interface'
+import type { Clock, Logger, Metrics } from '@chainwire/interface'
 import {
   type Block,
   type BlockHeader,
@@ -32,6 +32,7 @@ import { type BlockEntry, BlockIndex } from './block-index'
 import { acceptHeaderBatch } from './header-batch'
 import { buildLocator } from './locator'
 import { syncMempool } from './mempool-sync'
+import { type ChainMetrics, chainMetrics } from './metrics'
 import type { ResolvedChainLimits } from './options'
 import { buildTemplate } from './template'
 import type {
@@ -51,6 +52,7 @@ import type {
 export interface FullChainParts {
   clock: Clock
   logger: Logger
+  metrics: Metrics
   verifier: SignatureVerifier
   network: Network
   db: ChainDatabase
@@ -70,6 +72,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
   readonly mempool: Mempool
   private readonly clock: Clock
   private readonly log: Logger
+  private readonly metrics: ChainMetrics
   private readonly verifier: SignatureVerifier
   private readonly limits: ResolvedChainLimits
   private readonly store: ChainStore
@@ -89,6 +92,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
     this.network = parts.network
     this.clock = parts.clock
     this.log = parts.logger
+    this.metrics = chainMetrics(parts.metrics)
     this.verifier = parts.verifier
     this.limits = parts.limits
     this.mempool = parts.mempool
@@ -407,11 +411,13 @@ export class FullChain extends EventEmitter<ChainEvents> {
       const entry = this.index.add(header, hash, parent, 0)
       batch.putHeader(hash, header, 0)
       this.counters.headers++
+      this.metrics.headers.inc()
       return entry
     } catch (err) {
       const code = codeOf(err)
       if (marksBlockInvalid(code)) {
         this.invalid.set(key, code)
+        this.metrics.invalid.inc(1, { code })
         this.emit('block:invalid', { hash, height: header.height, code })
       }
       throw err
@@ -522,6 +528,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
       { hash: entry.key, height: entry.height, code, descendants: failed.size - 1 },
       'block invalid',
     )
+    this.metrics.invalid.inc(1, { code })
     this.emit('block:invalid', { hash: entry.hash, height: entry.height, code })
   }
 
@@ -623,6 +630,8 @@ export class FullChain extends EventEmitter<ChainEvents> {
     })
     if (removed.length > 0) {
       this.counters.reorgs++
+      this.metrics.reorgs.inc()
+      this.metrics.reorgDepth.observe(removed.length)
       this.log.info({ depth: removed.length, fork: fork.height, tip: target.height }, 'reorg')
       this.emit('reorg', {
         depth: removed.length,
@@ -634,6 +643,10 @@ export class FullChain extends EventEmitter<ChainEvents> {
     added.forEach((e, i) => {
       this.emit('block:connected', { hash: e.hash, height: e.height, block: addedBlocks[i] as Block })
     })
+    this.metrics.blocksConnected.inc(added.length)
+    this.metrics.blocksDisconnected.inc(removed.length)
+    this.metrics.tipHeight.set(target.height)
+    this.recordMempool()
     this.emit('tip', this.tip())
   }
 
@@ -673,18 +686,30 @@ export class FullChain extends EventEmitter<ChainEvents> {
         for (const e of this.mempool.expire(now)) this.removed(e, 'expired')
         const [account] = await this.readAccounts([toHex(tx.from)])
         const result = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
-        if (result.kind === 'rejected') return { invalid: result.code }
+        if (result.kind === 'rejected') {
+          this.metrics.transactionsRejected.inc(1, { code: result.code })
+          return { invalid: result.code }
+        }
         if (result.kind === 'replaced') this.removed(result.replaced, 'replaced')
         for (const e of result.evicted) this.removed(e, 'evicted')
         this.emit('mempool:added', { hash, tx })
+        this.recordMempool()
         return 'accepted'
       } catch (err) {
-        return { invalid: codeOf(err) }
+        const code = codeOf(err)
+        this.metrics.transactionsRejected.inc(1, { code })
+        return { invalid: code }
       }
     })
   }
 
+  private recordMempool(): void {
+    this.metrics.mempoolSize.set(this.mempool.size)
+    this.metrics.mempoolBytes.set(this.mempool.bytes)
+  }
+
   private removed(e: MempoolEntry, reason: MempoolRemovalReason): void {
+    this.metrics.mempoolRemoved.inc(1, { reason })
     this.emit('mempool:removed', { hash: e.hash, reason })
   }
 
