@@ -189,6 +189,21 @@ describe('the chain’s mempool', () => {
     expect(chain.getTransaction(transactionHash(t2))).toEqual(t2)
   })
 
+  it('expires transactions on the injected clock when the tip moves', async () => {
+    const funded = wallet()
+    const net = testNetwork({ genesisTo: funded.key })
+    const clock = testClock()
+    const chain = await startChain(net, clock, { mempool: { expiryMs: 60_000 } })
+    chains.push(chain)
+    const reasons: MempoolRemovalReason[] = []
+    chain.on('mempool:removed', (e) => reasons.push(e.reason))
+    await chain.acceptTransaction(transfer(net, funded, wallet().key, 1n))
+    clock.advance(61_000)
+    await chain.acceptBlock(new BlockBuilder(net).next(net.genesis))
+    expect(chain.mempoolIds()).toEqual([])
+    expect(reasons).toEqual(['expired'])
+  })
+
   it('puts transactions of blocks abandoned in a reorg back, unless the new branch has them', async () => {
     const funded = wallet()
     const net = testNetwork({ genesisTo: funded.key })

@@ -625,6 +625,7 @@ export class FullChain extends EventEmitter<ChainEvents> {
       removedBlocks,
       addedBlocks,
     )
+    for (const e of this.mempool.expire(this.clock.now())) this.removed(e, 'expired')
     removed.forEach((e, i) => {
       this.emit('block:disconnected', { hash: e.hash, height: e.height, block: removedBlocks[i] as Block })
     })
