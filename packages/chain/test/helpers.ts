@@ -1,49 +1,34 @@
 import { ManualClock } from '@chainwire/interface/testing'
-import type { Block, BlockHeader, Transaction, ValidatorSetData } from '@chainwire/protocol-codec'
+import type { Block, Transaction } from '@chainwire/protocol-codec'
 import { MemoryLevel } from 'memory-level'
 import {
   type ChainOptions,
   createChain,
-  createCoinbase,
-  createNetwork,
   createSigner,
   type FullChain,
   generateKeyPair,
-  headerBytes,
-  headerHash,
-  merkleRoot,
   type Network,
   type Signer,
-  searchNonce,
-  sha256d,
   signTransaction,
-  targetFromBits,
   toHex,
-  transactionHash,
 } from '../src/index'
-import { type Account, applyBlockForTest, BlockIndex, bigIntToBytes32, HeaderFlags } from './internals'
+import {
+  BlockBuilder,
+  createTestNetwork,
+  solveHeader,
+  TEST_GENESIS_TIME,
+  type TestNetworkOptions,
+} from '../src/testing/index'
+import { type Account, applyBlockForTest } from './internals'
 
 /** Genesis time of the test networks. */
-export const GENESIS_TIME = 1_767_225_600_000
+export const GENESIS_TIME = TEST_GENESIS_TIME
 /** Block time of the test networks. */
 export const T = 1_000
 
-/** A test network: 1 s blocks, every other hash meets the target, a 10-block LWMA window. */
-export function testNetwork(
-  options: { validators?: ValidatorSetData; genesisTo?: Uint8Array; id?: string } = {},
-): Network {
-  return createNetwork({
-    id: options.id ?? 'chainwire-test',
-    targetBlockTimeMs: T,
-    difficultyWindow: 10,
-    powLimitBits: 0x207fffff,
-    genesisBits: 0x207fffff,
-    genesisTimestamp: GENESIS_TIME,
-    genesisTo: options.genesisTo,
-    genesisAmount: 1_000_000_000n,
-    blockReward: 50n,
-    validators: options.validators,
-  })
+/** A test network (see `createTestNetwork` of `@chainwire/chain/testing`). */
+export function testNetwork(options: TestNetworkOptions = {}): Network {
+  return createTestNetwork(options)
 }
 
 /** A clock a day after genesis, so block timestamps of test chains are never in the future. */
@@ -62,89 +47,7 @@ export async function startChain(
   return chain
 }
 
-/** Solves a header in process (test networks need a couple of hashes). */
-export function solve(header: BlockHeader): BlockHeader {
-  const target = bigIntToBytes32(targetFromBits(header.bits, (1n << 256n) - 1n) as bigint)
-  const nonce = searchNonce(headerBytes(header).slice(), target, 0, 1_000_000, sha256d, undefined)
-  if (nonce < 0) throw new Error('no nonce')
-  return { ...header, nonce }
-}
-
-/**
- * Builds blocks on any branch of a test network, independently of the chain under test: it keeps its own
- * block index for the retarget and median-time-past.
- */
-export class BlockBuilder {
-  readonly index: BlockIndex
-  readonly blocks = new Map<string, Block>()
-  readonly miner: Uint8Array
-
-  constructor(readonly network: Network) {
-    this.index = new BlockIndex(network, HeaderFlags.HAVE_DATA)
-    this.blocks.set(toHex(network.genesisHash), network.genesis)
-    this.miner = generateKeyPair().publicKey
-  }
-
-  get genesis(): Block {
-    return this.network.genesis
-  }
-
-  /** A valid block on `parent` with these transfers (`timestamp` defaults to the parent's + T). */
-  next(
-    parent: Block,
-    txs: Transaction[] = [],
-    options: {
-      timestamp?: number
-      miner?: Uint8Array
-      coinbaseData?: Uint8Array
-      bits?: number
-      coinbaseAmount?: bigint
-    } = {},
-  ): Block {
-    const p = this.index.get(headerHash(parent.header))
-    if (p === undefined) throw new Error('unknown parent')
-    const height = p.height + 1
-    let fees = 0n
-    for (const tx of txs) fees += tx.fee
-    const coinbase = createCoinbase(
-      height,
-      options.miner ?? this.miner,
-      options.coinbaseAmount ?? this.network.blockReward + fees,
-      options.coinbaseData,
-    )
-    const transactions = [coinbase, ...txs]
-    const header = solve({
-      version: 1,
-      height,
-      prevHash: p.hash,
-      merkleRoot: merkleRoot(transactions.map(transactionHash)).root,
-      timestamp: options.timestamp ?? p.header.timestamp + T,
-      bits: options.bits ?? this.index.expectedBits(p),
-      nonce: 0,
-    })
-    const block = { header, transactions }
-    const hash = headerHash(header)
-    if (this.index.get(hash) === undefined) this.index.add(header, hash, p, HeaderFlags.HAVE_DATA)
-    this.blocks.set(toHex(hash), block)
-    return block
-  }
-
-  /** `n` blocks on `parent`, each with the transfers `txsAt(i)` returns. */
-  chain(
-    parent: Block,
-    n: number,
-    txsAt: (i: number) => Transaction[] = () => [],
-    miner?: Uint8Array,
-  ): Block[] {
-    const out: Block[] = []
-    let p = parent
-    for (let i = 0; i < n; i++) {
-      p = this.next(p, txsAt(i), { miner })
-      out.push(p)
-    }
-    return out
-  }
-}
+export { BlockBuilder, solveHeader as solve }
 
 /** A funded wallet for tests. */
 export interface Wallet {

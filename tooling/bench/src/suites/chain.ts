@@ -4,9 +4,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import {
   createChain,
-  createCoinbase,
   createHeaderChain,
-  createNetwork,
   createSigner,
   type FullChain,
   generateKeyPair,
@@ -14,17 +12,15 @@ import {
   headerHash,
   Mempool,
   Miner,
-  merkleRoot,
   type Network,
   type Signer,
-  searchNonce,
   sha256d,
   signTransaction,
-  targetFromBits,
   transactionHash,
   transactionSigningMessage,
   useHashBackend,
 } from '@chainwire/chain'
+import { BlockBuilder, createTestNetwork, TEST_GENESIS_TIME } from '@chainwire/chain/testing'
 import { ManualClock } from '@chainwire/interface/testing'
 import type { Block, BlockHeader, Transaction } from '@chainwire/protocol-codec'
 import { MemoryLevel } from 'memory-level'
@@ -49,49 +45,16 @@ import type { Suite, SuiteContext } from '../types'
  * `pnpm bench chain [headers] [hash] [connect] [reorg] [mempool] [memory] [miner]` (all by default).
  */
 
-const T = 1_000
-const GENESIS = 1_767_225_600_000
+const GENESIS = TEST_GENESIS_TIME
 const random = seeded(7)
 
 function network(genesisTo: Uint8Array): Network {
-  return createNetwork({
+  return createTestNetwork({
     id: 'chainwire-bench',
-    targetBlockTimeMs: T,
     difficultyWindow: 60,
-    powLimitBits: 0x207fffff,
-    genesisBits: 0x207fffff,
-    genesisTimestamp: GENESIS,
     genesisTo,
     genesisAmount: 10n ** 15n,
-    blockReward: 50n,
-    maxBlockTransactions: 10_000,
   })
-}
-
-function solve(header: BlockHeader): BlockHeader {
-  const target = targetFromBits(header.bits, (1n << 256n) - 1n) as bigint
-  const t = new Uint8Array(32)
-  let v = target
-  for (let i = 31; i >= 0; i--, v >>= 8n) t[i] = Number(v & 0xffn)
-  return { ...header, nonce: searchNonce(headerBytes(header).slice(), t, 0, 1 << 20, sha256d, undefined) }
-}
-
-/** A block on `parent` (timestamps T apart keep the test network's bits at its limit). */
-function block(net: Network, parent: BlockHeader, txs: Transaction[], miner: Uint8Array): Block {
-  const height = parent.height + 1
-  let fees = 0n
-  for (const tx of txs) fees += tx.fee
-  const transactions = [createCoinbase(height, miner, net.blockReward + fees), ...txs]
-  const header = solve({
-    version: 1,
-    height,
-    prevHash: headerHash(parent),
-    merkleRoot: merkleRoot(transactions.map(transactionHash)).root,
-    timestamp: parent.timestamp + T,
-    bits: net.genesis.header.bits,
-    nonce: 0,
-  })
-  return { header, transactions }
 }
 
 async function chainOf(net: Network): Promise<FullChain> {
@@ -112,12 +75,7 @@ class DiscardingLevel extends MemoryLevel<Uint8Array, Uint8Array> {
 
 async function headers(ctx: SuiteContext): Promise<void> {
   const net = network(new Uint8Array(32))
-  const list: BlockHeader[] = []
-  let parent = net.genesis.header
-  for (let i = 0; i < 2_000; i++) {
-    parent = block(net, parent, [], new Uint8Array(32).fill(1)).header
-    list.push(parent)
-  }
+  const list = new BlockBuilder(net).chain(net.genesis, 2_000).map((b) => b.header)
   const bytes = list.map((h) => headerBytes(h).slice())
   const clock = new ManualClock({ start: GENESIS + 86_400_000 })
   const rounds = 15
@@ -203,18 +161,17 @@ async function connect(ctx: SuiteContext): Promise<void> {
   const net = network(faucet.publicKey)
   const senders: Signer[] = Array.from({ length: 2_000 }, () => createSigner(generateKeyPair()))
   const miner = generateKeyPair().publicKey
-  const fund = block(
-    net,
-    net.genesis.header,
+  const builder = new BlockBuilder(net, miner)
+  const fund = builder.next(
+    net.genesis,
     senders.map((s, i) =>
       signTransaction({ to: s.publicKey, amount: 1_000_000n, fee: 200n, nonce: i }, faucet, net.id),
     ),
-    miner,
   )
   const txs = senders.map((s) =>
     signTransaction({ to: miner, amount: 1_000n, fee: 300n, nonce: 0 }, s, net.id),
   )
-  const heavy = block(net, fund.header, txs, miner)
+  const heavy = builder.next(fund, txs)
   const checks = txs.map((tx) => ({
     key: tx.from,
     msg: transactionSigningMessage(tx, net.id),
@@ -271,17 +228,11 @@ async function reorg(ctx: SuiteContext, depth: number): Promise<void> {
         net.id,
       ),
     )
-  const root = block(net, net.genesis.header, [], minerA)
+  const builder = new BlockBuilder(net, minerA)
+  const root = builder.next(net.genesis)
   const branch = (miner: Uint8Array, length: number): Block[] => {
     nonce = 0
-    const out: Block[] = []
-    let p = root.header
-    for (let i = 0; i < length; i++) {
-      const b = block(net, p, transfers(20), miner)
-      out.push(b)
-      p = b.header
-    }
-    return out
+    return builder.chain(root, length, () => transfers(20), miner)
   }
   const old = branch(minerA, depth)
   const fresh = branch(minerB, depth + 1)
@@ -389,11 +340,8 @@ async function memory(ctx: SuiteContext): Promise<void> {
   const n = 100_000
   const net = network(new Uint8Array(32))
   const clock = new ManualClock({ start: GENESIS + 10 * 86_400_000 })
-  const makeBatch = (parent: BlockHeader, count: number): BlockHeader[] => {
-    const out: BlockHeader[] = []
-    for (let i = 0; i < count; i++) out.push((parent = block(net, parent, [], new Uint8Array(32)).header))
-    return out
-  }
+  // Every header made before measuring (the builder's own index is then part of the baseline heap).
+  const all = new BlockBuilder(net).chain(net.genesis, n).map((b) => b.header)
   // The store discards writes: what is measured is the chain's own memory (a real node keeps the headers
   // in LevelDB on disk, outside the heap).
   const hc = createHeaderChain(
@@ -403,24 +351,17 @@ async function memory(ctx: SuiteContext): Promise<void> {
   await hc.start()
   gc()
   const before = used()
-  let parent = net.genesis.header
-  for (let done = 0; done < n; done += 2_000) {
-    const batch = makeBatch(parent, 2_000)
-    parent = batch.at(-1) as BlockHeader
-    await hc.acceptHeaders(batch)
-  }
+  for (let done = 0; done < n; done += 2_000) await hc.acceptHeaders(all.slice(done, done + 2_000))
   gc()
   const chainBytes = (used() - before) / n
   if (hc.tip().height !== n) throw new Error('headers refused')
   const naive = new Map<string, BlockHeader>()
   gc()
   const b0 = used()
-  let p = net.genesis.header
-  for (let done = 0; done < n; done += 2_000) {
-    for (const h of makeBatch(p, 2_000)) {
-      naive.set(Buffer.from(headerHash(h)).toString('hex'), h)
-      p = h
-    }
+  // Fresh objects, as a client that decoded them off the wire would hold.
+  for (const h of all) {
+    const copy = { ...h, prevHash: h.prevHash.slice(), merkleRoot: h.merkleRoot.slice() }
+    naive.set(Buffer.from(headerHash(h)).toString('hex'), copy)
   }
   gc()
   const naiveBytes = (used() - b0) / n
