@@ -36,7 +36,9 @@ describe('HeaderChain', () => {
     const main = builder.chain(network.genesis, 30)
     const side = builder.chain(main[19] as Block, 15, () => [], wallet().key)
     const reorgs: ReorgEvent[] = []
+    const tips: number[] = []
     hc.on('reorg', (e) => reorgs.push(e))
+    hc.on('tip', (t) => tips.push(t.height))
     expect(await hc.acceptHeaders(headersOf(main))).toEqual({ accepted: 30 })
     expect(hc.tip().height).toBe(30)
     expect(await hc.acceptHeaders(headersOf(side))).toEqual({ accepted: 15 })
@@ -47,6 +49,7 @@ describe('HeaderChain', () => {
         fork: { hash: headerHash((main[19] as Block).header), height: 20 },
       }),
     ])
+    expect(tips).toEqual([30, 35])
     for (const b of [...main, ...side]) await full.acceptBlock(b)
     expect(hc.tip()).toEqual(full.tip())
     expect(hc.locator()).toEqual(full.locator())

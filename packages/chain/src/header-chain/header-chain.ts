@@ -306,13 +306,14 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     return this.serial.run(async () => {
       const now = this.clock.now()
       const appended: StoredHeaderRecord[] = []
-      const startTip = this.length - 1
+      const startTip = this.hashAt(this.length - 1).slice()
       const result = await acceptHeaderBatch(headers, (header) => this.acceptHeader(header, now, appended))
-      if (appended.length > 0) {
-        await this.store.write({ put: appended, tip: this.length - 1 })
+      if (appended.length > 0) await this.store.write({ put: appended, tip: this.length - 1 })
+      // A new tip (extended, or reached by a reorg whose records `reorgTo` wrote): one `tip` per batch.
+      if (!equalBytes(startTip, this.hashAt(this.length - 1))) {
         this.emit('tip', this.tip())
+        await this.applyQuorums()
       }
-      if (this.length - 1 !== startTip || appended.length > 0) await this.applyQuorums()
       return result
     })
   }
