@@ -1,0 +1,34 @@
+import type { BlockHeader } from '@chainwire/protocol-codec'
+import { equalBytes } from '../bytes'
+import { codeOf, fail } from '../errors'
+import type { AcceptHeadersResult } from './types'
+
+/**
+ * Runs `accept` over a batch of headers in order, each of which must follow the previous one, stopping at
+ * the first failure (`ERR_NOT_CONTINUOUS` for a break in the batch). `accept` returns the header's hash.
+ */
+export async function acceptHeaderBatch(
+  headers: readonly BlockHeader[],
+  accept: (header: BlockHeader) => Uint8Array | Promise<Uint8Array>,
+): Promise<AcceptHeadersResult> {
+  let accepted = 0
+  let prev: Uint8Array | undefined
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i] as BlockHeader
+    try {
+      if (
+        prev !== undefined &&
+        !(header?.prevHash instanceof Uint8Array && equalBytes(header.prevHash, prev))
+      ) {
+        fail('ERR_NOT_CONTINUOUS', 'header does not follow the previous one of the batch', { index: i })
+      }
+      const hash = accept(header)
+      // Most headers are checked synchronously: awaiting only real promises saves a microtask per header.
+      prev = hash instanceof Uint8Array ? hash : await hash
+      accepted++
+    } catch (err) {
+      return { accepted, invalid: { index: i, code: codeOf(err) } }
+    }
+  }
+  return { accepted }
+}

@@ -1,0 +1,117 @@
+import type { BlockHeader, ConsensusVoteData } from '@chainwire/protocol-codec'
+import { ByteReader, ByteWriter } from '../bytes'
+import { ChainError } from '../errors'
+import { HEADER_BYTES, headerBytes, headerFromBytes } from '../header/header'
+import { ENC, openFormat, readVotes, writeVotes } from '../store/format'
+import type { ChainDatabase } from '../store/store'
+
+/**
+ * The header-only chain's records: one key per height of the best header chain, holding the 96 canonical
+ * header bytes (9-byte key + 96-byte value per header), the tip height and the last final block. Format and
+ * genesis are checked as the full chain's store does.
+ */
+
+const META = Uint8Array.from([0x00, ...new TextEncoder().encode('chainwire-headers')])
+const TIP = Uint8Array.of(0x54)
+const FINAL = Uint8Array.of(0x46)
+const P_HEADER = 0x68
+
+/** The header store format this version writes. */
+export const HEADER_STORE_FORMAT_VERSION = 1
+
+function heightKey(height: number): Uint8Array {
+  const k = new Uint8Array(9)
+  k[0] = P_HEADER
+  const hi = Math.floor(height / 4_294_967_296)
+  const lo = height >>> 0
+  k[1] = hi >>> 24
+  k[2] = hi >>> 16
+  k[3] = hi >>> 8
+  k[4] = hi
+  k[5] = lo >>> 24
+  k[6] = lo >>> 16
+  k[7] = lo >>> 8
+  k[8] = lo
+  return k
+}
+
+/** A header to write at a height; `bytes`, when given, are its canonical bytes (saves encoding it again). */
+export interface StoredHeaderRecord {
+  height: number
+  header: BlockHeader
+  bytes?: Uint8Array
+}
+
+/** What a batch of the header store writes. */
+export interface HeaderStoreChange {
+  put: StoredHeaderRecord[]
+  /** Heights above the new tip to delete (after a reorg to a shorter branch). */
+  deleteFrom?: { from: number; to: number }
+  tip: number
+}
+
+export class HeaderStore {
+  constructor(readonly db: ChainDatabase) {}
+
+  async open(genesisHash: Uint8Array): Promise<'created' | 'existing'> {
+    return openFormat(this.db, META, HEADER_STORE_FORMAT_VERSION, genesisHash)
+  }
+
+  async close(): Promise<void> {
+    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close()
+  }
+
+  async tipHeight(): Promise<number | undefined> {
+    const v = (await this.db.get(TIP, ENC)) as Uint8Array | undefined
+    return v === undefined ? undefined : Number(new ByteReader(v).u64())
+  }
+
+  /** Headers from height 1 up, in height order. */
+  async *headers(): AsyncGenerator<BlockHeader> {
+    for await (const v of this.db.values({
+      gt: heightKey(0),
+      lt: Uint8Array.of(P_HEADER + 1),
+      ...ENC,
+    }) as AsyncIterable<Uint8Array>) {
+      if (v.length !== HEADER_BYTES)
+        throw new ChainError('ERR_STORE_CORRUPT', 'header record of the wrong size')
+      yield headerFromBytes(v)
+    }
+  }
+
+  async header(height: number): Promise<BlockHeader | undefined> {
+    const v = (await this.db.get(heightKey(height), ENC)) as Uint8Array | undefined
+    return v === undefined ? undefined : headerFromBytes(v)
+  }
+
+  async write(change: HeaderStoreChange): Promise<void> {
+    // biome-ignore lint/suspicious/noExplicitAny: abstract-level batch operations
+    const ops: any[] = change.put.map((p) => ({
+      type: 'put',
+      key: heightKey(p.height),
+      value: p.bytes ?? headerBytes(p.header),
+    }))
+    if (change.deleteFrom !== undefined) {
+      for (let h = change.deleteFrom.from; h <= change.deleteFrom.to; h++)
+        ops.push({ type: 'del', key: heightKey(h) })
+    }
+    ops.push({ type: 'put', key: TIP, value: new ByteWriter(8).u64(change.tip).finish().slice() })
+    await this.db.batch(ops, ENC)
+  }
+
+  async finality(): Promise<{ height: number; votes: ConsensusVoteData[] } | undefined> {
+    const v = (await this.db.get(FINAL, ENC)) as Uint8Array | undefined
+    if (v === undefined) return undefined
+    try {
+      const r = new ByteReader(v)
+      const height = Number(r.u64())
+      return { height, votes: readVotes(r) }
+    } catch (err) {
+      throw new ChainError('ERR_STORE_CORRUPT', 'finality record does not parse', { cause: err })
+    }
+  }
+
+  async putFinality(height: number, votes: readonly ConsensusVoteData[]): Promise<void> {
+    await this.db.put(FINAL, writeVotes(new ByteWriter(64).u64(height), votes).finish().slice(), ENC)
+  }
+}

@@ -1,0 +1,81 @@
+/*
+ * Bitcoin's compact target encoding (`nBits`): one byte of size, three of mantissa, sign bit 0x00800000.
+ * Chain work is the expected number of hashes to meet a target, 2^256 / (target + 1), as Bitcoin's
+ * GetBlockProof.
+ */
+
+const TWO_256 = 1n << 256n
+
+/** What a compact `bits` field decodes to; `target` is meaningful only when neither flag is set. */
+export interface DecodedBits {
+  target: bigint
+  negative: boolean
+  overflow: boolean
+}
+
+const decoded = new Map<number, DecodedBits>()
+
+/**
+ * Decodes compact `bits` exactly as Bitcoin's `arith_uint256::SetCompact`. Results are memoised (a chain
+ * uses few distinct bits values at a time; at most 1,024 are kept).
+ */
+export function decodeBits(bits: number): DecodedBits {
+  let d = decoded.get(bits)
+  if (d === undefined) {
+    d = decodeBitsUncached(bits)
+    if (decoded.size >= 1_024) decoded.clear()
+    decoded.set(bits, d)
+  }
+  return d
+}
+
+function decodeBitsUncached(bits: number): DecodedBits {
+  const size = bits >>> 24
+  const word = bits & 0x007fffff
+  const target = size <= 3 ? BigInt(word >>> (8 * (3 - size))) : BigInt(word) << BigInt(8 * (size - 3))
+  const negative = word !== 0 && (bits & 0x00800000) !== 0
+  const overflow = word !== 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32))
+  return { target, negative, overflow }
+}
+
+/**
+ * The target of `bits`, or undefined when `bits` is negative, overflows 256 bits, is zero or is above
+ * `powLimit` (Bitcoin's DeriveTarget).
+ */
+export function targetFromBits(bits: number, powLimit: bigint): bigint | undefined {
+  const d = decodeBits(bits)
+  if (d.negative || d.overflow || d.target === 0n || d.target > powLimit) return undefined
+  return d.target
+}
+
+/** Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). */
+export function bitsFromTarget(target: bigint): number {
+  if (target <= 0n) return 0
+  let size = Math.ceil(target.toString(16).length / 2)
+  let compact =
+    size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)))
+  if (compact & 0x00800000) {
+    compact >>>= 8
+    size++
+  }
+  return ((size << 24) | compact) >>> 0
+}
+
+/** The work a target represents: 2^256 / (target + 1). */
+export function workFromTarget(target: bigint): bigint {
+  return TWO_256 / (target + 1n)
+}
+
+const works = new Map<number, bigint>()
+
+/** The work of a header with these `bits` (0 when `bits` is not a valid positive target); memoised by bits. */
+export function workFromBits(bits: number): bigint {
+  let w = works.get(bits)
+  if (w === undefined) {
+    const d = decodeBits(bits)
+    w = d.negative || d.overflow || d.target === 0n ? 0n : workFromTarget(d.target)
+    if (works.size >= 1_024) works.clear()
+    works.set(bits, w)
+  }
+  return w
+}

@@ -1,0 +1,116 @@
+/*
+ * Difficulty retargeting: LWMA (zawy12's linearly weighted moving average), recomputed for every block.
+ * The next target is the average target of the last N blocks scaled by their solve times, each weighted by
+ * its recency (weights 1..N). Chosen over Bitcoin's 2016-block retarget because chainwire's networks are
+ * small: a devnet or testnet whose hash rate halves or doubles when one laptop joins or leaves must
+ * respond within a few blocks, not a fortnight, and LWMA does so without the oscillation of a simple
+ * moving average. Solve times are clamped to [-6T, 6T] so one forged timestamp moves the target little.
+ *
+ * The window is kept incrementally per block (sum of targets, weighted and plain sums of solve times), so
+ * finding a child's expected bits costs O(1): add the new block, drop the one N back.
+ */
+
+/** The LWMA state of the window of blocks ending at one block (the genesis block has an empty window). */
+export interface DifficultyWindow {
+  /** Blocks in the window, at most N. */
+  readonly count: number
+  /** Sum of their targets. */
+  readonly sumTarget: bigint
+  /** Sum of solve time x weight (weight 1 for the oldest, `count` for the newest). */
+  readonly weighted: number
+  /** Sum of their solve times. */
+  readonly plain: number
+}
+
+/** The window of the genesis block. */
+export const EMPTY_WINDOW: DifficultyWindow = Object.freeze({
+  count: 0,
+  sumTarget: 0n,
+  weighted: 0,
+  plain: 0,
+})
+
+/** The retarget parameters of a network. */
+export interface DifficultyParams {
+  /** Target block time T in ms. */
+  targetBlockTimeMs: number
+  /** LWMA window N, in blocks. */
+  difficultyWindow: number
+  /** The easiest target allowed. */
+  powLimit: bigint
+}
+
+/** A block's solve time for LWMA: its timestamp minus its parent's, clamped to [-6T, 6T]. */
+export function solveTime(timestamp: number, parentTimestamp: number, targetBlockTimeMs: number): number {
+  const limit = 6 * targetBlockTimeMs
+  return Math.min(limit, Math.max(-limit, timestamp - parentTimestamp))
+}
+
+/** One block entering (and, with a full window, the oldest leaving) the window. */
+export interface WindowStep {
+  solveTime: number
+  target: bigint
+}
+
+/**
+ * The window ending at a new block, from the window ending at its parent: `added` is the new block,
+ * `dropped` the block N back (required once the parent's window holds N blocks).
+ */
+export function advanceWindow(
+  parent: DifficultyWindow,
+  n: number,
+  added: WindowStep,
+  dropped: WindowStep | undefined,
+): DifficultyWindow {
+  if (parent.count < n) {
+    const count = parent.count + 1
+    return {
+      count,
+      sumTarget: parent.sumTarget + added.target,
+      weighted: parent.weighted + count * added.solveTime,
+      plain: parent.plain + added.solveTime,
+    }
+  }
+  if (dropped === undefined) throw new RangeError('a full difficulty window needs the block it drops')
+  return {
+    count: n,
+    sumTarget: parent.sumTarget - dropped.target + added.target,
+    weighted: parent.weighted - parent.plain + n * added.solveTime,
+    plain: parent.plain - dropped.solveTime + added.solveTime,
+  }
+}
+
+/**
+ * The target of the child of the block whose window this is: average target x weighted solve time / k,
+ * with k = count (count + 1) T / 2 the weighted sum when every block took T. The weighted sum is floored at
+ * k / 10 (difficulty rises at most 10x per block); the result is capped at `powLimit`. `undefined` for the
+ * empty window: the genesis block's child keeps the genesis bits.
+ */
+export function nextTarget(window: DifficultyWindow, params: DifficultyParams): bigint | undefined {
+  const { count } = window
+  if (count === 0) return undefined
+  const k = (count * (count + 1) * params.targetBlockTimeMs) / 2
+  const weighted = Math.max(window.weighted, Math.ceil(k / 10))
+  const next = (window.sumTarget * BigInt(weighted)) / (BigInt(count) * BigInt(k))
+  if (next > params.powLimit) return params.powLimit
+  return next < 1n ? 1n : next
+}
+
+/** The median of the timestamps of a block and up to 10 ancestors (median-time-past, as Bitcoin). */
+export function medianTimePast(timestamps: readonly number[]): number {
+  // Insertion sort of at most 11 numbers: no comparator calls, no copy beyond one small array.
+  const a = timestamps.slice()
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i] as number
+    let j = i - 1
+    while (j >= 0 && (a[j] as number) > v) {
+      a[j + 1] = a[j] as number
+      j--
+    }
+    a[j + 1] = v
+  }
+  return a[Math.floor(a.length / 2)] as number
+}
+
+/** How many timestamps median-time-past looks at. */
+export const MEDIAN_TIME_SPAN = 11

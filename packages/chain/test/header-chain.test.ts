@@ -1,0 +1,130 @@
+import type { Block } from '@chainwire/protocol-codec'
+import { MemoryLevel } from 'memory-level'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createHeaderChain,
+  createMerkleProof,
+  type HeaderChain,
+  headerHash,
+  type ReorgEvent,
+  toHex,
+  transactionHash,
+} from '../src/index'
+import { BlockBuilder, startChain, testClock, testNetwork, transfer, wallet } from './helpers'
+
+const open: { stop(): Promise<void> }[] = []
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.stop()
+})
+
+async function headerChain(network = testNetwork(), db = new MemoryLevel()): Promise<HeaderChain> {
+  const c = createHeaderChain({ clock: testClock() }, { network, db })
+  await c.start()
+  open.push(c)
+  return c
+}
+
+const headersOf = (blocks: readonly Block[]) => blocks.map((b) => b.header)
+
+describe('HeaderChain', () => {
+  it('follows the most-work header chain, reorganises, and agrees with the full chain', async () => {
+    const network = testNetwork()
+    const builder = new BlockBuilder(network)
+    const hc = await headerChain(network)
+    const full = await startChain(network)
+    open.push(full)
+    const main = builder.chain(network.genesis, 30)
+    const side = builder.chain(main[19] as Block, 15, () => [], wallet().key)
+    const reorgs: ReorgEvent[] = []
+    const tips: number[] = []
+    hc.on('reorg', (e) => reorgs.push(e))
+    hc.on('tip', (t) => tips.push(t.height))
+    expect(await hc.acceptHeaders(headersOf(main))).toEqual({ accepted: 30 })
+    expect(hc.tip().height).toBe(30)
+    expect(await hc.acceptHeaders(headersOf(side))).toEqual({ accepted: 15 })
+    expect(hc.tip().hash).toEqual(headerHash((side[14] as Block).header))
+    expect(reorgs).toEqual([
+      expect.objectContaining({
+        depth: 10,
+        fork: { hash: headerHash((main[19] as Block).header), height: 20 },
+      }),
+    ])
+    expect(tips).toEqual([30, 35])
+    for (const b of [...main, ...side]) await full.acceptBlock(b)
+    expect(hc.tip()).toEqual(full.tip())
+    expect(hc.locator()).toEqual(full.locator())
+    // The abandoned headers are kept as a fork: extending them reorganises back.
+    const back = builder.chain(main[29] as Block, 6)
+    expect(await hc.acceptHeaders(headersOf(back))).toEqual({ accepted: 6 })
+    for (const b of back) await full.acceptBlock(b)
+    expect(hc.tip()).toEqual(full.tip())
+  })
+
+  it('refuses bad proof of work, wrong bits, old timestamps and unknown parents with typed codes', async () => {
+    const network = testNetwork()
+    const builder = new BlockBuilder(network)
+    const hc = await headerChain(network)
+    const [b1, b2] = builder.chain(network.genesis, 2) as [Block, Block]
+    expect(await hc.acceptHeaders([b2.header])).toEqual({
+      accepted: 0,
+      invalid: { index: 0, code: 'ERR_UNKNOWN_PARENT' },
+    })
+    expect(await hc.acceptHeaders([{ ...b1.header, bits: 0x1d00ffff }])).toMatchObject({
+      invalid: { code: 'ERR_BAD_POW' },
+    })
+    const wrongBits = builder.next(network.genesis, [], { bits: 0x2000ffff, miner: wallet().key })
+    expect(await hc.acceptHeaders([wrongBits.header])).toMatchObject({ invalid: { code: 'ERR_BAD_BITS' } })
+    const old = builder.next(network.genesis, [], {
+      timestamp: network.genesis.header.timestamp,
+      miner: wallet().key,
+    })
+    expect(await hc.acceptHeaders([old.header])).toMatchObject({ invalid: { code: 'ERR_TIME_TOO_OLD' } })
+    expect(await hc.acceptHeaders([b1.header, b2.header])).toEqual({ accepted: 2 })
+  })
+
+  it('persists the best chain and reopens it', async () => {
+    const network = testNetwork()
+    const builder = new BlockBuilder(network)
+    const db = new MemoryLevel()
+    const hc = createHeaderChain({ clock: testClock() }, { network, db })
+    await hc.start()
+    const blocks = builder.chain(network.genesis, 300)
+    await hc.acceptHeaders(headersOf(blocks))
+    const tip = hc.tip()
+    await hc.stop()
+    const again = await headerChain(network, db)
+    expect(again.tip()).toEqual(tip)
+    expect(await again.getHeader(150)).toEqual((blocks[149] as Block).header)
+    expect(again.hasHeader(headerHash((blocks[10] as Block).header))).toBe(true)
+  })
+
+  it('verifies merkle proofs against headers of its chain', async () => {
+    const network = testNetwork({ genesisTo: undefined })
+    const funded = wallet()
+    const net = testNetwork({ genesisTo: funded.key })
+    const builder = new BlockBuilder(net)
+    const tx = transfer(net, funded, wallet().key, 1n)
+    const blocks = builder.chain(net.genesis, 3, (i) => (i === 0 ? [tx] : []))
+    const hc = await headerChain(net)
+    await hc.acceptHeaders(headersOf(blocks))
+    const b1 = blocks[0] as Block
+    const proof = createMerkleProof(b1.header, b1.transactions.map(transactionHash), 1)
+    expect(hc.verifyProof(proof, transactionHash(tx))).toBe(true)
+    expect(hc.verifyProof(proof, transactionHash(tx), { minConfirmations: 3 })).toBe(true)
+    expect(hc.verifyProof(proof, transactionHash(tx), { minConfirmations: 4 })).toBe(false)
+    expect(hc.verifyProof(proof, new Uint8Array(32))).toBe(false)
+    const foreign = new BlockBuilder(network).next(network.genesis)
+    expect(hc.verifyProof({ ...proof, header: foreign.header }, transactionHash(tx))).toBe(false)
+  })
+
+  it('keeps well under 120 bytes of memory per header', async () => {
+    const network = testNetwork()
+    const builder = new BlockBuilder(network)
+    const hc = await headerChain(network)
+    await hc.acceptHeaders(headersOf(builder.chain(network.genesis, 2_000)))
+    const m = hc.memoryBytes()
+    expect(m.headers).toBe(2_001)
+    expect(m.perHeader).toBeLessThanOrEqual(120)
+    expect(toHex(hc.hashAtHeight(0) as Uint8Array)).toBe(toHex(network.genesisHash))
+  })
+})
