@@ -1,6 +1,6 @@
 import { formatIp, parseIp } from '@chainwire/interface'
 import { NatError } from '../errors'
-import { attribute, MAGIC_COOKIE, type StunAttribute, StunAttr, type StunMessage } from './message'
+import { attribute, MAGIC_COOKIE, StunAttr, type StunAttribute, type StunMessage } from './message'
 
 /** A transport address carried in a STUN attribute. */
 export interface StunAddress {
@@ -23,7 +23,10 @@ function xorMask(transactionId: Uint8Array): Uint8Array {
 }
 
 /** Encodes an address attribute value (MAPPED-ADDRESS family), XOR-ed when `transactionId` is given. */
-export function encodeAddress(address: { host: string; port: number }, transactionId?: Uint8Array): Uint8Array {
+export function encodeAddress(
+  address: { host: string; port: number },
+  transactionId?: Uint8Array,
+): Uint8Array {
   const ip = parseIp(address.host)
   if (ip === undefined) throw malformed(`not an IP literal: ${address.host}`)
   const out = new Uint8Array(4 + ip.length)
@@ -31,7 +34,8 @@ export function encodeAddress(address: { host: string; port: number }, transacti
   view.setUint8(1, ip.length === 4 ? 0x01 : 0x02)
   const mask = transactionId === undefined ? undefined : xorMask(transactionId)
   view.setUint16(2, mask === undefined ? address.port : address.port ^ (MAGIC_COOKIE >>> 16))
-  for (let i = 0; i < ip.length; i++) out[4 + i] = (ip[i] as number) ^ (mask === undefined ? 0 : (mask[i] as number))
+  for (let i = 0; i < ip.length; i++)
+    out[4 + i] = (ip[i] as number) ^ (mask === undefined ? 0 : (mask[i] as number))
   return out
 }
 
@@ -46,7 +50,8 @@ export function decodeAddress(value: Uint8Array, transactionId?: Uint8Array): St
   const mask = transactionId === undefined ? undefined : xorMask(transactionId)
   const port = mask === undefined ? view.getUint16(2) : view.getUint16(2) ^ (MAGIC_COOKIE >>> 16)
   const ip = new Uint8Array(length)
-  for (let i = 0; i < length; i++) ip[i] = (value[4 + i] as number) ^ (mask === undefined ? 0 : (mask[i] as number))
+  for (let i = 0; i < length; i++)
+    ip[i] = (value[4 + i] as number) ^ (mask === undefined ? 0 : (mask[i] as number))
   return { family: length === 4 ? 'ipv4' : 'ipv6', host: formatIp(ip), port }
 }
 
@@ -86,7 +91,10 @@ export function decodeErrorCode(value: Uint8Array): { code: number; reason: stri
   const cls = (value[2] as number) & 0x07
   const num = value[3] as number
   if (cls < 3 || num > 99) throw malformed('ERROR-CODE out of range')
-  return { code: cls * 100 + num, reason: new TextDecoder('utf-8', { fatal: false }).decode(value.subarray(4)) }
+  return {
+    code: cls * 100 + num,
+    reason: new TextDecoder('utf-8', { fatal: false }).decode(value.subarray(4)),
+  }
 }
 
 /** A UTF-8 text attribute (USERNAME, REALM, NONCE, SOFTWARE). */

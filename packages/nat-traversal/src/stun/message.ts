@@ -98,7 +98,12 @@ function malformed(reason: string): NatError {
   return new NatError('ERR_STUN_MALFORMED', `malformed STUN message: ${reason}`, { reason })
 }
 
-const CLASS_BITS: Record<StunClass, number> = { request: 0x000, indication: 0x010, success: 0x100, error: 0x110 }
+const CLASS_BITS: Record<StunClass, number> = {
+  request: 0x000,
+  indication: 0x010,
+  success: 0x100,
+  error: 0x110,
+}
 
 function messageType(method: number, cls: StunClass): number {
   const m = method & 0xfff
@@ -134,7 +139,8 @@ export function longTermKey(username: string, realm: string, password: string): 
  * `ERR_STUN_MALFORMED` for a message that would exceed {@link MAX_STUN_MESSAGE} or a bad transaction id.
  */
 export function encodeStun(message: StunMessage, options: EncodeStunOptions = {}): Uint8Array {
-  if (message.transactionId.length !== TRANSACTION_ID_LENGTH) throw malformed('transaction id is not 12 bytes')
+  if (message.transactionId.length !== TRANSACTION_ID_LENGTH)
+    throw malformed('transaction id is not 12 bytes')
   let size = HEADER_LENGTH
   for (const a of message.attributes) {
     if (a.value.length > 0xffff) throw malformed('attribute longer than 65535 bytes')
@@ -224,7 +230,8 @@ export function decodeStun(bytes: Uint8Array): DecodedStunMessage {
       if (attrLength !== INTEGRITY_LENGTH) throw malformed('MESSAGE-INTEGRITY is not 20 bytes')
       integrityOffset = offset
     } else {
-      if (attributes.length >= MAX_STUN_ATTRIBUTES) throw malformed(`more than ${MAX_STUN_ATTRIBUTES} attributes`)
+      if (attributes.length >= MAX_STUN_ATTRIBUTES)
+        throw malformed(`more than ${MAX_STUN_ATTRIBUTES} attributes`)
       attributes.push({ type: attrType, value: bytes.subarray(offset + 4, end) })
     }
     offset += 4 + pad4(attrLength)

@@ -1,8 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { NatError } from '../../src/errors'
-import { decodeAddress, decodeErrorCode, mappedAddressOf, xorAddressAttribute } from '../../src/stun/attributes'
-import { decodeStun, encodeStun, type StunClass, StunAttr, verifyIntegrity } from '../../src/stun/message'
+import {
+  decodeAddress,
+  decodeErrorCode,
+  mappedAddressOf,
+  xorAddressAttribute,
+} from '../../src/stun/attributes'
+import { decodeStun, encodeStun, StunAttr, type StunClass, verifyIntegrity } from '../../src/stun/message'
 
 const classes: StunClass[] = ['request', 'indication', 'success', 'error']
 const message = fc.record({
@@ -11,7 +16,9 @@ const message = fc.record({
   transactionId: fc.uint8Array({ minLength: 12, maxLength: 12 }),
   attributes: fc.array(
     fc.record({
-      type: fc.integer({ min: 0, max: 0xffff }).filter((t) => t !== StunAttr.fingerprint && t !== StunAttr.messageIntegrity),
+      type: fc
+        .integer({ min: 0, max: 0xffff })
+        .filter((t) => t !== StunAttr.fingerprint && t !== StunAttr.messageIntegrity),
       value: fc.uint8Array({ maxLength: 64 }),
     }),
     { maxLength: 12 },

@@ -5,9 +5,9 @@ import {
   decodeStun,
   encodeStun,
   longTermKey,
-  shortTermKey,
   StunAttr,
   StunMethod,
+  shortTermKey,
   verifyIntegrity,
 } from '../../src/stun/message'
 
@@ -67,17 +67,25 @@ describe('RFC 5769 sample messages', () => {
 
   it('2.3 IPv6 response: XOR-MAPPED-ADDRESS [2001:db8:1234:5678:11:2233:4455:6677]:32853', () => {
     const m = decodeStun(responseV6)
-    expect(mappedAddressOf(m)).toEqual({ family: 'ipv6', host: '2001:db8:1234:5678:11:2233:4455:6677', port: 32853 })
+    expect(mappedAddressOf(m)).toEqual({
+      family: 'ipv6',
+      host: '2001:db8:1234:5678:11:2233:4455:6677',
+      port: 32853,
+    })
     expect(verifyIntegrity(m, shortTermKey(PASSWORD))).toBe(true)
   })
 
   it('2.4 long-term credentials: username, nonce, realm and the MD5 key', () => {
     const m = decodeStun(longTerm)
-    expect(readText(attribute(m, StunAttr.username) as Uint8Array)).toBe('\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9')
+    expect(readText(attribute(m, StunAttr.username) as Uint8Array)).toBe(
+      '\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9',
+    )
     expect(readText(attribute(m, StunAttr.nonce) as Uint8Array)).toBe('f//499k954d6OL34oL9FSTvy64sA')
     expect(readText(attribute(m, StunAttr.realm) as Uint8Array)).toBe('example.org')
     // The password after SASLprep ("The\u00ADM\u00AAtr\u2168" maps to "TheMatrIX").
-    expect(verifyIntegrity(m, longTermKey('\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9', 'example.org', 'TheMatrIX'))).toBe(true)
+    expect(
+      verifyIntegrity(m, longTermKey('\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9', 'example.org', 'TheMatrIX')),
+    ).toBe(true)
   })
 
   it('re-encodes the responses from their attributes into messages that verify the same way', () => {
@@ -98,6 +106,10 @@ describe('RFC 5769 sample messages', () => {
   })
 
   it('decodes a plain MAPPED-ADDRESS too', () => {
-    expect(decodeAddress(hex('00 01 80 55 c0 00 02 01'))).toEqual({ family: 'ipv4', host: '192.0.2.1', port: 32853 })
+    expect(decodeAddress(hex('00 01 80 55 c0 00 02 01'))).toEqual({
+      family: 'ipv4',
+      host: '192.0.2.1',
+      port: 32853,
+    })
   })
 })
