@@ -53,6 +53,8 @@ export const StunAttr = {
   xorRelayedAddress: 0x0016,
   requestedTransport: 0x0019,
   xorMappedAddress: 0x0020,
+  padding: 0x0026,
+  responsePort: 0x0027,
   connectionId: 0x002a,
   software: 0x8022,
   fingerprint: 0x8028,

@@ -86,6 +86,14 @@ export interface StunServerComponents {
   metrics?: Metrics
 }
 
+/** Comprehension-required attributes a Binding request may carry. */
+const UNDERSTOOD: ReadonlySet<number> = new Set([
+  StunAttr.changeRequest,
+  StunAttr.username,
+  StunAttr.padding,
+  StunAttr.responsePort,
+])
+
 /** Why a datagram or TCP message got no success response. */
 export type StunDropReason =
   | 'malformed'
@@ -243,7 +251,8 @@ export class StunServer {
     const reply = this.answer(h, p, new Uint8Array(data), from, true)
     if (reply === undefined) return
     const socket = this.udp.get(`${reply.h}:${reply.p}`)
-    socket?.send(reply.bytes, from.port, from.host, () => {})
+    // RESPONSE-PORT (RFC 5780 §7.5) sends the answer to another port of the same IP, never another IP.
+    socket?.send(reply.bytes, reply.port ?? from.port, from.host, () => {})
     this.answered.inc(1, { transport: 'udp' })
   }
 
@@ -293,7 +302,7 @@ export class StunServer {
     bytes: Uint8Array,
     from: Endpoint,
     udp: boolean,
-  ): { bytes: Uint8Array; h: number; p: number } | undefined {
+  ): { bytes: Uint8Array; h: number; p: number; port?: number } | undefined {
     if (!this.allow(from.host)) return this.drop('rate_limited')
     let request: DecodedStunMessage
     try {
@@ -302,9 +311,7 @@ export class StunServer {
       return this.drop('malformed')
     }
     if (request.cls !== 'request') return this.drop('not_request')
-    const unknown = request.attributes
-      .map((a) => a.type)
-      .filter((t) => t < 0x8000 && t !== StunAttr.changeRequest && t !== StunAttr.username)
+    const unknown = request.attributes.map((a) => a.type).filter((t) => t < 0x8000 && !UNDERSTOOD.has(t))
     if (request.method !== StunMethod.binding || unknown.length > 0) {
       const value = new Uint8Array(unknown.length * 2)
       for (const [i, t] of unknown.entries()) new DataView(value.buffer).setUint16(i * 2, t)
@@ -337,6 +344,8 @@ export class StunServer {
       if (flags & 0x4) outH = 1 - h
       if (flags & 0x2) outP = 1 - p
     }
+    const responsePort = request.attributes.find((a) => a.type === StunAttr.responsePort)
+    if (responsePort !== undefined && responsePort.value.length !== 4) return this.drop('malformed')
     const hosts = this.hosts()
     const attributes: StunAttribute[] = [
       { type: StunAttr.xorMappedAddress, value: encodeAddress(from, request.transactionId) },
@@ -355,6 +364,10 @@ export class StunServer {
       transactionId: request.transactionId,
       attributes,
     })
-    return { bytes: reply, h: outH, p: outP }
+    const port =
+      responsePort !== undefined && udp
+        ? new DataView(responsePort.value.buffer, responsePort.value.byteOffset).getUint16(0)
+        : undefined
+    return { bytes: reply, h: outH, p: outP, port }
   }
 }
