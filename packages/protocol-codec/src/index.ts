@@ -77,6 +77,7 @@ export type {
   HolePunchPhase,
   HolePunchSyncData,
   ObservedAddressData,
+  RelayCircuit,
   RelayConnectData,
   RelayLimit,
   RelayReservation,
