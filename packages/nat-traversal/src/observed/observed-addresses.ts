@@ -6,10 +6,9 @@ import {
   type OptionSpec,
   option,
   type PeerId,
-  resolveOptions,
   tryParseAddress,
 } from '@chainwire/interface'
-import { NatError } from '../errors'
+import { resolveNatOptions } from '../options'
 
 /** Options of {@link ObservedAddresses}. */
 export interface ObservedAddressOptions {
@@ -65,9 +64,7 @@ export class ObservedAddresses {
 
   constructor(clock: Clock, options: ObservedAddressOptions = {}) {
     this.clock = clock
-    this.options = resolveOptions(spec, options, {
-      error: (message, details) => new NatError('ERR_INVALID_OPTIONS', message, details),
-    })
+    this.options = resolveNatOptions(spec, options)
     this.candidates = new LruMap(this.options.maxCandidates * 2)
   }
 

@@ -1,15 +1,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram'
 import { connect, type Socket } from 'node:net'
-import {
-  AbortError,
-  type Clock,
-  deadline,
-  type OptionSpec,
-  option,
-  resolveOptions,
-  systemClock,
-} from '@chainwire/interface'
+import { AbortError, type Clock, deadline, type OptionSpec, option, systemClock } from '@chainwire/interface'
 import { NatError } from '../errors'
+import { resolveNatOptions } from '../options'
 import { decodeAddress, mappedAddressOf, type StunAddress, textAttribute, u32Attribute } from './attributes'
 import {
   attribute,
@@ -96,9 +89,7 @@ export class StunClient {
 
   constructor(components: StunClientComponents = {}, options: StunClientOptions = {}) {
     this.clock = components.clock ?? systemClock
-    this.options = resolveOptions(clientSpec, options, {
-      error: (message, details) => new NatError('ERR_INVALID_OPTIONS', message, details),
-    })
+    this.options = resolveNatOptions(clientSpec, options)
   }
 
   /** A Binding request over UDP; resolves with the mapped address. */

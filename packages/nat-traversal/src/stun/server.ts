@@ -9,11 +9,10 @@ import {
   noopMetrics,
   type OptionSpec,
   option,
-  resolveOptions,
   systemClock,
   TokenBucket,
 } from '@chainwire/interface'
-import { NatError } from '../errors'
+import { resolveNatOptions } from '../options'
 import { encodeAddress, encodeErrorCode, readU32, textAttribute } from './attributes'
 import {
   type DecodedStunMessage,
@@ -129,9 +128,7 @@ export class StunServer {
   private started = false
 
   constructor(components: StunServerComponents = {}, options: StunServerOptions = {}) {
-    this.options = resolveOptions(spec, options, {
-      error: (message, details) => new NatError('ERR_INVALID_OPTIONS', message, details),
-    })
+    this.options = resolveNatOptions(spec, options)
     this.clock = components.clock ?? systemClock
     this.log = (components.logger ?? noopLogger).child({ component: 'stun-server' })
     const metrics = components.metrics ?? noopMetrics
