@@ -1,21 +1,29 @@
 import type { PeerId } from '@chainwire/interface'
+import { MemoryMetrics } from '@chainwire/interface/testing'
 import type { Network } from '@chainwire/network'
+import type { HolePuncher } from '../../src/holepunch/hole-puncher'
 import type { ObservedAddressService } from '../../src/observed/observed-service'
+import type { RelayClient } from '../../src/relay/relay-client'
 
 /** What one lab agent runs; shared by its action files. */
 export const state: {
   network: Network | undefined
   observed: ObservedAddressService | undefined
-  /** Peers reached over a relayed circuit (their observed address is the relay's view, not ours). */
-  relayed: Set<PeerId>
+  relayClient: RelayClient | undefined
+  puncher: HolePuncher | undefined
+  metrics: MemoryMetrics
+  /** Inv items received, counted by the first byte of their hash. */
+  received: Record<number, number>
+  /** Whether a peer is reached over a relayed circuit (its observed address is the relay's view, not ours). */
   isRelayed(peerId: PeerId): boolean
   cleanups: (() => Promise<void> | void)[]
 } = {
   network: undefined,
   observed: undefined,
-  relayed: new Set(),
-  isRelayed(peerId) {
-    return this.relayed.has(peerId)
-  },
+  relayClient: undefined,
+  puncher: undefined,
+  metrics: new MemoryMetrics(),
+  received: {},
+  isRelayed: () => false,
   cleanups: [],
 }

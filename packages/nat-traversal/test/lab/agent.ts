@@ -22,16 +22,25 @@ const actions: Record<string, Action> = {
   /** Starts a network listening on `listen` (addresses), with observed-address tracking. */
   async 'network.start'(args) {
     const network: Network = createNetwork(
-      { identity: createIdentity() },
+      { identity: createIdentity(), metrics: state.metrics },
       {
         networkId: NETWORK_ID,
         listen: (args.listen as string[]) ?? [],
         announce: args.announce as string[] | undefined,
         capabilities: (args.capabilities as string[]) ?? [],
+        // Every circuit through one relay is an inbound connection from the relay's IP: the runs open more
+        // than the default burst of 16 in a few seconds.
+        inboundBurstPerIp: 64,
       },
     )
     await network.start()
     state.network = network
+    network.on('message:inv', (e) => {
+      for (const item of e.message.data.items) {
+        const b = item.hash[0] as number
+        state.received[b] = (state.received[b] ?? 0) + 1
+      }
+    })
     const observed = new ObservedAddressService(
       { network, clock: systemClock },
       new ObservedAddresses(systemClock, {

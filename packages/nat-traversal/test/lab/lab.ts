@@ -189,6 +189,19 @@ export class NatLab {
     }
   }
 
+  /** Changes a router's NAT (the MASQUERADE rule) in place; existing connections keep their mappings. */
+  setNat(side: 'A' | 'B', kind: NatKind): void {
+    const ns = side === 'A' ? this.ns.natA : this.ns.natB
+    const rule = [
+      '-o',
+      `${this.prefix}w${side}`,
+      '-j',
+      'MASQUERADE',
+      ...(kind === 'symmetric' ? ['--random-fully'] : []),
+    ]
+    run('ip', ['netns', 'exec', ns, 'iptables', '-t', 'nat', '-R', 'POSTROUTING', '1', ...rule])
+  }
+
   /** Starts an agent process (test/lab/agent.ts) inside a namespace. */
   agent(ns: string, name: string): Agent {
     const agent = new Agent(ns, name)
