@@ -7,11 +7,8 @@ const started: Network[] = []
 const cleanups: (() => Promise<void> | void)[] = []
 
 /** A started network on loopback TCP, stopped by {@link stopAll}. */
-export async function tcpNode(options: NetworkOptions = {}): Promise<Network> {
-  const n = createNetwork(
-    { identity: createIdentity() },
-    { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0'], ...options },
-  )
+export async function tcpNode(options: NetworkOptions = {}, identity = createIdentity()): Promise<Network> {
+  const n = createNetwork({ identity }, { networkId: NETWORK_ID, listen: ['tcp://127.0.0.1:0'], ...options })
   started.push(n)
   await n.start()
   return n

@@ -70,7 +70,10 @@ describe('hole-punch sync messages: bad input', () => {
 
   it('a replayed connect during an attempt is ignored; a sync after the attempt ended is out of order', async () => {
     const { a, b } = await relayedPair()
-    const connect = { type: 'hole_punch_sync' as const, data: { phase: 'connect' as const, addrs: ['tcp://127.0.0.1:45001'] } }
+    const connect = {
+      type: 'hole_punch_sync' as const,
+      data: { phase: 'connect' as const, addrs: ['tcp://127.0.0.1:45001'] },
+    }
     await a.network.send(b.network.peerId, connect)
     await a.network.send(b.network.peerId, connect)
     await a.network.send(b.network.peerId, connect)
@@ -88,9 +91,15 @@ describe('hole-punch sync messages: bad input', () => {
     const { a, b } = await relayedPair()
     const direct = await tcpNode()
     await direct.dial(b.network.listenAddresses()[0] as string)
-    await direct.send(b.network.peerId, { type: 'hole_punch_sync', data: { phase: 'connect', addrs: ['tcp://127.0.0.1:45002'] } })
+    await direct.send(b.network.peerId, {
+      type: 'hole_punch_sync',
+      data: { phase: 'connect', addrs: ['tcp://127.0.0.1:45002'] },
+    })
     await waitFor(() => ignored(b.metrics, 'not_relayed') === 1)
-    await a.network.send(b.network.peerId, { type: 'hole_punch_sync', data: { phase: 'connect', addrs: ['ws://example.org:80/'] } })
+    await a.network.send(b.network.peerId, {
+      type: 'hole_punch_sync',
+      data: { phase: 'connect', addrs: ['ws://example.org:80/'] },
+    })
     await a.network.send(b.network.peerId, { type: 'hole_punch_sync', data: { phase: 'connect', addrs: [] } })
     await waitFor(() => ignored(b.metrics, 'bad_address') === 2)
     expect(b.ports.acquired).toBe(0)
