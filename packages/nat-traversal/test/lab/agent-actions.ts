@@ -2,11 +2,13 @@
 import type { PeerId } from '@chainwire/interface'
 import { HolePuncher } from '../../src/holepunch/hole-puncher'
 import { StunPunchPortSource } from '../../src/holepunch/punch-port'
+import { PortMapper } from '../../src/mapping/port-mapper'
 import { registerRelayHandlers } from '../../src/relay/handlers'
 import { RelayClient } from '../../src/relay/relay-client'
 import { RelayServer } from '../../src/relay/relay-server'
 import { StunClient } from '../../src/stun/client'
 import { state } from './agent-state'
+import { MappingResponder } from './mapping-responder'
 
 function network() {
   if (state.network === undefined) throw new Error('network not started')
@@ -98,6 +100,30 @@ export const actions: Record<string, (args: Record<string, unknown>) => Promise<
   /** Inv items received so far, by first hash byte. */
   'msg.received'() {
     return state.received
+  },
+  /** Runs the gateway's NAT-PMP/PCP responder (in a router namespace). */
+  async 'mapping.respond'(args) {
+    const responder = new MappingResponder(args.lanIp as string, args.wanIp as string, args.wanIf as string)
+    await responder.start()
+    state.responder = responder
+    state.cleanups.push(() => responder.stop())
+    return null
+  },
+  'mapping.installed'() {
+    return { rules: state.responder?.installed() ?? 0, requests: state.responder?.requests ?? [] }
+  },
+  /** Maps a TCP port at the gateway with the given protocols. */
+  async 'mapping.map'(args) {
+    const mapper = new PortMapper(
+      {},
+      { protocols: args.protocols as ('pcp' | 'nat-pmp')[], gateway: args.gateway as string },
+    )
+    state.mapper = mapper
+    return mapper.map('tcp', args.port as number)
+  },
+  async 'mapping.stop'() {
+    await state.mapper?.stop()
+    return null
   },
   'metrics.get'(args) {
     return state.metrics.get(args.name as string, (args.labels as Record<string, string>) ?? {}) ?? 0

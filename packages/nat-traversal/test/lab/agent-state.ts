@@ -2,8 +2,10 @@ import type { PeerId } from '@chainwire/interface'
 import { MemoryMetrics } from '@chainwire/interface/testing'
 import type { Network } from '@chainwire/network'
 import type { HolePuncher } from '../../src/holepunch/hole-puncher'
+import type { PortMapper } from '../../src/mapping/port-mapper'
 import type { ObservedAddressService } from '../../src/observed/observed-service'
 import type { RelayClient } from '../../src/relay/relay-client'
+import type { MappingResponder } from './mapping-responder'
 
 /** What one lab agent runs; shared by its action files. */
 export const state: {
@@ -11,6 +13,8 @@ export const state: {
   observed: ObservedAddressService | undefined
   relayClient: RelayClient | undefined
   puncher: HolePuncher | undefined
+  mapper: PortMapper | undefined
+  responder: MappingResponder | undefined
   metrics: MemoryMetrics
   /** Inv items received, counted by the first byte of their hash. */
   received: Record<number, number>
@@ -22,6 +26,8 @@ export const state: {
   observed: undefined,
   relayClient: undefined,
   puncher: undefined,
+  mapper: undefined,
+  responder: undefined,
   metrics: new MemoryMetrics(),
   received: {},
   isRelayed: () => false,

@@ -58,7 +58,7 @@ const actions: Record<string, Action> = {
     return { peerId: network.peerId, listen: network.listenAddresses() }
   },
   async 'network.dial'(args) {
-    const peer = await need(state.network).dial(args.address as string)
+    const peer = await need(state.network).dial(args.address as string, { force: args.force === true })
     return { peerId: peer.peerId, observedAddr: peer.hello.observedAddr, remoteAddress: peer.remoteAddress }
   },
   'network.peers'() {
