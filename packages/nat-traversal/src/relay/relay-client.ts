@@ -123,6 +123,11 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     this.sockets.clear()
   }
 
+  /** Relays we hold reservations on at most. */
+  get maxReservations(): number {
+    return this.options.maxReservations
+  }
+
   /** Reservations held now. */
   reservations(): HeldReservation[] {
     return [...this.held.values()].map(({ timer: _t, ...r }) => r)
