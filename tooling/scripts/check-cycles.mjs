@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
 const root = process.argv[2] ?? new URL('../..', import.meta.url).pathname
-const importRe = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"](\.{1,2}(?:\/[^'"]*)?)['"]/gm
+const importRe =
+  /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"](\.{1,2}(?:\/[^'"]*)?)['"]/gm
 const dynamicRe = /import\(\s*['"](\.{1,2}(?:\/[^'"]*)?)['"]\s*\)/g
 
 function walk(dir, out = []) {
