@@ -2,8 +2,9 @@
  * @packageDocumentation
  * NAT traversal for chainwire: observed addresses confirmed by distinct network groups, STUN (client,
  * server, NAT classification), port mapping (PCP, NAT-PMP), reachability by dial-back (AutoNAT v2
- * semantics), relay circuits with Noise end to end (the TURN role), TCP hole punching over relayed
- * connections (DCUtR semantics) and connection candidates. `createNatTraversal` wires them onto a network;
+ * semantics), relay circuits with Noise end to end (the TURN role), a TURN client (RFC 5766/6062) for the
+ * TURN servers operators already run, TCP hole punching over relayed connections (DCUtR semantics) and
+ * connection candidates. `createNatTraversal` wires them onto a network;
  * each part is also exported on its own.
  */
 import { NatTraversal, type NatTraversalComponents, type NatTraversalOptions } from './nat-traversal'
