@@ -22,6 +22,8 @@ export interface PortMapperOptions {
   gateway?: string
   /** Our LAN IP as the gateway sees it (PCP carries it). @default the local address of the socket used */
   clientIp?: string
+  /** The gateway's PCP / NAT-PMP port. @default 5351 */
+  gatewayPort?: number
   /** Protocols to try, in order. @default ['pcp', 'nat-pmp'] */
   protocols?: readonly ('pcp' | 'nat-pmp')[]
   /** Lifetime asked for each mapping, in seconds; renewed at half of what was granted. @default 7_200 */
@@ -42,6 +44,7 @@ type Resolved = Required<Omit<PortMapperOptions, 'gateway' | 'clientIp'>> & {
 const spec: OptionSpec<Resolved> = {
   gateway: option.string('', { maxLength: 64 }),
   clientIp: option.string('', { maxLength: 64 }),
+  gatewayPort: option.integer(PCP_PORT, { min: 1, max: 65535 }),
   protocols: option.custom<readonly ('pcp' | 'nat-pmp')[]>(['pcp', 'nat-pmp'], (v) =>
     Array.isArray(v) && v.length > 0 && v.every((p) => p === 'pcp' || p === 'nat-pmp')
       ? undefined
@@ -241,8 +244,8 @@ export class PortMapper extends EventEmitter<PortMapperEvents> {
         retransmit = this.clock.setTimeout(send, rto)
         rto *= 2
       }
-      const onMessage = (data: Buffer, rinfo: { address: string; port: number }): void => {
-        if (rinfo.address !== gateway || rinfo.port !== PCP_PORT) return
+      // The socket is connected to the gateway: the kernel drops datagrams from anyone else.
+      const onMessage = (data: Buffer): void => {
         try {
           const value = match(new Uint8Array(data))
           if (value !== undefined) done(undefined, value)
@@ -283,7 +286,7 @@ export class PortMapper extends EventEmitter<PortMapperEvents> {
       const socket = await bindUdp(0, '0.0.0.0')
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject)
-        socket.connect(PCP_PORT, gateway, () => {
+        socket.connect(this.options.gatewayPort, gateway, () => {
           socket.removeListener('error', reject)
           resolve()
         })
