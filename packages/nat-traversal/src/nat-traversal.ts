@@ -5,6 +5,7 @@ import {
   noopLogger,
   type PeerId,
   systemClock,
+  tryParseAddress,
 } from '@chainwire/interface'
 import type { Identity, Network, PeerConnectedEvent, PeerInfo } from '@chainwire/network'
 import { EventEmitter } from 'eventemitter3'
@@ -167,8 +168,9 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
     this.network.on('peer:connected', this.onPeer)
     if (this.portMapper !== undefined) {
       for (const address of this.network.listenAddresses()) {
-        const port = Number(new URL(address).port)
-        if (address.startsWith('tcp://') && port > 0) {
+        const parsed = tryParseAddress(address)
+        const port = parsed?.scheme === 'tcp' ? parsed.port : 0
+        if (port > 0) {
           const mapping = await this.portMapper.map('tcp', port).catch((err) => {
             this.log.info({ err }, 'no port mapping')
             return undefined

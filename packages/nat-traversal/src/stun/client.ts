@@ -160,7 +160,7 @@ export class StunClient {
       return { ...result, socket }
     } catch (err) {
       socket?.destroy()
-      if (timer.signal.aborted && !(err instanceof NatError)) {
+      if (timer.signal.aborted && !NatError.isInstance(err)) {
         throw options.signal?.aborted === true
           ? new AbortError('the STUN request was aborted', { cause: err })
           : new NatError('ERR_STUN_TIMEOUT', `no STUN response over TCP from ${server.host}:${server.port}`)

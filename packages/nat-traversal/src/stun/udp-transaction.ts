@@ -1,5 +1,5 @@
 import type { Socket as UdpSocket } from 'node:dgram'
-import { AbortError, type Clock, deadline } from '@chainwire/interface'
+import { AbortError, type Clock, deadline, type TimerHandle } from '@chainwire/interface'
 import { NatError } from '../errors'
 import {
   type DecodedStunMessage,
@@ -59,7 +59,7 @@ export function udpTransaction(
   return new Promise<UdpResponse>((resolve, reject) => {
     let sent = 0
     let rto = schedule.rtoMs
-    let retransmit: ReturnType<Clock['setTimeout']> | undefined
+    let retransmit: TimerHandle | undefined
     const finish = (err: Error | undefined, value?: UdpResponse): void => {
       clock.clearTimeout(retransmit)
       timer.clear()
