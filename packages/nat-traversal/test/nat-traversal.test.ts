@@ -74,4 +74,24 @@ describe('createNatTraversal over loopback', () => {
       .catch((e) => e)
     expect(NatError.isInstance(none) && none.code).toBe('ERR_NO_CANDIDATE')
   })
+
+  it('a NATed node keeps reservations on 2 relays, and takes a new one when a relay goes away', async () => {
+    const relays = await Promise.all(
+      [0, 1, 2].map(() => natNode({ relayServer: { circuitListen: 'tcp://127.0.0.1:0' } }, [RELAY_CAPABILITY])),
+    )
+    const helpers = await Promise.all([natNode(), natNode(), natNode(), natNode()])
+    const me = await natNode()
+    for (const n of [relays[0], relays[1], ...helpers]) await me.network.dial(n?.network.listenAddresses()[0] as string)
+    await me.nat.checkReachability(`tcp://127.0.0.1:${await freePort()}`)
+    const held = () => me.nat.relayClient.reservations().map((r) => r.relay).sort()
+    expect(held()).toEqual([relays[0]?.network.peerId, relays[1]?.network.peerId].sort())
+    expect(me.nat.addresses().relayed).toHaveLength(2)
+    // A relay goes away: its reservation is dropped; a newly connected relay is taken instead.
+    await me.network.disconnect(relays[0]?.network.peerId as never)
+    expect(held()).toEqual([relays[1]?.network.peerId])
+    await me.network.dial(relays[2]?.network.listenAddresses()[0] as string)
+    const deadline = Date.now() + 5_000
+    while (held().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    expect(held()).toEqual([relays[1]?.network.peerId, relays[2]?.network.peerId].sort())
+  })
 })
