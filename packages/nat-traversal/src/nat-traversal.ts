@@ -99,6 +99,7 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
   readonly portMapper: PortMapper | undefined
   private readonly network: Network
   private readonly log: Logger
+  private readonly clock: Clock
   private readonly autoUpgrade: boolean
   private current: ReachabilityStatus = 'unknown'
   private readonly mapped: PortMapping[] = []
@@ -109,6 +110,7 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
     const { network, identity } = components
     const clock = components.clock ?? systemClock
     this.network = network
+    this.clock = clock
     this.log = (components.logger ?? noopLogger).child({ component: 'nat-traversal' })
     const parts = { network, clock, logger: components.logger, metrics: components.metrics }
     this.relayClient = new RelayClient(parts, options.relayClient)
@@ -226,14 +228,17 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
     return result
   }
 
-  /** Connects to a peer by its best candidate (see {@link dialCandidates}). */
+  /**
+   * Connects to a peer by its best candidate (see {@link dialCandidates}); over a relay, waits up to
+   * `punchWaitMs` for the peer's hole punch to turn the connection direct.
+   */
   dial(
     peerId: PeerId,
     candidates: readonly ConnectionCandidate[],
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; punchWaitMs?: number } = {},
   ): Promise<CandidateResult> {
     return dialCandidates(
-      { network: this.network, relayClient: this.relayClient, puncher: this.puncher },
+      { network: this.network, relayClient: this.relayClient, clock: this.clock },
       peerId,
       candidates,
       options,

@@ -77,13 +77,20 @@ describe('createNatTraversal over loopback', () => {
 
   it('a NATed node keeps reservations on 2 relays, and takes a new one when a relay goes away', async () => {
     const relays = await Promise.all(
-      [0, 1, 2].map(() => natNode({ relayServer: { circuitListen: 'tcp://127.0.0.1:0' } }, [RELAY_CAPABILITY])),
+      [0, 1, 2].map(() =>
+        natNode({ relayServer: { circuitListen: 'tcp://127.0.0.1:0' } }, [RELAY_CAPABILITY]),
+      ),
     )
     const helpers = await Promise.all([natNode(), natNode(), natNode(), natNode()])
     const me = await natNode()
-    for (const n of [relays[0], relays[1], ...helpers]) await me.network.dial(n?.network.listenAddresses()[0] as string)
+    for (const n of [relays[0], relays[1], ...helpers])
+      await me.network.dial(n?.network.listenAddresses()[0] as string)
     await me.nat.checkReachability(`tcp://127.0.0.1:${await freePort()}`)
-    const held = () => me.nat.relayClient.reservations().map((r) => r.relay).sort()
+    const held = () =>
+      me.nat.relayClient
+        .reservations()
+        .map((r) => r.relay)
+        .sort()
     expect(held()).toEqual([relays[0]?.network.peerId, relays[1]?.network.peerId].sort())
     expect(me.nat.addresses().relayed).toHaveLength(2)
     // A relay goes away: its reservation is dropped; a newly connected relay is taken instead.

@@ -169,8 +169,9 @@ export class HolePuncher {
   }
 
   /**
-   * Upgrades a relayed connection to a direct one. Resolves with the direct connection; rejects with
-   * `ERR_HOLE_PUNCH_FAILED` once every attempt failed (the relayed connection is left as it was).
+   * Upgrades a relayed connection to a direct one. Call it on one side only: the peer that accepted the
+   * circuit (DCUtR), as `NatTraversal` does; the other answers. Resolves with the direct connection;
+   * rejects with `ERR_HOLE_PUNCH_FAILED` once every attempt failed (the relayed connection is left as it was).
    */
   async upgrade(peerId: PeerId, options: { signal?: AbortSignal } = {}): Promise<UpgradeResult> {
     const peer = this.network.getPeer(peerId)

@@ -1,7 +1,9 @@
 /** Lab agent actions beyond the basics of agent.ts: relay circuits, hole punching, messages, metrics. */
 import type { PeerId } from '@chainwire/interface'
+import { createIdentity } from '@chainwire/network'
 import { HolePuncher } from '../../src/holepunch/hole-puncher'
 import { StunPunchPortSource } from '../../src/holepunch/punch-port'
+import { type ConnectionCandidate, createNatTraversal, type NatTraversal } from '../../src/index'
 import { PortMapper } from '../../src/mapping/port-mapper'
 import { registerRelayHandlers } from '../../src/relay/handlers'
 import { RelayClient } from '../../src/relay/relay-client'
@@ -124,6 +126,36 @@ export const actions: Record<string, (args: Record<string, unknown>) => Promise<
   async 'mapping.stop'() {
     await state.mapper?.stop()
     return null
+  },
+  /** Wires the whole package (createNatTraversal) onto the agent's network. */
+  async 'nat.start'(args) {
+    const nat: NatTraversal = createNatTraversal(
+      { network: network(), identity: createIdentity(), metrics: state.metrics },
+      {
+        stunServers: args.stunServers as { host: string; port: number }[],
+        observed: { onlyRoutable: false },
+      },
+    )
+    await nat.start()
+    state.nat = nat
+    state.relayClient = nat.relayClient
+    state.cleanups.push(() => nat.stop())
+    return null
+  },
+  async 'nat.reserve'(args) {
+    const relay = await network().dial(args.relayAddress as string)
+    await (state.nat as NatTraversal).relayClient.reserve(relay.peerId)
+    return (state.nat as NatTraversal).addresses()
+  },
+  async 'nat.dial'(args) {
+    const r = await (state.nat as NatTraversal).dial(
+      args.peerId as PeerId,
+      args.candidates as ConnectionCandidate[],
+      {
+        punchWaitMs: (args.punchWaitMs as number) ?? 0,
+      },
+    )
+    return { winner: r.winner, tried: r.tried, remoteAddress: r.peer.remoteAddress }
   },
   'metrics.get'(args) {
     return state.metrics.get(args.name as string, (args.labels as Record<string, string>) ?? {}) ?? 0

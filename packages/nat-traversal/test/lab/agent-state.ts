@@ -3,6 +3,7 @@ import { MemoryMetrics } from '@chainwire/interface/testing'
 import type { Network } from '@chainwire/network'
 import type { HolePuncher } from '../../src/holepunch/hole-puncher'
 import type { PortMapper } from '../../src/mapping/port-mapper'
+import type { NatTraversal } from '../../src/nat-traversal'
 import type { ObservedAddressService } from '../../src/observed/observed-service'
 import type { RelayClient } from '../../src/relay/relay-client'
 import type { MappingResponder } from './mapping-responder'
@@ -14,6 +15,7 @@ export const state: {
   relayClient: RelayClient | undefined
   puncher: HolePuncher | undefined
   mapper: PortMapper | undefined
+  nat: NatTraversal | undefined
   responder: MappingResponder | undefined
   metrics: MemoryMetrics
   /** Inv items received, counted by the first byte of their hash. */
@@ -27,6 +29,7 @@ export const state: {
   relayClient: undefined,
   puncher: undefined,
   mapper: undefined,
+  nat: undefined,
   responder: undefined,
   metrics: new MemoryMetrics(),
   received: {},

@@ -31,6 +31,7 @@ const actions: Record<string, Action> = {
         // Every circuit through one relay is an inbound connection from the relay's IP: the runs open more
         // than the default burst of 16 in a few seconds.
         inboundBurstPerIp: 64,
+        dialTimeoutMs: (args.dialTimeoutMs as number) ?? 10_000,
       },
     )
     await network.start()
@@ -41,20 +42,21 @@ const actions: Record<string, Action> = {
         state.received[b] = (state.received[b] ?? 0) + 1
       }
     })
-    const observed = new ObservedAddressService(
-      { network, clock: systemClock },
-      new ObservedAddresses(systemClock, {
-        onlyRoutable: false,
-        confirmations: (args.confirmations as number) ?? 3,
-      }),
-      (peer) => state.isRelayed(peer.peerId),
-    )
-    observed.start()
-    state.observed = observed
-    state.cleanups.push(async () => {
-      observed.stop()
-      await network.stop()
-    })
+    state.cleanups.push(() => network.stop())
+    // createNatTraversal ('nat.start') runs its own observed-address service.
+    if (args.observe !== false) {
+      const observed = new ObservedAddressService(
+        { network, clock: systemClock },
+        new ObservedAddresses(systemClock, {
+          onlyRoutable: false,
+          confirmations: (args.confirmations as number) ?? 3,
+        }),
+        (peer) => state.isRelayed(peer.peerId),
+      )
+      observed.start()
+      state.observed = observed
+      state.cleanups.push(() => observed.stop())
+    }
     return { peerId: network.peerId, listen: network.listenAddresses() }
   },
   async 'network.dial'(args) {
