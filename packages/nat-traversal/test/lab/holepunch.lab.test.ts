@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Agent, type AgentError, LAB, NatLab } from './lab'
+import { describe, expect, it } from 'vitest'
+import { type Agent, type AgentError, LAB, startRelay, useLab } from './lab'
 
 const RUNS = 20
 
@@ -10,8 +10,6 @@ const RUNS = 20
  * data flowing.
  */
 describe('NAT lab: relay circuits and hole punching', () => {
-  let lab: NatLab
-  let relay: Agent
   let hostA: Agent
   let hostB: Agent
   let relayAddress: string
@@ -19,35 +17,17 @@ describe('NAT lab: relay circuits and hole punching', () => {
   let peerB: string
   const stun = { host: LAB.inet, port: 3478 }
 
-  beforeAll(async () => {
-    lab = NatLab.create({ a: 'cone', b: 'cone' })
-    try {
-      relay = lab.agent(lab.ns.inet, 'relay')
-      hostA = lab.agent(lab.ns.hostA, 'hostA')
-      hostB = lab.agent(lab.ns.hostB, 'hostB')
-      const r = await relay.call<{ listen: string[] }>('network.start', {
-        listen: [`tcp://${LAB.inet}:7000`],
-        capabilities: ['relay'],
-      })
-      relayAddress = r.listen[0] as string
-      await relay.call('relay.serve', { circuitListen: `tcp://${LAB.inet}:7001` })
-      await relay.call('stun.serve', { host: LAB.inet, port: stun.port })
-      peerA = (await hostA.call<{ peerId: string }>('network.start', { listen: [`tcp://${LAB.hostA}:7000`] }))
-        .peerId
-      peerB = (await hostB.call<{ peerId: string }>('network.start', { listen: [`tcp://${LAB.hostB}:7000`] }))
-        .peerId
-      await hostA.call('relay.client', { stun })
-      await hostB.call('relay.client', { stun })
-      await hostB.call('relay.reserve', { relayAddress })
-    } catch (err) {
-      await lab.destroy()
-      throw err
-    }
-  }, 90_000)
-
-  afterAll(async () => {
-    await lab?.destroy()
-    expect(lab.leftovers()).toEqual([])
+  const lab = useLab({ a: 'cone', b: 'cone' }, async (lab) => {
+    relayAddress = (await startRelay(lab)).address
+    hostA = lab.agent(lab.ns.hostA, 'hostA')
+    hostB = lab.agent(lab.ns.hostB, 'hostB')
+    peerA = (await hostA.call<{ peerId: string }>('network.start', { listen: [`tcp://${LAB.hostA}:7000`] }))
+      .peerId
+    peerB = (await hostB.call<{ peerId: string }>('network.start', { listen: [`tcp://${LAB.hostB}:7000`] }))
+      .peerId
+    await hostA.call('relay.client', { stun })
+    await hostB.call('relay.client', { stun })
+    await hostB.call('relay.reserve', { relayAddress })
   })
 
   it('without help, neither private host can reach the other (the NATs drop unsolicited inbound)', async () => {
@@ -64,6 +44,8 @@ describe('NAT lab: relay circuits and hole punching', () => {
           throw new Error(`run ${run}: ${e.message}`)
         })
       expect(circuit.peerId).toBe(peerB)
+      // The accepting side admits the circuit a moment after the dialer (its hello arrives last).
+      await waitUntil(async () => (await hostB.call('peer.info', { peerId: peerA })) !== null)
       expect(await hostB.call('peer.info', { peerId: peerA })).toMatchObject({ relayed: true })
       // The peer that accepted the circuit starts the upgrade (DCUtR).
       const result = await hostB
@@ -96,9 +78,10 @@ describe('NAT lab: relay circuits and hole punching', () => {
   }, 600_000)
 
   it('symmetric NAT on one side: the punch fails cleanly and the connection stays relayed, data flowing', async () => {
-    lab.setNat('B', 'symmetric')
+    lab().setNat('B', 'symmetric')
     const circuit = await hostA.call<{ peerId: string }>('relay.dial', { relayAddress, target: peerB })
     expect(circuit.peerId).toBe(peerB)
+    await waitUntil(async () => (await hostB.call('peer.info', { peerId: peerA })) !== null)
     const err = await hostB.call('punch.upgrade', { peerId: peerA }, 60_000).catch((e: AgentError) => e)
     expect((err as AgentError).code).toBe('ERR_HOLE_PUNCH_FAILED')
     expect(await hostA.call('peer.info', { peerId: peerB })).toMatchObject({ relayed: true })

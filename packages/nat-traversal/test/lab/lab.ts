@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, expect } from 'vitest'
 
 /**
  * The NAT lab: real network namespaces joined by veth links, two home routers doing iptables MASQUERADE with
@@ -334,4 +335,43 @@ export class Agent {
     await this.exited
     clearTimeout(killer)
   }
+}
+
+/**
+ * Builds a lab in `beforeAll` and runs `setup` in it (removing the lab if that fails), and removes it in
+ * `afterAll`, asserting that none of its namespaces is left. Returns the lab.
+ */
+export function useLab(
+  nat: { a: NatKind; b: NatKind },
+  setup: (lab: NatLab) => Promise<void>,
+  timeoutMs = 90_000,
+): () => NatLab {
+  let lab: NatLab | undefined
+  beforeAll(async () => {
+    lab = NatLab.create(nat)
+    try {
+      await setup(lab)
+    } catch (err) {
+      await lab.destroy()
+      throw err
+    }
+  }, timeoutMs)
+  afterAll(async () => {
+    if (lab === undefined) return
+    await lab.destroy()
+    expect(lab.leftovers()).toEqual([])
+  })
+  return () => lab as NatLab
+}
+
+/** A relay on the internet side: a node with the relay capability, circuits on port 7001, STUN on 3478. */
+export async function startRelay(lab: NatLab): Promise<{ agent: Agent; address: string; peerId: string }> {
+  const agent = lab.agent(lab.ns.inet, 'relay')
+  const r = await agent.call<{ peerId: string; listen: string[] }>('network.start', {
+    listen: [`tcp://${LAB.inet}:7000`],
+    capabilities: ['relay'],
+  })
+  await agent.call('relay.serve', { circuitListen: `tcp://${LAB.inet}:7001` })
+  await agent.call('stun.serve', { host: LAB.inet, port: 3478 })
+  return { agent, address: r.listen[0] as string, peerId: r.peerId }
 }

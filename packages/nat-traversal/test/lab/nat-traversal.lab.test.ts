@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Agent, LAB, NatLab } from './lab'
+import { describe, expect, it } from 'vitest'
+import { type Agent, LAB, startRelay, useLab } from './lab'
 
 /**
  * The whole package wired by createNatTraversal, through real NATs: the dialer tries the candidates best
@@ -7,51 +7,31 @@ import { type Agent, LAB, NatLab } from './lab'
  * automatic hole punch turns the connection direct: the winner is `punched`.
  */
 describe('NAT lab: createNatTraversal end to end', () => {
-  let lab: NatLab
-  let relay: Agent
   let hostA: Agent
   let hostB: Agent
   let relayAddress: string
   let relayPeer: string
   let peerB: string
 
-  beforeAll(async () => {
-    lab = NatLab.create({ a: 'cone', b: 'cone' })
-    try {
-      relay = lab.agent(lab.ns.inet, 'relay')
-      hostA = lab.agent(lab.ns.hostA, 'hostA')
-      hostB = lab.agent(lab.ns.hostB, 'hostB')
-      const r = await relay.call<{ peerId: string; listen: string[] }>('network.start', {
-        listen: [`tcp://${LAB.inet}:7000`],
-        capabilities: ['relay'],
-      })
-      relayAddress = r.listen[0] as string
-      relayPeer = r.peerId
-      await relay.call('relay.serve', { circuitListen: `tcp://${LAB.inet}:7001` })
-      await relay.call('stun.serve', { host: LAB.inet, port: 3478 })
-      const stunServers = [{ host: LAB.inet, port: 3478 }]
-      await hostA.call('network.start', {
-        listen: [`tcp://${LAB.hostA}:7000`],
-        dialTimeoutMs: 3_000,
-        observe: false,
-      })
-      peerB = (
-        await hostB.call<{ peerId: string }>('network.start', {
-          listen: [`tcp://${LAB.hostB}:7000`],
-          observe: false,
-        })
-      ).peerId
-      await hostA.call('nat.start', { stunServers })
-      await hostB.call('nat.start', { stunServers })
-    } catch (err) {
-      await lab.destroy()
-      throw err
-    }
-  }, 90_000)
-
-  afterAll(async () => {
-    await lab?.destroy()
-    expect(lab.leftovers()).toEqual([])
+  useLab({ a: 'cone', b: 'cone' }, async (lab) => {
+    const relay = await startRelay(lab)
+    relayAddress = relay.address
+    relayPeer = relay.peerId
+    hostA = lab.agent(lab.ns.hostA, 'hostA')
+    hostB = lab.agent(lab.ns.hostB, 'hostB')
+    const stunServers = [{ host: LAB.inet, port: 3478 }]
+    await hostA.call('network.start', {
+      listen: [`tcp://${LAB.hostA}:7000`],
+      dialTimeoutMs: 3_000,
+      observe: false,
+    })
+    const b = await hostB.call<{ peerId: string }>('network.start', {
+      listen: [`tcp://${LAB.hostB}:7000`],
+      observe: false,
+    })
+    peerB = b.peerId
+    await hostA.call('nat.start', { stunServers })
+    await hostB.call('nat.start', { stunServers })
   })
 
   it('direct fails, the relay connects, and the automatic punch makes it direct', async () => {

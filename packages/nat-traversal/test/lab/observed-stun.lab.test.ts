@@ -1,21 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Agent, LAB, NatLab } from './lab'
+import { describe, expect, it } from 'vitest'
+import { type Agent, LAB, useLab } from './lab'
 
 /**
  * Both private hosts learn their public address through real NATs: from peers' hellos (observed address,
  * confirmed by three network groups) and from STUN, and classify their NAT.
  */
 describe('NAT lab: observed address, STUN and NAT type', () => {
-  let lab: NatLab
   let publicNodes: Agent[]
   let stun: Agent
   let hostA: Agent
   let hostB: Agent
   const observers: string[] = []
 
-  beforeAll(async () => {
-    lab = NatLab.create({ a: 'cone', b: 'symmetric' })
-    try {
+  useLab(
+    { a: 'cone', b: 'symmetric' },
+    async (lab) => {
       // Three public nodes on three public networks (three network groups), and a STUN server with two IPs.
       publicNodes = [0, 1, 2].map((i) => lab.agent(lab.ns.inet, `public${i}`))
       for (const [i, ip] of [LAB.inet, LAB.inet2, LAB.inet3].entries()) {
@@ -35,16 +34,9 @@ describe('NAT lab: observed address, STUN and NAT type', () => {
       hostB = lab.agent(lab.ns.hostB, 'hostB')
       await hostA.call('network.start', { listen: [`tcp://${LAB.hostA}:7000`] })
       await hostB.call('network.start', { listen: [`tcp://${LAB.hostB}:7000`] })
-    } catch (err) {
-      await lab.destroy()
-      throw err
-    }
-  }, 60_000)
-
-  afterAll(async () => {
-    await lab?.destroy()
-    expect(lab.leftovers()).toEqual([])
-  })
+    },
+    60_000,
+  )
 
   it('each private host confirms its public IP once three network groups report it in their hellos', async () => {
     for (const [host, wan] of [

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Agent, LAB, NatLab } from './lab'
+import { describe, expect, it } from 'vitest'
+import { type Agent, LAB, useLab } from './lab'
 
 /**
  * Port mapping through a real NAT: the router's gateway answers PCP and NAT-PMP and installs a DNAT rule per
@@ -7,15 +7,14 @@ import { type Agent, LAB, NatLab } from './lab'
  * (mappings deleted) it is not.
  */
 describe('NAT lab: port mapping (PCP and NAT-PMP)', () => {
-  let lab: NatLab
   let gateway: Agent
   let host: Agent
   let outside: Agent
   let hostPeer: string
 
-  beforeAll(async () => {
-    lab = NatLab.create({ a: 'cone', b: 'cone' })
-    try {
+  useLab(
+    { a: 'cone', b: 'cone' },
+    async (lab) => {
       gateway = lab.agent(lab.ns.natA, 'gatewayA')
       host = lab.agent(lab.ns.hostA, 'hostA')
       outside = lab.agent(lab.ns.inet, 'outside')
@@ -28,16 +27,9 @@ describe('NAT lab: port mapping (PCP and NAT-PMP)', () => {
         await host.call<{ peerId: string }>('network.start', { listen: [`tcp://${LAB.hostA}:7000`] })
       ).peerId
       await outside.call('network.start', { listen: [`tcp://${LAB.inet}:7000`] })
-    } catch (err) {
-      await lab.destroy()
-      throw err
-    }
-  }, 60_000)
-
-  afterAll(async () => {
-    await lab?.destroy()
-    expect(lab.leftovers()).toEqual([])
-  })
+    },
+    60_000,
+  )
 
   for (const protocol of ['pcp', 'nat-pmp'] as const) {
     it(`${protocol}: a mapped port makes the private host reachable; stop() removes it`, async () => {
