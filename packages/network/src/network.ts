@@ -432,8 +432,8 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   // ------------------------------------------------------------------------------------------------ inbound
 
   private onInbound(raw: RawConnection): void {
-    const admitted = this.admitInbound(raw)
-    if (typeof admitted !== 'string') this.track(admitted.catch(() => {}))
+    // admitInbound tracks the handshake (and handles its failure) itself.
+    this.admitInbound(raw)
   }
 
   /** Applies the inbound limits to a new connection and starts its handshake, or says why it was refused. */
