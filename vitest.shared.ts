@@ -13,13 +13,23 @@ export const sourceConditions = ['@chainwire/source', 'import', 'module', 'node'
  */
 const scale = process.env.CHAINWIRE_SCALE === '1'
 
+/**
+ * NAT lab runs (test files named `*.lab.test.ts`: real network namespaces, iptables NAT, coturn; root only) are
+ * left out of `pnpm test` and `pnpm test:scale`; `pnpm test:lab` (CHAINWIRE_LAB=1) runs only them, and they
+ * fail, not skip, when not root.
+ */
+const lab = process.env.CHAINWIRE_LAB === '1'
+
 export default defineConfig({
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@chainwire/source'] } },
   test: {
     environment: 'node',
-    include: scale ? ['test/**/*.scale.test.ts'] : ['test/**/*.test.ts'],
-    exclude: scale ? ['**/node_modules/**'] : ['**/node_modules/**', '**/*.scale.test.ts'],
+    include: lab ? ['test/**/*.lab.test.ts'] : scale ? ['test/**/*.scale.test.ts'] : ['test/**/*.test.ts'],
+    exclude:
+      lab || scale
+        ? ['**/node_modules/**']
+        : ['**/node_modules/**', '**/*.scale.test.ts', '**/*.lab.test.ts'],
     passWithNoTests: scale,
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -13,7 +13,7 @@ import type { MessageClass } from './limits/message-class'
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import type { EvictionProtection } from './manager/eviction'
 import { NetworkService } from './network'
-import type { Direction, Transport } from './transport/index'
+import type { Direction, RawConnection, Transport } from './transport/index'
 
 export type { DisconnectReason, HelloData, Message, MessageOf, MessageType } from '@chainwire/protocol-codec'
 export {
@@ -615,6 +615,14 @@ export interface Network extends EventEmitter<NetworkEvents> {
    * `HandshakeError`, `TransportError`, `NoiseError` or `AbortError`.
    */
   dial(address: string, options?: DialOptions): Promise<PeerInfo>
+  /**
+   * Runs Noise and `hello` over a connection that another component opened (a relayed circuit, a
+   * hole-punched socket) and admits the peer like any other. An `outbound` connection takes an outbound slot
+   * of `options.kind` and we are the Noise initiator; an `inbound` one goes through the inbound limits (keyed
+   * by `raw.remoteHost`) and we respond. Resolves with the peer, like `dial`; on failure the connection is
+   * closed. `options.force` is ignored (there is no address to back off from).
+   */
+  addConnection(raw: RawConnection, options?: DialOptions): Promise<PeerInfo>
   /** Sends `disconnect` with `reason` to the peer and closes the connection; resolves once it is closed. */
   disconnect(peerId: PeerId, reason?: DisconnectReason, message?: string): Promise<void>
   /** Connected peers, oldest first. */

@@ -331,6 +331,51 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         })
       }
     }
+    try {
+      const peer = await this.runOutbound(target, options, (slot, dial) => this.connect(target, slot, dial))
+      this.backoff.success(target)
+      return peer
+    } catch (err) {
+      if (countsAsDialFailure(err)) this.backoff.failure(target)
+      throw err
+    }
+  }
+
+  addConnection(raw: RawConnection, options: DialOptions = {}): Promise<PeerInfo> {
+    try {
+      this.assertStarted()
+    } catch (err) {
+      raw.close()
+      return Promise.reject(err)
+    }
+    if (raw.direction === 'inbound') {
+      const admitted = this.admitInbound(raw)
+      if (typeof admitted === 'string') {
+        return Promise.reject(
+          new DialError('ERR_CONNECTION_LIMIT', `inbound connection refused: ${admitted}`, {
+            reason: admitted,
+          }),
+        )
+      }
+      return admitted
+    }
+    return this.runOutbound(raw.remoteAddress, options, (slot, dial) => this.upgrade(raw, slot, dial)).catch(
+      (err: unknown) => {
+        raw.close()
+        throw err
+      },
+    )
+  }
+
+  /**
+   * Takes an outbound slot of the dial's kind and runs `open` (transport connect or an upgrade of a given raw
+   * connection) under the dial deadline, linked to the caller's signal and to `stop()`.
+   */
+  private async runOutbound(
+    target: string,
+    options: DialOptions,
+    open: (slot: Slot, dial: DialContext) => Promise<PeerInfo>,
+  ): Promise<PeerInfo> {
     const kind = options.kind ?? 'manual'
     const slot = this.slots.reserveOutbound(kind)
     if (slot === undefined) {
@@ -348,15 +393,10 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       deadline: timer,
       callerSignal: options.signal,
     }
-    const task = this.connect(target, slot, dial)
+    const task = open(slot, dial)
     this.track(task)
     try {
-      const peer = await task
-      this.backoff.success(target)
-      return peer
-    } catch (err) {
-      if (countsAsDialFailure(err)) this.backoff.failure(target)
-      throw err
+      return await task
     } finally {
       timer.clear()
       linked.clear()
@@ -403,9 +443,15 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   // ------------------------------------------------------------------------------------------------ inbound
 
   private onInbound(raw: RawConnection): void {
+    // admitInbound tracks the handshake (and handles its failure) itself.
+    this.admitInbound(raw)
+  }
+
+  /** Applies the inbound limits to a new connection and starts its handshake, or says why it was refused. */
+  private admitInbound(raw: RawConnection): Promise<PeerInfo> | RejectReason {
     if (!this.started) {
       raw.close()
-      return
+      return 'shutdown'
     }
     const ip = raw.remoteHost
     const group = netGroupOf(ip)
@@ -416,11 +462,13 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     if (reason !== undefined) {
       this.rejected('inbound', raw.remoteAddress, undefined, reason)
       raw.close()
-      return
+      return reason
     }
     const slot = this.slots.reserveInbound(ip, group)
     this.updateGauges()
-    this.track(this.upgrade(raw, slot, undefined).catch(() => {}))
+    const task = this.upgrade(raw, slot, undefined)
+    this.track(task.catch(() => {}))
+    return task
   }
 
   // ---------------------------------------------------------------------------------------------- handshake

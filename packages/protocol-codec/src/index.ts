@@ -84,6 +84,7 @@ export type {
   HolePunchPhase,
   HolePunchSyncData,
   ObservedAddressData,
+  RelayCircuit,
   RelayConnectData,
   RelayLimit,
   RelayReservation,

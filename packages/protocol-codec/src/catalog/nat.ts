@@ -41,6 +41,19 @@ export type RelayReserveData = Record<string, never>
 /** `relay_connect`: asks a relay to open a circuit to `target`. */
 export interface RelayConnectData {
   target: string
+  /**
+   * Sent by the relay to the target of a circuit (then `target` is the peer that asked for it): the token
+   * with which the target claims its end of the circuit on the relay's circuit address.
+   */
+  circuit?: Uint8Array
+}
+
+/** Where and how to claim one end of a relayed circuit. */
+export interface RelayCircuit {
+  /** One-time token that pairs this end with the other on the relay (16 bytes). */
+  token: Uint8Array
+  /** The relay's circuit address to connect to and present the token on. */
+  addr: string
 }
 
 /** Outcome of a relay request (circuit relay v2 status codes). */
@@ -76,6 +89,8 @@ export interface RelayStatusData {
   reservation?: RelayReservation
   /** Per-circuit limits, when the relay applies any. */
   limit?: RelayLimit
+  /** For a granted `relay_connect`: where the requester claims its end of the circuit. */
+  circuit?: RelayCircuit
 }
 
 /** Data types of the NAT traversal messages. */
@@ -136,7 +151,7 @@ export const natSpecs: SpecTable<NatMessages> = {
     kind: 'request',
     response: 'relay_status',
     summary: 'asks a relay for a circuit to a peer',
-    schema: struct<RelayConnectData>({ target: peerIdString }),
+    schema: struct<RelayConnectData>({ target: peerIdString, circuit: optional(bytes(16, 16)) }),
   },
   relay_status: {
     code: 0x5e,
@@ -160,6 +175,7 @@ export const natSpecs: SpecTable<NatMessages> = {
         }),
       ),
       limit: optional(struct<RelayLimit>({ durationMs: u32, dataBytes: uintSafe })),
+      circuit: optional(struct<RelayCircuit>({ token: bytes(16, 16), addr: address })),
     }),
   },
 }

@@ -276,7 +276,10 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     { type: 'hole_punch_sync', data: { phase: 'connect', addrs: ['tcp://198.51.100.23:40001'] } },
   ],
   relay_reserve: [{ type: 'relay_reserve', id: 19, data: {} }],
-  relay_connect: [{ type: 'relay_connect', id: 20, data: { target: testPeerId(5) } }],
+  relay_connect: [
+    { type: 'relay_connect', id: 20, data: { target: testPeerId(5) } },
+    { type: 'relay_connect', id: 21, data: { target: testPeerId(6), circuit: bytesOf(16, 27) } },
+  ],
   relay_status: [
     {
       type: 'relay_status',
@@ -292,6 +295,15 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
       },
     },
     { type: 'relay_status', id: 20, data: { status: 'no_reservation' } },
+    {
+      type: 'relay_status',
+      id: 21,
+      data: {
+        status: 'ok',
+        limit: { durationMs: 120_000, dataBytes: 131_072 },
+        circuit: { token: bytesOf(16, 28), addr: 'tcp://203.0.113.9:9334' },
+      },
+    },
   ],
   network_status: [
     {

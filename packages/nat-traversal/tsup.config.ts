@@ -1,0 +1,3 @@
+import { packageConfig } from '../../tooling/tsconfig/tsup'
+
+export default packageConfig()
