@@ -3,7 +3,7 @@
  * The schema toolkit the catalog is written in: compiled validators/converters between the API, wire and
  * JSON forms of every value. Internal to protocol-codec.
  */
-export { type ArrayOptions, array } from './array'
+export { type ArrayOptions, array, lengthReason } from './array'
 export { enumOf } from './enum'
 export { fromHex, toHex } from './hex'
 export {
@@ -21,10 +21,12 @@ export {
   uintSafe,
 } from './primitives'
 export type { AnySchema, Desc, FieldDesc, Schema, VariantDesc } from './schema'
+export { Layout, MAX_SHAPE_DEPTH, WireClass, type WireShape, wireShape } from './shape'
 export { maxWireSize } from './size'
 export {
   address,
   addressOrEmpty,
+  byteLengthReason,
   isAddress,
   PEER_ID_PATTERN,
   peerIdString,
@@ -34,6 +36,8 @@ export {
 } from './strings'
 export {
   type FastPath,
+  fieldCountReason,
+  MISSING_FIELD,
   type OptionalField,
   optional,
   type Refinement,
