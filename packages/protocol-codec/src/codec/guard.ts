@@ -260,26 +260,71 @@ let flatFailedAt = 0
 const NOT_FLAT = -0x8000_0000
 
 /**
+ * The position after the scalar at `pos` when it fits `slot` (see {@link scalarFits}), otherwise -1. The
+ * forms a field of its class nearly always takes are recognised from the type byte the slot leads it to
+ * expect, without decoding a header; any other form is decoded and checked in full.
+ */
+function scalarEnd(b: Uint8Array, pos: number, end: number, slot: table.Slot): number {
+  if (pos < end) {
+    const t = b[pos] as number
+    const expected = slot & 7
+    if (expected === NUMBER) {
+      if (t < 0x80 || t >= 0xe0) return pos + 1
+      // float32/64, uint8-64, int8-64: 1, 2, 4 or 8 bytes, as the low two bits of the type byte say
+      if (t >= 0xca && t <= 0xd3) {
+        const next = pos + 2 + (1 << (t & 3)) - 1
+        if (next <= end) return next
+      }
+    } else if (expected === BIN && t === 0xc4 && pos + 2 <= end) {
+      const n = b[pos + 1] as number
+      const exact = slot >>> SLOT_EXACT_SHIFT
+      if ((exact === 0 ? scalarFits(slot, BIN, n) : n === exact - 1) && pos + 2 + n <= end) return pos + 2 + n
+    }
+  }
+  return otherScalarEnd(b, pos, end, slot)
+}
+
+/** {@link scalarEnd} for the forms it does not recognise at a glance. */
+function otherScalarEnd(b: Uint8Array, pos: number, end: number, slot: table.Slot): number {
+  const head = headAt(b, pos, end)
+  const length = head >> 6
+  return scalarFits(slot, head & 7, length) ? pos + ((head >> 3) & 7) + length : -1
+}
+
+/**
  * The position after `count` scalars of slot `slot`, the first of them at `pos`; or, when one does not fit,
  * `~k` for the element `k` concerned (its position in {@link flatFailedAt}).
  */
 function scalarListEnd(b: Uint8Array, pos: number, end: number, slot: table.Slot, count: number): number {
   let next = pos
   for (let k = 0; k < count; k++) {
-    const head = headAt(b, next, end)
-    const length = head >> 6
-    if (!scalarFits(slot, head & 7, length)) {
+    const after = scalarEnd(b, next, end, slot)
+    if (after < 0) {
       flatFailedAt = next
       return ~k
     }
-    next += ((head >> 3) & 7) + length
+    next = after
   }
   return next
 }
 
+/** The position after the list of scalars at `pos` when it fits `slot` (a list's), otherwise -1. */
+function listOfScalarsEnd(b: Uint8Array, pos: number, end: number, slot: table.Slot): number {
+  const head = headAt(b, pos, end)
+  const n = head >> 6
+  if ((head & 7) !== ARRAY) return scalarFits(slot, head & 7, n) ? pos + ((head >> 3) & 7) + n : -1
+  const at = ((slot >> 4) & SLOT_NODE_MASK) * NODE_STRIDE
+  if (n < (NODES[at + NODE_MIN] as number) || n > (NODES[at + NODE_MAX] as number)) return -1
+  const element = NODES[at + NODE_EXTRA] as number
+  let next = pos + ((head >> 3) & 7)
+  for (let k = 0; k < n && next >= 0; k++) next = scalarEnd(b, next, end, element)
+  return next
+}
+
 /**
- * The position after `count` structs of scalars (node `node`), the first of them at `pos`; or, when one
- * does not fit its shape, `~k` for the element `k` concerned (its position in {@link flatFailedAt}).
+ * The position after `count` structs of scalars and lists of scalars (node `node`), the first of them at
+ * `pos`; or, when one does not fit its shape, `~k` for the element `k` concerned (its position in
+ * {@link flatFailedAt}).
  */
 function flatListEnd(b: Uint8Array, pos: number, end: number, node: number, count: number): number {
   const at = node * NODE_STRIDE
@@ -292,10 +337,9 @@ function flatListEnd(b: Uint8Array, pos: number, end: number, node: number, coun
     let fits = (head & 7) === ARRAY && head >> 6 === n
     next += (head >> 3) & 7
     for (let i = 0; fits && i < n; i++) {
-      const field = headAt(b, next, end)
-      const length = field >> 6
-      fits = scalarFits(FIELD_SLOTS[fields + i] as number, field & 7, length)
-      next += ((field >> 3) & 7) + length
+      const slot = FIELD_SLOTS[fields + i] as number
+      next = (slot & 7) === ARRAY ? listOfScalarsEnd(b, next, end, slot) : scalarEnd(b, next, end, slot)
+      fits = next >= 0
     }
     if (!fits) {
       flatFailedAt = start
@@ -324,11 +368,15 @@ function checkData(b: Uint8Array, start: number, end: number, root: table.Slot):
   let index = 0
   let count = 0
   for (;;) {
-    const head = headAt(b, pos, end)
+    const after = (slot & 7) === ARRAY ? -1 : scalarEnd(b, pos, end, slot)
+    const head = after < 0 ? headAt(b, pos, end) : 0
     const found = head & 7
     let n = head >> 6
     const payload = pos + ((head >> 3) & 7)
-    if (found !== ARRAY || (slot & 7) !== ARRAY) {
+    if (after >= 0) {
+      pos = after
+    } else if (found !== ARRAY || (slot & 7) !== ARRAY) {
+      // a scalar out of shape, an array where a scalar goes, or nil for an optional struct
       if (!scalarFits(slot, found, n)) refuseValue(b, payload, found, n, slot, depth, frame, index)
       pos = payload + n
     } else {

@@ -19,8 +19,9 @@ export const SLOT_NODE_MASK = 0xfff
 export const SLOT_NIL_OK = 8
 
 /**
- * The layout the table gives a struct whose fields are all scalars (a header, a transaction, an inventory
- * entry): the scan checks its fields in one pass, without entering it as an array of its own.
+ * The layout the table gives a struct whose fields are all scalars or lists of scalars (a header, a
+ * transaction, an inventory entry, a peer): the scan checks its fields in one pass, without entering it or
+ * its lists as arrays of their own.
  */
 export const FLAT_STRUCT = 4
 
@@ -77,7 +78,13 @@ function build(): ShapeTable {
     ids.set(shape, id)
     shapes.push(shape)
     variants.push(undefined)
-    const flat = shape.layout === Layout.Struct && shape.items.every((f) => f.layout === Layout.None)
+    const flat =
+      shape.layout === Layout.Struct &&
+      shape.items.every(
+        (f) =>
+          f.layout === Layout.None ||
+          (f.layout === Layout.List && (f.items[0] as WireShape).layout === Layout.None),
+      )
     nodes.push(flat ? FLAT_STRUCT : shape.layout, shape.min, shape.max, shape.multipleOf)
     if (shape.layout === Layout.List) {
       nodes[id * NODE_STRIDE + NODE_EXTRA] = slot(shape.items[0] as WireShape, false)
