@@ -54,6 +54,51 @@ export function compare(
   return { candidate: c, baseline: bl, ratio: c / bl }
 }
 
+/** CPU time of the process (user + system, all threads: the collector's included), in ms. */
+function cpuMs(): number {
+  const used = process.cpuUsage()
+  return (used.user + used.system) / 1000
+}
+
+/**
+ * CPU time per call of `fn`, run until `minMs` of CPU have been used, after one warm-up call. CPU rather than
+ * wall time, so the other work on a shared machine counts less (it still slows caches and the collector).
+ */
+export function cpuPerCall(fn: () => unknown, minMs = 300): number {
+  fn()
+  let calls = 0
+  const start = cpuMs()
+  let used = 0
+  while (used < minMs) {
+    fn()
+    calls++
+    used = cpuMs() - start
+  }
+  return used / calls
+}
+
+/**
+ * {@link compare} in CPU time: candidate and baseline alternately `rounds` times, each one's median CPU ms
+ * per call, and the ratio baseline / candidate (> 1: the candidate costs less).
+ */
+export function compareCpu(
+  candidate: () => unknown,
+  baseline: () => unknown,
+  rounds = 5,
+  minMs = 300,
+): { candidate: number; baseline: number; ratio: number } {
+  const a: number[] = []
+  const b: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    a.push(cpuPerCall(candidate, minMs))
+    b.push(cpuPerCall(baseline, minMs))
+  }
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number
+  const c = med(a)
+  const bl = med(b)
+  return { candidate: c, baseline: bl, ratio: bl / c }
+}
+
 /** mulberry32: a seeded PRNG, so every run of a suite measures the same inputs. */
 export function seeded(seed: number): () => number {
   let a = seed >>> 0

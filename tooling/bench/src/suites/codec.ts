@@ -8,6 +8,7 @@ import {
   type MessageOf,
   type Transaction,
 } from '@chainwire/protocol-codec'
+import { benchHostile } from '../codec/hostile'
 import { compare, seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
 
@@ -222,74 +223,83 @@ function checkEquivalent(c: Case): void {
 const suite: Suite = {
   name: 'codec',
   description:
-    'msgpack envelope (encode + decode, fully validated) vs JSON.stringify/JSON.parse with hex binary fields, same run',
+    'msgpack envelope (encode + decode, fully validated) vs JSON.stringify/JSON.parse with hex binary fields; ' +
+    'hostile envelopes refused vs a valid block of the same size decoded; same run',
   async run(ctx: SuiteContext): Promise<void> {
-    const baseline = 'JSON + hex'
-    for (const c of cases()) {
-      checkEquivalent(c)
-      const bytes = encode(c.message)
-      const text = c.toJson(c.message)
-
-      const rt = compare(
-        () => decode(encode(c.message)),
-        () => c.fromJson(c.toJson(c.message)),
-      )
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'round trip',
-        value: rt.candidate,
-        unit: 'ops/s',
-        baseline,
-        baselineValue: rt.baseline,
-        ratio: rt.ratio,
-      })
-
-      const jsonBytes = Buffer.byteLength(text)
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'encoded size',
-        value: bytes.length,
-        unit: 'bytes',
-        baseline,
-        baselineValue: jsonBytes,
-        ratio: jsonBytes / bytes.length,
-      })
-
-      const enc = compare(
-        () => encode(c.message),
-        () => c.toJson(c.message),
-        3,
-      )
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'encode',
-        value: enc.candidate,
-        unit: 'ops/s',
-        baseline,
-        baselineValue: enc.baseline,
-        ratio: enc.ratio,
-      })
-
-      const dec = compare(
-        () => decode(bytes),
-        () => c.fromJson(text),
-        3,
-      )
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'decode',
-        value: dec.candidate,
-        unit: 'ops/s',
-        baseline,
-        baselineValue: dec.baseline,
-        ratio: dec.ratio,
-      })
-    }
+    // `pnpm bench codec [messages] [hostile]`: both parts unless one is named
+    const only = ctx.args.filter((a) => a === 'messages' || a === 'hostile')
+    if (only.length === 0 || only.includes('messages')) benchMessages(ctx)
+    if (only.length === 0 || only.includes('hostile')) benchHostile(ctx)
   },
+}
+
+/** Each message case: round trip, size, encode and decode against JSON + hex. */
+function benchMessages(ctx: SuiteContext): void {
+  const baseline = 'JSON + hex'
+  for (const c of cases()) {
+    checkEquivalent(c)
+    const bytes = encode(c.message)
+    const text = c.toJson(c.message)
+
+    const rt = compare(
+      () => decode(encode(c.message)),
+      () => c.fromJson(c.toJson(c.message)),
+    )
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'round trip',
+      value: rt.candidate,
+      unit: 'ops/s',
+      baseline,
+      baselineValue: rt.baseline,
+      ratio: rt.ratio,
+    })
+
+    const jsonBytes = Buffer.byteLength(text)
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'encoded size',
+      value: bytes.length,
+      unit: 'bytes',
+      baseline,
+      baselineValue: jsonBytes,
+      ratio: jsonBytes / bytes.length,
+    })
+
+    const enc = compare(
+      () => encode(c.message),
+      () => c.toJson(c.message),
+      3,
+    )
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'encode',
+      value: enc.candidate,
+      unit: 'ops/s',
+      baseline,
+      baselineValue: enc.baseline,
+      ratio: enc.ratio,
+    })
+
+    const dec = compare(
+      () => decode(bytes),
+      () => c.fromJson(text),
+      3,
+    )
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'decode',
+      value: dec.candidate,
+      unit: 'ops/s',
+      baseline,
+      baselineValue: dec.baseline,
+      ratio: dec.ratio,
+    })
+  }
 }
 
 export default suite
