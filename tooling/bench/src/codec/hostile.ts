@@ -1,13 +1,7 @@
-import {
-  CATALOG,
-  CodecError,
-  decode,
-  encode,
-  type Message,
-  type Transaction,
-} from '@chainwire/protocol-codec'
-import { compareCpu, seeded } from '../measure'
+import { CATALOG, CodecError, decode, encode, type Message } from '@chainwire/protocol-codec'
+import { compareCpu } from '../measure'
 import type { SuiteContext } from '../types'
+import { ChainData } from './chain-data'
 
 /*
  * The CPU time a hostile envelope costs to refuse, against decoding a valid block of the same size, in the
@@ -17,43 +11,16 @@ import type { SuiteContext } from '../types'
  * so everything before it is decoded as for a valid message.
  */
 
-const random = seeded(77)
-const randomBytes = (n: number): Uint8Array => {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256)
-  return out
-}
-
-const header = {
-  version: 1,
-  height: 802_000,
-  prevHash: randomBytes(32),
-  merkleRoot: randomBytes(32),
-  timestamp: 1_700_000_000_000,
-  bits: 0x1d00ffff,
-  nonce: 2_083_236_893,
-}
-
-/** A transfer with a realistic amount and fee, `data` bytes of memo, and a nonce below 128 (one byte). */
-function transaction(i: number, data: number): Transaction {
-  return {
-    version: 1,
-    from: randomBytes(32),
-    to: randomBytes(32),
-    amount: BigInt(Math.floor(random() * 5e12)),
-    fee: BigInt(1_000 + Math.floor(random() * 50_000)),
-    nonce: i % 128,
-    data: randomBytes(data),
-    signature: randomBytes(64),
-  }
-}
+const chain = new ChainData(77)
+const header = chain.header(802_000, chain.bytes(32))
 
 /** A valid `new_block` of about `size` bytes (as many transactions as fit, memos once the count is full). */
 function validBlock(size: number): Uint8Array {
   const perTx = 152
   const count = Math.min(25_000, Math.max(1, Math.floor((size - 100) / perTx)))
   const data = Math.max(0, Math.floor((size - 100) / count) - perTx)
-  const transactions = Array.from({ length: count }, (_, i) => transaction(i, data))
+  // nonces below 128 take one byte, so the last one can be found from the end
+  const transactions = Array.from({ length: count }, (_, i) => chain.transaction(data, i % 128))
   return encode({ type: 'new_block', data: { block: { header, transactions } } })
 }
 
@@ -102,7 +69,7 @@ function peersWithLastAddressInvalid(): Uint8Array {
 /** 25,000 indexes of a compact block's transactions (the most the type takes). */
 function blockTxsRequest(): Uint8Array {
   const indexes = Array.from({ length: 25_000 }, (_, i) => i)
-  return encode({ type: 'get_block_txs', id: 1, data: { blockHash: randomBytes(32), indexes } })
+  return encode({ type: 'get_block_txs', id: 1, data: { blockHash: chain.bytes(32), indexes } })
 }
 
 /** {@link blockTxsRequest} with its last index out of order. */
