@@ -330,12 +330,19 @@ function flatListEnd(b: Uint8Array, pos: number, end: number, node: number, coun
   const at = node * NODE_STRIDE
   const n = NODES[at + NODE_MAX] as number
   const fields = NODES[at + NODE_EXTRA] as number
+  // the header such a struct nearly always has: a fixarray of its field count
+  const fixarray = n < 16 ? 0x90 | n : -1
   let next = pos
   for (let k = 0; k < count; k++) {
     const start = next
-    const head = headAt(b, next, end)
-    let fits = (head & 7) === ARRAY && head >> 6 === n
-    next += (head >> 3) & 7
+    let fits = true
+    if (next < end && b[next] === fixarray) {
+      next += 1
+    } else {
+      const head = headAt(b, next, end)
+      fits = (head & 7) === ARRAY && head >> 6 === n
+      next += (head >> 3) & 7
+    }
     for (let i = 0; fits && i < n; i++) {
       const slot = FIELD_SLOTS[fields + i] as number
       next = (slot & 7) === ARRAY ? listOfScalarsEnd(b, next, end, slot) : scalarEnd(b, next, end, slot)
