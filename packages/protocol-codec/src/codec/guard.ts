@@ -33,6 +33,9 @@ const {
 } = table.SHAPE_TABLE
 const { NODE_STRIDE, NODE_LAYOUT, NODE_MIN, NODE_MAX, NODE_EXTRA, FLAT_STRUCT } = table
 const { SLOT_NIL_OK, SLOT_EXACT_SHIFT, SLOT_NODE_MASK } = table
+const MAX_MESSAGE_SIZE = LIMITS.maxMessageSize
+/** The catalog entry of each wire code (undefined for codes not in the catalog). */
+const ENTRIES = Array.from({ length: 128 }, (_, code) => entryOfCode(code))
 
 function truncated(offset: number, need: number): CodecError {
   return new CodecError('ERR_TRUNCATED', `msgpack ends before offset ${offset + need}`, { offset, need })
@@ -496,32 +499,42 @@ function checkData(b: Uint8Array, start: number, end: number, root: table.Slot):
  */
 export function checkEnvelope(b: Uint8Array): CompiledEntry {
   const end = b.length
-  if (end > LIMITS.maxMessageSize) throw tooLarge('message', end, LIMITS.maxMessageSize)
-  const envelope = headAt(b, 0, end)
-  if ((envelope & 7) !== ARRAY || envelope >> 6 !== 3) {
-    throw new CodecError('ERR_SCHEMA', 'an envelope is an array [type, id, data]', { path: '' })
+  if (end > MAX_MESSAGE_SIZE) throw tooLarge('message', end, MAX_MESSAGE_SIZE)
+  let pos: number
+  let code: number | bigint
+  if (end > 2 && b[0] === 0x93 && (b[1] as number) < 0x80) {
+    // how chainwire writes every envelope: a fixarray of 3, then the type code as a positive fixint
+    code = b[1] as number
+    pos = 2
+  } else {
+    const envelope = headAt(b, 0, end)
+    if ((envelope & 7) !== ARRAY || envelope >> 6 !== 3) {
+      throw new CodecError('ERR_SCHEMA', 'an envelope is an array [type, id, data]', { path: '' })
+    }
+    pos = (envelope >> 3) & 7
+    const typeHead = headAt(b, pos, end)
+    if ((typeHead & 7) !== NUMBER) {
+      throw new CodecError('ERR_SCHEMA', 'an envelope type is an integer code', { path: 'type' })
+    }
+    code = numberAt(b, pos)
+    pos += ((typeHead >> 3) & 7) + (typeHead >> 6)
   }
-  let pos = (envelope >> 3) & 7
-  const typeHead = headAt(b, pos, end)
-  if ((typeHead & 7) !== NUMBER) {
-    throw new CodecError('ERR_SCHEMA', 'an envelope type is an integer code', { path: 'type' })
-  }
-  const code = numberAt(b, pos)
-  pos += ((typeHead >> 3) & 7) + (typeHead >> 6)
   const entry =
-    typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 128
-      ? entryOfCode(code)
-      : undefined
+    typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 128 ? ENTRIES[code] : undefined
   if (entry === undefined) {
     throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type code ${code}`, {
       code: typeof code === 'bigint' ? code.toString() : code,
     })
   }
   if (end > entry.maxSize) throw tooLarge(entry.type, end, entry.maxSize)
-  const idHead = headAt(b, pos, end)
-  if ((idHead & 7) === NUMBER) checkId(entry.type, numberAt(b, pos))
-  else if ((idHead & 7) !== NIL) throw badId(entry.type)
-  pos += ((idHead >> 3) & 7) + (idHead >> 6)
+  if (pos < end && b[pos] === 0xc0) {
+    pos += 1
+  } else {
+    const idHead = headAt(b, pos, end)
+    if ((idHead & 7) === NUMBER) checkId(entry.type, numberAt(b, pos))
+    else if ((idHead & 7) !== NIL) throw badId(entry.type)
+    pos += ((idHead >> 3) & 7) + (idHead >> 6)
+  }
   try {
     pos = checkData(b, pos, end, ROOTS[entry.code] as number)
   } catch (err) {
