@@ -418,28 +418,26 @@ function checkData(b: Uint8Array, start: number, end: number, root: table.Slot):
       // element concerned, to refuse it with its path
       let first = 0
       if (layout === FLAT_STRUCT) {
-        const after = flatListEnd(b, pos - ((head >> 3) & 7), end, node, 1)
-        if (after >= 0) {
-          pos = after
+        const flatEnd = flatListEnd(b, pos - ((head >> 3) & 7), end, node, 1)
+        if (flatEnd >= 0) {
+          pos = flatEnd
           n = 0
         }
       } else if (layout === LIST && n > 0) {
         const element = NODES[at + NODE_EXTRA] as number
         const elementNode = (element >> 4) & SLOT_NODE_MASK
-        const after =
+        const flatEnd =
           (element & 7) !== ARRAY
             ? scalarListEnd(b, pos, end, element, n)
             : NODES[elementNode * NODE_STRIDE + NODE_LAYOUT] === FLAT_STRUCT
               ? flatListEnd(b, pos, end, elementNode, n)
               : NOT_FLAT
-        if (after !== NOT_FLAT) {
-          if (after >= 0) {
-            pos = after
-            n = 0
-          } else {
-            first = ~after
-            pos = flatFailedAt
-          }
+        if (flatEnd >= 0) {
+          pos = flatEnd
+          n = 0
+        } else if (flatEnd !== NOT_FLAT) {
+          first = ~flatEnd
+          pos = flatFailedAt
         }
       }
       if (n > 0) {

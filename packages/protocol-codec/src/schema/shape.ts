@@ -38,12 +38,11 @@ export const MAX_SHAPE_DEPTH = 16
 /**
  * What a value must look like on the wire, compiled from a schema's {@link Desc}: its msgpack class, the
  * bounds of its length (elements, fields or bytes) and the shapes of its elements. The decoder walks the
- * raw bytes against it before anything is built (`checkEnvelope`), so a peer cannot make it allocate values
- * that no valid message of the type could contain. It is exact in one direction: every wire value the
- * schema accepts has the shape; values the schema refuses for their content (a range, a pattern, an order)
- * may have it too and are refused afterwards by the schema.
- *
- * Every shape has every field, so the hot loop reads them from one object layout.
+ * raw bytes against it before anything is built (`checkEnvelope`, from a table the codec flattens these
+ * shapes into), so a peer cannot make it allocate values that no valid message of the type could contain.
+ * It is exact in one direction: every wire value the schema accepts has the shape; values the schema refuses
+ * for their content (a range, a pattern, an order) may have it too and are refused afterwards by the
+ * schema.
  */
 export interface WireShape {
   /** The msgpack class the value must have. */
