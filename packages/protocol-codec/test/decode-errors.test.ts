@@ -84,7 +84,11 @@ describe('decode refuses bad bytes with typed errors', () => {
     bomb.set([0x93, CATALOG.relay.code, 0xc0, 0xdd, 0x00, 0x0f, 0x42, 0x40])
     for (let i = 0; i < 200_000; i++) bomb.set(unit, 8 + i * unit.length)
     const started = performance.now()
-    expect(codeOf(bomb)).toBe('ERR_MALFORMED')
+    // a relay's data is an array of its 6 fields, not of a million values
+    const err = failure(() => decode(bomb))
+    expect([err.code, err.details.path]).toEqual(['ERR_SCHEMA', 'data'])
+    // the same definitions where the relay's first field goes
+    expect(codeOf(Uint8Array.of(0x93, CATALOG.relay.code, 0xc0, 0x96, ...unit))).toBe('ERR_MALFORMED')
     expect(performance.now() - started).toBeLessThan(50)
   })
 
@@ -92,12 +96,18 @@ describe('decode refuses bad bytes with typed errors', () => {
     expect(codeOf(Uint8Array.of(0x93, 0x02, 0xc0, 0x91, 0xc1))).toBe('ERR_MALFORMED')
   })
 
-  it('rejects deep nesting without recursing', () => {
+  it('rejects nesting the schema does not have, at the first level too deep', () => {
     const deep = new Uint8Array(1_000_000).fill(0x91)
     deep.set([0x93, CATALOG.new_block.code, 0xc0])
     const err = failure(() => decode(deep))
-    expect(err.code).toBe('ERR_MALFORMED')
-    expect(err.message).toMatch(/nested/)
+    // data is [block], but a block is [header, transactions], not a one-element array
+    expect([err.code, err.details.path]).toEqual(['ERR_SCHEMA', 'data.block'])
+    // where an array is expected, the schema's depth is the limit: a header field is not an array
+    const wire = wireOf(SAMPLES.new_block[0] as Message) as [[unknown[], unknown[]]]
+    wire[0][0][0] = [[[[[1]]]]]
+    expect(failure(() => decode(rawEnvelope('new_block', null, wire))).details.path).toBe(
+      'data.block.header.version',
+    )
   })
 
   it('rejects huge declared lengths before allocating', () => {
@@ -109,7 +119,7 @@ describe('decode refuses bad bytes with typed errors', () => {
     expect(codeOf(Uint8Array.of(0x93, 0x12, 0xc0, 0x91, 0xc6, 0xff, 0xff, 0xff, 0xff, 0x00))).toBe(
       'ERR_TRUNCATED',
     )
-    expect(codeOf(Uint8Array.of(0x93, 0x01, 0xc0, 0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x00))).toBe(
+    expect(codeOf(Uint8Array.of(0x93, 0x04, 0xc0, 0x92, 0x01, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x00))).toBe(
       'ERR_TRUNCATED',
     )
     expect(codeOf(Uint8Array.of(0x93, 0x01, 0xc0, 0xdc, 0xff, 0xff))).toBe('ERR_TRUNCATED')

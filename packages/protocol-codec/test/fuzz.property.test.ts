@@ -1,6 +1,8 @@
 import fc from 'fast-check'
+import { Unpackr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import {
+  CATALOG,
   CodecError,
   decode,
   encode,
@@ -13,13 +15,17 @@ import {
   MessageFrameDecoder,
   toJSON,
 } from '../src'
+import { entryOfCode } from '../src/catalog/catalog'
+import { checkId } from '../src/codec/envelope'
 import { messageArbitrary } from './helpers/arbitraries'
+import { anyFormOf, rawEnvelope, wireOf } from './helpers/raw'
 import { ALL_SAMPLES } from './helpers/samples'
 
 /*
  * DESIGN.md §6: any bytes from a peer end in a valid message or a typed error; never another exception,
- * never unbounded memory. These properties feed the decoders 110,000+ inputs per run: random bytes, valid
- * encodings of every type mutated in many ways, random JSON, and frame streams cut at random places.
+ * never unbounded memory. These properties feed the decoders 130,000+ inputs per run: random bytes, valid
+ * encodings of every type mutated in many ways, their wire trees mutated in shape, the same messages in
+ * every standard msgpack form, random and deeply nested JSON, and frame streams cut at random places.
  */
 
 function expectOnlyCodecErrors(fn: () => void): void {
@@ -125,6 +131,110 @@ describe('decode never throws anything but a CodecError', () => {
   })
 })
 
+/** Any value the msgpack writer can write: what another encoder could put anywhere in a message. */
+const { junk } = fc.letrec((tie) => ({
+  junk: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, true, false, 0, -1, 2 ** 53, 1.5, -0),
+    fc.integer(),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }),
+    fc.string({ maxLength: 8 }),
+    fc.uint8Array({ maxLength: 70 }),
+    fc.constantFrom(new Uint8Array(32), new Uint8Array(64), new Uint8Array(6)),
+    fc.array(tie('junk'), { maxLength: 5 }),
+  ),
+}))
+
+/** The arrays of a wire tree, each with its parent chain (the tree itself included). */
+function arraysOf(tree: unknown, out: unknown[][] = []): unknown[][] {
+  if (Array.isArray(tree)) {
+    out.push(tree)
+    for (const v of tree) arraysOf(v, out)
+  }
+  return out
+}
+
+type TreeEdit = (arrays: unknown[][]) => void
+const treeEdit: fc.Arbitrary<TreeEdit> = fc
+  .tuple(fc.nat(), fc.nat(), fc.constantFrom('replace', 'delete', 'insert', 'duplicate', 'nil', 'wrap'), junk)
+  .map(([a, i, op, value]) => (arrays: unknown[][]) => {
+    const target = arrays[a % arrays.length] as unknown[]
+    const at = target.length === 0 ? 0 : i % target.length
+    if (target.length === 0) target.push(value)
+    else if (op === 'replace') target[at] = value
+    else if (op === 'delete') target.splice(at, 1)
+    else if (op === 'insert') target.splice(at, 0, value)
+    else if (op === 'duplicate') target.splice(at, 0, target[at])
+    else if (op === 'nil') target[at] = null
+    else if (op === 'wrap') target[at] = [target[at]]
+  })
+
+const reference = new Unpackr({ useRecords: false, int64AsType: 'auto' as 'bigint', copyBuffers: false })
+
+/**
+ * What decoding gave before the shape check existed: msgpackr builds everything, then the id and the schema
+ * look at it. The shape check must never change the outcome, only refuse earlier.
+ */
+function referenceDecode(bytes: Uint8Array): { ok: true; message: unknown } | { ok: false } {
+  try {
+    const [code, id, data] = reference.unpack(bytes) as [number, unknown, unknown]
+    const entry = entryOfCode(code)
+    if (entry === undefined) return { ok: false }
+    const checked = checkId(entry.type, id)
+    const value = entry.schema.fromWire(data)
+    return {
+      ok: true,
+      message:
+        checked === undefined
+          ? { type: entry.type, data: value }
+          : { type: entry.type, id: checked, data: value },
+    }
+  } catch {
+    return { ok: false }
+  }
+}
+
+const messageArbitraries = new Map(MESSAGE_TYPES.map((type) => [type, messageArbitrary(type)]))
+const anyMessage = fc
+  .constantFrom(...MESSAGE_TYPES)
+  .chain((type) => messageArbitraries.get(type) as fc.Arbitrary<Message>)
+
+describe('the shape check agrees with the schema', () => {
+  it('on 20,000 wire trees of every type mutated in shape (elements replaced, removed, added, nil, wrapped)', () => {
+    fc.assert(
+      fc.property(anyMessage, fc.array(treeEdit, { minLength: 1, maxLength: 3 }), (msg, edits) => {
+        const wire = wireOf(msg)
+        const arrays = arraysOf(wire)
+        if (arrays.length > 0) for (const edit of edits) edit(arrays)
+        const bytes = rawEnvelope(msg.type, msg.id ?? null, arrays.length > 0 ? wire : edits.length)
+        const expected = referenceDecode(bytes)
+        let decoded: Message | undefined
+        try {
+          decoded = decode(bytes)
+        } catch (err) {
+          if (!CodecError.isInstance(err)) throw err
+        }
+        expect(decoded !== undefined).toBe(expected.ok)
+        if (decoded !== undefined && expected.ok) expect(decoded).toStrictEqual(expected.message)
+      }),
+      { numRuns: 20_000 },
+    )
+  })
+
+  it('on 3,000 valid messages written in any standard msgpack form (wider integers, floats, long headers)', () => {
+    fc.assert(
+      fc.property(anyMessage, fc.infiniteStream(fc.nat(7)), (msg, picks) => {
+        const choose = (): number => picks.next().value as number
+        const bytes = Uint8Array.from(
+          anyFormOf([CATALOG[msg.type].code, msg.id ?? null, wireOf(msg)], choose),
+        )
+        expect(decode(bytes)).toStrictEqual(msg)
+      }),
+      { numRuns: 3_000 },
+    )
+  })
+})
+
 describe('the JSON view never throws anything but a CodecError', () => {
   it('on 6,000 random JSON values and mutated envelopes', () => {
     const jsonSamples = ALL_SAMPLES.map((m) => toJSON(m))
@@ -144,6 +254,29 @@ describe('the JSON view never throws anything but a CodecError', () => {
         expectOnlyCodecErrors(() => checkStable(jsonCodec.decode(JSON.stringify(json))))
       }),
       { numRuns: 6_000 },
+    )
+  })
+
+  it('on 2,000 values nested up to 40 deep anywhere in an envelope, without running out of stack', () => {
+    const nested = fc
+      .tuple(fc.jsonValue({ maxDepth: 3 }), fc.array(fc.constantFrom('array', 'object'), { maxLength: 40 }))
+      .map(([inner, layers]) => layers.reduce<unknown>((v, l) => (l === 'array' ? [v] : { a: v }), inner))
+    const sample = fc.constantFrom(...ALL_SAMPLES.map((m) => toJSON(m)))
+    const placed = fc
+      .tuple(sample, fc.constantFrom('type', 'id', 'from', 'data', 'x'), nested)
+      .map(([j, key, value]) => ({ ...j, [key]: value }))
+    fc.assert(
+      fc.property(fc.oneof(nested, placed), (json) => {
+        for (const read of [() => fromJSON(json), () => jsonCodec.decode(JSON.stringify(json))]) {
+          try {
+            checkStable(read())
+          } catch (err) {
+            if (!CodecError.isInstance(err)) throw err
+            expect((err as CodecError).cause).not.toBeInstanceOf(RangeError)
+          }
+        }
+      }),
+      { numRuns: 2_000 },
     )
   })
 })

@@ -29,6 +29,23 @@ export function time(fn: () => unknown, minMs = 300): Timing {
   return run(minMs)
 }
 
+/** Measures candidate and baseline alternately `rounds` times and returns each one's median. */
+function alternately(
+  measure: (fn: () => unknown) => number,
+  candidate: () => unknown,
+  baseline: () => unknown,
+  rounds: number,
+): [number, number] {
+  const a: number[] = []
+  const b: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    a.push(measure(candidate))
+    b.push(measure(baseline))
+  }
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number
+  return [med(a), med(b)]
+}
+
 /**
  * Times candidate and baseline alternately `rounds` times and keeps each one's median, so both see the
  * same machine conditions. Returns ops/s of both and the speed ratio (candidate / baseline).
@@ -39,19 +56,45 @@ export function compare(
   rounds = 5,
   minMs = 200,
 ): { candidate: number; baseline: number; ratio: number } {
-  const a: number[] = []
-  const b: number[] = []
-  for (let i = 0; i < rounds; i++) {
-    a.push(time(candidate, minMs).opsPerSec)
-    b.push(time(baseline, minMs).opsPerSec)
+  const [c, b] = alternately((fn) => time(fn, minMs).opsPerSec, candidate, baseline, rounds)
+  return { candidate: c, baseline: b, ratio: c / b }
+}
+
+/** CPU time of the process (user + system, all threads: the collector's included), in ms. */
+function cpuMs(): number {
+  const used = process.cpuUsage()
+  return (used.user + used.system) / 1000
+}
+
+/**
+ * CPU time per call of `fn`, run until `minMs` of CPU have been used, after one warm-up call. CPU rather than
+ * wall time, so the other work on a shared machine counts less (it still slows caches and the collector).
+ */
+export function cpuPerCall(fn: () => unknown, minMs = 300): number {
+  fn()
+  let calls = 0
+  const start = cpuMs()
+  let used = 0
+  while (used < minMs) {
+    fn()
+    calls++
+    used = cpuMs() - start
   }
-  const med = (xs: number[]): number => {
-    const s = [...xs].sort((x, y) => x - y)
-    return s[Math.floor(s.length / 2)] as number
-  }
-  const c = med(a)
-  const bl = med(b)
-  return { candidate: c, baseline: bl, ratio: c / bl }
+  return used / calls
+}
+
+/**
+ * {@link compare} in CPU time: candidate and baseline alternately `rounds` times, each one's median CPU ms
+ * per call, and the ratio baseline / candidate (> 1: the candidate costs less).
+ */
+export function compareCpu(
+  candidate: () => unknown,
+  baseline: () => unknown,
+  rounds = 5,
+  minMs = 300,
+): { candidate: number; baseline: number; ratio: number } {
+  const [c, b] = alternately((fn) => cpuPerCall(fn, minMs), candidate, baseline, rounds)
+  return { candidate: c, baseline: b, ratio: b / c }
 }
 
 /** mulberry32: a seeded PRNG, so every run of a suite measures the same inputs. */

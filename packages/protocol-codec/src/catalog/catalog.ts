@@ -1,5 +1,5 @@
 import { LIMITS } from '../limits'
-import { type AnySchema, maxWireSize } from '../schema'
+import { type AnySchema, maxWireSize, type WireShape, wireShape } from '../schema'
 import { type BlockMessages, blockSpecs } from './blocks'
 import { type ConsensusMessages, consensusSpecs } from './consensus'
 import { type ControlMessages, controlSpecs } from './control'
@@ -61,6 +61,8 @@ export interface CatalogEntry<T extends MessageType = MessageType> {
 /** A catalog row with its compiled schema (internal to the package). */
 export interface CompiledEntry extends CatalogEntry {
   readonly schema: AnySchema
+  /** What its data must look like on the wire, checked before anything is decoded. */
+  readonly shape: WireShape
 }
 
 /** Bytes an envelope adds around the data: array header, type code and request id, in their longest forms. */
@@ -100,6 +102,7 @@ function compile(): { byType: Map<string, CompiledEntry>; byCode: (CompiledEntry
       maxSize: Math.min(LIMITS.maxMessageSize, ENVELOPE_OVERHEAD + maxWireSize(spec.schema)),
       summary: spec.summary,
       schema: spec.schema,
+      shape: wireShape(spec.schema),
     })
     byType.set(type, entry)
     byCode[spec.code] = entry
@@ -108,6 +111,13 @@ function compile(): { byType: Map<string, CompiledEntry>; byCode: (CompiledEntry
 }
 
 const compiled = compile()
+
+/**
+ * Containers nested in the deepest envelope of the catalog, the envelope itself included: msgpack arrays on
+ * the wire, objects and arrays in the JSON view (a struct or union is one level in both, bytes and big
+ * integers none). Nothing deeper can be a valid message.
+ */
+export const MAX_ENVELOPE_DEPTH = 1 + Math.max(...[...compiled.byType.values()].map((e) => e.shape.depth))
 
 /** The compiled entry of a message type name, or undefined (internal). */
 export function entryOfType(type: unknown): CompiledEntry | undefined {

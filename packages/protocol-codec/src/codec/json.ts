@@ -1,10 +1,11 @@
 import type { Message, MessageType } from '../catalog/catalog'
-import { entryOfType } from '../catalog/catalog'
+import { entryOfType, MAX_ENVELOPE_DEPTH } from '../catalog/catalog'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
 import { text, uintSafe } from '../schema'
+import { checkId, unknownTypeName } from './envelope'
 import { asCodecError, schemaError } from './errors'
-import { checkId } from './msgpack'
+import { checkJsonNesting } from './json-guard'
 
 /**
  * Annotations the JSON view can carry around a message for logs, debugging tools and the node's API: who
@@ -53,11 +54,7 @@ function renderJson(msg: Message, meta: JsonMeta): JsonEnvelope {
     throw new CodecError('ERR_SCHEMA', 'a message is an object { type, id?, data }', { path: '' })
   }
   const entry = entryOfType(msg.type)
-  if (entry === undefined) {
-    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(String(msg.type))}`, {
-      type: String(msg.type).slice(0, 64),
-    })
-  }
+  if (entry === undefined) throw unknownTypeName(msg.type)
   const id = checkId(entry.type, msg.id)
   const head: Omit<JsonEnvelope, 'data'> = { type: entry.type }
   if (id !== undefined) head.id = id
@@ -80,7 +77,9 @@ function renderJson(msg: Message, meta: JsonMeta): JsonEnvelope {
 
 /**
  * Reads a JSON view (a parsed object) back into a validated message and its annotations. Unknown keys are
- * rejected; throws `CodecError` (`ERR_UNKNOWN_TYPE`, `ERR_SCHEMA`).
+ * rejected; throws `CodecError` (`ERR_UNKNOWN_TYPE`, `ERR_SCHEMA`). It looks into the value only as deep as
+ * the message's schema goes, so a deeply nested (or cyclic) value is refused where the schema expects
+ * something else, never by exhausting the stack.
  */
 export function readJsonEnvelope(json: unknown): { message: Message; meta: JsonMeta } {
   try {
@@ -96,15 +95,7 @@ function parseEnvelope(json: unknown): { message: Message; meta: JsonMeta } {
   }
   const j = json as Record<string, unknown>
   const entry = entryOfType(j.type)
-  if (entry === undefined) {
-    throw new CodecError(
-      'ERR_UNKNOWN_TYPE',
-      `unknown message type ${JSON.stringify(String(j.type).slice(0, 64))}`,
-      {
-        type: String(j.type).slice(0, 64),
-      },
-    )
-  }
+  if (entry === undefined) throw unknownTypeName(j.type)
   for (const key of Object.keys(j)) {
     if (!ENVELOPE_KEYS.has(key)) {
       throw new CodecError('ERR_SCHEMA', `${entry.type}: ${key}: unknown field`, {
@@ -153,6 +144,7 @@ function parse(textValue: string, options: JsonDecodeOptions): unknown {
       },
     )
   }
+  checkJsonNesting(textValue, MAX_ENVELOPE_DEPTH)
   try {
     return JSON.parse(textValue)
   } catch (err) {
@@ -169,7 +161,10 @@ export const jsonCodec = Object.freeze({
   encode(msg: Message, meta?: JsonMeta): string {
     return JSON.stringify(toJSON(msg, meta))
   },
-  /** Parses JSON text into a validated message. */
+  /**
+   * Parses JSON text into a validated message. Text nesting objects and arrays deeper than any message of
+   * the catalog is refused with `ERR_SCHEMA` before it is parsed.
+   */
   decode(textValue: string, options: JsonDecodeOptions = {}): Message {
     return readJsonEnvelope(parse(textValue, options)).message
   },

@@ -2,12 +2,14 @@ import { Unpackr } from 'msgpackr'
 import { type CompiledEntry, entryOfCode, entryOfType, type Message } from '../catalog/catalog'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
+import { checkId, tooLarge, unknownTypeName } from './envelope'
 import { asCodecError, schemaError } from './errors'
-import { checkWireBytes } from './guard'
+import { checkEnvelope } from './guard'
 import { acquireWriter, type MsgpackWriter, WriteLimitExceeded } from './writer'
 
 /**
- * msgpackr reads only what {@link checkWireBytes} let through (no maps, extensions or records), so these
+ * msgpackr reads only what {@link checkEnvelope} let through (no maps, extensions or records, and only
+ * values of the shape of the message type's schema), so these
  * options mostly pin down what it returns: 64-bit integers up to 2^53 as numbers and larger ones as
  * bigints, byte strings as views into the input (which is always a plain `Uint8Array` here, so they are
  * `Uint8Array`s, never `Buffer`s).
@@ -23,41 +25,14 @@ const unpackr = new Unpackr({
   int64AsType: 'auto' as 'bigint',
 })
 
-const MAX_U32 = 0xffff_ffff
-
 function lookup(msg: unknown): [CompiledEntry, Record<string, unknown>] {
   if (typeof msg !== 'object' || msg === null) {
     throw new CodecError('ERR_SCHEMA', 'a message is an object { type, id?, data }', { path: '' })
   }
   const m = msg as Record<string, unknown>
   const entry = entryOfType(m.type)
-  if (entry === undefined) {
-    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(String(m.type))}`, {
-      type: String(m.type).slice(0, 64),
-    })
-  }
+  if (entry === undefined) throw unknownTypeName(m.type)
   return [entry, m]
-}
-
-/** Validates an envelope id: absent, or a u32. */
-export function checkId(type: string, id: unknown): number | undefined {
-  if (id === undefined || id === null) return undefined
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_U32) {
-    throw new CodecError('ERR_SCHEMA', `${type}: id: expected an integer in [0, ${MAX_U32}]`, {
-      type,
-      path: 'id',
-      reason: 'expected a u32',
-    })
-  }
-  return id === 0 ? 0 : id
-}
-
-function tooLarge(type: string, size: number, maxSize: number): CodecError {
-  return new CodecError('ERR_MESSAGE_TOO_LARGE', `${type}: ${size} bytes is over its maximum of ${maxSize}`, {
-    type,
-    size,
-    maxSize,
-  })
 }
 
 /**
@@ -176,10 +151,10 @@ function readEnvelope(bytes: Uint8Array): Message {
   // A plain Uint8Array view: msgpackr then returns Uint8Array (not Buffer) byte fields, and caches its
   // DataView on our view rather than on the caller's object.
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, size)
-  checkWireBytes(view)
-  let wire: unknown
+  const entry = checkEnvelope(view)
+  let wire: unknown[]
   try {
-    wire = unpackr.unpack(view)
+    wire = unpackr.unpack(view) as unknown[]
   } catch (err) {
     throw new CodecError(
       'ERR_MALFORMED',
@@ -188,23 +163,7 @@ function readEnvelope(bytes: Uint8Array): Message {
       { cause: err },
     )
   }
-  if (!Array.isArray(wire) || wire.length !== 3) {
-    throw new CodecError('ERR_SCHEMA', 'an envelope is an array [type, id, data]', { path: '' })
-  }
-  const code = wire[0]
-  const entry =
-    typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < 128
-      ? entryOfCode(code)
-      : undefined
-  if (entry === undefined) {
-    if (typeof code !== 'number' && typeof code !== 'bigint') {
-      throw new CodecError('ERR_SCHEMA', 'an envelope type is an integer code', { path: 'type' })
-    }
-    throw new CodecError('ERR_UNKNOWN_TYPE', `unknown message type code ${code}`, {
-      code: typeof code === 'bigint' ? code.toString() : code,
-    })
-  }
-  if (size > entry.maxSize) throw tooLarge(entry.type, size, entry.maxSize)
+  // checkEnvelope has seen an array of three: a known type code, nil or a u32, and data of the right shape
   const id = checkId(entry.type, wire[1])
   let data: unknown
   try {

@@ -11,6 +11,11 @@ export interface ArrayOptions {
   order?: ArrayOrder
 }
 
+/** Why an array of `got` elements is refused where `min` to `max` are expected (shared with the decoder). */
+export function lengthReason(min: number, max: number, got: number): string {
+  return `expected ${min} to ${max} elements, got ${got}`
+}
+
 /** An array of `of`, bounded in length: a JS array in the API and JSON, a msgpack array on the wire. */
 export function array<T>(of: Schema<T>, options: ArrayOptions): Schema<T[]> {
   const min = options.min ?? 0
@@ -18,7 +23,7 @@ export function array<T>(of: Schema<T>, options: ArrayOptions): Schema<T[]> {
   const order = options.order ?? 'any'
   const checkLength = (v: unknown): unknown[] => {
     if (!Array.isArray(v)) fail('expected an array')
-    if (v.length < min || v.length > max) fail(`expected ${min} to ${max} elements, got ${v.length}`)
+    if (v.length < min || v.length > max) fail(lengthReason(min, max, v.length))
     return v
   }
   const checkOrder = (out: unknown[]): void => {

@@ -35,6 +35,11 @@ export function utf8Length(s: string, printable: boolean): number {
   return n
 }
 
+/** Why a string of `got` UTF-8 bytes is refused where at most `maxBytes` fit (shared with the decoder). */
+export function byteLengthReason(maxBytes: number, got: number): string {
+  return `expected at most ${maxBytes} UTF-8 bytes, got ${got}`
+}
+
 function stringSchema(
   format: StringFormat,
   maxBytes: number,
@@ -60,7 +65,7 @@ export function text(maxBytes: number): Schema<string> {
     if (v.length > maxBytes) fail(`expected at most ${maxBytes} UTF-8 bytes`)
     const n = utf8Length(v, true)
     if (n < 0) fail('expected well-formed text without control characters')
-    if (n > maxBytes) fail(`expected at most ${maxBytes} UTF-8 bytes, got ${n}`)
+    if (n > maxBytes) fail(byteLengthReason(maxBytes, n))
     return v
   })
 }

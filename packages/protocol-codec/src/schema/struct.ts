@@ -35,6 +35,14 @@ export interface FastPath<T> {
   fromWire(wire: unknown): T | undefined
 }
 
+/** Why a required field that is absent (or `nil` on the wire) is refused (shared with the decoder). */
+export const MISSING_FIELD = 'missing required field'
+
+/** Why a wire struct is refused when it is not an array of exactly `n` fields (shared with the decoder). */
+export function fieldCountReason(n: number): string {
+  return `expected an array of ${n} fields`
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
 }
@@ -75,7 +83,7 @@ export function struct<T extends object>(
         const f = list[i] as FieldDesc
         const x = v[f.name]
         if (x === undefined || x === null) {
-          if (!f.optional) failAt(f.name, 'missing required field')
+          if (!f.optional) failAt(f.name, MISSING_FIELD)
           out[i] = null
           continue
         }
@@ -89,13 +97,13 @@ export function struct<T extends object>(
       return out
     },
     fromWire: (w) => {
-      if (!Array.isArray(w) || w.length !== n) fail(`expected an array of ${n} fields`)
+      if (!Array.isArray(w) || w.length !== n) fail(fieldCountReason(n))
       const out: Record<string, unknown> = {}
       for (let i = 0; i < n; i++) {
         const f = list[i] as FieldDesc
         const x = w[i]
         if (x === null) {
-          if (!f.optional) failAt(f.name, 'missing required field')
+          if (!f.optional) failAt(f.name, MISSING_FIELD)
           continue
         }
         try {
@@ -112,7 +120,7 @@ export function struct<T extends object>(
       for (const f of list) {
         const x = v[f.name]
         if (x === undefined || x === null) {
-          if (!f.optional) failAt(f.name, 'missing required field')
+          if (!f.optional) failAt(f.name, MISSING_FIELD)
           continue
         }
         try {
@@ -131,7 +139,7 @@ export function struct<T extends object>(
       for (const f of list) {
         const x = j[f.name]
         if (x === undefined || x === null) {
-          if (!f.optional) failAt(f.name, 'missing required field')
+          if (!f.optional) failAt(f.name, MISSING_FIELD)
           continue
         }
         try {

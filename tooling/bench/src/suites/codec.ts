@@ -8,7 +8,9 @@ import {
   type MessageOf,
   type Transaction,
 } from '@chainwire/protocol-codec'
-import { compare, seeded } from '../measure'
+import { ChainData } from '../codec/chain-data'
+import { benchHostile } from '../codec/hostile'
+import { compare } from '../measure'
 import type { Suite, SuiteContext } from '../types'
 
 /*
@@ -19,40 +21,11 @@ import type { Suite, SuiteContext } from '../types'
  * codec validates every field and limit in both directions.
  */
 
-const random = seeded(2024)
-const randomBytes = (n: number): Uint8Array => {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256)
-  return out
-}
-const randomInt = (max: number): number => Math.floor(random() * max)
-
-/** A header as a real chain has them: ten-minute spacing, a compact target, a large nonce. */
-function header(height: number, prevHash: Uint8Array): BlockHeader {
-  return {
-    version: 1,
-    height,
-    prevHash,
-    merkleRoot: randomBytes(32),
-    timestamp: 1_700_000_000_000 + height * 600_000 + randomInt(60_000),
-    bits: 0x1d00_ffff - randomInt(0xffff),
-    nonce: randomInt(2 ** 32),
-  }
-}
-
-/** A transfer with realistic amounts and fees; one in five carries a short memo. */
-function transaction(i: number): Transaction {
-  return {
-    version: 1,
-    from: randomBytes(32),
-    to: randomBytes(32),
-    amount: BigInt(randomInt(50_000)) * 100_000_000n + BigInt(randomInt(100_000_000)),
-    fee: BigInt(1_000 + randomInt(50_000)),
-    nonce: randomInt(10_000),
-    data: i % 5 === 0 ? randomBytes(20 + randomInt(60)) : new Uint8Array(0),
-    signature: randomBytes(64),
-  }
-}
+const chain = new ChainData(2024)
+const randomBytes = (n: number): Uint8Array => chain.bytes(n)
+const header = (height: number, prevHash: Uint8Array): BlockHeader => chain.header(height, prevHash)
+/** One transaction in five carries a short memo. */
+const transaction = (i: number): Transaction => chain.transaction(i % 5 === 0 ? 20 + chain.int(60) : 0)
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const unhex = (s: string): Uint8Array => Buffer.from(s, 'hex')
@@ -222,74 +195,83 @@ function checkEquivalent(c: Case): void {
 const suite: Suite = {
   name: 'codec',
   description:
-    'msgpack envelope (encode + decode, fully validated) vs JSON.stringify/JSON.parse with hex binary fields, same run',
+    'msgpack envelope (encode + decode, fully validated) vs JSON.stringify/JSON.parse with hex binary fields; ' +
+    'hostile envelopes refused vs a valid block of the same size decoded; same run',
   async run(ctx: SuiteContext): Promise<void> {
-    const baseline = 'JSON + hex'
-    for (const c of cases()) {
-      checkEquivalent(c)
-      const bytes = encode(c.message)
-      const text = c.toJson(c.message)
-
-      const rt = compare(
-        () => decode(encode(c.message)),
-        () => c.fromJson(c.toJson(c.message)),
-      )
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'round trip',
-        value: rt.candidate,
-        unit: 'ops/s',
-        baseline,
-        baselineValue: rt.baseline,
-        ratio: rt.ratio,
-      })
-
-      const jsonBytes = Buffer.byteLength(text)
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'encoded size',
-        value: bytes.length,
-        unit: 'bytes',
-        baseline,
-        baselineValue: jsonBytes,
-        ratio: jsonBytes / bytes.length,
-      })
-
-      const enc = compare(
-        () => encode(c.message),
-        () => c.toJson(c.message),
-        3,
-      )
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'encode',
-        value: enc.candidate,
-        unit: 'ops/s',
-        baseline,
-        baselineValue: enc.baseline,
-        ratio: enc.ratio,
-      })
-
-      const dec = compare(
-        () => decode(bytes),
-        () => c.fromJson(text),
-        3,
-      )
-      ctx.report({
-        suite: 'codec',
-        case: c.name,
-        metric: 'decode',
-        value: dec.candidate,
-        unit: 'ops/s',
-        baseline,
-        baselineValue: dec.baseline,
-        ratio: dec.ratio,
-      })
-    }
+    // `pnpm bench codec [messages] [hostile]`: both parts unless one is named
+    const only = ctx.args.filter((a) => a === 'messages' || a === 'hostile')
+    if (only.length === 0 || only.includes('messages')) benchMessages(ctx)
+    if (only.length === 0 || only.includes('hostile')) benchHostile(ctx)
   },
+}
+
+/** Each message case: round trip, size, encode and decode against JSON + hex. */
+function benchMessages(ctx: SuiteContext): void {
+  const baseline = 'JSON + hex'
+  for (const c of cases()) {
+    checkEquivalent(c)
+    const bytes = encode(c.message)
+    const text = c.toJson(c.message)
+
+    const rt = compare(
+      () => decode(encode(c.message)),
+      () => c.fromJson(c.toJson(c.message)),
+    )
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'round trip',
+      value: rt.candidate,
+      unit: 'ops/s',
+      baseline,
+      baselineValue: rt.baseline,
+      ratio: rt.ratio,
+    })
+
+    const jsonBytes = Buffer.byteLength(text)
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'encoded size',
+      value: bytes.length,
+      unit: 'bytes',
+      baseline,
+      baselineValue: jsonBytes,
+      ratio: jsonBytes / bytes.length,
+    })
+
+    const enc = compare(
+      () => encode(c.message),
+      () => c.toJson(c.message),
+      3,
+    )
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'encode',
+      value: enc.candidate,
+      unit: 'ops/s',
+      baseline,
+      baselineValue: enc.baseline,
+      ratio: enc.ratio,
+    })
+
+    const dec = compare(
+      () => decode(bytes),
+      () => c.fromJson(text),
+      3,
+    )
+    ctx.report({
+      suite: 'codec',
+      case: c.name,
+      metric: 'decode',
+      value: dec.candidate,
+      unit: 'ops/s',
+      baseline,
+      baselineValue: dec.baseline,
+      ratio: dec.ratio,
+    })
+  }
 }
 
 export default suite
