@@ -49,7 +49,7 @@ describe("the wire schemas apply @chainwire/interface's address rule", () => {
 })
 
 describe("the wire schemas apply @chainwire/interface's peer-id rule", () => {
-  const connect = (target: string) => () => decode(rawEnvelope('relay_connect', 1, [target]))
+  const connect = (target: string) => () => decode(rawEnvelope('relay_connect', 1, [target, null]))
 
   it('accepts every canonical peer id', () => {
     for (let i = 0; i < 200; i++) {
