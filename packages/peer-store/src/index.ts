@@ -5,14 +5,39 @@
  * discouragement, opaque metadata for other services, and gater helpers for the network package. State is
  * kept in any `abstract-level` database (LevelDB on disk by default) with batched, consistent writes.
  */
-import type { Clock, Logger, Metrics, NodeRole, PeerId } from '@chainwire/interface'
+import type { Clock, Logger, Metrics, NodeRole, ParsedAddress, PeerId } from '@chainwire/interface'
 import type { AbstractLevel } from 'abstract-level'
 import type { EventEmitter } from 'eventemitter3'
+import { storableAddress } from './address'
+import { groupOfAddress, groupOfText } from './grouping'
 import { DefaultPeerStore } from './peer-store'
 
-export { addressGroup, type GroupOf, groupOfHost } from './address/group'
-export { type AddressScheme, type HostKind, type ParsedAddress, parseAddress } from './address/parse'
-export { isRoutable } from './address/routable'
+export {
+  type AddressScheme,
+  type HostKind,
+  isRoutable,
+  type ParsedAddress,
+} from '@chainwire/interface'
+export type { GroupOf } from './grouping'
+
+/**
+ * An address the store accepts, in canonical form, or undefined: `tryParseAddress` of @chainwire/interface,
+ * refusing port 0 (not dialable).
+ * @deprecated Use `tryParseAddress` and `isDialable` from @chainwire/interface, the one address parser.
+ */
+export const parseAddress: (text: string) => ParsedAddress | undefined = storableAddress
+
+/**
+ * The built-in network group of a parsed address.
+ * @deprecated Use `networkGroup` from @chainwire/interface, the one grouping every defence counts.
+ */
+export const addressGroup: (address: ParsedAddress) => string = groupOfAddress
+
+/**
+ * The built-in network group of an IP or address URL; undefined for anything else.
+ * @deprecated Use `networkGroup` from @chainwire/interface.
+ */
+export const groupOfHost: (text: string) => string | undefined = groupOfText
 export { PeerStoreError, type PeerStoreErrorCode } from './errors'
 export { destroyPeerStore, repairPeerStore } from './storage/recovery'
 
@@ -97,7 +122,7 @@ export interface PeerStoreOptions {
   /**
    * Your own network grouping, the analogue of Bitcoin Core's `-asmap`: called with an address's canonical
    * URL (or a bare IP, when a source or an exclusion is given as one), it returns the address's group, or
-   * undefined to fall back to the built-in grouping (see {@link addressGroup}). Every rule that counts
+   * undefined to fall back to the built-in grouping (`networkGroup` of @chainwire/interface). Every rule that counts
    * groups uses it: new-table buckets (address and source groups), tried-table buckets, the one-per-group
    * rule and the `exclude` groups of `selectForDial` and `selectFeeler`, and the groups recomputed when the
    * store loads or imports. Groups it returns are reported with a `custom:` prefix (never equal to a
@@ -169,7 +194,7 @@ export interface PeerStoreOptions {
  */
 export interface AddressSource {
   peerId?: PeerId
-  /** The source's network group (see {@link addressGroup}); the address's own for verified addresses. */
+  /** The source's network group (`networkGroup` of @chainwire/interface, or `groupOf`'s); the address's own for verified addresses. */
   group: string
 }
 

@@ -1,9 +1,7 @@
-import type { NodeRole, PeerId } from '@chainwire/interface'
-import { BUILTIN_GROUPER, type Grouper } from '../address/group'
-import type { ParsedAddress } from '../address/parse'
-import { isRoutable } from '../address/routable'
+import { isRoutable, type NodeRole, type ParsedAddress, type PeerId } from '@chainwire/interface'
 import { PeerStoreError } from '../errors'
 import type { Emit } from '../events'
+import { BUILTIN_GROUPER, type Grouper } from '../grouping'
 import type {
   AddressInfo,
   AddressSource,
@@ -14,7 +12,7 @@ import type {
   TriedCollision,
 } from '../index'
 import type { ResolvedOptions } from '../options'
-import { EMPTY } from '../tables/bucket-table'
+import { EMPTY } from '../tables/bucket-grid'
 import { SaltedHash } from '../tables/hash'
 import { NewTable } from '../tables/new-table'
 import { TriedTable } from '../tables/tried-table'
