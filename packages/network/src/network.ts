@@ -5,6 +5,7 @@ import {
   type Deadline,
   deadline,
   type Logger,
+  linkSignals,
   noopLogger,
   noopMetrics,
   type PeerId,
@@ -52,7 +53,7 @@ import type {
   SendOptions,
   UsefulKind,
 } from './index'
-import { BucketTable } from './limits/bucket-table'
+import { IpRateTable } from './limits/ip-rate-table'
 import type { MessageClass } from './limits/message-class'
 import { netGroupOf } from './limits/net-group'
 import { DialBackoff } from './manager/backoff'
@@ -84,7 +85,6 @@ import {
   type RawConnection,
   type Transports,
 } from './transport/index'
-import { linkSignals } from './util/signals'
 
 /** Types the network answers or consumes itself; `handle` refuses them. */
 const RESERVED_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
@@ -143,7 +143,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly slots: ConnectionSlots
   private readonly backoff: DialBackoff
   private readonly persistent: PersistentPeers
-  private readonly ipBuckets: BucketTable
+  private readonly ipBuckets: IpRateTable
   private readonly limits: LimitCounters = emptyLimitCounters()
   private readonly handlers = new Map<MessageType, MessageHandler>()
   private readonly peersById = new Map<PeerId, Connection>()
@@ -211,7 +211,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       jitter: this.options.backoffJitter,
       maxEntries: this.options.backoffMaxEntries,
     })
-    this.ipBuckets = new BucketTable(
+    this.ipBuckets = new IpRateTable(
       this.clock,
       { rate: this.options.inboundRatePerIp, burst: this.options.inboundBurstPerIp },
       this.options.maxTrackedIps,

@@ -6,18 +6,20 @@
  */
 
 export {
-  type AddressProtocol,
-  canonicalAddress,
-  formatAddress,
   formatHost,
   type HostKind,
   isLoopback,
   MAX_ADDRESS_LENGTH,
   type MemoryAddress,
-  normalizeHost,
   type ParsedAddress,
-  parseAddress,
   type SocketAddress,
+} from '@chainwire/interface'
+export {
+  type AddressProtocol,
+  canonicalAddress,
+  formatAddress,
+  normalizeHost,
+  parseAddress,
 } from './address'
 export { TransportError, type TransportErrorCode } from './errors'
 export {

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net'
-import { normalizeHost } from './address'
+import { parseHost } from '@chainwire/interface'
 import { abortError, TransportError } from './errors'
 import { MemoryPair } from './memory-stream'
 
@@ -203,12 +202,13 @@ export class MemoryRouter {
       }
       ip = allocatedHost(id)
     } else {
-      if (isIP(host) === 0) {
+      const parsed = parseHost(host)
+      if (parsed?.ip === undefined) {
         throw new TransportError('ERR_INVALID_OPTIONS', `memory host must be an IP literal: ${host}`, {
           host,
         })
       }
-      ip = normalizeHost(host)
+      ip = parsed.host
     }
     const name = label ?? `endpoint-${id}`
     if (!/^[A-Za-z0-9._~-]{1,255}$/.test(name)) {
