@@ -383,6 +383,11 @@ export interface TrafficCount {
 
 /** A peer in {@link NetworkStatus}: its info plus traffic, queues and limits. */
 export interface PeerStatus extends PeerInfo {
+  /**
+   * The network group of `remoteHost` (`networkGroup` of @chainwire/interface): the group the inbound
+   * per-group cap and eviction count the peer in, the same group peer-store files its addresses under.
+   */
+  readonly netGroup: string
   readonly bytesIn: number
   readonly bytesOut: number
   /** Received messages per type (accepted ones). */

@@ -71,6 +71,7 @@ function peerStatus(info: PeerInfo, conn: Connection): PeerStatus {
   }
   return {
     ...info,
+    netGroup: conn.netGroup,
     bytesIn: conn.bytesIn,
     bytesOut: conn.bytesOut,
     messagesIn: copyTraffic(conn.messagesIn),
