@@ -11,7 +11,7 @@ import {
 import { hostOf } from './address'
 import { PeerStoreError } from './errors'
 import type { Emit } from './events'
-import type { BanInfo, BanKind, DiscouragedInfo } from './index'
+import type { BanInfo, BanKind, DiscouragedInfo } from './types'
 
 /** A ban target in canonical form. */
 export interface BanTarget {

@@ -1,7 +1,7 @@
 import { type OptionSpec, option, resolveOptions as resolveSpec } from '@chainwire/interface'
 import { PeerStoreError } from './errors'
 import { BUILTIN_GROUPING_ID, MAX_GROUP_LENGTH } from './grouping'
-import type { PeerStoreOptions } from './index'
+import type { PeerStoreOptions } from './types'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE

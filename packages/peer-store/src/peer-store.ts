@@ -20,6 +20,13 @@ import { selectAddresses } from './book/select'
 import { PeerStoreError } from './errors'
 import type { Emit } from './events'
 import { BUILTIN_GROUPER, customGrouper, type Grouper } from './grouping'
+import { MetadataStore } from './metadata'
+import { createMetrics, type PeerStoreMetrics } from './metrics'
+import { type ResolvedOptions, resolveOptions } from './options'
+import { readExport } from './snapshot'
+import { type Geometry, type StoredState, sameGeometry, storedPeer } from './storage/records'
+import { destroyPeerStore } from './storage/recovery'
+import { databaseError, KEY, type LoadedDatabase, PREFIX, Storage, type WriteOp } from './storage/storage'
 import type {
   AddAddressesOptions,
   AddressInfo,
@@ -44,14 +51,7 @@ import type {
   SampleOptions,
   SelectOptions,
   TriedCollision,
-} from './index'
-import { MetadataStore } from './metadata'
-import { createMetrics, type PeerStoreMetrics } from './metrics'
-import { type ResolvedOptions, resolveOptions } from './options'
-import { readExport } from './snapshot'
-import { type Geometry, type StoredState, sameGeometry, storedPeer } from './storage/records'
-import { destroyPeerStore } from './storage/recovery'
-import { databaseError, KEY, type LoadedDatabase, PREFIX, Storage, type WriteOp } from './storage/storage'
+} from './types'
 
 const MINUTE = 60_000
 /** Largest `n` honoured by `selectForDial`. */

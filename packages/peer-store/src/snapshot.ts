@@ -1,8 +1,8 @@
 import type { RestoredPeer } from './book/address-book'
 import { PeerStoreError } from './errors'
-import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreExport } from './index'
 import { MAX_METADATA_KEY_LENGTH } from './metadata'
 import { readAnchors, readBan, readDiscouraged, readPeer, SUPERSEDED } from './storage/records'
+import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreExport } from './types'
 
 /** The validated content of an export, ready to restore. */
 export interface ExportContent {

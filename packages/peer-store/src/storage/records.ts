@@ -3,7 +3,7 @@ import { storableAddress } from '../address'
 import { hostKey, parseBanTarget } from '../bans'
 import { cleanRoles, MAX_USER_AGENT, type RestoredAddress, type RestoredPeer } from '../book/address-book'
 import type { AddressEntry, PeerEntry } from '../book/entry'
-import type { AddressSource, AnchorInfo, BanInfo, BanKind, DiscouragedInfo } from '../index'
+import type { AddressSource, AnchorInfo, BanInfo, BanKind, DiscouragedInfo } from '../types'
 
 /**
  * The JSON shapes written to the database, one record per peer (`p/<peerId>`) so a peer and its addresses

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { RestoredPeer } from '../book/address-book'
 import { PeerStoreError } from '../errors'
-import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreDatabase } from '../index'
+import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreDatabase } from '../types'
 import {
   type Geometry,
   type ReadContext,
