@@ -32,27 +32,6 @@ import {
 import { DialError, HandshakeError, type HandshakeErrorCode, NetworkError, SendError } from './errors'
 import { buildHello, checkHello } from './handshake/hello'
 import type { Identity } from './identity/index'
-import type {
-  ConnectionGater,
-  ConnectionKind,
-  DialOptions,
-  LimitCounters,
-  LocalStatus,
-  MessageHandler,
-  MisbehaviourSink,
-  Network,
-  NetworkBehaviour,
-  NetworkComponents,
-  NetworkEvents,
-  NetworkOptions,
-  NetworkStatus,
-  OutboundKind,
-  PeerInfo,
-  RejectReason,
-  RequestOptions,
-  SendOptions,
-  UsefulKind,
-} from './index'
 import { IpRateTable } from './limits/ip-rate-table'
 import type { MessageClass } from './limits/message-class'
 import { netGroupOf } from './limits/net-group'
@@ -85,6 +64,27 @@ import {
   type RawConnection,
   type Transports,
 } from './transport/index'
+import type {
+  ConnectionGater,
+  ConnectionKind,
+  DialOptions,
+  LimitCounters,
+  LocalStatus,
+  MessageHandler,
+  MisbehaviourSink,
+  Network,
+  NetworkBehaviour,
+  NetworkComponents,
+  NetworkEvents,
+  NetworkOptions,
+  NetworkStatus,
+  OutboundKind,
+  PeerInfo,
+  RejectReason,
+  RequestOptions,
+  SendOptions,
+  UsefulKind,
+} from './types'
 
 /** Types the network answers or consumes itself; `handle` refuses them. */
 const RESERVED_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([

@@ -8,12 +8,12 @@ import {
 } from '@chainwire/interface'
 import { CATALOG, DEFAULT_MAX_CLOCK_SKEW_MS, LIMITS, type MessageType } from '@chainwire/protocol-codec'
 import { NetworkError } from './errors'
-import type { LocalStatus, NetworkOptions } from './index'
 import { DEFAULT_MESSAGE_CLASSES, MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
 import { DEFAULT_REKEY_SCHEDULE } from './noise/rekey'
 import { DEFAULT_LANE_WEIGHTS, type LaneWeights } from './queue/send-queue'
+import type { LocalStatus, NetworkOptions } from './types'
 
 /**
  * Default inbound limits per peer and class. Generous for honest traffic (a block download of 16 MB/s from

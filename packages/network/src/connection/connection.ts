@@ -13,7 +13,6 @@ import {
   type MessageType,
 } from '@chainwire/protocol-codec'
 import { NetworkError } from '../errors'
-import type { ConnectionKind, DisconnectInitiator, NetworkBehaviour, TrafficCount } from '../index'
 import type { MessageClass } from '../limits/message-class'
 import { netGroupOf } from '../limits/net-group'
 import { type DroppedCount, PeerRateLimiter } from '../limits/peer-rate-limiter'
@@ -23,6 +22,7 @@ import { peekId, peekType } from '../protocol/envelope-peek'
 import { RequestTracker } from '../protocol/request-tracker'
 import { frameSize, type OutFrame, SendQueue } from '../queue/send-queue'
 import { type Direction, type RawConnection, TransportError } from '../transport/index'
+import type { ConnectionKind, DisconnectInitiator, NetworkBehaviour, TrafficCount } from '../types'
 
 /** Bytes charged per message held for a handler, on top of its size: the decoded object's own weight. */
 export const MESSAGE_OVERHEAD_BYTES = 256

@@ -28,19 +28,17 @@ export {
   type MemoryTransportComponents,
   type MemoryTransportOptions,
 } from './memory'
-export {
-  allocatedHost,
-  createMemoryNetwork,
-  type MemoryConnection,
-  type MemoryDialAttempt,
-  type MemoryEndpoint,
-  type MemoryLink,
-  MemoryNetwork,
-  type MemoryNetworkOptions,
-  type MemoryPacketType,
-  type MemoryScheduler,
-  type MemoryTransmission,
-} from './memory-network'
+export { allocatedHost, createMemoryNetwork, MemoryNetwork } from './memory-network'
+export type {
+  MemoryConnection,
+  MemoryDialAttempt,
+  MemoryEndpoint,
+  MemoryLink,
+  MemoryNetworkOptions,
+  MemoryPacketType,
+  MemoryScheduler,
+  MemoryTransmission,
+} from './memory-types'
 export { createTcpTransport, type TcpTransportComponents, type TcpTransportOptions } from './tcp'
 export type { Direction, Listener, RawConnection, ReadSink, Transport } from './transport'
 export { createTransports, type Transports } from './transports'

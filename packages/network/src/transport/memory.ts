@@ -3,8 +3,9 @@ import type { MemoryAddress } from '@chainwire/interface'
 import { type Logger, noopLogger } from '@chainwire/interface'
 import { parseFor } from './address'
 import { TransportError } from './errors'
-import { type MemoryBinding, type MemoryEndpoint, type MemoryNetwork, routerOf } from './memory-network'
+import { type MemoryBinding, type MemoryNetwork, routerOf } from './memory-network'
 import type { MemoryPair } from './memory-stream'
+import type { MemoryEndpoint } from './memory-types'
 import type { Direction, Listener, RawConnection, Transport } from './transport'
 
 /** What the memory transport uses: the network it attaches to. */
