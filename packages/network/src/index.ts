@@ -102,38 +102,7 @@ export {
   type WebSocketTransportComponents,
   type WebSocketTransportOptions,
 } from './transport/index'
-export type {
-  BackoffOptions,
-  ConnectionGater,
-  ConnectionKind,
-  ConnectionRejectedEvent,
-  DialOptions,
-  DisconnectInitiator,
-  HandlerResult,
-  HelloInfo,
-  LimitCounters,
-  LocalStatus,
-  MessageEvent,
-  MessageHandler,
-  MisbehaviourSink,
-  Network,
-  NetworkBehaviour,
-  NetworkComponents,
-  NetworkEvents,
-  NetworkOptions,
-  NetworkStatus,
-  OutboundKind,
-  PeerConnectedEvent,
-  PeerDisconnectedEvent,
-  PeerInfo,
-  PeerMisbehavedEvent,
-  PeerStatus,
-  RejectReason,
-  RequestOptions,
-  SendOptions,
-  TrafficCount,
-  UsefulKind,
-} from './types'
+export type * from './types'
 
 /**
  * Creates a node's network. Nothing runs until `start()`. Throws `ERR_INVALID_OPTIONS` for options out of

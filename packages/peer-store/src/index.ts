@@ -39,37 +39,7 @@ export const addressGroup: (address: ParsedAddress) => string = groupOfAddress
 export const groupOfHost: (text: string) => string | undefined = groupOfText
 export { PeerStoreError, type PeerStoreErrorCode } from './errors'
 export { destroyPeerStore, repairPeerStore } from './storage/recovery'
-export type {
-  AddAddressesOptions,
-  AddressEvent,
-  AddressInfo,
-  AddressOrigin,
-  AddressSource,
-  AnchorInfo,
-  BanInfo,
-  BanKind,
-  DialCandidate,
-  DiscouragedInfo,
-  EvictionReason,
-  FeelerCandidate,
-  ImportOptions,
-  ImportSummary,
-  MarkGoodResult,
-  MarkOptions,
-  PeerInfo,
-  PeerStore,
-  PeerStoreComponents,
-  PeerStoreDatabase,
-  PeerStoreEvents,
-  PeerStoreExport,
-  PeerStoreOptions,
-  PeerStoreStats,
-  PeerUpdate,
-  SampleOptions,
-  SelectOptions,
-  TableName,
-  TriedCollision,
-} from './types'
+export type * from './types'
 
 /**
  * Creates a peer store. Call `start()` (or `open()` for a store without timers) before using it, and
