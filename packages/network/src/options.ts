@@ -1,12 +1,19 @@
-import type { NodeRole } from '@chainwire/interface'
-import { DEFAULT_MAX_CLOCK_SKEW_MS, isAddress, LIMITS, type MessageType } from '@chainwire/protocol-codec'
+import {
+  isAddress,
+  type NodeRole,
+  type OptionField,
+  type OptionSpec,
+  option,
+  resolveOptions as resolveSpec,
+} from '@chainwire/interface'
+import { CATALOG, DEFAULT_MAX_CLOCK_SKEW_MS, LIMITS, type MessageType } from '@chainwire/protocol-codec'
 import { NetworkError } from './errors'
-import type { LocalStatus, NetworkOptions } from './index'
 import { DEFAULT_MESSAGE_CLASSES, MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
 import { DEFAULT_REKEY_SCHEDULE } from './noise/rekey'
 import { DEFAULT_LANE_WEIGHTS, type LaneWeights } from './queue/send-queue'
+import type { LocalStatus, NetworkOptions } from './types'
 
 /**
  * Default inbound limits per peer and class. Generous for honest traffic (a block download of 16 MB/s from
@@ -102,118 +109,164 @@ export interface ResolvedOptions {
 /** Most persistent peers kept. */
 export const MAX_PERSISTENT_PEERS = 64
 
-/** Applies the defaults and checks every option; throws `ERR_INVALID_OPTIONS`. */
-export function resolveOptions(options: NetworkOptions): ResolvedOptions {
-  const o = options ?? {}
-  const maxConnections = int('maxConnections', o.maxConnections, 125, 1)
-  const maxOutboundFullRelay = int('maxOutboundFullRelay', o.maxOutboundFullRelay, 8, 0)
-  const maxOutboundBlockRelay = int('maxOutboundBlockRelay', o.maxOutboundBlockRelay, 2, 0)
-  const maxFeelers = int('maxFeelers', o.maxFeelers, 1, 0)
-  const maxManual = int('maxManual', o.maxManual, 8, 0)
-  const outbound = maxOutboundFullRelay + maxOutboundBlockRelay + maxFeelers + maxManual
-  const maxInbound = int('maxInbound', o.maxInbound, Math.max(0, maxConnections - outbound), 0)
-  const networkId = o.networkId ?? 'chainwire-mainnet'
-  if (typeof networkId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(networkId)) {
-    throw invalid('networkId', networkId)
-  }
-  const rateLimits = {} as Record<MessageClass, ClassRateLimit>
-  for (const cls of MESSAGE_CLASSES) {
-    const merged = { ...DEFAULT_RATE_LIMITS[cls], ...o.rateLimits?.[cls] }
-    for (const [k, v] of Object.entries(merged)) {
-      if (typeof v !== 'number' || !(v >= 0)) throw invalid(`rateLimits.${cls}.${k}`, v)
-    }
-    rateLimits[cls] = merged
-  }
-  const announce = o.announce === undefined ? undefined : [...o.announce]
-  for (const a of announce ?? []) if (!isAddress(a)) throw invalid('announce', a)
-  if ((announce?.length ?? 0) > LIMITS.maxListenAddrs) throw invalid('announce', announce?.length)
-  const persistentPeers = [...(o.persistentPeers ?? [])]
-  if (persistentPeers.length > MAX_PERSISTENT_PEERS) throw invalid('persistentPeers', persistentPeers.length)
-  const latencyAlpha = o.latencyAlpha ?? 0.2
-  if (!(latencyAlpha > 0 && latencyAlpha <= 1)) throw invalid('latencyAlpha', latencyAlpha)
-  const jitter = o.dialBackoff?.jitter ?? 0.3
-  if (!(jitter >= 0 && jitter <= 1)) throw invalid('dialBackoff.jitter', jitter)
-  const maxMessageSize = int('maxMessageSize', o.maxMessageSize, LIMITS.maxMessageSize, 1)
-  if (maxMessageSize > LIMITS.maxMessageSize) throw invalid('maxMessageSize', maxMessageSize)
-  return {
-    networkId,
-    listen: [...(o.listen ?? [])],
-    announce,
-    roles: [...(o.roles ?? ['full'])],
-    userAgent: o.userAgent ?? 'chainwire-network/0.1.0',
-    capabilities: [...(o.capabilities ?? [])],
-    localStatus: o.localStatus ?? { bestHeight: 0, bestHash: new Uint8Array(32), totalWork: 0n },
-    persistentPeers,
-    maxConnections,
-    maxOutboundFullRelay,
-    maxOutboundBlockRelay,
-    maxFeelers,
-    maxManual,
-    maxInbound,
-    maxInboundPerIp: int('maxInboundPerIp', o.maxInboundPerIp, 8, 1),
-    maxInboundPerNetGroup: int('maxInboundPerNetGroup', o.maxInboundPerNetGroup, 16, 1),
-    maxPendingInbound: int('maxPendingInbound', o.maxPendingInbound, 32, 1),
-    inboundRatePerIp: num('inboundRatePerIp', o.inboundRatePerIp, 0.2),
-    inboundBurstPerIp: num('inboundBurstPerIp', o.inboundBurstPerIp, 16),
-    maxTrackedIps: int('maxTrackedIps', o.maxTrackedIps, 4_096, 1),
-    evictionProtection: { ...DEFAULT_EVICTION_PROTECTION, ...o.evictionProtection },
-    dialTimeoutMs: int('dialTimeoutMs', o.dialTimeoutMs, 10_000, 1),
-    handshakeTimeoutMs: int('handshakeTimeoutMs', o.handshakeTimeoutMs, 5_000, 1),
-    pingIntervalMs: int('pingIntervalMs', o.pingIntervalMs, 30_000, 1),
-    idleTimeoutMs: int('idleTimeoutMs', o.idleTimeoutMs, 60_000, 1),
-    latencyAlpha,
-    maxClockSkewMs: num('maxClockSkewMs', o.maxClockSkewMs, DEFAULT_MAX_CLOCK_SKEW_MS),
-    backoffBaseMs: int('dialBackoff.baseMs', o.dialBackoff?.baseMs, 1_000, 0),
-    backoffMaxMs: int('dialBackoff.maxMs', o.dialBackoff?.maxMs, 300_000, 0),
-    backoffJitter: jitter,
-    backoffMaxEntries: int('dialBackoff.maxEntries', o.dialBackoff?.maxEntries, 1_024, 1),
-    disconnectLingerMs: int('disconnectLingerMs', o.disconnectLingerMs, 1_000, 0),
-    maxMessageSize,
-    sendQueueBytes: int('sendQueueBytes', o.sendQueueBytes, 1_000_000, 1),
-    sendQueueGraceMs: int('sendQueueGraceMs', o.sendQueueGraceMs, 10_000, 1),
-    maxSendWaiters: int('maxSendWaiters', o.maxSendWaiters, 1_024, 0),
-    sendTimeoutMs: int('sendTimeoutMs', o.sendTimeoutMs, 10_000, 1),
-    receiveBufferBytes: int('receiveBufferBytes', o.receiveBufferBytes, 5_000_000, 1),
-    rateLimits,
-    rateLimitTolerancePerSecond: num('rateLimitTolerancePerSecond', o.rateLimitTolerancePerSecond, 10),
-    rateLimitToleranceBurst: num('rateLimitToleranceBurst', o.rateLimitToleranceBurst, 200),
-    junkBytesPerSecond: num('junkBytesPerSecond', o.junkBytesPerSecond, DEFAULT_JUNK_BYTES_PER_SECOND),
-    junkByteBurst: num('junkByteBurst', o.junkByteBurst, DEFAULT_JUNK_BYTE_BURST),
-    rekeyAfterMessages: int('rekeyAfterMessages', o.rekeyAfterMessages, DEFAULT_REKEY_SCHEDULE.messages, 1),
-    rekeyAfterBytes: int('rekeyAfterBytes', o.rekeyAfterBytes, DEFAULT_REKEY_SCHEDULE.bytes, 1),
-    laneWeights: {
-      blocks: weight('blocks', o.laneWeights?.blocks),
-      transactions: weight('transactions', o.laneWeights?.transactions),
-      bulk: weight('bulk', o.laneWeights?.bulk),
-    },
-    messageClasses: { ...DEFAULT_MESSAGE_CLASSES, ...o.messageClasses },
-    maxInflightRequests: int('maxInflightRequests', o.maxInflightRequests, 32, 1),
-    maxInboundRequests: int('maxInboundRequests', o.maxInboundRequests, 32, 1),
-    requestTimeoutMs: int('requestTimeoutMs', o.requestTimeoutMs, 10_000, 1),
-  }
-}
+const MAX_INT = Number.MAX_SAFE_INTEGER
 
-function int(name: string, value: number | undefined, fallback: number, min: number): number {
-  const v = value ?? fallback
-  if (!Number.isSafeInteger(v) || v < min) throw invalid(name, v)
-  return v
-}
+/** A safe integer of at least `min` (no Infinity: every count and duration here is finite). */
+const int = (defaultValue: number, min: number): OptionField<number> =>
+  option.integer(defaultValue, { min, max: MAX_INT })
 
-function weight(cls: keyof LaneWeights, value: number | undefined): number {
-  const v = int(`laneWeights.${cls}`, value, DEFAULT_LANE_WEIGHTS[cls], 1)
-  if (v > 1_000) throw invalid(`laneWeights.${cls}`, v)
-  return v
-}
+/** A finite number of at least 0. */
+const num = (defaultValue: number): OptionField<number> =>
+  option.number(defaultValue, { min: 0, max: Number.MAX_VALUE })
 
-function num(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(name, v)
-  return v
-}
+/** A rate limit figure: a number of at least 0, Infinity allowed (no limit). */
+const rate = (defaultValue: number): OptionField<number> => option.number(defaultValue, { min: 0 })
 
-function invalid(name: string, value: unknown): NetworkError {
-  return new NetworkError('ERR_INVALID_OPTIONS', `invalid option ${name}: ${String(value)}`, {
-    option: name,
-    value: typeof value === 'number' || typeof value === 'string' ? value : String(value),
+/** A list option: an array whose every item passes `item`, at most `max` long. */
+function list<T>(
+  defaultValue: readonly T[],
+  max: number,
+  item: (v: unknown) => boolean,
+): OptionField<readonly T[]> {
+  return option.custom<readonly T[]>(defaultValue, (v) => {
+    if (!Array.isArray(v)) return 'must be an array'
+    if (v.length > max) return `must have at most ${max} entries`
+    return v.every(item) ? undefined : 'has an invalid entry'
   })
+}
+
+const isString = (v: unknown): boolean => typeof v === 'string'
+const isAddressText = (v: unknown): boolean => typeof v === 'string' && isAddress(v)
+
+/** The options as declared (before the fields computed from others); see {@link NetworkOptions}. */
+interface DeclaredOptions
+  extends Omit<ResolvedOptions, 'maxInbound' | `backoff${string}` | 'roles' | 'capabilities'> {
+  maxInbound: number | undefined
+  roles: readonly NodeRole[]
+  capabilities: readonly string[]
+  dialBackoff: { baseMs: number; maxMs: number; jitter: number; maxEntries: number }
+}
+
+const SPEC: OptionSpec<DeclaredOptions> = {
+  networkId: option.string('chainwire-mainnet', { pattern: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/ }),
+  listen: list<string>([], 64, isString),
+  announce: option.custom<readonly string[] | undefined>(
+    undefined,
+    list<string>([], LIMITS.maxListenAddrs, isAddressText).check,
+  ),
+  roles: list<NodeRole>(['full'], 8, isString),
+  userAgent: option.string('chainwire-network/0.1.0'),
+  capabilities: list<string>([], 64, isString),
+  localStatus: option.custom<LocalStatus>(
+    { bestHeight: 0, bestHash: new Uint8Array(32), totalWork: 0n },
+    (v) => (typeof v === 'object' && v !== null ? undefined : 'must be an object'),
+  ),
+  persistentPeers: list<string>([], MAX_PERSISTENT_PEERS, isString),
+  maxConnections: int(125, 1),
+  maxOutboundFullRelay: int(8, 0),
+  maxOutboundBlockRelay: int(2, 0),
+  maxFeelers: int(1, 0),
+  maxManual: int(8, 0),
+  maxInbound: option.custom<number | undefined>(undefined, int(0, 0).check),
+  maxInboundPerIp: int(8, 1),
+  maxInboundPerNetGroup: int(16, 1),
+  maxPendingInbound: int(32, 1),
+  inboundRatePerIp: num(0.2),
+  inboundBurstPerIp: num(16),
+  maxTrackedIps: int(4_096, 1),
+  evictionProtection: option.group<EvictionProtection>({
+    netGroups: int(DEFAULT_EVICTION_PROTECTION.netGroups, 0),
+    lowestPing: int(DEFAULT_EVICTION_PROTECTION.lowestPing, 0),
+    recentTransactions: int(DEFAULT_EVICTION_PROTECTION.recentTransactions, 0),
+    recentBlocks: int(DEFAULT_EVICTION_PROTECTION.recentBlocks, 0),
+    uptimeFraction: option.number(DEFAULT_EVICTION_PROTECTION.uptimeFraction, { min: 0, max: 1 }),
+  }),
+  dialTimeoutMs: int(10_000, 1),
+  handshakeTimeoutMs: int(5_000, 1),
+  pingIntervalMs: int(30_000, 1),
+  idleTimeoutMs: int(60_000, 1),
+  latencyAlpha: option.custom<number>(0.2, (v) =>
+    typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'must be in (0, 1]',
+  ),
+  maxClockSkewMs: num(DEFAULT_MAX_CLOCK_SKEW_MS),
+  dialBackoff: option.group({
+    baseMs: int(1_000, 0),
+    maxMs: int(300_000, 0),
+    jitter: option.number(0.3, { min: 0, max: 1 }),
+    maxEntries: int(1_024, 1),
+  }),
+  disconnectLingerMs: int(1_000, 0),
+  maxMessageSize: option.integer(LIMITS.maxMessageSize, { min: 1, max: LIMITS.maxMessageSize }),
+  sendQueueBytes: int(1_000_000, 1),
+  sendQueueGraceMs: int(10_000, 1),
+  maxSendWaiters: int(1_024, 0),
+  sendTimeoutMs: int(10_000, 1),
+  receiveBufferBytes: int(5_000_000, 1),
+  rateLimits: option.group(
+    Object.fromEntries(
+      MESSAGE_CLASSES.map((cls) => {
+        const d = DEFAULT_RATE_LIMITS[cls]
+        const fields: OptionSpec<ClassRateLimit> = {
+          messagesPerSecond: rate(d.messagesPerSecond),
+          messageBurst: rate(d.messageBurst),
+          bytesPerSecond: rate(d.bytesPerSecond),
+          byteBurst: rate(d.byteBurst),
+        }
+        return [cls, option.group(fields)]
+      }),
+    ) as OptionSpec<Record<MessageClass, ClassRateLimit>>,
+  ),
+  rateLimitTolerancePerSecond: num(10),
+  rateLimitToleranceBurst: num(200),
+  junkBytesPerSecond: num(DEFAULT_JUNK_BYTES_PER_SECOND),
+  junkByteBurst: num(DEFAULT_JUNK_BYTE_BURST),
+  rekeyAfterMessages: int(DEFAULT_REKEY_SCHEDULE.messages, 1),
+  rekeyAfterBytes: int(DEFAULT_REKEY_SCHEDULE.bytes, 1),
+  laneWeights: option.group<LaneWeights>({
+    blocks: option.integer(DEFAULT_LANE_WEIGHTS.blocks, { min: 1, max: 1_000 }),
+    transactions: option.integer(DEFAULT_LANE_WEIGHTS.transactions, { min: 1, max: 1_000 }),
+    bulk: option.integer(DEFAULT_LANE_WEIGHTS.bulk, { min: 1, max: 1_000 }),
+  }),
+  messageClasses: option.custom<Partial<Record<MessageType, MessageClass>>>({}, (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object'
+    for (const [type, cls] of Object.entries(v)) {
+      if (!Object.hasOwn(CATALOG, type)) return `names an unknown message type ${type}`
+      if (!(MESSAGE_CLASSES as readonly unknown[]).includes(cls)) return `gives ${type} an unknown class`
+    }
+    return undefined
+  }),
+  maxInflightRequests: int(32, 1),
+  maxInboundRequests: int(32, 1),
+  requestTimeoutMs: int(10_000, 1),
+}
+
+/**
+ * Applies the defaults and checks every option with `@chainwire/interface`'s resolver (unknown options are
+ * refused); throws `ERR_INVALID_OPTIONS` naming the option (`dialBackoff.jitter`, `rateLimits.blocks.byteBurst`).
+ */
+export function resolveOptions(options: NetworkOptions): ResolvedOptions {
+  const o = resolveSpec(SPEC, options, {
+    error: (message, details) =>
+      new NetworkError('ERR_INVALID_OPTIONS', `invalid ${message}`, {
+        option: details.option,
+        value: details.value,
+        problem: details.problem,
+      }),
+  })
+  const outbound = o.maxOutboundFullRelay + o.maxOutboundBlockRelay + o.maxFeelers + o.maxManual
+  const { dialBackoff, maxInbound, ...rest } = o
+  return {
+    ...rest,
+    listen: [...o.listen],
+    announce: o.announce === undefined ? undefined : [...o.announce],
+    roles: [...o.roles],
+    capabilities: [...o.capabilities],
+    persistentPeers: [...o.persistentPeers],
+    maxInbound: maxInbound ?? Math.max(0, o.maxConnections - outbound),
+    backoffBaseMs: dialBackoff.baseMs,
+    backoffMaxMs: dialBackoff.maxMs,
+    backoffJitter: dialBackoff.jitter,
+    backoffMaxEntries: dialBackoff.maxEntries,
+    messageClasses: { ...DEFAULT_MESSAGE_CLASSES, ...o.messageClasses },
+  }
 }

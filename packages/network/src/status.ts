@@ -1,6 +1,7 @@
 import type { PeerId } from '@chainwire/interface'
 import type { MessageType } from '@chainwire/protocol-codec'
 import type { Connection } from './connection/connection'
+import { MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
 import type {
   ConnectionKind,
   LimitCounters,
@@ -8,8 +9,7 @@ import type {
   PeerInfo,
   PeerStatus,
   TrafficCount,
-} from './index'
-import { MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
+} from './types'
 
 /** A zeroed {@link LimitCounters}. */
 export function emptyLimitCounters(): LimitCounters {
@@ -71,6 +71,7 @@ function peerStatus(info: PeerInfo, conn: Connection): PeerStatus {
   }
   return {
     ...info,
+    netGroup: conn.netGroup,
     bytesIn: conn.bytesIn,
     bytesOut: conn.bytesOut,
     messagesIn: copyTraffic(conn.messagesIn),

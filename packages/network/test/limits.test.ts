@@ -1,9 +1,9 @@
+import { TokenBucket } from '@chainwire/interface'
 import { ManualClock } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
-import { BucketTable } from '../src/limits/bucket-table'
+import { IpRateTable } from '../src/limits/ip-rate-table'
 import { netGroupOf } from '../src/limits/net-group'
 import { PeerRateLimiter } from '../src/limits/peer-rate-limiter'
-import { TokenBucket } from '../src/limits/token-bucket'
 import { DEFAULT_RATE_LIMITS } from '../src/options'
 
 describe('TokenBucket', () => {
@@ -54,10 +54,10 @@ describe('TokenBucket', () => {
   })
 })
 
-describe('BucketTable', () => {
+describe('IpRateTable', () => {
   it('keeps at most maxEntries keys, forgetting refilled or least recently used ones first', () => {
     const clock = new ManualClock()
-    const table = new BucketTable(clock, { rate: 1, burst: 2 }, 3)
+    const table = new IpRateTable(clock, { rate: 1, burst: 2 }, 3)
     expect(table.take('a')).toBe(true)
     expect(table.take('a')).toBe(true)
     expect(table.take('a')).toBe(false)
@@ -71,7 +71,7 @@ describe('BucketTable', () => {
 
   it('an empty bucket survives while full ones are evicted', () => {
     const clock = new ManualClock()
-    const table = new BucketTable(clock, { rate: 0.001, burst: 1 }, 2)
+    const table = new IpRateTable(clock, { rate: 0.001, burst: 1 }, 2)
     table.take('attacker')
     table.take('x')
     clock.advance(2_000_000)
@@ -93,7 +93,9 @@ describe('netGroupOf', () => {
     ['2001:0db8:ffff:1::', 'ipv6:2001:db8'],
     ['::1', 'ipv6:0:0'],
     ['fe80::1%eth0', 'ipv6:fe80:0'],
-    ['Example.COM', 'host:example.com'],
+    ['Seed1.Example.COM', 'dns:example.com'],
+    ['2002:cb00:7105::1', 'ipv4:203.0'],
+    ['not a host', 'host:not a host'],
   ])('%s is in %s', (host, group) => {
     expect(netGroupOf(host)).toBe(group)
   })

@@ -1,18 +1,17 @@
-import type { PeerId } from '@chainwire/interface'
-import { formatIp, type IpBytes, maskIp, parseIp } from '@chainwire/interface'
-import { MAX_ADDRESS_LENGTH, parseAddress, parseHost } from './address/parse'
+import {
+  formatIp,
+  type IpBytes,
+  isPeerId,
+  MAX_ADDRESS_LENGTH,
+  maskIp,
+  type PeerId,
+  parseIp,
+  tryParseAddress,
+} from '@chainwire/interface'
+import { hostOf } from './address'
 import { PeerStoreError } from './errors'
 import type { Emit } from './events'
-import type { BanInfo, BanKind, DiscouragedInfo } from './index'
-
-/** Longest peer id accepted. */
-export const MAX_PEER_ID_LENGTH = 128
-const PEER_ID = /^[\x21-\x7e]+$/
-
-/** True for a syntactically acceptable peer id: 1-128 printable ASCII characters. */
-export function isPeerId(value: unknown): value is PeerId {
-  return typeof value === 'string' && value.length <= MAX_PEER_ID_LENGTH && PEER_ID.test(value)
-}
+import type { BanInfo, BanKind, DiscouragedInfo } from './types'
 
 /** A ban target in canonical form. */
 export interface BanTarget {
@@ -31,7 +30,7 @@ export function parseBanTarget(text: string): BanTarget {
     })
   if (typeof text !== 'string' || text === '' || text.length > MAX_ADDRESS_LENGTH) throw fail()
   if (text.includes('://')) {
-    const a = parseAddress(text)
+    const a = tryParseAddress(text)
     if (a === undefined) throw fail()
     if (a.ip !== undefined) return { target: formatIp(a.ip), kind: 'ip' }
     return { target: a.hostKind === 'memory' ? a.address : a.host, kind: 'host' }
@@ -142,7 +141,7 @@ export class BanList {
   }
 
   /** True when the host (IP, DNS name or memory address) is banned, directly or by subnet. */
-  isHostBanned(host: { host: string; ip: IpBytes | undefined; memory?: string }, now: number): boolean {
+  isHostBanned(host: HostKey, now: number): boolean {
     if (host.ip === undefined) {
       const b = this.#bans.get(host.memory ?? host.host)
       return b !== undefined && b.kind === 'host' && b.expiresAt > now
@@ -271,13 +270,18 @@ export class BanList {
   }
 }
 
+/** A host as bans and discouragement key it: the IP (without zone) or DNS name, or a memory address. */
+export interface HostKey {
+  host: string
+  ip: IpBytes | undefined
+  /** `memory://name` for a memory address. */
+  memory?: string
+}
+
 /** The host key discouragement and host bans use for an IP or address URL; undefined if unparsable. */
-export function hostKey(
-  text: string,
-): { host: string; ip: IpBytes | undefined; memory?: string } | undefined {
-  const h = parseHost(text)
+export function hostKey(text: string): HostKey | undefined {
+  const h = hostOf(text)
   if (h === undefined) return undefined
-  if (h.ip === undefined && text.toLowerCase().startsWith('memory://'))
-    return { ...h, memory: `memory://${h.host}` }
-  return h
+  if (h.hostKind === 'memory') return { host: h.host, ip: undefined, memory: `memory://${h.host}` }
+  return { host: h.ip === undefined ? h.host : formatIp(h.ip), ip: h.ip }
 }

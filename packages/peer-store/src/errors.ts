@@ -19,7 +19,7 @@ export type PeerStoreErrorCode =
    * addresses we reached the peer at ourselves. The store never files an address under a source it guessed.
    */
   | 'ERR_MISSING_SOURCE'
-  /** A peer id is empty, too long or contains characters outside printable ASCII. */
+  /** A peer id is not in the canonical form every chainwire package checks (`isPeerId` of @chainwire/interface). */
   | 'ERR_INVALID_PEER_ID'
   /** A ban target is neither a peer id, an IP, a CIDR subnet nor an address URL. */
   | 'ERR_INVALID_BAN_TARGET'

@@ -1,22 +1,32 @@
 import {
   type Clock,
+  isPeerId,
   type Logger,
   type NodeRole,
   noopLogger,
   noopMetrics,
+  type ParsedAddress,
   type PeerId,
   type TimerHandle,
+  tryParseAddress,
 } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
 import { MemoryLevel } from 'memory-level'
-import { BUILTIN_GROUPER, customGrouper, type Grouper } from './address/group'
-import { type ParsedAddress, parseAddress } from './address/parse'
-import { BanList, hostKey, isPeerId, parseBanTarget } from './bans'
+import { storableAddress } from './address'
+import { BanList, hostKey, parseBanTarget } from './bans'
 import { type AddOrigin, AddressBook } from './book/address-book'
 import { type AddressEntry, backoffUntil } from './book/entry'
 import { selectAddresses } from './book/select'
 import { PeerStoreError } from './errors'
 import type { Emit } from './events'
+import { BUILTIN_GROUPER, customGrouper, type Grouper } from './grouping'
+import { MetadataStore } from './metadata'
+import { createMetrics, type PeerStoreMetrics } from './metrics'
+import { type ResolvedOptions, resolveOptions } from './options'
+import { readExport } from './snapshot'
+import { type Geometry, type StoredState, sameGeometry, storedPeer } from './storage/records'
+import { destroyPeerStore } from './storage/recovery'
+import { databaseError, KEY, type LoadedDatabase, PREFIX, Storage, type WriteOp } from './storage/storage'
 import type {
   AddAddressesOptions,
   AddressInfo,
@@ -41,14 +51,7 @@ import type {
   SampleOptions,
   SelectOptions,
   TriedCollision,
-} from './index'
-import { MetadataStore } from './metadata'
-import { createMetrics, type PeerStoreMetrics } from './metrics'
-import { type ResolvedOptions, resolveOptions } from './options'
-import { readExport } from './snapshot'
-import { type Geometry, type StoredState, sameGeometry, storedPeer } from './storage/records'
-import { destroyPeerStore } from './storage/recovery'
-import { databaseError, KEY, type LoadedDatabase, PREFIX, Storage, type WriteOp } from './storage/storage'
+} from './types'
 
 const MINUTE = 60_000
 /** Largest `n` honoured by `selectForDial`. */
@@ -281,11 +284,18 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
     this.#book = book
     for (const peerId of restored.changed) this.#markDirty(PREFIX.peer + peerId)
     for (const key of skippedMetadata) this.#markDirty(PREFIX.metadata + key)
+    for (const key of loaded.superseded) this.#markDirty(key)
     if (!sameShape) this.#markDirty(KEY.state)
     if (restored.dropped > 0 || skippedMetadata.length > 0) {
       this.#logger.warn(
         { dropped: restored.dropped, skippedMetadata: skippedMetadata.length },
         'peer store: some records no longer fit the configured limits',
+      )
+    }
+    if (loaded.superseded.length > 0) {
+      this.#logger.warn(
+        { records: loaded.superseded.length },
+        'peer store: dropped peer ids and addresses that earlier versions accepted and the shared rules refuse',
       )
     }
     this.#refreshGauges(true)
@@ -406,7 +416,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
   }
 
   #address(address: string): ParsedAddress {
-    const a = parseAddress(address)
+    const a = storableAddress(address)
     if (a === undefined) {
       throw new PeerStoreError(
         'ERR_INVALID_ADDRESS',
@@ -421,9 +431,13 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
 
   #peerId(peerId: PeerId): void {
     if (!isPeerId(peerId)) {
-      throw new PeerStoreError('ERR_INVALID_PEER_ID', 'peer ids are 1-128 printable ASCII characters', {
-        peerId: String(peerId).slice(0, 200),
-      })
+      throw new PeerStoreError(
+        'ERR_INVALID_PEER_ID',
+        'not a chainwire peer id (cw and 52 base32 characters)',
+        {
+          peerId: String(peerId).slice(0, 200),
+        },
+      )
     }
   }
 
@@ -447,7 +461,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
       const group = this.#grouper.ofText(x)
       if (group !== undefined) {
         groups.add(group)
-        const a = parseAddress(x)
+        const a = tryParseAddress(x)
         const known = a === undefined ? undefined : book.entry(a.address)
         if (known !== undefined) peers.add(known.peer.peerId)
         continue
@@ -499,7 +513,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
     const now = this.#now(options)
     const parsed = new Map<string, ParsedAddress>()
     for (const text of Array.isArray(addresses) ? addresses : []) {
-      const a = parseAddress(text)
+      const a = storableAddress(text)
       if (a !== undefined) parsed.set(a.address, a)
     }
     // Core's rule for relayed times: in the future (beyond 10 minutes) or absent means "5 days ago".
@@ -554,7 +568,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
 
   getAddress(address: string): AddressInfo | undefined {
     const book = this.#requireOpen()
-    const a = parseAddress(address)
+    const a = tryParseAddress(address)
     const e = a === undefined ? undefined : book.entry(a.address)
     return e === undefined ? undefined : book.addressInfo(e)
   }
@@ -768,7 +782,7 @@ export class DefaultPeerStore extends EventEmitter<PeerStoreEvents> implements P
 
   allowDial(address: string): boolean {
     const book = this.#requireOpen()
-    const a = parseAddress(address)
+    const a = tryParseAddress(address)
     if (a === undefined) return false
     const now = this.#clock.now()
     const h = hostKey(a.address)

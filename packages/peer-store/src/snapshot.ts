@@ -1,8 +1,8 @@
 import type { RestoredPeer } from './book/address-book'
 import { PeerStoreError } from './errors'
-import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreExport } from './index'
 import { MAX_METADATA_KEY_LENGTH } from './metadata'
-import { readAnchors, readBan, readDiscouraged, readPeer } from './storage/records'
+import { readAnchors, readBan, readDiscouraged, readPeer, SUPERSEDED } from './storage/records'
+import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreExport } from './types'
 
 /** The validated content of an export, ready to restore. */
 export interface ExportContent {
@@ -42,13 +42,14 @@ export function readExport(
   }
   const out: ExportContent = { peers: [], bans: [], discouraged: [], anchors: [], metadata: [] }
   for (const [i, p] of (d.peers as unknown[]).entries()) {
+    // An export is checked strictly: a peer id not in canonical form is invalid, not skipped.
     const peer = readPeer(p, 'export', limits.maxAddressesPerPeer)
-    if (peer === undefined) throw invalid('invalid peer', { index: i })
+    if (peer === undefined || peer === SUPERSEDED) throw invalid('invalid peer', { index: i })
     out.peers.push(peer)
   }
   for (const [i, b] of (d.bans as unknown[]).entries()) {
     const ban = readBan(b)
-    if (ban === undefined) throw invalid('invalid ban', { index: i })
+    if (ban === undefined || ban === SUPERSEDED) throw invalid('invalid ban', { index: i })
     out.bans.push(ban)
   }
   for (const [i, x] of (d.discouraged as unknown[]).entries()) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PeerStore } from '../src/index'
-import { dialPicks, openStore, randomPublicIp, seeded } from './helpers'
+import { dialPicks, openStore, pid, randomPublicIp, seeded } from './helpers'
 
 /**
  * An attacker tries to fill our address book (and so our outbound slots) with its own nodes: it relays
@@ -8,7 +8,7 @@ import { dialPicks, openStore, randomPublicIp, seeded } from './helpers'
  * over the whole IPv4 space. Deterministic: fixed salt and seeded randomness.
  */
 
-const ATTACKER_SOURCE = { peerId: 'cwattackersource', address: 'tcp://66.66.1.1:8333' }
+const ATTACKER_SOURCE = { peerId: pid('cwattackersource'), address: 'tcp://66.66.1.1:8333' }
 const ATTACKER_GROUPS = [71, 72, 73, 74] // the attacker's own /16s: 77.71.0.0/16 ... 77.74.0.0/16
 
 function attackerAddress(i: number, random: () => number): string {
@@ -32,15 +32,15 @@ function feed(
     for (let k = 0; k < 100; k++, a++) {
       const address = attackerAddresses(a)
       attacker.add(address)
-      store.addAddresses(`cwattacker${a}`, [address], { source: ATTACKER_SOURCE })
+      store.addAddresses(pid(`cwattacker${a}`), [address], { source: ATTACKER_SOURCE })
     }
     const [sa, sb, sc, sd] = randomPublicIp(random)
-    const source = { peerId: `cwhonestsource${s}`, address: `tcp://${sa}.${sb}.${sc}.${sd}:8333` }
+    const source = { peerId: pid(`cwhonestsource${s}`), address: `tcp://${sa}.${sb}.${sc}.${sd}:8333` }
     for (let k = 0; k < 10; k++) {
       const [x, y, z, w] = randomPublicIp(random)
       const address = `tcp://${x}.${y}.${z}.${w}:8333`
       honest.add(address)
-      store.addAddresses(`cwhonest${s}x${k}`, [address], { source })
+      store.addAddresses(pid(`cwhonest${s}x${k}`), [address], { source })
     }
   }
   return { attacker, honest }
@@ -119,9 +119,9 @@ describe('eclipse resistance', () => {
     const { store } = await openStore()
     const random = seeded(3)
     for (let i = 0; i < 10_000; i++) {
-      store.addAddresses('cwgreedy', [attackerAddress(i, random)], { source: ATTACKER_SOURCE })
+      store.addAddresses(pid('cwgreedy'), [attackerAddress(i, random)], { source: ATTACKER_SOURCE })
     }
-    expect(store.getPeer('cwgreedy')?.addresses.length).toBeLessThanOrEqual(16)
+    expect(store.getPeer(pid('cwgreedy'))?.addresses.length).toBeLessThanOrEqual(16)
     await store.stop()
   })
 })

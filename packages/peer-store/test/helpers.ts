@@ -1,27 +1,24 @@
-import { ManualClock, MemoryMetrics } from '@chainwire/interface/testing'
+import type { PeerId } from '@chainwire/interface'
+import { ManualClock, MemoryMetrics, seededRandom, testPeerId } from '@chainwire/interface/testing'
 import { MemoryLevel } from 'memory-level'
 import { createPeerStore, type PeerStore, type PeerStoreOptions } from '../src/index'
 
-/** A small seeded PRNG (mulberry32), so table-filling tests are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** interface's seeded generator, so table-filling tests are reproducible. */
+export const seeded = seededRandom
 
 /** A fixed 32-byte salt. */
 export function salt(byte = 7): Uint8Array {
   return new Uint8Array(32).fill(byte)
 }
 
-/** A syntactically plausible peer id for test number `i`. */
-export function pid(i: number | string): string {
-  return `cw${String(i).padStart(8, '0')}`
+/**
+ * The test peer id named `label` (interface's `testPeerId`, seeded from the label's FNV-1a hash): the same
+ * label gives the same id, different labels different ids.
+ */
+export function pid(label: number | string): PeerId {
+  let h = 0x811c9dc5
+  for (const c of String(label)) h = Math.imul(h ^ (c.codePointAt(0) as number), 0x01000193) >>> 0
+  return testPeerId(h)
 }
 
 /** `tcp://a.b.c.d:port`. */

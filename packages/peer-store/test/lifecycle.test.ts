@@ -57,11 +57,28 @@ describe('lifecycle', () => {
       { salt: new Uint8Array(3) },
       { onCorrupt: 'ignore' as 'error' },
       { dialBackoffBaseMs: 10, dialBackoffMaxMs: 5 },
+      { maxAnchors: -1 },
+      { flushIntervalMs: 2 ** 31 },
+      { testBeforeEvict: 'yes' as unknown as boolean },
+      { groupingId: '' },
+      { groupOf: 'x' as unknown as () => undefined },
+      { bucketSise: 8 } as Record<string, unknown>,
     ]) {
       expect(() => createPeerStore({ clock }, bad), JSON.stringify(bad)).toThrowError(
         expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
       )
     }
+    // The error names the option, nested in the message and in details.
+    expect(() => createPeerStore({ clock }, { bucketSize: 0 })).toThrowError(
+      expect.objectContaining({ details: expect.objectContaining({ option: 'bucketSize' }) }),
+    )
+    // Edges of the ranges are accepted.
+    expect(() =>
+      createPeerStore(
+        { clock },
+        { bucketSize: 4_096, newBucketsPerAddress: 64, triedBias: 0, maxAnchors: 0 },
+      ),
+    ).not.toThrow()
   })
 })
 

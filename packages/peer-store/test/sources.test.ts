@@ -28,14 +28,14 @@ function feed(store: PeerStore, origin: (i: number) => AddressOrigin): { attacke
   const attacker = new Set<string>()
   for (let i = 0; i < ATTACKERS; i++) {
     for (const a of claims(i)) attacker.add(a)
-    store.addAddresses(`cwsybil${i}`, claims(i), { source: origin(i) })
+    store.addAddresses(pid(`cwsybil${i}`), claims(i), { source: origin(i) })
     if (i % 6 === 0 && i / 6 < 100) {
       // 100 honest sources spread over the IPv4 space relay 10 addresses each, interleaved with the attack
       const [sa, sb, sc, sd] = randomPublicIp(random)
-      const source = { peerId: `cwhonestsource${i}`, address: `tcp://${sa}.${sb}.${sc}.${sd}:8333` }
+      const source = { peerId: pid(`cwhonestsource${i}`), address: `tcp://${sa}.${sb}.${sc}.${sd}:8333` }
       for (let k = 0; k < 10; k++) {
         const [x, y, z, w] = randomPublicIp(random)
-        store.addAddresses(`cwhonest${i}x${k}`, [`tcp://${x}.${y}.${z}.${w}:8333`], { source })
+        store.addAddresses(pid(`cwhonest${i}x${k}`), [`tcp://${x}.${y}.${z}.${w}:8333`], { source })
       }
     }
   }
@@ -80,7 +80,7 @@ describe('address sources', () => {
 
   it(`${ATTACKERS} inbound peers from one /16 announcing 10,000 listen addresses in 10,000 /16s reach at most 64 new buckets`, async () => {
     const { store } = await openStore({}, 3)
-    const { attacker } = feed(store, (i) => ({ peerId: `cwsybil${i}`, address: attackerRemote(i) }))
+    const { attacker } = feed(store, (i) => ({ peerId: pid(`cwsybil${i}`), address: attackerRemote(i) }))
     expect(attacker.size).toBe(ATTACKERS * CLAIMS_PER_PEER)
     const filed = measure(store, attacker)
     // one source group reaches newBucketsPerSourceGroup (64) buckets of 1,024, whatever groups it claims

@@ -1,7 +1,7 @@
 import { type ConsensusVoteData, decode, encode } from '@chainwire/protocol-codec'
 import { ByteReader, ByteWriter, equalBytes } from '../bytes'
 import { ChainError } from '../errors'
-import type { ChainDatabase } from './store'
+import type { ChainDatabase } from './database'
 
 /** Binary keys and values for every operation. */
 export const ENC = { keyEncoding: 'view', valueEncoding: 'view' } as const

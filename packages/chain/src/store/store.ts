@@ -1,10 +1,10 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { type Block, type ConsensusVoteData, decode, encode } from '@chainwire/protocol-codec'
-import type { AbstractLevel } from 'abstract-level'
 import { ByteReader, ByteWriter, toHex } from '../bytes'
 import { ChainError } from '../errors'
 import { HEADER_BYTES, headerBytes, headerFromBytes } from '../header/header'
 import type { Account } from '../state/account'
+import type { ChainDatabase } from './database'
 import { ENC, openFormat, readVotes, writeVotes } from './format'
 
 /**
@@ -23,9 +23,7 @@ import { ENC, openFormat, readVotes, writeVotes } from './format'
  * | `46` (F) | the last final block: hash, height, and the precommits that finalised it |
  */
 
-/** Any `abstract-level` database; the chain reads and writes binary keys and values (`'view'` encoding). */
-// biome-ignore lint/suspicious/noExplicitAny: keys and values are encoded per operation
-export type ChainDatabase = AbstractLevel<any, any, any>
+export type { ChainDatabase } from './database'
 
 /** The format this version writes; a store with a higher one is refused (`ERR_STORE_VERSION`). */
 export const STORE_FORMAT_VERSION = 1

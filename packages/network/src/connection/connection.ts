@@ -13,7 +13,6 @@ import {
   type MessageType,
 } from '@chainwire/protocol-codec'
 import { NetworkError } from '../errors'
-import type { ConnectionKind, DisconnectInitiator, NetworkBehaviour, TrafficCount } from '../index'
 import type { MessageClass } from '../limits/message-class'
 import { netGroupOf } from '../limits/net-group'
 import { type DroppedCount, PeerRateLimiter } from '../limits/peer-rate-limiter'
@@ -23,6 +22,7 @@ import { peekId, peekType } from '../protocol/envelope-peek'
 import { RequestTracker } from '../protocol/request-tracker'
 import { frameSize, type OutFrame, SendQueue } from '../queue/send-queue'
 import { type Direction, type RawConnection, TransportError } from '../transport/index'
+import type { ConnectionKind, DisconnectInitiator, NetworkBehaviour, TrafficCount } from '../types'
 
 /** Bytes charged per message held for a handler, on top of its size: the decoded object's own weight. */
 export const MESSAGE_OVERHEAD_BYTES = 256
@@ -48,11 +48,37 @@ export type ConnectionCounter =
   | 'sendQueueStalls'
   | 'idleTimeouts'
 
-/** What a connection calls back into: the network that owns it. */
-export interface ConnectionHost {
+/** The options a connection reads: a narrow view of the network's resolved options (see `NetworkOptions`). */
+export type ConnectionOptions = Pick<
+  ResolvedOptions,
+  | 'maxMessageSize'
+  | 'sendQueueBytes'
+  | 'maxSendWaiters'
+  | 'laneWeights'
+  | 'rateLimits'
+  | 'rateLimitTolerancePerSecond'
+  | 'rateLimitToleranceBurst'
+  | 'junkBytesPerSecond'
+  | 'junkByteBurst'
+  | 'maxInflightRequests'
+  | 'pingIntervalMs'
+  | 'idleTimeoutMs'
+  | 'disconnectLingerMs'
+  | 'latencyAlpha'
+  | 'sendQueueGraceMs'
+  | 'receiveBufferBytes'
+>
+
+/** What a connection uses from its node: the clock of every timer, ping nonces, and where to log. */
+export interface ConnectionComponents {
   readonly clock: Clock
-  readonly options: ResolvedOptions
+  /** Numbers in [0, 1), for ping nonces. */
   readonly random: () => number
+  readonly logger: Logger
+}
+
+/** What a connection tells the network that owns it. */
+export interface ConnectionEvents {
   /** The traffic class of a message type. */
   classOf(type: MessageType): MessageClass
   /** The first message of the connection (or the reason none could be read). */
@@ -123,7 +149,10 @@ export class Connection {
   /** Resolves once the transport connection is gone. */
   readonly closed: Promise<void>
 
-  private readonly host: ConnectionHost
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly options: ConnectionOptions
+  private readonly events: ConnectionEvents
   private readonly raw: RawConnection
   private readonly secure: SecureConnection
   private readonly stream: Duplex
@@ -144,8 +173,16 @@ export class Connection {
   private resolveClosed!: () => void
   private readonly lastReport = new Map<NetworkBehaviour, number>()
 
-  constructor(host: ConnectionHost, init: ConnectionInit, log: Logger) {
-    this.host = host
+  constructor(
+    components: ConnectionComponents,
+    options: ConnectionOptions,
+    events: ConnectionEvents,
+    init: ConnectionInit,
+  ) {
+    this.clock = components.clock
+    this.random = components.random
+    this.options = options
+    this.events = events
     this.id = init.id
     this.raw = init.raw
     this.secure = init.secure
@@ -158,8 +195,8 @@ export class Connection {
     this.remoteHost = init.raw.remoteHost
     this.netGroup = netGroupOf(init.raw.remoteHost)
     this.stream = init.secure.stream
-    this.log = log
-    const o = host.options
+    this.log = components.logger
+    const o = options
     this.decoder = new FrameDecoder({ maxMessageSize: o.maxMessageSize })
     this.queue = new SendQueue({
       maxBytes: o.sendQueueBytes,
@@ -168,19 +205,19 @@ export class Connection {
       weights: o.laneWeights,
     })
     this.limiter = new PeerRateLimiter(
-      host.clock,
+      this.clock,
       o.rateLimits,
       { rate: o.rateLimitTolerancePerSecond, burst: o.rateLimitToleranceBurst },
       { rate: o.junkBytesPerSecond, burst: o.junkByteBurst },
     )
-    this.requests = new RequestTracker(host.clock, {
+    this.requests = new RequestTracker(this.clock, {
       maxInflight: o.maxInflightRequests,
       recentLimit: RECENT_REQUEST_IDS,
       onTimeout: (type) => {
         if (type !== 'ping') this.report('timeout', `${type} request timed out`)
       },
     })
-    this.lastMessageAt = host.clock.now()
+    this.lastMessageAt = this.clock.now()
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve
     })
@@ -216,7 +253,7 @@ export class Connection {
 
   /** The traffic class of a message type. */
   classOf(type: MessageType): MessageClass {
-    return this.host.classOf(type)
+    return this.events.classOf(type)
   }
 
   /** Whether a message of this size and class would be queued now. */
@@ -227,7 +264,7 @@ export class Connection {
   /** Queues an encoded frame if there is room; false otherwise (and the stall clock starts). */
   trySend(frame: OutFrame, type: MessageType, cls: MessageClass, size = frameSize(frame)): boolean {
     if (this.state === 'closing' || this.state === 'closed') return false
-    if (!this.queue.tryPush(frame, cls, this.host.clock.now(), size)) {
+    if (!this.queue.tryPush(frame, cls, this.clock.now(), size)) {
       this.watchStall()
       return false
     }
@@ -245,7 +282,7 @@ export class Connection {
     size = frameSize(frame),
   ): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') throw notConnected(this.peerId)
-    const push = this.queue.push(frame, cls, this.host.clock.now(), signal, size)
+    const push = this.queue.push(frame, cls, this.clock.now(), signal, size)
     if (this.queue.saturatedSince !== undefined) this.watchStall()
     await push
     this.countOut(type, size)
@@ -273,7 +310,7 @@ export class Connection {
     } = this.requests.begin(message.type, expected, timeoutMs, signal, internal)
     try {
       const frame = encodeFrameParts({ ...message, id } as Message)
-      await this.send(frame, message.type, this.host.classOf(message.type), deadline)
+      await this.send(frame, message.type, this.events.classOf(message.type), deadline)
     } catch (err) {
       this.requests.cancel(id, err as Error)
     }
@@ -286,10 +323,9 @@ export class Connection {
     this.state = 'open'
     this.kind = kind
     this.hello = hello
-    this.connectedAt = this.host.clock.now()
+    this.connectedAt = this.clock.now()
     this.lastMessageAt = this.connectedAt
-    const clock = this.host.clock
-    this.pingTimer = clock.setInterval(() => this.keepAlive(), this.host.options.pingIntervalMs)
+    this.pingTimer = this.clock.setInterval(() => this.keepAlive(), this.options.pingIntervalMs)
     this.armIdle()
   }
 
@@ -327,7 +363,7 @@ export class Connection {
     this.heldBytes = 0
     this.backlog = []
     this.backlogBytes = 0
-    this.host.closing(this)
+    this.events.closing(this)
     const stream = this.stream
     if (reason !== undefined && initiator === 'local' && !stream.destroyed && stream.writable) {
       try {
@@ -343,10 +379,7 @@ export class Connection {
       }
       // Read (and discard) until the remote closes too, but no longer than the linger.
       if (this.paused) stream.resume()
-      this.lingerTimer = this.host.clock.setTimeout(
-        () => this.destroy(),
-        this.host.options.disconnectLingerMs,
-      )
+      this.lingerTimer = this.clock.setTimeout(() => this.destroy(), this.options.disconnectLingerMs)
     } else {
       this.destroy()
     }
@@ -365,18 +398,18 @@ export class Connection {
 
   /** Records a pong's round trip into the latency average. */
   recordRoundTrip(rtt: number): void {
-    const alpha = this.host.options.latencyAlpha
+    const alpha = this.options.latencyAlpha
     this.latencyMs = this.latencyMs === undefined ? rtt : alpha * rtt + (1 - alpha) * this.latencyMs
     this.minLatencyMs = this.minLatencyMs === undefined ? rtt : Math.min(this.minLatencyMs, rtt)
   }
 
   /** Reports a behaviour, at most once per second per behaviour for this connection. */
   report(behaviour: NetworkBehaviour, detail: string): void {
-    const now = this.host.clock.now()
+    const now = this.clock.now()
     const last = this.lastReport.get(behaviour)
     if (last !== undefined && now - last < REPORT_INTERVAL_MS) return
     this.lastReport.set(behaviour, now)
-    this.host.report(this, behaviour, detail)
+    this.events.report(this, behaviour, detail)
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -388,7 +421,7 @@ export class Connection {
     } catch (err) {
       const error = err as CodecError
       if (this.state === 'handshake') {
-        this.host.handshakeMessage(this, error)
+        this.events.handshakeMessage(this, error)
       } else {
         this.report('protocol-violation', `${error.code}: ${error.message}`)
         void this.close('protocol_error', 'local', 'frame too large', error)
@@ -401,7 +434,7 @@ export class Connection {
       this.decoder.bufferedBytes > FIRST_MESSAGE_LIMIT
     ) {
       // The first message must be a hello or a disconnect: no reason to buffer more than the larger of them.
-      this.host.handshakeMessage(
+      this.events.handshakeMessage(
         this,
         new CodecError('ERR_FRAME_TOO_LARGE', 'the first message is larger than a hello can be', {
           bufferedBytes: this.decoder.bufferedBytes,
@@ -440,9 +473,9 @@ export class Connection {
       } catch (err) {
         first = err as CodecError
       }
-      this.lastMessageAt = this.host.clock.now()
+      this.lastMessageAt = this.clock.now()
       this.countIn(CodecError.isInstance(first) ? undefined : first.type, size)
-      this.host.handshakeMessage(this, first)
+      this.events.handshakeMessage(this, first)
       return
     }
     // Rate limits are charged before decoding, on the type the envelope's first bytes name (an unknown or
@@ -451,7 +484,10 @@ export class Connection {
     const peeked = peekType(frame)
     if (peeked === undefined) {
       if (!this.admit('bulk', 'unknown type', size)) return
-    } else if (CATALOG[peeked].kind !== 'response' && !this.admit(this.host.classOf(peeked), peeked, size)) {
+    } else if (
+      CATALOG[peeked].kind !== 'response' &&
+      !this.admit(this.events.classOf(peeked), peeked, size)
+    ) {
       return
     }
     let message: Message
@@ -461,7 +497,7 @@ export class Connection {
       this.invalid(err as CodecError, frame, peeked)
       return
     }
-    this.lastMessageAt = this.host.clock.now()
+    this.lastMessageAt = this.clock.now()
     const kind = CATALOG[message.type].kind
     if (kind === 'response') {
       this.onResponse(message, size)
@@ -479,7 +515,7 @@ export class Connection {
         this.report('protocol-violation', 'hello after the handshake')
         return
       default:
-        this.host.message(this, message, size)
+        this.events.message(this, message, size)
     }
   }
 
@@ -487,7 +523,7 @@ export class Connection {
   private admit(cls: MessageClass, type: string, size: number): boolean {
     const verdict = this.limiter.check(cls, size)
     if (verdict === 'accept') return true
-    this.host.count('messagesRateLimited', cls)
+    this.events.count('messagesRateLimited', cls)
     this.report('rate-limit-exceeded', `${type}: over the ${cls} limit`)
     if (verdict === 'disconnect') this.junkExhausted('rate_limited', `far over the ${cls} rate limit`)
     return false
@@ -502,8 +538,8 @@ export class Connection {
   private invalid(error: CodecError, frame: Uint8Array, peeked: MessageType | undefined): void {
     const size = frame.length
     this.invalidMessages++
-    this.host.count('invalidMessages')
-    this.host.traffic('in', undefined, size)
+    this.events.count('invalidMessages')
+    this.events.traffic('in', undefined, size)
     if (error.code === 'ERR_UNKNOWN_TYPE') {
       if (!this.limiter.chargeJunk(size))
         this.junkExhausted('rate_limited', 'too many unknown messages', error)
@@ -522,7 +558,7 @@ export class Connection {
 
   /** Disconnects a peer that spent its tolerance for junk. */
   private junkExhausted(reason: DisconnectReason, text: string, error?: Error): void {
-    this.host.count('rateLimitDisconnects')
+    this.events.count('rateLimitDisconnects')
     void this.close(reason, 'local', text, error)
   }
 
@@ -537,7 +573,7 @@ export class Connection {
       this.report('protocol-violation', `request answered with ${message.type}`)
       return
     }
-    this.host.count(outcome === 'late' ? 'lateResponses' : 'unknownResponses')
+    this.events.count(outcome === 'late' ? 'lateResponses' : 'unknownResponses')
     if (outcome === 'unknown') this.report('unrequested-message', `${message.type} answers nothing we asked`)
     // A late answer was asked for (it costs a token, not its bytes); an unrequested one is junk.
     if (!this.limiter.penalize(outcome === 'late' ? 0 : size)) {
@@ -548,11 +584,11 @@ export class Connection {
   private keepAlive(): void {
     if (this.state !== 'open' || this.pinging) return
     this.pinging = true
-    const sentAt = this.host.clock.now()
-    const nonce = Math.floor(this.host.random() * 0x1_0000_0000)
-    this.request({ type: 'ping', data: { nonce } }, 'pong', this.host.options.idleTimeoutMs, undefined, true)
+    const sentAt = this.clock.now()
+    const nonce = Math.floor(this.random() * 0x1_0000_0000)
+    this.request({ type: 'ping', data: { nonce } }, 'pong', this.options.idleTimeoutMs, undefined, true)
       .then(
-        () => this.recordRoundTrip(this.host.clock.now() - sentAt),
+        () => this.recordRoundTrip(this.clock.now() - sentAt),
         () => {},
       )
       .finally(() => {
@@ -561,15 +597,15 @@ export class Connection {
   }
 
   private armIdle(): void {
-    const clock = this.host.clock
-    const idle = this.host.options.idleTimeoutMs
+    const clock = this.clock
+    const idle = this.options.idleTimeoutMs
     this.idleTimer = clock.setTimeout(
       () => {
         this.idleTimer = undefined
         if (this.state !== 'open') return
         const silent = clock.now() - this.lastMessageAt
         if (silent >= idle) {
-          this.host.count('idleTimeouts')
+          this.events.count('idleTimeouts')
           void this.close('timeout', 'local', `no message for ${idle} ms`)
         } else {
           this.armIdle()
@@ -582,8 +618,8 @@ export class Connection {
   /** Starts the stalled-reader timer when the send queue is saturated. */
   private watchStall(): void {
     if (this.stallTimer !== undefined || this.state === 'closing' || this.state === 'closed') return
-    const clock = this.host.clock
-    const grace = this.host.options.sendQueueGraceMs
+    const clock = this.clock
+    const grace = this.options.sendQueueGraceMs
     const since = this.queue.saturatedSince ?? clock.now()
     this.stallTimer = clock.setTimeout(
       () => {
@@ -591,7 +627,7 @@ export class Connection {
         const at = this.queue.saturatedSince
         if (at === undefined || this.state === 'closing' || this.state === 'closed') return
         if (clock.now() - at >= grace) {
-          this.host.count('sendQueueStalls')
+          this.events.count('sendQueueStalls')
           void this.close('timeout', 'local', 'send queue stayed full')
         } else {
           this.watchStall()
@@ -637,7 +673,7 @@ export class Connection {
    * at most the budget plus one stream chunk.
    */
   private checkBudget(): boolean {
-    const over = this.decoder.bufferedBytes + this.heldBytes > this.host.options.receiveBufferBytes
+    const over = this.decoder.bufferedBytes + this.heldBytes > this.options.receiveBufferBytes
     if (over && !this.paused && this.isLive()) {
       this.paused = true
       this.stream.pause()
@@ -654,7 +690,7 @@ export class Connection {
         t.bytes += size
       }
     }
-    this.host.traffic('in', type, size)
+    this.events.traffic('in', type, size)
   }
 
   private countOut(type: MessageType, size: number): void {
@@ -664,11 +700,11 @@ export class Connection {
       t.messages++
       t.bytes += size
     }
-    this.host.traffic('out', type, size)
+    this.events.traffic('out', type, size)
   }
 
   private clearTimers(): void {
-    const clock = this.host.clock
+    const clock = this.clock
     clock.clearInterval(this.pingTimer)
     clock.clearTimeout(this.idleTimer)
     clock.clearTimeout(this.stallTimer)
@@ -693,7 +729,7 @@ export class Connection {
     if (this.state === 'closed') return
     if (this.state !== 'closing') void this.close(undefined, 'remote')
     this.state = 'closed'
-    this.host.clock.clearTimeout(this.lingerTimer)
+    this.clock.clearTimeout(this.lingerTimer)
     this.lingerTimer = undefined
     this.clearTimers()
     this.stream.off('data', this.onData)

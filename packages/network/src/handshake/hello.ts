@@ -8,8 +8,8 @@ import {
   PROTOCOL_VERSION,
 } from '@chainwire/protocol-codec'
 import type { HandshakeErrorCode } from '../errors'
-import type { LocalStatus, NetworkBehaviour } from '../index'
 import type { ResolvedOptions } from '../options'
+import type { LocalStatus, NetworkBehaviour } from '../types'
 
 /** Why a remote hello is refused: the disconnect reason sent, the error code and what is reported. */
 export interface HelloRejection {

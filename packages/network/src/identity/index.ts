@@ -4,6 +4,7 @@
  * signatures. The secure channel (`../noise`) proves a peer's id with these keys.
  */
 
+export { isPeerId, PEER_ID_LENGTH, PEER_ID_PREFIX } from '@chainwire/interface'
 export { base32Decode, base32Encode } from './base32'
 export { IdentityError, type IdentityErrorCode } from './errors'
 export {
@@ -15,11 +16,4 @@ export {
   verify,
 } from './identity'
 export { IDENTITY_KEY_FILE, type LoadIdentityOptions, loadOrCreateIdentity } from './key-file'
-export {
-  isPeerId,
-  PEER_ID_LENGTH,
-  PEER_ID_PREFIX,
-  PUBLIC_KEY_LENGTH,
-  peerIdFromPublicKey,
-  publicKeyFromPeerId,
-} from './peer-id'
+export { PUBLIC_KEY_LENGTH, peerIdFromPublicKey, publicKeyFromPeerId } from './peer-id'

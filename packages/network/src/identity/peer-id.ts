@@ -1,13 +1,9 @@
-import type { PeerId } from '@chainwire/interface'
+import { isPeerId, PEER_ID_PREFIX, type PeerId } from '@chainwire/interface'
 import { base32Decode, base32Encode } from './base32'
 import { IdentityError } from './errors'
 
-/** The prefix of every peer id. */
-export const PEER_ID_PREFIX = 'cw'
 /** Length of a raw Ed25519 public key, in bytes. */
 export const PUBLIC_KEY_LENGTH = 32
-/** Length of a peer id string: the prefix and 52 base32 characters. */
-export const PEER_ID_LENGTH = PEER_ID_PREFIX.length + 52
 
 /** Derives the peer id of a raw 32-byte Ed25519 public key: `cw` + lowercase unpadded base32 of the key. */
 export function peerIdFromPublicKey(publicKey: Uint8Array): PeerId {
@@ -20,30 +16,16 @@ export function peerIdFromPublicKey(publicKey: Uint8Array): PeerId {
 }
 
 /**
- * Recovers the raw 32-byte Ed25519 public key from a peer id. Only the canonical text is accepted (lowercase,
- * no padding, zero trailing bits), so two different strings never name the same peer. Throws
- * `ERR_INVALID_PEER_ID` otherwise.
+ * Recovers the raw 32-byte Ed25519 public key from a peer id. Only the canonical text is accepted (the form
+ * `isPeerId` of @chainwire/interface checks: lowercase, no padding, zero trailing bits), so two different
+ * strings never name the same peer. Throws `ERR_INVALID_PEER_ID` otherwise.
  */
 export function publicKeyFromPeerId(peerId: PeerId): Uint8Array {
-  if (typeof peerId !== 'string' || peerId.length !== PEER_ID_LENGTH || !peerId.startsWith(PEER_ID_PREFIX)) {
+  if (!isPeerId(peerId)) {
+    const text: unknown = peerId
     throw new IdentityError('ERR_INVALID_PEER_ID', 'not a chainwire peer id', {
-      length: typeof peerId === 'string' ? peerId.length : undefined,
+      length: typeof text === 'string' ? text.length : undefined,
     })
   }
-  try {
-    return base32Decode(peerId.slice(PEER_ID_PREFIX.length))
-  } catch (err) {
-    throw new IdentityError('ERR_INVALID_PEER_ID', 'peer id is not canonical base32', {}, { cause: err })
-  }
-}
-
-/** True when `value` is a well-formed peer id (see {@link publicKeyFromPeerId}). */
-export function isPeerId(value: unknown): value is PeerId {
-  if (typeof value !== 'string') return false
-  try {
-    publicKeyFromPeerId(value)
-    return true
-  } catch {
-    return false
-  }
+  return base32Decode(peerId.slice(PEER_ID_PREFIX.length))
 }

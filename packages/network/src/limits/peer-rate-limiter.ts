@@ -1,6 +1,5 @@
-import type { Clock } from '@chainwire/interface'
+import { type BucketRate, type Clock, TokenBucket } from '@chainwire/interface'
 import { MESSAGE_CLASSES, type MessageClass } from './message-class'
-import { type BucketRate, TokenBucket } from './token-bucket'
 
 /** The inbound limits of one message class, per peer. */
 export interface ClassRateLimit {

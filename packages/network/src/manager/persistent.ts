@@ -1,5 +1,5 @@
 import type { Clock, Logger, PeerId, TimerHandle } from '@chainwire/interface'
-import type { PeerInfo } from '../index'
+import type { PeerInfo } from '../types'
 import type { DialBackoff } from './backoff'
 
 interface Entry {

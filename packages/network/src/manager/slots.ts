@@ -1,5 +1,5 @@
-import type { ConnectionKind, OutboundKind, RejectReason } from '../index'
 import type { ResolvedOptions } from '../options'
+import type { ConnectionKind, OutboundKind, RejectReason } from '../types'
 
 /** A taken connection slot; hand it back with {@link ConnectionSlots.release}. */
 export interface Slot {

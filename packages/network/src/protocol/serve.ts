@@ -1,7 +1,7 @@
 import { type Clock, deadline, type Logger } from '@chainwire/interface'
 import { CATALOG, encodeFrameParts, type Message, type ProtocolErrorCode } from '@chainwire/protocol-codec'
 import type { Connection } from '../connection/connection'
-import type { HandlerResult, MessageHandler, PeerInfo } from '../index'
+import type { HandlerResult, MessageHandler, PeerInfo } from '../types'
 
 /** What serving a request needs from the network. */
 export interface ServeContext {

@@ -6,18 +6,20 @@
  */
 
 export {
-  type AddressProtocol,
-  canonicalAddress,
-  formatAddress,
   formatHost,
   type HostKind,
   isLoopback,
   MAX_ADDRESS_LENGTH,
   type MemoryAddress,
-  normalizeHost,
   type ParsedAddress,
-  parseAddress,
   type SocketAddress,
+} from '@chainwire/interface'
+export {
+  type AddressProtocol,
+  canonicalAddress,
+  formatAddress,
+  normalizeHost,
+  parseAddress,
 } from './address'
 export { TransportError, type TransportErrorCode } from './errors'
 export {
@@ -26,19 +28,17 @@ export {
   type MemoryTransportComponents,
   type MemoryTransportOptions,
 } from './memory'
-export {
-  allocatedHost,
-  createMemoryNetwork,
-  type MemoryConnection,
-  type MemoryDialAttempt,
-  type MemoryEndpoint,
-  type MemoryLink,
-  MemoryNetwork,
-  type MemoryNetworkOptions,
-  type MemoryPacketType,
-  type MemoryScheduler,
-  type MemoryTransmission,
-} from './memory-network'
+export { allocatedHost, createMemoryNetwork, MemoryNetwork } from './memory-network'
+export type {
+  MemoryConnection,
+  MemoryDialAttempt,
+  MemoryEndpoint,
+  MemoryLink,
+  MemoryNetworkOptions,
+  MemoryPacketType,
+  MemoryScheduler,
+  MemoryTransmission,
+} from './memory-types'
 export { createTcpTransport, type TcpTransportComponents, type TcpTransportOptions } from './tcp'
 export type { Direction, Listener, RawConnection, ReadSink, Transport } from './transport'
 export { createTransports, type Transports } from './transports'

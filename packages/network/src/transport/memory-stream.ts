@@ -7,7 +7,7 @@ import type {
   MemoryPacketType,
   MemoryScheduler,
   MemoryTransmission,
-} from './memory-network'
+} from './memory-types'
 
 const PENDING = 0
 const READY = 1

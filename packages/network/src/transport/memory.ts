@@ -1,9 +1,11 @@
 import type { Duplex } from 'node:stream'
+import type { MemoryAddress } from '@chainwire/interface'
 import { type Logger, noopLogger } from '@chainwire/interface'
-import { type MemoryAddress, parseAddress } from './address'
+import { parseFor } from './address'
 import { TransportError } from './errors'
-import { type MemoryBinding, type MemoryEndpoint, type MemoryNetwork, routerOf } from './memory-network'
+import { type MemoryBinding, type MemoryNetwork, routerOf } from './memory-network'
 import type { MemoryPair } from './memory-stream'
+import type { MemoryEndpoint } from './memory-types'
 import type { Direction, Listener, RawConnection, Transport } from './transport'
 
 /** What the memory transport uses: the network it attaches to. */
@@ -75,7 +77,7 @@ class InMemoryTransport implements MemoryTransport {
     const target = this.parse(address)
     const pair = await this.network[routerOf].dial(
       this.endpoint,
-      target.name,
+      target.host,
       this.highWaterMark,
       options?.signal,
     )
@@ -85,7 +87,7 @@ class InMemoryTransport implements MemoryTransport {
   async listen(address: string, onConnection: (conn: RawConnection) => void): Promise<Listener> {
     const target = this.parse(address)
     const binding: MemoryBinding = {
-      name: target.name,
+      name: target.host,
       endpoint: this.endpoint,
       highWaterMark: this.highWaterMark,
       onConnection: (pair) => {
@@ -100,7 +102,7 @@ class InMemoryTransport implements MemoryTransport {
     }
     const router = this.network[routerOf]
     router.bind(binding)
-    return new MemoryListener(`memory://${target.name}`, () => router.unbind(binding))
+    return new MemoryListener(`memory://${target.host}`, () => router.unbind(binding))
   }
 
   private connection(pair: MemoryPair, direction: Direction): RawConnection {
@@ -119,14 +121,7 @@ class InMemoryTransport implements MemoryTransport {
   }
 
   private parse(address: string): MemoryAddress {
-    const parsed = parseAddress(address)
-    if (parsed.protocol !== 'memory:') {
-      throw new TransportError('ERR_UNSUPPORTED_PROTOCOL', `the memory transport cannot handle ${address}`, {
-        address,
-        protocol: parsed.protocol,
-      })
-    }
-    return parsed
+    return parseFor(address, 'memory', ['memory'])
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Server, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from '@chainwire/interface'
-import { formatHost, normalizeHost } from './address'
+import { formatHost } from '@chainwire/interface'
+import { normalizeHost } from './address'
 import { listenError } from './errors'
 import type { Direction, RawConnection } from './transport'
 

@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
-import { type Logger, noopLogger } from '@chainwire/interface'
-import { formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
-import { abortError, dialError, dialTarget, TransportError } from './errors'
+import { formatHost, type Logger, noopLogger, type SocketAddress } from '@chainwire/interface'
+import { normalizeHost, parseFor } from './address'
+import { abortError, dialError, dialTarget } from './errors'
 import { bindServer, SocketConnection, socketAddresses } from './socket-connection'
 import type { Listener, RawConnection, ReadSink, Transport } from './transport'
 
@@ -152,14 +152,7 @@ class TcpTransport implements Transport {
   }
 
   private parse(address: string): SocketAddress {
-    const parsed = parseAddress(address)
-    if (parsed.protocol !== 'tcp:') {
-      throw new TransportError('ERR_UNSUPPORTED_PROTOCOL', `the tcp transport cannot handle ${address}`, {
-        address,
-        protocol: parsed.protocol,
-      })
-    }
-    return parsed
+    return parseFor(address, 'tcp', ['tcp'])
   }
 }
 

@@ -1,4 +1,4 @@
-import { parseAddress } from './address'
+import { parseAddress, protocolOf } from './address'
 import { TransportError } from './errors'
 import type { Listener, RawConnection, Transport } from './transport'
 
@@ -45,7 +45,7 @@ class TransportRegistry implements Transports {
 
   transportFor(address: string): Transport | undefined {
     try {
-      return this.byProtocol.get(parseAddress(address).protocol)
+      return this.byProtocol.get(protocolOf(parseAddress(address)))
     } catch {
       return undefined
     }
@@ -68,7 +68,7 @@ class TransportRegistry implements Transports {
   }
 
   private route(address: string): Transport {
-    const { protocol } = parseAddress(address)
+    const protocol = protocolOf(parseAddress(address))
     const transport = this.byProtocol.get(protocol)
     if (transport === undefined) {
       throw new TransportError('ERR_UNSUPPORTED_PROTOCOL', `no transport for ${protocol} (${address})`, {

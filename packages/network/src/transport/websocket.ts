@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
-import { type Logger, noopLogger } from '@chainwire/interface'
+import { formatHost, type Logger, noopLogger, type SocketAddress } from '@chainwire/interface'
 import WebSocket, { WebSocketServer } from 'ws'
-import { formatAddress, formatHost, normalizeHost, parseAddress, type SocketAddress } from './address'
+import { normalizeHost, parseFor, protocolOf } from './address'
 import { abortError, dialError, dialTarget, TransportError } from './errors'
 import { bindServer, SocketConnection, socketAddresses } from './socket-connection'
 import type { Listener, RawConnection, Transport } from './transport'
@@ -125,7 +125,7 @@ class WebSocketTransport implements Transport {
         rejectUnauthorized: this.tls.rejectUnauthorized ?? true,
         ...(this.maskClientFrames ? {} : { generateMask: zeroMask }),
       }
-      const ws = new WebSocket(formatAddress(target), clientOptions)
+      const ws = new WebSocket(target.address, clientOptions)
       let socket: Socket | undefined
       let settled = false
       const fail = (err: Error): void => {
@@ -157,7 +157,7 @@ class WebSocketTransport implements Transport {
         settled = true
         signal?.removeEventListener('abort', onAbort)
         const addresses =
-          socket === undefined ? undefined : socketAddresses(socket, target.protocol, target.path)
+          socket === undefined ? undefined : socketAddresses(socket, protocolOf(target), target.path)
         if (addresses === undefined) {
           ws.terminate()
           reject(dialError(address, new Error('socket closed during the upgrade')))
@@ -172,7 +172,7 @@ class WebSocketTransport implements Transport {
 
   async listen(address: string, onConnection: (conn: RawConnection) => void): Promise<Listener> {
     const target = this.parse(address)
-    const secure = target.protocol === 'wss:'
+    const secure = target.scheme === 'wss'
     if (secure && (this.tls.key === undefined || this.tls.cert === undefined)) {
       throw new TransportError('ERR_INVALID_OPTIONS', 'listening on wss:// needs tls.key and tls.cert', {
         address,
@@ -230,7 +230,7 @@ class WebSocketTransport implements Transport {
     listener: WebSocketListener,
     onConnection: (conn: RawConnection) => void,
   ): void {
-    const addresses = socketAddresses(socket, target.protocol, '', target.path)
+    const addresses = socketAddresses(socket, protocolOf(target), '', target.path)
     if (listener.closed || addresses === undefined) {
       ws.terminate()
       return
@@ -254,18 +254,7 @@ class WebSocketTransport implements Transport {
   }
 
   private parse(address: string): SocketAddress {
-    const parsed = parseAddress(address)
-    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-      throw new TransportError(
-        'ERR_UNSUPPORTED_PROTOCOL',
-        `the websocket transport cannot handle ${address}`,
-        {
-          address,
-          protocol: parsed.protocol,
-        },
-      )
-    }
-    return parsed
+    return parseFor(address, 'websocket', ['ws', 'wss'])
   }
 }
 
@@ -289,7 +278,7 @@ class WebSocketListener implements Listener {
     if (bound === null || typeof bound === 'string') return
     const path = this.target.path === '/' ? '' : this.target.path
     this.addresses = [
-      `${this.target.protocol}//${formatHost(normalizeHost(bound.address))}:${bound.port}${path}`,
+      `${protocolOf(this.target)}//${formatHost(normalizeHost(bound.address))}:${bound.port}${path}`,
     ]
   }
 

@@ -1,9 +1,12 @@
-import type { NodeRole, PeerId } from '@chainwire/interface'
-import { BUILTIN_GROUPER, type Grouper } from '../address/group'
-import type { ParsedAddress } from '../address/parse'
-import { isRoutable } from '../address/routable'
+import { isRoutable, type NodeRole, type ParsedAddress, type PeerId } from '@chainwire/interface'
 import { PeerStoreError } from '../errors'
 import type { Emit } from '../events'
+import { BUILTIN_GROUPER, type Grouper } from '../grouping'
+import type { ResolvedOptions } from '../options'
+import { EMPTY } from '../tables/bucket-grid'
+import { SaltedHash } from '../tables/hash'
+import { NewTable } from '../tables/new-table'
+import { TriedTable } from '../tables/tried-table'
 import type {
   AddressInfo,
   AddressSource,
@@ -12,12 +15,7 @@ import type {
   PeerInfo,
   PeerUpdate,
   TriedCollision,
-} from '../index'
-import type { ResolvedOptions } from '../options'
-import { EMPTY } from '../tables/bucket-table'
-import { SaltedHash } from '../tables/hash'
-import { NewTable } from '../tables/new-table'
-import { TriedTable } from '../tables/tried-table'
+} from '../types'
 import { type AddressEntry, type AddressFields, createEntry, isTerrible, type PeerEntry } from './entry'
 
 const HOUR = 3_600_000

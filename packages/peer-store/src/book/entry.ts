@@ -1,5 +1,5 @@
 import type { NodeRole, PeerId } from '@chainwire/interface'
-import type { AddressSource } from '../index'
+import type { AddressSource } from '../types'
 
 /** One peer in memory: what we know about it and its addresses (at most `maxAddressesPerPeer`). */
 export interface PeerEntry {

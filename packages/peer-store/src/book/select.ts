@@ -1,6 +1,6 @@
 import type { PeerId } from '@chainwire/interface'
-import type { BucketTable } from '../tables/bucket-table'
-import { EMPTY } from '../tables/bucket-table'
+import type { BucketGrid } from '../tables/bucket-grid'
+import { EMPTY } from '../tables/bucket-grid'
 import type { AddressBook } from './address-book'
 import { type AddressEntry, selectionChance } from './entry'
 
@@ -43,7 +43,7 @@ export function selectAddresses(book: AddressBook, req: SelectionRequest): Addre
   const out: AddressEntry[] = []
   const peers = new Set(req.excludedPeers)
   const groups = new Set(req.excludedGroups)
-  const tables: BucketTable[] = req.newOnly ? [book.newTable] : [book.triedTable, book.newTable]
+  const tables: BucketGrid[] = req.newOnly ? [book.newTable] : [book.triedTable, book.newTable]
   const accept = (e: AddressEntry): void => {
     out.push(e)
     peers.add(e.peer.peerId)
@@ -100,7 +100,7 @@ export function selectAddresses(book: AddressBook, req: SelectionRequest): Addre
   return out
 }
 
-function pickTable(book: AddressBook, req: SelectionRequest): BucketTable {
+function pickTable(book: AddressBook, req: SelectionRequest): BucketGrid {
   if (req.newOnly || book.triedTable.count === 0) return book.newTable
   if (book.newTable.count === 0) return book.triedTable
   return req.random() < req.triedBias ? book.triedTable : book.newTable

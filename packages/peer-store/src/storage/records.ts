@@ -1,9 +1,9 @@
-import type { PeerId } from '@chainwire/interface'
-import { isDnsName, parseAddress, parseHost } from '../address/parse'
-import { isPeerId, parseBanTarget } from '../bans'
+import { isDnsName, isPeerId, type PeerId } from '@chainwire/interface'
+import { storableAddress } from '../address'
+import { hostKey, parseBanTarget } from '../bans'
 import { cleanRoles, MAX_USER_AGENT, type RestoredAddress, type RestoredPeer } from '../book/address-book'
 import type { AddressEntry, PeerEntry } from '../book/entry'
-import type { AddressSource, AnchorInfo, BanInfo, BanKind, DiscouragedInfo } from '../index'
+import type { AddressSource, AnchorInfo, BanInfo, BanKind, DiscouragedInfo } from '../types'
 
 /**
  * The JSON shapes written to the database, one record per peer (`p/<peerId>`) so a peer and its addresses
@@ -92,6 +92,18 @@ function storedAddress(e: AddressEntry): StoredAddress {
 
 // ---- readers: undefined means "not a valid record" ----
 
+/**
+ * Counts what the readers drop because earlier versions of the store accepted it and the current rules do
+ * not (peer ids not in canonical form, addresses the shared parser refuses): such parts are dropped, and
+ * the record rewritten, rather than the whole database declared corrupt.
+ */
+export interface ReadContext {
+  superseded: number
+}
+
+/** A record that earlier versions wrote but the current rules refuse as a whole (see {@link ReadContext}). */
+export const SUPERSEDED = 'superseded'
+
 type Obj = Record<string, unknown>
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -100,11 +112,18 @@ const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number
 const optional = <T>(v: unknown, check: (x: unknown) => x is T): boolean => v === undefined || check(v)
 const isShortString = (v: unknown): v is string => typeof v === 'string' && v.length <= 300
 
-function readSource(v: unknown): AddressSource | undefined {
-  if (!isObj(v) || !isShortString(v.group) || v.group === '' || !optional(v.peerId, isPeerId))
+function readSource(v: unknown, ctx: ReadContext): AddressSource | undefined {
+  if (!isObj(v) || !isShortString(v.group) || v.group === '' || !optional(v.peerId, isString))
     return undefined
-  return v.peerId === undefined ? { group: v.group } : { peerId: v.peerId as PeerId, group: v.group }
+  if (v.peerId === undefined) return { group: v.group }
+  if (!isPeerId(v.peerId)) {
+    ctx.superseded++
+    return { group: v.group }
+  }
+  return { peerId: v.peerId, group: v.group }
 }
+
+const isString = (v: unknown): v is string => typeof v === 'string'
 
 /**
  * Reads an address of a stored record (`tried`, `buckets`) or of an export (`table`, whose `buckets` belong
@@ -114,11 +133,11 @@ function readAddress(
   v: unknown,
   format: 'stored' | 'export',
   maxBucket: number,
-): RestoredAddress | undefined {
+  ctx: ReadContext,
+): RestoredAddress | typeof SUPERSEDED | undefined {
   if (!isObj(v) || typeof v.address !== 'string') return undefined
-  const address = parseAddress(v.address)
-  const source = readSource(v.source)
-  if (address === undefined || source === undefined) return undefined
+  const source = readSource(v.source, ctx)
+  if (source === undefined) return undefined
   if (![v.firstSeen, v.lastSeen, v.lastSuccess, v.lastAttempt].every(isTime) || !isCount(v.attempts))
     return undefined
   let tried: boolean
@@ -132,6 +151,8 @@ function readAddress(
     if (v.table !== 'new' && v.table !== 'tried' && v.table !== null) return undefined
     tried = v.table === 'tried'
   }
+  const address = storableAddress(v.address)
+  if (address === undefined) return SUPERSEDED
   return {
     address,
     source,
@@ -145,13 +166,18 @@ function readAddress(
   }
 }
 
-/** Reads a stored peer record or an exported `PeerInfo`. */
+/**
+ * Reads a stored peer record or an exported `PeerInfo`. A peer id that is not in canonical form makes the
+ * record {@link SUPERSEDED}; addresses the parser now refuses are dropped (both counted in `ctx`).
+ */
 export function readPeer(
   v: unknown,
   format: 'stored' | 'export',
   maxAddresses: number,
-): RestoredPeer | undefined {
-  if (!isObj(v) || !isPeerId(v.peerId) || !Array.isArray(v.roles) || v.roles.length > 16) return undefined
+  ctx: ReadContext = { superseded: 0 },
+): RestoredPeer | typeof SUPERSEDED | undefined {
+  if (!isObj(v) || typeof v.peerId !== 'string' || !Array.isArray(v.roles) || v.roles.length > 16)
+    return undefined
   if (!isTime(v.firstSeen) || !isTime(v.lastSeen)) return undefined
   if (!optional(v.protocolVersion, isCount) || !optional(v.latencyMs, isTime)) return undefined
   if (v.userAgent !== undefined && (typeof v.userAgent !== 'string' || v.userAgent.length > MAX_USER_AGENT)) {
@@ -164,14 +190,21 @@ export function readPeer(
   ) {
     return undefined
   }
-  const source = v.source === undefined ? undefined : readSource(v.source)
+  const source = v.source === undefined ? undefined : readSource(v.source, ctx)
   if (v.source !== undefined && source === undefined) return undefined
   if (!Array.isArray(v.addresses) || v.addresses.length > Math.max(maxAddresses, 1_024)) return undefined
   const addresses: RestoredAddress[] = []
+  let dropped = 0
   for (const a of v.addresses) {
-    const r = readAddress(a, format, 65_536)
+    const r = readAddress(a, format, 65_536, ctx)
     if (r === undefined) return undefined
-    addresses.push(r)
+    if (r === SUPERSEDED) dropped++
+    else addresses.push(r)
+  }
+  ctx.superseded += dropped
+  if (!isPeerId(v.peerId)) {
+    ctx.superseded++
+    return SUPERSEDED
   }
   return {
     peerId: v.peerId,
@@ -189,12 +222,20 @@ export function readPeer(
   }
 }
 
-/** Reads a ban; its target must already be in canonical form. */
-export function readBan(v: unknown): BanInfo | undefined {
+/** Reads a ban; its target must already be in canonical form. A ban of a superseded peer id is {@link SUPERSEDED}. */
+export function readBan(v: unknown): BanInfo | typeof SUPERSEDED | undefined {
   if (!isObj(v) || typeof v.target !== 'string' || typeof v.reason !== 'string' || v.reason.length > 1_024) {
     return undefined
   }
   if (!isTime(v.createdAt) || !isTime(v.expiresAt)) return undefined
+  if (
+    v.kind === 'peer' &&
+    !v.target.includes('://') &&
+    hostKey(v.target) === undefined &&
+    !isPeerId(v.target)
+  ) {
+    return SUPERSEDED
+  }
   if (v.kind === 'host' && isDnsName(v.target)) {
     // A DNS host ban; as bare text it would read as a peer id.
   } else {
@@ -218,19 +259,23 @@ export function readBan(v: unknown): BanInfo | undefined {
 export function readDiscouraged(v: unknown): DiscouragedInfo | undefined {
   if (!isObj(v) || typeof v.ip !== 'string' || !isTime(v.expiresAt)) return undefined
   // An IP, a memory:// address, or a DNS name (the host of a discouraged ws:// or wss:// address).
-  if (parseHost(v.ip) === undefined && !isDnsName(v.ip)) return undefined
+  if (hostKey(v.ip) === undefined && !isDnsName(v.ip)) return undefined
   return { ip: v.ip, expiresAt: v.expiresAt }
 }
 
-/** Reads a list of anchors. */
-export function readAnchors(v: unknown, max: number): AnchorInfo[] | undefined {
+/** Reads a list of anchors; anchors the current rules refuse are dropped (counted in `ctx`). */
+export function readAnchors(
+  v: unknown,
+  max: number,
+  ctx: ReadContext = { superseded: 0 },
+): AnchorInfo[] | undefined {
   if (!Array.isArray(v) || v.length > Math.max(max, 1_000)) return undefined
   const out: AnchorInfo[] = []
   for (const a of v) {
-    if (!isObj(a) || !isPeerId(a.peerId) || typeof a.address !== 'string') return undefined
-    const parsed = parseAddress(a.address)
-    if (parsed === undefined) return undefined
-    out.push({ peerId: a.peerId, address: parsed.address })
+    if (!isObj(a) || typeof a.peerId !== 'string' || typeof a.address !== 'string') return undefined
+    const parsed = storableAddress(a.address)
+    if (parsed === undefined || !isPeerId(a.peerId)) ctx.superseded++
+    else out.push({ peerId: a.peerId, address: parsed.address })
   }
   return out
 }

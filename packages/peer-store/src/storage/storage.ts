@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import type { RestoredPeer } from '../book/address-book'
 import { PeerStoreError } from '../errors'
-import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreDatabase } from '../index'
+import type { AnchorInfo, BanInfo, DiscouragedInfo, PeerStoreDatabase } from '../types'
 import {
   type Geometry,
+  type ReadContext,
   readAnchors,
   readBan,
   readDiscouraged,
   readPeer,
   readState,
   type StoredState,
+  SUPERSEDED,
 } from './records'
 
 /** `format` of the schema record; anything else in that key means a foreign database. */
@@ -36,6 +38,11 @@ export interface LoadedDatabase {
   discouraged: DiscouragedInfo[]
   anchors: AnchorInfo[]
   metadata: Array<[key: string, json: string]>
+  /**
+   * Keys of records that earlier versions wrote and the current rules refuse in part or whole (see
+   * `ReadContext`): what was refused is dropped, and these records are rewritten (or deleted) at once.
+   */
+  superseded: string[]
 }
 
 /** What {@link Storage.load} needs to initialise and validate. */
@@ -132,6 +139,7 @@ export class Storage {
       discouraged: [],
       anchors: [],
       metadata: [],
+      superseded: [],
     }
     const schemaText = await this.db.get(KEY.schema, UTF8)
     if (schemaText === undefined) {
@@ -208,18 +216,26 @@ export class Storage {
       if (state === undefined) throw corrupt(key, 'an invalid state record')
       out.state = state
     } else if (key === KEY.anchors) {
-      const anchors = readAnchors(parseJson(key, value), options.maxAnchors)
+      const ctx: ReadContext = { superseded: 0 }
+      const anchors = readAnchors(parseJson(key, value), options.maxAnchors, ctx)
       if (anchors === undefined) throw corrupt(key, 'an invalid anchor list')
       out.anchors = anchors
+      if (ctx.superseded > 0) out.superseded.push(key)
     } else if (key.startsWith(PREFIX.peer)) {
-      const peer = readPeer(parseJson(key, value), 'stored', options.maxAddressesPerPeer)
-      if (peer === undefined || key !== PREFIX.peer + peer.peerId)
-        throw corrupt(key, 'an invalid peer record')
-      out.peers.push(peer)
+      const ctx: ReadContext = { superseded: 0 }
+      const json = parseJson(key, value)
+      const peer = readPeer(json, 'stored', options.maxAddressesPerPeer, ctx)
+      const id = peer === SUPERSEDED ? (json as { peerId: string }).peerId : peer?.peerId
+      if (peer === undefined || key !== PREFIX.peer + id) throw corrupt(key, 'an invalid peer record')
+      if (peer !== SUPERSEDED) out.peers.push(peer)
+      if (ctx.superseded > 0) out.superseded.push(key)
     } else if (key.startsWith(PREFIX.ban)) {
-      const ban = readBan(parseJson(key, value))
-      if (ban === undefined || key !== PREFIX.ban + ban.target) throw corrupt(key, 'an invalid ban')
-      out.bans.push(ban)
+      const json = parseJson(key, value)
+      const ban = readBan(json)
+      const target = ban === SUPERSEDED ? (json as { target: string }).target : ban?.target
+      if (ban === undefined || key !== PREFIX.ban + target) throw corrupt(key, 'an invalid ban')
+      if (ban === SUPERSEDED) out.superseded.push(key)
+      else out.bans.push(ban)
     } else if (key.startsWith(PREFIX.discouraged)) {
       const d = readDiscouraged(parseJson(key, value))
       if (d === undefined || key !== PREFIX.discouraged + d.ip)

@@ -1,4 +1,4 @@
-import { BucketTable } from './bucket-table'
+import { BucketGrid } from './bucket-grid'
 import type { SaltedHash } from './hash'
 
 /** Shape of the new table. */
@@ -15,7 +15,7 @@ export interface NewTableGeometry {
  * `bucketsPerSourceGroup x bucketSize` slots, however many addresses it sends. The slot inside the bucket
  * depends on the full address, so addresses in one group compete for the same `bucketSize` slots.
  */
-export class NewTable extends BucketTable {
+export class NewTable extends BucketGrid {
   readonly #hash: SaltedHash
   readonly #perSource: number
 

@@ -1,4 +1,4 @@
-import { BucketTable } from './bucket-table'
+import { BucketGrid } from './bucket-grid'
 import type { SaltedHash } from './hash'
 
 /** Shape of the tried table. */
@@ -14,7 +14,7 @@ export interface TriedTableGeometry {
  * most `bucketsPerGroup x bucketSize` tried slots. Each address has exactly one slot here; when it is taken,
  * the incumbent is only evicted after a feeler connection shows it is gone (test-before-evict).
  */
-export class TriedTable extends BucketTable {
+export class TriedTable extends BucketGrid {
   readonly #hash: SaltedHash
   readonly #perGroup: number
 

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { ManualClock } from '@chainwire/interface/testing'
-import { createPeerStore, isRoutable, type PeerStore, parseAddress } from '@chainwire/peer-store'
+import { isRoutable, tryParseAddress } from '@chainwire/interface'
+import { ManualClock, testPeerId } from '@chainwire/interface/testing'
+import { createPeerStore, type PeerStore } from '@chainwire/peer-store'
 import { compare, seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
 
@@ -12,7 +13,7 @@ function publicAddress(random: () => number): string {
   for (;;) {
     const o = () => Math.floor(random() * 256)
     const address = `tcp://${1 + Math.floor(random() * 223)}.${o()}.${o()}.${1 + Math.floor(random() * 254)}:8333`
-    const parsed = parseAddress(address)
+    const parsed = tryParseAddress(address)
     if (parsed !== undefined && isRoutable(parsed)) return address
   }
 }
@@ -23,10 +24,10 @@ interface Gossip {
   source: string
 }
 
-function gossip(n: number, random: () => number, prefix: string): Gossip[] {
+function gossip(n: number, random: () => number): Gossip[] {
   const out: Gossip[] = []
   for (let i = 0; i < n; i++) {
-    out.push({ peerId: `cw${prefix}${i}`, address: publicAddress(random), source: publicAddress(random) })
+    out.push({ peerId: testPeerId(random), address: publicAddress(random), source: publicAddress(random) })
   }
   return out
 }
@@ -42,12 +43,11 @@ const TRIED_CAPACITY = 256 * 64
 function fill(store: PeerStore, random: () => number): { attempts: number } {
   let attempts = 0
   const budget = 3_000_000
-  let batch = gossip(65_536, random, 'f0-')
+  let batch = gossip(65_536, random)
   let k = 0
-  let round = 0
   const next = (): Gossip => {
     if (k === batch.length) {
-      batch = gossip(65_536, random, `f${++round}-`)
+      batch = gossip(65_536, random)
       k = 0
     }
     return batch[k++] as Gossip
@@ -110,7 +110,7 @@ async function run(ctx: SuiteContext): Promise<void> {
   }
 
   // add: fresh gossip into the full table, against Map.set of the same records.
-  const pool = gossip(262_144, random, 'add-')
+  const pool = gossip(262_144, random)
   let i = 0
   let j = 0
   const add = compare(

@@ -6,7 +6,7 @@ export const EMPTY = -1
  * buckets are non-empty, so a uniformly random non-empty bucket is picked in O(1): selection is uniform over
  * buckets (not over entries), which is what keeps an attacker's densely packed buckets from dominating it.
  */
-export class BucketTable {
+export class BucketGrid {
   readonly bucketCount: number
   readonly bucketSize: number
   /** Number of occupied slots. */

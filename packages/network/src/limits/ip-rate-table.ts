@@ -1,12 +1,11 @@
-import type { Clock } from '@chainwire/interface'
-import { type BucketRate, TokenBucket } from './token-bucket'
+import { type BucketRate, type Clock, TokenBucket } from '@chainwire/interface'
 
 /**
- * Token buckets keyed by a string (an IP), at most `maxEntries` of them: the least recently used bucket is
+ * The per-IP rate of new inbound connections: token buckets keyed by an IP, at most `maxEntries` of them: the least recently used bucket is
  * forgotten first. A forgotten key starts again with a full bucket, so the bound trades a little precision
  * against an attacker with more addresses than the table holds for memory that never grows with traffic.
  */
-export class BucketTable {
+export class IpRateTable {
   private readonly clock: Clock
   private readonly rate: BucketRate
   private readonly maxEntries: number
