@@ -71,6 +71,7 @@ import {
   type X25519KeyPair,
   x25519KeyPairFromPrivateKey,
 } from './noise/index'
+import type { TransportAead } from './noise/transport-aead'
 import { MAX_PERSISTENT_PEERS, type ResolvedOptions, resolveOptions } from './options'
 import { serveRequest } from './protocol/serve'
 import { buildStatus, emptyLimitCounters } from './status'
@@ -137,6 +138,8 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   /** Seeded key material for simulations (see `NetworkComponents.entropy`); undefined in real use. */
   private readonly entropy: ((length: number) => Uint8Array) | undefined
   private readonly noiseStaticKey: X25519KeyPair | undefined
+  /** The transport AEAD a simulator injected (see `NetworkComponents.transportAead`); undefined in real use. */
+  private readonly transportAead: TransportAead | undefined
   private readonly options: ResolvedOptions
   private readonly slots: ConnectionSlots
   private readonly backoff: DialBackoff
@@ -183,6 +186,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.sink = components.misbehaviour
     this.random = components.random ?? Math.random
     this.entropy = components.entropy
+    this.transportAead = components.transportAead
     this.noiseStaticKey =
       this.entropy === undefined ? undefined : x25519KeyPairFromPrivateKey(this.entropy(DH_LENGTH))
     const transportLogger = components.logger ?? noopLogger
@@ -439,6 +443,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
                 staticKey: this.noiseStaticKey,
                 ephemeralKey: x25519KeyPairFromPrivateKey(this.entropy(DH_LENGTH)),
               }),
+          ...(this.transportAead === undefined ? {} : { transportAead: this.transportAead }),
         }
         secure = await (raw.direction === 'outbound'
           ? secureOutbound(raw, secureOptions)

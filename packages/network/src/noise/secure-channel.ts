@@ -16,6 +16,7 @@ import { FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
 import { createHandshakePayload, encodeHandshakePayload, verifyHandshakePayload } from './handshake-payload'
 import { HandshakeState } from './handshake-state'
 import { NoiseStream } from './noise-stream'
+import type { TransportAead } from './transport-aead'
 import { generateX25519KeyPair, type X25519KeyPair } from './x25519'
 
 /** Default of {@link SecureChannelOptions.handshakeTimeoutMs}. */
@@ -62,6 +63,12 @@ export interface SecureChannelOptions extends AbortOptions {
    * one; a predictable ephemeral key gives up forward secrecy. @default a fresh random one
    */
   ephemeralKey?: X25519KeyPair
+  /**
+   * The AEAD of the transport messages after the handshake (the handshake itself always runs ChaChaPoly).
+   * Only a simulator passes one (netsim's null cipher, to spend less time on encryption); anything but the
+   * default gives up the channel's confidentiality and integrity. @default CHACHA20_POLY1305
+   */
+  transportAead?: TransportAead
   /** Debug logging of failed handshakes and connections. @default noopLogger */
   logger?: Logger
 }
@@ -303,6 +310,7 @@ function runHandshake(
         prologue: noisePrologue(options.networkId),
         staticKey: credentials.staticKey,
         ...(options.ephemeralKey === undefined ? {} : { ephemeralKey: options.ephemeralKey }),
+        ...(options.transportAead === undefined ? {} : { transportAead: options.transportAead }),
       })
       raw.on('data', onData)
       raw.on('end', onEnd)
