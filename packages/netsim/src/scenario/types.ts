@@ -184,7 +184,21 @@ export interface ReportInput {
   buckets?: number
   /** Points of each latency CDF. @default 101 */
   cdfPoints?: number
+  /**
+   * A delivery counts as on time when it arrives within this of publication: the timeline's `onTimeRatio`,
+   * which drops where a partition, a crash or an attack slows messages down even if they arrive later.
+   * @default '1s'
+   */
+  deadline?: DurationInput
 }
+
+/**
+ * The AEAD that seals the nodes' Noise transport messages: `'chacha20-poly1305'`, the real cipher, or
+ * `'null'`, which copies the plaintext and appends a zero tag of the real size. Frames have the same sizes
+ * either way, so a run is the same run (same report but for this field), only cheaper; the handshake always
+ * runs the real cipher.
+ */
+export type CipherName = 'chacha20-poly1305' | 'null'
 
 /** A scenario as written: in TypeScript (`defineScenario`) or a JSON/YAML file. */
 export interface ScenarioInput {
@@ -215,6 +229,8 @@ export interface ScenarioInput {
   network?: NetworkOptions
   /** @default {} */
   report?: ReportInput
+  /** Noise transport cipher of every node (see {@link CipherName}). @default 'chacha20-poly1305' */
+  cipher?: CipherName
   /**
    * TypeScript only: runs for each node incarnation after its network is created and before it starts, to
    * wire more real services (discovery, relay, sync) onto `node.network`. May return a cleanup function.
@@ -333,6 +349,7 @@ export interface Scenario {
   readonly faults: readonly Fault[]
   readonly adversaries: readonly Adversary[]
   readonly network: NetworkOptions
-  readonly report: { readonly buckets: number; readonly cdfPoints: number }
+  readonly report: { readonly buckets: number; readonly cdfPoints: number; readonly deadlineMs: number }
+  readonly cipher: CipherName
   readonly setup: NodeSetup | undefined
 }

@@ -27,6 +27,7 @@ import { parseSelector, parseSelectorList, type SelectorScope } from './selector
 import type {
   Adversary,
   Behaviour,
+  CipherName,
   Fault,
   LinkSpec,
   NodeSelector,
@@ -63,8 +64,11 @@ const TOP_KEYS = [
   'adversaries',
   'network',
   'report',
+  'cipher',
   'setup',
 ] as const
+
+const CIPHERS: readonly CipherName[] = ['chacha20-poly1305', 'null']
 
 const ROLE_NAMES: readonly NodeRole[] = ['full', 'light', 'bootstrap', 'validator']
 
@@ -121,7 +125,12 @@ export function normalizeScenario(input: unknown): Scenario {
     parseAdversary(a, at('adversaries', i), scope),
   )
   const network = parseNetworkOptions(s.network)
-  const report = s.report === undefined ? {} : record(s.report, 'report', ['buckets', 'cdfPoints'])
+  const report =
+    s.report === undefined ? {} : record(s.report, 'report', ['buckets', 'cdfPoints', 'deadline'])
+  const deadlineMs = report.deadline === undefined ? 1_000 : duration(report.deadline, 'report.deadline')
+  if (!(deadlineMs > 0)) fail('report.deadline', 'must be more than 0', report.deadline)
+  const cipher = s.cipher === undefined ? 'chacha20-poly1305' : (string(s.cipher, 'cipher') as CipherName)
+  if (!CIPHERS.includes(cipher)) fail('cipher', `must be one of ${CIPHERS.join(', ')}`, s.cipher)
   if (s.setup !== undefined && typeof s.setup !== 'function')
     fail('setup', 'must be a function (TypeScript only)')
   return {
@@ -145,7 +154,9 @@ export function normalizeScenario(input: unknown): Scenario {
       buckets: report.buckets === undefined ? 60 : integer(report.buckets, 'report.buckets', 1, 10_000),
       cdfPoints:
         report.cdfPoints === undefined ? 101 : integer(report.cdfPoints, 'report.cdfPoints', 2, 10_001),
+      deadlineMs,
     },
+    cipher,
     setup: s.setup as Scenario['setup'],
   }
 }

@@ -1,0 +1,61 @@
+/*
+ * One size of the netsim benchmark in a process of its own (started by `suites/netsim.ts` with
+ * `--expose-gc`): runs the benchmark scenario once and prints one JSON line with what it measured. A
+ * process per size keeps the sizes apart: each starts from the same empty heap, so its RSS growth is its
+ * own, and no size pays for the garbage of the one before.
+ *
+ * argv: <nodes> <virtual seconds> <chacha20-poly1305 | null>
+ */
+import { runScenario } from '@chainwire/netsim'
+import { benchScenario } from './scenario'
+
+/** What one size measured (see `suites/netsim.ts` for how it is reported). */
+export interface SizeResult {
+  readonly nodes: number
+  readonly cipher: string
+  readonly events: number
+  readonly wallMs: number
+  readonly cpuMs: number
+  readonly eventsPerSecond: number
+  readonly eventsPerCpuSecond: number
+  readonly virtualToWall: number
+  /** RSS growth from the idle process to the end of the run (every node up, after a full GC), per node. */
+  readonly rssPerNodeKB: number
+  /** Heap + external growth over the same span, per node. */
+  readonly heapPerNodeKB: number
+  readonly deliveryRatio: number | null
+}
+
+const gc = (globalThis as { gc?: () => void }).gc
+if (gc === undefined) throw new Error('size-run needs --expose-gc')
+const [nodes, seconds, cipher] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]]
+if (cipher !== 'null' && cipher !== 'chacha20-poly1305') throw new Error(`unknown cipher ${cipher}`)
+
+gc()
+const before = process.memoryUsage()
+let rssPerNodeKB = 0
+let heapPerNodeKB = 0
+const { stats, report } = await runScenario(benchScenario(nodes, seconds), {
+  seed: 1,
+  cipher,
+  onEnd: () => {
+    gc()
+    const after = process.memoryUsage()
+    rssPerNodeKB = (after.rss - before.rss) / nodes / 1_024
+    heapPerNodeKB = (after.heapUsed + after.external - before.heapUsed - before.external) / nodes / 1_024
+  },
+})
+const result: SizeResult = {
+  nodes,
+  cipher,
+  events: stats.events,
+  wallMs: stats.wallMs,
+  cpuMs: stats.cpuMs,
+  eventsPerSecond: stats.eventsPerSecond,
+  eventsPerCpuSecond: stats.eventsPerCpuSecond,
+  virtualToWall: stats.virtualToWall,
+  rssPerNodeKB,
+  heapPerNodeKB,
+  deliveryRatio: report.summary.messages.deliveryRatio,
+}
+process.stdout.write(`${JSON.stringify(result)}\n`)
