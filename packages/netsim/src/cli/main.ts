@@ -88,7 +88,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       )
       const s = result.stats
       io.out(
-        `  ${int(s.events)} events in ${(s.wallMs / 1000).toFixed(2)} s wall (${int(s.eventsPerSecond)} events/s, ${s.virtualToWall.toFixed(2)}x real time; ${(s.totalWallMs / 1000).toFixed(2)} s in all)`,
+        `  ${int(s.events)} events in ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.cpuMs / 1000).toFixed(2)} s CPU (${int(s.eventsPerSecond)} events/s, ${int(s.eventsPerCpuSecond)} per CPU second, ${s.virtualToWall.toFixed(2)}x real time; ${(s.totalWallMs / 1000).toFixed(2)} s in all)`,
       )
       io.out(`  wrote ${files.json} and ${files.svg}`)
     }

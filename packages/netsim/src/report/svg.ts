@@ -115,7 +115,8 @@ function summaryBlock(report: Report, top: number): string[] {
       ? 'adversaries: none'
       : `adversaries: ${int(s.adversaries)} nodes; ${int(spam?.published ?? 0)} spam messages, ${int(a.dropped)} dropped, ${int(a.delayed)} delayed, ${int(a.tampered)} tampered`,
     `faults: ${r.faults === 0 ? 'none' : `${int(r.faults)} actions (the bands above the delivery chart)`}`,
-    `pings ${int(r.pings.answered)}/${int(r.pings.sent)} answered, rtt p50 ${duration(r.pings.rttMs.p50 ?? 0)}; connections ${int(r.connections.connected)} opened, ${int(r.connections.disconnected)} closed`,
+    `pings: ${int(r.pings.answered)}/${int(r.pings.sent)} answered, rtt p50 ${duration(r.pings.rttMs.p50 ?? 0)}`,
+    `connections: ${int(r.connections.connected)} opened, ${int(r.connections.disconnected)} closed, ${int(r.connections.rejected)} rejected`,
     `Noise transport cipher: ${s.cipher === 'null' ? 'null (netsim only: same frames, no encryption)' : 'ChaCha20-Poly1305'}; ${int(r.events)} events`,
   ]
   const out = [`<text x="${LEFT_X - 50}" y="${top}" class="panel-title">Summary</text>`]

@@ -2,7 +2,8 @@
  * One size of the netsim benchmark in a process of its own (started by `suites/netsim.ts` with
  * `--expose-gc`): runs the benchmark scenario once and prints one JSON line with what it measured. A
  * process per size keeps the sizes apart: each starts from the same empty heap, so its RSS growth is its
- * own, and no size pays for the garbage of the one before.
+ * own, and no size pays for the garbage of the one before. A short warm-up run comes first, so the code
+ * is compiled when the measured run starts.
  *
  * argv: <nodes> <virtual seconds> <chacha20-poly1305 | null>
  */
@@ -31,6 +32,9 @@ if (gc === undefined) throw new Error('size-run needs --expose-gc')
 const [nodes, seconds, cipher] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]]
 if (cipher !== 'null' && cipher !== 'chacha20-poly1305') throw new Error(`unknown cipher ${cipher}`)
 
+// A short run first, so every size is measured with the code already compiled (JIT warm-up would
+// otherwise weigh on the small sizes, the baseline of the ratios, most).
+await runScenario(benchScenario(50, 10), { seed: 2, cipher })
 gc()
 const before = process.memoryUsage()
 let rssPerNodeKB = 0
