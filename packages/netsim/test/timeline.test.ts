@@ -80,6 +80,38 @@ describe('timeline: delivery over time shows the faults', () => {
     expect(svg).toContain('adversaries: drop \u00d72, delay \u00d71, lie \u00d71, spam \u00d71')
   })
 
+  it('shows an attack window: delivery drops while censors are active, and recovers after', async () => {
+    const { report, svg } = await runScenario(
+      defineScenario({
+        duration: '30s',
+        nodes: 12,
+        topology: { type: 'ring' },
+        workload: [{ type: 'transaction', every: '500ms', size: 100 }],
+        adversaries: [{ nodes: ['n3', 'n9'], behaviour: 'drop', start: '10s', end: '20s' }],
+        report: { buckets: 30 },
+      }),
+      { seed: 2 },
+    )
+    expect(report.adversaries).toEqual([{ name: 'drop', nodes: 2, startMs: 10_000, endMs: 20_000 }])
+    // Two censors cut the ring in two arcs: a message reaches only its own arc while they are active.
+    for (const p of windows(report, 11, 19)) expect(p.deliveryRatio).toBeLessThan(0.8)
+    for (const p of [...windows(report, 3, 9), ...windows(report, 21, 28)]) {
+      expect(p.deliveryRatio).toBe(1)
+      expect(p.dropped).toBe(0)
+    }
+    expect(windows(report, 10, 20).reduce((k, p) => k + p.dropped, 0)).toBe(
+      report.summary.adversaryActions.dropped,
+    )
+    expect(svg).toContain('adversaries: drop \u00d72')
+    expect(() =>
+      defineScenario({
+        duration: '30s',
+        nodes: 4,
+        adversaries: [{ nodes: 'n1', behaviour: 'drop', start: '10s', end: '5s' }],
+      }),
+    ).toThrow(expect.objectContaining({ details: expect.objectContaining({ path: 'adversaries[0].end' }) }))
+  })
+
   it('reports no messages as "no messages", not as 100%', async () => {
     const { report, svg } = await runScenario(
       defineScenario({ duration: '5s', nodes: 4, workload: [{ type: 'ping', every: '1s' }] }),
@@ -97,12 +129,8 @@ describe('timeline: delivery over time shows the faults', () => {
 })
 
 describe('fault bands', () => {
-  const base = (faults: Report['faults'], adversary: string[][] = []): Report =>
-    ({
-      scenario: { durationMs: 60_000 },
-      faults,
-      nodes: adversary.map((a, i) => ({ name: `n${i}`, adversary: a })),
-    }) as unknown as Report
+  const base = (faults: Report['faults'], adversaries: Report['adversaries'] = []): Report =>
+    ({ scenario: { durationMs: 60_000 }, faults, adversaries }) as unknown as Report
 
   it('turns faults into intervals: partition to heal, crash to restart, churn with its crash count', () => {
     const bands = faultBands(
@@ -118,7 +146,12 @@ describe('fault bands', () => {
           { atMs: 30_000, type: 'restart', nodes: ['n2'] },
           { atMs: 40_000, type: 'cut', nodes: ['n1', 'n7'] },
         ],
-        [['drop'], [], ['drop', 'spam']],
+        [
+          { name: 'drop', nodes: 2, startMs: 0, endMs: 60_000 },
+          { name: 'spam', nodes: 1, startMs: 0, endMs: 60_000 },
+          { name: 'drop', nodes: 0, startMs: 0, endMs: 60_000 },
+          { name: 'lie', nodes: 5, startMs: 30_000, endMs: 45_000 },
+        ],
       ),
     )
     expect(bands.map((b) => [b.kind, b.startMs, b.endMs, b.label])).toEqual([
@@ -126,6 +159,7 @@ describe('fault bands', () => {
       ['churn', 5_000, 15_000, 'churn: 2 crashes'],
       ['partition', 10_000, 20_000, 'partition'],
       ['crash', 12_000, 30_000, 'crash 3 nodes'],
+      ['adversaries', 30_000, 45_000, 'adversaries: lie \u00d75'],
       ['cut', 40_000, 60_000, 'cut n1 n7'],
     ])
   })

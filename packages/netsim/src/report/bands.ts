@@ -96,8 +96,7 @@ export function faultBands(report: Report): Band[] {
   }
   closeCrashes(end, undefined)
   if (churn !== undefined) bands.push(churnBand(churn, end))
-  const adversaries = adversaryLabel(report)
-  if (adversaries !== undefined) bands.push({ kind: 'adversaries', startMs: 0, endMs: end, label: adversaries })
+  bands.push(...adversaryBands(report))
   return bands.sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs)
 }
 
@@ -106,13 +105,22 @@ function churnBand(churn: { startMs: number; crashes: number }, endMs: number): 
   return { kind: 'churn', startMs: churn.startMs, endMs, label }
 }
 
-/** `adversaries: drop ×4, delay ×2, spam ×1`, or undefined when there are none. */
-function adversaryLabel(report: Report): string | undefined {
-  const count = new Map<string, number>()
-  for (const node of report.nodes) for (const a of node.adversary) count.set(a, (count.get(a) ?? 0) + 1)
-  if (count.size === 0) return undefined
-  const parts = [...count].map(([name, k]) => `${name} \u00d7${k}`)
-  return `adversaries: ${parts.join(', ')}`
+/** One band per attack window, labelled with what plays in it: `adversaries: drop ×4, delay ×2`. */
+function adversaryBands(report: Report): Band[] {
+  const windows = new Map<string, { startMs: number; endMs: number; count: Map<string, number> }>()
+  for (const a of report.adversaries) {
+    if (a.nodes === 0) continue
+    const key = `${a.startMs}-${a.endMs}`
+    const w = windows.get(key) ?? { startMs: a.startMs, endMs: a.endMs, count: new Map<string, number>() }
+    w.count.set(a.name, (w.count.get(a.name) ?? 0) + a.nodes)
+    windows.set(key, w)
+  }
+  return [...windows.values()].map((w) => ({
+    kind: 'adversaries' as const,
+    startMs: w.startMs,
+    endMs: w.endMs,
+    label: `adversaries: ${[...w.count].map(([name, k]) => `${name} \u00d7${k}`).join(', ')}`,
+  }))
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ReportInput {
   readonly metrics: MetricsCollector
   readonly edges: number
   readonly events: number
+  /** Nodes each adversary entry of the scenario resolved to, in scenario order. */
+  readonly adversaryCounts: readonly number[]
 }
 
 /** `part / whole`, or null when there is no whole (no targets: nothing to deliver is not 100%). */
@@ -165,6 +167,12 @@ export function buildReport(input: ReportInput): Report {
     nodes: nodeReports,
     timeline: timeline(metrics, scenario.durationMs, scenario.report.buckets, deadlineMs),
     latencyCdf,
+    adversaries: scenario.adversaries.map((a, k) => ({
+      name: a.name,
+      nodes: input.adversaryCounts[k] ?? 0,
+      startMs: a.startMs,
+      endMs: a.endMs,
+    })),
     faults: metrics.faults.map((f) => ({
       atMs: f.atMs,
       type: f.type,

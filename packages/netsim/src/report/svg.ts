@@ -11,6 +11,7 @@ import {
   type Plot,
   pct,
   plot,
+  textWidth,
 } from './svg-kit'
 import { adversaryPanel, LANE_H, lanesNeeded, timelinePanel } from './svg-timeline'
 import type { DeliverySummary, Report } from './types'
@@ -120,9 +121,31 @@ function summaryBlock(report: Report, top: number): string[] {
     `Noise transport cipher: ${s.cipher === 'null' ? 'null (netsim only: same frames, no encryption)' : 'ChaCha20-Poly1305'}; ${int(r.events)} events`,
   ]
   const out = [`<text x="${LEFT_X - 50}" y="${top}" class="panel-title">Summary</text>`]
-  lines.forEach((line, k) => {
-    out.push(`<text x="${LEFT_X - 50}" y="${top + 26 + k * 20}" class="summary">${escapeXml(line)}</text>`)
-  })
+  let y = top + 26
+  for (const line of lines) {
+    for (const [k, part] of wrap(line, SUMMARY_W).entries()) {
+      out.push(`<text x="${LEFT_X - 50 + (k > 0 ? 12 : 0)}" y="${y}" class="summary">${escapeXml(part)}</text>`)
+      y += 18
+    }
+  }
+  return out
+}
+
+/** Width of the summary block: the left half of the page, clear of the adversary chart's axis label. */
+const SUMMARY_W = RIGHT_X - 80 - (LEFT_X - 50)
+
+/** Splits `text` at spaces into lines at most `width` wide (at the summary's 12 px); continuations are indented. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`
+    if (line !== '' && textWidth(next, 12) > width - (out.length > 0 ? 12 : 0)) {
+      out.push(line)
+      line = word
+    } else line = next
+  }
+  if (line !== '') out.push(line)
   return out
 }
 

@@ -102,6 +102,15 @@ export interface TimelinePoint {
   readonly tampered: number
 }
 
+/** An adversary entry of the scenario: its behaviour (or hooks' name), how many nodes play it, and when. */
+export interface AdversaryReport {
+  readonly name: string
+  readonly nodes: number
+  /** The attack window, in virtual ms since the start. */
+  readonly startMs: number
+  readonly endMs: number
+}
+
 /** A fault or lifecycle action, as applied. */
 export interface FaultReport {
   readonly atMs: number
@@ -166,5 +175,7 @@ export interface Report {
   readonly timeline: { readonly bucketMs: number; readonly points: readonly TimelinePoint[] }
   /** Latency CDF of workload messages, per kind and for all: fraction of (message, target) pairs reached by x ms. */
   readonly latencyCdf: Readonly<Record<string, readonly CdfPoint[]>>
+  /** The scenario's adversary entries and their windows. */
+  readonly adversaries: readonly AdversaryReport[]
   readonly faults: readonly FaultReport[]
 }

@@ -173,10 +173,13 @@ export type BehaviourInput =
   | { behaviour: 'lie'; probability?: number }
 
 /** Adversarial nodes: a built-in behaviour, or (TypeScript only) hook functions. */
-export type AdversaryInput = { nodes: NodeSelectorInput } & (
-  | BehaviourInput
-  | { hooks: AdversaryHooks; name?: string }
-)
+export type AdversaryInput = {
+  nodes: NodeSelectorInput
+  /** When the attack starts: before it the nodes behave honestly (they relay). @default '0s' */
+  start?: DurationInput
+  /** When it ends: after it they behave honestly again. @default the scenario's duration */
+  end?: DurationInput
+} & (BehaviourInput | { hooks: AdversaryHooks; name?: string })
 
 /** How the report summarises. */
 export interface ReportInput {
@@ -312,6 +315,9 @@ export interface Adversary {
   readonly name: string
   readonly behaviour: Behaviour | undefined
   readonly hooks: AdversaryHooks | undefined
+  /** The attack window, in virtual ms: `onMessage` is consulted and spam published only within it. */
+  readonly startMs: number
+  readonly endMs: number
 }
 
 /** A validated scenario with every default filled in: what {@link runScenario} takes. */

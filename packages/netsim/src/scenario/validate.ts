@@ -122,7 +122,7 @@ export function normalizeScenario(input: unknown): Scenario {
     parseFault(f, at('faults', i), scope, durationMs),
   )
   const adversaries = array(s.adversaries ?? [], 'adversaries').map((a, i) =>
-    parseAdversary(a, at('adversaries', i), scope),
+    parseAdversary(a, at('adversaries', i), scope, durationMs),
   )
   const network = parseNetworkOptions(s.network)
   const report =
@@ -469,12 +469,20 @@ function parseFault(value: unknown, path: string, scope: SelectorScope, duration
   }
 }
 
-function parseAdversary(value: unknown, path: string, scope: SelectorScope): Adversary {
+/** Keys every adversary entry may have besides its behaviour's. */
+const ADVERSARY_KEYS = ['nodes', 'start', 'end'] as const
+
+function parseAdversary(value: unknown, path: string, scope: SelectorScope, durationMs: number): Adversary {
   if (!isRecord(value)) fail(path, 'must be an object', value)
   if (value.nodes === undefined) fail(at(path, 'nodes'), 'is required')
   const nodes = parseSelector(value.nodes, at(path, 'nodes'), scope)
+  const startMs = value.start === undefined ? 0 : duration(value.start, at(path, 'start'))
+  const endMs = value.end === undefined ? durationMs : duration(value.end, at(path, 'end'))
+  if (startMs >= durationMs) fail(at(path, 'start'), 'must be before the end of the run', value.start)
+  if (endMs <= startMs) fail(at(path, 'end'), 'must be after start', value.end)
+  const window = { startMs, endMs: Math.min(endMs, durationMs) }
   if (value.hooks !== undefined) {
-    const o = record(value, path, ['nodes', 'hooks', 'name'])
+    const o = record(value, path, [...ADVERSARY_KEYS, 'hooks', 'name'])
     if (!isRecord(o.hooks)) fail(at(path, 'hooks'), 'must be an object of hook functions (TypeScript only)')
     for (const [k, fn] of Object.entries(o.hooks)) {
       if (!['onMessage', 'onStart'].includes(k))
@@ -482,29 +490,29 @@ function parseAdversary(value: unknown, path: string, scope: SelectorScope): Adv
       if (typeof fn !== 'function') fail(at(at(path, 'hooks'), k), 'must be a function')
     }
     const name = o.name === undefined ? 'custom' : string(o.name, at(path, 'name'))
-    return { nodes, name, behaviour: undefined, hooks: o.hooks as Adversary['hooks'] }
+    return { nodes, name, behaviour: undefined, hooks: o.hooks as Adversary['hooks'], ...window }
   }
   const behaviour = parseBehaviour(value, path)
-  return { nodes, name: behaviour.behaviour, behaviour, hooks: undefined }
+  return { nodes, name: behaviour.behaviour, behaviour, hooks: undefined, ...window }
 }
 
 function parseBehaviour(value: Record<string, unknown>, path: string): Behaviour {
   const b = at(path, 'behaviour')
   switch (value.behaviour) {
     case 'drop': {
-      const o = record(value, path, ['nodes', 'behaviour', 'probability'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'probability'])
       return {
         behaviour: 'drop',
         probability: o.probability === undefined ? 1 : number(o.probability, at(path, 'probability'), 0, 1),
       }
     }
     case 'delay': {
-      const o = record(value, path, ['nodes', 'behaviour', 'delay'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'delay'])
       if (o.delay === undefined) fail(at(path, 'delay'), 'is required')
       return { behaviour: 'delay', delay: distribution(o.delay, at(path, 'delay')) }
     }
     case 'spam': {
-      const o = record(value, path, ['nodes', 'behaviour', 'rate', 'size'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'rate', 'size'])
       return {
         behaviour: 'spam',
         perSecond: number(o.rate, at(path, 'rate'), 0.000001, 10_000),
@@ -512,7 +520,7 @@ function parseBehaviour(value: Record<string, unknown>, path: string): Behaviour
       }
     }
     case 'lie': {
-      const o = record(value, path, ['nodes', 'behaviour', 'probability'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'probability'])
       return {
         behaviour: 'lie',
         probability: o.probability === undefined ? 1 : number(o.probability, at(path, 'probability'), 0, 1),

@@ -50,7 +50,15 @@ export interface SimNodeInit {
   /** Addresses it keeps connected (its topology edges). */
   readonly dials: readonly string[]
   readonly networkOptions: NetworkOptions
-  readonly adversaries: readonly { readonly name: string; readonly hooks: AdversaryHooks }[]
+  readonly adversaries: readonly AdversaryRole[]
+}
+
+/** One adversary entry a node plays: its name for the report, its hooks, and whether its window is open now. */
+export interface AdversaryRole {
+  readonly name: string
+  readonly hooks: AdversaryHooks
+  /** True within the entry's `start`..`end`: outside it the node relays as an honest one does. */
+  readonly active: () => boolean
 }
 
 /** One run of a node, from start to crash (or the end): a timer owner, so its clock dies with it. */
@@ -321,6 +329,7 @@ export class SimNode {
       const kind =
         this.world.metrics.message(info.id)?.kind ?? (message.type === 'new_block' ? 'block' : 'transaction')
       for (const a of this.adversaries) {
+        if (!a.active()) continue
         decision = a.hooks.onMessage?.({ id: info.id, kind, from, size, message }, ctx)
         if (decision !== undefined) break
       }

@@ -22,10 +22,10 @@ import { MAX_VIRTUAL_MS, Scheduler, signalOption } from '../scheduler/scheduler'
 import { behaviourHooks } from './adversary'
 import { scheduleFaults } from './faults'
 import { seededIdentity } from './identity'
-import { SimNode, type SimWorld } from './node'
+import { type AdversaryRole, SimNode, type SimWorld } from './node'
 import { NULL_AEAD } from './null-cipher'
 import { assignRegions, buildEdges, nodeHost } from './topology'
-import type { AdversaryHooks, SimNodeHandle } from './types'
+import type { SimNodeHandle } from './types'
 import { scheduleWorkload } from './workload'
 
 /** Options of {@link runScenario}. */
@@ -208,12 +208,18 @@ export async function runScenario(
   }
   const networkOptions = slotOptions(scenario.network, out, inn)
 
-  const adversaries: { name: string; hooks: AdversaryHooks }[][] = Array.from({ length: n }, () => [])
+  const adversaries: AdversaryRole[][] = Array.from({ length: n }, () => [])
+  const adversaryCounts: number[] = []
   for (const [k, a] of scenario.adversaries.entries()) {
-    const hooks = a.hooks ?? behaviourHooks(a.behaviour as NonNullable<typeof a.behaviour>)
-    for (const i of resolveSelector(a.nodes, selectorCtx, root.fork(`adversaries/${k}`))) {
-      ;(adversaries[i] as { name: string; hooks: AdversaryHooks }[]).push({ name: a.name, hooks })
+    const { startMs, endMs } = a
+    const active = (): boolean => {
+      const now = scheduler.nowMs()
+      return now >= startMs && now <= endMs
     }
+    const hooks = a.hooks ?? behaviourHooks(a.behaviour as NonNullable<typeof a.behaviour>, active)
+    const members = resolveSelector(a.nodes, selectorCtx, root.fork(`adversaries/${k}`))
+    for (const i of members) (adversaries[i] as AdversaryRole[]).push({ name: a.name, hooks, active })
+    adversaryCounts.push(members.length)
   }
 
   const failure = new AbortController()
@@ -253,7 +259,7 @@ export async function runScenario(
         random: root.fork(`node/${i}`),
         dials: dials[i] as string[],
         networkOptions,
-        adversaries: adversaries[i] as { name: string; hooks: AdversaryHooks }[],
+        adversaries: adversaries[i] as AdversaryRole[],
       }),
     )
     const node = nodes[i] as SimNode
@@ -303,7 +309,16 @@ export async function runScenario(
     await options.onEnd(nodes.flatMap((node) => (node.handle === undefined ? [] : [node.handle])))
   }
 
-  const report = buildReport({ scenario, seed, cipher, nodes, metrics, edges: edges.length, events })
+  const report = buildReport({
+    scenario,
+    seed,
+    cipher,
+    nodes,
+    metrics,
+    edges: edges.length,
+    events,
+    adversaryCounts,
+  })
   const svg = renderSvg(report)
 
   // Graceful shutdown in virtual time: every running network stops (disconnects flush, timers clear).
