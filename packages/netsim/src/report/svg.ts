@@ -138,7 +138,13 @@ const SUMMARY_W = RIGHT_X - 80 - (LEFT_X - 50)
 function wrap(text: string, width: number): string[] {
   const out: string[] = []
   let line = ''
-  for (const word of text.split(' ')) {
+  // A unit stays with its number: "121 ms" is one word here.
+  const words: string[] = []
+  for (const w of text.split(' ')) {
+    if (/^(ms|s)[,;)]?$/.test(w) && words.length > 0) words[words.length - 1] += ` ${w}`
+    else words.push(w)
+  }
+  for (const word of words) {
     const next = line === '' ? word : `${line} ${word}`
     if (line !== '' && textWidth(next, 12) > width - (out.length > 0 ? 12 : 0)) {
       out.push(line)
