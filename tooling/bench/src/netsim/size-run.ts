@@ -7,6 +7,7 @@
  *
  * argv: <nodes> <virtual seconds> <chacha20-poly1305 | null>
  */
+import { readFileSync } from 'node:fs'
 import { runScenario } from '@chainwire/netsim'
 import { benchScenario } from './scenario'
 
@@ -19,6 +20,12 @@ export interface SizeResult {
   readonly cpuMs: number
   readonly eventsPerSecond: number
   readonly eventsPerCpuSecond: number
+  /**
+   * Events per CPU second of the main thread alone (Linux; null elsewhere): the JavaScript thread that runs
+   * the simulation, without the garbage collector's helper threads, which on an idle machine run on another
+   * core and on a shared one count against every large heap.
+   */
+  readonly eventsPerMainThreadCpuSecond: number | null
   readonly virtualToWall: number
   /** RSS growth from the idle process to the end of the run (every node up, after a full GC), per node. */
   readonly rssPerNodeKB: number
@@ -35,14 +42,29 @@ if (cipher !== 'null' && cipher !== 'chacha20-poly1305') throw new Error(`unknow
 // A short run first, so every size is measured with the code already compiled (JIT warm-up would
 // otherwise weigh on the small sizes, the baseline of the ratios, most).
 await runScenario(benchScenario(50, 10), { seed: 2, cipher })
+/** CPU time of the main thread so far in ms (Linux: /proc/self/task/<pid>/stat), or undefined. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th, in ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / 100
+  } catch {
+    return undefined
+  }
+}
+
 gc()
 const before = process.memoryUsage()
+const mainBefore = mainThreadCpuMs()
+let mainAtEnd: number | undefined
 let rssPerNodeKB = 0
 let heapPerNodeKB = 0
 const { stats, report } = await runScenario(benchScenario(nodes, seconds), {
   seed: 1,
   cipher,
   onEnd: () => {
+    mainAtEnd = mainThreadCpuMs()
     gc()
     const after = process.memoryUsage()
     rssPerNodeKB = (after.rss - before.rss) / nodes / 1_024
@@ -57,6 +79,11 @@ const result: SizeResult = {
   cpuMs: stats.cpuMs,
   eventsPerSecond: stats.eventsPerSecond,
   eventsPerCpuSecond: stats.eventsPerCpuSecond,
+  // Over the whole run (setup included): the main thread's CPU is read at the start and at the end only.
+  eventsPerMainThreadCpuSecond:
+    mainBefore === undefined || mainAtEnd === undefined || mainAtEnd <= mainBefore
+      ? null
+      : (stats.events * 1_000) / (mainAtEnd - mainBefore),
   virtualToWall: stats.virtualToWall,
   rssPerNodeKB,
   heapPerNodeKB,

@@ -129,6 +129,18 @@ async function run(ctx: SuiteContext): Promise<void> {
         baselineValue: base.eventsPerCpuSecond,
         ratio: r.eventsPerCpuSecond / base.eventsPerCpuSecond,
       })
+      if (r.eventsPerMainThreadCpuSecond !== null && base.eventsPerMainThreadCpuSecond !== null) {
+        ctx.report({
+          suite,
+          case: name,
+          metric: 'simulated events per main-thread CPU second',
+          value: r.eventsPerMainThreadCpuSecond,
+          unit: 'events/s',
+          baseline,
+          baselineValue: base.eventsPerMainThreadCpuSecond,
+          ratio: r.eventsPerMainThreadCpuSecond / base.eventsPerMainThreadCpuSecond,
+        })
+      }
       ctx.report({ suite, case: name, metric: 'virtual / wall time', value: r.virtualToWall, unit: 'x' })
       ctx.report({ suite, case: name, metric: 'wall time', value: r.wallMs / 1_000, unit: 's' })
       ctx.report({ suite, case: name, metric: 'CPU time', value: r.cpuMs / 1_000, unit: 's' })
