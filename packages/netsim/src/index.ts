@@ -38,6 +38,7 @@ export { Random } from './random/random'
 export { seedState } from './random/seed-state'
 export { renderSvg } from './report/svg'
 export type {
+  AdversaryReport,
   DeliverySummary,
   FaultReport,
   MessageReport,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseArgs, parseSeed } from '../src/cli/args'
+import { parseArgs, parseSeed, UsageError } from '../src/cli/args'
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 const tsx = createRequire(import.meta.url).resolve('tsx/cli')
@@ -48,7 +48,7 @@ describe('chainwire-netsim', () => {
     expect(stderr).toBe('')
     expect(code).toBe(0)
     expect(stdout).toContain('netsim cli-small: 6 nodes')
-    expect(stdout).toMatch(/delivery 100\.00%/)
+    expect(stdout).toMatch(/delivery 100\.00% \(\d+\/\d+ over \d+ messages\), [\d.]+% within 1000 ms/)
     expect(stdout).toMatch(/events in [\d.]+ s wall/)
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
     expect(report.scenario).toMatchObject({ name: 'cli-small', seed: 9, nodes: 6 })
@@ -81,10 +81,40 @@ describe('chainwire-netsim', () => {
   })
 
   it('prints usage: exit 0 for help, 2 for a bad command line', async () => {
-    expect((await run(['--help'])).stdout).toContain('usage:')
+    const help = await run(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('usage:')
+    expect(help.stdout).toContain('exit codes:')
     const bad = await run(['run'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('run needs a scenario file')
+    const unknown = await run(['run', scenario, '--speed', '2'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("Unknown option '--speed'")
+  })
+
+  it('prints its version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
+    for (const flag of ['--version', '-v']) {
+      const { code, stdout } = await run([flag])
+      expect(code).toBe(0)
+      expect(stdout.trim()).toBe(`chainwire-netsim ${pkg.version}`)
+    }
+  })
+
+  it('says "no messages published" for a run without messages, and runs with the null cipher', async () => {
+    const quiet = join(dir, 'quiet.yaml')
+    writeFileSync(quiet, 'name: quiet\nduration: 4s\nnodes: 3\nworkload:\n  - { type: ping, every: 1s }\n')
+    const { code, stdout } = await run(['run', quiet, '--out', join(dir, 'quiet'), '--cipher', 'null'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('null cipher')
+    expect(stdout).toContain('delivery: no messages published')
+    expect(stdout).not.toContain('100.00%')
+    const report = JSON.parse(readFileSync(join(dir, 'quiet', 'report.json'), 'utf8'))
+    expect(report.scenario.cipher).toBe('null')
+    expect(report.summary.messages.deliveryRatio).toBeNull()
   })
 })
 
@@ -96,21 +126,29 @@ describe('argument parsing', () => {
       seed: undefined,
       out: 'report',
       quiet: false,
+      cipher: undefined,
     })
-    expect(parseArgs(['run', 'a.yaml', '--seed', 'abc', '--out=x', '--quiet'])).toEqual({
+    expect(parseArgs(['run', 'a.yaml', '--seed', 'abc', '--out=x', '--quiet', '--cipher=null'])).toEqual({
       command: 'run',
       file: 'a.yaml',
       seed: 'abc',
       out: 'x',
       quiet: true,
+      cipher: 'null',
     })
+    expect(parseArgs(['--seed', '3', 'run', 'a.yaml'])).toMatchObject({ command: 'run', seed: 3 })
     expect(parseArgs(['validate', 'a.json'])).toEqual({ command: 'validate', file: 'a.json' })
     expect(parseArgs([])).toEqual({ command: 'help' })
+    expect(parseArgs(['run', 'a', '-h'])).toEqual({ command: 'help' })
+    expect(parseArgs(['--version'])).toEqual({ command: 'version' })
+    expect(parseArgs(['-v'])).toEqual({ command: 'version' })
     expect(() => parseArgs(['fly'])).toThrow('unknown command')
-    expect(() => parseArgs(['run', 'a', '--speed', '2'])).toThrow('unknown option')
+    expect(() => parseArgs(['run', 'a', '--speed', '2'])).toThrow("Unknown option '--speed'")
     expect(() => parseArgs(['run', 'a', 'b'])).toThrow('unexpected argument')
-    expect(() => parseArgs(['run', 'a', '--seed'])).toThrow('needs a value')
-    expect(() => parseArgs(['validate', 'a', '--seed', '1'])).toThrow('unknown option')
+    expect(() => parseArgs(['run', 'a', '--seed'])).toThrow('argument missing')
+    expect(() => parseArgs(['run', 'a', '--cipher', 'rot13'])).toThrow('--cipher must be one of')
+    expect(() => parseArgs(['validate', 'a', '--seed', '1'])).toThrow('validate takes no --seed')
+    expect(() => parseArgs(['run', 'a', '--quiet=yes'])).toThrow(UsageError)
     expect(parseSeed('42')).toBe(42)
     expect(parseSeed('0042x')).toBe('0042x')
   })

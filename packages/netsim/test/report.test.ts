@@ -174,29 +174,61 @@ describe('report.svg', () => {
     expect(svg).toContain('report &#60;test&#62; &#38; &#34;quotes&#34;')
   })
 
-  it('has both charts with axes, labels, the CDF curves, the delivery bars and the fault markers', () => {
+  it('has the CDF, the delivery chart with its series, legend and fault bands, and the adversary chart', () => {
     const elements = parseXml(svg)
     const texts = svg.match(/>([^<]+)<\/text>/g)?.map((t) => t.slice(1, -7)) ?? []
-    expect(texts).toContain('Latency CDF (first delivery per node)')
-    expect(texts).toContain('Delivery ratio by publication time')
+    for (const t of [
+      'Latency CDF (first delivery per node)',
+      'Delivery by publication time',
+      'publication time (s, virtual)',
+      'Adversary traffic by time',
+      'no adversaries',
+      '100%',
+      'crash n2',
+      'reached (eventually)',
+      'within 1 s',
+      'honest nodes up',
+      'Summary',
+    ]) {
+      expect(texts).toContain(t)
+    }
     expect(texts.some((t) => t.startsWith('latency since publication (ms'))).toBe(true)
-    expect(texts).toContain('publication time (s, virtual)')
-    expect(texts).toContain('100%')
-    expect(texts).toContain('crash n2')
-    expect(texts).toContain('restart n2')
-    expect(elements.filter((e) => e.name === 'polyline')).toHaveLength(3)
-    expect(
-      elements.filter((e) => e.name === 'rect' && e.attrs['fill-opacity'] === '0.75').length,
-    ).toBeGreaterThan(5)
-    for (const e of elements.filter((x) => x.name === 'polyline')) {
-      for (const pair of (e.attrs.points ?? '').split(' ')) {
-        const [x, y] = pair.split(',').map(Number)
+    const polylines = elements.filter((e) => e.name === 'polyline')
+    const cdfLines = polylines.filter((e) => e.attrs.class === 'series')
+    expect(cdfLines).toHaveLength(3)
+    expect(polylines.filter((e) => e.attrs.class === 'series on-time')).toHaveLength(1)
+    expect(polylines.filter((e) => e.attrs.class === 'series honest-up')).toHaveLength(1)
+    expect(elements.filter((e) => e.name === 'rect' && e.attrs.class === 'delivered').length).toBeGreaterThan(
+      5,
+    )
+    const points = (e: { attrs: Record<string, string> }) =>
+      (e.attrs.points ?? '').split(' ').map((pair) => pair.split(',').map(Number) as [number, number])
+    // The plots' top edge: where the fault shades start.
+    const shade = elements.find((e) => e.attrs.class === 'band-shade')
+    const top = Number(shade?.attrs.y)
+    const bottom = top + Number(shade?.attrs.height)
+    for (const e of cdfLines) {
+      for (const [x, y] of points(e)) {
         expect(x).toBeGreaterThanOrEqual(70)
         expect(x).toBeLessThanOrEqual(490)
-        expect(y).toBeGreaterThanOrEqual(110)
-        expect(y).toBeLessThanOrEqual(400)
+        expect(y).toBeGreaterThanOrEqual(top)
+        expect(y).toBeLessThanOrEqual(bottom)
       }
     }
+    for (const e of polylines.filter((x) => x.attrs.class !== 'series')) {
+      for (const [x, y] of points(e)) {
+        expect(x).toBeGreaterThanOrEqual(560)
+        expect(x).toBeLessThanOrEqual(980)
+        expect(y).toBeGreaterThanOrEqual(top)
+      }
+    }
+    // The crash band and its label sit in a lane above the plot, not over the data.
+    const bandRects = elements.filter((e, k) => e.name === 'rect' && elements[k - 1]?.attrs.class === 'band')
+    expect(bandRects.length).toBe(1)
+    for (const r of bandRects) expect(Number(r.attrs.y) + Number(r.attrs.height)).toBeLessThanOrEqual(top)
+    const labels = elements.filter((e) => e.attrs.class === 'band-label')
+    expect(labels.length).toBe(1)
+    for (const l of labels) expect(Number(l.attrs.y)).toBeLessThan(top)
   })
 
   it('renders an empty run without errors', () => {
@@ -214,5 +246,6 @@ describe('report.svg', () => {
     parseXml(empty)
     expect(empty).toContain('no messages delivered')
     expect(empty).toContain('no messages published')
+    expect(empty).toContain('no workload messages')
   })
 })

@@ -220,6 +220,24 @@ describe('scenario files', () => {
       const s = await loadScenario(join(examples, name))
       expect(s.durationMs).toBe(60_000)
     }
+    // The scale goal's internet: 10,000 nodes in six regions, 20% churn, 25% sybils in four subnets.
+    const internet = await loadScenario(join(examples, 'internet-10k.yaml'))
+    expect(internet.nodeCount).toBe(10_000)
+    expect(internet.regions.map((r) => r.name)).toEqual(['na', 'eu', 'asia', 'sa', 'af', 'oc'])
+    expect(internet.subnets.map((x) => x.cidr)).toEqual([
+      '44.1.0.0/20',
+      '44.1.16.0/20',
+      '45.9.0.0/20',
+      '45.9.16.0/20',
+    ])
+    expect(internet.cipher).toBe('null')
+    const sybils = internet.adversaries.flatMap((a) => (a.nodes.kind === 'nodes' ? a.nodes.indexes : []))
+    expect(new Set(sybils).size).toBe(2_500)
+    const churn = internet.faults.find((f) => f.type === 'churn')
+    expect(churn?.type === 'churn' && (churn.perSecond * (churn.untilMs - churn.atMs)) / 1_000).toBeCloseTo(
+      1_503,
+      0,
+    )
   })
 
   it('reads YAML and JSON to the same scenario', async () => {

@@ -2,6 +2,7 @@ import { AbortError, deadline, TimeoutError } from '@chainwire/interface'
 import { describe, expect, it } from 'vitest'
 import {
   type NetsimError,
+  Random,
   Scheduler,
   SimClock,
   SimulationAbortedError,
@@ -51,13 +52,37 @@ describe('Scheduler', () => {
     expect(log).toEqual([3])
   })
 
-  it('purges cancelled events once they outnumber live ones', async () => {
+  it('takes cancelled events out of the queue at once', async () => {
     const s = new Scheduler()
     const keep = s.schedule(10, () => {})
     for (let i = 0; i < 10_000; i++) s.cancel(s.schedule(100 + i, () => {}))
     expect(s.pending).toBe(1)
     await s.run(20)
     expect(keep.state).toBe(1)
+    expect(s.pending).toBe(0)
+  })
+
+  it('fires what is left in (time, sequence) order after random cancellations', async () => {
+    const s = new Scheduler()
+    const random = new Random('heap')
+    const fired: number[] = []
+    const live = new Map<number, { at: number; ev: ReturnType<Scheduler['schedule']> }>()
+    for (let k = 0; k < 5_000; k++) {
+      const at = Math.floor(random.uniform(0, 200))
+      live.set(k, { at, ev: s.schedule(at, () => fired.push(k)) })
+      if (random.chance(0.4)) {
+        const victim = Math.floor(random.uniform(0, k + 1))
+        const entry = live.get(victim)
+        if (entry !== undefined) {
+          s.cancel(entry.ev)
+          live.delete(victim)
+        }
+      }
+    }
+    expect(s.pending).toBe(live.size)
+    await s.run(1_000)
+    const expected = [...live.entries()].sort((a, b) => a[1].at - b[1].at || a[0] - b[0]).map(([k]) => k)
+    expect(fired).toEqual(expected)
     expect(s.pending).toBe(0)
   })
 

@@ -54,6 +54,12 @@ export {
   secureInbound,
   secureOutbound,
 } from './noise/index'
+export {
+  type AeadOpener,
+  type AeadSealer,
+  CHACHA20_POLY1305,
+  type TransportAead,
+} from './noise/transport-aead'
 export { DEFAULT_JUNK_BYTE_BURST, DEFAULT_JUNK_BYTES_PER_SECOND, DEFAULT_RATE_LIMITS } from './options'
 export { DEFAULT_LANE_WEIGHTS, LANE_QUANTUM_BYTES, type LaneWeights } from './queue/send-queue'
 export {

@@ -9,6 +9,7 @@ import type { Identity } from './identity/identity'
 import type { MessageClass } from './limits/message-class'
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import type { EvictionProtection } from './manager/eviction'
+import type { TransportAead } from './noise/transport-aead'
 import type { Direction, RawConnection, Transport } from './transport/transport'
 
 /**
@@ -102,6 +103,13 @@ export interface NetworkComponents {
    * @default node:crypto's random keys
    */
   entropy?: (length: number) => Uint8Array
+  /**
+   * The AEAD of Noise transport messages. Only a simulator passes one (netsim's null cipher, which keeps
+   * the sizes of the real one so a simulated run is the same run, faster); the handshake and the framing are
+   * unchanged, but anything but the default gives up the channel's confidentiality and integrity.
+   * @default CHACHA20_POLY1305 (ChaCha20-Poly1305 on node:crypto)
+   */
+  transportAead?: TransportAead
 }
 
 /** The backoff of dials to an address that failed. */

@@ -1,9 +1,11 @@
 import { ChainwireError } from '@chainwire/interface'
+import { version } from '../../package.json'
+import type { Report } from '../report/types'
 import { writeReport } from '../report/write'
 import { loadScenario } from '../scenario/load'
 import type { Scenario } from '../scenario/types'
 import { runScenario } from '../sim/runner'
-import { parseArgs, USAGE, UsageError } from './args'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseArgs, USAGE, UsageError } from './args'
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -33,25 +35,33 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`error: ${err.message}\n\n${USAGE}`)
-      return 2
+      return EXIT_USAGE
     }
     throw err
   }
   if (command.command === 'help') {
     io.out(USAGE)
-    return 0
+    return EXIT_OK
+  }
+  if (command.command === 'version') {
+    io.out(`chainwire-netsim ${version}`)
+    return EXIT_OK
   }
   try {
     const scenario = await loadScenario(command.file)
     if (command.command === 'validate') {
       io.out(`ok: ${describe(scenario)}`)
-      return 0
+      return EXIT_OK
     }
     const seed = command.seed ?? scenario.seed
-    if (!command.quiet) io.out(`netsim ${describe(scenario)}; seed ${seed}`)
+    const cipher = command.cipher ?? scenario.cipher
+    if (!command.quiet) {
+      io.out(`netsim ${describe(scenario)}; seed ${seed}${cipher === 'null' ? '; null cipher' : ''}`)
+    }
     let lastPrint = 0
     const result = await runScenario(scenario, {
       seed,
+      cipher,
       onProgress: command.quiet
         ? undefined
         : (virtualMs) => {
@@ -65,26 +75,42 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const files = await writeReport(command.out, result)
     if (!command.quiet) {
       const r = result.report.summary
-      const m = r.messages
-      io.out(
-        `  delivery ${(m.deliveryRatio * 100).toFixed(2)}% (${int(m.delivered)}/${int(m.targets)} over ${int(m.published)} messages), latency p50 ${ms(m.latencyMs.p50)}, p90 ${ms(m.latencyMs.p90)}, p99 ${ms(m.latencyMs.p99)}`,
-      )
+      io.out(`  ${deliveryLine(result.report)}`)
+      const a = r.adversaryActions
+      const spam = r.byKind.spam?.published ?? 0
+      if (result.report.scenario.adversaries > 0 || spam > 0) {
+        io.out(
+          `  adversaries ${int(result.report.scenario.adversaries)}: ${int(spam)} spam messages, ${int(a.dropped)} dropped, ${int(a.delayed)} delayed, ${int(a.tampered)} tampered`,
+        )
+      }
       io.out(
         `  pings ${int(r.pings.answered)}/${int(r.pings.sent)}, rtt p50 ${ms(r.pings.rttMs.p50)}; connections ${int(r.connections.connected)} opened, ${int(r.connections.disconnected)} closed`,
       )
       const s = result.stats
       io.out(
-        `  ${int(s.events)} events in ${(s.wallMs / 1000).toFixed(2)} s wall (${int(s.eventsPerSecond)} events/s, ${s.virtualToWall.toFixed(2)}x real time; ${(s.totalWallMs / 1000).toFixed(2)} s in all)`,
+        `  ${int(s.events)} events in ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.cpuMs / 1000).toFixed(2)} s CPU (${int(s.eventsPerSecond)} events/s, ${int(s.eventsPerCpuSecond)} per CPU second, ${s.virtualToWall.toFixed(2)}x real time; ${(s.totalWallMs / 1000).toFixed(2)} s in all)`,
       )
       io.out(`  wrote ${files.json} and ${files.svg}`)
     }
-    return 0
+    return EXIT_OK
   } catch (err) {
     if (ChainwireError.isInstance(err)) {
       io.err(`error ${err.code}: ${err.message}`)
-      return 1
+      return EXIT_FAILED
     }
     io.err(`error: ${(err as Error)?.stack ?? String(err)}`)
-    return 1
+    return EXIT_FAILED
   }
+}
+
+/** The delivery headline: "no messages" rather than a 100% of nothing. */
+function deliveryLine(report: Report): string {
+  const m = report.summary.messages
+  if (m.published === 0) return 'delivery: no messages published'
+  if (m.deliveryRatio === null) {
+    return `delivery: no targets (${int(m.published)} messages published while no other honest node was running)`
+  }
+  const pct = (v: number | null): string => `${((v ?? 0) * 100).toFixed(2)}%`
+  const deadline = report.scenario.deadlineMs
+  return `delivery ${pct(m.deliveryRatio)} (${int(m.delivered)}/${int(m.targets)} over ${int(m.published)} messages), ${pct(m.onTimeRatio)} within ${ms(deadline)}, latency p50 ${ms(m.latencyMs.p50)}, p90 ${ms(m.latencyMs.p90)}, p99 ${ms(m.latencyMs.p99)}`
 }

@@ -30,7 +30,16 @@ export interface NodeCounters {
   pingsSent: number
   pingsAnswered: number
   pingsFailed: number
+  /** Messages this (adversarial) node received first and did not relay. */
+  dropped: number
+  /** Messages it relayed late. */
+  delayed: number
+  /** Messages it relayed as tampered copies. */
+  tampered: number
 }
+
+/** What an adversarial node did with a message instead of relaying it at once. */
+export type AdversaryAction = 'dropped' | 'delayed' | 'tampered'
 
 /** One flooded message as tracked: when and where it was published, who had to get it, who did. */
 export interface MessageRecord {
@@ -76,6 +85,9 @@ function emptyCounters(): NodeCounters {
     pingsSent: 0,
     pingsAnswered: 0,
     pingsFailed: 0,
+    dropped: 0,
+    delayed: 0,
+    tampered: 0,
   }
 }
 
@@ -89,6 +101,16 @@ export class MetricsCollector implements TrafficSink {
   readonly messages: MessageRecord[] = []
   readonly pingRttsMs: number[] = []
   readonly faults: FaultRecord[] = []
+  /** When adversaries dropped, delayed or tampered with a message (virtual ns), per action. */
+  readonly adversaryActionsNs: Readonly<Record<AdversaryAction, number[]>> = {
+    dropped: [],
+    delayed: [],
+    tampered: [],
+  }
+  /** Honest nodes running, as a step function: `honestRunning[k]` from `honestChangesNs[k]` on. */
+  readonly honestChangesNs: number[] = []
+  readonly honestRunning: number[] = []
+  private honestNow = 0
   private readonly byId = new Map<number, MessageRecord>()
   private readonly nodeCount: number
   private nextId = 1
@@ -189,6 +211,23 @@ export class MetricsCollector implements TrafficSink {
       }
     }
     return 'first'
+  }
+
+  /** An adversarial node dropped, delayed or tampered with a message it received first. */
+  adversary(node: number, action: AdversaryAction, nowNs: number): void {
+    ;(this.nodes[node] as NodeCounters)[action]++
+    this.adversaryActionsNs[action].push(nowNs)
+  }
+
+  /** An honest node started running (`+1`: started or restarted) or stopped (`-1`: crashed). */
+  honestRunningChanged(delta: 1 | -1, nowNs: number): void {
+    this.honestNow += delta
+    const last = this.honestChangesNs.length - 1
+    if (last >= 0 && this.honestChangesNs[last] === nowNs) this.honestRunning[last] = this.honestNow
+    else {
+      this.honestChangesNs.push(nowNs)
+      this.honestRunning.push(this.honestNow)
+    }
   }
 
   /** Records a ping round trip (ms). */

@@ -1,6 +1,6 @@
 import type { MessageRecord, MetricsCollector } from '../metrics/collector'
 import { cdf, quantiles, round6 } from '../metrics/stats'
-import type { Scenario } from '../scenario/types'
+import type { CipherName, Scenario } from '../scenario/types'
 import type { SimNode } from '../sim/node'
 import type { PayloadKind } from '../sim/payload'
 import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint } from './types'
@@ -9,20 +9,38 @@ import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint 
 export interface ReportInput {
   readonly scenario: Scenario
   readonly seed: number | string
+  /** The Noise transport cipher the run used. */
+  readonly cipher: CipherName
   readonly nodes: readonly SimNode[]
   readonly metrics: MetricsCollector
   readonly edges: number
   readonly events: number
+  /** Nodes each adversary entry of the scenario resolved to, in scenario order. */
+  readonly adversaryCounts: readonly number[]
 }
 
-function delivery(records: readonly MessageRecord[]): DeliverySummary {
+/** `part / whole`, or null when there is no whole (no targets: nothing to deliver is not 100%). */
+function ratio(part: number, whole: number): number | null {
+  return whole === 0 ? null : round6(part / whole)
+}
+
+/** Deliveries of `r` within `deadlineMs` of its publication. */
+function onTimeOf(r: MessageRecord, deadlineMs: number): number {
+  let k = 0
+  for (const l of r.latenciesMs) if (l <= deadlineMs) k++
+  return k
+}
+
+function delivery(records: readonly MessageRecord[], deadlineMs: number): DeliverySummary {
   let targets = 0
   let delivered = 0
+  let onTime = 0
   const latencies: number[] = []
   const sizes: number[] = []
   for (const r of records) {
     targets += r.targets
     delivered += r.delivered
+    onTime += onTimeOf(r, deadlineMs)
     for (const l of r.latenciesMs) latencies.push(l)
     if (r.wireBytes > 0) sizes.push(r.wireBytes)
   }
@@ -30,7 +48,9 @@ function delivery(records: readonly MessageRecord[]): DeliverySummary {
     published: records.length,
     targets,
     delivered,
-    deliveryRatio: targets === 0 ? 1 : round6(delivered / targets),
+    deliveryRatio: ratio(delivered, targets),
+    onTime,
+    onTimeRatio: ratio(onTime, targets),
     latencyMs: quantiles(latencies),
     messageBytes: quantiles(sizes),
   }
@@ -47,7 +67,7 @@ function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageRepo
     messageBytes: r.wireBytes,
     targets: r.targets,
     delivered: r.delivered,
-    deliveryRatio: r.targets === 0 ? 1 : round6(r.delivered / r.targets),
+    deliveryRatio: ratio(r.delivered, r.targets),
     latencyMs: { p50: q.p50, p90: q.p90, p99: q.p99, max: q.max },
   }
 }
@@ -55,11 +75,12 @@ function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageRepo
 /** Builds the report of a finished run (before the nodes are stopped). */
 export function buildReport(input: ReportInput): Report {
   const { scenario, nodes, metrics } = input
+  const deadlineMs = scenario.report.deadlineMs
   const workload = metrics.messages.filter((m) => m.kind !== 'spam')
   const byKind: Partial<Record<PayloadKind, DeliverySummary>> = {}
   for (const kind of ['block', 'transaction', 'spam'] as const) {
     const of = metrics.messages.filter((m) => m.kind === kind)
-    if (of.length > 0) byKind[kind] = delivery(of)
+    if (of.length > 0) byKind[kind] = delivery(of, deadlineMs)
   }
   const regions: Record<string, number> = {}
   for (const r of scenario.regions) regions[r.name] = 0
@@ -117,9 +138,12 @@ export function buildReport(input: ReportInput): Report {
       topology: describeTopology(scenario.topology),
       edges: input.edges,
       adversaries: nodes.filter((n) => n.adversarial).length,
+      honestNodes: nodes.filter((n) => !n.adversarial).length,
+      deadlineMs,
+      cipher: input.cipher,
     },
     summary: {
-      messages: delivery(workload),
+      messages: delivery(workload, deadlineMs),
       byKind,
       duplicatesPerNode: quantiles(metrics.nodes.map((c) => c.duplicates)),
       bytesInPerNode: quantiles(metrics.nodes.map((c) => c.bytesIn)),
@@ -132,12 +156,23 @@ export function buildReport(input: ReportInput): Report {
         peersAtEnd: quantiles(nodes.filter((n) => n.up).map((n) => n.peerCount())),
       },
       faults: metrics.faults.length,
+      adversaryActions: {
+        dropped: metrics.adversaryActionsNs.dropped.length,
+        delayed: metrics.adversaryActionsNs.delayed.length,
+        tampered: metrics.adversaryActionsNs.tampered.length,
+      },
       events: input.events,
     },
     messages: metrics.messages.map((m) => messageReport(m, nodes)),
     nodes: nodeReports,
-    timeline: timeline(workload, scenario.durationMs, scenario.report.buckets),
+    timeline: timeline(metrics, scenario.durationMs, scenario.report.buckets, deadlineMs),
     latencyCdf,
+    adversaries: scenario.adversaries.map((a, k) => ({
+      name: a.name,
+      nodes: input.adversaryCounts[k] ?? 0,
+      startMs: a.startMs,
+      endMs: a.endMs,
+    })),
     faults: metrics.faults.map((f) => ({
       atMs: f.atMs,
       type: f.type,
@@ -146,28 +181,82 @@ export function buildReport(input: ReportInput): Report {
   }
 }
 
+/** Per window of publication time: delivery, on-time delivery, honest nodes up and what adversaries did. */
 function timeline(
-  records: readonly MessageRecord[],
+  metrics: MetricsCollector,
   durationMs: number,
   buckets: number,
+  deadlineMs: number,
 ): { bucketMs: number; points: TimelinePoint[] } {
   const bucketMs = durationMs / buckets
-  const acc = Array.from({ length: buckets }, () => ({ published: 0, targets: 0, delivered: 0 }))
-  for (const r of records) {
-    const k = Math.min(buckets - 1, Math.floor(r.publishedNs / 1_000_000 / bucketMs))
-    const b = acc[k] as { published: number; targets: number; delivered: number }
+  const bucketOf = (ns: number): number => Math.min(buckets - 1, Math.floor(ns / 1_000_000 / bucketMs))
+  const acc = Array.from({ length: buckets }, () => ({
+    published: 0,
+    targets: 0,
+    delivered: 0,
+    onTime: 0,
+    spam: 0,
+    dropped: 0,
+    delayed: 0,
+    tampered: 0,
+  }))
+  for (const r of metrics.messages) {
+    const b = acc[bucketOf(r.publishedNs)] as (typeof acc)[number]
+    if (r.kind === 'spam') {
+      b.spam++
+      continue
+    }
     b.published++
     b.targets += r.targets
     b.delivered += r.delivered
+    b.onTime += onTimeOf(r, deadlineMs)
   }
+  for (const action of ['dropped', 'delayed', 'tampered'] as const) {
+    for (const ns of metrics.adversaryActionsNs[action]) (acc[bucketOf(ns)] as (typeof acc)[number])[action]++
+  }
+  const up = honestUpByBucket(metrics, buckets, bucketMs)
   return {
     bucketMs: round6(bucketMs),
-    points: acc.map((b, k) => ({
-      startMs: round6(k * bucketMs),
-      ...b,
-      deliveryRatio: b.published === 0 ? null : b.targets === 0 ? 1 : round6(b.delivered / b.targets),
-    })),
+    points: acc.map((b, k) => {
+      const has = b.published > 0 && b.targets > 0
+      return {
+        startMs: round6(k * bucketMs),
+        published: b.published,
+        targets: b.targets,
+        delivered: b.delivered,
+        deliveryRatio: has ? round6(b.delivered / b.targets) : null,
+        onTime: b.onTime,
+        onTimeRatio: has ? round6(b.onTime / b.targets) : null,
+        honestUp: up[k] as number,
+        spam: b.spam,
+        dropped: b.dropped,
+        delayed: b.delayed,
+        tampered: b.tampered,
+      }
+    }),
   }
+}
+
+/** The fewest honest nodes running at any moment of each window (a step function walked once). */
+function honestUpByBucket(metrics: MetricsCollector, buckets: number, bucketMs: number): number[] {
+  const times = metrics.honestChangesNs
+  const values = metrics.honestRunning
+  const out: number[] = []
+  let k = 0
+  let level = 0
+  for (let b = 0; b < buckets; b++) {
+    const startNs = b * bucketMs * 1_000_000
+    const endNs = (b + 1) * bucketMs * 1_000_000
+    // The level in force at the window's start, then every level the window passes through.
+    while (k < times.length && (times[k] as number) <= startNs) level = values[k++] as number
+    let low = level
+    while (k < times.length && (times[k] as number) < endNs) {
+      level = values[k++] as number
+      if (level < low) low = level
+    }
+    out.push(low)
+  }
+  return out
 }
 
 function describeTopology(t: Scenario['topology']): string {

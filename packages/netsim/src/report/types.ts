@@ -1,5 +1,6 @@
 import type { NodeRole, PeerId } from '@chainwire/interface'
 import type { CdfPoint, Quantiles } from '../metrics/stats'
+import type { CipherName } from '../scenario/types'
 import type { PayloadKind } from '../sim/payload'
 
 /** Delivery of one kind of flooded message (or all of them). */
@@ -10,8 +11,12 @@ export interface DeliverySummary {
   readonly targets: number
   /** Pairs reached. */
   readonly delivered: number
-  /** delivered / targets (1 when there were no targets). */
-  readonly deliveryRatio: number
+  /** delivered / targets; null when there were no targets (nothing to deliver is not 100%). */
+  readonly deliveryRatio: number | null
+  /** Pairs reached within the report's deadline (`scenario.deadlineMs`) of publication. */
+  readonly onTime: number
+  /** onTime / targets; null when there were no targets. */
+  readonly onTimeRatio: number | null
   /** First-delivery latency over delivered pairs, in ms of virtual time. */
   readonly latencyMs: Quantiles
   /** Encoded size of the messages (framed payload, before Noise), in bytes. */
@@ -31,7 +36,8 @@ export interface MessageReport {
   readonly messageBytes: number
   readonly targets: number
   readonly delivered: number
-  readonly deliveryRatio: number
+  /** delivered / targets; null when it had no targets. */
+  readonly deliveryRatio: number | null
   readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null }
 }
 
@@ -66,6 +72,12 @@ export interface NodeReport {
   readonly pingsSent: number
   readonly pingsAnswered: number
   readonly pingsFailed: number
+  /** Messages it received first and did not relay (adversaries only). */
+  readonly dropped: number
+  /** Messages it relayed late (adversaries only). */
+  readonly delayed: number
+  /** Messages it relayed as tampered copies (adversaries only). */
+  readonly tampered: number
 }
 
 /** Delivery of the messages published in one window of time. */
@@ -74,8 +86,29 @@ export interface TimelinePoint {
   readonly published: number
   readonly targets: number
   readonly delivered: number
-  /** null when nothing was published in the window. */
+  /** delivered / targets; null when nothing was published in the window, or it had no targets. */
   readonly deliveryRatio: number | null
+  /** Pairs reached within the deadline (`scenario.deadlineMs`) of publication. */
+  readonly onTime: number
+  /** onTime / targets; null as `deliveryRatio`. Drops where a partition, crash or attack slows delivery. */
+  readonly onTimeRatio: number | null
+  /** The fewest honest nodes running at any moment of the window. */
+  readonly honestUp: number
+  /** Spam messages adversaries published in the window. */
+  readonly spam: number
+  /** Messages adversaries dropped, delayed or tampered with in the window. */
+  readonly dropped: number
+  readonly delayed: number
+  readonly tampered: number
+}
+
+/** An adversary entry of the scenario: its behaviour (or hooks' name), how many nodes play it, and when. */
+export interface AdversaryReport {
+  readonly name: string
+  readonly nodes: number
+  /** The attack window, in virtual ms since the start. */
+  readonly startMs: number
+  readonly endMs: number
 }
 
 /** A fault or lifecycle action, as applied. */
@@ -103,6 +136,12 @@ export interface Report {
     /** Initial connections (edges dialed at start). */
     readonly edges: number
     readonly adversaries: number
+    /** Nodes that are not adversaries: the delivery targets. */
+    readonly honestNodes: number
+    /** The on-time deadline of deliveries, in ms (`report.deadline`). */
+    readonly deadlineMs: number
+    /** The Noise transport cipher the nodes used: the real one, or netsim's null cipher. */
+    readonly cipher: CipherName
   }
   readonly summary: {
     /** Workload messages (blocks and transactions; spam excluded). */
@@ -126,6 +165,8 @@ export interface Report {
       readonly peersAtEnd: Quantiles
     }
     readonly faults: number
+    /** What adversaries did to the messages they received first, instead of relaying them at once. */
+    readonly adversaryActions: { readonly dropped: number; readonly delayed: number; readonly tampered: number }
     /** Events the scheduler fired (timers, packets, workload and fault actions). */
     readonly events: number
   }
@@ -134,5 +175,7 @@ export interface Report {
   readonly timeline: { readonly bucketMs: number; readonly points: readonly TimelinePoint[] }
   /** Latency CDF of workload messages, per kind and for all: fraction of (message, target) pairs reached by x ms. */
   readonly latencyCdf: Readonly<Record<string, readonly CdfPoint[]>>
+  /** The scenario's adversary entries and their windows. */
+  readonly adversaries: readonly AdversaryReport[]
   readonly faults: readonly FaultReport[]
 }

@@ -173,10 +173,13 @@ export type BehaviourInput =
   | { behaviour: 'lie'; probability?: number }
 
 /** Adversarial nodes: a built-in behaviour, or (TypeScript only) hook functions. */
-export type AdversaryInput = { nodes: NodeSelectorInput } & (
-  | BehaviourInput
-  | { hooks: AdversaryHooks; name?: string }
-)
+export type AdversaryInput = {
+  nodes: NodeSelectorInput
+  /** When the attack starts: before it the nodes behave honestly (they relay). @default '0s' */
+  start?: DurationInput
+  /** When it ends: after it they behave honestly again. @default the scenario's duration */
+  end?: DurationInput
+} & (BehaviourInput | { hooks: AdversaryHooks; name?: string })
 
 /** How the report summarises. */
 export interface ReportInput {
@@ -184,7 +187,21 @@ export interface ReportInput {
   buckets?: number
   /** Points of each latency CDF. @default 101 */
   cdfPoints?: number
+  /**
+   * A delivery counts as on time when it arrives within this of publication: the timeline's `onTimeRatio`,
+   * which drops where a partition, a crash or an attack slows messages down even if they arrive later.
+   * @default '1s'
+   */
+  deadline?: DurationInput
 }
+
+/**
+ * The AEAD that seals the nodes' Noise transport messages: `'chacha20-poly1305'`, the real cipher, or
+ * `'null'`, which copies the plaintext and appends a zero tag of the real size. Frames have the same sizes
+ * either way, so a run is the same run (same report but for this field), only cheaper; the handshake always
+ * runs the real cipher.
+ */
+export type CipherName = 'chacha20-poly1305' | 'null'
 
 /** A scenario as written: in TypeScript (`defineScenario`) or a JSON/YAML file. */
 export interface ScenarioInput {
@@ -225,6 +242,8 @@ export interface ScenarioInput {
   }) => NetworkOptions | undefined
   /** @default {} */
   report?: ReportInput
+  /** Noise transport cipher of every node (see {@link CipherName}). @default 'chacha20-poly1305' */
+  cipher?: CipherName
   /**
    * TypeScript only: runs for each node incarnation after its network is created and before it starts, to
    * wire more real services (discovery, relay, sync) onto `node.network`. May return a cleanup function.
@@ -306,6 +325,9 @@ export interface Adversary {
   readonly name: string
   readonly behaviour: Behaviour | undefined
   readonly hooks: AdversaryHooks | undefined
+  /** The attack window, in virtual ms: `onMessage` is consulted and spam published only within it. */
+  readonly startMs: number
+  readonly endMs: number
 }
 
 /** A validated scenario with every default filled in: what {@link runScenario} takes. */
@@ -344,6 +366,7 @@ export interface Scenario {
   readonly adversaries: readonly Adversary[]
   readonly network: NetworkOptions
   readonly networkFor: ScenarioInput['networkFor']
-  readonly report: { readonly buckets: number; readonly cdfPoints: number }
+  readonly report: { readonly buckets: number; readonly cdfPoints: number; readonly deadlineMs: number }
+  readonly cipher: CipherName
   readonly setup: NodeSetup | undefined
 }

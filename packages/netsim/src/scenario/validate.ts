@@ -27,6 +27,7 @@ import { parseSelector, parseSelectorList, type SelectorScope } from './selector
 import type {
   Adversary,
   Behaviour,
+  CipherName,
   Fault,
   LinkSpec,
   NodeSelector,
@@ -64,8 +65,11 @@ const TOP_KEYS = [
   'network',
   'networkFor',
   'report',
+  'cipher',
   'setup',
 ] as const
+
+const CIPHERS: readonly CipherName[] = ['chacha20-poly1305', 'null']
 
 const ROLE_NAMES: readonly NodeRole[] = ['full', 'light', 'bootstrap', 'validator']
 
@@ -119,10 +123,15 @@ export function normalizeScenario(input: unknown): Scenario {
     parseFault(f, at('faults', i), scope, durationMs),
   )
   const adversaries = array(s.adversaries ?? [], 'adversaries').map((a, i) =>
-    parseAdversary(a, at('adversaries', i), scope),
+    parseAdversary(a, at('adversaries', i), scope, durationMs),
   )
   const network = parseNetworkOptions(s.network)
-  const report = s.report === undefined ? {} : record(s.report, 'report', ['buckets', 'cdfPoints'])
+  const report =
+    s.report === undefined ? {} : record(s.report, 'report', ['buckets', 'cdfPoints', 'deadline'])
+  const deadlineMs = report.deadline === undefined ? 1_000 : duration(report.deadline, 'report.deadline')
+  if (!(deadlineMs > 0)) fail('report.deadline', 'must be more than 0', report.deadline)
+  const cipher = s.cipher === undefined ? 'chacha20-poly1305' : (string(s.cipher, 'cipher') as CipherName)
+  if (!CIPHERS.includes(cipher)) fail('cipher', `must be one of ${CIPHERS.join(', ')}`, s.cipher)
   if (s.setup !== undefined && typeof s.setup !== 'function')
     fail('setup', 'must be a function (TypeScript only)')
   if (s.networkFor !== undefined && typeof s.networkFor !== 'function')
@@ -149,7 +158,9 @@ export function normalizeScenario(input: unknown): Scenario {
       buckets: report.buckets === undefined ? 60 : integer(report.buckets, 'report.buckets', 1, 10_000),
       cdfPoints:
         report.cdfPoints === undefined ? 101 : integer(report.cdfPoints, 'report.cdfPoints', 2, 10_001),
+      deadlineMs,
     },
+    cipher,
     setup: s.setup as Scenario['setup'],
   }
 }
@@ -462,12 +473,20 @@ function parseFault(value: unknown, path: string, scope: SelectorScope, duration
   }
 }
 
-function parseAdversary(value: unknown, path: string, scope: SelectorScope): Adversary {
+/** Keys every adversary entry may have besides its behaviour's. */
+const ADVERSARY_KEYS = ['nodes', 'start', 'end'] as const
+
+function parseAdversary(value: unknown, path: string, scope: SelectorScope, durationMs: number): Adversary {
   if (!isRecord(value)) fail(path, 'must be an object', value)
   if (value.nodes === undefined) fail(at(path, 'nodes'), 'is required')
   const nodes = parseSelector(value.nodes, at(path, 'nodes'), scope)
+  const startMs = value.start === undefined ? 0 : duration(value.start, at(path, 'start'))
+  const endMs = value.end === undefined ? durationMs : duration(value.end, at(path, 'end'))
+  if (startMs >= durationMs) fail(at(path, 'start'), 'must be before the end of the run', value.start)
+  if (endMs <= startMs) fail(at(path, 'end'), 'must be after start', value.end)
+  const window = { startMs, endMs: Math.min(endMs, durationMs) }
   if (value.hooks !== undefined) {
-    const o = record(value, path, ['nodes', 'hooks', 'name'])
+    const o = record(value, path, [...ADVERSARY_KEYS, 'hooks', 'name'])
     if (!isRecord(o.hooks)) fail(at(path, 'hooks'), 'must be an object of hook functions (TypeScript only)')
     for (const [k, fn] of Object.entries(o.hooks)) {
       if (!['onMessage', 'onStart'].includes(k))
@@ -475,29 +494,29 @@ function parseAdversary(value: unknown, path: string, scope: SelectorScope): Adv
       if (typeof fn !== 'function') fail(at(at(path, 'hooks'), k), 'must be a function')
     }
     const name = o.name === undefined ? 'custom' : string(o.name, at(path, 'name'))
-    return { nodes, name, behaviour: undefined, hooks: o.hooks as Adversary['hooks'] }
+    return { nodes, name, behaviour: undefined, hooks: o.hooks as Adversary['hooks'], ...window }
   }
   const behaviour = parseBehaviour(value, path)
-  return { nodes, name: behaviour.behaviour, behaviour, hooks: undefined }
+  return { nodes, name: behaviour.behaviour, behaviour, hooks: undefined, ...window }
 }
 
 function parseBehaviour(value: Record<string, unknown>, path: string): Behaviour {
   const b = at(path, 'behaviour')
   switch (value.behaviour) {
     case 'drop': {
-      const o = record(value, path, ['nodes', 'behaviour', 'probability'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'probability'])
       return {
         behaviour: 'drop',
         probability: o.probability === undefined ? 1 : number(o.probability, at(path, 'probability'), 0, 1),
       }
     }
     case 'delay': {
-      const o = record(value, path, ['nodes', 'behaviour', 'delay'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'delay'])
       if (o.delay === undefined) fail(at(path, 'delay'), 'is required')
       return { behaviour: 'delay', delay: distribution(o.delay, at(path, 'delay')) }
     }
     case 'spam': {
-      const o = record(value, path, ['nodes', 'behaviour', 'rate', 'size'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'rate', 'size'])
       return {
         behaviour: 'spam',
         perSecond: number(o.rate, at(path, 'rate'), 0.000001, 10_000),
@@ -505,7 +524,7 @@ function parseBehaviour(value: Record<string, unknown>, path: string): Behaviour
       }
     }
     case 'lie': {
-      const o = record(value, path, ['nodes', 'behaviour', 'probability'])
+      const o = record(value, path, [...ADVERSARY_KEYS, 'behaviour', 'probability'])
       return {
         behaviour: 'lie',
         probability: o.probability === undefined ? 1 : number(o.probability, at(path, 'probability'), 0, 1),

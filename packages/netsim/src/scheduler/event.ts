@@ -25,6 +25,8 @@ export class SimEvent {
   /** Period in ns for an interval, 0 for a one-shot. */
   readonly every: number
   state: EventState = PENDING
+  /** Position in the scheduler's heap, -1 when it is not in it (fired, cancelled, or never scheduled). */
+  index = -1
 
   constructor(at: number, seq: number, fn: () => void, owner: TimerOwner | undefined, every: number) {
     this.at = at

@@ -69,7 +69,6 @@ export class Scheduler {
   private time = 0
   private seq = 0
   private readonly heap = new EventHeap()
-  private cancelled = 0
   private fired = 0
   private running = false
   private readonly settleFn: () => Promise<void>
@@ -96,9 +95,9 @@ export class Scheduler {
     return this.fired
   }
 
-  /** Events still waiting (cancelled ones not yet purged included). */
+  /** Events still waiting (a cancelled event leaves the queue at once). */
   get pending(): number {
-    return this.heap.size - this.cancelled
+    return this.heap.size
   }
 
   /** Schedules `fn` to run `delayMs` from now (at least 0). Returns the event, for {@link cancel}. */
@@ -128,8 +127,7 @@ export class Scheduler {
   cancel(ev: SimEvent | undefined): void {
     if (ev === undefined || ev.state !== PENDING) return
     ev.state = CANCELLED
-    this.cancelled++
-    if (this.cancelled > 4_096 && this.cancelled * 2 > this.heap.size) this.purge()
+    this.heap.remove(ev)
   }
 
   /**
@@ -168,7 +166,6 @@ export class Scheduler {
   /** Drops every pending event (the end of a simulation). */
   clear(): void {
     this.heap.clear()
-    this.cancelled = 0
   }
 
   private next(until: number): SimEvent | undefined {
@@ -176,10 +173,6 @@ export class Scheduler {
       const top = this.heap.peek()
       if (top === undefined || top.at > until) return undefined
       this.heap.pop()
-      if (top.state === CANCELLED) {
-        this.cancelled--
-        continue
-      }
       if (top.owner !== undefined && !top.owner.alive) {
         top.state = CANCELLED
         continue
@@ -206,11 +199,6 @@ export class Scheduler {
         { cause: err },
       )
     }
-  }
-
-  private purge(): void {
-    this.heap.filter((ev) => ev.state === PENDING)
-    this.cancelled = 0
   }
 }
 

@@ -2,8 +2,11 @@ import { sample } from '../random/distribution'
 import type { Behaviour } from '../scenario/types'
 import type { AdversaryHooks } from './types'
 
-/** The hooks of a built-in behaviour (the ones scenario files name). */
-export function behaviourHooks(b: Behaviour): AdversaryHooks {
+/**
+ * The hooks of a built-in behaviour (the ones scenario files name). `active` says whether the entry's window
+ * is open: the node consults `onMessage` only then, and a spammer publishes only then.
+ */
+export function behaviourHooks(b: Behaviour, active: () => boolean): AdversaryHooks {
   switch (b.behaviour) {
     case 'drop':
       return { onMessage: (_m, ctx) => (ctx.random.chance(b.probability) ? 'drop' : 'relay') }
@@ -18,7 +21,7 @@ export function behaviourHooks(b: Behaviour): AdversaryHooks {
         onStart: (ctx) => {
           const clock = ctx.node.clock
           const tick = (): void => {
-            ctx.publish('transaction', size, { spam: true })
+            if (active()) ctx.publish('transaction', size, { spam: true })
             timer = clock.setTimeout(tick, ctx.random.exponential(meanMs))
           }
           let timer = clock.setTimeout(tick, ctx.random.exponential(meanMs))

@@ -10,6 +10,7 @@ import {
   type MessageEvent,
   type Network,
   type NetworkOptions,
+  type TransportAead,
 } from '@chainwire/network'
 import { encode, FRAME_HEADER_BYTES, type Message, type MessageType } from '@chainwire/protocol-codec'
 import type { SimNetwork } from '../links/sim-network'
@@ -28,6 +29,8 @@ export interface SimWorld {
   readonly simnet: SimNetwork
   readonly metrics: MetricsCollector
   readonly setup: NodeSetup | undefined
+  /** The AEAD of the nodes' Noise transport messages: undefined for the real cipher. */
+  readonly transportAead: TransportAead | undefined
   /** The synthetic IP of the node listening on a `memory://n<i>` address. */
   hostOf(address: string): string | undefined
   /** Whether node `i` must receive a message published now (running and honest). */
@@ -47,7 +50,15 @@ export interface SimNodeInit {
   /** Addresses it keeps connected (its topology edges). */
   readonly dials: readonly string[]
   readonly networkOptions: NetworkOptions
-  readonly adversaries: readonly { readonly name: string; readonly hooks: AdversaryHooks }[]
+  readonly adversaries: readonly AdversaryRole[]
+}
+
+/** One adversary entry a node plays: its name for the report, its hooks, and whether its window is open now. */
+export interface AdversaryRole {
+  readonly name: string
+  readonly hooks: AdversaryHooks
+  /** True within the entry's `start`..`end`: outside it the node relays as an honest one does. */
+  readonly active: () => boolean
 }
 
 /** One run of a node, from start to crash (or the end): a timer owner, so its clock dies with it. */
@@ -81,6 +92,7 @@ class Incarnation implements TimerOwner {
         transports: [this.transport],
         random: () => random.next(),
         entropy: (length) => Uint8Array.from({ length }, () => Math.floor(keys.next() * 256)),
+        ...(world.transportAead === undefined ? {} : { transportAead: world.transportAead }),
       },
       {
         ...node.networkOptions,
@@ -172,6 +184,7 @@ export class SimNode {
       return
     }
     this.current = inc
+    if (!this.adversarial) this.world.metrics.honestRunningChanged(1, this.world.scheduler.nowNs())
     inc.handle = {
       index: this.index,
       name: this.name,
@@ -200,6 +213,7 @@ export class SimNode {
     if (inc === undefined || !inc.alive) return
     inc.alive = false
     this.world.metrics.count(this.index, 'crashes')
+    if (!this.adversarial) this.world.metrics.honestRunningChanged(-1, this.world.scheduler.nowNs())
     this.runCleanups(inc)
     this.world.simnet.crash(inc.transport.endpoint)
     // A dead process tells nobody anything: silence its events before stopping it to free its name.
@@ -315,13 +329,23 @@ export class SimNode {
       const kind =
         this.world.metrics.message(info.id)?.kind ?? (message.type === 'new_block' ? 'block' : 'transaction')
       for (const a of this.adversaries) {
+        if (!a.active()) continue
         decision = a.hooks.onMessage?.({ id: info.id, kind, from, size, message }, ctx)
         if (decision !== undefined) break
       }
     }
-    if (decision === undefined || decision === 'relay') this.flood(inc, message, size, from)
-    else if (decision === 'tamper') this.flood(inc, tamper(message), size, from)
-    else if (decision !== 'drop') {
+    if (decision === undefined || decision === 'relay') {
+      this.flood(inc, message, size, from)
+      return
+    }
+    const metrics = this.world.metrics
+    const now = this.world.scheduler.nowNs()
+    if (decision === 'drop') metrics.adversary(this.index, 'dropped', now)
+    else if (decision === 'tamper') {
+      metrics.adversary(this.index, 'tampered', now)
+      this.flood(inc, tamper(message), size, from)
+    } else {
+      metrics.adversary(this.index, 'delayed', now)
       inc.clock.setTimeout(() => this.flood(inc, message, size, from), decision.delayMs)
     }
   }

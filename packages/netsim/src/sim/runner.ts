@@ -17,14 +17,15 @@ import { buildReport } from '../report/build'
 import { renderSvg } from '../report/svg'
 import type { Report } from '../report/types'
 import { resolveSelector, type SelectorContext } from '../scenario/selector'
-import type { Scenario } from '../scenario/types'
+import type { CipherName, Scenario } from '../scenario/types'
 import { MAX_VIRTUAL_MS, Scheduler, signalOption } from '../scheduler/scheduler'
 import { behaviourHooks } from './adversary'
 import { scheduleFaults } from './faults'
 import { seededIdentity } from './identity'
-import { SimNode, type SimWorld } from './node'
+import { type AdversaryRole, SimNode, type SimWorld } from './node'
+import { NULL_AEAD } from './null-cipher'
 import { assignRegions, buildEdges, nodeHost } from './topology'
-import type { AdversaryHooks, SimNodeHandle } from './types'
+import type { SimNodeHandle } from './types'
 import { scheduleWorkload } from './workload'
 
 /** Options of {@link runScenario}. */
@@ -43,6 +44,11 @@ export interface RunScenarioOptions {
    * @default none
    */
   onEnd?: (nodes: readonly SimNodeHandle[]) => void | Promise<void>
+  /**
+   * The nodes' Noise transport cipher for this run, over the scenario's `cipher`: `'null'` for cheaper
+   * scale runs (same frames, same report but for `scenario.cipher`). @default the scenario's cipher
+   */
+  cipher?: CipherName
 }
 
 const RUN_SCENARIO_OPTIONS: OptionSpec<RunScenarioOptions & { shutdownGraceMs: number }> = {
@@ -55,6 +61,9 @@ const RUN_SCENARIO_OPTIONS: OptionSpec<RunScenarioOptions & { shutdownGraceMs: n
   onProgress: option.callback<RunScenarioOptions['onProgress']>(undefined),
   shutdownGraceMs: option.number(5_000, { min: 0, max: MAX_VIRTUAL_MS }),
   onEnd: option.callback<RunScenarioOptions['onEnd']>(undefined),
+  cipher: option.custom<CipherName | undefined>(undefined, (v) =>
+    v === 'chacha20-poly1305' || v === 'null' ? undefined : "must be 'chacha20-poly1305' or 'null'",
+  ),
 }
 
 /** How long the run took, for benchmarks and the CLI (never part of the report: it is wall time). */
@@ -67,6 +76,13 @@ export interface RunStats {
   /** Wall time including setup, report and shutdown, in ms. */
   readonly totalWallMs: number
   readonly eventsPerSecond: number
+  /**
+   * CPU time of this process during the scenario (user + system, setup and shutdown excluded), in ms: on a
+   * shared machine a steadier measure of the cost of a run than wall time.
+   */
+  readonly cpuMs: number
+  /** Events per CPU second (`events / cpuMs`, per second). */
+  readonly eventsPerCpuSecond: number
   /** Virtual ms simulated per wall ms. */
   readonly virtualToWall: number
 }
@@ -145,6 +161,7 @@ export async function runScenario(
   const wallStart = performance.now()
   const options = resolveOptions(RUN_SCENARIO_OPTIONS, given)
   const seed = options.seed ?? scenario.seed
+  const cipher = options.cipher ?? scenario.cipher
   const root = new Random(seed)
   const n = scenario.nodeCount
   const scheduler = new Scheduler()
@@ -191,12 +208,18 @@ export async function runScenario(
   }
   const networkOptions = slotOptions(scenario.network, out, inn)
 
-  const adversaries: { name: string; hooks: AdversaryHooks }[][] = Array.from({ length: n }, () => [])
+  const adversaries: AdversaryRole[][] = Array.from({ length: n }, () => [])
+  const adversaryCounts: number[] = []
   for (const [k, a] of scenario.adversaries.entries()) {
-    const hooks = a.hooks ?? behaviourHooks(a.behaviour as NonNullable<typeof a.behaviour>)
-    for (const i of resolveSelector(a.nodes, selectorCtx, root.fork(`adversaries/${k}`))) {
-      ;(adversaries[i] as { name: string; hooks: AdversaryHooks }[]).push({ name: a.name, hooks })
+    const { startMs, endMs } = a
+    const active = (): boolean => {
+      const now = scheduler.nowMs()
+      return now >= startMs && now <= endMs
     }
+    const hooks = a.hooks ?? behaviourHooks(a.behaviour as NonNullable<typeof a.behaviour>, active)
+    const members = resolveSelector(a.nodes, selectorCtx, root.fork(`adversaries/${k}`))
+    for (const i of members) (adversaries[i] as AdversaryRole[]).push({ name: a.name, hooks, active })
+    adversaryCounts.push(members.length)
   }
 
   const failure = new AbortController()
@@ -210,6 +233,7 @@ export async function runScenario(
     simnet,
     metrics,
     setup: scenario.setup,
+    transportAead: cipher === 'null' ? NULL_AEAD : undefined,
     isTarget: (i) => {
       const node = nodes[i] as SimNode
       return node.running && !node.adversarial
@@ -238,7 +262,7 @@ export async function runScenario(
           ...networkOptions,
           ...scenario.networkFor?.({ index: i, name: `n${i}`, host: hosts[i] as string }),
         },
-        adversaries: adversaries[i] as { name: string; hooks: AdversaryHooks }[],
+        adversaries: adversaries[i] as AdversaryRole[],
       }),
     )
     const node = nodes[i] as SimNode
@@ -264,6 +288,7 @@ export async function runScenario(
 
   const stop = linkSignals(options.signal, failure.signal)
   const runStart = performance.now()
+  const cpuStart = process.cpuUsage()
   try {
     await scheduler.run(scenario.durationMs, { signal: stop.signal, onProgress: options.onProgress })
   } catch (err) {
@@ -279,13 +304,24 @@ export async function runScenario(
     stop.clear()
   }
   const wallMs = performance.now() - runStart
+  const cpu = process.cpuUsage(cpuStart)
+  const cpuMs = (cpu.user + cpu.system) / 1_000
   const events = scheduler.eventsFired
   running.ended = true
   if (options.onEnd !== undefined) {
     await options.onEnd(nodes.flatMap((node) => (node.handle === undefined ? [] : [node.handle])))
   }
 
-  const report = buildReport({ scenario, seed, nodes, metrics, edges: edges.length, events })
+  const report = buildReport({
+    scenario,
+    seed,
+    cipher,
+    nodes,
+    metrics,
+    edges: edges.length,
+    events,
+    adversaryCounts,
+  })
   const svg = renderSvg(report)
 
   // Graceful shutdown in virtual time: every running network stops (disconnects flush, timers clear).
@@ -310,6 +346,8 @@ export async function runScenario(
       wallMs,
       totalWallMs: performance.now() - wallStart,
       eventsPerSecond: wallMs > 0 ? (events * 1_000) / wallMs : 0,
+      cpuMs,
+      eventsPerCpuSecond: cpuMs > 0 ? (events * 1_000) / cpuMs : 0,
       virtualToWall: wallMs > 0 ? virtualMs / wallMs : 0,
     },
   }

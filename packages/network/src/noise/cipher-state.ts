@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv, type DecipherChaCha20Poly1305 } from 'node:crypto'
 import { NoiseError } from './errors'
+import { type AeadOpener, CHACHA20_POLY1305, type TransportAead } from './transport-aead'
 
 /** Size of the ChaCha20-Poly1305 authentication tag, in bytes. */
 export const TAG_LENGTH = 16
@@ -8,8 +8,6 @@ export const KEY_LENGTH = 32
 /** The largest Noise message, in bytes (the spec's limit, and what a 2-byte length prefix can carry). */
 export const MAX_NOISE_MESSAGE = 65535
 
-const ALGORITHM = 'chacha20-poly1305'
-const OPTIONS = { authTagLength: TAG_LENGTH } as const
 const MAX_U32 = 0xffffffff
 const ZEROS = Buffer.alloc(KEY_LENGTH)
 const MAX_NONCE_IV = Buffer.from('00000000ffffffffffffffff', 'hex')
@@ -18,14 +16,20 @@ const MAX_NONCE_IV = Buffer.from('00000000ffffffffffffffff', 'hex')
  * The Noise CipherState (spec rev 34, section 5.1) for ChaChaPoly: a key `k` and a 64-bit nonce `n`. The nonce
  * is encoded as 32 zero bits followed by `n` as 64-bit little-endian. It is kept as two 32-bit halves so the
  * hot path never touches bigint; 2^64-1 is reserved, so a state whose `n` reached it fails every further call
- * with `ERR_NONCE_EXHAUSTED`.
+ * with `ERR_NONCE_EXHAUSTED`. Messages are sealed with `aead`: ChaCha20-Poly1305 unless a simulator injects
+ * another (see {@link TransportAead}).
  */
 export class CipherState {
+  private readonly aead: TransportAead
   private key: Buffer | undefined
   private lo = 0
   private hi = 0
   /** The 12-byte IV of the next message, kept in sync with `n`. */
   private readonly iv = Buffer.alloc(12)
+
+  constructor(aead: TransportAead = CHACHA20_POLY1305) {
+    this.aead = aead
+  }
 
   /** InitializeKey(key): sets `k` (or empties it with undefined) and resets `n` to 0. */
   initializeKey(key: Uint8Array | undefined): void {
@@ -88,7 +92,7 @@ export class CipherState {
    */
   encryptParts(ad: Uint8Array, parts: readonly Uint8Array[], out: Buffer[]): void {
     const key = this.requireKey()
-    const cipher = createCipheriv(ALGORITHM, key, this.iv, OPTIONS)
+    const cipher = this.aead.seal(key, this.iv)
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: totalLength(parts) })
     for (let i = 0; i < parts.length; i++) {
       const ct = cipher.update(parts[i] as Uint8Array)
@@ -105,7 +109,7 @@ export class CipherState {
    */
   decryptParts(ad: Uint8Array, parts: readonly Uint8Array[], tag: Uint8Array): Buffer[] {
     const key = this.requireKey()
-    const decipher = createDecipheriv(ALGORITHM, key, this.iv, OPTIONS)
+    const decipher = this.aead.open(key, this.iv)
     decipher.setAuthTag(tag)
     if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: totalLength(parts) })
     const out: Buffer[] = []
@@ -129,7 +133,7 @@ export class CipherState {
    * does not verify); `n` moves on only when it verified. One opener at a time per cipher state.
    */
   open(): MessageOpener {
-    return new MessageOpener(this, createDecipheriv(ALGORITHM, this.requireKey(), this.iv, OPTIONS))
+    return new MessageOpener(this, this.aead.open(this.requireKey(), this.iv))
   }
 
   /** Called by {@link MessageOpener.finish} once a message verified. @internal */
@@ -139,7 +143,7 @@ export class CipherState {
 
   /** Rekey(): `k` = the first 32 bytes of ENCRYPT(k, 2^64-1, empty, 32 zero bytes); `n` is unchanged. */
   rekey(): void {
-    const cipher = createCipheriv(ALGORITHM, this.requireKey(), MAX_NONCE_IV, OPTIONS)
+    const cipher = this.aead.seal(this.requireKey(), MAX_NONCE_IV)
     const next = cipher.update(ZEROS)
     cipher.final()
     this.key = next
@@ -179,7 +183,7 @@ function totalLength(parts: readonly Uint8Array[]): number {
 export class MessageOpener {
   constructor(
     private readonly state: CipherState,
-    private readonly decipher: DecipherChaCha20Poly1305,
+    private readonly decipher: AeadOpener,
   ) {}
 
   /** Decrypts the next ciphertext piece; the plaintext is not authentic until {@link finish} returned. */

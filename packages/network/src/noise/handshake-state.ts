@@ -2,6 +2,7 @@ import type { CipherState } from './cipher-state'
 import { MAX_NOISE_MESSAGE, TAG_LENGTH } from './cipher-state'
 import { NoiseError } from './errors'
 import { SymmetricState } from './symmetric-state'
+import type { TransportAead } from './transport-aead'
 import { DH_LENGTH, generateX25519KeyPair, type X25519KeyPair, x25519 } from './x25519'
 
 /** A message token of a Noise handshake pattern. */
@@ -48,6 +49,8 @@ export interface HandshakeStateOptions {
   remoteStaticKey?: Uint8Array
   /** The remote ephemeral public key `re`, for patterns with an `e` pre-message. */
   remoteEphemeralKey?: Uint8Array
+  /** The AEAD of the transport cipher states (the handshake always uses ChaChaPoly). @default CHACHA20_POLY1305 */
+  transportAead?: TransportAead
 }
 
 /** The two transport cipher states of a finished handshake, oriented for one party. */
@@ -65,6 +68,7 @@ export interface TransportCiphers {
  */
 export class HandshakeState {
   private readonly symmetric: SymmetricState
+  private readonly transportAead: TransportAead | undefined
   private readonly initiator: boolean
   private readonly pattern: HandshakePattern
   private readonly s: X25519KeyPair | undefined
@@ -77,6 +81,7 @@ export class HandshakeState {
   constructor(options: HandshakeStateOptions) {
     this.initiator = options.initiator
     this.pattern = options.pattern ?? XX
+    this.transportAead = options.transportAead
     this.symmetric = new SymmetricState(protocolName(this.pattern))
     this.symmetric.mixHash(options.prologue ?? Buffer.alloc(0))
     this.s = options.staticKey
@@ -208,7 +213,7 @@ export class HandshakeState {
   private advance(): void {
     this.index++
     if (this.index < this.pattern.messages.length) return
-    const [c1, c2] = this.symmetric.split()
+    const [c1, c2] = this.symmetric.split(this.transportAead)
     this.ciphers = this.initiator ? { send: c1, receive: c2 } : { send: c2, receive: c1 }
   }
 

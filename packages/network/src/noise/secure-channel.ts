@@ -18,6 +18,7 @@ import { createHandshakePayload, encodeHandshakePayload, verifyHandshakePayload 
 import { HandshakeState } from './handshake-state'
 import { NoiseStream } from './noise-stream'
 import { checkRekeySchedule, DEFAULT_REKEY_SCHEDULE, type RekeySchedule } from './rekey'
+import type { TransportAead } from './transport-aead'
 import { generateX25519KeyPair, type X25519KeyPair } from './x25519'
 
 /** Default of {@link SecureChannelOptions.handshakeTimeoutMs}. */
@@ -65,6 +66,12 @@ export interface SecureChannelOptions extends AbortOptions {
    * one; a predictable ephemeral key gives up forward secrecy. @default a fresh random one
    */
   ephemeralKey?: X25519KeyPair
+  /**
+   * The AEAD of the transport messages after the handshake (the handshake itself always runs ChaChaPoly).
+   * Only a simulator passes one (netsim's null cipher, to spend less time on encryption); anything but the
+   * default gives up the channel's confidentiality and integrity. @default CHACHA20_POLY1305
+   */
+  transportAead?: TransportAead
   /** Debug logging of failed handshakes and connections. @default noopLogger */
   logger?: Logger
   /**
@@ -338,6 +345,7 @@ function runHandshake(
         prologue: cachedPrologue(options.networkId, rekey),
         staticKey: credentials.staticKey,
         ...(options.ephemeralKey === undefined ? {} : { ephemeralKey: options.ephemeralKey }),
+        ...(options.transportAead === undefined ? {} : { transportAead: options.transportAead }),
       })
       raw.on('data', onData)
       raw.on('end', onEnd)

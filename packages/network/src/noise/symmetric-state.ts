@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto'
 import { CipherState } from './cipher-state'
+import type { TransportAead } from './transport-aead'
 
 /** HASHLEN of SHA-256, in bytes. */
 export const HASH_LENGTH = 32
@@ -96,11 +97,14 @@ export class SymmetricState {
     return plaintext
   }
 
-  /** Split(): the two transport cipher states (initiator to responder, responder to initiator). */
-  split(): [CipherState, CipherState] {
+  /**
+   * Split(): the two transport cipher states (initiator to responder, responder to initiator), sealing with
+   * `aead` (ChaCha20-Poly1305 unless a simulator injects another).
+   */
+  split(aead?: TransportAead): [CipherState, CipherState] {
     const [k1, k2] = hkdf(this.ck, EMPTY, 2) as [Buffer, Buffer]
-    const c1 = new CipherState()
-    const c2 = new CipherState()
+    const c1 = new CipherState(aead)
+    const c2 = new CipherState(aead)
     c1.initializeKey(k1)
     c2.initializeKey(k2)
     return [c1, c2]

@@ -103,6 +103,7 @@ export class HandshakePath {
                 staticKey: s.noiseStaticKey,
                 ephemeralKey: x25519KeyPairFromPrivateKey(s.entropy(DH_LENGTH)),
               }),
+          ...(s.transportAead === undefined ? {} : { transportAead: s.transportAead }),
         }
         secure = await (raw.direction === 'outbound'
           ? secureOutbound(raw, secureOptions)

@@ -20,6 +20,7 @@ import {
   type X25519KeyPair,
   x25519KeyPairFromPrivateKey,
 } from '../noise/index'
+import type { TransportAead } from '../noise/transport-aead'
 import type { ResolvedOptions } from '../options'
 import { emptyLimitCounters } from '../status'
 import {
@@ -92,6 +93,8 @@ export class NetworkState {
   /** Seeded key material for simulations (see `NetworkComponents.entropy`); undefined in real use. */
   readonly entropy: ((length: number) => Uint8Array) | undefined
   readonly noiseStaticKey: X25519KeyPair | undefined
+  /** The transport AEAD a simulator injected (see `NetworkComponents.transportAead`); undefined in real use. */
+  readonly transportAead: TransportAead | undefined
   readonly options: ResolvedOptions
   readonly rekey: RekeySchedule
   readonly slots: ConnectionSlots
@@ -140,6 +143,7 @@ export class NetworkState {
     this.sink = components.misbehaviour
     this.random = components.random ?? Math.random
     this.entropy = components.entropy
+    this.transportAead = components.transportAead
     this.noiseStaticKey =
       this.entropy === undefined ? undefined : x25519KeyPairFromPrivateKey(this.entropy(DH_LENGTH))
     const transportLogger = components.logger ?? noopLogger
