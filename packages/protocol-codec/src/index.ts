@@ -66,6 +66,8 @@ export {
   type IWantData,
   type PruneData,
   type RelayData,
+  type SubscribeData,
+  type Subscription,
   TOPIC_PATTERN,
 } from './catalog/gossip'
 export type { InventoryData } from './catalog/inventory'

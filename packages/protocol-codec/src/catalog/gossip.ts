@@ -1,5 +1,5 @@
 import { LIMITS } from '../limits'
-import { array, bytes, hash32, optional, peerIdString, struct, token, u32, uint } from '../schema'
+import { array, bool, bytes, hash32, optional, peerIdString, struct, token, u32, uint, uintSafe } from '../schema'
 import { type DhtNode, dhtNode } from './chain'
 import type { SpecTable } from './spec'
 
@@ -21,6 +21,28 @@ export interface RelayData {
   topic?: string
   /** The carried message, an encoded envelope (decode it with `decode`). */
   payload: Uint8Array
+  /**
+   * When the envelope expires, in ms since the epoch on the origin's clock: relays drop it after this (and
+   * may drop one that claims a time too far ahead). Absent: no expiry beyond the hop budget.
+   */
+  expiresAt?: number
+}
+
+/** One change of a peer's topic subscriptions (gossipsub SUBOPTS). */
+export interface Subscription {
+  topic: string
+  /** true: the sender joined the topic; false: it left it. */
+  subscribed: boolean
+}
+
+/**
+ * `subscribe`: the topics the sender joins or leaves (gossipsub's subscription announcements). Sent once after
+ * the handshake with every joined topic, then on each change; a peer gets a topic's messages only once it is
+ * known to have joined it.
+ */
+export interface SubscribeData {
+  /** 1 to `LIMITS.maxSubscriptions` changes, applied in order (a topic listed twice: the last one counts). */
+  topics: Subscription[]
 }
 
 /** `ihave`: gossip message ids the sender has seen on a topic (gossipsub IHAVE). */
@@ -64,6 +86,7 @@ export interface GossipMessages {
   graft: GraftData
   prune: PruneData
   idontwant: IDontWantData
+  subscribe: SubscribeData
 }
 
 /** A gossip topic: 1-64 of `A-Z a-z 0-9 . _ : / -`, starting with a letter or digit. */
@@ -76,7 +99,7 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
   relay: {
     code: 0x48,
     kind: 'announcement',
-    summary: 'multi-hop envelope: origin, target, hops, ttl, topic, payload',
+    summary: 'multi-hop envelope: origin, target, hops, ttl, topic, payload, expiry',
     schema: struct<RelayData>({
       origin: peerIdString,
       target: optional(peerIdString),
@@ -84,6 +107,7 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
       ttl: uint(LIMITS.maxRelayTtl, 1),
       topic: optional(topic),
       payload: bytes(0, LIMITS.maxRelayPayloadBytes),
+      expiresAt: optional(uintSafe),
     }),
   },
   ihave: {
@@ -119,5 +143,13 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
     kind: 'announcement',
     summary: 'gossip: message ids the sender already has',
     schema: struct<IDontWantData>({ messageIds: messageIds(LIMITS.maxIDontWantIds) }),
+  },
+  subscribe: {
+    code: 0x55,
+    kind: 'announcement',
+    summary: 'gossip: topics the sender joins or leaves',
+    schema: struct<SubscribeData>({
+      topics: array(struct<Subscription>({ topic, subscribed: bool }), { min: 1, max: LIMITS.maxSubscriptions }),
+    }),
   },
 }
