@@ -1,5 +1,17 @@
 import { LIMITS } from '../limits'
-import { array, bool, bytes, hash32, optional, peerIdString, struct, token, u32, uint, uintSafe } from '../schema'
+import {
+  array,
+  bool,
+  bytes,
+  hash32,
+  optional,
+  peerIdString,
+  struct,
+  token,
+  u32,
+  uint,
+  uintSafe,
+} from '../schema'
 import { type DhtNode, dhtNode } from './chain'
 import type { SpecTable } from './spec'
 
@@ -149,7 +161,10 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
     kind: 'announcement',
     summary: 'gossip: topics the sender joins or leaves',
     schema: struct<SubscribeData>({
-      topics: array(struct<Subscription>({ topic, subscribed: bool }), { min: 1, max: LIMITS.maxSubscriptions }),
+      topics: array(struct<Subscription>({ topic, subscribed: bool }), {
+        min: 1,
+        max: LIMITS.maxSubscriptions,
+      }),
     }),
   },
 }

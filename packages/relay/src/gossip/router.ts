@@ -1,0 +1,418 @@
+import type { PeerId } from '@chainwire/interface'
+import { isPeerId, LruMap } from '@chainwire/interface'
+import type {
+  DhtNode,
+  GraftData,
+  IDontWantData,
+  IHaveData,
+  IWantData,
+  PruneData,
+} from '@chainwire/protocol-codec'
+import { LIMITS } from '@chainwire/protocol-codec'
+import type { StoredMessage } from '../cache/message-store'
+import type { SeenEntry } from '../cache/seen-cache'
+import type { RelayContext, Strategy, TopicState } from '../context'
+import { idKey, idOfKey } from '../message/id'
+import type { RelayPeer } from '../peers/peer-table'
+import { shuffle } from '../util/random'
+import { maintainMesh } from './mesh'
+import { MessageWindows } from './windows'
+
+/** Longest backoff a PRUNE may impose on us (a peer asking for more gets this). */
+const MAX_BACKOFF_MS = 3_600_000
+/** Peers whose backoff is remembered per topic at most. */
+const MAX_BACKOFFS_PER_TOPIC = 4_096
+
+/**
+ * The gossipsub v1.1 / v1.2 router over chainwire's catalog messages: a mesh of about D peers per topic that
+ * validated messages are forwarded to, IHAVE gossip of recent ids to Dlazy other peers each heartbeat, IWANT
+ * to fetch what we missed (answered at most `gossipRetransmission` times per id and peer), GRAFT / PRUNE
+ * with backoff and peer exchange, IDONTWANT for large messages, flood-publish of our own messages, and the
+ * score-driven mesh upkeep of the heartbeat (`mesh.ts`).
+ */
+export class GossipRouter implements Strategy {
+  readonly ctx: RelayContext
+  /** Mesh peers per gossip topic. */
+  readonly meshes = new Map<string, Set<PeerId>>()
+  /** Per topic: peer to the clock time its backoff ends. */
+  readonly backoffs = new Map<string, LruMap<PeerId, number>>()
+  readonly windows: MessageWindows
+  /** Ids we asked for with IWANT: key to the peer asked and the time its promise ends. */
+  private readonly promises: LruMap<string, { peer: PeerId; until: number }>
+  /** IHAVE ids sent to each peer this heartbeat. */
+  private readonly ihaveSent = new Map<PeerId, number>()
+  tick = 0
+
+  constructor(ctx: RelayContext) {
+    this.ctx = ctx
+    const g = ctx.options.gossip
+    this.windows = new MessageWindows(g.historyLength, g.historyGossip, ctx.options.messageCacheEntries)
+    this.promises = new LruMap(g.maxPromises)
+  }
+
+  // ------------------------------------------------------------------------------------------ strategy
+
+  joined(topic: TopicState): void {
+    if (!this.meshes.has(topic.name)) this.meshes.set(topic.name, new Set())
+    maintainMesh(this, topic.name)
+  }
+
+  left(topic: TopicState): void {
+    const mesh = this.meshes.get(topic.name)
+    if (mesh === undefined) return
+    for (const peer of [...mesh])
+      this.prune(topic.name, peer, this.ctx.options.gossip.unsubscribeBackoffMs, false)
+    this.meshes.delete(topic.name)
+    this.backoffs.delete(topic.name)
+  }
+
+  publish(topic: TopicState, message: StoredMessage): number {
+    const o = this.ctx.options
+    this.windows.push(topic.name, message.key)
+    let targets: PeerId[]
+    if (o.gossip.floodPublish) {
+      targets = this.ctx
+        .topicPeers(topic.name)
+        .filter((p) => this.ctx.score.score(p.id) >= o.score.publishThreshold)
+        .map((p) => p.id)
+    } else {
+      targets = [...(this.meshes.get(topic.name) ?? [])]
+      if (targets.length === 0) {
+        // no mesh yet: D random peers of the topic (gossipsub's fanout)
+        targets = shuffle(
+          this.ctx.topicPeers(topic.name).map((p) => p.id),
+          this.ctx.random,
+        ).slice(0, o.gossip.D)
+      }
+    }
+    return this.ctx.sendTo(targets, message.wire, message.size)
+  }
+
+  forward(topic: TopicState, message: StoredMessage, exclude: readonly PeerId[]): number {
+    this.windows.push(topic.name, message.key)
+    const now = this.ctx.clock.now()
+    const targets: PeerId[] = []
+    for (const id of this.meshes.get(topic.name) ?? []) {
+      if (exclude.includes(id)) continue
+      const peer = this.ctx.peers.get(id)
+      if (peer === undefined) continue
+      if (peer.doesNotWant(message.key, now)) {
+        this.ctx.gossipCounters.skippedByIDontWant++
+        continue
+      }
+      targets.push(id)
+    }
+    return this.ctx.sendTo(targets, message.wire, message.size)
+  }
+
+  received(topic: TopicState, message: { key: string; id: Uint8Array; size: number }, from: PeerId): void {
+    this.promises.delete(message.key)
+    const g = this.ctx.options.gossip
+    if (!g.idontwant || message.size < g.idontwantMinSize) return
+    // gossipsub v1.2: tell the mesh before validating, so copies already on their way are not sent at all
+    const ids = [message.id]
+    for (const id of this.meshes.get(topic.name) ?? []) {
+      if (id === from) continue
+      const peer = this.ctx.peers.get(id)
+      if (peer === undefined || peer.budget.idontwantOut >= g.maxIDontWantPerHeartbeat) continue
+      if (this.ctx.sendNow(id, { type: 'idontwant', data: { messageIds: ids } })) {
+        peer.budget.idontwantOut++
+        this.ctx.gossipCounters.idontwantSent++
+        this.ctx.metrics.control.inc(1, { type: 'idontwant', direction: 'out' })
+      }
+    }
+  }
+
+  duplicate(topic: TopicState, _key: string, from: PeerId, entry: SeenEntry): void {
+    if (entry.state === 'accepted' || entry.state === 'validating') {
+      this.ctx.score.meshDelivery(from, topic.name, entry.at)
+    }
+  }
+
+  // --------------------------------------------------------------------------------------- control in
+
+  onIHave(peer: RelayPeer, data: IHaveData): void {
+    const c = this.ctx.gossipCounters
+    const g = this.ctx.options.gossip
+    c.ihaveReceived++
+    this.ctx.metrics.control.inc(1, { type: 'ihave', direction: 'in' })
+    if (!this.isGossipTopic(data.topic)) return
+    if (this.ctx.score.score(peer.id) < this.ctx.options.score.gossipThreshold) return
+    const b = peer.budget
+    b.ihaveMessages++
+    const room = b.ihaveMessages > g.maxIHaveMessages ? 0 : g.maxIHaveLength - b.ihaveIds
+    const ids = data.messageIds.length > room ? data.messageIds.slice(0, Math.max(0, room)) : data.messageIds
+    if (ids.length < data.messageIds.length) {
+      c.ihaveIgnored += data.messageIds.length - ids.length
+      if (!b.ihavePenalised) {
+        b.ihavePenalised = true
+        this.ctx.penalise(peer.id, 'rate-limit-exceeded', 'IHAVE beyond the per-heartbeat budget')
+      }
+    }
+    b.ihaveIds += ids.length
+    const now = this.ctx.clock.now()
+    const want: Uint8Array[] = []
+    for (const id of ids) {
+      const key = idKey(id)
+      if (this.ctx.seen.get(key) !== undefined) continue
+      const promise = this.promises.peek(key)
+      if (promise !== undefined && promise.until > now) continue
+      this.promises.set(key, { peer: peer.id, until: now + g.iwantFollowupMs })
+      want.push(id)
+    }
+    if (want.length === 0) return
+    if (this.ctx.sendNow(peer.id, { type: 'iwant', data: { messageIds: want } })) {
+      c.iwantSent++
+      this.ctx.metrics.control.inc(1, { type: 'iwant', direction: 'out' })
+    } else {
+      for (const id of want) this.promises.delete(idKey(id))
+    }
+  }
+
+  onIWant(peer: RelayPeer, data: IWantData): void {
+    const c = this.ctx.gossipCounters
+    c.iwantReceived++
+    this.ctx.metrics.control.inc(1, { type: 'iwant', direction: 'in' })
+    if (this.ctx.score.score(peer.id) < this.ctx.options.score.gossipThreshold) return
+    const max = this.ctx.options.gossip.gossipRetransmission
+    for (const id of data.messageIds) {
+      const key = idKey(id)
+      const m = this.windows.has(key) ? this.ctx.store.get(key) : undefined
+      if (m === undefined) {
+        c.iwantRefused++
+        continue
+      }
+      m.iwant ??= new Map()
+      const times = m.iwant.get(peer.id) ?? 0
+      if (times >= max) {
+        c.iwantRefused++
+        continue
+      }
+      m.iwant.set(peer.id, times + 1)
+      if (this.ctx.sendNow(peer.id, m.wire)) c.iwantServed++
+    }
+  }
+
+  onGraft(peer: RelayPeer, data: GraftData): void {
+    const c = this.ctx.gossipCounters
+    c.graftReceived++
+    this.ctx.metrics.control.inc(1, { type: 'graft', direction: 'in' })
+    const mesh = this.meshes.get(data.topic)
+    if (mesh === undefined || !this.isGossipTopic(data.topic)) return // unknown topic: no state at all
+    if (peer.topics.size < this.ctx.options.maxTopics) peer.topics.add(data.topic)
+    if (mesh.has(peer.id)) return
+    const g = this.ctx.options.gossip
+    const now = this.ctx.clock.now()
+    const until = this.backoffs.get(data.topic)?.peek(peer.id)
+    if (until !== undefined && until > now) {
+      const prunedAt = until - g.pruneBackoffMs
+      const flood = now < prunedAt + g.graftFloodThresholdMs
+      this.ctx.penalise(peer.id, 'rate-limit-exceeded', 'GRAFT during backoff', flood ? 2 : 1)
+      this.sendPrune(data.topic, peer.id, g.pruneBackoffMs, false)
+      return
+    }
+    if (this.ctx.score.score(peer.id) < 0) {
+      this.sendPrune(data.topic, peer.id, g.pruneBackoffMs, false)
+      return
+    }
+    if (mesh.size >= g.Dhi && !peer.outbound) {
+      this.sendPrune(data.topic, peer.id, g.pruneBackoffMs, true)
+      return
+    }
+    this.addToMesh(data.topic, peer.id, 'remote')
+  }
+
+  onPrune(peer: RelayPeer, data: PruneData): void {
+    const c = this.ctx.gossipCounters
+    c.pruneReceived++
+    this.ctx.metrics.control.inc(1, { type: 'prune', direction: 'in' })
+    const mesh = this.meshes.get(data.topic)
+    if (mesh === undefined || !this.isGossipTopic(data.topic)) return
+    if (mesh.delete(peer.id)) {
+      this.ctx.score.prune(peer.id, data.topic)
+      this.ctx.emit('mesh:prune', { topic: data.topic, peerId: peer.id, by: 'remote' })
+    }
+    const backoff = Math.min(data.backoffMs ?? this.ctx.options.gossip.pruneBackoffMs, MAX_BACKOFF_MS)
+    this.setBackoff(data.topic, peer.id, backoff)
+    if (data.peers.length > 0) this.peerExchange(peer, data.topic, data.peers)
+  }
+
+  onIDontWant(peer: RelayPeer, data: IDontWantData): void {
+    const c = this.ctx.gossipCounters
+    const g = this.ctx.options.gossip
+    c.idontwantReceived++
+    this.ctx.metrics.control.inc(1, { type: 'idontwant', direction: 'in' })
+    const now = this.ctx.clock.now()
+    for (const id of data.messageIds) {
+      if (peer.budget.idontwantIn >= g.maxIDontWantPerHeartbeat) return
+      peer.budget.idontwantIn++
+      const key = idKey(id)
+      peer.dontWant.set(key, now + g.idontwantTtlMs)
+      // it had the message: a mesh delivery, when we already had it too (else it owes us a copy)
+      const entry = this.ctx.seen.get(key)
+      if (entry !== undefined && entry.senders.length > 0)
+        this.ctx.score.meshDelivery(peer.id, entry.topic, entry.at)
+    }
+  }
+
+  /** A peer left: it is out of every mesh (its score keeps the record). */
+  peerRemoved(id: PeerId): void {
+    for (const mesh of this.meshes.values()) mesh.delete(id)
+    this.ihaveSent.delete(id)
+  }
+
+  /** A peer unsubscribed from a topic: out of that mesh. */
+  peerLeftTopic(id: PeerId, topic: string): void {
+    if (this.meshes.get(topic)?.delete(id) === true) this.ctx.score.prune(id, topic)
+  }
+
+  // ------------------------------------------------------------------------------------------ heartbeat
+
+  /** One heartbeat: broken promises, mesh upkeep per topic, IHAVE gossip, a new cache window. */
+  heartbeat(): void {
+    this.tick++
+    this.ihaveSent.clear()
+    this.checkPromises()
+    for (const topic of this.meshes.keys()) maintainMesh(this, topic)
+    for (const topic of this.meshes.keys()) this.emitGossip(topic)
+    this.windows.shift()
+    for (const [topic, table] of this.backoffs) {
+      const now = this.ctx.clock.now()
+      for (const [peer, until] of table) if (until <= now) table.delete(peer)
+      if (table.size === 0) this.backoffs.delete(topic)
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ mesh ops
+
+  /** Whether `peer` may be grafted on `topic` now (not in backoff). */
+  inBackoff(topic: string, peer: PeerId): boolean {
+    const until = this.backoffs.get(topic)?.peek(peer)
+    return until !== undefined && until > this.ctx.clock.now()
+  }
+
+  addToMesh(topic: string, peer: PeerId, by: 'local' | 'remote'): void {
+    const mesh = this.meshes.get(topic)
+    if (mesh === undefined || mesh.has(peer)) return
+    mesh.add(peer)
+    this.ctx.score.graft(peer, topic)
+    this.ctx.emit('mesh:graft', { topic, peerId: peer, by })
+  }
+
+  /** We graft a peer: it joins our mesh and gets a GRAFT. */
+  graft(topic: string, peer: PeerId): void {
+    this.addToMesh(topic, peer, 'local')
+    if (this.ctx.sendNow(peer, { type: 'graft', data: { topic } })) {
+      this.ctx.gossipCounters.graftSent++
+      this.ctx.metrics.control.inc(1, { type: 'graft', direction: 'out' })
+    }
+  }
+
+  /** We prune a peer: out of our mesh, a PRUNE with backoff (and peer exchange when `px`). */
+  prune(topic: string, peer: PeerId, backoffMs: number, px: boolean): void {
+    const mesh = this.meshes.get(topic)
+    if (mesh?.delete(peer) === true) {
+      const deficit = this.ctx.score.meshDeficit(peer, topic)
+      this.ctx.score.prune(peer, topic)
+      if (deficit > 0) this.ctx.report(peer, 'timeout', `mesh delivery deficit on ${topic}`)
+      this.ctx.emit('mesh:prune', { topic, peerId: peer, by: 'local' })
+    }
+    this.sendPrune(topic, peer, backoffMs, px)
+  }
+
+  sendPrune(topic: string, peer: PeerId, backoffMs: number, px: boolean): void {
+    this.setBackoff(topic, peer, backoffMs)
+    const peers = px ? this.exchangePeers(topic, peer) : []
+    if (this.ctx.sendNow(peer, { type: 'prune', data: { topic, peers, backoffMs } })) {
+      this.ctx.gossipCounters.pruneSent++
+      this.ctx.metrics.control.inc(1, { type: 'prune', direction: 'out' })
+    }
+  }
+
+  private setBackoff(topic: string, peer: PeerId, ms: number): void {
+    let table = this.backoffs.get(topic)
+    if (table === undefined) this.backoffs.set(topic, (table = new LruMap(MAX_BACKOFFS_PER_TOPIC)))
+    table.set(peer, this.ctx.clock.now() + ms)
+  }
+
+  /** Peers to suggest in a PRUNE: topic peers with a non-negative score and an address they announced. */
+  private exchangePeers(topic: string, pruned: PeerId): DhtNode[] {
+    const max = this.ctx.options.gossip.prunePeers
+    const out: DhtNode[] = []
+    for (const p of shuffle(this.ctx.topicPeers(topic), this.ctx.random)) {
+      if (out.length >= max) break
+      if (p.id === pruned || this.ctx.score.score(p.id) < 0) continue
+      const addrs = p.info.hello.listenAddrs.slice(0, LIMITS.maxAddrsPerPeer)
+      if (addrs.length > 0) out.push({ peerId: p.id, addrs })
+    }
+    return out
+  }
+
+  private peerExchange(from: RelayPeer, topic: string, peers: readonly DhtNode[]): void {
+    if (this.ctx.score.score(from.id) < this.ctx.options.score.acceptPXThreshold) return
+    const fresh = peers.filter(
+      (p) => isPeerId(p.peerId) && p.peerId !== this.ctx.self && !this.ctx.peers.has(p.peerId),
+    )
+    if (fresh.length === 0) return
+    this.ctx.emit('peer-exchange', { topic, from: from.id, peers: fresh })
+    if (this.ctx.topicPeers(topic).length >= this.ctx.options.gossip.D) return
+    for (const p of fresh.slice(0, this.ctx.options.gossip.maxPeerExchangeDials)) {
+      const address = p.addrs[0]
+      if (address === undefined) continue
+      this.ctx.network.dial(address, { peerId: p.peerId, kind: 'full-relay' }).catch(() => {})
+    }
+  }
+
+  private checkPromises(): void {
+    const now = this.ctx.clock.now()
+    const broken = new Map<PeerId, number>()
+    for (const [key, p] of this.promises) {
+      if (p.until > now) continue
+      this.promises.delete(key)
+      broken.set(p.peer, (broken.get(p.peer) ?? 0) + 1)
+    }
+    for (const [peer, n] of broken) {
+      this.ctx.gossipCounters.brokenPromises += n
+      this.ctx.metrics.brokenPromises.inc(n)
+      this.ctx.penalise(peer, 'timeout', `${n} IWANT promises broken`, n)
+    }
+  }
+
+  private emitGossip(topic: string): void {
+    const keys = this.windows.gossip(topic)
+    if (keys.length === 0) return
+    const g = this.ctx.options.gossip
+    const mesh = this.meshes.get(topic) ?? new Set()
+    const threshold = this.ctx.options.score.gossipThreshold
+    const eligible = this.ctx
+      .topicPeers(topic)
+      .filter((p) => !mesh.has(p.id) && this.ctx.score.score(p.id) >= threshold)
+    const n = Math.max(g.Dlazy, Math.floor(g.gossipFactor * eligible.length))
+    const ids = shuffle(keys, this.ctx.random).slice(0, g.maxIHaveLength)
+    for (const p of shuffle(eligible, this.ctx.random).slice(0, n)) {
+      const sent = this.ihaveSent.get(p.id) ?? 0
+      const room = g.maxIHaveLength - sent
+      if (room <= 0) continue
+      const batch = ids.length > room ? ids.slice(0, room) : ids
+      const messageIds = batch.filter((k) => !p.doesNotWant(k, this.ctx.clock.now())).map(idOfKey)
+      if (messageIds.length === 0) continue
+      if (this.ctx.sendNow(p.id, { type: 'ihave', data: { topic, messageIds } })) {
+        this.ihaveSent.set(p.id, sent + messageIds.length)
+        this.ctx.gossipCounters.ihaveSent++
+        this.ctx.metrics.control.inc(1, { type: 'ihave', direction: 'out' })
+      }
+    }
+  }
+
+  private isGossipTopic(topic: string): boolean {
+    return this.ctx.topic(topic)?.strategy === 'gossip'
+  }
+
+  clear(): void {
+    this.meshes.clear()
+    this.backoffs.clear()
+    this.windows.clear()
+    this.promises.clear()
+    this.ihaveSent.clear()
+  }
+}
