@@ -1,5 +1,5 @@
 import type { Clock, Logger, Metrics, PeerId } from '@chainwire/interface'
-import type { Network } from '@chainwire/network'
+import type { Network, NetworkEvents } from '@chainwire/network'
 import type { DhtNode, Message } from '@chainwire/protocol-codec'
 import type { EventEmitter } from 'eventemitter3'
 import type { TopicOptions } from './options'
@@ -112,24 +112,24 @@ export interface InventorySource {
   get(kind: 'tx' | 'block', hash: Uint8Array): Message | undefined
 }
 
-/** The parts of @chainwire/network relay uses (its public API only). */
-export type RelayNetwork = Pick<
-  Network,
-  | 'peerId'
-  | 'on'
-  | 'off'
-  | 'peers'
-  | 'getPeer'
-  | 'trySend'
-  | 'send'
-  | 'canSend'
-  | 'broadcast'
-  | 'request'
-  | 'handle'
-  | 'dial'
-  | 'disconnect'
-  | 'markUseful'
->
+/** The parts of @chainwire/network relay uses (its public API only); a `Network` fits as it is. */
+export interface RelayNetwork
+  extends Pick<
+      Network,
+      | 'peerId'
+      | 'peers'
+      | 'getPeer'
+      | 'trySend'
+      | 'send'
+      | 'canSend'
+      | 'broadcast'
+      | 'request'
+      | 'handle'
+      | 'dial'
+      | 'disconnect'
+      | 'markUseful'
+    >,
+    Pick<EventEmitter<NetworkEvents>, 'on' | 'off'> {}
 
 /** What the relay uses from its node. Only `network` is required. */
 export interface RelayComponents {

@@ -23,7 +23,8 @@ interface Wanted {
   readonly id: Uint8Array
   readonly announcements: Announcement[]
   readonly asked: Set<PeerId>
-  inFlight: { peer: PeerId; until: number } | undefined
+  /** The peer asked now (its request carries the get_data deadline). */
+  inFlight: { peer: PeerId } | undefined
 }
 
 /** Announcers remembered per item. */
@@ -268,7 +269,7 @@ export class Announcer implements Strategy {
       }
       this.waiting.delete(key)
       w.asked.add(chosen)
-      w.inFlight = { peer: chosen, until: now + a.getDataTimeoutMs }
+      w.inFlight = { peer: chosen }
       let batch = batches.get(chosen)
       if (batch === undefined) batches.set(chosen, (batch = []))
       batch.push({ kind: w.kind, hash: w.id })
