@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { PeerId } from '@chainwire/interface'
+import { testPeerId } from '@chainwire/interface/testing'
 import { encode } from '@chainwire/protocol-codec'
 import { describe, expect, it } from 'vitest'
 import type { MessageIdFunction, RelayedMessage } from '../src/index'
@@ -76,7 +77,7 @@ describe('relay envelopes (bad input)', () => {
   it('a direct envelope looping between two peers is forwarded once', async () => {
     const h = harness({ maxRelayHops: 8 })
     const [a, b] = h.peers(2) as [PeerId, PeerId]
-    const far = 'cw' + 'b'.repeat(51) + 'a'
+    const far = testPeerId(434_343)
     const payload = bytes('to far away')
     const e = (hops: number) =>
       envelope({ origin: a, target: far, hops, ttl: 8, payload, expiresAt: h.clock.now() + 10_000 })
@@ -178,7 +179,11 @@ describe('message id collisions', () => {
 
   it('a rejected id is validated again for another sender, at most maxRevalidations times', async () => {
     let calls = 0
-    const h = harness({ maxRevalidations: 2, topics: { blocks: { validator: () => (calls++, 'reject') } } })
+    const validator = (): 'reject' => {
+      calls++
+      return 'reject'
+    }
+    const h = harness({ maxRevalidations: 2, topics: { blocks: { validator } } })
     const peers = h.peers(6) as PeerId[]
     for (const p of peers) await h.net.deliver(p, blockMessage(3))
     expect(calls).toBe(3)
@@ -211,7 +216,7 @@ describe('memory stays bounded', () => {
   it('direct envelopes are rate-limited per origin and per neighbour', async () => {
     const h = harness({ direct: { originRate: 1, originBurst: 5, peerRate: 1, peerBurst: 50 } })
     const [a, b] = h.peers(3) as [PeerId, PeerId, PeerId]
-    const far = 'cw' + 'c'.repeat(51) + 'a'
+    const far = testPeerId(424_242)
     for (let i = 0; i < 20; i++) {
       await h.net.deliver(a, envelope({ origin: b, target: far, hops: 1, ttl: 3, payload: fakeId(i) }))
     }
