@@ -38,7 +38,7 @@ export class FakeNetwork extends EventEmitter<NetworkEvents> implements RelayNet
   onRequest: (peer: PeerId, message: Message) => Promise<Message> = () =>
     Promise.reject(new Error('no answer'))
 
-  constructor(peerId: PeerId = testPeerId(1_000)) {
+  constructor(peerId: PeerId = testPeerId(999_999_999)) {
     super()
     this.peerId = peerId
   }
