@@ -41,6 +41,7 @@ export type {
   NodeReport,
   Report,
   TimelinePoint,
+  ViaSummary,
 } from './report/types'
 export { type ReportFiles, reportJson, writeReport } from './report/write'
 export { defineScenario } from './scenario/define'
@@ -89,4 +90,5 @@ export type {
 } from './sim/adversary'
 export type { NodeSetup, SimNodeHandle } from './sim/node'
 export type { PayloadKind } from './sim/payload'
+export { type Propagation, readWorkloadMessage, type WorkloadMessageInfo } from './sim/propagation'
 export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'

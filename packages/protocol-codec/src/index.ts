@@ -64,6 +64,7 @@ export {
   type IDontWantData,
   type IHaveData,
   type IWantData,
+  type PreambleData,
   type PruneData,
   type RelayData,
   type SubscribeData,

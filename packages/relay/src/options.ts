@@ -108,8 +108,18 @@ export interface GossipOptions {
   idontwant?: boolean
   /** Smallest message that earns an IDONTWANT, in bytes. @default 1_024 */
   idontwantMinSize?: number
-  /** IDONTWANT ids sent to, and accepted from, one peer per heartbeat. @default 1_000 */
+  /** IDONTWANT ids sent to, and accepted from, one peer per heartbeat (preamble ids too). @default 1_000 */
   maxIDontWantPerHeartbeat?: number
+  /**
+   * Send a preamble (the message id, in the control lane) just before relaying a message of at least
+   * `preambleMinSize` bytes, so the receiver tells its other mesh peers IDONTWANT while the message is still
+   * on the wire. @default true
+   */
+  preamble?: boolean
+  /** Smallest message that gets a preamble, in bytes. @default 65_536 */
+  preambleMinSize?: number
+  /** A peer that announced a message in a preamble and did not deliver it in this long is penalised, in ms. @default 5_000 */
+  preambleTimeoutMs?: number
   /** How long a peer's IDONTWANT is honoured, in ms. @default 3_000 */
   idontwantTtlMs?: number
   /** Heartbeats between opportunistic grafts. @default 60 */
@@ -332,6 +342,9 @@ const gossipSpec: OptionSpec<ResolvedGossip> = {
   idontwant: option.boolean(true),
   idontwantMinSize: option.integer(1_024, { min: 0 }),
   maxIDontWantPerHeartbeat: option.integer(1_000, { min: 0, max: 100_000 }),
+  preamble: option.boolean(true),
+  preambleMinSize: option.integer(65_536, { min: 0 }),
+  preambleTimeoutMs: ms(5_000),
   idontwantTtlMs: ms(3_000),
   opportunisticGraftTicks: option.integer(60, { min: 1 }),
   opportunisticGraftPeers: option.integer(2, { min: 0, max: 64 }),

@@ -166,6 +166,9 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
     on('message:idontwant', (e: MessageEvent<'idontwant'>) =>
       this.control(e, (p) => this.gossip.onIDontWant(p, e.message.data)),
     )
+    on('message:preamble', (e: MessageEvent<'preamble'>) =>
+      this.control(e, (p) => this.gossip.onPreamble(p, e.message.data)),
+    )
     on('message:inv', (e: MessageEvent<'inv'>) =>
       this.control(e, (p) => this.announcer.onInv(p, e.message.data)),
     )

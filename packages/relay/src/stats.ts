@@ -33,6 +33,9 @@ export class RelayStats {
     pruneReceived: 0,
     brokenPromises: 0,
     skippedByIDontWant: 0,
+    preambleSent: 0,
+    preambleReceived: 0,
+    brokenPreambles: 0,
   }
   readonly announce: AnnounceCounters = {
     invSent: 0,

@@ -272,6 +272,10 @@ export interface GossipCounters {
   brokenPromises: number
   /** Sends skipped because the peer said IDONTWANT. */
   skippedByIDontWant: number
+  preambleSent: number
+  preambleReceived: number
+  /** Messages announced in a preamble and not delivered in time. */
+  brokenPreambles: number
 }
 
 /** Announce-pull traffic since start. */

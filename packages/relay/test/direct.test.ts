@@ -49,7 +49,14 @@ describe('direct relay', () => {
     // an envelope from `far` to someone else came through x: x is a way to far
     await h.net.deliver(
       x,
-      envelope({ origin: far, target: testPeerId(778), hops: 1, ttl: 5, payload: bytes('via x'), expiresAt: h.clock.now() + 1_000 }),
+      envelope({
+        origin: far,
+        target: testPeerId(778),
+        hops: 1,
+        ttl: 5,
+        payload: bytes('via x'),
+        expiresAt: h.clock.now() + 1_000,
+      }),
     )
     h.net.clearSent()
     const r = h.relay.sendDirect(far, bytes('reply'))
@@ -64,7 +71,15 @@ describe('direct relay', () => {
     const e = (hops: number, from: PeerId) =>
       h.net.deliver(
         from,
-        envelope({ origin: a, target: h.net.peerId, hops, ttl: 3, topic: 'rpc', payload: bytes('ping'), expiresAt: h.clock.now() + 5_000 }),
+        envelope({
+          origin: a,
+          target: h.net.peerId,
+          hops,
+          ttl: 3,
+          topic: 'rpc',
+          payload: bytes('ping'),
+          expiresAt: h.clock.now() + 5_000,
+        }),
       )
     await e(0, a)
     await e(1, b)
@@ -77,7 +92,11 @@ describe('direct relay', () => {
   it('without a route: no-route; bad targets are refused', () => {
     const h = harness()
     expect(h.relay.sendDirect(testPeerId(5), bytes('x')).status).toBe('no-route')
-    expect(() => h.relay.sendDirect(h.net.peerId, bytes('x'))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TARGET' }))
-    expect(() => h.relay.sendDirect('cw123', bytes('x'))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TARGET' }))
+    expect(() => h.relay.sendDirect(h.net.peerId, bytes('x'))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_TARGET' }),
+    )
+    expect(() => h.relay.sendDirect('cw123', bytes('x'))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_TARGET' }),
+    )
   })
 })

@@ -56,7 +56,14 @@ describe('relay over real networks (memory transport)', () => {
     for (const n of nodes.slice(1)) expect(n.got.map((m) => m.message?.type)).toEqual(['new_transaction'])
     const requested = nodes.reduce((s, n) => s + n.relay.status().announce.itemsRequested, 0)
     expect(requested).toBe(5) // one request per node that lacked it
-    const full = nodes.reduce((s, n) => s + (n.network.getNetworkStatus().peers.reduce((x, p) => x + (p.messagesIn.new_transaction?.messages ?? 0), 0)), 0)
+    const full = nodes.reduce(
+      (s, n) =>
+        s +
+        n.network
+          .getNetworkStatus()
+          .peers.reduce((x, p) => x + (p.messagesIn.new_transaction?.messages ?? 0), 0),
+      0,
+    )
     expect(full).toBe(5) // announce-pull never sends the body twice
   })
 
@@ -67,7 +74,10 @@ describe('relay over real networks (memory transport)', () => {
     for (let i = 0; i < 3; i++) await cluster.connect(line[i] as TestNode, line[i + 1] as TestNode)
     const got: string[] = []
     ;(line[3] as TestNode).relay.on('direct', (m) => got.push(Buffer.from(m.payload).toString()))
-    const r = (line[0] as TestNode).relay.sendDirect((line[3] as TestNode).network.peerId, new Uint8Array(Buffer.from('hello d3')))
+    const r = (line[0] as TestNode).relay.sendDirect(
+      (line[3] as TestNode).network.peerId,
+      new Uint8Array(Buffer.from('hello d3')),
+    )
     expect(r.status).toBe('forwarded')
     await cluster.advance(500)
     expect(got).toEqual(['hello d3'])

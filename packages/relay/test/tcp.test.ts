@@ -54,7 +54,9 @@ describe('relay over TCP', () => {
     expect(b.got).toHaveLength(1)
     const direct: string[] = []
     c.relay.on('direct', (m) => direct.push(Buffer.from(m.payload).toString()))
-    expect(a.relay.sendDirect(c.network.peerId, new Uint8Array(Buffer.from('over tcp'))).status).toBe('forwarded')
+    expect(a.relay.sendDirect(c.network.peerId, new Uint8Array(Buffer.from('over tcp'))).status).toBe(
+      'forwarded',
+    )
     await until(() => direct.length === 1)
     expect(direct).toEqual(['over tcp'])
   })

@@ -3,7 +3,7 @@ import { cdf, quantiles, round6 } from '../metrics/stats'
 import type { Scenario } from '../scenario/types'
 import type { SimNode } from '../sim/node'
 import type { PayloadKind } from '../sim/payload'
-import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint } from './types'
+import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint, ViaSummary } from './types'
 
 /** What the report is built from: the scenario, the nodes, what was collected. */
 export interface ReportInput {
@@ -36,6 +36,21 @@ function delivery(records: readonly MessageRecord[]): DeliverySummary {
   }
 }
 
+function viaSummary(records: readonly MessageRecord[]): ViaSummary {
+  const d = delivery(records)
+  let dups = 0
+  let dupBytes = 0
+  for (const r of records) {
+    dups += r.duplicates
+    dupBytes += r.duplicates * r.wireBytes
+  }
+  return {
+    ...d,
+    duplicatesPerNodePerMessage: d.delivered === 0 ? 0 : round6(dups / d.delivered),
+    duplicateBytesPerNodePerMessage: d.delivered === 0 ? 0 : round6(dupBytes / d.delivered),
+  }
+}
+
 function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageReport {
   const q = quantiles(r.latenciesMs)
   return {
@@ -49,6 +64,8 @@ function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageRepo
     delivered: r.delivered,
     deliveryRatio: r.targets === 0 ? 1 : round6(r.delivered / r.targets),
     latencyMs: { p50: q.p50, p90: q.p90, p99: q.p99, max: q.max },
+    ...(r.via === undefined ? {} : { via: r.via }),
+    duplicates: r.duplicates,
   }
 }
 
@@ -60,6 +77,10 @@ export function buildReport(input: ReportInput): Report {
   for (const kind of ['block', 'transaction', 'spam'] as const) {
     const of = metrics.messages.filter((m) => m.kind === kind)
     if (of.length > 0) byKind[kind] = delivery(of)
+  }
+  const byVia: Record<string, ViaSummary> = {}
+  for (const via of [...new Set(workload.flatMap((m) => (m.via === undefined ? [] : [m.via])))].sort()) {
+    byVia[via] = viaSummary(workload.filter((m) => m.via === via))
   }
   const regions: Record<string, number> = {}
   for (const r of scenario.regions) regions[r.name] = 0
@@ -121,6 +142,7 @@ export function buildReport(input: ReportInput): Report {
     summary: {
       messages: delivery(workload),
       byKind,
+      ...(Object.keys(byVia).length === 0 ? {} : { byVia }),
       duplicatesPerNode: quantiles(metrics.nodes.map((c) => c.duplicates)),
       bytesInPerNode: quantiles(metrics.nodes.map((c) => c.bytesIn)),
       bytesOutPerNode: quantiles(metrics.nodes.map((c) => c.bytesOut)),

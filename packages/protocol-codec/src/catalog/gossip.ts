@@ -40,6 +40,17 @@ export interface RelayData {
   expiresAt?: number
 }
 
+/**
+ * `preamble`: the sender is about to send these messages of a topic to the receiver (sent just before a large
+ * message, in the control lane, so it arrives long before the message itself): the receiver tells its other
+ * mesh peers IDONTWANT at once, instead of after the whole message arrived (gossipsub v1.3's preamble).
+ */
+export interface PreambleData {
+  topic: string
+  /** 1 to `LIMITS.maxIDontWantIds` message ids. */
+  messageIds: Uint8Array[]
+}
+
 /** One change of a peer's topic subscriptions (gossipsub SUBOPTS). */
 export interface Subscription {
   topic: string
@@ -99,6 +110,7 @@ export interface GossipMessages {
   prune: PruneData
   idontwant: IDontWantData
   subscribe: SubscribeData
+  preamble: PreambleData
 }
 
 /** A gossip topic: 1-64 of `A-Z a-z 0-9 . _ : / -`, starting with a letter or digit. */
@@ -155,6 +167,12 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
     kind: 'announcement',
     summary: 'gossip: message ids the sender already has',
     schema: struct<IDontWantData>({ messageIds: messageIds(LIMITS.maxIDontWantIds) }),
+  },
+  preamble: {
+    code: 0x56,
+    kind: 'announcement',
+    summary: 'gossip: messages of a topic about to be sent to the receiver',
+    schema: struct<PreambleData>({ topic, messageIds: messageIds(LIMITS.maxIDontWantIds) }),
   },
   subscribe: {
     code: 0x55,

@@ -279,6 +279,7 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     { type: 'prune', data: { topic: 'blocks', peers: [] } },
   ],
   idontwant: [{ type: 'idontwant', data: { messageIds: [HASH] } }],
+  preamble: [{ type: 'preamble', data: { topic: 'blocks', messageIds: [HASH] } }],
   subscribe: [
     {
       type: 'subscribe',

@@ -6,6 +6,7 @@ import type {
   IDontWantData,
   IHaveData,
   IWantData,
+  PreambleData,
   PruneData,
 } from '@chainwire/protocol-codec'
 import { LIMITS } from '@chainwire/protocol-codec'
@@ -39,6 +40,10 @@ export class GossipRouter implements Strategy {
   readonly windows: MessageWindows
   /** Ids we asked for with IWANT: key to the peer asked and the time its promise ends. */
   private readonly promises: LruMap<string, { peer: PeerId; until: number }>
+  /** Messages a peer announced in a preamble: key to the announcer and the time its promise ends. */
+  private readonly expected: LruMap<string, { peer: PeerId; id: Uint8Array; topic: string; until: number }>
+  /** Mesh peers told IDONTWANT per message (so a preamble and the message itself never tell one twice). */
+  private readonly told: LruMap<string, Set<PeerId>>
   /** IHAVE ids sent to each peer this heartbeat. */
   private readonly ihaveSent = new Map<PeerId, number>()
   tick = 0
@@ -48,6 +53,8 @@ export class GossipRouter implements Strategy {
     const g = ctx.options.gossip
     this.windows = new MessageWindows(g.historyLength, g.historyGossip, ctx.options.messageCacheEntries)
     this.promises = new LruMap(g.maxPromises)
+    this.expected = new LruMap(g.maxPromises)
+    this.told = new LruMap(g.maxPromises)
   }
 
   // ------------------------------------------------------------------------------------------ strategy
@@ -85,6 +92,7 @@ export class GossipRouter implements Strategy {
         ).slice(0, o.gossip.D)
       }
     }
+    this.sendPreambles(topic.name, message, targets)
     return this.ctx.sendTo(targets, message.wire, message.size)
   }
 
@@ -102,24 +110,82 @@ export class GossipRouter implements Strategy {
       }
       targets.push(id)
     }
+    this.sendPreambles(topic.name, message, targets)
     return this.ctx.sendTo(targets, message.wire, message.size)
+  }
+
+  /** Announces a large message to each target just before it is queued (control lane: it arrives first). */
+  private sendPreambles(topic: string, message: StoredMessage, targets: readonly PeerId[]): void {
+    const g = this.ctx.options.gossip
+    if (!g.preamble || message.size < g.preambleMinSize) return
+    const preamble = { type: 'preamble' as const, data: { topic, messageIds: [message.id] } }
+    for (const id of targets) {
+      if (this.ctx.sendNow(id, preamble)) this.ctx.gossipCounters.preambleSent++
+    }
   }
 
   received(topic: TopicState, message: { key: string; id: Uint8Array; size: number }, from: PeerId): void {
     this.promises.delete(message.key)
+    this.expected.delete(message.key)
     const g = this.ctx.options.gossip
-    if (!g.idontwant || message.size < g.idontwantMinSize) return
-    // gossipsub v1.2: tell the mesh before validating, so copies already on their way are not sent at all
+    // gossipsub v1.2: tell the mesh before validating, so copies not yet on their way are not sent at all
+    if (g.idontwant && message.size >= g.idontwantMinSize)
+      this.sendIDontWant(topic.name, message, from, undefined)
+  }
+
+  /**
+   * IDONTWANT for one message to the mesh of its topic, but not to `except` (the peer sending it to us) nor
+   * to peers already told. On a preamble (`announcerRtt` set), only to the peers whose round trip is at least
+   * the announcer's: a copy from them could not arrive sooner (a nearer peer that has not started may still
+   * win, so it is told only once the message is here).
+   */
+  private sendIDontWant(
+    topic: string,
+    message: { key: string; id: Uint8Array },
+    except: PeerId,
+    announcerRtt: number | undefined,
+  ): void {
+    const g = this.ctx.options.gossip
+    let told = this.told.peek(message.key)
+    if (told === undefined) this.told.set(message.key, (told = new Set()))
     const ids = [message.id]
-    for (const id of this.meshes.get(topic.name) ?? []) {
-      if (id === from) continue
-      const peer = this.ctx.peers.get(id)
+    for (const peerId of this.meshes.get(topic) ?? []) {
+      if (peerId === except || told.has(peerId)) continue
+      if (
+        announcerRtt !== undefined &&
+        !((this.ctx.network.getPeer(peerId)?.latencyMs ?? -1) >= announcerRtt)
+      )
+        continue
+      const peer = this.ctx.peers.get(peerId)
       if (peer === undefined || peer.budget.idontwantOut >= g.maxIDontWantPerHeartbeat) continue
-      if (this.ctx.sendNow(id, { type: 'idontwant', data: { messageIds: ids } })) {
+      if (this.ctx.sendNow(peerId, { type: 'idontwant', data: { messageIds: ids } })) {
+        told.add(peerId)
         peer.budget.idontwantOut++
         this.ctx.gossipCounters.idontwantSent++
         this.ctx.metrics.control.inc(1, { type: 'idontwant', direction: 'out' })
       }
+    }
+  }
+
+  /**
+   * A peer is about to send us messages (its preamble): the mesh peers farther than it hear IDONTWANT at
+   * once, and the peer is held to it (`preambleTimeoutMs`, then a broken promise and an IWANT elsewhere).
+   */
+  onPreamble(peer: RelayPeer, data: PreambleData): void {
+    const c = this.ctx.gossipCounters
+    const g = this.ctx.options.gossip
+    c.preambleReceived++
+    this.ctx.metrics.control.inc(1, { type: 'preamble', direction: 'in' })
+    if (!this.isGossipTopic(data.topic)) return
+    const now = this.ctx.clock.now()
+    const rtt = this.ctx.network.getPeer(peer.id)?.latencyMs
+    for (const id of data.messageIds) {
+      if (peer.budget.preambleIn >= g.maxIDontWantPerHeartbeat) return
+      peer.budget.preambleIn++
+      const key = idKey(id)
+      if (this.ctx.seen.get(key) !== undefined || this.expected.peek(key) !== undefined) continue
+      this.expected.set(key, { peer: peer.id, id, topic: data.topic, until: now + g.preambleTimeoutMs })
+      if (g.idontwant && rtt !== undefined) this.sendIDontWant(data.topic, { key, id }, peer.id, rtt)
     }
   }
 
@@ -157,6 +223,7 @@ export class GossipRouter implements Strategy {
       if (this.ctx.seen.get(key) !== undefined) continue
       const promise = this.promises.peek(key)
       if (promise !== undefined && promise.until > now) continue
+      if (this.expected.peek(key) !== undefined) continue // announced by a preamble: on its way
       this.promises.set(key, { peer: peer.id, until: now + g.iwantFollowupMs })
       want.push(id)
     }
@@ -273,6 +340,7 @@ export class GossipRouter implements Strategy {
     this.tick++
     this.ihaveSent.clear()
     this.checkPromises()
+    this.checkPreambles()
     for (const topic of this.meshes.keys()) maintainMesh(this, topic)
     for (const topic of this.meshes.keys()) this.emitGossip(topic)
     this.windows.shift()
@@ -378,6 +446,27 @@ export class GossipRouter implements Strategy {
     }
   }
 
+  /** Preambles whose message never came: the announcer is penalised, and the message asked of a peer that has it. */
+  private checkPreambles(): void {
+    const now = this.ctx.clock.now()
+    const g = this.ctx.options.gossip
+    for (const [key, e] of this.expected) {
+      if (e.until > now) continue
+      this.expected.delete(key)
+      if (this.ctx.seen.get(key) !== undefined) continue
+      this.ctx.gossipCounters.brokenPreambles++
+      this.ctx.penalise(e.peer, 'timeout', 'a message announced in a preamble never came')
+      // the mesh peers that said IDONTWANT have it: ask one of them
+      const holder = [...(this.meshes.get(e.topic) ?? [])].find(
+        (id) => id !== e.peer && this.ctx.peers.get(id)?.dontWant.peek(key) !== undefined,
+      )
+      if (holder !== undefined && this.ctx.sendNow(holder, { type: 'iwant', data: { messageIds: [e.id] } })) {
+        this.promises.set(key, { peer: holder, until: now + g.iwantFollowupMs })
+        this.ctx.gossipCounters.iwantSent++
+      }
+    }
+  }
+
   private emitGossip(topic: string): void {
     const keys = this.windows.gossip(topic)
     if (keys.length === 0) return
@@ -413,6 +502,8 @@ export class GossipRouter implements Strategy {
     this.backoffs.clear()
     this.windows.clear()
     this.promises.clear()
+    this.expected.clear()
+    this.told.clear()
     this.ihaveSent.clear()
   }
 }

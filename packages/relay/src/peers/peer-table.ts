@@ -14,6 +14,8 @@ export interface HeartbeatBudget {
   idontwantIn: number
   /** IDONTWANT ids sent to the peer. */
   idontwantOut: number
+  /** Preamble ids accepted from the peer. */
+  preambleIn: number
 }
 
 /** What relay knows about one connected peer. Every collection in it is bounded. */
@@ -31,6 +33,7 @@ export class RelayPeer {
     ihavePenalised: false,
     idontwantIn: 0,
     idontwantOut: 0,
+    preambleIn: 0,
   }
   /** Announce-pull state, created on first use. */
   known: LruMap<string, true> | undefined
@@ -71,6 +74,7 @@ export class RelayPeer {
     b.ihavePenalised = false
     b.idontwantIn = 0
     b.idontwantOut = 0
+    b.preambleIn = 0
   }
 
   /** The bucket of envelopes this neighbour may hand us. */

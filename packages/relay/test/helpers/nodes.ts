@@ -8,7 +8,13 @@ import {
   type MemoryNetwork,
   type Network,
 } from '@chainwire/network'
-import { createRelay, type Relay, type RelayComponents, type RelayOptions, type RelayedMessage } from '../../src/index'
+import {
+  createRelay,
+  type Relay,
+  type RelayComponents,
+  type RelayedMessage,
+  type RelayOptions,
+} from '../../src/index'
 
 /** One node of a multi-node test: a real network on the memory transport and its relay. */
 export interface TestNode {
