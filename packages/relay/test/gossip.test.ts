@@ -274,4 +274,53 @@ describe('gossip mesh', () => {
     expect(hb.maxMs).toBeGreaterThan(0)
     for (const t of ['blocks', 'transactions', 'consensus']) expect(h.relay.mesh(t)).toHaveLength(6)
   })
+
+  it('preamble: a large message is announced to each target just before it is sent; a small one is not', async () => {
+    const h = harness(gossip())
+    const peers = h.peers(8)
+    await h.clock.advanceAsync(1_000)
+    h.relay.publish('blocks', blockMessage(1, 100_000))
+    for (const p of peers) {
+      const types = h.net.sentTo(p).map((m) => m.type).filter((t) => t === 'preamble' || t === 'new_block')
+      expect(types).toEqual(['preamble', 'new_block'])
+    }
+    h.net.clearSent()
+    h.relay.publish('blocks', blockMessage(2, 2_000))
+    expect(h.net.sentOf('preamble')).toHaveLength(0)
+  })
+
+  it('preamble: IDONTWANT at once to mesh peers at least as far as the announcer, to the rest when the message is here', async () => {
+    const h = harness(gossip({ gossip: { D: 4, Dlo: 3, Dhi: 8, Dout: 1, Dscore: 2 } }))
+    const near = h.peers(2, undefined, { latencyMs: 10 })
+    const far = h.peers(2, undefined, { latencyMs: 200 })
+    const [announcer] = h.peers(1, undefined, { latencyMs: 50 }) as [PeerId]
+    for (const p of [...near, ...far]) await h.net.deliver(p, { type: 'graft', data: { topic: 'blocks' } })
+    await h.net.deliver(announcer, { type: 'graft', data: { topic: 'blocks' } })
+    const big = blockMessage(3, 100_000)
+    h.net.clearSent()
+    await h.net.deliver(announcer, { type: 'preamble', data: { topic: 'blocks', messageIds: [idOf(big)] } })
+    expect(h.net.sentOf('idontwant').map((s) => s.to).sort()).toEqual([...far].sort())
+    await h.net.deliver(announcer, big)
+    const told = h.net.sentOf('idontwant').map((s) => s.to)
+    expect(told.sort()).toEqual([...near, ...far].sort())
+    expect(h.relay.status().gossip.preambleReceived).toBe(1)
+  })
+
+  it('preamble: a message announced and never sent breaks the promise; it is asked of a peer that has it', async () => {
+    const h = harness(gossip({ gossip: { preambleTimeoutMs: 2_000 } }))
+    h.peers(6, undefined, { latencyMs: 20 })
+    await h.clock.advanceAsync(1_000)
+    const [liar, holder] = h.relay.mesh('blocks') as [PeerId, PeerId]
+    const id = fakeId(42)
+    await h.net.deliver(holder, { type: 'idontwant', data: { messageIds: [id] } })
+    await h.net.deliver(liar, { type: 'preamble', data: { topic: 'blocks', messageIds: [id] } })
+    h.net.clearSent()
+    await h.clock.advanceAsync(3_000)
+    expect(h.relay.status().gossip.brokenPreambles).toBe(1)
+    expect(h.reported(liar, 'timeout')).toBe(1)
+    expect(h.net.sentTo(holder, 'iwant').map((m) => Buffer.from(m.data.messageIds[0] as Uint8Array))).toEqual([
+      Buffer.from(id),
+    ])
+  })
 })
+

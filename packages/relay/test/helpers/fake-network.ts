@@ -17,6 +17,8 @@ export interface FakePeerOptions {
   roles?: NodeRole[]
   listenAddrs?: string[]
   host?: string
+  /** The ping round trip the network reports for the peer. */
+  latencyMs?: number
 }
 
 /**
@@ -66,8 +68,8 @@ export class FakeNetwork extends EventEmitter<NetworkEvents> implements RelayNet
         timestamp: 0,
         capabilities: [],
       },
-      latencyMs: undefined,
-      minLatencyMs: undefined,
+      latencyMs: o.latencyMs,
+      minLatencyMs: o.latencyMs,
     }
     this.connected.set(peerId, info)
     this.emit('peer:connected', { peer: info })
