@@ -281,7 +281,10 @@ describe('gossip mesh', () => {
     await h.clock.advanceAsync(1_000)
     h.relay.publish('blocks', blockMessage(1, 100_000))
     for (const p of peers) {
-      const types = h.net.sentTo(p).map((m) => m.type).filter((t) => t === 'preamble' || t === 'new_block')
+      const types = h.net
+        .sentTo(p)
+        .map((m) => m.type)
+        .filter((t) => t === 'preamble' || t === 'new_block')
       expect(types).toEqual(['preamble', 'new_block'])
     }
     h.net.clearSent()
@@ -299,7 +302,12 @@ describe('gossip mesh', () => {
     const big = blockMessage(3, 100_000)
     h.net.clearSent()
     await h.net.deliver(announcer, { type: 'preamble', data: { topic: 'blocks', messageIds: [idOf(big)] } })
-    expect(h.net.sentOf('idontwant').map((s) => s.to).sort()).toEqual([...far].sort())
+    expect(
+      h.net
+        .sentOf('idontwant')
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual([...far].sort())
     await h.net.deliver(announcer, big)
     const told = h.net.sentOf('idontwant').map((s) => s.to)
     expect(told.sort()).toEqual([...near, ...far].sort())
@@ -318,9 +326,8 @@ describe('gossip mesh', () => {
     await h.clock.advanceAsync(3_000)
     expect(h.relay.status().gossip.brokenPreambles).toBe(1)
     expect(h.reported(liar, 'timeout')).toBe(1)
-    expect(h.net.sentTo(holder, 'iwant').map((m) => Buffer.from(m.data.messageIds[0] as Uint8Array))).toEqual([
-      Buffer.from(id),
-    ])
+    expect(h.net.sentTo(holder, 'iwant').map((m) => Buffer.from(m.data.messageIds[0] as Uint8Array))).toEqual(
+      [Buffer.from(id)],
+    )
   })
 })
-

@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   network: () => import('./suites/network'),
   netsim: () => import('./suites/netsim'),
   discovery: () => import('./suites/discovery'),
+  relay: () => import('./suites/relay'),
 }
 
 function formatRow(r: BenchResult): string[] {

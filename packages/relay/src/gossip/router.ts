@@ -13,7 +13,7 @@ import { LIMITS } from '@chainwire/protocol-codec'
 import type { StoredMessage } from '../cache/message-store'
 import type { SeenEntry } from '../cache/seen-cache'
 import type { RelayContext, Strategy, TopicState } from '../context'
-import { idKey, idOfKey } from '../message/id'
+import { idKey } from '../message/id'
 import type { RelayPeer } from '../peers/peer-table'
 import { shuffle } from '../util/random'
 import { maintainMesh } from './mesh'
@@ -75,7 +75,7 @@ export class GossipRouter implements Strategy {
 
   publish(topic: TopicState, message: StoredMessage): number {
     const o = this.ctx.options
-    this.windows.push(topic.name, message.key)
+    this.windows.push(topic.name, message.key, message.id)
     let targets: PeerId[]
     if (o.gossip.floodPublish) {
       targets = this.ctx
@@ -97,7 +97,7 @@ export class GossipRouter implements Strategy {
   }
 
   forward(topic: TopicState, message: StoredMessage, exclude: readonly PeerId[]): number {
-    this.windows.push(topic.name, message.key)
+    this.windows.push(topic.name, message.key, message.id)
     const now = this.ctx.clock.now()
     const targets: PeerId[] = []
     for (const id of this.meshes.get(topic.name) ?? []) {
@@ -467,9 +467,13 @@ export class GossipRouter implements Strategy {
     }
   }
 
+  /**
+   * IHAVE gossip for one topic: the ids of the gossip windows (at most `maxIHaveLength`, shuffled), one
+   * message encoded once for Dlazy (or `gossipFactor` of the) eligible peers outside the mesh.
+   */
   private emitGossip(topic: string): void {
-    const keys = this.windows.gossip(topic)
-    if (keys.length === 0) return
+    const all = this.windows.gossip(topic)
+    if (all.length === 0) return
     const g = this.ctx.options.gossip
     const mesh = this.meshes.get(topic) ?? new Set()
     const threshold = this.ctx.options.score.gossipThreshold
@@ -477,20 +481,21 @@ export class GossipRouter implements Strategy {
       .topicPeers(topic)
       .filter((p) => !mesh.has(p.id) && this.ctx.score.score(p.id) >= threshold)
     const n = Math.max(g.Dlazy, Math.floor(g.gossipFactor * eligible.length))
-    const ids = shuffle(keys, this.ctx.random).slice(0, g.maxIHaveLength)
+    const messageIds = shuffle(all, this.ctx.random).slice(0, g.maxIHaveLength)
+    const chosen = new Set<PeerId>()
     for (const p of shuffle(eligible, this.ctx.random).slice(0, n)) {
+      // the receiver processes at most maxIHaveLength ids per heartbeat: stay within it over all topics
       const sent = this.ihaveSent.get(p.id) ?? 0
-      const room = g.maxIHaveLength - sent
-      if (room <= 0) continue
-      const batch = ids.length > room ? ids.slice(0, room) : ids
-      const messageIds = batch.filter((k) => !p.doesNotWant(k, this.ctx.clock.now())).map(idOfKey)
-      if (messageIds.length === 0) continue
-      if (this.ctx.sendNow(p.id, { type: 'ihave', data: { topic, messageIds } })) {
-        this.ihaveSent.set(p.id, sent + messageIds.length)
-        this.ctx.gossipCounters.ihaveSent++
-        this.ctx.metrics.control.inc(1, { type: 'ihave', direction: 'out' })
-      }
+      if (sent + messageIds.length > g.maxIHaveLength) continue
+      this.ihaveSent.set(p.id, sent + messageIds.length)
+      chosen.add(p.id)
     }
+    if (chosen.size === 0) return
+    const n2 = this.ctx.network.broadcast({ type: 'ihave', data: { topic, messageIds } }, (p) =>
+      chosen.has(p.peerId),
+    )
+    this.ctx.gossipCounters.ihaveSent += n2
+    this.ctx.metrics.control.inc(n2, { type: 'ihave', direction: 'out' })
   }
 
   private isGossipTopic(topic: string): boolean {

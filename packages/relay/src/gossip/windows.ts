@@ -4,7 +4,7 @@
  * `gossip` ones. Bounded: at most `maxEntries` ids in all (more are not gossiped).
  */
 export class MessageWindows {
-  private windows: [topic: string, key: string][][] = [[]]
+  private windows: [topic: string, key: string, id: Uint8Array][][] = [[]]
   private readonly present = new Set<string>()
   private readonly history: number
   private readonly gossipWindows: number
@@ -20,11 +20,11 @@ export class MessageWindows {
     return this.present.size
   }
 
-  /** Adds an id to the current window. */
-  push(topic: string, key: string): void {
+  /** Adds an id (and its hex key) to the current window. */
+  push(topic: string, key: string, id: Uint8Array): void {
     if (this.present.has(key) || this.present.size >= this.maxEntries) return
     this.present.add(key)
-    ;(this.windows[0] as [string, string][]).push([topic, key])
+    ;(this.windows[0] as [string, string, Uint8Array][]).push([topic, key, id])
   }
 
   /** Whether an id is in the history (answerable to IWANT). */
@@ -33,11 +33,11 @@ export class MessageWindows {
   }
 
   /** The ids of `topic` in the gossip windows, newest first. */
-  gossip(topic: string): string[] {
-    const out: string[] = []
+  gossip(topic: string): Uint8Array[] {
+    const out: Uint8Array[] = []
     const n = Math.min(this.gossipWindows, this.windows.length)
     for (let i = 0; i < n; i++) {
-      for (const [t, key] of this.windows[i] as [string, string][]) if (t === topic) out.push(key)
+      for (const [t, , id] of this.windows[i] as [string, string, Uint8Array][]) if (t === topic) out.push(id)
     }
     return out
   }
@@ -46,7 +46,7 @@ export class MessageWindows {
   shift(): void {
     this.windows.unshift([])
     while (this.windows.length > this.history) {
-      for (const [, key] of this.windows.pop() as [string, string][]) this.present.delete(key)
+      for (const [, key] of this.windows.pop() as [string, string, Uint8Array][]) this.present.delete(key)
     }
   }
 

@@ -11,3 +11,4 @@ export {
   startSimRelay,
   topicOfWorkload,
 } from './sim'
+export { joinLater, planSybils, type SybilPlan, type SybilPlanOptions } from './sybils'

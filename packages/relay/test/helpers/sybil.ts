@@ -1,10 +1,9 @@
-import { seededRandom } from '@chainwire/interface/testing'
 import type { ScenarioInput, SimNodeHandle } from '@chainwire/netsim'
 import type { RelayOptions } from '../../src/index'
-import type { SybilBehaviour } from '../../src/testing/index'
+import { joinLater, planSybils } from '../../src/testing/index'
 import { runRelayScenario, type SimRun } from './sim'
 
-/** The gossipsub hardening setup, scaled: honest nodes, sybils that join them, and what the sybils do. */
+/** The gossipsub hardening setup, scaled: honest nodes, sybils that join them (see `planSybils`). */
 export interface SybilSetup {
   readonly honest: number
   readonly sybils: number
@@ -26,40 +25,17 @@ export interface SybilSetup {
 
 const EPOCH = 1_700_000_000_000
 
-/**
- * An honest random graph of degree 8 (each honest node dials 4 honest nodes) plus sybils that each dial
- * `sybilDegree` honest nodes: inbound connections for the honest side, so they take no outbound slot and
- * count against nothing the mesh's Dout relies on. A third of the sybils censor, a third spam GRAFT, a third
- * behave until `flashMs` and then censor and spam at once (covert flash). With `sybils: 0` it is the
- * baseline run on the same honest graph.
- */
+/** Runs the sybil setup (or, with `sybils: 0`, the baseline on the same honest graph) with gossip relays. */
 export async function runSybilScenario(s: SybilSetup): Promise<SimRun> {
-  const random = seededRandom(s.seed * 7_919 + 1)
   const n = s.honest + s.sybils
-  const edges: [number, number][] = []
-  // honest: a random regular-ish graph, each node dialing 4 distinct others (configuration over a shuffled ring)
-  for (let i = 0; i < s.honest; i++) {
-    const picked = new Set<number>()
-    while (picked.size < 4) {
-      const j = Math.floor(random() * s.honest)
-      if (j !== i) picked.add(j)
-    }
-    for (const j of picked) edges.push([i, j])
-  }
-  const sybilTargets = new Map<number, number[]>()
-  for (let k = s.honest; k < n; k++) {
-    const picked = new Set<number>()
-    while (picked.size < Math.min(s.sybilDegree, s.honest)) picked.add(Math.floor(random() * s.honest))
-    sybilTargets.set(k, [...picked])
-    if (s.boot === 'cold') for (const j of picked) edges.push([k, j])
-  }
-  const behaviourOf = (i: number): SybilBehaviour | undefined => {
-    if (i < s.honest) return undefined
-    const k = (i - s.honest) % 3
-    if (k === 0) return { kind: 'censor' }
-    if (k === 1) return { kind: 'graft-spam' }
-    return { kind: 'covert-flash', atMs: EPOCH + s.flashMs }
-  }
+  const plan = planSybils({
+    honest: s.honest,
+    sybils: s.sybils,
+    sybilDegree: s.sybilDegree,
+    boot: s.boot,
+    flashAt: EPOCH + s.flashMs,
+    seed: s.seed,
+  })
   return runRelayScenario({
     seed: s.seed,
     options: s.options,
@@ -67,7 +43,7 @@ export async function runSybilScenario(s: SybilSetup): Promise<SimRun> {
       name: `sybils-${s.boot}`,
       duration: s.durationMs,
       nodes: { count: n, startSpread: '2s' },
-      topology: { type: 'explicit', edges },
+      topology: { type: 'explicit', edges: plan.edges.map(([a, b]) => [a, b] as [number, number]) },
       links: s.link ?? {
         latency: { distribution: 'uniform', min: '10ms', max: '100ms' },
         bandwidth: '100Mbps',
@@ -88,19 +64,8 @@ export async function runSybilScenario(s: SybilSetup): Promise<SimRun> {
         : { adversaries: [{ nodes: `n${s.honest}..n${n - 1}`, name: 'sybil', hooks: {} }] }),
     },
     sybil: (node: SimNodeHandle) => {
-      const b = behaviourOf(node.index)
-      if (b !== undefined && s.boot === 'warm') {
-        // join the honest network once it has settled
-        const at = EPOCH + s.warmMs - node.clock.now()
-        node.clock.setTimeout(
-          () => {
-            for (const j of sybilTargets.get(node.index) ?? []) {
-              node.network.dial(`memory://n${j}`, { kind: 'manual' }).catch(() => {})
-            }
-          },
-          Math.max(0, at),
-        )
-      }
+      const b = plan.behaviour(node.index)
+      if (b !== undefined && s.boot === 'warm') joinLater(node, plan, EPOCH + s.warmMs)
       return b
     },
   })
