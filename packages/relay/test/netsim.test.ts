@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { startSimRelay } from '../src/testing/index'
 import { runRelayScenario, STRATEGIES } from './helpers/sim'
 
-const NODES = 80
+const NODES = 60
 const network = (name: string, workload: NonNullable<Parameters<typeof defineScenario>[0]['workload']>) => ({
   name,
   duration: '60s',
@@ -88,8 +88,9 @@ describe('strategies in netsim (same network, same seed)', () => {
     await runScenario(scenario, { seed: 1 })
     const block = arrivals.findIndex((a) => a.type === 'new_block')
     expect(arrivals.filter((a) => a.type === 'new_transaction')).toHaveLength(200)
-    // 200 transactions of 2 KB take 0.4 s on this link; the block, queued 5 ms after the first, goes next
+    // 200 transactions of 2 KB take 0.4 s on this link. Those already handed to the connection's stream go
+    // first; the block, queued 5 ms later, goes ahead of every transaction still waiting in the send queue
     expect(block).toBeGreaterThanOrEqual(0)
-    expect(block).toBeLessThan(20)
+    expect(arrivals.length - 1 - block).toBeGreaterThanOrEqual(100)
   }, 60_000)
 })
