@@ -31,8 +31,16 @@ describe('1,000 honest + 250 sybils in netsim', () => {
       console.log(
         boot,
         JSON.stringify({
-          without: { delivery: without?.deliveryRatio, p95: p95(without?.latencyMs as never), published: without?.published },
-          withSybils: { delivery: withSybils?.deliveryRatio, p95: p95(withSybils?.latencyMs as never), published: withSybils?.published },
+          without: {
+            delivery: without?.deliveryRatio,
+            p95: p95(without?.latencyMs as never),
+            published: without?.published,
+          },
+          withSybils: {
+            delivery: withSybils?.deliveryRatio,
+            p95: p95(withSybils?.latencyMs as never),
+            published: withSybils?.published,
+          },
           graylisted: run.statuses.reduce((s, x) => s + x.graylisted, 0),
         }),
       )

@@ -25,7 +25,8 @@ const p95 = (q: { p90: number | null; p99: number | null }) =>
 
 describe('sybils in netsim', () => {
   it('60 honest + 15 sybils, cold boot: delivery >= 99%, p95 latency within 1.5x of no sybils', async () => {
-    const without = (await runSybilScenario({ ...base, sybils: 0, boot: 'cold' })).report.summary.byVia?.gossip
+    const without = (await runSybilScenario({ ...base, sybils: 0, boot: 'cold' })).report.summary.byVia
+      ?.gossip
     const run = await runSybilScenario({ ...base, sybils: 15, boot: 'cold' })
     const withSybils = run.report.summary.byVia?.gossip
     console.log(JSON.stringify({ without, withSybils }))

@@ -17,7 +17,10 @@ const scenario = (name: string, workload: object[]) => ({
 
 describe(`${NODES} nodes in netsim`, () => {
   it('1 MB blocks: gossip <= 2 duplicates per node per block, p99 <= 1.25x flood, delivery >= 99.9%; IDONTWANT saves bytes', async () => {
-    const out: Record<string, { dup: number; dupBytes: number; p99: number; delivery: number; bytesIn: number }> = {}
+    const out: Record<
+      string,
+      { dup: number; dupBytes: number; p99: number; delivery: number; bytesIn: number }
+    > = {}
     for (const name of ['flood', 'gossip', 'gossip-no-idontwant', 'announce']) {
       const r = await runRelayScenario({
         seed: 1,
@@ -53,7 +56,9 @@ describe(`${NODES} nodes in netsim`, () => {
       const r = await runRelayScenario({
         seed: 2,
         options: STRATEGIES[name] as object,
-        scenario: scenario(name, [{ type: 'transaction', size: '250B', rate: 4, start: '10s', end: '30s', via: name }]),
+        scenario: scenario(name, [
+          { type: 'transaction', size: '250B', rate: 4, start: '10s', end: '30s', via: name },
+        ]),
       })
       const v = r.report.summary.byVia?.[name]
       out[name] = {
