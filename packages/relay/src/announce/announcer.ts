@@ -1,12 +1,11 @@
 import type { PeerId, TimerHandle } from '@chainwire/interface'
-import { LruMap } from '@chainwire/interface'
+import { exponentialDelay, LruMap } from '@chainwire/interface'
 import type { PeerInfo } from '@chainwire/network'
 import type { InventoryData, InvItem, Message } from '@chainwire/protocol-codec'
 import type { StoredMessage } from '../cache/message-store'
 import type { RelayContext, Strategy, TopicState } from '../context'
 import { idKey, idOfKey } from '../message/id'
 import type { RelayPeer } from '../peers/peer-table'
-import { exponentialDelay } from '../util/random'
 
 type Kind = 'tx' | 'block'
 

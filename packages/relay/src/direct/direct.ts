@@ -1,11 +1,10 @@
 import type { PeerId } from '@chainwire/interface'
-import { isPeerId, LruMap, TokenBucket } from '@chainwire/interface'
+import { isPeerId, LruMap, shuffled, TokenBucket } from '@chainwire/interface'
 import type { RelayData } from '@chainwire/protocol-codec'
 import type { RelayContext } from '../context'
 import { RelayError } from '../errors'
 import { directMessageId, idKey } from '../message/id'
 import type { DirectSendOptions, DirectSendResult } from '../types'
-import { shuffle } from '../util/random'
 
 /** The seen-cache topic of direct messages (not a valid topic name, so it never clashes with one). */
 export const DIRECT_TOPIC = '#direct'
@@ -183,7 +182,7 @@ export class DirectRelay {
       for (const id of candidates) if (metric.compare(target, id, best) < 0) best = id
       if (metric.compare(target, best, this.ctx.self) < 0) return [best]
     }
-    return shuffle(candidates, this.ctx.random).slice(0, this.ctx.options.direct.fanout)
+    return shuffled(candidates, this.ctx.random).slice(0, this.ctx.options.direct.fanout)
   }
 
   clear(): void {

@@ -1,5 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
-import { shuffle } from '../util/random'
+import { shuffled } from '@chainwire/interface'
 import type { GossipRouter } from './router'
 
 /**
@@ -34,7 +34,7 @@ export function maintainMesh(router: GossipRouter, topic: string): void {
 
   const topicPeers = ctx.topicPeers(topic)
   const candidates = (filter: (id: PeerId, outbound: boolean) => boolean): PeerId[] =>
-    shuffle(
+    shuffled(
       topicPeers
         .filter(
           (p) =>
@@ -55,7 +55,7 @@ export function maintainMesh(router: GossipRouter, topic: string): void {
   if (mesh.size > g.Dhi) {
     const sorted = [...mesh].sort((a, b) => scoreOf(b) - scoreOf(a))
     const keep = new Set(sorted.slice(0, g.Dscore))
-    for (const id of shuffle(sorted.slice(g.Dscore), ctx.random)) {
+    for (const id of shuffled(sorted.slice(g.Dscore), ctx.random)) {
       if (keep.size >= g.D) break
       keep.add(id)
     }

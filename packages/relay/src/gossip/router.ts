@@ -1,5 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
-import { isPeerId, LruMap } from '@chainwire/interface'
+import { isPeerId, LruMap, shuffled } from '@chainwire/interface'
 import type {
   DhtNode,
   GraftData,
@@ -15,7 +15,6 @@ import type { SeenEntry } from '../cache/seen-cache'
 import type { RelayContext, Strategy, TopicState } from '../context'
 import { idKey } from '../message/id'
 import type { RelayPeer } from '../peers/peer-table'
-import { shuffle } from '../util/random'
 import { maintainMesh } from './mesh'
 import { MessageWindows } from './windows'
 
@@ -86,7 +85,7 @@ export class GossipRouter implements Strategy {
       targets = [...(this.meshes.get(topic.name) ?? [])]
       if (targets.length === 0) {
         // no mesh yet: D random peers of the topic (gossipsub's fanout)
-        targets = shuffle(
+        targets = shuffled(
           this.ctx.topicPeers(topic.name).map((p) => p.id),
           this.ctx.random,
         ).slice(0, o.gossip.D)
@@ -407,7 +406,7 @@ export class GossipRouter implements Strategy {
   private exchangePeers(topic: string, pruned: PeerId): DhtNode[] {
     const max = this.ctx.options.gossip.prunePeers
     const out: DhtNode[] = []
-    for (const p of shuffle(this.ctx.topicPeers(topic), this.ctx.random)) {
+    for (const p of shuffled(this.ctx.topicPeers(topic), this.ctx.random)) {
       if (out.length >= max) break
       if (p.id === pruned || this.ctx.score.score(p.id) < 0) continue
       const addrs = p.info.hello.listenAddrs.slice(0, LIMITS.maxAddrsPerPeer)
@@ -481,9 +480,9 @@ export class GossipRouter implements Strategy {
       .topicPeers(topic)
       .filter((p) => !mesh.has(p.id) && this.ctx.score.score(p.id) >= threshold)
     const n = Math.max(g.Dlazy, Math.floor(g.gossipFactor * eligible.length))
-    const messageIds = shuffle(all, this.ctx.random).slice(0, g.maxIHaveLength)
+    const messageIds = shuffled(all, this.ctx.random).slice(0, g.maxIHaveLength)
     const chosen = new Set<PeerId>()
-    for (const p of shuffle(eligible, this.ctx.random).slice(0, n)) {
+    for (const p of shuffled(eligible, this.ctx.random).slice(0, n)) {
       // the receiver processes at most maxIHaveLength ids per heartbeat: stay within it over all topics
       const sent = this.ihaveSent.get(p.id) ?? 0
       if (sent + messageIds.length > g.maxIHaveLength) continue

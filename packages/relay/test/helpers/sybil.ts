@@ -16,6 +16,8 @@ export interface SybilSetup {
   /** When covert-flash sybils turn, as virtual time since the start. */
   readonly flashMs: number
   readonly blockSize: string
+  /** First block, as virtual time since the start. @default 35 s (cold: the nodes know their round trips), warmMs + 20 s (warm) */
+  readonly blockStartMs?: number
   readonly blockEvery: string
   readonly durationMs: number
   readonly seed: number
@@ -54,7 +56,7 @@ export async function runSybilScenario(s: SybilSetup): Promise<SimRun> {
           type: 'block',
           size: s.blockSize,
           every: s.blockEvery,
-          start: s.boot === 'warm' ? s.warmMs + 20_000 : 35_000,
+          start: s.blockStartMs ?? (s.boot === 'warm' ? s.warmMs + 20_000 : 35_000),
           from: `n0..n${s.honest - 1}`,
           via: 'gossip',
         },
