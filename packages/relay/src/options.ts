@@ -122,6 +122,11 @@ export interface GossipOptions {
   preambleTimeoutMs?: number
   /** How long a peer's IDONTWANT is honoured, in ms. @default 3_000 */
   idontwantTtlMs?: number
+  /**
+   * IDONTWANT ids for one peer within this window after the last one go together in one message, so a busy
+   * topic stays within the peer's control-message rate limit (network's 20 per second). @default 50
+   */
+  idontwantBatchMs?: number
   /** Heartbeats between opportunistic grafts. @default 60 */
   opportunisticGraftTicks?: number
   /** Peers grafted by one opportunistic graft. @default 2 */
@@ -346,6 +351,7 @@ const gossipSpec: OptionSpec<ResolvedGossip> = {
   preambleMinSize: option.integer(65_536, { min: 0 }),
   preambleTimeoutMs: ms(5_000),
   idontwantTtlMs: ms(3_000),
+  idontwantBatchMs: ms(50, 0),
   opportunisticGraftTicks: option.integer(60, { min: 1 }),
   opportunisticGraftPeers: option.integer(2, { min: 0, max: 64 }),
   maxPromises: option.integer(20_000, { min: 1 }),

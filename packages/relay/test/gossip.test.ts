@@ -330,4 +330,17 @@ describe('gossip mesh', () => {
       [Buffer.from(id)],
     )
   })
+
+  it('IDONTWANT ids for one peer are batched per idontwantBatchMs (its control-message rate limit holds)', async () => {
+    const h = harness(gossip())
+    h.peers(8)
+    await h.clock.advanceAsync(1_000)
+    const [from, other] = h.relay.mesh('transactions') as [PeerId, PeerId]
+    h.net.clearSent()
+    for (let i = 0; i < 30; i++) await h.net.deliver(from, txMessage(500 + i, 2_000))
+    await h.clock.advanceAsync(60)
+    const toOther = h.net.sentTo(other, 'idontwant')
+    expect(toOther).toHaveLength(2) // the first at once, the other 29 in one batch
+    expect(toOther.reduce((n, m) => n + m.data.messageIds.length, 0)).toBe(30)
+  })
 })

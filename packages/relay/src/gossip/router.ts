@@ -1,4 +1,4 @@
-import type { PeerId } from '@chainwire/interface'
+import type { PeerId, TimerHandle } from '@chainwire/interface'
 import { isPeerId, LruMap, shuffled } from '@chainwire/interface'
 import type {
   DhtNode,
@@ -43,6 +43,11 @@ export class GossipRouter implements Strategy {
   private readonly expected: LruMap<string, { peer: PeerId; id: Uint8Array; topic: string; until: number }>
   /** Mesh peers told IDONTWANT per message (so a preamble and the message itself never tell one twice). */
   private readonly told: LruMap<string, Set<PeerId>>
+  /** IDONTWANT ids waiting for the next batch to each peer, and when the last one went. */
+  private readonly dontWantOut = new Map<
+    PeerId,
+    { ids: Uint8Array[]; timer: TimerHandle | undefined; last: number }
+  >()
   /** IHAVE ids sent to each peer this heartbeat. */
   private readonly ihaveSent = new Map<PeerId, number>()
   tick = 0
@@ -147,7 +152,6 @@ export class GossipRouter implements Strategy {
     const g = this.ctx.options.gossip
     let told = this.told.peek(message.key)
     if (told === undefined) this.told.set(message.key, (told = new Set()))
-    const ids = [message.id]
     for (const peerId of this.meshes.get(topic) ?? []) {
       if (peerId === except || told.has(peerId)) continue
       if (
@@ -157,12 +161,46 @@ export class GossipRouter implements Strategy {
         continue
       const peer = this.ctx.peers.get(peerId)
       if (peer === undefined || peer.budget.idontwantOut >= g.maxIDontWantPerHeartbeat) continue
-      if (this.ctx.sendNow(peerId, { type: 'idontwant', data: { messageIds: ids } })) {
-        told.add(peerId)
-        peer.budget.idontwantOut++
-        this.ctx.gossipCounters.idontwantSent++
-        this.ctx.metrics.control.inc(1, { type: 'idontwant', direction: 'out' })
-      }
+      told.add(peerId)
+      peer.budget.idontwantOut++
+      this.queueIDontWant(peerId, message.id)
+    }
+  }
+
+  /**
+   * Sends an IDONTWANT id to a peer: at once when none went to it in the last `idontwantBatchMs`, else with
+   * the others of that window in one message (so a busy topic stays within the peer's control-message rate).
+   */
+  private queueIDontWant(peerId: PeerId, id: Uint8Array): void {
+    const now = this.ctx.clock.now()
+    const batchMs = this.ctx.options.gossip.idontwantBatchMs
+    let q = this.dontWantOut.get(peerId)
+    if (q === undefined)
+      this.dontWantOut.set(peerId, (q = { ids: [], timer: undefined, last: Number.NEGATIVE_INFINITY }))
+    if (q.timer === undefined && now - q.last >= batchMs) {
+      this.flushIDontWant(peerId, [id])
+      return
+    }
+    if (q.ids.length < LIMITS.maxIDontWantIds) q.ids.push(id)
+    if (q.timer === undefined) {
+      const batch = q
+      batch.timer = this.ctx.clock.setTimeout(
+        () => {
+          batch.timer = undefined
+          const ids = batch.ids.splice(0)
+          if (ids.length > 0) this.flushIDontWant(peerId, ids)
+        },
+        Math.max(1, batch.last + batchMs - now),
+      )
+    }
+  }
+
+  private flushIDontWant(peerId: PeerId, messageIds: Uint8Array[]): void {
+    const q = this.dontWantOut.get(peerId)
+    if (q !== undefined) q.last = this.ctx.clock.now()
+    if (this.ctx.sendNow(peerId, { type: 'idontwant', data: { messageIds } })) {
+      this.ctx.gossipCounters.idontwantSent++
+      this.ctx.metrics.control.inc(1, { type: 'idontwant', direction: 'out' })
     }
   }
 
@@ -324,6 +362,8 @@ export class GossipRouter implements Strategy {
   /** A peer left: it is out of every mesh (its score keeps the record). */
   peerRemoved(id: PeerId): void {
     for (const mesh of this.meshes.values()) mesh.delete(id)
+    this.ctx.clock.clearTimeout(this.dontWantOut.get(id)?.timer)
+    this.dontWantOut.delete(id)
     this.ihaveSent.delete(id)
   }
 
@@ -508,6 +548,8 @@ export class GossipRouter implements Strategy {
     this.promises.clear()
     this.expected.clear()
     this.told.clear()
+    for (const q of this.dontWantOut.values()) this.ctx.clock.clearTimeout(q.timer)
+    this.dontWantOut.clear()
     this.ihaveSent.clear()
   }
 }
