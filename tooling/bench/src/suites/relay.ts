@@ -47,11 +47,7 @@ const STRATEGIES: Record<string, RelayOptions> = {
   flood: { relayMode: 'flood', topics: TOPICS },
   gossip: { relayMode: 'gossip', topics: TOPICS },
   'gossip, IDONTWANT without preamble': { relayMode: 'gossip', gossip: { preamble: false }, topics: TOPICS },
-  'gossip, no IDONTWANT': {
-    relayMode: 'gossip',
-    gossip: { idontwant: false, preamble: false },
-    topics: TOPICS,
-  },
+  'gossip, no IDONTWANT': { relayMode: 'gossip', gossip: { idontwant: false }, topics: TOPICS },
   announce: { topics: { blocks: { strategy: 'announce' }, transactions: { strategy: 'announce' } } },
 }
 const LINKS: ScenarioInput['links'] = {
