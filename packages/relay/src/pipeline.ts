@@ -27,6 +27,8 @@ interface Pending {
   readonly key: string
   readonly entry: SeenEntry
   alternate: Arrival | undefined
+  /** The validation deadline, while an async validator runs. */
+  timer: TimerHandle | undefined
 }
 
 /**
@@ -105,7 +107,7 @@ export class Pipeline {
       return undefined
     }
     this.strategyOf(a.topic).received?.(a.topic, { key, id, size: a.size }, a.from)
-    const pending: Pending = { arrival: a, id, key, entry, alternate: undefined }
+    const pending: Pending = { arrival: a, id, key, entry, alternate: undefined, timer: undefined }
     this.validating.set(key, pending)
     const message = this.relayed(a, id, key)
     const validator = a.topic.validator
@@ -129,17 +131,16 @@ export class Pipeline {
     result: Promise<ValidationResult>,
   ): Promise<void> {
     const ctx = this.ctx
-    let timer: TimerHandle | undefined
     const timeout = new Promise<ValidationResult>((resolve) => {
-      timer = ctx.clock.setTimeout(() => resolve('ignore'), ctx.options.validationTimeoutMs)
+      pending.timer = ctx.clock.setTimeout(() => resolve('ignore'), ctx.options.validationTimeoutMs)
     })
     return Promise.race([result, timeout]).then(
       (r) => {
-        ctx.clock.clearTimeout(timer)
+        ctx.clock.clearTimeout(pending.timer)
         this.verdict(pending, message, r)
       },
       (err: unknown) => {
-        ctx.clock.clearTimeout(timer)
+        ctx.clock.clearTimeout(pending.timer)
         ctx.log.warn({ err, topic: pending.arrival.topic.name }, 'validator failed')
         this.verdict(pending, message, 'ignore')
       },
@@ -227,6 +228,7 @@ export class Pipeline {
   /** Stops delivering verdicts (validations still running finish into nothing). */
   stop(): void {
     this.running = false
+    for (const p of this.validating.values()) this.ctx.clock.clearTimeout(p.timer)
     this.validating.clear()
   }
 

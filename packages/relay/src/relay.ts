@@ -139,6 +139,7 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
     if (this.started) return
     this.started = true
     this.pipeline.resume()
+    this.announcer.resume()
     const net = this.components.network
     const on = <E extends Parameters<typeof net.on>[0]>(event: E, fn: (...args: never[]) => void): void => {
       net.on(event, fn as never)

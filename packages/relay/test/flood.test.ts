@@ -129,9 +129,15 @@ describe('flood', () => {
     ).toEqual([b, c].sort())
   })
 
-  it('stop() unregisters every handler and listener and clears every timer', () => {
-    const h = harness()
-    h.peers(3)
+  it('stop() unregisters every handler and listener and clears every timer, validations in flight too', async () => {
+    const h = harness({
+      relayMode: 'gossip',
+      topics: { blocks: { validator: () => new Promise(() => {}) }, transactions: { strategy: 'announce' } },
+    })
+    const [a] = h.peers(3) as [string]
+    void h.net.deliver(a, blockMessage(1))
+    h.relay.publish('transactions', txMessage(1))
+    expect(h.relay.status().pendingValidations).toBe(1)
     expect(h.net.handlerCount).toBe(1)
     expect(h.clock.pending()).toBeGreaterThan(0)
     h.relay.stop()

@@ -51,6 +51,8 @@ export class Announcer implements Strategy {
   private inboundTimer: TimerHandle | undefined
   private requestTimer: TimerHandle | undefined
   private requestAt = Number.POSITIVE_INFINITY
+  /** False after `clear()` (the relay stopped): late answers arm no timer. */
+  private active = true
 
   constructor(ctx: RelayContext) {
     this.ctx = ctx
@@ -107,6 +109,7 @@ export class Announcer implements Strategy {
   }
 
   private armTrickle(peer: RelayPeer): void {
+    if (!this.active) return
     const a = this.ctx.options.announce
     if (peer.outbound) {
       if (this.outboundTimers.has(peer.id)) return
@@ -278,7 +281,7 @@ export class Announcer implements Strategy {
   }
 
   private armRequests(at: number): void {
-    if (at === Number.POSITIVE_INFINITY || at >= this.requestAt) return
+    if (!this.active || at === Number.POSITIVE_INFINITY || at >= this.requestAt) return
     if (this.requestTimer !== undefined) this.ctx.clock.clearTimeout(this.requestTimer)
     this.requestAt = at
     this.requestTimer = this.ctx.clock.setTimeout(
@@ -300,6 +303,7 @@ export class Announcer implements Strategy {
     c.itemsRequested += items.length
     this.ctx.metrics.inventory.inc(items.length, { event: 'requested' })
     const settle = (): void => {
+      if (!this.active) return
       peer.inFlight = Math.max(0, peer.inFlight - items.length)
       const failed: string[] = []
       for (const item of items) {
@@ -365,7 +369,13 @@ export class Announcer implements Strategy {
     return this.wanted.size
   }
 
+  /** Takes requests and timers again after `clear()` (the relay restarted). */
+  resume(): void {
+    this.active = true
+  }
+
   clear(): void {
+    this.active = false
     for (const t of this.outboundTimers.values()) this.ctx.clock.clearTimeout(t)
     this.outboundTimers.clear()
     this.ctx.clock.clearTimeout(this.inboundTimer)
