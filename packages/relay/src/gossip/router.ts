@@ -499,8 +499,8 @@ export class GossipRouter implements Strategy {
       const holder = [...(this.meshes.get(e.topic) ?? [])].find(
         (id) => id !== e.peer && this.ctx.peers.get(id)?.dontWant.peek(key) !== undefined,
       )
+      // (no promise: the holder advertised nothing, so it owes us nothing if it cannot serve it)
       if (holder !== undefined && this.ctx.sendNow(holder, { type: 'iwant', data: { messageIds: [e.id] } })) {
-        this.promises.set(key, { peer: holder, until: now + g.iwantFollowupMs })
         this.ctx.gossipCounters.iwantSent++
       }
     }
