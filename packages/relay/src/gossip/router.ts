@@ -488,7 +488,6 @@ export class GossipRouter implements Strategy {
   /** Preambles whose message never came: the announcer is penalised, and the message asked of a peer that has it. */
   private checkPreambles(): void {
     const now = this.ctx.clock.now()
-    const g = this.ctx.options.gossip
     for (const [key, e] of this.expected) {
       if (e.until > now) continue
       this.expected.delete(key)
