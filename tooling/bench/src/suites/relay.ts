@@ -470,10 +470,8 @@ const suite: Suite = {
     const only = new Set(arg(ctx, 'only', 'blocks,txs,idontwant,sybils,heartbeat').split(','))
     const n = Number(arg(ctx, 'nodes', '1000'))
     const count = Number(arg(ctx, 'blocks', '2'))
-    if (only.has('heartbeat')) {
-      await heartbeat(ctx)
-      await stalls(ctx)
-    }
+    if (only.has('heartbeat')) await heartbeat(ctx)
+    if (only.has('heartbeat') || only.has('stalls')) await stalls(ctx)
     if (only.has('blocks') || only.has('idontwant')) {
       const names = [
         ...(only.has('blocks') ? ['flood', 'gossip', 'announce'] : ['gossip']),
