@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * The shared contracts of chainwire, and the rules every package applies the same way: addresses, network
- * groups and peer ids, signals, token buckets, bounded maps, option resolution and the seeded generator. Every package imports this
- * one; it imports nothing and uses no `node:` module, so it runs in browsers too.
+ * groups and peer ids, signals, token buckets, bounded maps, option resolution, the seeded generator, shuffles
+ * and Poisson delays. Every package imports this one; it imports nothing and uses no `node:` module, so it
+ * runs in browsers too.
  */
 
 export {
@@ -66,6 +67,7 @@ export {
   resolveOptions,
 } from './options'
 export { isPeerId, PEER_ID_LENGTH, PEER_ID_PATTERN, PEER_ID_PREFIX, type PeerId } from './peer-id'
+export { exponentialDelay, shuffled } from './random'
 export { type LinkedSignal, linkSignals } from './signals'
 export { sipHash24 } from './siphash'
 export { sleepWith, systemClock } from './system-clock'

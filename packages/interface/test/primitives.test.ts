@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
+  exponentialDelay,
   InvalidOptionsError,
   isPeerId,
   LruMap,
   linkSignals,
   option,
   resolveOptions,
+  shuffled,
   sipHash24,
   TimeoutError,
   TokenBucket,
@@ -192,6 +194,26 @@ describe('Xoshiro128 (xoshiro128**)', () => {
       expect(x).toBe(g.nextFloat())
       expect(x >= 0 && x < 1).toBe(true)
     }
+  })
+})
+
+describe('shuffled and exponentialDelay', () => {
+  it('shuffles a copy, repeatably for a seed, keeping every item', () => {
+    const items = Array.from({ length: 50 }, (_, i) => i)
+    const a = shuffled(items, seededRandom(1))
+    expect(a).not.toEqual(items)
+    expect([...a].sort((x, y) => x - y)).toEqual(items)
+    expect(shuffled(items, seededRandom(1))).toEqual(a)
+    expect(items[0]).toBe(0)
+  })
+
+  it('draws exponential delays of the given mean', () => {
+    const random = seededRandom(2)
+    let sum = 0
+    for (let i = 0; i < 20_000; i++) sum += exponentialDelay(2_000, random)
+    expect(sum / 20_000).toBeGreaterThan(1_900)
+    expect(sum / 20_000).toBeLessThan(2_100)
+    expect(exponentialDelay(0, random)).toBe(0)
   })
 })
 

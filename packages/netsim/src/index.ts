@@ -45,6 +45,7 @@ export type {
   NodeReport,
   Report,
   TimelinePoint,
+  ViaSummary,
 } from './report/types'
 export { type ReportFiles, reportJson, writeReport } from './report/write'
 export { defineScenario } from './scenario/define'
@@ -86,6 +87,7 @@ export {
   type SchedulerOptions,
 } from './scheduler/scheduler'
 export type { PayloadKind } from './sim/payload'
+export { type Propagation, readWorkloadMessage, type WorkloadMessageInfo } from './sim/propagation'
 export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
 export type {
   AdversaryContext,

@@ -71,8 +71,11 @@ export {
   type IDontWantData,
   type IHaveData,
   type IWantData,
+  type PreambleData,
   type PruneData,
   type RelayData,
+  type SubscribeData,
+  type Subscription,
   TOPIC_PATTERN,
 } from './catalog/gossip'
 export type { InventoryData } from './catalog/inventory'

@@ -27,6 +27,8 @@ export const LIMITS = Object.freeze({
   maxIWantIds: 5_000,
   /** Message ids in one `idontwant`. */
   maxIDontWantIds: 5_000,
+  /** Topic changes in one `subscribe`. */
+  maxSubscriptions: 64,
   /** Blocks in one `blocks` reply, and blocks asked for by one `get_blocks`. */
   maxBlocksPerMessage: 128,
   /**

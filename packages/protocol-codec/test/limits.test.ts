@@ -371,6 +371,18 @@ describe('semantic limits (at the limit accepted, one more refused)', () => {
     expect(codeOf(() => encode(make(0)))).toBe('ERR_SCHEMA')
   })
 
+  it(`subscriptions: 1 to ${LIMITS.maxSubscriptions} topic changes, each a valid topic`, () => {
+    const make = (n: number) =>
+      msgOf('subscribe', {
+        topics: Array.from({ length: n }, (_, i) => ({ topic: `t${i}`, subscribed: i % 2 === 0 })),
+      })
+    expectBoundary(make(64), make(65), 'data.topics')
+    expect(codeOf(() => encode(make(0)))).toBe('ERR_SCHEMA')
+    expect(codeOf(() => encode(msgOf('subscribe', { topics: [{ topic: '/bad', subscribed: true }] })))).toBe(
+      'ERR_SCHEMA',
+    )
+  })
+
   it(`relay envelopes: ttl and hops up to ${LIMITS.maxRelayTtl}, payload up to ${LIMITS.maxRelayPayloadBytes} bytes`, () => {
     const base = { origin: testPeerId(1), hops: 0, ttl: 1, payload: new Uint8Array(0) }
     expectBoundary(msgOf('relay', { ...base, ttl: 16 }), msgOf('relay', { ...base, ttl: 17 }), 'data.ttl')

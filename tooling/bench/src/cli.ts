@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   netsim: () => import('./suites/netsim'),
   discovery: () => import('./suites/discovery'),
   chain: () => import('./suites/chain'),
+  relay: () => import('./suites/relay'),
 }
 
 function formatRow(r: BenchResult): string[] {

@@ -57,6 +57,10 @@ export interface MessageRecord {
   delivered: number
   /** First-delivery latencies of targets, in ms, in delivery order. */
   readonly latenciesMs: number[]
+  /** The workload item's label (the propagation strategy it asked for), if any. */
+  readonly via: string | undefined
+  /** Receipts by targets that already had it. */
+  duplicates: number
 }
 
 /** A fault or lifecycle action applied during the run. */
@@ -147,6 +151,7 @@ export class MetricsCollector implements TrafficSink {
     nowNs: number,
     payloadBytes: number,
     isTarget: (node: number) => boolean,
+    via?: string,
   ): MessageRecord {
     const state = new Uint8Array(this.nodeCount)
     let targets = 0
@@ -167,6 +172,8 @@ export class MetricsCollector implements TrafficSink {
       targets,
       delivered: 0,
       latenciesMs: [],
+      via,
+      duplicates: 0,
     }
     this.messages.push(record)
     this.byId.set(record.id, record)
@@ -198,6 +205,8 @@ export class MetricsCollector implements TrafficSink {
     }
     if (!firstForNode) {
       c.duplicates++
+      const record = this.byId.get(id)
+      if (record !== undefined && record.state[node] !== 0) record.duplicates++
       return 'duplicate'
     }
     c.received++

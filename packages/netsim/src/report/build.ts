@@ -3,7 +3,7 @@ import { cdf, quantiles, round6 } from '../metrics/stats'
 import type { CipherName, Scenario } from '../scenario/types'
 import type { SimNode } from '../sim/node'
 import type { PayloadKind } from '../sim/payload'
-import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint } from './types'
+import type { DeliverySummary, MessageReport, NodeReport, Report, TimelinePoint, ViaSummary } from './types'
 
 /** What the report is built from: the scenario, the nodes, what was collected. */
 export interface ReportInput {
@@ -56,6 +56,21 @@ function delivery(records: readonly MessageRecord[], deadlineMs: number): Delive
   }
 }
 
+function viaSummary(records: readonly MessageRecord[], deadlineMs: number): ViaSummary {
+  const d = delivery(records, deadlineMs)
+  let dups = 0
+  let dupBytes = 0
+  for (const r of records) {
+    dups += r.duplicates
+    dupBytes += r.duplicates * r.wireBytes
+  }
+  return {
+    ...d,
+    duplicatesPerNodePerMessage: d.delivered === 0 ? 0 : round6(dups / d.delivered),
+    duplicateBytesPerNodePerMessage: d.delivered === 0 ? 0 : round6(dupBytes / d.delivered),
+  }
+}
+
 function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageReport {
   const q = quantiles(r.latenciesMs)
   return {
@@ -69,6 +84,8 @@ function messageReport(r: MessageRecord, nodes: readonly SimNode[]): MessageRepo
     delivered: r.delivered,
     deliveryRatio: ratio(r.delivered, r.targets),
     latencyMs: { p50: q.p50, p90: q.p90, p99: q.p99, max: q.max },
+    ...(r.via === undefined ? {} : { via: r.via }),
+    duplicates: r.duplicates,
   }
 }
 
@@ -81,6 +98,10 @@ export function buildReport(input: ReportInput): Report {
   for (const kind of ['block', 'transaction', 'spam'] as const) {
     const of = metrics.messages.filter((m) => m.kind === kind)
     if (of.length > 0) byKind[kind] = delivery(of, deadlineMs)
+  }
+  const byVia: Record<string, ViaSummary> = {}
+  for (const via of [...new Set(workload.flatMap((m) => (m.via === undefined ? [] : [m.via])))].sort()) {
+    byVia[via] = viaSummary(workload.filter((m) => m.via === via), deadlineMs)
   }
   const regions: Record<string, number> = {}
   for (const r of scenario.regions) regions[r.name] = 0
@@ -145,6 +166,7 @@ export function buildReport(input: ReportInput): Report {
     summary: {
       messages: delivery(workload, deadlineMs),
       byKind,
+      ...(Object.keys(byVia).length === 0 ? {} : { byVia }),
       duplicatesPerNode: quantiles(metrics.nodes.map((c) => c.duplicates)),
       bytesInPerNode: quantiles(metrics.nodes.map((c) => c.bytesIn)),
       bytesOutPerNode: quantiles(metrics.nodes.map((c) => c.bytesOut)),

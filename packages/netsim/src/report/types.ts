@@ -23,6 +23,17 @@ export interface DeliverySummary {
   readonly messageBytes: Quantiles
 }
 
+/**
+ * Delivery of the workload messages of one `via` label (one propagation strategy): delivery and latency as
+ * in {@link DeliverySummary}, plus what each delivery cost in copies.
+ */
+export interface ViaSummary extends DeliverySummary {
+  /** Copies a target received after its first, per delivered (message, target) pair. */
+  readonly duplicatesPerNodePerMessage: number
+  /** The same in bytes (duplicate copies times the message's encoded size). */
+  readonly duplicateBytesPerNodePerMessage: number
+}
+
 /** One flooded message. */
 export interface MessageReport {
   readonly id: number
@@ -39,6 +50,10 @@ export interface MessageReport {
   /** delivered / targets; null when it had no targets. */
   readonly deliveryRatio: number | null
   readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null }
+  /** The workload item's label, if it had one. */
+  readonly via?: string
+  /** Copies its targets received after their first. */
+  readonly duplicates: number
 }
 
 /** One node over the whole run. */
@@ -147,6 +162,8 @@ export interface Report {
     /** Workload messages (blocks and transactions; spam excluded). */
     readonly messages: DeliverySummary
     readonly byKind: Readonly<Partial<Record<PayloadKind, DeliverySummary>>>
+    /** Workload messages per `via` label (absent when no item has one). */
+    readonly byVia?: Readonly<Record<string, ViaSummary>>
     /** Receipts of messages a node already had, per node. */
     readonly duplicatesPerNode: Quantiles
     readonly bytesInPerNode: Quantiles

@@ -128,6 +128,11 @@ export interface PublishWorkloadInput extends ScheduleInput {
   size: ByteSizeInput
   /** Who publishes: a node selector; each event picks one of them at random. @default any running honest node */
   from?: NodeSelectorInput
+  /**
+   * A label for how the messages propagate (1-64 characters), handed to each node's propagation service
+   * (`usePropagation`) and reported per label (`summary.byVia`). @default none
+   */
+  via?: string
 }
 
 /** Every node pings every connected peer. */
@@ -291,6 +296,7 @@ export type Workload =
       readonly sizeBytes: number
       readonly from: NodeSelector | undefined
       readonly schedule: Schedule
+      readonly via: string | undefined
     }
   | { readonly type: 'ping'; readonly everyMs: number; readonly startMs: number; readonly endMs: number }
 

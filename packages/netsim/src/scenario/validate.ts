@@ -387,7 +387,7 @@ function parseWorkload(
   switch (value.type) {
     case 'block':
     case 'transaction': {
-      const o = record(value, path, ['type', 'size', 'from', 'every', 'rate', 'at', 'start', 'end'])
+      const o = record(value, path, ['type', 'size', 'from', 'via', 'every', 'rate', 'at', 'start', 'end'])
       if (o.size === undefined) fail(at(path, 'size'), 'is required')
       const sizeBytes = byteSize(o.size, at(path, 'size'))
       if (sizeBytes > 3_900_000)
@@ -397,6 +397,7 @@ function parseWorkload(
         sizeBytes,
         from: o.from === undefined ? undefined : parseSelector(o.from, at(path, 'from'), scope),
         schedule: parseSchedule(o, path, durationMs, startSpreadMs),
+        via: o.via === undefined ? undefined : label(o.via, at(path, 'via')),
       }
     }
     case 'ping': {
@@ -409,6 +410,14 @@ function parseWorkload(
     default:
       fail(at(path, 'type'), 'must be one of: block, transaction, ping', value.type)
   }
+}
+
+/** A workload label: 1-64 characters. */
+function label(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 64) {
+    fail(path, 'must be a string of 1 to 64 characters', value)
+  }
+  return value
 }
 
 const FAULT_KINDS = ['partition', 'heal', 'cut', 'crash', 'restart', 'churn'] as const

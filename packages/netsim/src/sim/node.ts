@@ -20,6 +20,7 @@ import { SimClock } from '../scheduler/clock'
 import type { TimerOwner } from '../scheduler/event'
 import type { Scheduler } from '../scheduler/scheduler'
 import { buildPayload, type PayloadKind, readPayload, tamper } from './payload'
+import type { Propagation } from './propagation'
 import type { AdversaryContext, AdversaryHooks, NodeSetup, RelayDecision, SimNodeHandle } from './types'
 
 /** What a node needs from the simulation it runs in. */
@@ -72,6 +73,8 @@ class Incarnation implements TimerOwner {
   readonly network: Network
   readonly seen = new Set<number>()
   readonly cleanups: (() => void)[] = []
+  /** The service that propagates for this incarnation, instead of the built-in flooding. */
+  propagation: Propagation | undefined
   handle!: SimNodeHandle
   adversary: AdversaryContext | undefined
 
@@ -198,6 +201,9 @@ export class SimNode {
       network: inc.network,
       clock: inc.clock,
       random: inc.random,
+      usePropagation: (p) => {
+        inc.propagation = p
+      },
     }
     this.wire(inc)
     void this.boot(inc)
@@ -230,17 +236,31 @@ export class SimNode {
     inc.alive = false
   }
 
-  /** Publishes a flooded message from this node; returns its id, or undefined when the node is down. */
-  publish(type: 'block' | 'transaction', payloadBytes: number, kind: PayloadKind): number | undefined {
+  /**
+   * Publishes a workload message from this node (through its propagation service when it has one, labelled
+   * `via`; else flooded); returns its id, or undefined when the node is down.
+   */
+  publish(
+    type: 'block' | 'transaction',
+    payloadBytes: number,
+    kind: PayloadKind,
+    via?: string,
+  ): number | undefined {
     const inc = this.current
     if (inc === undefined || !this.up) return undefined
     const scheduler = this.world.scheduler
-    const record = this.world.metrics.publish(kind, this.index, scheduler.nowNs(), payloadBytes, (i) =>
-      this.world.isTarget(i),
+    const record = this.world.metrics.publish(
+      kind,
+      this.index,
+      scheduler.nowNs(),
+      payloadBytes,
+      (i) => this.world.isTarget(i),
+      via,
     )
     const message = buildPayload(type, record.id, payloadBytes, inc.clock.now())
     inc.seen.add(record.id)
-    this.flood(inc, message, encode(message).byteLength, undefined)
+    if (inc.propagation !== undefined) inc.propagation.publish(message, via)
+    else this.flood(inc, message, encode(message).byteLength, undefined)
     return record.id
   }
 
@@ -323,6 +343,7 @@ export class SimNode {
     )
     if (outcome !== 'first') return
     inc.seen.add(info.id)
+    if (inc.propagation !== undefined) return
     let decision: RelayDecision | undefined
     if (this.adversaries.length > 0) {
       const ctx = this.adversaryContext(inc)

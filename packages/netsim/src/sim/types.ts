@@ -3,6 +3,7 @@ import type { Network } from '@chainwire/network'
 import type { Message } from '@chainwire/protocol-codec'
 import type { Random } from '../random/random'
 import type { PayloadKind } from './payload'
+import type { Propagation } from './propagation'
 
 /*
  * What scenarios see of a running simulation: node handles, setup functions and adversary hooks. The types
@@ -37,6 +38,11 @@ export interface SimNodeHandle {
   readonly clock: Clock
   /** Seeded randomness of this incarnation. */
   readonly random: Random
+  /**
+   * Hands this incarnation's propagation to a service (see {@link Propagation}): workload messages published
+   * here go to it, and the built-in flooding stops. Call it from `setup`.
+   */
+  usePropagation(propagation: Propagation): void
 }
 
 /**

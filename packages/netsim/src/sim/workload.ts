@@ -83,7 +83,7 @@ export function scheduleWorkload(ctx: WorkloadContext): void {
       if (running.ended) return
       const up = pool.filter((n) => n.up)
       if (up.length === 0) return
-      picks.pick(up).publish(w.type, w.sizeBytes, w.type)
+      picks.pick(up).publish(w.type, w.sizeBytes, w.type, w.via)
     })
   }
 }

@@ -16,9 +16,10 @@ export const MESSAGE_CLASSES: readonly MessageClass[] = Object.freeze([
 
 /**
  * The default class of each catalog type. Connection control, NAT coordination (hole punching is timed)
- * and gossip mesh maintenance are control; everything about blocks, consensus and light-client proofs is
- * blocks; transactions and inventory announcements are transactions; address exchange, the DHT, relay
- * envelopes and chunks are bulk. A type missing here (a newer catalog) is bulk.
+ * and gossip mesh maintenance (graft, prune, idontwant, preamble, subscribe) are control; everything about
+ * blocks, consensus and light-client proofs is blocks; transactions and inventory announcements are
+ * transactions; address exchange, the DHT, relay envelopes and chunks are bulk. A type missing here (a
+ * newer catalog) is bulk.
  */
 export const DEFAULT_MESSAGE_CLASSES: Readonly<Partial<Record<MessageType, MessageClass>>> = Object.freeze({
   hello: 'control',
@@ -37,6 +38,8 @@ export const DEFAULT_MESSAGE_CLASSES: Readonly<Partial<Record<MessageType, Messa
   graft: 'control',
   prune: 'control',
   idontwant: 'control',
+  preamble: 'control',
+  subscribe: 'control',
   new_block: 'blocks',
   get_headers: 'blocks',
   headers: 'blocks',

@@ -1,5 +1,17 @@
 import { LIMITS } from '../limits'
-import { array, bytes, hash32, optional, peerIdString, struct, token, u32, uint } from '../schema'
+import {
+  array,
+  bool,
+  bytes,
+  hash32,
+  optional,
+  peerIdString,
+  struct,
+  token,
+  u32,
+  uint,
+  uintSafe,
+} from '../schema'
 import { type DhtNode, dhtNode } from './chain'
 import type { SpecTable } from './spec'
 
@@ -21,6 +33,39 @@ export interface RelayData {
   topic?: string
   /** The carried message, an encoded envelope (decode it with `decode`). */
   payload: Uint8Array
+  /**
+   * When the envelope expires, in ms since the epoch on the origin's clock: relays drop it after this (and
+   * may drop one that claims a time too far ahead). Absent: no expiry beyond the hop budget.
+   */
+  expiresAt?: number
+}
+
+/**
+ * `preamble`: the sender is about to send these messages of a topic to the receiver (sent just before a large
+ * message, in the control lane, so it arrives long before the message itself): the receiver tells its other
+ * mesh peers IDONTWANT at once, instead of after the whole message arrived (gossipsub v1.3's preamble).
+ */
+export interface PreambleData {
+  topic: string
+  /** 1 to `LIMITS.maxIDontWantIds` message ids. */
+  messageIds: Uint8Array[]
+}
+
+/** One change of a peer's topic subscriptions (gossipsub SUBOPTS). */
+export interface Subscription {
+  topic: string
+  /** true: the sender joined the topic; false: it left it. */
+  subscribed: boolean
+}
+
+/**
+ * `subscribe`: the topics the sender joins or leaves (gossipsub's subscription announcements). Sent once after
+ * the handshake with every joined topic, then on each change; a peer gets a topic's messages only once it is
+ * known to have joined it.
+ */
+export interface SubscribeData {
+  /** 1 to `LIMITS.maxSubscriptions` changes, applied in order (a topic listed twice: the last one counts). */
+  topics: Subscription[]
 }
 
 /** `ihave`: gossip message ids the sender has seen on a topic (gossipsub IHAVE). */
@@ -64,6 +109,8 @@ export interface GossipMessages {
   graft: GraftData
   prune: PruneData
   idontwant: IDontWantData
+  subscribe: SubscribeData
+  preamble: PreambleData
 }
 
 /** A gossip topic: 1-64 of `A-Z a-z 0-9 . _ : / -`, starting with a letter or digit. */
@@ -76,7 +123,7 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
   relay: {
     code: 0x48,
     kind: 'announcement',
-    summary: 'multi-hop envelope: origin, target, hops, ttl, topic, payload',
+    summary: 'multi-hop envelope: origin, target, hops, ttl, topic, payload, expiry',
     schema: struct<RelayData>({
       origin: peerIdString,
       target: optional(peerIdString),
@@ -84,6 +131,7 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
       ttl: uint(LIMITS.maxRelayTtl, 1),
       topic: optional(topic),
       payload: bytes(0, LIMITS.maxRelayPayloadBytes),
+      expiresAt: optional(uintSafe),
     }),
   },
   ihave: {
@@ -119,5 +167,22 @@ export const gossipSpecs: SpecTable<GossipMessages> = {
     kind: 'announcement',
     summary: 'gossip: message ids the sender already has',
     schema: struct<IDontWantData>({ messageIds: messageIds(LIMITS.maxIDontWantIds) }),
+  },
+  preamble: {
+    code: 0x56,
+    kind: 'announcement',
+    summary: 'gossip: messages of a topic about to be sent to the receiver',
+    schema: struct<PreambleData>({ topic, messageIds: messageIds(LIMITS.maxIDontWantIds) }),
+  },
+  subscribe: {
+    code: 0x55,
+    kind: 'announcement',
+    summary: 'gossip: topics the sender joins or leaves',
+    schema: struct<SubscribeData>({
+      topics: array(struct<Subscription>({ topic, subscribed: bool }), {
+        min: 1,
+        max: LIMITS.maxSubscriptions,
+      }),
+    }),
   },
 }

@@ -249,6 +249,7 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
         ttl: 8,
         topic: 'consensus',
         payload: bytesOf(40, 24),
+        expiresAt: 1_700_000_060_000,
       },
     },
     { type: 'relay', data: { origin: PEER, hops: 0, ttl: 1, payload: new Uint8Array(0) } },
@@ -264,6 +265,18 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     { type: 'prune', data: { topic: 'blocks', peers: [] } },
   ],
   idontwant: [{ type: 'idontwant', data: { messageIds: [HASH] } }],
+  preamble: [{ type: 'preamble', data: { topic: 'blocks', messageIds: [HASH] } }],
+  subscribe: [
+    {
+      type: 'subscribe',
+      data: {
+        topics: [
+          { topic: 'blocks', subscribed: true },
+          { topic: 'txs/v1', subscribed: false },
+        ],
+      },
+    },
+  ],
   observed_address: [{ type: 'observed_address', data: { addr: 'tcp://198.51.100.23:51234' } }],
   dial_back_request: [
     { type: 'dial_back_request', id: 17, data: { addrs: ['tcp://198.51.100.23:9333'], nonce: 99 } },

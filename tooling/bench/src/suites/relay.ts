@@ -1,0 +1,500 @@
+/**
+ * Relay benchmarks. Every strategy runs on the same netsim network and seed (the real network package,
+ * simulated links: latency uniform 10-100 ms, 100 Mbit/s per link direction, random graph of degree 8), blocks
+ * published after 35 s so the nodes know their peers' round trips, as on a live network.
+ *
+ * 1. `--nodes` (1,000) nodes, 1 MB blocks (`--blocks`, 2): duplicates per node per block, p99 block latency,
+ *    delivery and bandwidth per node for flood (the baseline), gossip and announce-pull.
+ * 2. The same nodes, 250 B transactions (4 per second for 20 s): duplicates per node per transaction and bytes
+ *    per node, flood as the baseline.
+ * 3. IDONTWANT for 1 MB blocks: duplicate bytes per node per block with IDONTWANT and preambles, IDONTWANT only,
+ *    and neither (the baseline).
+ * 4. `--honest` (1,000) honest nodes and `--sybils` (250) sybils (censoring, GRAFT spam, covert flash), cold
+ *    boot and warm: delivery and p95 latency against the same honest network without sybils.
+ * 5. Heartbeat wall time of a relay with 100 peers on 3 gossip topics (baseline: 1 peer), and the longest
+ *    event-loop stall (`monitorEventLoopDelay`) while it relays under load, against the same load on the bare
+ *    network (baseline).
+ *
+ * `--only=blocks,txs,idontwant,sybils,heartbeat` picks parts. The netsim parts are the scenarios and seeds of
+ * packages/relay's scale tests, and netsim is deterministic: they print the same figures every run (only their
+ * wall time moves). Heartbeat times and stalls move with machine load: run those several times.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { systemClock } from '@chainwire/interface'
+import { ManualClock } from '@chainwire/interface/testing'
+import {
+  defineScenario,
+  type Report,
+  readWorkloadMessage,
+  runScenario,
+  type ScenarioInput,
+  type ViaSummary,
+} from '@chainwire/netsim'
+import {
+  createIdentity,
+  createMemoryNetwork,
+  createMemoryTransport,
+  createNetwork,
+  type Network,
+} from '@chainwire/network'
+import { createRelay, type Relay, type RelayOptions } from '@chainwire/relay'
+import { joinLater, planSybils, type SybilPlan, startSimRelay } from '@chainwire/relay/testing'
+import type { Suite, SuiteContext } from '../types'
+
+/** A run's delivery ratio; a run that published nothing has none, and cannot be compared. */
+function deliveryOf(summary: { readonly deliveryRatio: number | null }): number {
+  if (summary.deliveryRatio === null) throw new Error('the run published no workload messages')
+  return summary.deliveryRatio
+}
+
+const EPOCH = 1_700_000_000_000
+const TOPICS = { blocks: {}, transactions: {} }
+const STRATEGIES: Record<string, RelayOptions> = {
+  flood: { relayMode: 'flood', topics: TOPICS },
+  gossip: { relayMode: 'gossip', topics: TOPICS },
+  'gossip, IDONTWANT without preamble': { relayMode: 'gossip', gossip: { preamble: false }, topics: TOPICS },
+  'gossip, no IDONTWANT': { relayMode: 'gossip', gossip: { idontwant: false }, topics: TOPICS },
+  announce: { topics: { blocks: { strategy: 'announce' }, transactions: { strategy: 'announce' } } },
+}
+const LINKS: ScenarioInput['links'] = {
+  latency: { distribution: 'uniform', min: '10ms', max: '100ms' },
+  bandwidth: '100Mbps',
+}
+
+const arg = (ctx: SuiteContext, name: string, fallback: string): string =>
+  ctx.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+const fmt = (n: number): string => n.toLocaleString('en-US')
+
+/** Runs a scenario with a relay on every node (workload validated by its tag); returns the report. */
+async function run(
+  scenario: ScenarioInput,
+  seed: number,
+  options: RelayOptions,
+  sybils?: { plan: SybilPlan; warmAt: number | undefined },
+): Promise<{ report: Report; wallMs: number }> {
+  const started = performance.now()
+  const { report } = await runScenario(
+    defineScenario({
+      ...scenario,
+      setup: (node) => {
+        const sybil = sybils?.plan.behaviour(node.index)
+        if (sybil !== undefined && sybils?.warmAt !== undefined) joinLater(node, sybils.plan, sybils.warmAt)
+        return startSimRelay(node, {
+          options,
+          validate: (m) => (readWorkloadMessage(m)?.valid === false ? 'reject' : 'accept'),
+          ...(sybil === undefined ? {} : { sybil }),
+        })
+      },
+    }),
+    { seed },
+  )
+  return { report, wallMs: performance.now() - started }
+}
+
+function via(report: Report, label: string): ViaSummary {
+  const v = report.summary.byVia?.[label]
+  if (v === undefined) throw new Error(`no ${label} messages in the report`)
+  return v
+}
+
+/** Part 1 and 3: 1 MB blocks per strategy. */
+async function blocks(ctx: SuiteContext, n: number, count: number, names: string[], idontwantRows: boolean) {
+  const at = Array.from({ length: count }, (_, i) => `${35 + 8 * i}s`)
+  const results = new Map<string, { v: ViaSummary; bytesIn: number }>()
+  for (const name of names) {
+    const { report, wallMs } = await run(
+      {
+        name,
+        duration: 35_000 + 8_000 * (count - 1) + 17_000,
+        nodes: { count: n, startSpread: '5s' },
+        topology: { type: 'random', degree: 8 },
+        links: LINKS,
+        workload: [{ type: 'block', size: '1MB', at, via: name }],
+      },
+      1,
+      STRATEGIES[name] as RelayOptions,
+    )
+    results.set(name, { v: via(report, name), bytesIn: report.summary.bytesInPerNode.mean as number })
+    console.error(
+      `relay bench: ${name}, ${fmt(n)} nodes, ${count} x 1 MB blocks in ${(wallMs / 1000).toFixed(0)} s wall`,
+    )
+  }
+  const flood = results.get('flood')
+  const label = `${fmt(n)} nodes, 1 MB blocks`
+  for (const [name, { v, bytesIn }] of results) {
+    if (name === 'flood' || flood === undefined) continue
+    if (!names.includes(name) || name.startsWith('gossip,')) continue
+    const c = `${label}, ${name}`
+    const dup = v.duplicatesPerNodePerMessage
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'duplicates per node per block',
+      value: dup,
+      unit: 'copies',
+      baseline: 'flood',
+      baselineValue: flood.v.duplicatesPerNodePerMessage,
+      ratio: flood.v.duplicatesPerNodePerMessage / Math.max(dup, 1e-9),
+    })
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'p99 block latency',
+      value: v.latencyMs.p99 as number,
+      unit: 'ms',
+      baseline: 'flood',
+      baselineValue: flood.v.latencyMs.p99 as number,
+      ratio: (flood.v.latencyMs.p99 as number) / (v.latencyMs.p99 as number),
+    })
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'delivery',
+      value: 100 * deliveryOf(v),
+      unit: '%',
+      baseline: 'flood',
+      baselineValue: 100 * deliveryOf(flood.v),
+      ratio: deliveryOf(v) / deliveryOf(flood.v),
+    })
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'bytes in per node',
+      value: bytesIn / 1e6,
+      unit: 'MB',
+      baseline: 'flood',
+      baselineValue: flood.bytesIn / 1e6,
+      ratio: flood.bytesIn / bytesIn,
+    })
+  }
+  if (flood !== undefined) {
+    ctx.report({
+      suite: 'relay',
+      case: `${label}, flood`,
+      metric: 'duplicates per node per block',
+      value: flood.v.duplicatesPerNodePerMessage,
+      unit: 'copies',
+    })
+    ctx.report({
+      suite: 'relay',
+      case: `${label}, flood`,
+      metric: 'p99 block latency',
+      value: flood.v.latencyMs.p99 as number,
+      unit: 'ms',
+    })
+  }
+  if (!idontwantRows) return
+  const off = results.get('gossip, no IDONTWANT')
+  if (off === undefined) return
+  for (const name of ['gossip', 'gossip, IDONTWANT without preamble']) {
+    const on = results.get(name)
+    if (on === undefined) continue
+    const value = on.v.duplicateBytesPerNodePerMessage / 1e6
+    const base = off.v.duplicateBytesPerNodePerMessage / 1e6
+    ctx.report({
+      suite: 'relay',
+      case: `${label}, ${name === 'gossip' ? 'IDONTWANT with preamble' : 'IDONTWANT without preamble'}`,
+      metric: 'duplicate bytes per node per block',
+      value,
+      unit: 'MB',
+      baseline: 'IDONTWANT off',
+      baselineValue: base,
+      ratio: base / Math.max(value, 1e-9),
+    })
+  }
+}
+
+/** Part 2: 250 B transactions per strategy. */
+async function transactions(ctx: SuiteContext, n: number, names: string[]) {
+  const results = new Map<string, { v: ViaSummary; bytesIn: number }>()
+  for (const name of names) {
+    const { report } = await run(
+      {
+        name,
+        duration: '60s',
+        nodes: { count: n, startSpread: '5s' },
+        topology: { type: 'random', degree: 8 },
+        links: LINKS,
+        workload: [{ type: 'transaction', size: '250B', rate: 4, start: '10s', end: '30s', via: name }],
+      },
+      2,
+      STRATEGIES[name] as RelayOptions,
+    )
+    results.set(name, { v: via(report, name), bytesIn: report.summary.bytesInPerNode.mean as number })
+  }
+  const flood = results.get('flood')
+  if (flood === undefined) return
+  const label = `${fmt(n)} nodes, 250 B transactions`
+  for (const [name, { v, bytesIn }] of results) {
+    const c = `${label}, ${name}`
+    if (name === 'flood') {
+      ctx.report({
+        suite: 'relay',
+        case: c,
+        metric: 'duplicates per node per transaction',
+        value: v.duplicatesPerNodePerMessage,
+        unit: 'copies',
+      })
+      continue
+    }
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'duplicates per node per transaction',
+      value: v.duplicatesPerNodePerMessage,
+      unit: 'copies',
+      baseline: 'flood',
+      baselineValue: flood.v.duplicatesPerNodePerMessage,
+      ratio: flood.v.duplicatesPerNodePerMessage / Math.max(v.duplicatesPerNodePerMessage, 1e-9),
+    })
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'bytes in per node',
+      value: bytesIn / 1e6,
+      unit: 'MB',
+      baseline: 'flood',
+      baselineValue: flood.bytesIn / 1e6,
+      ratio: flood.bytesIn / bytesIn,
+    })
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'p99 transaction latency',
+      value: v.latencyMs.p99 as number,
+      unit: 'ms',
+      baseline: 'flood',
+      baselineValue: flood.v.latencyMs.p99 as number,
+      ratio: (flood.v.latencyMs.p99 as number) / (v.latencyMs.p99 as number),
+    })
+  }
+}
+
+/** Part 4: sybils, cold and warm, against the same honest network without them. */
+async function sybils(ctx: SuiteContext, honest: number, count: number, size: string) {
+  const base = async (boot: 'cold' | 'warm', sybilCount: number) => {
+    const warmMs = 40_000
+    const plan = planSybils({
+      honest,
+      sybils: sybilCount,
+      sybilDegree: 8,
+      boot,
+      flashAt: EPOCH + (boot === 'warm' ? 75_000 : 60_000),
+      seed: 3,
+    })
+    const start = boot === 'warm' ? warmMs + 20_000 : 35_000
+    const n = honest + sybilCount
+    const { report } = await run(
+      {
+        name: `sybils-${boot}`,
+        duration: start + 50_000,
+        nodes: { count: n, startSpread: '2s' },
+        topology: { type: 'explicit', edges: plan.edges.map(([a, b]) => [a, b] as [number, number]) },
+        links: LINKS,
+        network: { maxInbound: 200 },
+        workload: [{ type: 'block', size, every: '5s', start, from: `n0..n${honest - 1}`, via: 'gossip' }],
+        ...(sybilCount === 0
+          ? {}
+          : { adversaries: [{ nodes: `n${honest}..n${n - 1}`, name: 'sybil', hooks: {} }] }),
+      },
+      3,
+      STRATEGIES.gossip as RelayOptions,
+      sybilCount === 0 ? undefined : { plan, warmAt: boot === 'warm' ? EPOCH + warmMs : undefined },
+    )
+    return via(report, 'gossip')
+  }
+  for (const boot of ['cold', 'warm'] as const) {
+    const without = await base(boot, 0)
+    const withSybils = await base(boot, count)
+    const c = `${fmt(honest)} honest + ${fmt(count)} sybils, ${size} blocks, ${boot} boot`
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'delivery',
+      value: 100 * deliveryOf(withSybils),
+      unit: '%',
+      baseline: 'no sybils',
+      baselineValue: 100 * deliveryOf(without),
+      ratio: deliveryOf(withSybils) / deliveryOf(without),
+    })
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric: 'p95 block latency',
+      value: p95(withSybils),
+      unit: 'ms',
+      baseline: 'no sybils',
+      baselineValue: p95(without),
+      ratio: p95(without) / p95(withSybils),
+    })
+  }
+}
+
+/** p95 is not in the quantiles netsim reports: interpolate between p90 and p99. */
+function p95(v: ViaSummary): number {
+  const p90 = v.latencyMs.p90 as number
+  const p99 = v.latencyMs.p99 as number
+  return p90 + ((p99 - p90) * 5) / 9
+}
+
+/** A hub relay with `peers` real peers on the memory transport, each subscribed to the 3 topics. */
+async function hub(peers: number, clock: ManualClock | undefined, withRelay: boolean) {
+  const memory = createMemoryNetwork()
+  const mk = (name: string): Network =>
+    createNetwork(
+      {
+        identity: createIdentity(),
+        transports: [createMemoryTransport({ network: memory }, { label: name })],
+        ...(clock === undefined ? {} : { clock }),
+      },
+      { networkId: 'bench-relay', listen: [`memory://${name}`], maxInbound: 200, maxConnections: 300 },
+    )
+  const center = mk('hub')
+  await center.start()
+  const relay: Relay | undefined = withRelay
+    ? createRelay(
+        { network: center, clock: clock ?? systemClock },
+        { relayMode: 'gossip', topics: { blocks: {}, transactions: {}, consensus: { strategy: 'gossip' } } },
+      )
+    : undefined
+  relay?.start()
+  const others: Network[] = []
+  for (let i = 0; i < peers; i++) {
+    const p = mk(`p${i}`)
+    await p.start()
+    await p.dial('memory://hub')
+    const topics = ['blocks', 'transactions', 'consensus'].map((topic) => ({ topic, subscribed: true }))
+    p.trySend(center.peerId, { type: 'subscribe', data: { topics } })
+    others.push(p)
+  }
+  const stop = async () => {
+    relay?.stop()
+    await Promise.all([center, ...others].map((n) => n.stop()))
+  }
+  return { center, relay, others, stop }
+}
+
+const tx = (nonce: number) => ({
+  type: 'new_transaction' as const,
+  data: {
+    transaction: {
+      version: 1,
+      from: new Uint8Array(32),
+      to: new Uint8Array(32).fill(nonce % 256),
+      amount: BigInt(nonce),
+      fee: 1n,
+      nonce,
+      data: new Uint8Array(150),
+      signature: new Uint8Array(64),
+    },
+  },
+})
+
+/** Part 5a: heartbeat wall time with 100 peers vs 1, under a transaction load (IHAVE gossip has ids to send). */
+async function heartbeat(ctx: SuiteContext) {
+  const measure = async (peers: number): Promise<{ mean: number; max: number }> => {
+    const clock = new ManualClock({ start: Date.now() })
+    const h = await hub(peers, clock, true)
+    const settle = () => new Promise((r) => setTimeout(r, 5))
+    await settle()
+    let nonce = 0
+    const relay = h.relay as Relay
+    for (let s = 0; s < 40; s++) {
+      for (const p of h.others) p.trySend(h.center.peerId, tx(nonce++))
+      await settle()
+      await clock.advanceAsync(1_000)
+    }
+    const hb = relay.status().heartbeat
+    await h.stop()
+    return { mean: hb.totalMs / hb.count, max: hb.maxMs }
+  }
+  const one = await measure(1)
+  const hundred = await measure(100)
+  const c = '100 peers, 3 gossip topics, 100 transactions per heartbeat'
+  ctx.report({
+    suite: 'relay',
+    case: c,
+    metric: 'heartbeat time mean',
+    value: hundred.mean * 1_000,
+    unit: 'us',
+    baseline: '1 peer',
+    baselineValue: one.mean * 1_000,
+    ratio: one.mean / hundred.mean,
+  })
+  ctx.report({
+    suite: 'relay',
+    case: c,
+    metric: 'heartbeat time max',
+    value: hundred.max * 1_000,
+    unit: 'us',
+    baseline: '1 peer',
+    baselineValue: one.max * 1_000,
+    ratio: one.max / hundred.max,
+  })
+}
+
+/** Part 5b: the longest event-loop stall while a relay with 100 peers relays under load, in real time. */
+async function stalls(ctx: SuiteContext) {
+  const measure = async (withRelay: boolean): Promise<number> => {
+    const h = await hub(100, undefined, withRelay)
+    await new Promise((r) => setTimeout(r, 1_500))
+    const histogram = monitorEventLoopDelay({ resolution: 1 })
+    histogram.enable()
+    let nonce = 0
+    const end = Date.now() + 10_000
+    while (Date.now() < end) {
+      // each peer sends 2 transactions per 100 ms: 2,000 per second into the hub
+      for (const p of h.others) {
+        p.trySend(h.center.peerId, tx(nonce++))
+        p.trySend(h.center.peerId, tx(nonce++))
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    histogram.disable()
+    await h.stop()
+    return histogram.max / 1e6
+  }
+  const bare = await measure(false)
+  const relayed = await measure(true)
+  ctx.report({
+    suite: 'relay',
+    case: '100 peers, 3 gossip topics, 2,000 transactions/s for 10 s, real time',
+    metric: 'longest event-loop stall',
+    value: relayed,
+    unit: 'ms',
+    baseline: 'same load, no relay',
+    baselineValue: bare,
+    ratio: bare / relayed,
+  })
+}
+
+const suite: Suite = {
+  name: 'relay',
+  description:
+    'relay strategies in netsim (same network and seed), sybil resistance, heartbeat cost and event-loop stalls',
+  async run(ctx) {
+    const only = new Set(arg(ctx, 'only', 'blocks,txs,idontwant,sybils,heartbeat').split(','))
+    const n = Number(arg(ctx, 'nodes', '1000'))
+    const count = Number(arg(ctx, 'blocks', '2'))
+    if (only.has('heartbeat')) await heartbeat(ctx)
+    if (only.has('heartbeat') || only.has('stalls')) await stalls(ctx)
+    if (only.has('blocks') || only.has('idontwant')) {
+      const names = [
+        ...(only.has('blocks') ? ['flood', 'gossip', 'announce'] : ['gossip']),
+        ...(only.has('idontwant') ? ['gossip, IDONTWANT without preamble', 'gossip, no IDONTWANT'] : []),
+      ]
+      await blocks(ctx, n, count, names, only.has('idontwant'))
+    }
+    if (only.has('txs')) await transactions(ctx, n, ['flood', 'gossip', 'announce'])
+    if (only.has('sybils')) {
+      await sybils(
+        ctx,
+        Number(arg(ctx, 'honest', '1000')),
+        Number(arg(ctx, 'sybils', '250')),
+        arg(ctx, 'sybil-block', '256KB'),
+      )
+    }
+  },
+}
+
+export default suite
