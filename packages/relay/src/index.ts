@@ -27,8 +27,6 @@ export {
   type GossipOptions,
   type RelayOptions,
   type ScoreOptions,
-  type TopicOptions,
-  type TopicScoreOptions,
 } from './options'
 export type {
   AnnounceCounters,
@@ -59,6 +57,8 @@ export type {
   RoutingMetric,
   TopicContent,
   TopicCounters,
+  TopicOptions,
+  TopicScoreOptions,
   TopicStrategy,
   ValidationEvent,
   ValidationResult,

@@ -22,13 +22,7 @@ import { GossipRouter } from './gossip/router'
 import { idKey, messageIdOf } from './message/id'
 import { BUILTIN_TOPIC_TYPES, CARRIED_TYPES, isBuiltinTopic, topicOfMessageType } from './message/topics'
 import { RelayMetrics } from './metrics'
-import {
-  type RelayOptions,
-  type ResolvedOptions,
-  resolveRelayOptions,
-  resolveTopicOptions,
-  type TopicOptions,
-} from './options'
+import { type RelayOptions, type ResolvedOptions, resolveRelayOptions, resolveTopicOptions } from './options'
 import { PeerTable, type RelayPeer } from './peers/peer-table'
 import { type Arrival, Pipeline } from './pipeline'
 import { PushStrategy } from './push/push'
@@ -44,6 +38,7 @@ import type {
   RelayEvents,
   RelayStatus,
   TopicContent,
+  TopicOptions,
 } from './types'
 
 /** The relay service (see {@link Relay}); `createRelay` builds one. */

@@ -2,7 +2,6 @@ import type { Clock, Logger, Metrics, PeerId } from '@chainwire/interface'
 import type { Network, NetworkEvents } from '@chainwire/network'
 import type { DhtNode, Message } from '@chainwire/protocol-codec'
 import type { EventEmitter } from 'eventemitter3'
-import type { TopicOptions } from './options'
 
 /**
  * How a topic's messages travel: `flood` (to every subscribed peer), `selective` (only to peers whose score
@@ -378,4 +377,63 @@ export interface Relay extends EventEmitter<RelayEvents> {
   isGraylisted(peerId: PeerId): boolean
   /** Counters, mesh sizes, heartbeat timing, cache sizes. */
   status(): RelayStatus
+}
+
+/** The gossipsub v1.1 topic score parameters (P1-P4) of one topic. */
+export interface TopicScoreOptions {
+  /** Weight of the whole topic in the score. @default 1 */
+  topicWeight?: number
+  /** P1: weight of time in the mesh. @default 0.0333 */
+  timeInMeshWeight?: number
+  /** P1: one unit of time in the mesh, in ms. @default 1_000 */
+  timeInMeshQuantumMs?: number
+  /** P1: most units counted. @default 300 */
+  timeInMeshCap?: number
+  /** P2: weight of first deliveries. @default 1 */
+  firstMessageDeliveriesWeight?: number
+  /** P2: decay per decay interval. @default 0.99 */
+  firstMessageDeliveriesDecay?: number
+  /** P2: most first deliveries counted. @default 20 */
+  firstMessageDeliveriesCap?: number
+  /** P3: weight of the mesh delivery deficit, squared (negative). @default -10 */
+  meshMessageDeliveriesWeight?: number
+  /** P3: decay per decay interval. @default 0.97 */
+  meshMessageDeliveriesDecay?: number
+  /** P3: deliveries expected of a mesh peer (decayed count). @default 1 */
+  meshMessageDeliveriesThreshold?: number
+  /**
+   * P3: the threshold never exceeds this share of the topic's own decayed first-delivery count, so a quiet
+   * topic asks nothing of its mesh (a fixed threshold prunes every honest peer when nobody publishes).
+   * @default 0.1
+   */
+  meshMessageDeliveriesShare?: number
+  /** P3: most deliveries counted. @default 10 */
+  meshMessageDeliveriesCap?: number
+  /** P3: time in the mesh before the deficit counts, in ms. @default 30_000 */
+  meshMessageDeliveriesActivationMs?: number
+  /** P3: a copy this soon after the first one still counts as a mesh delivery, in ms. @default 2_000 */
+  meshMessageDeliveriesWindowMs?: number
+  /** P3b: weight of the sticky penalty a peer pruned with a deficit carries (negative). @default -10 */
+  meshFailurePenaltyWeight?: number
+  /** P3b: decay per decay interval. @default 0.97 */
+  meshFailurePenaltyDecay?: number
+  /** P4: weight of invalid messages, squared (negative). @default -10 */
+  invalidMessageDeliveriesWeight?: number
+  /** P4: decay per decay interval. @default 0.995 */
+  invalidMessageDeliveriesDecay?: number
+}
+
+/** Options of one topic (`topics.<name>` or `join(name, options)`). */
+export interface TopicOptions {
+  /** How the topic's messages travel. @default the relay's `relayMode`, but `validator_only` for `consensus` */
+  strategy?: TopicStrategy
+  /** Decides accept / ignore / reject before anything is relayed. @default accepts everything */
+  validator?: MessageValidator
+  /**
+   * The topic's message ids (32 bytes). Every node of a network must use the same function.
+   * @default SHA-256 of the message's msgpack encoding (built-in topics) or of the topic and payload
+   */
+  messageId?: MessageIdFunction
+  /** The topic's score parameters, over the defaults. @default see TopicScoreOptions */
+  score?: TopicScoreOptions
 }

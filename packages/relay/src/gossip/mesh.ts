@@ -1,6 +1,17 @@
 import type { PeerId } from '@chainwire/interface'
 import { shuffled } from '@chainwire/interface'
-import type { GossipRouter } from './router'
+import type { RelayContext } from '../context'
+
+/** What the mesh upkeep needs from the gossip router (the router is the one implementation). */
+export interface MeshRouter {
+  readonly ctx: RelayContext
+  readonly meshes: Map<string, Set<PeerId>>
+  /** Heartbeats so far. */
+  readonly tick: number
+  inBackoff(topic: string, peer: PeerId): boolean
+  graft(topic: string, peer: PeerId): void
+  prune(topic: string, peer: PeerId, backoffMs: number, px: boolean): void
+}
 
 /**
  * The heartbeat's upkeep of one topic's mesh (gossipsub v1.1): drop peers that left the topic or whose
@@ -9,7 +20,7 @@ import type { GossipRouter } from './router'
  * `opportunisticGraftTicks` heartbeats, graft peers better than the median when the mesh's median score is
  * poor. Work is O(peers of the topic).
  */
-export function maintainMesh(router: GossipRouter, topic: string): void {
+export function maintainMesh(router: MeshRouter, topic: string): void {
   const ctx = router.ctx
   const mesh = router.meshes.get(topic)
   if (mesh === undefined) return
