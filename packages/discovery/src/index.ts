@@ -62,7 +62,6 @@ export {
   RoutingTable,
   type RoutingTableOptions,
 } from './dht/routing-table'
-export { subnetOf } from './dht/subnet'
 export { type DialerComponents, OutboundDialer } from './dialer/dialer'
 export type { DialerOptions } from './dialer/options'
 export { countOutbound, pickRotation, type SlotState, type SlotTargets, slotsToFill } from './dialer/slots'

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
-import { deadline, noopLogger } from '@chainwire/interface'
+import { deadline, LruMap, linkSignals, noopLogger } from '@chainwire/interface'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import {
@@ -13,7 +13,6 @@ import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
 import { safeEmit } from '../util/emit'
-import { anySignal, BoundedMap } from '../util/signals'
 import { iterativeLookup, type LookupPeer, type LookupResult } from './lookup'
 import { meetsDifficulty, NODE_ID_BYTES, nodeIdOf, proofOfWorkBits, randomIdInBucket } from './node-id'
 import { type DhtOptions, type ResolvedDhtOptions, resolveDhtOptions } from './options'
@@ -57,7 +56,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   /** Connections we opened only to ask a node: peer id to the number of queries using it. */
   private readonly transient = new Map<PeerId, number>()
   /** Peers whose address we verified (or are verifying) recently, so it is not repeated. */
-  private readonly verified: BoundedMap<PeerId, number>
+  private readonly verified: LruMap<PeerId, number>
   private readonly pending = new Set<Promise<unknown>>()
   /** Close timers of query connections nobody uses any more. */
   private readonly lingering = new Map<PeerId, TimerHandle>()
@@ -79,7 +78,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       })
     }
     this.selfId = self
-    this.verified = new BoundedMap(this.options.maxRememberedPeers)
+    this.verified = new LruMap(this.options.maxRememberedPeers)
     this.table = new RoutingTable(self, {
       k: this.options.k,
       maxPerSubnetPerBucket: this.options.maxPerSubnetPerBucket,
@@ -183,7 +182,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const seeds = this.table.closest(target, this.options.k)
     if (seeds.length === 0) throw new DiscoveryError('ERR_NO_PEERS', 'the routing table is empty')
     this.lookups++
-    const linked = anySignal(options.signal, this.stopController.signal)
+    const linked = linkSignals(options.signal, this.stopController.signal)
     try {
       this.table.touch(target, this.c.clock.now())
       const result = await iterativeLookup(
