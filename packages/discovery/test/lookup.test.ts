@@ -81,12 +81,55 @@ describe('iterativeLookup', () => {
         inflight--
       }
     }
-    const result = await settle(clock, iterativeLookup(clock, 'cwself', target, seeds, query, PARAMS))
+    // alpha slots throughout (Kademlia's stall rule off: it would ask the rest of the k closest at once)
+    const params = { ...PARAMS, widenOnStall: false }
+    const result = await settle(clock, iterativeLookup(clock, 'cwself', target, seeds, query, params))
     expect(slowCalls).toBe(1)
     expect(maxInflight).toBeLessThanOrEqual(3)
     expect(result.durationMs).toBeLessThan(PARAMS.requestTimeoutMs) // finished while the slow one hung
     expect(result.closest.map((c) => c.peerId)).toEqual(u.closestTo(target, 20))
     expect(inflight).toBe(0) // the hanging request was cancelled when the lookup ended
+  })
+
+  it('asks the rest of the k closest at once when answers stop getting closer: fewer round trips, same nodes', async () => {
+    const u = universe(300, 13)
+    const run = async (widenOnStall: boolean) => {
+      const clock = new ManualClock()
+      let inflight = 0
+      let maxInflight = 0
+      const query = async (peer: LookupPeer, t: Uint8Array, signal: AbortSignal) => {
+        inflight++
+        maxInflight = Math.max(maxInflight, inflight)
+        try {
+          await clock.sleep(50, signal) // one 50 ms round trip per query
+          return (u.knows.get(peer.peerId) ?? [])
+            .sort((a, b) => compareDistance(t, a.nodeId, b.nodeId))
+            .slice(0, 16)
+        } finally {
+          inflight--
+        }
+      }
+      const durations: number[] = []
+      const found: string[][] = []
+      for (let trial = 0; trial < 5; trial++) {
+        const target = nodeIdOf(testPeerId(seededRandom(100 + trial))) as Uint8Array
+        const seeds = u.nodes.slice(trial * 3, trial * 3 + 3)
+        const params = { ...PARAMS, widenOnStall }
+        const r = await settle(clock, iterativeLookup(clock, 'cwself', target, seeds, query, params))
+        durations.push(r.durationMs)
+        found.push(r.closest.slice(0, 10).map((c) => c.peerId))
+        expect(r.closest[0]?.peerId).toBe(u.closestTo(target, 1)[0])
+      }
+      return { total: durations.reduce((a, b) => a + b, 0), found, maxInflight }
+    }
+    const narrow = await run(false)
+    const wide = await run(true)
+    expect(narrow.maxInflight).toBe(3)
+    expect(wide.maxInflight).toBeGreaterThan(3)
+    expect(wide.maxInflight).toBeLessThanOrEqual(20)
+    expect(wide.found).toEqual(narrow.found)
+    // observed: about half the time (the last round is one round trip instead of k / alpha of them)
+    expect(wide.total).toBeLessThan(0.8 * narrow.total)
   })
 
   it('moves on past timeouts when every first node hangs', async () => {

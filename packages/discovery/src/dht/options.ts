@@ -60,6 +60,21 @@ export interface DhtOptions {
   maxQueryConnections?: number
   /** Peers whose address verification is remembered (not repeated) at most. @default 1_024 */
   maxRememberedPeers?: number
+  /**
+   * An idle query connection is kept open this long after its last query, so the next query to that node
+   * (a later lookup's first hop, a liveness check) costs one round trip instead of a dial. @default 60_000
+   */
+  queryConnectionIdleMs?: number
+  /**
+   * Failed queries in a row after which a contact with no replacement waiting leaves the table (with a
+   * replacement it leaves at the first; a failed contact is never handed out meanwhile). @default 2
+   */
+  maxContactFailures?: number
+  /**
+   * Kademlia's stall rule: a lookup whose last `alpha` answers brought nothing closer asks every unasked node
+   * of the k closest at once. @default true
+   */
+  widenOnStall?: boolean
 }
 
 /** {@link DhtOptions} with every default applied. */
@@ -93,6 +108,9 @@ const SPEC: OptionSpec<ResolvedDhtOptions> = {
   dialKind: option.oneOf<DialKind>('manual', DIAL_KINDS),
   maxQueryConnections: count(6),
   maxRememberedPeers: count(1_024),
+  queryConnectionIdleMs: ms(60_000),
+  maxContactFailures: count(2),
+  widenOnStall: option.boolean(true),
 }
 
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */

@@ -228,6 +228,27 @@ export class RoutingTable {
     return out
   }
 
+  /**
+   * Table health: `fill`, the contacts over the room of every bucket up to the deepest non-empty one (k each;
+   * deeper buckets are empty in any network of realistic size), and `staleShare`, the contacts that failed
+   * their last query or check or have been silent for `silentMs` or more.
+   */
+  health(now: number, silentMs: number): { fill: number; staleShare: number } {
+    let deepest = -1
+    for (let i = 0; i < NODE_ID_BITS; i++) if ((this.buckets[i] as Bucket).contacts.length > 0) deepest = i
+    let stale = 0
+    for (const c of this.byPeer.values()) if (c.failures > 0 || now - c.lastSeen >= silentMs) stale++
+    const room = (deepest + 1) * this.options.k
+    return { fill: room === 0 ? 0 : this.size / room, staleShare: this.size === 0 ? 0 : stale / this.size }
+  }
+
+  /** Contacts that failed their last query or check (re-checked at every refresh). */
+  failing(): Contact[] {
+    const out: Contact[] = []
+    for (const c of this.byPeer.values()) if (c.failures > 0) out.push(c)
+    return out
+  }
+
   /** Contacts per bucket index (only non-empty buckets). */
   bucketSizes(): Map<number, number> {
     const out = new Map<number, number>()

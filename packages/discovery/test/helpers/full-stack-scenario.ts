@@ -8,7 +8,7 @@
  */
 import type { PeerId } from '@chainwire/interface'
 import { defineScenario, runScenario, type SimNodeHandle } from '@chainwire/netsim'
-import { compareDistance, type DiscoveryService, nodeIdOf } from '../../src/index'
+import { compareDistance, type DiscoveryService, type LookupBreakdown, nodeIdOf } from '../../src/index'
 import { startSimDiscovery } from './sim-node'
 
 /** Parameters of {@link runFullStackScenario}. */
@@ -30,6 +30,8 @@ export interface LookupSample {
   ms: number
   /** Virtual time it started, from the first node's start. */
   at: number
+  /** Where its time went (undefined for a lookup that failed as a whole). */
+  breakdown?: LookupBreakdown
 }
 
 /** What {@link runFullStackScenario} measured. */
@@ -49,6 +51,8 @@ export interface FullStackFigures {
 export const CHURN_FROM_MS = 70_000
 const BOOTSTRAP = 3
 const OUTBOUND = 8
+/** The DHT's warm query connections per node. */
+export const QUERY_CONNECTIONS = 24
 
 /** Runs the full-stack scenario and returns its figures (see the file comment). */
 export async function runFullStackScenario(params: FullStackParams): Promise<FullStackFigures> {
@@ -67,7 +71,8 @@ export async function runFullStackScenario(params: FullStackParams): Promise<Ful
     nodes: { count: n, roles: { bootstrap: `n0..n${BOOTSTRAP - 1}` }, startSpread: '10s' },
     topology: { type: 'none' },
     links: { latency: { distribution: 'uniform', min: '10ms', max: '80ms' } },
-    network: { maxOutboundFullRelay: OUTBOUND, maxOutboundBlockRelay: 0, maxInbound: 64 },
+    // room for the DHT's warm query connections: 24 of them, next to bootstrap's dials (manual slots too)
+    network: { maxOutboundFullRelay: OUTBOUND, maxOutboundBlockRelay: 0, maxInbound: 64, maxManual: 32 },
     faults: [
       {
         at: `${CHURN_FROM_MS / 1000}s`,
@@ -82,7 +87,11 @@ export async function runFullStackScenario(params: FullStackParams): Promise<Ful
     setup: async (node) => {
       startedAt.set(node.index, node.clock.now())
       t0 ??= node.clock.now()
-      const { discovery, stop } = await startSimDiscovery(node, { bootstrap: BOOTSTRAP, outbound: OUTBOUND })
+      const { discovery, stop } = await startSimDiscovery(node, {
+        bootstrap: BOOTSTRAP,
+        outbound: OUTBOUND,
+        maxQueryConnections: QUERY_CONNECTIONS,
+      })
       live.set(node.index, { handle: node, discovery })
       if (node.index < BOOTSTRAP || node.index >= BOOTSTRAP + probers) return stop
       const timer = node.clock.setInterval(() => {
@@ -108,6 +117,7 @@ export async function runFullStackScenario(params: FullStackParams): Promise<Ful
               hops: r.hops,
               ms: node.clock.now() - started,
               at,
+              breakdown: r.breakdown,
             }),
           )
           .catch(() => lookups.push({ ok: false, hops: 0, ms: node.clock.now() - started, at }))
@@ -159,6 +169,10 @@ export function summarize(f: FullStackFigures) {
   const calm = f.lookups.filter((l) => l.at < CHURN_FROM_MS)
   const churn = f.lookups.filter((l) => l.at >= CHURN_FROM_MS)
   const hops = f.lookups.map((l) => l.hops)
+  const b = f.lookups.flatMap((l) => (l.breakdown === undefined ? [] : [l.breakdown]))
+  const sum = (pick: (x: LookupBreakdown) => number) => b.reduce((acc, x) => acc + pick(x), 0)
+  const failures: Record<string, number> = {}
+  for (const x of b) for (const [k, v] of Object.entries(x.failures)) failures[k] = (failures[k] ?? 0) + v
   const ms = f.lookups.map((l) => l.ms)
   return {
     nodes: f.nodes,
@@ -175,5 +189,23 @@ export function summarize(f: FullStackFigures) {
     hopsP99: quantile(hops, 0.99),
     msP50: quantile(ms, 0.5),
     msP99: quantile(ms, 0.99),
+    queriesPerLookup: (sum((x) => x.warm) + sum((x) => x.dials)) / Math.max(1, b.length),
+    warmShare: sum((x) => x.warm) / Math.max(1, sum((x) => x.warm) + sum((x) => x.dials)),
+    waitMsMean:
+      sum((x) => x.waitMs) /
+      Math.max(
+        1,
+        sum((x) => x.dials),
+      ),
+    dialMsMean:
+      sum((x) => x.dialMs) /
+      Math.max(
+        1,
+        sum((x) => x.dials),
+      ),
+    requestMsMean: sum((x) => x.requestMs) / Math.max(1, sum((x) => x.warm) + sum((x) => x.dials)),
+    failuresPerLookup: Object.fromEntries(
+      Object.entries(failures).map(([k, v]) => [k, v / Math.max(1, b.length)]),
+    ),
   }
 }
