@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { PeerId } from '@chainwire/interface'
 import { AbortError, type Clock, deadline } from '@chainwire/interface'
 import { compareDistance } from './node-id'
@@ -157,8 +158,10 @@ export async function iterativeLookup(
   for (const s of seeds) consider(s, 1)
 
   const whole = deadline(clock, params.lookupTimeoutMs, signal, 'DHT lookup')
-  // Aborted when the lookup returns, so requests still in flight end with it.
+  // Aborted when the lookup returns, so requests still in flight end with it: up to k of them (Kademlia's
+  // stall rule), each listening through its deadline, its dial and its request.
   const ended = new AbortController()
+  setMaxListeners(4 * params.k + 8, ended.signal)
   let inflight = 0
   let queried = 0
   let failed = 0

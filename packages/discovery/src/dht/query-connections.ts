@@ -78,9 +78,8 @@ export class QueryConnections {
     }
     if (addrs.length === 0) throw failure('unreachable', 'the node has no address')
     const waited = this.clock.now()
-    await this.room(peerId, signal)
+    await this.reserve(peerId, signal)
     const started = this.clock.now()
-    this.use(peerId)
     let last: DiscoveryError | undefined
     try {
       for (const address of addrs) {
@@ -119,7 +118,10 @@ export class QueryConnections {
    */
   adopt(peerId: PeerId): void {
     if (this.held.has(peerId) || this.stopped) return
-    this.use(peerId)
+    // over the bound: make room from an idle one, else close it like an idle one at once
+    const idle = [...this.held].find(([, h]) => h.users === 0)
+    if (this.held.size >= this.options.max && idle !== undefined) this.drop(idle[0], true)
+    this.held.set(peerId, { users: 1, idle: undefined })
     this.release(peerId)
   }
 
@@ -180,8 +182,12 @@ export class QueryConnections {
     }
   }
 
-  /** Waits until a new connection may be held: closes the connection idle longest, or waits for a release. */
-  private async room(peerId: PeerId, signal: AbortSignal): Promise<void> {
+  /**
+   * Waits until a new connection may be held (closing the connection idle longest, or waiting for a
+   * release), then holds it for this query: checked and taken with no await in between, so queries started
+   * together cannot all pass the bound.
+   */
+  private async reserve(peerId: PeerId, signal: AbortSignal): Promise<void> {
     while (!this.held.has(peerId) && this.held.size >= this.options.max) {
       if (this.stopped) throw new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped')
       const idle = [...this.held].find(([, h]) => h.users === 0)
@@ -205,6 +211,7 @@ export class QueryConnections {
         this.waiters.push(wake)
       })
     }
+    this.use(peerId)
   }
 
   /** Forgets a held connection (closing it if asked and it is an outbound one of our kind); wakes a waiter. */
