@@ -116,7 +116,9 @@ describe('warm query connections', () => {
         expect(second.breakdown.warm).toBe(first.breakdown.dials + first.breakdown.warm)
         expect(second.durationMs).toBeLessThan(first.durationMs)
       } else {
-        expect(first.breakdown.waitMs).toBeGreaterThan(0) // queries waited for one of the 4
+        // a widened round asks at most as many nodes as it may hold connections: nothing queues behind the bound
+        expect(first.breakdown.waitMs).toBe(0)
+        expect(first.breakdown.failures.busy).toBe(0)
       }
       await s.clock.advanceAsync(11_000)
       expect(me.peers().filter((p) => p.direction === 'outbound' && p.kind === 'manual')).toEqual([])

@@ -8,7 +8,7 @@ import { quantile, runFullStackScenario, summarize } from './helpers/full-stack-
 
 describe('discovery in netsim, at scale', () => {
   it('1,000 nodes from 3 bootstrap nodes: connected graph, outbound targets, DHT lookups under churn', async () => {
-    const f = await runFullStackScenario({ nodes: 1_000, probers: 5 })
+    const f = await runFullStackScenario({ nodes: 1_000, probers: 6 })
     const s = summarize(f)
     console.log(JSON.stringify(s))
     expect(f.components).toBe(1)
@@ -16,7 +16,9 @@ describe('discovery in netsim, at scale', () => {
     expect(f.outboundSettled.length).toBeGreaterThan(500)
     expect(s.outboundMinSettled).toBe(8)
     expect(s.lookups).toBeGreaterThanOrEqual(200)
-    expect(s.successBeforeChurn).toBeGreaterThanOrEqual(0.7)
-    expect(s.successUnderChurn).toBeGreaterThanOrEqual(0.6)
+    // issue 17's targets (the bench's full-stack rows are this scenario)
+    expect(s.successBeforeChurn).toBeGreaterThanOrEqual(0.99)
+    expect(s.successUnderChurn).toBeGreaterThanOrEqual(0.97)
+    expect(s.hopsP50).toBeLessThanOrEqual(3)
   }, 3_600_000)
 })

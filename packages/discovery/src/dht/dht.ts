@@ -208,6 +208,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
           lookupTimeoutMs: this.options.lookupTimeoutMs,
           maxCandidates: this.options.maxLookupCandidates,
           widenOnStall: this.options.widenOnStall,
+          maxWidth: this.options.maxQueryConnections,
         },
         linked.signal,
       )

@@ -40,6 +40,11 @@ export interface LookupParams {
    * @default true
    */
   widenOnStall?: boolean
+  /**
+   * Requests in flight at most once widened (a DHT passes how many query connections it may hold, so a wide
+   * round does not queue behind its own bound). @default k
+   */
+  maxWidth?: number
 }
 
 /** What a lookup found. */
@@ -197,7 +202,9 @@ export async function iterativeLookup(
           let closer = false
           for (const n of nodes) if (consider(n, c.hop + 1)) closer = true
           stalled = closer ? 0 : stalled + 1
-          if (params.widenOnStall !== false && stalled >= params.alpha) width = params.k
+          if (params.widenOnStall !== false && stalled >= params.alpha) {
+            width = Math.max(params.alpha, Math.min(params.k, params.maxWidth ?? params.k))
+          }
         }
       },
       () => {

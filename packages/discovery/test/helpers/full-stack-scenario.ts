@@ -6,9 +6,15 @@
  * nodes up for 20 s or more (a node that just restarted is not findable yet). The same scenario as the
  * full-stack rows of `pnpm bench discovery`.
  */
-import type { PeerId } from '@chainwire/interface'
+import { AbortError, type PeerId } from '@chainwire/interface'
 import { defineScenario, runScenario, type SimNodeHandle } from '@chainwire/netsim'
-import { compareDistance, type DiscoveryService, type LookupBreakdown, nodeIdOf } from '../../src/index'
+import {
+  compareDistance,
+  DiscoveryError,
+  type DiscoveryService,
+  type LookupBreakdown,
+  nodeIdOf,
+} from '../../src/index'
 import { startSimDiscovery } from './sim-node'
 
 /** Parameters of {@link runFullStackScenario}. */
@@ -30,6 +36,10 @@ export interface LookupSample {
   ms: number
   /** Virtual time it started, from the first node's start. */
   at: number
+  /** How long the true closest node had been up when the lookup started. */
+  truthUpMs: number
+  /** Where the true closest node came in the result (-1: absent). */
+  rank: number
   /** Where its time went (undefined for a lookup that failed as a whole). */
   breakdown?: LookupBreakdown
 }
@@ -99,28 +109,61 @@ export async function runFullStackScenario(params: FullStackParams): Promise<Ful
         if (started - (t0 ?? 0) < 40_000) return // let the network form first
         const target = new Uint8Array(32)
         for (let i = 0; i < 32; i++) target[i] = Math.floor(node.random.next() * 256)
-        const truth = [...live.values()]
+        const best = [...live.values()]
           .filter(
             (l) =>
               l.handle.network.isStarted() &&
               l.handle.peerId !== node.peerId &&
               started - (startedAt.get(l.handle.index) ?? started) >= 20_000,
           )
-          .map((l) => ({ id: l.handle.peerId as PeerId, n: nodeIdOf(l.handle.peerId) as Uint8Array }))
-          .sort((a, b) => compareDistance(target, a.n, b.n))[0]?.id
+          .map((l) => ({
+            id: l.handle.peerId as PeerId,
+            n: nodeIdOf(l.handle.peerId) as Uint8Array,
+            up: started - (startedAt.get(l.handle.index) ?? started),
+          }))
+          .sort((a, b) => compareDistance(target, a.n, b.n))[0]
+        const truth = best?.id
         const at = started - (t0 ?? 0)
+        /**
+         * The lookup found the closest node: the true closest among the nodes up 20 s or more, or a running
+         * node closer still (one that restarted less than 20 s ago and was found already).
+         */
+        const foundClosest = (found: PeerId | undefined, want: { id: PeerId; n: Uint8Array } | undefined) => {
+          if (found === undefined || want === undefined) return false
+          if (found === want.id) return true
+          const l = [...live.values()].find((x) => x.handle.peerId === found)
+          const id = nodeIdOf(found) as Uint8Array
+          return l !== undefined && l.handle.network.isStarted() && compareDistance(target, id, want.n) < 0
+        }
         discovery.dht
           ?.findNode(target)
           .then((r) =>
             lookups.push({
-              ok: r.closest[0]?.peerId === truth,
+              ok: foundClosest(r.closest[0]?.peerId, best),
+              truthUpMs: best?.up ?? 0,
+              rank: r.closest.findIndex((c) => c.peerId === truth),
               hops: r.hops,
               ms: node.clock.now() - started,
               at,
               breakdown: r.breakdown,
             }),
           )
-          .catch(() => lookups.push({ ok: false, hops: 0, ms: node.clock.now() - started, at }))
+          .catch((err: unknown) => {
+            // a lookup the end of the run cut short (the DHT stopped) has no result: not counted
+            if (
+              AbortError.isInstance(err) ||
+              (DiscoveryError.isInstance(err) && err.code === 'ERR_NOT_STARTED')
+            )
+              return
+            lookups.push({
+              ok: false,
+              hops: 0,
+              ms: node.clock.now() - started,
+              at,
+              truthUpMs: best?.up ?? 0,
+              rank: -1,
+            })
+          })
       }, params.lookupIntervalMs ?? 2_000)
       return () => {
         node.clock.clearInterval(timer)
@@ -189,6 +232,15 @@ export function summarize(f: FullStackFigures) {
     hopsP99: quantile(hops, 0.99),
     msP50: quantile(ms, 0.5),
     msP99: quantile(ms, 0.99),
+    misses: f.lookups
+      .filter((l) => !l.ok)
+      .map((l) => ({
+        at: l.at,
+        rank: l.rank,
+        truthUpMs: l.truthUpMs,
+        ms: l.ms,
+        failures: l.breakdown?.failures,
+      })),
     queriesPerLookup: (sum((x) => x.warm) + sum((x) => x.dials)) / Math.max(1, b.length),
     warmShare: sum((x) => x.warm) / Math.max(1, sum((x) => x.warm) + sum((x) => x.dials)),
     waitMsMean:
