@@ -138,11 +138,10 @@ export class QueryConnections {
     h.idle = this.clock.setTimeout(() => this.drop(peerId, true), this.options.idleMs)
   }
 
-  /** Clears every timer and wakes every waiter (connections stay to the network, which closes them). */
+  /** Closes every connection held, clears every timer and wakes every waiter. */
   stop(): void {
     this.stopped = true
-    for (const h of this.held.values()) this.clock.clearTimeout(h.idle)
-    this.held.clear()
+    for (const peerId of [...this.held.keys()]) this.drop(peerId, true)
     for (const w of this.waiters.splice(0)) w()
   }
 

@@ -133,7 +133,7 @@ export async function runFullStackScenario(params: FullStackParams): Promise<Ful
           if (found === want.id) return true
           const l = [...live.values()].find((x) => x.handle.peerId === found)
           const id = nodeIdOf(found) as Uint8Array
-          return l !== undefined && l.handle.network.isStarted() && compareDistance(target, id, want.n) < 0
+          return l?.handle.network.isStarted() === true && compareDistance(target, id, want.n) < 0
         }
         discovery.dht
           ?.findNode(target)
