@@ -22,10 +22,9 @@ import {
   createDiscovery,
   iterativeLookup,
   type LookupPeer,
-  type LookupResult,
   nodeIdOf,
 } from '@chainwire/discovery'
-import { ManualClock } from '@chainwire/interface/testing'
+import { ManualClock, settle } from '@chainwire/interface/testing'
 import { defineScenario, runScenario } from '@chainwire/netsim'
 import { peerIdFromPublicKey } from '@chainwire/network'
 import { createPeerStore } from '@chainwire/peer-store'
@@ -120,18 +119,6 @@ function dhtUniverse(n: number, random: () => number, k: number) {
   return { nodes, index, closestOf }
 }
 
-async function settle(clock: ManualClock, p: Promise<LookupResult>): Promise<LookupResult> {
-  let out: LookupResult | undefined
-  let error: unknown
-  p.then(
-    (v) => (out = v),
-    (e) => (error = e),
-  )
-  while (out === undefined && error === undefined) await clock.advanceAsync(25)
-  if (error !== undefined) throw error
-  return out as LookupResult
-}
-
 /** A query's round trip: a fixed 50 ms, or two one-way delays drawn like netsim's links (uniform 10-80 ms). */
 type RttModel = 'fixed 50 ms' | 'netsim links'
 
@@ -167,6 +154,7 @@ async function dhtHops(
         },
         { k: 20, alpha: 3, requestTimeoutMs: 1_000, lookupTimeoutMs: 30_000, maxCandidates: 100 },
       ),
+      { stepMs: 25 },
     )
     const truth = u.nodes
       .filter((x) => x !== me)
