@@ -53,8 +53,11 @@ export interface DhtOptions {
   /** The outbound slot kind of connections opened only to ask a node. @default 'manual' */
   dialKind?: DialKind
   /**
-   * Connections opened only to ask nodes (in use or lingering) at most; keep it below the network's slots of
-   * `dialKind` (`maxManual`, 8), leaving room for bootstrap and persistent peers. More queries wait for one.
+   * Warm query connections held at most (in use or idle): the DHT keeps the connections it opens to ask nodes
+   * open `queryConnectionIdleMs` for the next query, closing the one idle longest when the bound is reached;
+   * a lookup asks at most this many nodes at once. Keep it below the network's slots of `dialKind`
+   * (`maxManual`, 8), leaving room for bootstrap and persistent peers, or raise both (a node that looks up a
+   * lot: 24 with `maxManual` 32). More queries wait for one.
    * @default 6
    */
   maxQueryConnections?: number
