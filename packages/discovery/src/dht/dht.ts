@@ -96,6 +96,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       max: this.options.maxQueryConnections,
       idleMs: this.options.queryConnectionIdleMs,
       dialKind: this.options.dialKind,
+      prefer: (peerId) => this.table.get(peerId) !== undefined,
     })
   }
 

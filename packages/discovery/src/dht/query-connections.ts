@@ -26,6 +26,11 @@ export interface QueryConnectionsOptions {
   idleMs: number
   /** The outbound slot kind of the connections. */
   dialKind: DialKind
+  /**
+   * Connections to keep rather than close when room is needed (the routing table's contacts: every lookup
+   * starts with them); idle connections to other nodes go first. @default none preferred
+   */
+  prefer?: (peerId: PeerId) => boolean
 }
 
 /** How a query reached its node. */
@@ -119,8 +124,8 @@ export class QueryConnections {
   adopt(peerId: PeerId): void {
     if (this.held.has(peerId) || this.stopped) return
     // over the bound: make room from an idle one, else close it like an idle one at once
-    const idle = [...this.held].find(([, h]) => h.users === 0)
-    if (this.held.size >= this.options.max && idle !== undefined) this.drop(idle[0], true)
+    const idle = this.idlest(peerId)
+    if (this.held.size >= this.options.max && idle !== undefined) this.drop(idle, true)
     this.held.set(peerId, { users: 1, idle: undefined })
     this.release(peerId)
   }
@@ -143,6 +148,17 @@ export class QueryConnections {
     this.stopped = true
     for (const peerId of [...this.held.keys()]) this.drop(peerId, true)
     for (const w of this.waiters.splice(0)) w()
+  }
+
+  /** The idle connection to close first: used longest ago, not `prefer`red if there is such one. */
+  private idlest(except: PeerId): PeerId | undefined {
+    let fallback: PeerId | undefined
+    for (const [id, h] of this.held) {
+      if (h.users > 0 || id === except) continue
+      if (this.options.prefer?.(id) !== true) return id
+      fallback ??= id
+    }
+    return fallback
   }
 
   /** Marks a use of `peerId`'s connection (most recently used last). */
@@ -174,9 +190,9 @@ export class QueryConnections {
     try {
       return await dial()
     } catch (err) {
-      const idle = [...this.held].find(([id, h]) => h.users === 0 && id !== peerId)
+      const idle = this.idlest(peerId)
       if ((err as { code?: unknown }).code !== 'ERR_CONNECTION_LIMIT' || idle === undefined) throw err
-      this.drop(idle[0], true)
+      this.drop(idle, true)
       return await dial()
     }
   }
@@ -189,9 +205,9 @@ export class QueryConnections {
   private async reserve(peerId: PeerId, signal: AbortSignal): Promise<void> {
     while (!this.held.has(peerId) && this.held.size >= this.options.max) {
       if (this.stopped) throw new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped')
-      const idle = [...this.held].find(([, h]) => h.users === 0)
+      const idle = this.idlest(peerId)
       if (idle !== undefined) {
-        this.drop(idle[0], true)
+        this.drop(idle, true)
         continue
       }
       if (this.waiters.length >= MAX_WAITERS)
