@@ -142,7 +142,7 @@ describe('warm query connections', () => {
     expect(reached.peer.peerId).toBe(honest.peerId)
     expect(reached.dialed).toBe(honest.address)
     pool.release(honest.peerId)
-    pool.stop()
+    await pool.stop()
     expect(clock.pending()).toBe(0)
   })
 

@@ -172,9 +172,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.c.clock.clearTimeout(this.initialTimer)
     this.refreshTimer = undefined
     this.initialTimer = undefined
-    this.connections.stop()
     this.stopController.abort(new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped'))
     await Promise.allSettled([...this.pending])
+    await this.connections.stop()
   }
 
   /**
@@ -210,6 +210,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
           maxCandidates: this.options.maxLookupCandidates,
           widenOnStall: this.options.widenOnStall,
           maxWidth: this.options.maxQueryConnections,
+          prepare: (peer, signal) => this.connections.prefetch(peer.peerId, peer.addrs, signal),
         },
         linked.signal,
       )

@@ -45,6 +45,12 @@ export interface LookupParams {
    * round does not queue behind its own bound). @default k
    */
   maxWidth?: number
+  /**
+   * Called once for each candidate among the k closest that waits for a free request slot, so the caller
+   * can open its connection ahead of the query (a dial costs several round trips, the query one). Must not
+   * block; `signal` aborts when the lookup ends. @default none
+   */
+  prepare?: (peer: LookupPeer, signal: AbortSignal) => void
 }
 
 /** What a lookup found. */
@@ -103,6 +109,8 @@ interface Candidate {
   addrs: string[]
   hop: number
   state: State
+  /** `prepare` was called for it. */
+  prepared?: boolean
 }
 
 /**
@@ -230,7 +238,12 @@ export async function iterativeLookup(
         if (live >= params.k) break
         live++
         if (c.state !== 'ok') done = false
-        if (c.state === 'new' && inflight < width) launch(c)
+        if (c.state !== 'new') continue
+        if (inflight < width) launch(c)
+        else if (params.prepare !== undefined && c.prepared !== true) {
+          c.prepared = true
+          params.prepare({ peerId: c.peer.peerId, nodeId: c.peer.nodeId, addrs: c.addrs }, ended.signal)
+        }
       }
       if (done) break
       if (inflight === 0) break

@@ -58,6 +58,10 @@ export class QueryConnections {
   private readonly held = new Map<PeerId, { users: number; idle: TimerHandle | undefined }>()
   private waiters: (() => void)[] = []
   private stopped = false
+  /** Dials opened ahead of a query ({@link prefetch}), by peer: a query to that peer waits for it. */
+  private readonly dialing = new Map<PeerId, Promise<void>>()
+  /** Peers dialed ahead whose connection no query used yet (the first query counts it as dialed). */
+  private readonly fresh = new Set<PeerId>()
 
   constructor(
     private readonly clock: Clock,
@@ -76,10 +80,16 @@ export class QueryConnections {
    * whose `details.failure` is a {@link QueryFailure}.
    */
   async acquire(peerId: PeerId, addrs: readonly string[], signal: AbortSignal): Promise<Reached> {
+    const dialingAhead = this.dialing.get(peerId)
+    const waited0 = this.clock.now()
+    if (dialingAhead !== undefined) await dialingAhead
     const existing = connectedPeer(this.network, peerId)
     if (existing !== undefined) {
       this.use(peerId)
-      return { peer: existing, dialed: undefined, dialMs: 0, waitMs: 0 }
+      // a connection dialed ahead for this query counts as dialed (its cost overlapped other requests)
+      const ahead = this.fresh.delete(peerId)
+      const dialMs = ahead ? Math.max(1, this.clock.now() - waited0) : 0
+      return { peer: existing, dialed: undefined, dialMs, waitMs: 0 }
     }
     if (addrs.length === 0) throw failure('unreachable', 'the node has no address')
     const waited = this.clock.now()
@@ -130,6 +140,40 @@ export class QueryConnections {
     this.release(peerId)
   }
 
+  /**
+   * Opens a connection to `peerId` ahead of a query that will likely follow (a lookup candidate waiting for
+   * a request slot), only if one may be held without waiting; the connection is then held idle. Failures are
+   * left for the query to find out.
+   */
+  prefetch(peerId: PeerId, addrs: readonly string[], signal: AbortSignal): void {
+    if (this.stopped || signal.aborted || addrs.length === 0 || this.held.has(peerId)) return
+    if (connectedPeer(this.network, peerId) !== undefined) return
+    if (this.held.size >= this.options.max) {
+      const idle = this.idlest(peerId)
+      if (idle === undefined) return
+      this.drop(idle, true)
+    }
+    this.use(peerId)
+    const task = (async () => {
+      try {
+        for (const address of addrs) {
+          try {
+            if ((await this.dialFreeingSlot(address, peerId, signal)).peerId === peerId) {
+              this.fresh.add(peerId)
+              return
+            }
+          } catch (err) {
+            if (classifyDial(err, signal).details.failure === 'timeout') return
+          }
+        }
+      } finally {
+        this.dialing.delete(peerId)
+        this.release(peerId)
+      }
+    })()
+    this.dialing.set(peerId, task)
+  }
+
   /** Ends one use of the connection to `peerId`; the last one starts its idle timer. */
   release(peerId: PeerId): void {
     const h = this.held.get(peerId)
@@ -143,11 +187,12 @@ export class QueryConnections {
     h.idle = this.clock.setTimeout(() => this.drop(peerId, true), this.options.idleMs)
   }
 
-  /** Closes every connection held, clears every timer and wakes every waiter. */
-  stop(): void {
+  /** Closes every connection held, clears every timer, wakes every waiter and waits for dials ahead. */
+  async stop(): Promise<void> {
     this.stopped = true
     for (const peerId of [...this.held.keys()]) this.drop(peerId, true)
     for (const w of this.waiters.splice(0)) w()
+    await Promise.allSettled([...this.dialing.values()])
   }
 
   /** The idle connection to close first: used longest ago, not `prefer`red if there is such one. */
@@ -233,6 +278,7 @@ export class QueryConnections {
   private drop(peerId: PeerId, close: boolean): void {
     const h = this.held.get(peerId)
     if (h === undefined) return
+    this.fresh.delete(peerId)
     this.clock.clearTimeout(h.idle)
     this.held.delete(peerId)
     this.waiters.shift()?.()
