@@ -2,7 +2,9 @@ import type { AbortOptions, Clock, Logger, Metrics, NodeRole, PeerId } from '@ch
 import type { DisconnectReason, Message, MessageOf, MessageType } from '@chainwire/protocol-codec'
 
 /** The outbound connection kinds of DESIGN.md §5, as `@chainwire/network` names them. */
-export type DialKind = 'full-relay' | 'block-relay' | 'feeler' | 'manual'
+export const DIAL_KINDS = ['full-relay', 'block-relay', 'feeler', 'manual'] as const
+/** One of {@link DIAL_KINDS}. */
+export type DialKind = (typeof DIAL_KINDS)[number]
 
 /** What discovery reads of a connected peer; `@chainwire/network`'s `PeerInfo` fits as it is. */
 export interface DiscoveryPeer {

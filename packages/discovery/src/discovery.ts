@@ -9,7 +9,7 @@ import { DnsSeeds } from './dns/dns-seeds'
 import type { DnsResolver } from './dns/resolver'
 import type { DiscoveryEvents } from './events'
 import { MdnsDiscovery, type MulticastDns } from './mdns/mdns'
-import type { DiscoveryOptions } from './options'
+import { type DiscoveryOptions, resolveDiscoveryOptions } from './options'
 import { PeerExchange } from './pex/pex'
 
 /** What {@link createDiscovery} needs. */
@@ -47,17 +47,20 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     super()
     this.log = (components.logger ?? noopLogger).child({ component: 'discovery' })
     this.pex = new PeerExchange(components, options.pex)
-    this.dht = options.dht?.enabled === false ? undefined : new KademliaDht(components, options.dht)
+    options = resolveDiscoveryOptions(options)
+    const { enabled: dhtEnabled, ...dhtOptions } = options.dht ?? {}
+    this.dht = dhtEnabled === false ? undefined : new KademliaDht(components, dhtOptions)
     this.bootstrap = new Bootstrap(
       { ...components, requestPeers: (peerId, method) => this.pex.requestPeers(peerId, method) },
       options.bootstrap,
     )
+    const { enabled: dialerEnabled, ...dialerOptions } = options.dialer ?? {}
     this.dialer =
-      options.dialer?.enabled === false
+      dialerEnabled === false
         ? undefined
         : new OutboundDialer(components, {
-            ...options.dialer,
-            allowGroupRepeats: options.dialer?.allowGroupRepeats ?? options.networkKind === 'dev',
+            ...dialerOptions,
+            allowGroupRepeats: dialerOptions.allowGroupRepeats ?? options.networkKind === 'dev',
           })
     const mdnsEnabled = options.mdns?.enabled ?? options.networkKind === 'dev'
     this.mdns = mdnsEnabled

@@ -14,8 +14,10 @@ export type DiscoveryErrorCode =
   | 'ERR_NO_PEERS'
   /** A DNS seed could not be resolved. */
   | 'ERR_DNS_FAILED'
-  /** Too many lookups are running (`maxConcurrentLookups`). */
+  /** Too many lookups are running (`maxConcurrentLookups`), or no query connection was free in time. */
   | 'ERR_BUSY'
+  /** A DHT query could not reach its node (`details.failure` says why: timeout, refused, unreachable ...). */
+  | 'ERR_UNREACHABLE'
 
 /** Every error this package throws; match on `code` (stable), never on the message. */
 export class DiscoveryError extends ChainwireError<DiscoveryErrorCode> {}

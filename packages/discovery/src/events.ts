@@ -1,4 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
+import type { LookupBreakdown } from './dht/lookup'
 
 /** How a peer was discovered. */
 export type DiscoveryMethod = 'bootstrap' | 'pex' | 'dht' | 'mdns' | 'dns'
@@ -22,6 +23,8 @@ export interface LookupDoneEvent {
   readonly queried: number
   /** The closest nodes found. */
   readonly found: number
+  /** Warm queries, dials and their time, failures by cause. */
+  readonly breakdown: LookupBreakdown
 }
 
 /** Payload of `dial:done`. */

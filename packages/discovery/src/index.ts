@@ -35,7 +35,10 @@ export type {
 } from './components'
 export { type DhtComponents, KademliaDht } from './dht/dht'
 export {
+  type DhtLookupResult,
+  emptyBreakdown,
   iterativeLookup,
+  type LookupBreakdown,
   type LookupParams,
   type LookupPeer,
   type LookupQuery,
@@ -55,6 +58,7 @@ export {
   xorDistance,
 } from './dht/node-id'
 export type { DhtOptions } from './dht/options'
+export type { QueryFailure } from './dht/query-connections'
 export {
   type AddContactOptions,
   type AddOutcome,
@@ -62,7 +66,6 @@ export {
   RoutingTable,
   type RoutingTableOptions,
 } from './dht/routing-table'
-export { subnetOf } from './dht/subnet'
 export { type DialerComponents, OutboundDialer } from './dialer/dialer'
 export type { DialerOptions } from './dialer/options'
 export { countOutbound, pickRotation, type SlotState, type SlotTargets, slotsToFill } from './dialer/slots'

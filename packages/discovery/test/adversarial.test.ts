@@ -4,6 +4,7 @@
  * nodes' outbound picks keep their group diversity.
  */
 import { systemClock } from '@chainwire/interface'
+import { seededRandom, testPeerId } from '@chainwire/interface/testing'
 import { createPeerStore } from '@chainwire/peer-store'
 import { describe, expect, it } from 'vitest'
 import {
@@ -14,16 +15,16 @@ import {
   type LookupPeer,
   nodeIdOf,
 } from '../src/index'
-import { FakeHub, randomPeerId, seeded } from './helpers/fake-network'
+import { FakeHub } from './helpers/fake-network'
 
 const N = 1_000
 const SYBIL_SHARE = 0.3
 
 describe('30% sybils', () => {
   it('honest lookups still find the true closest honest nodes', async () => {
-    const r = seeded(41)
+    const r = seededRandom(41)
     const nodes = Array.from({ length: N }, (_, i) => {
-      const peerId = randomPeerId(r)
+      const peerId = testPeerId(r)
       return {
         peerId,
         nodeId: nodeIdOf(peerId) as Uint8Array,
@@ -55,7 +56,7 @@ describe('30% sybils', () => {
     const lookups = 100
     for (let l = 0; l < lookups; l++) {
       const me = honest[Math.floor(r() * honest.length)] as (typeof nodes)[number]
-      const target = nodeIdOf(randomPeerId(r)) as Uint8Array
+      const target = nodeIdOf(testPeerId(r)) as Uint8Array
       const seeds = [...(tables.get(me.peerId) ?? [])]
         .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
         .slice(0, 20)
@@ -78,7 +79,7 @@ describe('30% sybils', () => {
   })
 
   it('an address flood from sybil peers does not take over the outbound picks', async () => {
-    const r = seeded(42)
+    const r = seededRandom(42)
     const hub = new FakeHub(systemClock, 0)
     const me = hub.add('tcp://31.0.0.1:9333')
     const store = createPeerStore(
@@ -98,9 +99,9 @@ describe('30% sybils', () => {
     })
     // 30 honest sources spread over the IPv4 space, 10 addresses each, all in distinct /16s
     for (let s = 0; s < 30; s++) {
-      const src = peer(randomPeerId(r), `tcp://${40 + s}.1.0.1:9333`)
+      const src = peer(testPeerId(r), `tcp://${40 + s}.1.0.1:9333`)
       const entries = Array.from({ length: 10 }, (_, i) => ({
-        peerId: randomPeerId(r),
+        peerId: testPeerId(r),
         addrs: [`tcp://${100 + s}.${i}.0.1:9333`],
         roles: ['full' as const],
         lastSeen: systemClock.now(),
@@ -110,10 +111,10 @@ describe('30% sybils', () => {
     // 13 sybil sources (30% of the sources) in one /16, each sending 1,000 addresses in 4 /16s, again and again
     let sybilEntries = 0
     for (let s = 0; s < 13; s++) {
-      const src = peer(randomPeerId(r), `tcp://66.6.${s}.1:9333`)
+      const src = peer(testPeerId(r), `tcp://66.6.${s}.1:9333`)
       for (let round = 0; round < 3; round++) {
         const entries = Array.from({ length: 1_000 }, (_, i) => ({
-          peerId: randomPeerId(r),
+          peerId: testPeerId(r),
           addrs: [`tcp://${200 + (i % 4)}.${(i >> 2) & 255}.${round}.${s + 1}:9333`],
           roles: ['full' as const],
           lastSeen: systemClock.now(),

@@ -1,4 +1,4 @@
-import { ManualClock, MemoryMetrics } from '@chainwire/interface/testing'
+import { ManualClock, MemoryMetrics, seededRandom, settle, testPeerId } from '@chainwire/interface/testing'
 import type { Message } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -9,7 +9,7 @@ import {
   nodeIdOf,
   proofOfWorkBits,
 } from '../src/index'
-import { FakeHub, type FakeNetwork, randomPeerId, seeded, until } from './helpers/fake-network'
+import { FakeHub, type FakeNetwork } from './helpers/fake-network'
 
 const running: KademliaDht[] = []
 afterEach(async () => {
@@ -24,13 +24,13 @@ function reporter() {
 async function swarm(n: number, seed: number, extra: { dht?: Parameters<typeof createDht>[1] } = {}) {
   const clock = new ManualClock()
   const hub = new FakeHub(clock, 5)
-  const r = seeded(seed)
+  const r = seededRandom(seed)
   const metrics = new MemoryMetrics()
   const sink = reporter()
   const nets: FakeNetwork[] = []
   const dhts: KademliaDht[] = []
   for (let i = 0; i < n; i++) {
-    const net = hub.add(`memory://node-${i}`, { peerId: randomPeerId(r) })
+    const net = hub.add(`memory://node-${i}`, { peerId: testPeerId(r) })
     const dht = createDht(
       {
         clock,
@@ -53,7 +53,7 @@ describe('KademliaDht over a fake network', () => {
   it('applies its per-subnet limits with dht.subnetOf (every node mapped into one /24: at most 10 contacts)', async () => {
     const s = await swarm(30, 23, { dht: { subnetOf: () => '44.1.0' } })
     for (const net of s.nets.slice(1))
-      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+      await settle(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(5_000)
     for (const dht of s.dhts) expect(dht.size).toBeLessThanOrEqual(10)
     expect(Math.max(...s.dhts.map((d) => d.size))).toBe(10)
@@ -66,13 +66,13 @@ describe('KademliaDht over a fake network', () => {
     const s = await swarm(60, 21)
     // everyone dials node 0 (an outbound connection is a verified contact); the first self-lookups do the rest
     for (const net of s.nets.slice(1))
-      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+      await settle(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(3_000)
     const all = s.nets.map((n) => ({ peerId: n.peerId, id: nodeIdOf(n.peerId) as Uint8Array }))
     let exact = 0
     const hops: number[] = []
     for (let i = 0; i < 10; i++) {
-      const target = nodeIdOf(randomPeerId(s.random)) as Uint8Array
+      const target = nodeIdOf(testPeerId(s.random)) as Uint8Array
       const from = s.dhts[(i * 7) % 60] as KademliaDht
       const self = s.nets[(i * 7) % 60] as FakeNetwork
       const truth = all
@@ -80,7 +80,7 @@ describe('KademliaDht over a fake network', () => {
         .sort((a, b) => compareDistance(target, a.id, b.id))
         .slice(0, 5)
         .map((x) => x.peerId)
-      const result: LookupResult = await until(s.clock, from.findNode(target))
+      const result: LookupResult = await settle(s.clock, from.findNode(target))
       hops.push(result.hops)
       if (truth.every((t, j) => result.closest[j]?.peerId === t)) exact++
     }
@@ -92,10 +92,10 @@ describe('KademliaDht over a fake network', () => {
   it('serves at most 16 live contacts, never the requester, and admits only nodes that answered', async () => {
     const s = await swarm(40, 22)
     for (const net of s.nets.slice(1))
-      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+      await settle(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(3_000)
     const asker = s.nets[5] as FakeNetwork
-    const reply = await until(
+    const reply = await settle(
       s.clock,
       asker.request((s.nets[0] as FakeNetwork).peerId, {
         type: 'find_node',
@@ -113,18 +113,18 @@ describe('KademliaDht over a fake network', () => {
     const s = await swarm(3, 23)
     const [me, hostile, honest] = s.nets as [FakeNetwork, FakeNetwork, FakeNetwork]
     const flood = Array.from({ length: 17 }, (_, i) => ({
-      peerId: randomPeerId(s.random),
+      peerId: testPeerId(s.random),
       addrs: [`memory://fake-${i}`],
     }))
     hostile.responder = (msg): Message | undefined =>
       msg.type === 'find_node' ? { type: 'nodes', data: { nodes: flood } } : undefined
-    await until(s.clock, me.dial(honest.address, { kind: 'full-relay' }))
-    await until(s.clock, me.dial(hostile.address, { kind: 'full-relay' }))
+    await settle(s.clock, me.dial(honest.address, { kind: 'full-relay' }))
+    await settle(s.clock, me.dial(hostile.address, { kind: 'full-relay' }))
     const dht = s.dhts[0] as KademliaDht
     expect(dht.table.get(hostile.peerId)).toBeDefined() // an outbound connection: verified
     const rejected: string[] = []
     dht.on('reply:rejected', (e) => rejected.push(e.reason))
-    const result = await until(s.clock, dht.findNode(nodeIdOf(randomPeerId(s.random)) as Uint8Array))
+    const result = await settle(s.clock, dht.findNode(nodeIdOf(testPeerId(s.random)) as Uint8Array))
     expect(result.closest.map((c) => c.peerId)).not.toContain(hostile.peerId)
     expect(
       result.closest.some((c) => c.peerId.startsWith('cw') && flood.some((f) => f.peerId === c.peerId)),
@@ -149,11 +149,11 @@ describe('KademliaDht over a fake network', () => {
   it('with identity proof of work on, nodes below the difficulty never enter the table', async () => {
     const clock = new ManualClock()
     const hub = new FakeHub(clock, 5)
-    const r = seeded(25)
+    const r = seededRandom(25)
     const strong: string[] = []
     const weak: string[] = []
     while (strong.length < 3 || weak.length < 3) {
-      const p = randomPeerId(r)
+      const p = testPeerId(r)
       const bits = proofOfWorkBits(nodeIdOf(p) as Uint8Array)
       if (bits >= 4 && strong.length < 3) strong.push(p)
       else if (bits === 0 && weak.length < 3) weak.push(p)
@@ -164,7 +164,7 @@ describe('KademliaDht over a fake network', () => {
     await dht.start()
     for (const [i, p] of [...strong.slice(1), ...weak].entries()) {
       hub.add(`memory://p${i}`, { peerId: p })
-      await until(clock, me.dial(`memory://p${i}`, { kind: 'full-relay' }))
+      await settle(clock, me.dial(`memory://p${i}`, { kind: 'full-relay' }))
     }
     expect(
       dht.table
@@ -177,12 +177,12 @@ describe('KademliaDht over a fake network', () => {
   it('admits an inbound peer only after it answered a find_node of ours', async () => {
     const s = await swarm(3, 26)
     const [a, b, silent] = s.nets as [FakeNetwork, FakeNetwork, FakeNetwork]
-    await until(s.clock, b.dial(a.address, { kind: 'full-relay' })) // inbound at a
+    await settle(s.clock, b.dial(a.address, { kind: 'full-relay' })) // inbound at a
     await s.clock.advanceAsync(100)
     expect(a.requests.get('find_node') ?? 0).toBeGreaterThanOrEqual(1)
     expect((s.dhts[0] as KademliaDht).table.get(b.peerId)).toBeDefined()
     silent.responder = () => 'silent'
-    await until(s.clock, silent.dial(a.address, { kind: 'full-relay' }))
+    await settle(s.clock, silent.dial(a.address, { kind: 'full-relay' }))
     await s.clock.advanceAsync(2_000)
     expect((s.dhts[0] as KademliaDht).table.get(silent.peerId)).toBeUndefined()
   })
@@ -192,7 +192,7 @@ describe('KademliaDht over a fake network', () => {
       dht: { refreshCheckIntervalMs: 1_000, livenessIntervalMs: 5_000, bucketRefreshMs: 10_000 },
     })
     for (const net of s.nets.slice(1))
-      await until(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
+      await settle(s.clock, net.dial('memory://node-0', { kind: 'full-relay' }))
     await s.clock.advanceAsync(2_000)
     const dht = s.dhts[0] as KademliaDht
     const lookups: number[] = []

@@ -1,4 +1,4 @@
-import { ManualClock, MemoryMetrics } from '@chainwire/interface/testing'
+import { ManualClock, MemoryMetrics, testPeerId } from '@chainwire/interface/testing'
 import { createPeerStore } from '@chainwire/peer-store'
 import { describe, expect, it } from 'vitest'
 import {
@@ -10,7 +10,6 @@ import {
   type MulticastDns,
   parseTxt,
 } from '../src/index'
-import { randomPeerId } from './helpers/fake-network'
 
 function fakeResolver(
   zone: Record<string, { a?: string[]; aaaa?: string[]; txt?: string[][] }>,
@@ -146,7 +145,7 @@ describe('mDNS', () => {
     const make = async (networkId: string, addr: string) => {
       const store = createPeerStore({ clock }, { allowNonRoutable: true })
       await store.open()
-      const peerId = randomPeerId()
+      const peerId = testPeerId(Math.random)
       const mdns = createMdnsDiscovery(
         {
           clock,
@@ -180,7 +179,7 @@ describe('mDNS', () => {
   })
 
   it('parses TXT data from strings or buffers and rejects malformed records', () => {
-    const id = randomPeerId()
+    const id = testPeerId(Math.random)
     expect(parseTxt([Buffer.from(`id=${id}`), 'net=n', 'addr=tcp://10.0.0.1:1', 'addr=bogus'])).toEqual({
       peerId: id,
       networkId: 'n',

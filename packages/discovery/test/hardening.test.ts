@@ -4,7 +4,7 @@
  * anything from the table; a third party's `nodes` reply never plants an address for a node it names; and
  * the DHT's per-/24 limits count the connection's real remote address, not a claimed listen address.
  */
-import { ManualClock } from '@chainwire/interface/testing'
+import { ManualClock, seededRandom, settle, testPeerId } from '@chainwire/interface/testing'
 import { createPeerStore, type PeerStore } from '@chainwire/peer-store'
 import type { Message } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ import {
   type KademliaDht,
   nodeIdOf,
 } from '../src/index'
-import { FakeHub, type FakeNetwork, randomPeerId, seeded, until } from './helpers/fake-network'
+import { FakeHub, type FakeNetwork } from './helpers/fake-network'
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -125,11 +125,11 @@ const EMPTY_NODES: Message = { type: 'nodes', data: { nodes: [] } }
 
 describe('a third party naming a node in its nodes reply (issue 11, item 3)', () => {
   async function setup() {
-    const r = seeded(62)
-    const { clock, hub, me, store } = await ourNode(5, randomPeerId(r))
-    const victim = hub.add('tcp://20.1.0.1:9333', { peerId: randomPeerId(r) })
-    const attacker = hub.add('tcp://66.6.0.1:9333', { peerId: randomPeerId(r) })
-    const asker = hub.add('tcp://40.1.0.1:9333', { peerId: randomPeerId(r) })
+    const r = seededRandom(62)
+    const { clock, hub, me, store } = await ourNode(5, testPeerId(r))
+    const victim = hub.add('tcp://20.1.0.1:9333', { peerId: testPeerId(r) })
+    const attacker = hub.add('tcp://66.6.0.1:9333', { peerId: testPeerId(r) })
+    const asker = hub.add('tcp://40.1.0.1:9333', { peerId: testPeerId(r) })
     const planted = 'tcp://66.6.6.6:9333'
     victim.responder = (msg): Message | undefined => (msg.type === 'find_node' ? EMPTY_NODES : undefined)
     attacker.responder = (msg): Message | undefined =>
@@ -137,9 +137,9 @@ describe('a third party naming a node in its nodes reply (issue 11, item 3)', ()
         ? { type: 'nodes', data: { nodes: [{ peerId: victim.peerId, addrs: [planted] }] } }
         : undefined
     const dht = await startDht(clock, me, store, 2)
-    const lookup = (target: Uint8Array) => until(clock, dht.findNode(target))
+    const lookup = (target: Uint8Array) => settle(clock, dht.findNode(target))
     const served = async (): Promise<string[]> => {
-      const reply = await until(
+      const reply = await settle(
         clock,
         asker.request(me.peerId, {
           type: 'find_node',
@@ -152,9 +152,9 @@ describe('a third party naming a node in its nodes reply (issue 11, item 3)', ()
     }
     /** We dial the victim (as `victimKind`) and the attacker; the asker connects to us. */
     const connect = async (victimKind: DialKind) => {
-      await until(clock, me.dial(victim.address, { kind: victimKind }))
-      await until(clock, me.dial(attacker.address, { kind: 'full-relay' }))
-      await until(clock, asker.dial(me.address, { kind: 'full-relay' }))
+      await settle(clock, me.dial(victim.address, { kind: victimKind }))
+      await settle(clock, me.dial(attacker.address, { kind: 'full-relay' }))
+      await settle(clock, asker.dial(me.address, { kind: 'full-relay' }))
       await clock.advanceAsync(100)
     }
     /** The victim's proven address is what the table holds and serves; the planted one is nowhere. */
@@ -183,27 +183,27 @@ describe('a third party naming a node in its nodes reply (issue 11, item 3)', ()
     expect(s.dht.table.get(s.victim.peerId)).toBeUndefined()
     await s.lookup(nodeIdOf(s.victim.peerId) as Uint8Array)
     await s.expectOnlyProven()
-    expect(await until(s.clock, s.dht.findPeer(s.victim.peerId))).toEqual([s.victim.address])
+    expect(await settle(s.clock, s.dht.findPeer(s.victim.peerId))).toEqual([s.victim.address])
   })
 })
 
 describe('the DHT per-subnet limits (issue 11, item 4)', () => {
   it('count the /24 an inbound peer really connects from, not the /24s it claims', async () => {
-    const r = seeded(61)
-    const { clock, hub, me, store } = await ourNode(5, randomPeerId(r))
+    const r = seededRandom(61)
+    const { clock, hub, me, store } = await ourNode(5, testPeerId(r))
     const self = nodeIdOf(me.peerId) as Uint8Array
     const dht = await startDht(clock, me, store)
     // 6 inbound peers of one bucket, all from 44.1.5.0/24, each claiming a listen address in another /24
     const attackers: FakeNetwork[] = []
     while (attackers.length < 6) {
-      const peerId = randomPeerId(r)
+      const peerId = testPeerId(r)
       if (bucketIndex(self, nodeIdOf(peerId) as Uint8Array) !== 0) continue
       const i = attackers.length
       const a = hub.add(`tcp://44.1.5.${10 + i}:40000`, { peerId, announce: [`tcp://77.${i}.0.1:9333`] })
       a.responder = (msg) => (msg.type === 'find_node' ? EMPTY_NODES : undefined) // a live DHT node
       attackers.push(a)
     }
-    for (const a of attackers) await until(clock, a.dial(me.address, { kind: 'full-relay' }))
+    for (const a of attackers) await settle(clock, a.dial(me.address, { kind: 'full-relay' }))
     await clock.advanceAsync(2_000)
     expect(me.requests.get('find_node')).toBe(6) // each answered our verification
     const admitted = attackers.map((a) => dht.table.get(a.peerId)).filter((c) => c !== undefined)
@@ -215,8 +215,8 @@ describe('the DHT per-subnet limits (issue 11, item 4)', () => {
     }
     // nothing of theirs is served, and the store has their claims only under their connection's source
     const asker = hub.add('tcp://40.1.0.1:9333')
-    await until(clock, asker.dial(me.address, { kind: 'full-relay' }))
-    const reply = await until(clock, asker.request(me.peerId, { type: 'find_node', data: { target: self } }))
+    await settle(clock, asker.dial(me.address, { kind: 'full-relay' }))
+    const reply = await settle(clock, asker.request(me.peerId, { type: 'find_node', data: { target: self } }))
     const named = reply.type === 'nodes' ? reply.data.nodes.map((n) => n.peerId) : []
     for (const a of attackers) expect(named).not.toContain(a.peerId)
     for (const a of attackers) expect(store.getPeer(a.peerId)).toBeUndefined()

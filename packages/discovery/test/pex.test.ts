@@ -1,9 +1,9 @@
-import { ManualClock, MemoryMetrics } from '@chainwire/interface/testing'
+import { ManualClock, MemoryMetrics, seededRandom, testPeerId } from '@chainwire/interface/testing'
 import { createPeerStore, type PeerStore } from '@chainwire/peer-store'
 import type { PeerInfo } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPeerExchange, type DiscoveryPeer, type PeerExchange } from '../src/index'
-import { FakeHub, randomPeerId, seeded } from './helpers/fake-network'
+import { FakeHub } from './helpers/fake-network'
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
 
 function entries(n: number, random: () => number, octet = 113): PeerInfo[] {
   return Array.from({ length: n }, (_, i) => ({
-    peerId: randomPeerId(random),
+    peerId: testPeerId(random),
     addrs: [`tcp://${11 + (i % 200)}.${octet}.${(i >> 8) & 255}.${i & 255}:9333`],
     roles: ['full'],
     lastSeen: 1_700_000_000_000,
@@ -43,7 +43,7 @@ async function setup() {
     await store.stop()
   })
   const from: DiscoveryPeer = {
-    peerId: randomPeerId(),
+    peerId: testPeerId(Math.random),
     direction: 'outbound',
     kind: 'full-relay',
     remoteAddress: 'tcp://10.9.9.9:9333',
@@ -57,7 +57,7 @@ async function setup() {
 describe('peer exchange', () => {
   it('limits unrequested addresses to the token bucket: 1 at first, then 0.1 per second', async () => {
     const s = await setup()
-    const r = seeded(31)
+    const r = seededRandom(31)
     expect(s.pex.receive(s.from, { type: 'peers', data: { peers: entries(50, r) } })).toBe(1)
     expect(s.metrics.get('discovery_pex_addresses_dropped_total', { reason: 'rate' })).toBe(49)
     s.clock.advance(100_000) // 100 s: 10 tokens
@@ -70,7 +70,7 @@ describe('peer exchange', () => {
 
   it('accepts the reply to our own get_peers in full and records the relaying peer as the source', async () => {
     const s = await setup()
-    const r = seeded(32)
+    const r = seededRandom(32)
     const remote = s.hub.add('tcp://10.9.9.9:9333')
     const list = entries(600, r)
     remote.handle('get_peers', () => ({ type: 'peers', data: { peers: list } }))
@@ -86,7 +86,7 @@ describe('peer exchange', () => {
 
   it('rejects a peers message with 1,001 entries: dropped, counted, the peer reported', async () => {
     const s = await setup()
-    const r = seeded(33)
+    const r = seededRandom(33)
     const rejected: string[] = []
     s.pex.on('reply:rejected', (e) => rejected.push(e.reason))
     s.clock.advance(100_000_000)
@@ -100,7 +100,7 @@ describe('peer exchange', () => {
 
   it('answers get_peers with our own addresses first, never the requester, once per connection', async () => {
     const s = await setup()
-    const r = seeded(34)
+    const r = seededRandom(34)
     for (const e of entries(30, r, 120)) s.store.addAddresses(e.peerId, e.addrs, { source: 'verified' })
     const asker = s.hub.add('tcp://10.7.7.7:9333')
     s.store.addAddresses(asker.peerId, [asker.address], { source: 'verified' })

@@ -1,3 +1,5 @@
+import { dhtSubnet } from '@chainwire/interface'
+import { seededRandom, testPeerId } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import {
   bucketIndex,
@@ -9,10 +11,8 @@ import {
   RoutingTable,
   randomIdInBucket,
   sha256,
-  subnetOf,
   xorDistance,
 } from '../src/index'
-import { randomPeerId, seeded } from './helpers/fake-network'
 
 const OPTS = { k: 20, maxPerSubnetPerBucket: 2, maxPerSubnetPerTable: 10, replacementCacheSize: 4 }
 
@@ -23,7 +23,7 @@ function peerInBucket(
   random: () => number,
 ): { peerId: string; nodeId: Uint8Array } {
   for (;;) {
-    const peerId = randomPeerId(random)
+    const peerId = testPeerId(random)
     const nodeId = nodeIdOf(peerId) as Uint8Array
     if (bucketIndex(self, nodeId) === index) return { peerId, nodeId }
   }
@@ -39,7 +39,7 @@ const addr = (subnet?: string): string => {
 
 describe('node ids and the XOR metric', () => {
   it('derives node ids from the public key, and rejects ids that do not encode one', () => {
-    const peerId = randomPeerId()
+    const peerId = testPeerId(Math.random)
     const id = nodeIdOf(peerId) as Uint8Array
     expect(id).toHaveLength(32)
     expect(nodeIdOf(peerId)).toEqual(id)
@@ -47,8 +47,8 @@ describe('node ids and the XOR metric', () => {
   })
 
   it('XOR distance is symmetric, zero only to itself, and ordered bytewise', () => {
-    const r = seeded(1)
-    const ids = Array.from({ length: 20 }, () => nodeIdOf(randomPeerId(r)) as Uint8Array)
+    const r = seededRandom(1)
+    const ids = Array.from({ length: 20 }, () => nodeIdOf(testPeerId(r)) as Uint8Array)
     const [a, b, c] = ids as [Uint8Array, Uint8Array, Uint8Array]
     expect(xorDistance(a, b)).toEqual(xorDistance(b, a))
     expect(leadingZeroBits(xorDistance(a, a))).toBe(256)
@@ -60,40 +60,39 @@ describe('node ids and the XOR metric', () => {
   })
 
   it('random ids for a bucket land in that bucket', () => {
-    const r = seeded(2)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(2)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     for (const index of [0, 1, 7, 8, 9, 100, 255]) {
       expect(bucketIndex(self, randomIdInBucket(self, index, r))).toBe(index)
     }
   })
 
   it('identity proof of work counts leading zero bits of SHA-256(node id)', () => {
-    const r = seeded(3)
+    const r = seededRandom(3)
     let found: string | undefined
     for (let i = 0; i < 5_000 && found === undefined; i++) {
-      const p = randomPeerId(r)
+      const p = testPeerId(r)
       if (proofOfWorkBits(nodeIdOf(p) as Uint8Array) >= 8) found = p
     }
     expect(found).toBeDefined()
     expect(meetsDifficulty(found as string, 8)).toBe(true)
     expect(leadingZeroBits(sha256(nodeIdOf(found as string) as Uint8Array))).toBeGreaterThanOrEqual(8)
-    expect(meetsDifficulty(randomPeerId(r), 0)).toBe(true)
+    expect(meetsDifficulty(testPeerId(r), 0)).toBe(true)
     expect(meetsDifficulty('cwbad', 1)).toBe(false)
   })
 
   it('subnets are the IPv4 /24, the IPv6 /48, or the host', () => {
-    expect(subnetOf('tcp://203.0.113.7:9333')).toBe(subnetOf('ws://203.0.113.200:80/p2p'))
-    expect(subnetOf('tcp://203.0.113.7:9333')).not.toBe(subnetOf('tcp://203.0.114.7:9333'))
-    expect(subnetOf('tcp://[2001:db8:1:2::1]:9333')).toBe(subnetOf('tcp://[2001:db8:1:3::1]:9333'))
-    expect(subnetOf('memory://a')).not.toBe(subnetOf('memory://b'))
-    expect(subnetOf('nonsense')).toBeUndefined()
+    expect(dhtSubnet('tcp://203.0.113.7:9333')).toBe(dhtSubnet('ws://203.0.113.200:80/p2p'))
+    expect(dhtSubnet('tcp://203.0.113.7:9333')).not.toBe(dhtSubnet('tcp://203.0.114.7:9333'))
+    expect(dhtSubnet('tcp://[2001:db8:1:2::1]:9333')).toBe(dhtSubnet('tcp://[2001:db8:1:3::1]:9333'))
+    expect(dhtSubnet('memory://a')).not.toBe(dhtSubnet('memory://b'))
   })
 })
 
 describe('RoutingTable', () => {
   it('holds at most k contacts per bucket and caches the rest as replacements', () => {
-    const r = seeded(4)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(4)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     const outcomes = []
     for (let i = 0; i < 26; i++) {
@@ -107,9 +106,10 @@ describe('RoutingTable', () => {
   })
 
   it('counts the per-subnet limits with a given subnet function (memory:// names mapped to one /24)', () => {
-    const r = seeded(41)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
-    const sameNet = (address: string) => (address.startsWith('memory://sybil') ? '44.1.0' : subnetOf(address))
+    const r = seededRandom(41)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
+    const sameNet = (address: string) =>
+      address.startsWith('memory://sybil') ? '44.1.0' : dhtSubnet(address)
     const table = new RoutingTable(self, { ...OPTS, subnetOf: sameNet })
     const outcomes: string[] = []
     for (let i = 0; i < 30; i++) {
@@ -131,8 +131,8 @@ describe('RoutingTable', () => {
   })
 
   it('a full bucket names its least recently seen contact for a liveness check', () => {
-    const r = seeded(5)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(5)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     const first = peerInBucket(self, 0, r)
     table.add(first.peerId, first.nodeId, [addr()], 0)
@@ -151,8 +151,8 @@ describe('RoutingTable', () => {
   })
 
   it('a contact failing its liveness check is replaced by the newest replacement', () => {
-    const r = seeded(6)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(6)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     const peers = Array.from({ length: 21 }, () => peerInBucket(self, 1, r))
     for (const [i, p] of peers.entries()) table.add(p.peerId, p.nodeId, [addr()], i)
@@ -166,8 +166,8 @@ describe('RoutingTable', () => {
   })
 
   it('a failed contact with no replacement stays but is never handed out (liveness-checked only)', () => {
-    const r = seeded(7)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(7)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     const a = peerInBucket(self, 0, r)
     const b = peerInBucket(self, 1, r)
@@ -181,8 +181,8 @@ describe('RoutingTable', () => {
   })
 
   it('allows at most 2 contacts of one /24 per bucket and 10 per table', () => {
-    const r = seeded(8)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(8)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     const inBucket = [0, 1, 2].map(() => peerInBucket(self, 0, r))
     const results = inBucket.map((p) => table.add(p.peerId, p.nodeId, [addr('198.51.100')], 0).status)
@@ -201,8 +201,8 @@ describe('RoutingTable', () => {
   })
 
   it('refuses our own id and unparseable addresses', () => {
-    const r = seeded(9)
-    const selfPeer = randomPeerId(r)
+    const r = seededRandom(9)
+    const selfPeer = testPeerId(r)
     const self = nodeIdOf(selfPeer) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     expect(table.add(selfPeer, self, [addr()], 0)).toEqual({ status: 'rejected', reason: 'self' })
@@ -211,16 +211,16 @@ describe('RoutingTable', () => {
   })
 
   it('returns the closest contacts in XOR order and names stale buckets', () => {
-    const r = seeded(10)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(10)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     const ids = []
     for (let i = 0; i < 60; i++) {
-      const p = randomPeerId(r)
+      const p = testPeerId(r)
       const id = nodeIdOf(p) as Uint8Array
       if (table.add(p, id, [addr()], 0).status === 'added') ids.push(id)
     }
-    const target = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const target = nodeIdOf(testPeerId(r)) as Uint8Array
     const got = table.closest(target, 5).map((c) => c.nodeId)
     const expected = [...ids].sort((x, y) => compareDistance(target, x, y)).slice(0, 5)
     expect(got).toEqual(expected)
@@ -232,8 +232,8 @@ describe('RoutingTable', () => {
 
 describe('RoutingTable: proven and claimed addresses', () => {
   it('counts the subnet of the remote address, keeps claims apart, serves proven contacts only', () => {
-    const r = seeded(71)
-    const self = nodeIdOf(randomPeerId(r)) as Uint8Array
+    const r = seededRandom(71)
+    const self = nodeIdOf(testPeerId(r)) as Uint8Array
     const table = new RoutingTable(self, OPTS)
     // three inbound peers of one bucket from 44.1.5.0/24, each claiming a listen address in another /24
     const peers = [0, 1, 2].map(() => peerInBucket(self, 0, r))
@@ -245,7 +245,7 @@ describe('RoutingTable: proven and claimed addresses', () => {
     )
     expect(outcomes.map((o) => o.status)).toEqual(['added', 'added', 'rejected'])
     const first = table.get(peers[0]?.peerId as string)
-    expect(first?.subnet).toBe(subnetOf('tcp://44.1.5.1:1'))
+    expect(first?.subnet).toBe(dhtSubnet('tcp://44.1.5.1:1'))
     expect(first?.addrs).toEqual([])
     expect(first?.claimed).toEqual(['tcp://77.0.0.1:9333'])
     expect(table.closest(self, 20)).toHaveLength(2)
@@ -255,7 +255,7 @@ describe('RoutingTable: proven and claimed addresses', () => {
     table.add(peers[0]?.peerId as string, peers[0]?.nodeId as Uint8Array, [], 2)
     expect(first?.addrs).toEqual(['tcp://77.0.0.1:9333'])
     expect(first?.claimed).toEqual([])
-    expect(first?.subnet).toBe(subnetOf('tcp://44.1.5.1:1')) // fixed at entry
+    expect(first?.subnet).toBe(dhtSubnet('tcp://44.1.5.1:1')) // fixed at entry
     expect(table.closest(self, 20, undefined, true).map((c) => c.peerId)).toEqual([peers[0]?.peerId])
     // no address at all: refused
     const bare = peerInBucket(self, 1, r)

@@ -1,5 +1,6 @@
-import type { DialKind } from '../components'
-import { DiscoveryError } from '../errors'
+import { type OptionSpec, option } from '@chainwire/interface'
+import { DIAL_KINDS, type DialKind } from '../components'
+import { resolveServiceOptions } from '../util/options'
 
 /** Options of the bootstrap service; every field is optional. */
 export interface BootstrapOptions {
@@ -28,27 +29,21 @@ export interface BootstrapOptions {
 /** {@link BootstrapOptions} with every default applied. */
 export type ResolvedBootstrapOptions = Required<BootstrapOptions>
 
+/** The spec of {@link BootstrapOptions}: defaults and ranges. */
+const SPEC: OptionSpec<ResolvedBootstrapOptions> = {
+  addresses: option.custom<readonly string[]>([], (v) =>
+    Array.isArray(v) && v.every((a) => typeof a === 'string') ? undefined : 'must be an array of addresses',
+  ),
+  enoughPeers: option.integer(8, { min: 1 }),
+  minPeers: option.integer(1, { min: 0 }),
+  checkIntervalMs: option.integer(5_000, { min: 1 }),
+  retryIntervalMs: option.integer(30_000, { min: 1 }),
+  maxConcurrentDials: option.integer(4, { min: 1 }),
+  maxCandidates: option.integer(256, { min: 1 }),
+  dialKind: option.oneOf<DialKind>('manual', DIAL_KINDS),
+}
+
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
 export function resolveBootstrapOptions(o: BootstrapOptions = {}): ResolvedBootstrapOptions {
-  const r: ResolvedBootstrapOptions = {
-    addresses: o.addresses ?? [],
-    enoughPeers: o.enoughPeers ?? 8,
-    minPeers: o.minPeers ?? 1,
-    checkIntervalMs: o.checkIntervalMs ?? 5_000,
-    retryIntervalMs: o.retryIntervalMs ?? 30_000,
-    maxConcurrentDials: o.maxConcurrentDials ?? 4,
-    maxCandidates: o.maxCandidates ?? 256,
-    dialKind: o.dialKind ?? 'manual',
-  }
-  for (const key of [
-    'enoughPeers',
-    'checkIntervalMs',
-    'retryIntervalMs',
-    'maxConcurrentDials',
-    'maxCandidates',
-  ] as const) {
-    if (!(r[key] >= 1)) throw new DiscoveryError('ERR_INVALID_OPTIONS', `bootstrap.${key} must be >= 1`)
-  }
-  if (!(r.minPeers >= 0)) throw new DiscoveryError('ERR_INVALID_OPTIONS', 'bootstrap.minPeers must be >= 0')
-  return r
+  return resolveServiceOptions(SPEC, o, 'bootstrap')
 }

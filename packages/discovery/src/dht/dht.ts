@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger, PeerId, TimerHandle } from '@chainwire/interface'
-import { deadline, noopLogger } from '@chainwire/interface'
+import { deadline, LruMap, linkSignals, noopLogger } from '@chainwire/interface'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import {
@@ -13,11 +13,17 @@ import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
 import { safeEmit } from '../util/emit'
-import { anySignal, BoundedMap } from '../util/signals'
-import { iterativeLookup, type LookupPeer, type LookupResult } from './lookup'
+import {
+  type DhtLookupResult,
+  emptyBreakdown,
+  iterativeLookup,
+  type LookupBreakdown,
+  type LookupPeer,
+} from './lookup'
 import { meetsDifficulty, NODE_ID_BYTES, nodeIdOf, proofOfWorkBits, randomIdInBucket } from './node-id'
 import { type DhtOptions, type ResolvedDhtOptions, resolveDhtOptions } from './options'
 import { type ConnectionAddresses, connectionAddresses } from './proven'
+import { failureOf, QueryConnections, type Reached } from './query-connections'
 import { type Contact, RoutingTable } from './routing-table'
 
 /**
@@ -54,16 +60,11 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   /** A self-lookup is running: contacts it adds do not schedule another. */
   private selfLookupRunning = false
   private checks = 0
-  /** Connections we opened only to ask a node: peer id to the number of queries using it. */
-  private readonly transient = new Map<PeerId, number>()
   /** Peers whose address we verified (or are verifying) recently, so it is not repeated. */
-  private readonly verified: BoundedMap<PeerId, number>
+  private readonly verified: LruMap<PeerId, number>
   private readonly pending = new Set<Promise<unknown>>()
-  /** Close timers of query connections nobody uses any more. */
-  private readonly lingering = new Map<PeerId, TimerHandle>()
-  /** Peers of the query connections held (in use or lingering), at most `maxQueryConnections`. */
-  private readonly held = new Set<PeerId>()
-  private waiters: (() => void)[] = []
+  /** The warm connections of queries (bounded; idle ones closed after `queryConnectionIdleMs`). */
+  private connections: QueryConnections
 
   constructor(components: DhtComponents, options: DhtOptions = {}) {
     super()
@@ -79,13 +80,23 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       })
     }
     this.selfId = self
-    this.verified = new BoundedMap(this.options.maxRememberedPeers)
+    this.verified = new LruMap(this.options.maxRememberedPeers)
+    this.connections = this.newConnections()
     this.table = new RoutingTable(self, {
       k: this.options.k,
       maxPerSubnetPerBucket: this.options.maxPerSubnetPerBucket,
       maxPerSubnetPerTable: this.options.maxPerSubnetPerTable,
       subnetOf: this.options.subnetOf,
       replacementCacheSize: this.options.replacementCacheSize,
+    })
+  }
+
+  private newConnections(): QueryConnections {
+    return new QueryConnections(this.c.clock, this.c.network, {
+      max: this.options.maxQueryConnections,
+      idleMs: this.options.queryConnectionIdleMs,
+      dialKind: this.options.dialKind,
+      prefer: (peerId) => this.table.get(peerId) !== undefined,
     })
   }
 
@@ -101,6 +112,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.stopController = new AbortController()
     // every lookup, request and dial in flight listens to it (each bounded by its own option)
     setMaxListeners(1_000, this.stopController.signal)
+    this.connections = this.newConnections()
     const net = this.c.network
     this.unhandle = net.handle('find_node', (msg, peer) => this.serve(msg, peer))
     net.on('peer:connected', this.onConnected)
@@ -160,19 +172,16 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.c.clock.clearTimeout(this.initialTimer)
     this.refreshTimer = undefined
     this.initialTimer = undefined
-    for (const t of this.lingering.values()) this.c.clock.clearTimeout(t)
-    this.lingering.clear()
-    this.held.clear()
-    for (const w of this.waiters.splice(0)) w()
     this.stopController.abort(new DiscoveryError('ERR_NOT_STARTED', 'the DHT stopped'))
     await Promise.allSettled([...this.pending])
+    await this.connections.stop()
   }
 
   /**
    * Iterative lookup of the k nodes closest to a 32-byte `target`. Nodes that answer enter the routing
    * table. Rejects with `ERR_INVALID_TARGET`, `ERR_NO_PEERS` (empty table), `ERR_BUSY` or an `AbortError`.
    */
-  async findNode(target: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<LookupResult> {
+  async findNode(target: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<DhtLookupResult> {
     if (!(target instanceof Uint8Array) || target.length !== NODE_ID_BYTES) {
       throw new DiscoveryError('ERR_INVALID_TARGET', 'a lookup target is 32 bytes')
     }
@@ -183,7 +192,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const seeds = this.table.closest(target, this.options.k)
     if (seeds.length === 0) throw new DiscoveryError('ERR_NO_PEERS', 'the routing table is empty')
     this.lookups++
-    const linked = anySignal(options.signal, this.stopController.signal)
+    const linked = linkSignals(options.signal, this.stopController.signal)
+    const breakdown = emptyBreakdown()
     try {
       this.table.touch(target, this.c.clock.now())
       const result = await iterativeLookup(
@@ -191,13 +201,16 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
         this.c.network.peerId,
         target,
         seeds,
-        (peer, t, signal) => this.query(peer, t, signal),
+        (peer, t, signal) => this.query(peer, t, signal, breakdown),
         {
           k: this.options.k,
           alpha: this.options.alpha,
           requestTimeoutMs: this.options.requestTimeoutMs,
           lookupTimeoutMs: this.options.lookupTimeoutMs,
           maxCandidates: this.options.maxLookupCandidates,
+          widenOnStall: this.options.widenOnStall,
+          maxWidth: this.options.maxQueryConnections,
+          prepare: (peer, signal) => this.connections.prefetch(peer.peerId, peer.addrs, signal),
         },
         linked.signal,
       )
@@ -209,8 +222,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
         durationMs: result.durationMs,
         queried: result.queried,
         found: result.closest.length,
+        breakdown,
       })
-      return result
+      return { ...result, breakdown }
     } finally {
       linked.clear()
       this.lookups--
@@ -254,6 +268,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
 
   private readonly onConnected = (event: { readonly peer: DiscoveryPeer }): void => {
     const peer = event.peer
+    // a contact that stopped answering connects again (restarted): asked at once, it is handed out again
+    const failing = this.table.get(peer.peerId)
+    if (failing !== undefined && failing.failures > 0) this.check(failing)
     if (peer.direction === 'outbound' && peer.dialedAddress !== undefined) {
       if (peer.kind === 'feeler') return
       this.admit(peer.peerId, connectionAddresses(peer))
@@ -295,7 +312,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       remoteAddress: at.remoteAddress,
       claimed: at.claimed,
     })
-    this.metrics.tableEntries.set(this.table.size)
+    this.recordTableHealth()
     if (outcome.status === 'added') {
       this.scheduleSelfLookup()
       // We reached it there: a verified entry for the address book. Claims go there only through peer
@@ -333,6 +350,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     const peer: LookupPeer = { peerId, nodeId, addrs: [...proven, ...claimed] }
     this.track(
       this.timedQuery(peer, this.selfId)
+        .then(() => this.proveClaimed(peerId))
         .catch(() => {
           this.verified.delete(peerId) // may be retried when it contacts us again
         })
@@ -340,17 +358,13 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     )
   }
 
-  /** Liveness check of a contact; a failure evicts it for a replacement (if the bucket has one). */
+  /** Liveness check of a contact; a failure evicts it for a replacement, or leaves it stale (not handed out). */
   private check(contact: Contact): void {
     if (!this.started || this.checks >= this.options.maxConcurrentChecks) return
     this.checks++
     this.track(
       this.timedQuery(toPeer(contact), this.selfId)
-        .then(() => this.table.add(contact.peerId, contact.nodeId, [], this.c.clock.now()))
-        .catch(() => {
-          this.table.markFailed(contact.peerId)
-          this.metrics.tableEntries.set(this.table.size)
-        })
+        .catch(() => undefined) // the query recorded the failure in the table
         .finally(() => this.checks--),
     )
   }
@@ -370,131 +384,132 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   }
 
   /**
-   * Asks one node for the nodes closest to `target`, dialing it first when there is no connection (the
-   * connection is closed again, after a linger, when no other query uses it).
+   * Asks one node for the nodes closest to `target`: over a connection we have, else over a warm query
+   * connection dialed at each of its addresses in turn. A node that answers is admitted at what the
+   * connection proves (and the address a dial reached it at); a contact that fails is marked failed at once.
    */
-  private async query(peer: LookupPeer, target: Uint8Array, signal: AbortSignal): Promise<LookupPeer[]> {
+  private async query(
+    peer: LookupPeer,
+    target: Uint8Array,
+    signal: AbortSignal,
+    breakdown?: LookupBreakdown,
+  ): Promise<LookupPeer[]> {
     const net = this.c.network
-    const connected = connectedPeer(net, peer.peerId)
-    let opened = false
-    // A query connection about to be closed is ours again while this query uses it.
-    const lingering = this.lingering.get(peer.peerId)
-    const ours = connected === undefined || lingering !== undefined
-    if (connected !== undefined && lingering !== undefined) {
-      // still held: the connection moves from lingering back to in use
-      this.c.clock.clearTimeout(lingering)
-      this.lingering.delete(peer.peerId)
-      this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
-      opened = true
-    }
-    if (connected === undefined) {
-      const addr = peer.addrs[0]
-      if (addr === undefined) throw new DiscoveryError('ERR_NO_PEERS', 'the node has no address')
-      this.transient.set(peer.peerId, (this.transient.get(peer.peerId) ?? 0) + 1)
-      opened = true
-      let got: DiscoveryPeer
-      try {
-        got = await this.dialForQuery(addr, peer.peerId, signal)
-      } catch (err) {
-        this.release(peer.peerId, false)
-        throw err
-      }
-      if (got.peerId !== peer.peerId) {
-        this.release(peer.peerId, ours)
-        throw new DiscoveryError('ERR_BAD_REPLY', 'another peer answered at that address', { addr })
-      }
-    }
+    let reached: Reached | undefined
     try {
-      const reply = await net.request(
-        peer.peerId,
-        { type: 'find_node', data: { target } },
-        { signal, timeoutMs: this.options.requestTimeoutMs },
-      )
+      reached = await this.connections.acquire(peer.peerId, peer.addrs, signal)
+      const first = reached
+      if (reached.dialMs === 0) {
+        if (breakdown !== undefined) breakdown.warm++
+      } else {
+        this.metrics.dhtDialMs.observe(reached.dialMs)
+        if (breakdown !== undefined) {
+          breakdown.dials++
+          breakdown.dialMs += reached.dialMs
+          breakdown.waitMs += reached.waitMs
+        }
+      }
+      const asked = this.c.clock.now()
+      let reply: Message
+      try {
+        reply = await this.ask(peer.peerId, target, signal)
+      } catch (err) {
+        // The connection went away under the request: both ends dialed each other at once and the network
+        // kept the other connection, or the node closed its idle query connection to us just then. Asked once
+        // more, over whatever connects us now (dialed again if nothing does).
+        if (signal.aborted) throw err
+        this.connections.release(peer.peerId)
+        reached = undefined
+        reached = await this.connections.acquire(peer.peerId, peer.addrs, signal)
+        reply = await this.ask(peer.peerId, target, signal)
+      }
+      if (breakdown !== undefined) breakdown.requestMs += this.c.clock.now() - asked
       const nodes = this.accept(peer.peerId, reply)
+      this.metrics.dhtQueries.inc(1, { result: first.dialMs === 0 ? 'warm' : 'dialed' })
       // Admitted at what the connection it answered on proves, never at the addresses we were told.
       const conn = connectedPeer(net, peer.peerId)
-      if (conn !== undefined) this.admit(peer.peerId, connectionAddresses(conn))
-      return nodes
-    } finally {
-      if (opened) this.release(peer.peerId, ours)
-    }
-  }
-
-  /**
-   * Dials a node to ask it something, holding one of `maxQueryConnections`: when they are all held, the
-   * query connection that has lingered longest is closed, or else the query waits for one (bounded).
-   */
-  private async dialForQuery(address: string, peerId: PeerId, signal: AbortSignal): Promise<DiscoveryPeer> {
-    const net = this.c.network
-    while (!this.held.has(peerId) && this.held.size >= this.options.maxQueryConnections) {
-      const idle = this.lingering.keys().next()
-      if (idle.done !== true) {
-        this.closeLingering(idle.value)
-        continue
+      if (conn !== undefined) {
+        const at = connectionAddresses(conn)
+        if (reached.dialed !== undefined && !at.proven.includes(reached.dialed))
+          at.proven.unshift(reached.dialed)
+        this.admit(peer.peerId, at)
       }
-      if (this.waiters.length >= 64)
-        throw new DiscoveryError('ERR_BUSY', 'too many queries waiting for a connection')
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          this.waiters = this.waiters.filter((w) => w !== wake)
-          reject(new DiscoveryError('ERR_BUSY', 'no query connection in time'))
-        }
-        const wake = (): void => {
-          signal.removeEventListener('abort', onAbort)
-          resolve()
-        }
-        if (signal.aborted) return onAbort()
-        signal.addEventListener('abort', onAbort, { once: true })
-        this.waiters.push(wake)
-      })
-    }
-    this.held.add(peerId)
-    try {
-      return await net.dial(address, { signal, kind: this.options.dialKind, peerId })
+      return nodes
     } catch (err) {
-      // only this query used the hold: give it back
-      if ((this.transient.get(peerId) ?? 0) <= 1 && !this.lingering.has(peerId)) this.unhold(peerId)
+      const kind = failureOf(err, signal)
+      this.metrics.dhtQueries.inc(1, { result: kind })
+      if (breakdown !== undefined) breakdown.failures[kind]++
+      // our own limits say nothing about the node
+      if (kind !== 'busy') this.contactFailed(peer.peerId)
       throw err
+    } finally {
+      if (reached !== undefined) this.connections.release(peer.peerId)
     }
   }
 
-  private unhold(peerId: PeerId): void {
-    if (this.held.delete(peerId)) this.waiters.shift()?.()
-  }
-
-  private closeLingering(peerId: PeerId): void {
-    this.c.clock.clearTimeout(this.lingering.get(peerId))
-    this.lingering.delete(peerId)
-    this.unhold(peerId)
-    const peer = connectedPeer(this.c.network, peerId)
-    if (peer !== undefined && peer.kind === this.options.dialKind && peer.direction === 'outbound') {
-      this.c.network.disconnect(peerId, 'requested', 'DHT query done').catch(() => undefined)
-    }
+  private ask(peerId: PeerId, target: Uint8Array, signal: AbortSignal): Promise<Message> {
+    return this.c.network.request(
+      peerId,
+      { type: 'find_node', data: { target } },
+      { signal, timeoutMs: this.options.requestTimeoutMs },
+    )
   }
 
   /**
-   * Drops our use of a connection opened for queries. When nobody else uses it, it is closed after
-   * `requestTimeoutMs` (so the node we asked has time to verify us back over it) unless used again.
+   * A contact did not answer: evicted at once for the newest replacement its bucket has, else kept but no
+   * longer handed out, and removed after `maxContactFailures` failures in a row.
    */
-  private release(peerId: PeerId, close: boolean): void {
-    const n = (this.transient.get(peerId) ?? 1) - 1
-    if (n > 0) {
-      this.transient.set(peerId, n)
-      return
+  private contactFailed(peerId: PeerId): void {
+    const contact = this.table.get(peerId)
+    if (contact === undefined) return
+    const replacement = this.table.markFailed(peerId)
+    if (replacement !== undefined || this.table.get(peerId) === undefined) {
+      this.metrics.dhtEvictions.inc(1, { replaced: replacement === undefined ? 'no' : 'yes' })
+    } else if (contact.failures >= this.options.maxContactFailures) {
+      this.table.remove(peerId)
+      this.metrics.dhtEvictions.inc(1, { replaced: 'no' })
     }
-    this.transient.delete(peerId)
-    if (!close) return
-    if (!this.started) {
-      this.unhold(peerId)
-      return
-    }
-    this.c.clock.clearTimeout(this.lingering.get(peerId))
-    this.lingering.set(
-      peerId,
-      this.c.clock.setTimeout(() => {
-        if (this.lingering.has(peerId)) this.closeLingering(peerId)
-      }, this.options.requestTimeoutMs),
+    // when it comes back (a restart), it is verified again like a newcomer
+    if (this.table.get(peerId) === undefined) this.verified.delete(peerId)
+    this.recordTableHealth()
+  }
+
+  /**
+   * Dials a verified inbound contact back at the first listen address it claimed: a dial that reaches it
+   * there proves the address, and the contact is then served to others (an inbound connection's remote end
+   * is an ephemeral port on TCP, never a listen address). The connection is held as an idle query connection.
+   */
+  private async proveClaimed(peerId: PeerId): Promise<void> {
+    const contact = this.table.get(peerId)
+    const address = contact?.claimed[0]
+    if (contact === undefined || contact.addrs.length > 0 || address === undefined) return
+    const timer = deadline(
+      this.c.clock,
+      this.options.requestTimeoutMs,
+      this.stopController.signal,
+      'DHT dial-back',
     )
+    try {
+      const got = await this.c.network.dial(address, { signal: timer.signal, kind: this.options.dialKind })
+      if (got.peerId !== peerId) return
+      this.table.add(peerId, contact.nodeId, [address], this.c.clock.now())
+      const conn = connectedPeer(this.c.network, peerId)
+      if (conn?.direction === 'outbound' && conn.kind === this.options.dialKind)
+        this.connections.adopt(peerId)
+      this.c.peerStore?.addAddresses(peerId, [address], { source: 'verified' })
+    } catch {
+      // the claim stays a claim: dialable by us, never served
+    } finally {
+      timer.clear()
+    }
+  }
+
+  /** Records the table's fill and stale share (contacts that failed their last query or check). */
+  private recordTableHealth(): void {
+    const health = this.table.health(this.c.clock.now(), this.options.livenessIntervalMs)
+    this.metrics.tableEntries.set(this.table.size)
+    this.metrics.tableFill.set(health.fill)
+    this.metrics.tableStale.set(health.staleShare)
   }
 
   /**
@@ -554,6 +569,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     for (const contact of this.table.leastRecentlySeen()) {
       if (now - contact.lastSeen >= this.options.livenessIntervalMs) this.check(contact)
     }
+    // a contact that failed once is asked again: it answers (and is handed out again) or leaves
+    for (const contact of this.table.failing()) this.check(contact)
+    this.recordTableHealth()
   }
 
   private track(p: Promise<unknown>): void {

@@ -1,6 +1,7 @@
-import type { DialKind } from '../components'
-import { DiscoveryError } from '../errors'
-import { subnetOf } from './subnet'
+import { type OptionField, type OptionSpec, option } from '@chainwire/interface'
+import { DIAL_KINDS, type DialKind } from '../components'
+import { resolveServiceOptions } from '../util/options'
+import { addressSubnet } from './routing-table'
 
 /** Options of the Kademlia DHT; every field is optional. */
 export interface DhtOptions {
@@ -24,7 +25,7 @@ export interface DhtOptions {
   maxPerSubnetPerTable?: number
   /**
    * Your own subnets for the two limits above, called with a contact's address; undefined falls back to the
-   * built-in one (`subnetOf`: IPv4 /24, IPv6 /48, a DNS host or a `memory://` name). A simulation whose
+   * built-in one (interface's `dhtSubnet`: IPv4 /24, IPv6 /48, a DNS host or a `memory://` name). A simulation whose
    * nodes listen on `memory://` names passes one that maps each name to its node's synthetic IP, so the limits
    * bite as they would on the internet. @default the built-in subnets
    */
@@ -52,84 +53,83 @@ export interface DhtOptions {
   /** The outbound slot kind of connections opened only to ask a node. @default 'manual' */
   dialKind?: DialKind
   /**
-   * Connections opened only to ask nodes (in use or lingering) at most; keep it below the network's slots of
-   * `dialKind` (`maxManual`, 8), leaving room for bootstrap and persistent peers. More queries wait for one.
+   * Warm query connections held at most (in use or idle): the DHT keeps the connections it opens to ask nodes
+   * open `queryConnectionIdleMs` for the next query, closing the one idle longest when the bound is reached;
+   * a lookup asks at most this many nodes at once. Keep it below the network's slots of `dialKind`
+   * (`maxManual`, 8), leaving room for bootstrap and persistent peers, or raise both (a node that looks up a
+   * lot: 24 with `maxManual` 32). More queries wait for one.
    * @default 6
    */
   maxQueryConnections?: number
   /** Peers whose address verification is remembered (not repeated) at most. @default 1_024 */
   maxRememberedPeers?: number
+  /**
+   * An idle query connection is kept open this long after its last query, so the next query to that node
+   * (a later lookup's first hop, a liveness check) costs one round trip instead of a dial. @default 60_000
+   */
+  queryConnectionIdleMs?: number
+  /**
+   * Failed queries in a row after which a contact with no replacement waiting leaves the table (with a
+   * replacement it leaves at the first; a failed contact is never handed out meanwhile). @default 2
+   */
+  maxContactFailures?: number
+  /**
+   * Kademlia's stall rule: a lookup whose last `alpha` answers brought nothing closer asks every unasked node
+   * of the k closest at once. @default true
+   */
+  widenOnStall?: boolean
 }
 
 /** {@link DhtOptions} with every default applied. */
 export type ResolvedDhtOptions = Required<DhtOptions>
 
-/** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
-export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
-  const r: ResolvedDhtOptions = {
-    k: o.k ?? 20,
-    alpha: o.alpha ?? 3,
-    requestTimeoutMs: o.requestTimeoutMs ?? 5_000,
-    lookupTimeoutMs: o.lookupTimeoutMs ?? 30_000,
-    maxConcurrentLookups: o.maxConcurrentLookups ?? 8,
-    maxLookupCandidates: o.maxLookupCandidates ?? 100,
-    maxNodesPerReply: o.maxNodesPerReply ?? 16,
-    maxPerSubnetPerBucket: o.maxPerSubnetPerBucket ?? 2,
-    maxPerSubnetPerTable: o.maxPerSubnetPerTable ?? 10,
-    subnetOf: customSubnets(o.subnetOf),
-    replacementCacheSize: o.replacementCacheSize ?? 8,
-    refreshCheckIntervalMs: o.refreshCheckIntervalMs ?? 60_000,
-    bucketRefreshMs: o.bucketRefreshMs ?? 3_600_000,
-    maxRefreshesPerCheck: o.maxRefreshesPerCheck ?? 2,
-    livenessIntervalMs: o.livenessIntervalMs ?? 600_000,
-    maxConcurrentChecks: o.maxConcurrentChecks ?? 8,
-    initialLookupDelayMs: o.initialLookupDelayMs ?? 1_000,
-    proofOfWorkDifficulty: o.proofOfWorkDifficulty ?? 0,
-    dialKind: o.dialKind ?? 'manual',
-    maxRememberedPeers: o.maxRememberedPeers ?? 1_024,
-    maxQueryConnections: o.maxQueryConnections ?? 6,
-  }
-  const positive: (keyof ResolvedDhtOptions)[] = [
-    'k',
-    'alpha',
-    'requestTimeoutMs',
-    'lookupTimeoutMs',
-    'maxConcurrentLookups',
-    'maxLookupCandidates',
-    'maxPerSubnetPerBucket',
-    'maxPerSubnetPerTable',
-    'refreshCheckIntervalMs',
-    'maxConcurrentChecks',
-    'maxRememberedPeers',
-    'maxQueryConnections',
-  ]
-  for (const key of positive) {
-    const v = r[key]
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 1) {
-      throw new DiscoveryError('ERR_INVALID_OPTIONS', `dht.${key} must be a number >= 1`, { key, value: v })
-    }
-  }
-  if (r.maxNodesPerReply < 1 || r.maxNodesPerReply > 16) {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dht.maxNodesPerReply must be 1 to 16', {
-      value: r.maxNodesPerReply,
-    })
-  }
-  if (r.proofOfWorkDifficulty < 0 || r.proofOfWorkDifficulty > 64) {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dht.proofOfWorkDifficulty must be 0 to 64', {
-      value: r.proofOfWorkDifficulty,
-    })
-  }
-  return r
+const count = (d: number, max?: number) => option.integer(d, max === undefined ? { min: 1 } : { min: 1, max })
+const ms = (d: number) => option.integer(d, { min: 1 })
+
+/** The spec of {@link DhtOptions}: defaults and ranges. */
+const SPEC: OptionSpec<ResolvedDhtOptions> = {
+  k: count(20),
+  alpha: count(3),
+  requestTimeoutMs: ms(5_000),
+  lookupTimeoutMs: ms(30_000),
+  maxConcurrentLookups: count(8),
+  maxLookupCandidates: count(100),
+  maxNodesPerReply: count(16, 16),
+  maxPerSubnetPerBucket: count(2),
+  maxPerSubnetPerTable: count(10),
+  subnetOf: option.callback<((address: string) => string | undefined) | undefined>(undefined) as OptionField<
+    (address: string) => string | undefined
+  >,
+  replacementCacheSize: option.integer(8, { min: 0 }),
+  refreshCheckIntervalMs: ms(60_000),
+  bucketRefreshMs: ms(3_600_000),
+  maxRefreshesPerCheck: option.integer(2, { min: 0 }),
+  livenessIntervalMs: ms(600_000),
+  maxConcurrentChecks: count(8),
+  initialLookupDelayMs: option.integer(1_000, { min: 0 }),
+  proofOfWorkDifficulty: option.integer(0, { min: 0, max: 64 }),
+  dialKind: option.oneOf<DialKind>('manual', DIAL_KINDS),
+  maxQueryConnections: count(6),
+  maxRememberedPeers: count(1_024),
+  queryConnectionIdleMs: ms(60_000),
+  maxContactFailures: count(2),
+  widenOnStall: option.boolean(true),
 }
 
-/** The subnet function the routing table uses: the caller's first (prefixed, never equal to a built-in one). */
+/** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
+export function resolveDhtOptions(o: DhtOptions = {}): ResolvedDhtOptions {
+  const r = resolveServiceOptions(SPEC, o, 'dht')
+  return { ...r, subnetOf: customSubnets(o.subnetOf) }
+}
+
+/**
+ * The subnet function the routing table uses: the caller's first (prefixed, never equal to a built-in one),
+ * else {@link addressSubnet}.
+ */
 function customSubnets(custom: DhtOptions['subnetOf']): (address: string) => string | undefined {
-  if (custom === undefined) return subnetOf
-  if (typeof custom !== 'function') {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dht.subnetOf must be a function', { key: 'subnetOf' })
-  }
+  if (custom === undefined) return addressSubnet
   return (address) => {
     const s = custom(address)
-    return s === undefined ? subnetOf(address) : `custom:${s}`
+    return s === undefined ? addressSubnet(address) : `custom:${s}`
   }
 }

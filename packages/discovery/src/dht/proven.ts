@@ -1,4 +1,4 @@
-import { parseAddress } from '@chainwire/peer-store'
+import { tryParseAddress } from '@chainwire/interface'
 import type { DiscoveryPeer } from '../components'
 
 /** Where a connected peer can be reached, split by what its connection proves. */
@@ -30,5 +30,5 @@ export function connectionAddresses(peer: DiscoveryPeer): ConnectionAddresses {
 }
 
 function canonical(address: string): string | undefined {
-  return parseAddress(address)?.address
+  return tryParseAddress(address)?.address
 }

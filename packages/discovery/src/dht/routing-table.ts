@@ -1,6 +1,5 @@
-import type { PeerId } from '@chainwire/interface'
+import { dhtSubnet, type PeerId, tryParseAddress } from '@chainwire/interface'
 import { bucketIndex, compareDistance, NODE_ID_BITS } from './node-id'
-import { subnetOf } from './subnet'
 
 /** A node in the routing table. */
 export interface Contact {
@@ -32,7 +31,7 @@ export interface RoutingTableOptions {
   maxPerSubnetPerBucket: number
   /** Contacts of one subnet (IPv4 /24) in the whole table. */
   maxPerSubnetPerTable: number
-  /** The subnet an address counts against. @default the built-in {@link subnetOf} */
+  /** The subnet an address counts against. @default {@link addressSubnet} */
   subnetOf?: (address: string) => string | undefined
   /** Candidates kept per full bucket to replace contacts that stop answering. */
   replacementCacheSize: number
@@ -130,7 +129,7 @@ export class RoutingTable {
     const proven = mergeAddrs(addrs, [])
     const claimed = unproven(options.claimed ?? [], proven)
     const via = options.remoteAddress ?? proven[0]
-    const subnet = via === undefined ? undefined : (this.options.subnetOf ?? subnetOf)(via)
+    const subnet = via === undefined ? undefined : (this.options.subnetOf ?? addressSubnet)(via)
     if (subnet === undefined || proven.length + claimed.length === 0) {
       return { status: 'rejected', reason: 'address' }
     }
@@ -229,6 +228,27 @@ export class RoutingTable {
     return out
   }
 
+  /**
+   * Table health: `fill`, the contacts over the room of every bucket up to the deepest non-empty one (k each;
+   * deeper buckets are empty in any network of realistic size), and `staleShare`, the contacts that failed
+   * their last query or check or have been silent for `silentMs` or more.
+   */
+  health(now: number, silentMs: number): { fill: number; staleShare: number } {
+    let deepest = -1
+    for (let i = 0; i < NODE_ID_BITS; i++) if ((this.buckets[i] as Bucket).contacts.length > 0) deepest = i
+    let stale = 0
+    for (const c of this.byPeer.values()) if (c.failures > 0 || now - c.lastSeen >= silentMs) stale++
+    const room = (deepest + 1) * this.options.k
+    return { fill: room === 0 ? 0 : this.size / room, staleShare: this.size === 0 ? 0 : stale / this.size }
+  }
+
+  /** Contacts that failed their last query or check (re-checked at every refresh). */
+  failing(): Contact[] {
+    const out: Contact[] = []
+    for (const c of this.byPeer.values()) if (c.failures > 0) out.push(c)
+    return out
+  }
+
   /** Contacts per bucket index (only non-empty buckets). */
   bucketSizes(): Map<number, number> {
     const out = new Map<number, number>()
@@ -263,6 +283,15 @@ export class RoutingTable {
   private bucketOf(contact: Contact): Bucket {
     return this.buckets[bucketIndex(this.self, contact.nodeId) as number] as Bucket
   }
+}
+
+/**
+ * The subnet a transport address counts against in the per-subnet limits: interface's `dhtSubnet` of the
+ * parsed address (IPv4 /24, IPv6 /48, a DNS host, a `memory://` name); undefined for text that is no address.
+ */
+export function addressSubnet(address: string): string | undefined {
+  const parsed = tryParseAddress(address)
+  return parsed === undefined ? undefined : dhtSubnet(parsed)
 }
 
 /** `first` then `rest`, without repeats, at most 8. */

@@ -1,4 +1,5 @@
-import { DiscoveryError } from '../errors'
+import { type OptionSpec, option } from '@chainwire/interface'
+import { resolveServiceOptions } from '../util/options'
 
 /** Options of outbound slot filling; every field is optional. */
 export interface DialerOptions {
@@ -37,33 +38,24 @@ export interface DialerOptions {
 /** {@link DialerOptions} with every default applied. */
 export type ResolvedDialerOptions = Required<DialerOptions>
 
+/** The spec of {@link DialerOptions}: defaults and ranges. */
+const SPEC: OptionSpec<ResolvedDialerOptions> = {
+  outboundFullRelay: option.integer(8, { min: 0 }),
+  outboundBlockRelay: option.integer(2, { min: 0 }),
+  intervalMs: option.integer(1_000, { min: 1 }),
+  maxPendingDials: option.integer(4, { min: 1 }),
+  feelerIntervalMs: option.integer(120_000, { min: 0 }),
+  rotationIntervalMs: option.integer(1_800_000, { min: 0 }),
+  persistentPeers: option.custom<readonly string[]>([], (v) => {
+    if (!Array.isArray(v) || !v.every((a) => typeof a === 'string')) return 'must be an array of addresses'
+    return v.length > 64 ? 'must hold at most 64 addresses' : undefined
+  }),
+  anchors: option.boolean(true),
+  reconnectBaseMs: option.integer(1_000, { min: 1 }),
+  allowGroupRepeats: option.boolean(false),
+}
+
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
 export function resolveDialerOptions(o: DialerOptions = {}): ResolvedDialerOptions {
-  const r: ResolvedDialerOptions = {
-    outboundFullRelay: o.outboundFullRelay ?? 8,
-    outboundBlockRelay: o.outboundBlockRelay ?? 2,
-    intervalMs: o.intervalMs ?? 1_000,
-    maxPendingDials: o.maxPendingDials ?? 4,
-    feelerIntervalMs: o.feelerIntervalMs ?? 120_000,
-    rotationIntervalMs: o.rotationIntervalMs ?? 1_800_000,
-    persistentPeers: o.persistentPeers ?? [],
-    anchors: o.anchors ?? true,
-    reconnectBaseMs: o.reconnectBaseMs ?? 1_000,
-    allowGroupRepeats: o.allowGroupRepeats ?? false,
-  }
-  for (const key of [
-    'outboundFullRelay',
-    'outboundBlockRelay',
-    'feelerIntervalMs',
-    'rotationIntervalMs',
-  ] as const) {
-    if (!(r[key] >= 0)) throw new DiscoveryError('ERR_INVALID_OPTIONS', `dialer.${key} must be >= 0`)
-  }
-  for (const key of ['intervalMs', 'maxPendingDials', 'reconnectBaseMs'] as const) {
-    if (!(r[key] >= 1)) throw new DiscoveryError('ERR_INVALID_OPTIONS', `dialer.${key} must be >= 1`)
-  }
-  if (r.persistentPeers.length > 64) {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'at most 64 persistent peers')
-  }
-  return r
+  return resolveServiceOptions(SPEC, o, 'dialer')
 }

@@ -1,6 +1,15 @@
-import { type Clock, deadline, type Logger, type Metrics, noopLogger } from '@chainwire/interface'
+import {
+  type Clock,
+  deadline,
+  type Logger,
+  type Metrics,
+  noopLogger,
+  type OptionSpec,
+  option,
+} from '@chainwire/interface'
 import { DiscoveryError } from '../errors'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
+import { resolveServiceOptions } from '../util/options'
 import { addressesFromRecords } from './records'
 import { type DnsResolver, defaultResolver } from './resolver'
 
@@ -30,6 +39,17 @@ export interface DnsSeedComponents {
 /** {@link DnsSeedOptions} with every default applied. */
 export type ResolvedDnsSeedOptions = Required<DnsSeedOptions>
 
+/** The spec of {@link DnsSeedOptions}: defaults and ranges. */
+const DNS_SPEC: OptionSpec<ResolvedDnsSeedOptions> = {
+  seeds: option.custom<readonly string[]>([], (v) =>
+    Array.isArray(v) && v.every((a) => typeof a === 'string') ? undefined : 'must be an array of host names',
+  ),
+  port: option.integer(9333, { min: 1, max: 65_535 }),
+  scheme: option.oneOf<'tcp' | 'ws' | 'wss'>('tcp', ['tcp', 'ws', 'wss']),
+  timeoutMs: option.integer(5_000, { min: 1 }),
+  maxAddressesPerSeed: option.integer(64, { min: 1 }),
+}
+
 /** Resolves DNS seed hostnames into node addresses (see {@link addressesFromRecords}). */
 export class DnsSeeds {
   readonly options: ResolvedDnsSeedOptions
@@ -39,16 +59,7 @@ export class DnsSeeds {
 
   constructor(components: DnsSeedComponents, options: DnsSeedOptions = {}) {
     this.c = components
-    this.options = {
-      seeds: options.seeds ?? [],
-      port: options.port ?? 9333,
-      scheme: options.scheme ?? 'tcp',
-      timeoutMs: options.timeoutMs ?? 5_000,
-      maxAddressesPerSeed: options.maxAddressesPerSeed ?? 64,
-    }
-    if (!(this.options.port >= 1 && this.options.port <= 65_535) || !(this.options.timeoutMs >= 1)) {
-      throw new DiscoveryError('ERR_INVALID_OPTIONS', 'dns.port must be 1 to 65535 and dns.timeoutMs >= 1')
-    }
+    this.options = resolveServiceOptions(DNS_SPEC, options, 'dns')
     this.log = (components.logger ?? noopLogger).child({ component: 'dns-seeds' })
     this.metrics = discoveryMetrics(components.metrics)
   }

@@ -1,4 +1,4 @@
-import { isAddress } from '@chainwire/protocol-codec'
+import { isAddress } from '@chainwire/interface'
 
 /** What one seed hostname resolved to. */
 export interface SeedRecords {

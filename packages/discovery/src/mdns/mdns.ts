@@ -1,14 +1,12 @@
 import type { Clock, Logger, Metrics, PeerId, TimerHandle } from '@chainwire/interface'
-import { noopLogger } from '@chainwire/interface'
-import { isAddress, PEER_ID_PATTERN } from '@chainwire/protocol-codec'
+import { isAddress, LruMap, noopLogger, type OptionSpec, option, PEER_ID_PATTERN } from '@chainwire/interface'
 import { EventEmitter } from 'eventemitter3'
 import multicastDns from 'multicast-dns'
 import type { DiscoveryPeerStore } from '../components'
-import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
 import { safeEmit } from '../util/emit'
-import { BoundedMap } from '../util/signals'
+import { resolveServiceOptions } from '../util/options'
 
 /** A DNS resource record as multicast-dns reads and writes it. */
 export interface MdnsRecord {
@@ -48,6 +46,15 @@ export interface MdnsOptions {
   maxPeersPerResponse?: number
 }
 
+/** The spec of {@link MdnsOptions}: defaults and ranges (`enabled` is read by `createDiscovery`). */
+const MDNS_SPEC: OptionSpec<Required<MdnsOptions>> = {
+  enabled: option.boolean(false),
+  intervalMs: option.integer(10_000, { min: 1 }),
+  serviceName: option.string('_chainwire._udp.local', { maxLength: 253 }),
+  maxRememberedPeers: option.integer(1_024, { min: 1 }),
+  maxPeersPerResponse: option.integer(16, { min: 1 }),
+}
+
 /** What mDNS discovery needs. */
 export interface MdnsComponents {
   clock: Clock
@@ -72,7 +79,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
   private readonly c: MdnsComponents
   private readonly log: Logger
   private readonly metrics: DiscoveryMetrics
-  private readonly seen: BoundedMap<PeerId, number>
+  private readonly seen: LruMap<PeerId, number>
   private mdns: MulticastDns | undefined
   private owned = false
   private timer: TimerHandle | undefined
@@ -80,21 +87,11 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> {
   constructor(components: MdnsComponents, options: MdnsOptions = {}) {
     super()
     this.c = components
-    this.options = {
-      intervalMs: options.intervalMs ?? 10_000,
-      serviceName: options.serviceName ?? '_chainwire._udp.local',
-      maxRememberedPeers: options.maxRememberedPeers ?? 1_024,
-      maxPeersPerResponse: options.maxPeersPerResponse ?? 16,
-    }
-    if (!(this.options.intervalMs >= 1) || !(this.options.maxPeersPerResponse >= 1)) {
-      throw new DiscoveryError(
-        'ERR_INVALID_OPTIONS',
-        'mdns.intervalMs and mdns.maxPeersPerResponse must be >= 1',
-      )
-    }
+    const { enabled: _, ...resolved } = resolveServiceOptions(MDNS_SPEC, options, 'mdns')
+    this.options = resolved
     this.log = (components.logger ?? noopLogger).child({ component: 'mdns' })
     this.metrics = discoveryMetrics(components.metrics)
-    this.seen = new BoundedMap(this.options.maxRememberedPeers)
+    this.seen = new LruMap(this.options.maxRememberedPeers)
   }
 
   /** Opens (or takes) the mDNS socket, answers queries and queries now and every `intervalMs`. */

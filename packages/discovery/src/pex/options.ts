@@ -1,5 +1,5 @@
-import type { NodeRole } from '@chainwire/interface'
-import { DiscoveryError } from '../errors'
+import { type NodeRole, type OptionSpec, option } from '@chainwire/interface'
+import { resolveServiceOptions } from '../util/options'
 
 /** Options of peer exchange; every field is optional. */
 export interface PexOptions {
@@ -35,30 +35,31 @@ export type ResolvedPexOptions = Required<Omit<PexOptions, 'announce'>> & {
   announce: readonly string[] | undefined
 }
 
+const ROLES: readonly NodeRole[] = ['full', 'light', 'bootstrap', 'validator']
+
+/** A list of addresses (at most 8 are used). */
+const addressList = option.custom<readonly string[] | undefined>(undefined, (v) =>
+  Array.isArray(v) && v.every((a) => typeof a === 'string') ? undefined : 'must be an array of addresses',
+)
+
+/** The spec of {@link PexOptions}: defaults and ranges. */
+const SPEC: OptionSpec<ResolvedPexOptions> = {
+  addrRatePerSecond: option.number(0.1, { min: 0 }),
+  addrBucketSize: option.number(1_000, { min: 1 }),
+  maxPeersPerMessage: option.integer(1_000, { min: 1, max: 1_000 }),
+  requestOnConnect: option.boolean(true),
+  requestTimeoutMs: option.integer(10_000, { min: 1 }),
+  answerOncePerConnection: option.boolean(true),
+  announce: addressList,
+  roles: option.custom<readonly NodeRole[]>(['full'], (v) =>
+    Array.isArray(v) && v.every((r) => ROLES.includes(r as NodeRole))
+      ? undefined
+      : `must be roles of ${ROLES.join(', ')}`,
+  ),
+  maxTrackedPeers: option.integer(1_024, { min: 1 }),
+}
+
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
 export function resolvePexOptions(o: PexOptions = {}): ResolvedPexOptions {
-  const r: ResolvedPexOptions = {
-    addrRatePerSecond: o.addrRatePerSecond ?? 0.1,
-    addrBucketSize: o.addrBucketSize ?? 1_000,
-    maxPeersPerMessage: o.maxPeersPerMessage ?? 1_000,
-    requestOnConnect: o.requestOnConnect ?? true,
-    requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
-    answerOncePerConnection: o.answerOncePerConnection ?? true,
-    announce: o.announce,
-    roles: o.roles ?? ['full'],
-    maxTrackedPeers: o.maxTrackedPeers ?? 1_024,
-  }
-  if (!(r.addrRatePerSecond >= 0) || !(r.addrBucketSize >= 1)) {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'pex.addrRatePerSecond >= 0 and pex.addrBucketSize >= 1')
-  }
-  if (!(r.maxPeersPerMessage >= 1 && r.maxPeersPerMessage <= 1_000)) {
-    throw new DiscoveryError('ERR_INVALID_OPTIONS', 'pex.maxPeersPerMessage must be 1 to 1,000')
-  }
-  if (!(r.requestTimeoutMs >= 1) || !(r.maxTrackedPeers >= 1)) {
-    throw new DiscoveryError(
-      'ERR_INVALID_OPTIONS',
-      'pex.requestTimeoutMs and pex.maxTrackedPeers must be >= 1',
-    )
-  }
-  return r
+  return resolveServiceOptions(SPEC, o, 'pex')
 }

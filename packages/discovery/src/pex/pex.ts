@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger, NodeRole, PeerId } from '@chainwire/interface'
-import { noopLogger } from '@chainwire/interface'
-import { isAddress, type Message, type MessageOf, type PeerInfo } from '@chainwire/protocol-codec'
+import { isAddress, LruMap, noopLogger, TokenBucket } from '@chainwire/interface'
+import type { Message, MessageOf, PeerInfo } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import {
   type BaseComponents,
@@ -13,8 +13,6 @@ import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents, DiscoveryMethod } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
 import { safeEmit } from '../util/emit'
-import { BoundedMap } from '../util/signals'
-import { TokenBucket } from '../util/token-bucket'
 import { type PexOptions, type ResolvedPexOptions, resolvePexOptions } from './options'
 
 /** What peer exchange needs: the shared components plus the peer store it feeds. */
@@ -37,8 +35,8 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
   private readonly c: PexComponents
   private readonly log: Logger
   private readonly metrics: DiscoveryMetrics
-  private readonly buckets: BoundedMap<PeerId, TokenBucket>
-  private readonly answered: BoundedMap<PeerId, true>
+  private readonly buckets: LruMap<PeerId, TokenBucket>
+  private readonly answered: LruMap<PeerId, true>
   private started = false
   private unhandle: (() => void) | undefined
   private readonly pending = new Set<Promise<unknown>>()
@@ -50,8 +48,8 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     this.options = resolvePexOptions(options)
     this.log = (components.logger ?? noopLogger).child({ component: 'pex' })
     this.metrics = discoveryMetrics(components.metrics)
-    this.buckets = new BoundedMap(this.options.maxTrackedPeers)
-    this.answered = new BoundedMap(this.options.maxTrackedPeers)
+    this.buckets = new LruMap(this.options.maxTrackedPeers)
+    this.answered = new LruMap(this.options.maxTrackedPeers)
   }
 
   /** Registers the `get_peers` handler and watches connections. Idempotent. */
@@ -93,9 +91,8 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
   async requestPeers(peerId: PeerId, method: DiscoveryMethod = 'pex'): Promise<number> {
     const peer = connectedPeer(this.c.network, peerId)
     if (peer === undefined) return 0
-    const now = this.c.clock.now()
     const limit = this.options.maxPeersPerMessage
-    this.bucketOf(peerId, now).add(limit, now)
+    this.bucketOf(peerId).add(limit)
     const reply = await this.c.network.request(
       peerId,
       { type: 'get_peers', data: { limit } },
@@ -120,7 +117,7 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
       return 0
     }
     const now = this.c.clock.now()
-    const allowed = this.bucketOf(from.peerId, now).take(entries.length, now)
+    const allowed = this.bucketOf(from.peerId).takeUpTo(entries.length)
     if (allowed < entries.length) {
       this.metrics.addrDropped.inc(entries.length - allowed, { reason: 'rate' })
     }
@@ -209,10 +206,14 @@ export class PeerExchange extends EventEmitter<DiscoveryEvents> {
     this.answered.delete(event.peer.peerId)
   }
 
-  private bucketOf(peerId: PeerId, now: number): TokenBucket {
+  private bucketOf(peerId: PeerId): TokenBucket {
     let b = this.buckets.get(peerId)
     if (b === undefined) {
-      b = new TokenBucket(this.options.addrRatePerSecond, this.options.addrBucketSize, 1, now)
+      b = new TokenBucket(this.c.clock, {
+        rate: this.options.addrRatePerSecond,
+        burst: this.options.addrBucketSize,
+        initial: 1,
+      })
       this.buckets.set(peerId, b)
     }
     return b

@@ -2,47 +2,12 @@
  * An in-process network of fake nodes implementing `DiscoveryNetwork`: dials and requests are delivered
  * through the injected clock after a configurable latency, so unit tests run on a ManualClock.
  */
-import { randomBytes } from 'node:crypto'
 import type { Clock, NodeRole, PeerId } from '@chainwire/interface'
 import { AbortError } from '@chainwire/interface'
-import type { ManualClock } from '@chainwire/interface/testing'
-import { peerIdFromPublicKey } from '@chainwire/network'
+import { testPeerId } from '@chainwire/interface/testing'
 import type { Message, MessageType } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import type { DialKind, DiscoveryHandler, DiscoveryNetwork, DiscoveryPeer } from '../../src/index'
-
-/** A random valid peer id. */
-export function randomPeerId(random?: () => number): PeerId {
-  if (random === undefined) return peerIdFromPublicKey(randomBytes(32))
-  const key = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) key[i] = Math.floor(random() * 256)
-  return peerIdFromPublicKey(key)
-}
-
-/** A deterministic generator in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
-/** Advances `clock` in `stepMs` steps until `p` settles (at most 50,000 steps); returns or throws its outcome. */
-export async function until<T>(clock: ManualClock, p: Promise<T>, stepMs = 10): Promise<T> {
-  let out: { v: T } | undefined
-  let err: { e: unknown } | undefined
-  p.then(
-    (v) => (out = { v }),
-    (e) => (err = { e }),
-  )
-  for (let i = 0; i < 50_000 && out === undefined && err === undefined; i++) await clock.advanceAsync(stepMs)
-  if (err !== undefined) throw err.e
-  return (out as { v: T }).v
-}
 
 /** How a node's requests are answered: a custom function replaces its registered handlers. */
 export type Responder = (message: Message, from: PeerId) => Message | 'silent' | undefined
@@ -74,7 +39,12 @@ export class FakeHub {
     address: string,
     options: { peerId?: PeerId; roles?: NodeRole[]; announce?: string[] } = {},
   ): FakeNetwork {
-    const net = new FakeNetwork(this, options.peerId ?? randomPeerId(), address, options.roles ?? ['full'])
+    const net = new FakeNetwork(
+      this,
+      options.peerId ?? testPeerId(Math.random),
+      address,
+      options.roles ?? ['full'],
+    )
     if (options.announce !== undefined) net.announce = options.announce
     this.nodes.set(net.peerId, net)
     this.byAddress.set(address, net)

@@ -18,6 +18,8 @@ export interface SimDiscoveryOptions {
   db?: PeerStoreDatabase
   /** The network discovery sees (a wrapper that records dials, say). @default node.network */
   network?: DiscoveryNetwork
+  /** The DHT's warm query connections (the network's `maxManual` must leave room for them). @default 6 */
+  maxQueryConnections?: number
 }
 
 /**
@@ -66,6 +68,9 @@ export async function startSimDiscovery(
         initialLookupDelayMs: 2_000,
         refreshCheckIntervalMs: 30_000,
         ...(options.subnetOf === undefined ? {} : { subnetOf: options.subnetOf }),
+        ...(options.maxQueryConnections === undefined
+          ? {}
+          : { maxQueryConnections: options.maxQueryConnections }),
       },
     },
   )

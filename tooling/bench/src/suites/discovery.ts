@@ -11,8 +11,10 @@
  *    (netsim's static random topology, dialed at start). Ratio = static / discovery (> 1 would be faster than
  *    knowing the peers beforehand).
  * 3. The whole stack in netsim at `--sim-nodes` (1,000 by default; 0 skips it): bootstrap, PEX, slot filling
- *    and the DHT from 3 bootstrap nodes, 20% churn, lookups of random ids checked against the true closest
- *    node: connectivity, outbound targets reached, lookup success, hops and virtual lookup time. No baseline.
+ *    and the DHT from 3 bootstrap nodes, 20% churn, 6 probers' lookups of random ids checked against the true
+ *    closest node: connectivity, outbound targets reached, lookup success before and under churn, hops, and
+ *    virtual lookup time against the in-process tables at the same size and link delays (ratio = in-process /
+ *    full stack: 0.5 is "twice the ideal"), with a breakdown of where lookups spend their queries and time.
  */
 import { performance } from 'node:perf_hooks'
 import {
@@ -20,13 +22,17 @@ import {
   createDiscovery,
   iterativeLookup,
   type LookupPeer,
-  type LookupResult,
   nodeIdOf,
 } from '@chainwire/discovery'
-import { ManualClock } from '@chainwire/interface/testing'
+import { ManualClock, settle } from '@chainwire/interface/testing'
 import { defineScenario, runScenario } from '@chainwire/netsim'
 import { peerIdFromPublicKey } from '@chainwire/network'
 import { createPeerStore } from '@chainwire/peer-store'
+// the full-stack scenario is the one discovery's netsim tests assert on: one copy of it
+import {
+  runFullStackScenario,
+  summarize,
+} from '../../../../packages/discovery/test/helpers/full-stack-scenario'
 import { seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
 
@@ -113,19 +119,15 @@ function dhtUniverse(n: number, random: () => number, k: number) {
   return { nodes, index, closestOf }
 }
 
-async function settle(clock: ManualClock, p: Promise<LookupResult>): Promise<LookupResult> {
-  let out: LookupResult | undefined
-  let error: unknown
-  p.then(
-    (v) => (out = v),
-    (e) => (error = e),
-  )
-  while (out === undefined && error === undefined) await clock.advanceAsync(25)
-  if (error !== undefined) throw error
-  return out as LookupResult
-}
+/** A query's round trip: a fixed 50 ms, or two one-way delays drawn like netsim's links (uniform 10-80 ms). */
+type RttModel = 'fixed 50 ms' | 'netsim links'
 
-async function dhtHops(ctx: SuiteContext, n: number, lookups: number): Promise<void> {
+async function dhtHops(
+  ctx: SuiteContext,
+  n: number,
+  lookups: number,
+  rtt: RttModel = 'fixed 50 ms',
+): Promise<{ p50: number; p99: number }> {
   const random = seeded(n)
   const started = performance.now()
   const u = dhtUniverse(n, random, 20)
@@ -147,11 +149,12 @@ async function dhtHops(ctx: SuiteContext, n: number, lookups: number): Promise<v
         target,
         u.closestOf(from, target, 20),
         async (peer, t, signal) => {
-          await clock.sleep(50, signal)
+          await clock.sleep(rtt === 'fixed 50 ms' ? 50 : 20 + 70 * random() + 70 * random(), signal)
           return u.closestOf(u.index.get(peer.peerId) as number, t, 16)
         },
         { k: 20, alpha: 3, requestTimeoutMs: 1_000, lookupTimeoutMs: 30_000, maxCandidates: 100 },
       ),
+      { stepMs: 25 },
     )
     const truth = u.nodes
       .filter((x) => x !== me)
@@ -162,6 +165,31 @@ async function dhtHops(ctx: SuiteContext, n: number, lookups: number): Promise<v
   }
   const bound = Math.log2(n)
   const median = quantile(hops, 0.5)
+  if (rtt === 'netsim links') {
+    const label = `DHT lookup, ${n.toLocaleString('en-US')} nodes (in-process tables, netsim's link delays)`
+    ctx.report({
+      suite: 'discovery',
+      case: label,
+      metric: 'lookup time p50',
+      value: quantile(times, 0.5),
+      unit: 'ms',
+    })
+    ctx.report({
+      suite: 'discovery',
+      case: label,
+      metric: 'lookup time p99',
+      value: quantile(times, 0.99),
+      unit: 'ms',
+    })
+    ctx.report({
+      suite: 'discovery',
+      case: label,
+      metric: 'found the true closest node',
+      value: (100 * exact) / lookups,
+      unit: '%',
+    })
+    return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }
+  }
   const label = `DHT lookup, ${n.toLocaleString('en-US')} nodes (in-process tables)`
   ctx.report({
     suite: 'discovery',
@@ -211,6 +239,7 @@ async function dhtHops(ctx: SuiteContext, n: number, lookups: number): Promise<v
     unit: '%',
   })
   ctx.report({ suite: 'discovery', case: label, metric: 'tables built in', value: buildMs, unit: 'ms' })
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }
 }
 
 /** Virtual ms from each joining node's start to its 8th outbound connection (p50, p99), in netsim. */
@@ -285,145 +314,50 @@ async function joinTime(
 }
 
 /**
- * The whole discovery stack in netsim: `n` nodes started from 3 bootstrap nodes (DHT on) for 120 s virtual,
- * 20% of the others crashed and restarted between 70 s and 110 s, one lookup of a random id every 2 s from
- * 40 s on, checked against the true closest node among nodes up for 20 s or more (the scenario of the
- * package's `test/netsim.test.ts`).
+ * The whole stack in netsim (the scenario of discovery's `test/netsim.scale.test.ts`): `n` nodes from 3
+ * bootstrap nodes, 20% churn from 70 s, 6 probers looking up a random id every 2 s from 40 s on. Baseline of
+ * the lookup times: the in-process tables at the same size and the same link delays, in the same run.
  */
-async function fullStackInNetsim(n: number) {
-  const OUT = 8
-  const BOOT = 3
-  const bootstrapAddrs = Array.from({ length: BOOT }, (_, i) => `memory://n${i}`)
-  const running = new Map<number, { peerId: string; nodeId: Uint8Array; up: () => boolean }>()
-  const startedAt = new Map<number, number>()
-  const lookups: { ok: boolean; hops: number; ms: number; at: number }[] = []
-  let t0: number | undefined
-  let components = 0
-  let outbound: number[] = []
-  const scenario = defineScenario({
-    name: 'discovery-full',
-    duration: '120s',
-    nodes: { count: n, roles: { bootstrap: `n0..n${BOOT - 1}` }, startSpread: '10s' },
-    topology: { type: 'none' },
-    links: { latency: { distribution: 'uniform', min: '10ms', max: '80ms' } },
-    network: { maxOutboundFullRelay: OUT, maxOutboundBlockRelay: 0, maxInbound: 64 },
-    faults: [
-      {
-        at: '70s',
-        churn: { rate: n / 5 / 40, until: '110s', downtime: '20s', nodes: `n${BOOT}..n${n - 1}` },
-      },
-    ],
-    setup: async (node) => {
-      const isBoot = node.index < BOOT
-      startedAt.set(node.index, node.clock.now())
-      t0 ??= node.clock.now()
-      running.set(node.index, {
-        peerId: node.peerId,
-        nodeId: nodeIdOf(node.peerId) as Uint8Array,
-        up: () => node.network.isStarted(),
-      })
-      const store = createPeerStore(
-        { clock: node.clock, random: () => node.random.next() },
-        {
-          allowNonRoutable: true,
-          dialBackoffBaseMs: 5_000,
-          salt: Uint8Array.from({ length: 32 }, () => Math.floor(node.random.next() * 256)),
-        },
-      )
-      await store.open()
-      const discovery = createDiscovery(
-        { clock: node.clock, network: node.network, peerStore: store, random: () => node.random.next() },
-        {
-          bootstrap: {
-            addresses: isBoot ? [] : bootstrapAddrs,
-            enoughPeers: OUT,
-            checkIntervalMs: 2_000,
-            retryIntervalMs: 5_000,
-          },
-          pex: isBoot ? { roles: ['bootstrap'], answerOncePerConnection: false } : {},
-          dialer: isBoot ? { enabled: false } : { outboundFullRelay: OUT, outboundBlockRelay: 0 },
-          dht: { initialLookupDelayMs: 2_000, refreshCheckIntervalMs: 30_000 },
-        },
-      )
-      void discovery.start()
-      let timer: ReturnType<typeof node.clock.setInterval> | undefined
-      if (node.index === BOOT) {
-        timer = node.clock.setInterval(() => {
-          const started = node.clock.now()
-          if (started - (t0 ?? 0) < 40_000) return
-          const target = new Uint8Array(32)
-          for (let i = 0; i < 32; i++) target[i] = Math.floor(node.random.next() * 256)
-          const truth = [...running.entries()]
-            .filter(
-              ([i, r]) =>
-                r.up() && r.peerId !== node.peerId && started - (startedAt.get(i) ?? started) >= 20_000,
-            )
-            .map(([, r]) => r)
-            .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))[0]?.peerId
-          const at = started - (t0 ?? 0)
-          discovery.dht
-            ?.findNode(target)
-            .then((r) =>
-              lookups.push({
-                ok: r.closest[0]?.peerId === truth,
-                hops: r.hops,
-                ms: node.clock.now() - started,
-                at,
-              }),
-            )
-            .catch(() => lookups.push({ ok: false, hops: 0, ms: node.clock.now() - started, at }))
-        }, 2_000)
-      }
-      return () => {
-        if (timer !== undefined) node.clock.clearInterval(timer)
-        void discovery.stop().then(() => store.stop())
-      }
-    },
-  })
-  const { stats } = await runScenario(scenario, {
-    seed: 7,
-    onEnd: (nodes) => {
-      const end = (t0 ?? 0) + 120_000
-      // nodes up for 30 s or more at the end (not just restarted by the churn)
-      outbound = nodes
-        .filter(
-          (x) => x.index >= BOOT && x.network.isStarted() && end - (startedAt.get(x.index) ?? end) >= 30_000,
-        )
-        .map(
-          (x) =>
-            x.network.peers().filter((p) => p.direction === 'outbound' && p.kind === 'full-relay').length,
-        )
-      const ids = new Map(nodes.map((x, i) => [x.peerId, i]))
-      const parent = nodes.map((_, i) => i)
-      const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)))
-      for (const [i, x] of nodes.entries()) {
-        if (!x.network.isStarted()) continue
-        for (const p of x.network.peers()) {
-          const j = ids.get(p.peerId)
-          if (j !== undefined) parent[find(i)] = find(j)
-        }
-      }
-      // over the nodes up for 10 s or more (one restarted a moment before the end has not dialed yet)
-      const upLong = (i: number) => end - (startedAt.get(i) ?? end) >= 10_000
-      components = new Set(
-        nodes.flatMap((x, i) => (x.network.isStarted() && upLong(x.index) ? [find(i)] : [])),
-      ).size
-    },
-  })
-  const rate = (xs: readonly { ok: boolean }[]) =>
-    (100 * xs.filter((l) => l.ok).length) / Math.max(1, xs.length)
-  const answered = lookups.filter((l) => l.hops > 0)
-  return {
-    wallMs: stats.wallMs,
-    components,
-    settled: outbound.length,
-    reachedTarget: (100 * outbound.filter((o) => o >= OUT).length) / Math.max(1, outbound.length),
-    lookups: lookups.length,
-    success: rate(lookups),
-    successUnderChurn: rate(lookups.filter((l) => l.at >= 70_000)),
-    hops: answered.map((l) => l.hops),
-    ms: answered.map((l) => l.ms),
+async function fullStack(ctx: SuiteContext, n: number): Promise<void> {
+  const ideal = await dhtHops(ctx, n, 200, 'netsim links')
+  const f = await runFullStackScenario({ nodes: n, probers: 6 })
+  const s = summarize(f)
+  const sim = `bootstrap + PEX + DHT, ${n.toLocaleString('en-US')} nodes, 20% churn (netsim)`
+  const put = (metric: string, value: number, unit: string): void =>
+    ctx.report({ suite: 'discovery', case: sim, metric, value, unit })
+  const vsIdeal = (metric: string, value: number, baselineValue: number): void =>
+    ctx.report({
+      suite: 'discovery',
+      case: sim,
+      metric,
+      value,
+      unit: 'ms',
+      baseline: 'in-process tables, same link delays',
+      baselineValue,
+      ratio: baselineValue / value,
+    })
+  put('connection graph components at the end (nodes up 10 s or more)', s.components, 'components')
+  put(
+    'nodes up 30 s or more with 8 outbound full-relay peers',
+    (100 * f.outboundSettled.filter((o) => o >= 8).length) / Math.max(1, f.outboundSettled.length),
+    '%',
+  )
+  put('lookups', s.lookups, 'lookups')
+  put('lookups that found the true closest node, before churn', 100 * s.successBeforeChurn, '%')
+  put('lookups that found the true closest node, under churn', 100 * s.successUnderChurn, '%')
+  put('lookup hops p50', s.hopsP50, 'hops')
+  put('lookup hops p99', s.hopsP99, 'hops')
+  vsIdeal('virtual lookup time p50', s.msP50, ideal.p50)
+  vsIdeal('virtual lookup time p99', s.msP99, ideal.p99)
+  put('breakdown: queries per lookup', s.queriesPerLookup, 'queries')
+  put('breakdown: queries over a warm connection', 100 * s.warmShare, '%')
+  put('breakdown: dial (connection, Noise, hello) per dialed query, mean', s.dialMsMean, 'ms')
+  put('breakdown: wait for a free query connection per dialed query, mean', s.waitMsMean, 'ms')
+  put('breakdown: request round trip per query, mean', s.requestMsMean, 'ms')
+  for (const [cause, perLookup] of Object.entries(s.failuresPerLookup)) {
+    put(`breakdown: failed queries per lookup, ${cause}`, perLookup, 'queries')
   }
+  put('wall time of the run', s.wallMs, 'ms')
 }
 
 const suite: Suite = {
@@ -439,23 +373,7 @@ const suite: Suite = {
     const disc = await joinTime(joinNodes, true)
     const stat = await joinTime(joinNodes, false)
     const simNodes = Number(ctx.args.find((a) => a.startsWith('--sim-nodes='))?.slice(12) ?? 1000)
-    if (simNodes > 0) {
-      const f = await fullStackInNetsim(simNodes)
-      const sim = `bootstrap + PEX + DHT, ${simNodes.toLocaleString('en-US')} nodes, 20% churn (netsim)`
-      const put = (metric: string, value: number, unit: string): void =>
-        ctx.report({ suite: 'discovery', case: sim, metric, value, unit })
-      put('connection graph components at the end (nodes up 10 s or more)', f.components, 'components')
-      put('nodes up 30 s or more with 8 outbound full-relay peers', f.reachedTarget, '%')
-      put('nodes up 30 s or more at the end', f.settled, 'nodes')
-      put('lookups that found the true closest node', f.success, '%')
-      put('lookups that found the true closest node, under churn', f.successUnderChurn, '%')
-      put('lookups', f.lookups, 'lookups')
-      put('lookup hops p50', quantile(f.hops, 0.5), 'hops')
-      put('lookup hops p99', quantile(f.hops, 0.99), 'hops')
-      put('virtual lookup time p50', quantile(f.ms, 0.5), 'ms')
-      put('virtual lookup time p99', quantile(f.ms, 0.99), 'ms')
-      put('wall time of the run', f.wallMs, 'ms')
-    }
+    if (simNodes > 0) await fullStack(ctx, simNodes)
     const label = `join to 8 outbound peers, ${joinNodes} nodes (netsim)`
     ctx.report({
       suite: 'discovery',
