@@ -1,7 +1,7 @@
 /**
  * @packageDocumentation
  * The shared contracts of chainwire, and the rules every package applies the same way: addresses, network
- * groups and peer ids, signals, token buckets, bounded maps, option resolution and the seeded generator. Every package imports this
+ * groups and peer ids, signals, token buckets, bounded maps, a binary heap, option resolution and the seeded generator. Every package imports this
  * one; it imports nothing and uses no `node:` module, so it runs in browsers too.
  */
 
@@ -40,6 +40,7 @@ export {
   tryParseAddress,
   unmapIpv4,
 } from './address'
+export { BinaryHeap } from './binary-heap'
 export type { Clock, TimerHandle } from './clock'
 export { type Deadline, deadline } from './deadline'
 export { AbortError, ChainwireError, TimeoutError } from './errors'
