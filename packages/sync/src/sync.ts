@@ -72,7 +72,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.headers = new HeaderSync(this.ctx)
     this.download = new BlockDownload(this.ctx)
     this.compact = new CompactBlocks(this.ctx)
-    this.server = new SyncServer(this.ctx, (block) => this.compact.compactMessage(block))
+    this.server = new SyncServer(this.ctx, (block) => this.compact.compactOf(block))
     this.mempool = new MempoolSync(this.ctx, (tx) => this.compact.remember(tx))
     this.partition = new PartitionMonitor(
       this.ctx,
@@ -183,7 +183,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private heights(): { header: number; block: number; claimed: number } {
     let claimed = 0
     for (const p of this.ctx.peers.all()) if (p.claimedHeight > claimed) claimed = p.claimedHeight
-    return { header: this.ctx.chain.headerTip().height, block: this.ctx.chain.tip().height, claimed }
+    return { header: this.ctx.chain.bestHeader().height, block: this.ctx.chain.tip().height, claimed }
   }
 
   private report(peerId: PeerId, behaviour: SyncBehaviour, detail: string): void {
@@ -217,7 +217,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
   private tipChanged(tip: ChainPoint): void {
     this.partition.tipChanged()
     this.ctx.network.updateLocalStatus({ bestHeight: tip.height, bestHash: tip.hash, totalWork: tip.work })
-    if (this.options.announceBlocks && this.current === 'synced') this.compact.announce(tip)
+    if (this.options.announceBlocks && this.current === 'synced') void this.compact.announce(tip)
     this.wake()
   }
 
@@ -250,7 +250,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
 
   /** A peer shows more work than our header tip and we have not finished asking it. */
   private anyPeerAhead(): boolean {
-    const work = this.ctx.chain.headerTip().work
+    const work = this.ctx.chain.bestHeader().work
     for (const p of this.ctx.peers.all()) if (p.claimedWork > work && !p.headersDone) return true
     return false
   }

@@ -90,7 +90,7 @@ export class BlockDownload {
   /** Whether every block of the best header chain is stored. */
   isComplete(): boolean {
     this.syncScan()
-    return this.scanHeight >= this.ctx.chain.headerTip().height
+    return this.scanHeight >= this.ctx.chain.bestHeader().height
   }
 
   /** A peer left: its blocks go back to the pool. */
@@ -102,7 +102,7 @@ export class BlockDownload {
   schedule(): void {
     const { chain, clock, options, peers } = this.ctx
     this.syncScan()
-    const tipHeight = chain.headerTip().height
+    const tipHeight = chain.bestHeader().height
     if (this.scanHeight >= tipHeight) return
     const now = clock.now()
     const candidates: SyncPeer[] = []
@@ -163,25 +163,26 @@ export class BlockDownload {
         const key = hex(next)
         const item = this.buffered.get(key)
         if (item === undefined) break
-        this.unbuffer(key, item)
         handled++
+        // stays buffered while the chain validates it, so that it is not requested again meanwhile
         const result = await chain.acceptBlock(item.block)
-        if (result === 'connected' || result === 'stored' || result === 'duplicate') {
+        this.unbuffer(key, item)
+        if (typeof result !== 'object') {
           if (result !== 'duplicate') stats.blocksConnected++
           this.stall.flowed()
           if (this.ctx.peers.get(item.peerId) !== undefined) this.ctx.network.markUseful(item.peerId, 'block')
-        } else if (result === 'orphan') {
-          this.ctx.logger.debug({ height: item.height }, 'in-order block reported orphan')
-          break
-        } else {
-          stats.blocksInvalid++
-          const peer = this.ctx.peers.get(item.peerId)
-          if (peer !== undefined) {
-            peer.misbehaving = true
-            peer.markLacks(key, this.ctx.clock.now() + this.ctx.options.lacksTtlMs)
-          }
-          this.ctx.report(item.peerId, 'bad-block', `invalid block at ${item.height}: ${result.invalid}`)
+          continue
         }
+        // refused: the block is asked again elsewhere (or later); the sender is reported when at fault
+        const peer = this.ctx.peers.get(item.peerId)
+        peer?.markLacks(key, this.ctx.clock.now() + this.ctx.options.lacksTtlMs)
+        if (!result.penalty) {
+          this.ctx.logger.debug({ height: item.height, code: result.invalid }, 'block refused, not penalised')
+          continue
+        }
+        stats.blocksInvalid++
+        if (peer !== undefined) peer.misbehaving = true
+        this.ctx.report(item.peerId, 'bad-block', `invalid block at ${item.height}: ${result.invalid}`)
       }
     } finally {
       this.validating = false
@@ -224,7 +225,7 @@ export class BlockDownload {
     let delivered = 0
     let unrequested = false
     for (const block of blocks ?? []) {
-      const hash = chain.hashHeader(block.header)
+      const hash = chain.headerHash(block.header)
       const key = hex(hash)
       if (!wanted.delete(key)) {
         unrequested = true
@@ -273,6 +274,7 @@ export class BlockDownload {
   }
 
   private unbuffer(key: string, item: Buffered): void {
+    if (this.buffered.get(key) !== item) return
     this.buffered.delete(key)
     this.bufferedBytes -= item.bytes
   }
@@ -286,13 +288,13 @@ export class BlockDownload {
   /** Moves the scan height to the last stored block of the best header chain (back after a reorg). */
   private syncScan(): void {
     const { chain } = this.ctx
-    let h = Math.min(this.scanHeight, chain.headerTip().height)
+    let h = Math.min(this.scanHeight, chain.bestHeader().height)
     for (;;) {
       const at = chain.headerHashAt(h)
       if (h === 0 || (at !== undefined && chain.hasBlock(at))) break
       h--
     }
-    const top = chain.headerTip().height
+    const top = chain.bestHeader().height
     for (;;) {
       const next = h < top ? chain.headerHashAt(h + 1) : undefined
       if (next === undefined || !chain.hasBlock(next)) break

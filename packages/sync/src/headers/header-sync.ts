@@ -31,9 +31,9 @@ export class HeaderSync {
     return this.presyncs.values()
   }
 
-  /** Starts sessions with peers that show more work than our header tip, up to the limit. */
+  /** Starts sessions with peers that show more work than our best header, up to the limit. */
   fill(): void {
-    const tipWork = this.ctx.chain.headerTip().work
+    const tipWork = this.ctx.chain.bestHeader().work
     for (const peer of this.ctx.peers.all()) {
       if (this.sessions.size >= this.ctx.options.maxHeaderSyncPeers) return
       if (peer.headerSession || peer.headersDone || peer.claimedWork <= tipWork) continue
@@ -107,7 +107,7 @@ export class HeaderSync {
 
       if (presync !== undefined) {
         if (presync.phase === 'presync') stats.headersPresynced += headers.length
-        const step = presync.process(headers, full)
+        const step = presync.process(headers, hashes, full)
         if (step.kind === 'continue') {
           locator = step.locator
           continue
@@ -121,7 +121,7 @@ export class HeaderSync {
           this.ctx.report(peer.peerId, 'invalid-message', step.detail)
           return 'failed'
         }
-        if (step.headers.length > 0 && !this.store(peer, step.headers)) return 'failed'
+        if (step.headers.length > 0 && !(await this.store(peer, step.headers))) return 'failed'
         if (step.locator !== undefined) {
           locator = step.locator
           continue
@@ -129,7 +129,7 @@ export class HeaderSync {
         this.presyncs.delete(peer.peerId)
         presync = undefined
         const last = step.headers[step.headers.length - 1]
-        locator = last !== undefined ? chain.locator(chain.hashHeader(last)) : chain.locator()
+        locator = last !== undefined ? chain.locator(chain.headerHash(last)) : chain.locator()
         continue
       }
 
@@ -137,13 +137,13 @@ export class HeaderSync {
       let first = 0
       while (first < headers.length && chain.hasHeader(hashes[first] as Uint8Array)) first++
       if (first === headers.length) {
-        const known = chain.getHeader(hashes[first - 1] as Uint8Array)
-        if (known !== undefined) peer.showed(known.point.work, known.point.height)
+        const known = chain.headerPoint(hashes[first - 1] as Uint8Array)
+        if (known !== undefined) peer.showed(known.work, known.height)
         if (!full) return 'done'
         locator = chain.locator(hashes[first - 1])
         continue
       }
-      const parent = chain.getHeader((headers[first] as BlockHeader).prevHash)
+      const parent = chain.headerPoint((headers[first] as BlockHeader).prevHash)
       if (parent === undefined) {
         peer.unconnecting++
         if (peer.unconnecting > options.maxUnconnectingHeaders) {
@@ -154,16 +154,18 @@ export class HeaderSync {
         continue
       }
       const fresh = headers.slice(first)
-      let work = parent.point.work
-      let prev = parent.header
-      for (const h of fresh) {
-        const checked = chain.checkHeaderLink(h, prev)
+      const freshHashes = hashes.slice(first)
+      let work = parent.work
+      let prev: { hash: Uint8Array; height: number } = parent
+      for (const [i, h] of fresh.entries()) {
+        const hash = freshHashes[i] as Uint8Array
+        const checked = chain.checkHeaderLink(h, prev, hash)
         if ('invalid' in checked) {
           this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${checked.invalid}`)
           return 'failed'
         }
         work += checked.work
-        prev = h
+        prev = { hash, height: h.height }
       }
       const threshold = antiDosThreshold(chain.minimumChainWork, chain.tip().work)
       if (work <= threshold) {
@@ -181,7 +183,7 @@ export class HeaderSync {
         )
         this.presyncs.set(peer.peerId, presync)
         stats.headersPresynced += fresh.length
-        const step = presync.process(fresh, full)
+        const step = presync.process(fresh, freshHashes, full)
         if (step.kind === 'continue') {
           locator = step.locator
           continue
@@ -190,7 +192,7 @@ export class HeaderSync {
         if (step.kind === 'invalid') this.ctx.report(peer.peerId, 'invalid-message', step.detail)
         return 'done'
       }
-      if (!this.store(peer, fresh)) return 'failed'
+      if (!(await this.store(peer, fresh))) return 'failed'
       if (!full) return 'done'
       locator = chain.locator(hashes[hashes.length - 1])
     }
@@ -208,24 +210,29 @@ export class HeaderSync {
           return undefined
         }
       }
-      hashes.push(this.ctx.chain.hashHeader(h))
+      hashes.push(this.ctx.chain.headerHash(h))
     }
     return hashes
   }
 
-  /** Hands headers to the chain; false (peer reported) when one is invalid. */
-  private store(peer: SyncPeer, headers: readonly BlockHeader[]): boolean {
+  /**
+   * Hands headers to the chain; false when one is refused (the peer reported when the refusal is its fault:
+   * a header whose timestamp is a little ahead of our clock, or a fork beyond our bounds, is not).
+   */
+  private async store(peer: SyncPeer, headers: readonly BlockHeader[]): Promise<boolean> {
     const { chain, stats } = this.ctx
-    const result = chain.acceptHeaders(headers)
+    const result = await chain.acceptHeaders(headers)
     stats.headersAccepted += result.accepted
     const lastAccepted = headers[result.accepted - 1]
     if (lastAccepted !== undefined) {
-      const point = chain.getHeader(chain.hashHeader(lastAccepted))?.point
+      const point = chain.headerPoint(chain.headerHash(lastAccepted))
       if (point !== undefined) peer.showed(point.work, point.height)
     }
     this.ctx.wake()
     if (result.invalid !== undefined) {
-      this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${result.invalid.code}`)
+      if (result.invalid.penalty) {
+        this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${result.invalid.code}`)
+      }
       return false
     }
     return true

@@ -75,7 +75,7 @@ export class PartitionMonitor {
     const reasons: PartitionReason[] = []
     const tipAgeMs = now - this.lastTipChange
     if (tipAgeMs > options.staleTipMultiple * options.targetBlockTimeMs) reasons.push('stale-tip')
-    const headerWork = chain.headerTip().work
+    const headerWork = chain.bestHeader().work
     const more: string[] = []
     let bestClaimedWork = headerWork
     for (const p of peers.all()) {
