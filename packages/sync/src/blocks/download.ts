@@ -87,10 +87,10 @@ export class BlockDownload {
     return this.buffered.size
   }
 
-  /** Whether every block of the best header chain is stored. */
+  /** Whether every block of the best header chain is stored and none is being validated. */
   isComplete(): boolean {
     this.syncScan()
-    return this.scanHeight >= this.ctx.chain.bestHeader().height
+    return !this.validating && this.scanHeight >= this.ctx.chain.bestHeader().height
   }
 
   /** A peer left: its blocks go back to the pool. */
