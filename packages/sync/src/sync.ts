@@ -92,7 +92,10 @@ export class SyncService extends EventEmitter<SyncEvents> {
     return this.ctx.chain
   }
 
-  /** Registers the handlers, listens to the network and the chain, and starts syncing with the peers already connected. */
+  /**
+   * Registers the handlers, listens to the network and the chain, announces the chain's tip in later hellos,
+   * and starts syncing with the peers already connected.
+   */
   start(): void {
     if (this.started) return
     this.started = true
@@ -117,6 +120,8 @@ export class SyncService extends EventEmitter<SyncEvents> {
       () => this.tickProgress(),
       this.options.progressIntervalMs,
     )
+    const tip = chain.tip()
+    network.updateLocalStatus({ bestHeight: tip.height, bestHash: tip.hash, totalWork: tip.work })
     for (const peer of network.peers()) this.connected({ peer })
     this.wake()
   }

@@ -39,6 +39,11 @@ export interface TestNetworkOptions {
   genesisBits?: number
   /** Header chains with less total work are not followed (anti-DoS of initial sync). @default 0n */
   minimumChainWork?: bigint
+  /**
+   * Genesis time, ms since the epoch: put it before the start of a virtual clock (a simulator's epoch) so
+   * that blocks stamped with that clock are not in the future. @default TEST_GENESIS_TIME
+   */
+  genesisTimestamp?: number
 }
 
 /**
@@ -53,7 +58,7 @@ export function createTestNetwork(options: TestNetworkOptions = {}): Network {
     difficultyWindow: options.difficultyWindow ?? 10,
     powLimitBits: 0x207fffff,
     genesisBits: options.genesisBits ?? 0x207fffff,
-    genesisTimestamp: TEST_GENESIS_TIME,
+    genesisTimestamp: options.genesisTimestamp ?? TEST_GENESIS_TIME,
     genesisTo: options.genesisTo,
     genesisAmount: options.genesisAmount ?? 1_000_000_000n,
     blockReward: options.blockReward ?? 50n,
