@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   netsim: () => import('./suites/netsim'),
   discovery: () => import('./suites/discovery'),
   chain: () => import('./suites/chain'),
+  sync: () => import('./suites/sync'),
 }
 
 function formatRow(r: BenchResult): string[] {

@@ -25,6 +25,11 @@ export class ManualClock implements Clock {
   private seq = 0
   private readonly heap = new BinaryHeap<Timer>(before)
   private readonly live = new Map<number, Timer>()
+  /**
+   * Cleared timers still in the heap; purged once they outnumber the live ones, so that their closures (and
+   * whatever those hold, such as a settled request's response) are not kept until their time comes.
+   */
+  private cleared = 0
 
   constructor(options: ManualClockOptions = {}) {
     this.time = options.start ?? 1_700_000_000_000
@@ -43,7 +48,11 @@ export class ManualClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle !== undefined) this.live.delete((handle as { id: number }).id)
+    if (handle === undefined || !this.live.delete((handle as { id: number }).id)) return
+    if (++this.cleared > this.live.size) {
+      this.heap.retain((t) => this.live.get(t.id) === t)
+      this.cleared = 0
+    }
   }
 
   clearInterval(handle: TimerHandle | undefined): void {
@@ -104,6 +113,7 @@ export class ManualClock implements Clock {
     for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (this.live.get(top.id) !== top) {
         this.heap.pop()
+        if (this.cleared > 0) this.cleared--
         continue
       }
       if (top.at > target) return undefined
