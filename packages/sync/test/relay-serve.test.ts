@@ -58,6 +58,11 @@ describe('compact block reconstruction (real blocks and transactions)', () => {
     expect(completeCompactBlock(r.partial, txs.slice(1), transactionHash)).toEqual(block)
   })
 
+  it('a transaction offered twice (mempool and the recent cache) is one match, not a short id collision', () => {
+    const r = reconstructCompactBlock(compact, hash, [...pool(txs), ...pool(txs)])
+    expect(r.kind).toBe('complete')
+  })
+
   it('two equal short ids in a compact block make it unrebuildable (the full block is needed)', () => {
     const colliding = { ...compact, shortIds: new Uint8Array(compact.shortIds) }
     writeShortId(

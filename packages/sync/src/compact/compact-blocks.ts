@@ -187,7 +187,10 @@ export class CompactBlocks {
     const extra = this.extra
     return (function* () {
       for (const id of chain.mempoolIds(Number.MAX_SAFE_INTEGER)) yield [id, () => chain.getTransaction(id)]
-      for (const [key, tx] of extra) yield [Buffer.from(key, 'hex'), () => tx]
+      for (const [key, tx] of extra) {
+        const hash = Buffer.from(key, 'hex')
+        if (!chain.hasTransaction(hash)) yield [hash, () => tx] // the mempool offered it already
+      }
     })() as Iterable<[Uint8Array, () => Transaction | undefined]>
   }
 
