@@ -84,8 +84,10 @@ async function ibdInNetsim(network: Network, seedChain: FullChain, height: numbe
 async function ibd(ctx: SuiteContext): Promise<void> {
   const network = networkFrom(networkJson({ id: 'bench-sync-ibd', genesisTimestamp: SIM_EPOCH - 86_400_000 }))
   const genesisKey: Sender = { signer: labelledSigner('genesis'), nonce: 0 }
-  const data = new Uint8Array(100_000 - 400).fill(0x5a)
+  // two transfers of 49,800 data bytes each (a transaction carries at most 65,536)
+  const data = new Uint8Array(49_800).fill(0x5a)
   const blocks = new BlockBuilder(network).chain(network.genesis, 2_000, () => [
+    transferFrom(network, genesisKey, data),
     transferFrom(network, genesisKey, data),
   ])
   // every seed serves the same chain: one instance (loaded once) is shared by the seed nodes
