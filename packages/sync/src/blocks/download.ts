@@ -1,6 +1,6 @@
 import type { PeerId, TimerHandle } from '@chainwire/interface'
 import type { Block } from '@chainwire/protocol-codec'
-import { hex } from '../bytes'
+import { equalBytes, hex } from '../bytes'
 import type { SyncContext } from '../context'
 import type { SyncPeer } from '../peers'
 import { StallTimeout } from './stall-timeout'
@@ -52,6 +52,8 @@ export class BlockDownload {
   private readonly inFlight = new Map<string, InFlight>()
   private readonly requests = new Set<BatchRequest>()
   private readonly buffered = new Map<string, Buffered>()
+  /** The hash claimed at each height by a block in flight or buffered: `schedule` skips these without hashing. */
+  private readonly claimed = new Map<number, Uint8Array>()
   private bufferedBytes = 0
   /** Every block of the best header chain at or below this height is stored. */
   private scanHeight = 0
@@ -74,6 +76,7 @@ export class BlockDownload {
     this.requests.clear()
     this.inFlight.clear()
     this.buffered.clear()
+    this.claimed.clear()
     this.bufferedBytes = 0
   }
 
@@ -112,17 +115,22 @@ export class BlockDownload {
       }
     }
     if (candidates.length === 0) return
+    let room = 0
+    for (const p of candidates) room += options.maxBlocksInFlightPerPeer - p.inFlight
     const known = candidates.map((p) => p.blocksPerSecond).filter((r): r is number => r !== undefined)
     const defaultRate = known.length > 0 ? Math.max(...known) : 1
     const assigned = new Map<SyncPeer, { hashes: Uint8Array[]; heights: number[] }>()
     const overBudget = this.bufferedBytes >= options.maxBufferedBlockBytes
     const firstBuffered = overBudget ? this.lowestBufferedHeight() : Number.POSITIVE_INFINITY
     const end = Math.min(tipHeight, this.scanHeight + options.blockWindow, firstBuffered - 1)
-    for (let height = this.scanHeight + 1; height <= end; height++) {
+    for (let height = this.scanHeight + 1; height <= end && room > 0; height++) {
       const hash = chain.headerHashAt(height)
       if (hash === undefined) break
+      const claim = this.claimed.get(height)
+      if (claim !== undefined && equalBytes(claim, hash)) continue
+      if (chain.hasBlock(hash)) continue
       const key = hex(hash)
-      if (this.inFlight.has(key) || this.buffered.has(key) || chain.hasBlock(hash)) continue
+      if (this.inFlight.has(key) || this.buffered.has(key)) continue
       let best: SyncPeer | undefined
       let bestCost = Number.POSITIVE_INFINITY
       for (const p of candidates) {
@@ -136,6 +144,7 @@ export class BlockDownload {
         }
       }
       if (best === undefined) continue
+      room--
       let batch = assigned.get(best)
       if (batch === undefined) assigned.set(best, (batch = { hashes: [], heights: [] }))
       batch.hashes.push(hash)
@@ -200,6 +209,7 @@ export class BlockDownload {
     this.requests.add(request)
     for (const [i, key] of request.keys.entries()) {
       this.inFlight.set(key, { height: heights[i] as number, request })
+      this.claimed.set(heights[i] as number, hashes[i] as Uint8Array)
     }
     peer.inFlight += hashes.length
     this.ctx.stats.blocksRequested += hashes.length
@@ -237,6 +247,7 @@ export class BlockDownload {
       if (entry !== undefined && !this.buffered.has(key) && !chain.hasBlock(hash)) {
         const bytes = approximateBlockBytes(block)
         this.buffered.set(key, { block, height: entry.height, peerId: peer.peerId, bytes })
+        this.claimed.set(entry.height, hash)
         this.bufferedBytes += bytes
       }
     }
@@ -268,6 +279,7 @@ export class BlockDownload {
     const entry = this.inFlight.get(key)
     if (entry === undefined || entry.request !== request) return undefined
     this.inFlight.delete(key)
+    this.unclaim(entry.height, key)
     const peer = this.ctx.peers.get(request.peerId)
     if (peer !== undefined) peer.inFlight = Math.max(0, peer.inFlight - 1)
     return entry
@@ -276,7 +288,13 @@ export class BlockDownload {
   private unbuffer(key: string, item: Buffered): void {
     if (this.buffered.get(key) !== item) return
     this.buffered.delete(key)
+    this.unclaim(item.height, key)
     this.bufferedBytes -= item.bytes
+  }
+
+  private unclaim(height: number, key: string): void {
+    const claim = this.claimed.get(height)
+    if (claim !== undefined && hex(claim) === key) this.claimed.delete(height)
   }
 
   private lowestBufferedHeight(): number {
