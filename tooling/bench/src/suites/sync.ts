@@ -232,9 +232,11 @@ async function compactBytes(network: Network, builder: BlockBuilder, funding: Bl
   const block = builder.next(funding[funding.length - 1] as Block, txs)
   await a.chain.acceptBlock(block)
   await waitUntil(() => b.chain.tip().height === block.header.height)
-  const peer = b.net.getNetworkStatus().peers[0]
-  const inBytes = (t: string) =>
-    (peer?.messagesIn as Record<string, { bytes: number } | undefined>)[t]?.bytes ?? 0
+  const messagesIn = (b.net.getNetworkStatus().peers[0]?.messagesIn ?? {}) as Record<
+    string,
+    { bytes: number } | undefined
+  >
+  const inBytes = (t: string) => messagesIn[t]?.bytes ?? 0
   const received =
     inBytes('inv') + inBytes('compact_block') + inBytes('compact_block_response') + inBytes('block_txs')
   const full = encode({ type: 'new_block', data: { block } }).length
