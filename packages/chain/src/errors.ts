@@ -138,6 +138,14 @@ export function isPenalty(code: ChainErrorCode, kind: CheckedKind): boolean {
   return !NO_PENALTY[kind].has(code)
 }
 
+/** The refusal of an accept method: the code, and whether the sender of a `kind` failing with it misbehaved. */
+export function refusal(
+  code: ChainErrorCode,
+  kind: CheckedKind,
+): { invalid: ChainErrorCode; penalty: boolean } {
+  return { invalid: code, penalty: isPenalty(code, kind) }
+}
+
 /** Shorthand used by the validators. */
 export function fail(code: ChainErrorCode, message: string, details: Record<string, unknown> = {}): never {
   throw new ChainError(code, message, details)

@@ -11,7 +11,13 @@ import { type Clock, type Logger, type Metrics, noopLogger, noopMetrics } from '
 import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { FullChain } from './chain/chain'
-import { type ChainLimitsOptions, resolveChainLimits } from './chain/options'
+import {
+  CHAIN_LIMITS,
+  type ChainLimitsOptions,
+  HEADER_CHAIN_LIMITS,
+  type HeaderChainLimits,
+  resolveChainOptions,
+} from './chain/options'
 import { createNodeVerifier, type SignatureVerifier } from './crypto/ed25519'
 import { ChainError } from './errors'
 import { HeaderChain } from './header-chain/header-chain'
@@ -19,10 +25,10 @@ import { Mempool, type MempoolOptions } from './mempool/mempool'
 import { devnet, type Network } from './network/network'
 import type { ChainDatabase } from './store/store'
 
-export { type CheckedBlock, checkBlockBody } from './block/checks'
+export { type CheckedBlock, checkBlockBody, merkleRootMatches } from './block/checks'
 export { equalBytes, fromHex, toHex } from './bytes'
 export { FullChain } from './chain/chain'
-export type { ChainLimitsOptions } from './chain/options'
+export type { ChainLimitsOptions, HeaderChainLimits } from './chain/options'
 export type {
   AcceptBlockResult,
   AcceptHeadersResult,
@@ -34,6 +40,7 @@ export type {
   ChainTip,
   FinalBlock,
   MempoolRemovalReason,
+  Refusal,
   ReorgEvent,
 } from './chain/types'
 export {
@@ -62,7 +69,14 @@ export {
   VoteTracker,
   voteSigningMessage,
 } from './finality/votes'
-export { checkHeader, checkHeaderContext, HEADER_VERSION, type HeaderContext } from './header/checks'
+export {
+  checkHeader,
+  checkHeaderContext,
+  checkHeaderLink,
+  HEADER_VERSION,
+  type HeaderContext,
+  type HeaderLinkResult,
+} from './header/checks'
 export { bitsFromTarget, decodeBits, targetFromBits, workFromBits, workFromTarget } from './header/compact'
 export {
   advanceWindow,
@@ -169,7 +183,7 @@ export function createChain(components: ChainComponents, options: ChainOptions =
     verifier: components.verifier ?? createNodeVerifier(),
     network,
     db: database,
-    limits: resolveChainLimits(limits),
+    limits: resolveChainOptions(CHAIN_LIMITS, limits),
     mempool: new Mempool(mempool),
   })
 }
@@ -188,19 +202,13 @@ export interface HeaderChainComponents {
 }
 
 /** Options of {@link createHeaderChain}. */
-export interface HeaderChainOptions {
+export interface HeaderChainOptions extends Partial<HeaderChainLimits> {
   /** @default devnet */
   network?: Network
   /** Directory of a classic-level database. Mutually exclusive with `db`. @default undefined */
   path?: string
   /** Any `abstract-level` database. @default a fresh memory-level database when `path` is not given either */
   db?: ChainDatabase
-  /** Headers kept off the best chain (forks). @default 1_000 */
-  maxForkHeaders?: number
-  /** Hashes of invalid headers remembered. @default 1_000 */
-  invalidCacheSize?: number
-  /** Heights above the last final block whose precommits are held. @default 256 */
-  maxVoteHeights?: number
 }
 
 /** Creates a header-only chain for a light client; `start()` before use, `stop()` after. */
@@ -208,24 +216,13 @@ export function createHeaderChain(
   components: HeaderChainComponents,
   options: HeaderChainOptions = {},
 ): HeaderChain {
-  const { network = devnet, path, db } = options
+  const { network = devnet, path, db, ...given } = options
   if (path !== undefined && db !== undefined) {
     throw new ChainError('ERR_INVALID_OPTION', 'header chain options path and db are mutually exclusive', {
       option: 'path',
     })
   }
-  const limits = {
-    maxForkHeaders: options.maxForkHeaders ?? 1_000,
-    invalidCacheSize: options.invalidCacheSize ?? 1_000,
-    maxVoteHeights: options.maxVoteHeights ?? 256,
-  }
-  for (const [name, v] of Object.entries(limits)) {
-    if (!Number.isInteger(v) || v < (name === 'maxVoteHeights' ? 1 : 0)) {
-      throw new ChainError('ERR_INVALID_OPTION', `header chain option ${name} must be an integer >= 0`, {
-        option: name,
-      })
-    }
-  }
+  const limits = resolveChainOptions(HEADER_CHAIN_LIMITS, given)
   return new HeaderChain({
     clock: components.clock,
     verifier: components.verifier ?? createNodeVerifier(),

@@ -183,7 +183,7 @@ describe('bad blocks end in a typed code and leave the state unchanged', () => {
       const before = await chainState(chain)
       const tip = chain.tip()
       const bad = make(builder, b1 as Block)
-      expect(await chain.acceptBlock(bad)).toEqual({ invalid: code })
+      expect(await chain.acceptBlock(bad)).toEqual({ invalid: code, penalty: isPenalty(code, 'block') })
       expect(chain.tip()).toEqual(tip)
       expect(await chainState(chain)).toEqual(before)
       expect(await chainState(chain)).toEqual(replayState(network, [b1 as Block]))
@@ -206,7 +206,7 @@ describe('bad blocks end in a typed code and leave the state unchanged', () => {
       ...honest,
       transactions: [...honest.transactions, honest.transactions[2] as Transaction],
     }
-    expect(await chain.acceptBlock(mutated)).toEqual({ invalid: 'ERR_MUTATED_BLOCK' })
+    expect(await chain.acceptBlock(mutated)).toEqual({ invalid: 'ERR_MUTATED_BLOCK', penalty: true })
     expect(chain.hasHeader(headerHash(honest.header))).toBe(true)
     expect(await chain.acceptBlock(honest)).toBe('connected')
   })
@@ -216,11 +216,11 @@ describe('bad blocks end in a typed code and leave the state unchanged', () => {
     chains.push(chain)
     const builder = new BlockBuilder(network)
     const bad = builder.next(network.genesis, [transfer(network, { ...funded, nonce: 5 }, wallet().key, 1n)])
-    expect(await chain.acceptBlock(bad)).toEqual({ invalid: 'ERR_NONCE_GAP' })
-    expect(await chain.acceptBlock(bad)).toEqual({ invalid: 'ERR_NONCE_GAP' })
+    expect(await chain.acceptBlock(bad)).toEqual({ invalid: 'ERR_NONCE_GAP', penalty: true })
+    expect(await chain.acceptBlock(bad)).toEqual({ invalid: 'ERR_NONCE_GAP', penalty: true })
     expect(await chain.acceptHeaders([builder.next(bad).header])).toEqual({
       accepted: 0,
-      invalid: { index: 0, code: 'ERR_INVALID_PARENT' },
+      invalid: { index: 0, code: 'ERR_INVALID_PARENT', penalty: true },
     })
   })
 
@@ -240,7 +240,7 @@ describe('bad blocks end in a typed code and leave the state unchanged', () => {
       expect(r).toHaveProperty('invalid')
     }
     expect(await chain.acceptHeaders([{} as never])).toMatchObject({ accepted: 0 })
-    expect(await chain.acceptTransaction({} as never)).toEqual({ invalid: 'ERR_BAD_TX' })
+    expect(await chain.acceptTransaction({} as never)).toEqual({ invalid: 'ERR_BAD_TX', penalty: true })
     expect(await chain.acceptVote({} as never)).toHaveProperty('invalid')
   })
 })

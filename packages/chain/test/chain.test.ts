@@ -89,7 +89,7 @@ describe('FullChain: connection', () => {
   it('refuses an unknown parent without remembering the block as invalid', async () => {
     const { network, chain, builder } = await setup()
     const [b1, b2] = builder.chain(network.genesis, 2)
-    expect(await chain.acceptBlock(b2 as Block)).toEqual({ invalid: 'ERR_UNKNOWN_PARENT' })
+    expect(await chain.acceptBlock(b2 as Block)).toEqual({ invalid: 'ERR_UNKNOWN_PARENT', penalty: false })
     expect(await chain.acceptBlock(b1 as Block)).toBe('connected')
     expect(await chain.acceptBlock(b2 as Block)).toBe('connected')
   })
@@ -98,7 +98,7 @@ describe('FullChain: connection', () => {
     const { network, chain, builder } = await setup()
     const a = builder.chain(network.genesis, 3)
     const r = await chain.acceptHeaders([(a[0] as Block).header, (a[2] as Block).header])
-    expect(r).toEqual({ accepted: 1, invalid: { index: 1, code: 'ERR_NOT_CONTINUOUS' } })
+    expect(r).toEqual({ accepted: 1, invalid: { index: 1, code: 'ERR_NOT_CONTINUOUS', penalty: true } })
   })
 })
 
@@ -171,12 +171,15 @@ describe('FullChain: reorgs', () => {
     chain.on('block:invalid', (e) => invalid.push(e.code))
     expect(await chain.acceptBlock(side1)).toBe('stored')
     expect(await chain.acceptBlock(side2)).toBe('stored')
-    expect(await chain.acceptBlock(side3)).toEqual({ invalid: 'ERR_INVALID_PARENT' })
+    expect(await chain.acceptBlock(side3)).toEqual({ invalid: 'ERR_INVALID_PARENT', penalty: true })
     expect(invalid).toEqual(['ERR_INSUFFICIENT_FUNDS'])
     expect(chain.tip().hash).toEqual(headerHash((main[1] as Block).header))
     expect(chain.hasHeader(headerHash(side2.header))).toBe(false)
     expect(await chainState(chain)).toEqual(replayState(network, main))
     // Its descendants are refused from now on, cheaply.
-    expect(await chain.acceptBlock(builder.next(side3))).toEqual({ invalid: 'ERR_INVALID_PARENT' })
+    expect(await chain.acceptBlock(builder.next(side3))).toEqual({
+      invalid: 'ERR_INVALID_PARENT',
+      penalty: true,
+    })
   })
 })

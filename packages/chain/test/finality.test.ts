@@ -55,9 +55,12 @@ describe('finality', () => {
     const fork = builder.chain(main[0] as Block, 5, () => [], wallet().key)
     expect(await chain.acceptHeaders(fork.map((b) => b.header))).toEqual({
       accepted: 0,
-      invalid: { index: 0, code: 'ERR_FORK_BELOW_FINAL' },
+      invalid: { index: 0, code: 'ERR_FORK_BELOW_FINAL', penalty: true },
     })
-    expect(await chain.acceptBlock(fork[0] as Block)).toEqual({ invalid: 'ERR_FORK_BELOW_FINAL' })
+    expect(await chain.acceptBlock(fork[0] as Block)).toEqual({
+      invalid: 'ERR_FORK_BELOW_FINAL',
+      penalty: true,
+    })
     expect(chain.tip().height).toBe(3)
     // A branch above it is still fine.
     const above = builder.chain(b2, 2, () => [], wallet().key)
@@ -143,7 +146,7 @@ describe('finality', () => {
     expect(again.finalized()?.height).toBe(3)
     expect(againHeaders.finalized().height).toBe(3)
     const fork = builder.next(blocks[1] as Block, [], { miner: wallet().key })
-    expect(await again.acceptBlock(fork)).toEqual({ invalid: 'ERR_FORK_BELOW_FINAL' })
+    expect(await again.acceptBlock(fork)).toEqual({ invalid: 'ERR_FORK_BELOW_FINAL', penalty: true })
     expect(await againHeaders.acceptHeaders([fork.header])).toMatchObject({
       invalid: { code: 'ERR_FORK_BELOW_FINAL' },
     })

@@ -173,10 +173,11 @@ describe('the chain’s mempool', () => {
     expect(await chain.acceptTransaction(t2)).toBe('accepted')
     expect(await chain.nextNonce(funded.key)).toBe(2)
     const forged = { ...transfer(net, { ...funded, nonce: 2 }, bob.key, 10n), amount: 11n }
-    expect(await chain.acceptTransaction(forged)).toEqual({ invalid: 'ERR_BAD_SIGNATURE' })
+    expect(await chain.acceptTransaction(forged)).toEqual({ invalid: 'ERR_BAD_SIGNATURE', penalty: true })
     const otherNet = testNetwork({ id: 'another-network', genesisTo: funded.key })
     expect(await chain.acceptTransaction(transfer(otherNet, { ...funded, nonce: 2 }, bob.key, 1n))).toEqual({
       invalid: 'ERR_BAD_SIGNATURE',
+      penalty: true,
     })
     const template = await chain.blockTemplate(wallet().key)
     expect(template.transactions.slice(1)).toEqual([t1, t2])

@@ -1,9 +1,9 @@
 /**
  * @packageDocumentation
  * The shared contracts of chainwire, and the rules every package applies the same way: addresses, network
- * groups and peer ids, signals, token buckets, bounded maps, option resolution, the seeded generator, shuffles
- * and Poisson delays. Every package imports this one; it imports nothing and uses no `node:` module, so it
- * runs in browsers too.
+ * groups and peer ids, signals, token buckets, bounded maps, a binary heap, option resolution, the seeded
+ * generator, shuffles and Poisson delays. Every package imports this one; it imports nothing and uses no
+ * `node:` module, so it runs in browsers too.
  */
 
 export {
@@ -41,6 +41,7 @@ export {
   tryParseAddress,
   unmapIpv4,
 } from './address'
+export { BinaryHeap } from './binary-heap'
 export type { Clock, TimerHandle } from './clock'
 export { type Deadline, deadline } from './deadline'
 export { AbortError, ChainwireError, TimeoutError } from './errors'

@@ -1,6 +1,7 @@
 /**
  * A `Map` bounded to `max` entries that forgets the least recently used one when full. `set` and `get` (and
- * `touch`) make a key the most recent; `has` and iteration do not. Every per-peer or per-item table that grows
+ * `touch`) make a key the most recent; `has` and iteration do not. A bound of 0 keeps nothing (a cache turned
+ * off by its option). Every per-peer or per-item table that grows
  * with what peers send is one of these, or has a bound of its own.
  */
 export class LruMap<K, V> extends Map<K, V> {
@@ -9,13 +10,13 @@ export class LruMap<K, V> extends Map<K, V> {
   private readonly onEvict: ((key: K, value: V) => void) | undefined
 
   /**
-   * @param max the bound (at least 1)
+   * @param max the bound (an integer >= 0; 0 keeps nothing)
    * @param onEvict called with each entry forgotten because the map was full (not for `delete` or `clear`)
    */
   constructor(max: number, onEvict?: (key: K, value: V) => void) {
     super()
-    if (!Number.isInteger(max) || max < 1)
-      throw new RangeError(`LruMap max must be an integer >= 1, got ${max}`)
+    if (!Number.isInteger(max) || max < 0)
+      throw new RangeError(`LruMap max must be an integer >= 0, got ${max}`)
     this.max = max
     this.onEvict = onEvict
   }

@@ -40,6 +40,27 @@ describe('ManualClock', () => {
     expect(fired).toBe(false)
   })
 
+  it('keeps its order when many cleared timers are purged from its queue', () => {
+    const clock = new ManualClock({ start: 0 })
+    const fired: number[] = []
+    const handles = Array.from({ length: 400 }, (_, i) =>
+      clock.setTimeout(() => fired.push(i), (i * 37) % 101),
+    )
+    const kept: number[] = []
+    handles.forEach((h, i) => {
+      if (i % 4 === 0) kept.push(i)
+      else clock.clearTimeout(h)
+    })
+    const tick = clock.setInterval(() => fired.push(-1), 60)
+    clock.advance(100)
+    clock.clearInterval(tick)
+    expect(clock.pending()).toBe(0)
+    const expected = [...kept.map((i) => ({ i, at: (i * 37) % 101 })), { i: -1, at: 60 }]
+      .sort((a, b) => a.at - b.at || (a.i === -1 ? 1 : b.i === -1 ? -1 : a.i - b.i))
+      .map((x) => x.i)
+    expect(fired).toEqual(expected)
+  })
+
   it('sleep resolves in virtual time and rejects with AbortError on abort', async () => {
     const clock = new ManualClock({ start: 0 })
     const p = clock.sleep(1000)

@@ -92,6 +92,16 @@ describe('LruMap', () => {
     for (let i = 0; i < 10_000; i++) m.set(`k${i}`, i)
     expect(m.size).toBe(3)
   })
+
+  it('keeps nothing with a bound of 0, and refuses a negative bound', () => {
+    const forgotten: string[] = []
+    const off = new LruMap<string, number>(0, (k) => forgotten.push(k))
+    off.set('a', 1)
+    expect(off.size).toBe(0)
+    expect(off.get('a')).toBeUndefined()
+    expect(forgotten).toEqual(['a'])
+    expect(() => new LruMap(-1)).toThrow(RangeError)
+  })
 })
 
 describe('TokenBucket', () => {

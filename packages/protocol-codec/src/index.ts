@@ -18,6 +18,8 @@ export type {
   BlocksData,
   BlockTxsData,
   CompactBlockData,
+  CompactBlockRequestData,
+  CompactBlockResponseData,
   GetBlocksData,
   GetBlockTxsData,
   GetHeadersData,

@@ -27,6 +27,8 @@ const REQUIRED = [
   'compact_block',
   'get_block_txs',
   'block_txs',
+  'compact_block_request',
+  'compact_block_response',
   'new_transaction',
   'get_transaction',
   'transaction_data',
@@ -107,6 +109,7 @@ describe('catalog', () => {
     expect(CATALOG.get_blocks.response).toBe('blocks')
     expect(CATALOG.block_request.response).toBe('block_response')
     expect(CATALOG.get_block_txs.response).toBe('block_txs')
+    expect(CATALOG.compact_block_request.response).toBe('compact_block_response')
     expect(CATALOG.get_transaction.response).toBe('transaction_data')
     expect(CATALOG.get_proof.response).toBe('proof')
     expect(CATALOG.find_node.response).toBe('nodes')
@@ -134,7 +137,7 @@ describe('catalog', () => {
     const refined: string[] = []
     for (const t of MESSAGE_TYPES)
       refinedStructs((entryOfType(t) as { schema: AnySchema }).schema, refined, t)
-    expect(refined.sort()).toEqual(['chunk', 'compact_block'])
+    expect(refined.sort()).toEqual(['chunk', 'compact_block', 'compact_block_response.compact'])
   })
 
   it('is frozen', () => {

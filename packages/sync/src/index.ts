@@ -18,9 +18,11 @@ export type {
   AcceptTransactionResult,
   ChainPoint,
   HeaderLinkResult,
-  ReorgEvent,
+  MaybePromise,
+  Refusal,
   SyncChain,
   SyncChainEvents,
+  SyncHeaderChain,
 } from './chain'
 export { buildCompactBlock, COMPACT_VERSION } from './compact/compact-blocks'
 export {
@@ -60,7 +62,8 @@ export interface Sync extends EventEmitter<SyncEvents> {
   readonly options: Readonly<SyncOptions>
   /**
    * Registers sync's request handlers on the network (get_headers, get_blocks, block_request,
-   * get_block_txs, get_proof, get_transaction, get_data), listens to peers, messages and the chain's `tip`,
+   * get_block_txs, get_proof, get_transaction, compact_block_request; never get_data, which transaction
+   * relay owns), listens to peers, messages and the chain's `tip`,
    * and starts syncing with every peer that shows more work. Idempotent.
    */
   start(): void

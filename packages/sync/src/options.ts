@@ -9,11 +9,11 @@ export type Quota = BucketRate
 export interface ServeQuotas {
   /** Headers served per peer (`get_headers`). @default { rate: 20_000, burst: 40_000 } */
   headers: Quota
-  /** Blocks served per peer (`get_blocks`, `block_request`, `get_data` blocks). @default { rate: 128, burst: 1_024 } */
+  /** Blocks served per peer (`get_blocks`, `block_request`). @default { rate: 128, burst: 1_024 } */
   blocks: Quota
-  /** Compact blocks and `block_txs` answers per peer. @default { rate: 20, burst: 64 } */
+  /** Compact blocks (`compact_block_request`) and `block_txs` answers per peer. @default { rate: 20, burst: 64 } */
   compact: Quota
-  /** Transactions served per peer (`get_transaction`, `get_data` transactions). @default { rate: 5_000, burst: 50_000 } */
+  /** Transactions served per peer (`get_transaction`). @default { rate: 5_000, burst: 50_000 } */
   transactions: Quota
   /** Light-client proofs per peer (`get_proof`). @default { rate: 50, burst: 200 } */
   proofs: Quota
@@ -78,8 +78,16 @@ export interface SyncOptions {
   mempoolSyncPageSize: number
   /** Mempool sync: ids accepted from one peer per connection at most (more are dropped and counted). @default 50_000 */
   mempoolSyncMaxAnnounced: number
-  /** Mempool sync: transactions asked in one `get_data`. @default 1_000 */
-  mempoolFetchBatch: number
+  /**
+   * Mempool sync: `get_transaction` requests in flight per peer (each window of this many is handed to the
+   * chain in the peer's order). @default 8
+   */
+  mempoolFetchConcurrency: number
+  /**
+   * Mempool sync: `get_transaction` requests per second per peer at most, well under a peer's default limit
+   * of 500 transaction-class messages per second so relay keeps room. @default 200
+   */
+  mempoolFetchRate: number
 
   /** Serving: bytes of blocks in one answer at most (below the 4 MB message limit). @default 3_500_000 */
   maxServeBytes: number
@@ -151,7 +159,8 @@ export const SYNC_OPTIONS: OptionSpec<SyncOptions> = {
   mempoolSyncMaxIds: option.integer(50_000, { min: 0 }),
   mempoolSyncPageSize: option.integer(5_000, { min: 1, max: LIMITS.maxMempoolSyncHashes }),
   mempoolSyncMaxAnnounced: option.integer(50_000, { min: 0 }),
-  mempoolFetchBatch: option.integer(1_000, { min: 1, max: LIMITS.maxInvEntries }),
+  mempoolFetchConcurrency: option.integer(8, { min: 1, max: 32 }),
+  mempoolFetchRate: option.integer(200, { min: 1 }),
   maxServeBytes: option.integer(3_500_000, { min: 1, max: LIMITS.maxMessageSize }),
   quotas: option.group<ServeQuotas>({
     headers: quota(20_000, 40_000),

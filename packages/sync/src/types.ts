@@ -86,7 +86,7 @@ export interface PartitionSuspectedEvent {
   readonly evidence: {
     /** Ms since the tip last changed. */
     readonly tipAgeMs: number
-    /** Peers now, and the most within the loss window. */
+    /** Peers now, and the most within the loss window (or before a loss not yet recovered from). */
     readonly peers: number
     readonly recentMaxPeers: number
     /** Peers showing more work than our header tip, and the best work shown. */

@@ -1,38 +1,29 @@
 import { createHash } from 'node:crypto'
+import { headerHash, transactionHash, verifyMerkleProof } from '@chainwire/chain'
 import { sipHash24 } from '@chainwire/interface'
-import type { Block } from '@chainwire/protocol-codec'
+import { type Block, encode, type Transaction } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   buildCompactBlock,
   completeCompactBlock,
+  createSync,
   reconstructCompactBlock,
   shortId,
   shortIdKey,
   writeShortId,
 } from '../src/index'
+import { blocks, chainWith, type Fixture, fixture, transfer, type Wallet, wallet } from './helpers/chain'
 import { node, stopAll, until, world } from './helpers/harness'
-import {
-  hashHeader,
-  hashTransaction,
-  makeTx,
-  mineBlock,
-  mineChain,
-  TestLedger,
-  verifyProof,
-} from './helpers/ledger'
 
 afterEach(stopAll)
 
-const genesis = mineBlock(undefined, [])
-
 describe('BIP 152 short ids', () => {
   it('keys SipHash-2-4 with the first 16 bytes of SHA-256(header hash || nonce LE) and keeps the low 48 bits', () => {
-    const headerHash = new Uint8Array(32).map((_, i) => i)
+    const headerHashBytes = new Uint8Array(32).map((_, i) => i)
     const nonce = 0x0102030405060708n
-    const input = Buffer.concat([Buffer.from(headerHash), Buffer.from([8, 7, 6, 5, 4, 3, 2, 1])])
+    const input = Buffer.concat([Buffer.from(headerHashBytes), Buffer.from([8, 7, 6, 5, 4, 3, 2, 1])])
     const expectedKey = createHash('sha256').update(input).digest().subarray(0, 16)
-    const key = shortIdKey(headerHash, nonce)
-    expect(Buffer.from(key).equals(expectedKey)).toBe(true)
+    expect(Buffer.from(shortIdKey(headerHashBytes, nonce)).equals(expectedKey)).toBe(true)
     // the SipHash-2-4 reference vector (key 00..0f, message 00..0e) -> a129ca6149be45e5
     const refKey = new Uint8Array(16).map((_, i) => i)
     const message = new Uint8Array(15).map((_, i) => i)
@@ -42,106 +33,153 @@ describe('BIP 152 short ids', () => {
   })
 })
 
-describe('compact block reconstruction', () => {
-  const txs = [makeTx(1), makeTx(2, 10), makeTx(3, 10), makeTx(4, 10)]
-  const block = mineBlock(genesis.header, txs)
-  const hash = hashHeader(block.header)
-  const compact = buildCompactBlock(block, hash, 77n, hashTransaction)
-  const pool = (list: typeof txs) =>
-    list.map((t) => [hashTransaction(t), () => t] as [Uint8Array, () => typeof t])
+describe('compact block reconstruction (real blocks and transactions)', () => {
+  const fx = fixture()
+  const txs = Array.from({ length: 3 }, () => transfer(fx.network, fx.faucet, wallet().key))
+  const block = fx.builder.next(fx.network.genesis, txs)
+  const hash = headerHash(block.header)
+  const compact = buildCompactBlock(block, hash, 77n, transactionHash)
+  const pool = (list: Transaction[]) =>
+    list.map((t) => [transactionHash(t), () => t] as [Uint8Array, () => Transaction])
 
-  it('rebuilds from the mempool and the prefilled reward transaction', () => {
-    const r = reconstructCompactBlock(compact, hash, pool(txs.slice(1)))
+  it('rebuilds from the mempool and the prefilled coinbase', () => {
+    const r = reconstructCompactBlock(compact, hash, pool(txs))
     expect(r.kind).toBe('complete')
-    if (r.kind === 'complete')
-      expect(r.block.transactions.map(hashTransaction)).toEqual(txs.map(hashTransaction))
+    if (r.kind === 'complete') expect(r.block).toEqual(block)
   })
 
   it('asks for what is missing, and refuses block_txs with the wrong transactions', () => {
-    const r = reconstructCompactBlock(compact, hash, pool([txs[1] as (typeof txs)[0]]))
+    const r = reconstructCompactBlock(compact, hash, pool([txs[0] as Transaction]))
     expect(r.kind).toBe('partial')
     if (r.kind !== 'partial') return
     expect(r.partial.missing).toEqual([2, 3])
-    expect(completeCompactBlock(r.partial, [makeTx(9), makeTx(10)], hashTransaction)).toBeUndefined()
-    expect(completeCompactBlock(r.partial, [txs[2], txs[3]] as typeof txs, hashTransaction)).toBeDefined()
+    const wrong = [transfer(fx.network, wallet(), wallet().key), transfer(fx.network, wallet(), wallet().key)]
+    expect(completeCompactBlock(r.partial, wrong, transactionHash)).toBeUndefined()
+    expect(completeCompactBlock(r.partial, txs.slice(1), transactionHash)).toEqual(block)
   })
 
-  it('a compact block whose short ids collide falls back to the full block', () => {
+  it('a transaction offered twice (mempool and the recent cache) is one match, not a short id collision', () => {
+    const r = reconstructCompactBlock(compact, hash, [...pool(txs), ...pool(txs)])
+    expect(r.kind).toBe('complete')
+  })
+
+  it('two equal short ids in a compact block make it unrebuildable (the full block is needed)', () => {
     const colliding = { ...compact, shortIds: new Uint8Array(compact.shortIds) }
     writeShortId(
       colliding.shortIds,
       6,
-      shortId(shortIdKey(hash, 77n), hashTransaction(txs[1] as (typeof txs)[0])),
+      shortId(shortIdKey(hash, 77n), transactionHash(txs[0] as Transaction)),
     )
     expect(reconstructCompactBlock(colliding, hash, pool(txs)).kind).toBe('collision')
   })
 })
 
+/** `count` funded wallets, paid by the faucet in one block on genesis (returned with the wallets). */
+function fundedWallets(fx: Fixture, count: number): { wallets: Wallet[]; funding: Block } {
+  const wallets = Array.from({ length: count }, () => wallet())
+  const funding = fx.builder.next(
+    fx.network.genesis,
+    wallets.map((w) => transfer(fx.network, fx.faucet, w.key, 10n ** 9n)),
+  )
+  return { wallets, funding }
+}
+
 describe('relay and serving between real nodes', () => {
-  it('a new block reaches a synced peer as a compact block rebuilt from its mempool (no round trip)', async () => {
+  it('a block of 2,000 real transactions reaches a synced peer as a compact block rebuilt from its warm mempool, without a round trip', async () => {
     const w = world()
-    const base = mineChain(genesis.header, 5)
-    const a = await node(w, 'a', TestLedger.withBlocks(genesis, base))
-    const b = await node(w, 'b', TestLedger.withBlocks(genesis, base))
+    const fx = fixture()
+    const { wallets, funding } = fundedWallets(fx, 40)
+    const txs = wallets.flatMap((from) =>
+      Array.from({ length: 50 }, () => transfer(fx.network, from, wallet().key)),
+    )
+    const a = await node(w, 'a', await chainWith(fx, w.clock, [funding]))
+    const b = await node(w, 'b', await chainWith(fx, w.clock, [funding]))
+    for (const tx of txs) expect(await b.chain.acceptTransaction(tx)).toBe('accepted')
     await b.network.dial('memory://a')
     await until(w.clock, () => a.sync.state() === 'synced' && b.sync.state() === 'synced')
-    const txs = [makeTx(500), ...Array.from({ length: 20 }, (_, i) => makeTx(600 + i, 100))]
-    for (const t of txs.slice(1)) b.ledger.acceptTransaction(t)
-    const next = mineBlock((base[4] as Block).header, txs)
-    expect(a.ledger.acceptBlock(next)).toBe('connected')
-    await until(w.clock, () => b.ledger.tip().height === 6)
-    expect(b.sync.stats().compactReconstructed).toBe(1)
-    expect(b.sync.stats().compactRoundTrips).toBe(0)
-  })
+    const next = fx.builder.next(funding, txs)
+    expect(await a.chain.acceptBlock(next)).toBe('connected')
+    await until(w.clock, () => b.chain.tip().height === 2)
+    expect(b.chain.tip()).toEqual(a.chain.tip())
+    const s = b.sync.stats()
+    expect(s.compactReceived).toBe(1)
+    expect(s.compactReconstructed).toBe(1)
+    expect(s.compactRoundTrips + s.compactFallbacks).toBe(0)
+    expect(b.chain.mempoolIds(10)).toEqual([]) // the block took them all
+    // what went over the wire instead of the block: 6 bytes per transaction and the coinbase
+    const compactBytes = encode({
+      type: 'compact_block',
+      data: buildCompactBlock(next, headerHash(next.header), 1n, transactionHash),
+    }).length
+    const fullBytes = encode({ type: 'new_block', data: { block: next } }).length
+    expect(compactBytes).toBeLessThan(fullBytes / 20)
+  }, 60_000)
 
-  it('mempool sync: a new peer learns the other mempool by ids and pulls what it lacks', async () => {
+  it('mempool sync: a new peer learns the other mempool by ids and pulls what it lacks with get_transaction, in nonce order', async () => {
     const w = world()
-    const a = await node(w, 'a', new TestLedger(genesis))
-    for (let i = 0; i < 40; i++) a.ledger.acceptTransaction(makeTx(1_000 + i, 30))
-    const b = await node(w, 'b', new TestLedger(genesis))
-    b.ledger.acceptTransaction(makeTx(1_000, 30))
+    const fx = fixture()
+    const sender = wallet()
+    const funding = fx.builder.next(fx.network.genesis, [
+      transfer(fx.network, fx.faucet, sender.key, 10n ** 9n),
+    ])
+    const txs = Array.from({ length: 40 }, () => transfer(fx.network, sender, wallet().key))
+    const a = await node(w, 'a', await chainWith(fx, w.clock, [funding]))
+    for (const tx of txs) expect(await a.chain.acceptTransaction(tx)).toBe('accepted')
+    const b = await node(w, 'b', await chainWith(fx, w.clock, [funding]))
+    expect(await b.chain.acceptTransaction(txs[0] as Transaction)).toBe('accepted')
+    let getData = 0
+    b.network.on('message:get_data', () => getData++)
+    a.network.on('message:get_data', () => getData++)
     await b.network.dial('memory://a')
-    await until(w.clock, () => b.ledger.mempoolIds(100).length === 40)
+    await until(w.clock, () => b.chain.mempoolIds(100).length === 40)
     expect(b.sync.stats().mempoolTxsFetched).toBe(39)
+    expect(a.chain.mempoolIds(100).length).toBe(40) // and a learnt nothing new
+    expect(getData).toBe(0) // get_data stays with transaction relay
+    expect(b.reports).toEqual([])
   })
 
   it('serves light-client proofs, and refuses requests above the per-peer quota', async () => {
     const w = world()
-    const blocks = mineChain(genesis.header, 3, { txs: 3 })
-    const server = await node(w, 'server', TestLedger.withBlocks(genesis, blocks), {
+    const fx = fixture()
+    const chain = blocks(fx, 3, { txs: 3 })
+    const server = await node(w, 'server', await chainWith(fx, w.clock, chain), {
       sync: { quotas: { proofs: { rate: 0, burst: 2 } } },
     })
-    const client = await node(w, 'client', TestLedger.withBlocks(genesis, blocks), { startSync: false })
+    const client = await node(w, 'client', await chainWith(fx, w.clock, chain), { startSync: false })
     const peer = await client.network.dial('memory://server')
-    const b = blocks[1] as Block
-    const tx = hashTransaction(b.transactions[2] as Block['transactions'][0])
+    const b = chain[1] as Block
+    const tx = transactionHash(b.transactions[2] as Transaction)
     const ask = () =>
       client.network.request(peer.peerId, {
         type: 'get_proof',
-        data: { blockHash: hashHeader(b.header), txHash: tx },
+        data: { blockHash: headerHash(b.header), txHash: tx },
       })
     const first = await ask()
     expect(first.type).toBe('proof')
-    if (first.type === 'proof')
-      expect(verifyProof(first.data.inclusion as NonNullable<typeof first.data.inclusion>, tx)).toBe(true)
+    if (first.type === 'proof') {
+      expect(first.data.inclusion?.index).toBe(2)
+      expect(verifyMerkleProof(first.data.inclusion as NonNullable<typeof first.data.inclusion>, tx)).toBe(
+        true,
+      )
+    }
     await ask()
     await expect(ask()).rejects.toMatchObject({ code: 'ERR_REQUEST_FAILED' })
     expect(server.sync.stats().quotaRefusals).toBe(1)
     expect(server.reports.some((r) => r.behaviour === 'rate-limit-exceeded')).toBe(true)
   })
 
-  it('partition: a stale tip and lost peers raise partition:suspected, ask for peers from new groups, and clear on a new block', async () => {
+  it('partition: a stale tip raises partition:suspected, asks for peers from new groups, and clears on a new block', async () => {
     const w = world()
+    const fx = fixture()
+    const base = blocks(fx, 2)
     const asked: { count: number; excludeGroups: readonly string[] }[] = []
     let bootstrap = 0
-    const base = mineChain(genesis.header, 2)
-    const a = await node(w, 'a', TestLedger.withBlocks(genesis, base))
-    const b = await node(w, 'b', TestLedger.withBlocks(genesis, base), { startSync: false })
-    const { createSync } = await import('../src/index')
+    const a = await node(w, 'a', await chainWith(fx, w.clock, base))
+    const b = await node(w, 'b', await chainWith(fx, w.clock, base), { startSync: false })
     const watcher = createSync(
       {
         network: b.network,
-        chain: b.ledger,
+        chain: b.chain,
         clock: w.clock,
         peerSource: {
           requestOutbound: (o) => void asked.push(o),
@@ -160,10 +198,9 @@ describe('relay and serving between real nodes', () => {
     expect(bootstrap).toBe(1)
     let recovered = false
     watcher.on('partition:recovered', () => (recovered = true))
-    const next = mineBlock((base[1] as Block).header, [makeTx(77)])
-    a.ledger.acceptBlock(next)
+    expect(await a.chain.acceptBlock(blocks(fx, 1, { parent: base[1] })[0] as Block)).toBe('connected')
     await until(w.clock, () => recovered, 10_000)
-    expect(b.ledger.tip().height).toBe(3)
+    expect(b.chain.tip().height).toBe(3)
     watcher.stop()
   })
 })

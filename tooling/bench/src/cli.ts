@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   discovery: () => import('./suites/discovery'),
   chain: () => import('./suites/chain'),
   relay: () => import('./suites/relay'),
+  sync: () => import('./suites/sync'),
 }
 
 function formatRow(r: BenchResult): string[] {

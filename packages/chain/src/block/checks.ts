@@ -16,6 +16,20 @@ export interface CheckedBlock {
 }
 
 /**
+ * Whether a block's transactions hash to its header's merkle root without the CVE-2012-2459 mutation: the
+ * body belongs to the header. A body that fails this was changed in transit (or rebuilt wrongly from short
+ * ids), which says nothing about the header.
+ */
+export function merkleRootMatches(block: Block): boolean {
+  try {
+    const { root, mutated } = merkleRoot(block.transactions.map(transactionHash))
+    return !mutated && equalBytes(root, block.header.merkleRoot)
+  } catch {
+    return false // a transaction that does not serialise
+  }
+}
+
+/**
  * The context-free checks of a block body against its header (the header itself is checked by
  * `checkHeader`): at least the coinbase and at most the network's transaction count and size, every
  * transaction well-formed, the merkle root, no CVE-2012-2459 mutation, no duplicate transaction, exactly

@@ -46,6 +46,9 @@ export class BlockIndex {
   readonly main: BlockEntry[] = []
   /** The header with the most work (it may be ahead of the tip while bodies download). */
   bestHeader: BlockEntry
+  /** The best header chain by height, in step with `bestHeader` after `syncBest()`. */
+  private readonly bestChain: BlockEntry[] = []
+  private bestSynced: BlockEntry | undefined
   private seq = 0
 
   constructor(
@@ -72,6 +75,26 @@ export class BlockIndex {
     this.bestHeader = genesis
   }
 
+  /** The header at `height` on the best header chain (O(1) once the chain is in step with `bestHeader`). */
+  bestAt(height: number): BlockEntry | undefined {
+    this.syncBest()
+    return height >= 0 ? this.bestChain[height] : undefined
+  }
+
+  /** Brings the by-height array of the best header chain in step with `bestHeader` (walks only what changed). */
+  private syncBest(): void {
+    const best = this.bestHeader
+    if (this.bestSynced === best) return
+    const chain = this.bestChain
+    const path: BlockEntry[] = []
+    for (let e: BlockEntry | undefined = best; e !== undefined && chain[e.height] !== e; e = e.parent) {
+      path.push(e)
+    }
+    chain.length = best.height + 1
+    for (const e of path) chain[e.height] = e
+    this.bestSynced = best
+  }
+
   get genesis(): BlockEntry {
     return this.main[0] as BlockEntry
   }
@@ -88,12 +111,14 @@ export class BlockIndex {
     return this.main[e.height] === e
   }
 
-  /** The ancestor of `e` at `height` (O(1) once the walk reaches the active chain). */
+  /** The ancestor of `e` at `height` (O(1) once the walk reaches the active chain or the best header chain). */
   ancestor(e: BlockEntry, height: number): BlockEntry | undefined {
     if (height > e.height || height < 0) return undefined
+    this.syncBest()
     let cur: BlockEntry | undefined = e
     while (cur !== undefined && cur.height > height) {
       if (this.main[cur.height] === cur) return this.main[height]
+      if (this.bestChain[cur.height] === cur) return this.bestChain[height]
       cur = cur.parent
     }
     return cur

@@ -1,4 +1,4 @@
-import type { Clock, Logger, Metrics } from '@chainwire/interface'
+import { type Clock, type Logger, LruMap, type Metrics } from '@chainwire/interface'
 import {
   type Block,
   type BlockHeader,
@@ -7,11 +7,13 @@ import {
   type Transaction,
 } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
+import { merkleRootMatches } from '../block/checks'
 import { equalBytes, fromHex, toHex } from '../bytes'
 import type { SignatureVerifier } from '../crypto/ed25519'
 import { ChainError, type ChainErrorCode } from '../errors'
 import { VoteTracker } from '../finality/votes'
-import { BoundedLruMap } from '../lru'
+import { checkHeaderLink, type HeaderLinkResult } from '../header/checks'
+import { headerHash } from '../header/header'
 import type { Mempool } from '../mempool/mempool'
 import { createMerkleProof } from '../merkle'
 import type { Network } from '../network/network'
@@ -53,10 +55,10 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
   protected readonly limits: ResolvedChainLimits
   protected readonly store: ChainStore
   protected index: BlockIndex
-  protected readonly accounts: BoundedLruMap<string, Account | null>
-  protected readonly invalid: BoundedLruMap<string, ChainErrorCode>
-  protected readonly verified: BoundedLruMap<string, true>
-  protected readonly recent: BoundedLruMap<string, Block>
+  protected readonly accounts: LruMap<string, Account | null>
+  protected readonly invalid: LruMap<string, ChainErrorCode>
+  protected readonly verified: LruMap<string, true>
+  protected readonly recent: LruMap<string, Block>
   protected readonly candidates = new Set<BlockEntry>()
   protected readonly votes: VoteTracker | undefined
   protected final: FinalBlock | undefined
@@ -74,10 +76,10 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
     this.mempool = parts.mempool
     this.store = new ChainStore(parts.db)
     this.index = new BlockIndex(this.network, HAVE_DATA)
-    this.accounts = new BoundedLruMap(parts.limits.accountCacheSize)
-    this.invalid = new BoundedLruMap(parts.limits.invalidCacheSize)
-    this.verified = new BoundedLruMap(parts.limits.signatureCacheSize)
-    this.recent = new BoundedLruMap(parts.limits.recentBlocks)
+    this.accounts = new LruMap(parts.limits.accountCacheSize)
+    this.invalid = new LruMap(parts.limits.invalidCacheSize)
+    this.verified = new LruMap(parts.limits.signatureCacheSize)
+    this.recent = new LruMap(parts.limits.recentBlocks)
     const v = this.network.validators
     this.votes = v === undefined ? undefined : new VoteTracker(v, parts.limits.maxVoteHeights)
   }
@@ -176,12 +178,49 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
     return this.final
   }
 
-  /** A block locator of the best header chain: the last 10 hashes, then exponentially sparser, then genesis. */
-  locator(): Uint8Array[] {
-    return buildLocator(
-      this.index.bestHeader.height,
-      (h) => this.index.ancestor(this.index.bestHeader, h)?.hash,
-    )
+  /**
+   * A block locator (at most 101 hashes, newest first: 10 one apart, then doubling steps, then genesis) from
+   * `from` (a known header) back, or from the best header when `from` is absent or unknown.
+   */
+  locator(from?: Uint8Array): Uint8Array[] {
+    const start = (from !== undefined ? this.index.get(from) : undefined) ?? this.index.bestHeader
+    return buildLocator(start.height, (h) => this.index.ancestor(start, h)?.hash)
+  }
+
+  /** The hash and cumulative work of a known valid header, or undefined. */
+  headerPoint(hash: Uint8Array): ChainTip | undefined {
+    const e = this.index.get(hash)
+    if (e === undefined || e.flags & FAILED) return undefined
+    return { hash: e.hash, height: e.height, work: e.work }
+  }
+
+  /** The hash of the header at `height` on the best header chain (ahead of the tip while bodies download). */
+  headerHashAt(height: number): Uint8Array | undefined {
+    return this.index.bestAt(height)?.hash
+  }
+
+  /** The hash that names a header (double SHA-256 of its 96 canonical bytes): `headerHash` as a method. */
+  headerHash(header: BlockHeader): Uint8Array {
+    return headerHash(header)
+  }
+
+  /** The hash that names a transaction: `transactionHash` as a method. */
+  transactionHash(tx: Transaction): Uint8Array {
+    return transactionHash(tx)
+  }
+
+  /** Checks a header against its parent alone, storing nothing (see `checkHeaderLink`). */
+  checkHeaderLink(
+    header: BlockHeader,
+    parent: { hash: Uint8Array; height: number },
+    hash?: Uint8Array,
+  ): HeaderLinkResult {
+    return checkHeaderLink(header, parent, this.network, hash)
+  }
+
+  /** Whether the block's transactions hash to its header's merkle root (see `merkleRootMatches`). */
+  checkMerkleRoot(block: Block): boolean {
+    return merkleRootMatches(block)
   }
 
   hasHeader(hash: Uint8Array): boolean {
@@ -288,9 +327,22 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
     yield* this.store.accounts()
   }
 
-  /** Hashes of the mempool's transactions, oldest first. */
-  mempoolIds(): Uint8Array[] {
-    return [...this.mempool.entries()].map((e) => e.hash)
+  /**
+   * Hashes of the mempool's transactions, oldest first (so a sender's transactions come in nonce order), at
+   * most `max`.
+   */
+  mempoolIds(max = Number.POSITIVE_INFINITY): Uint8Array[] {
+    const out: Uint8Array[] = []
+    for (const e of this.mempool.entries()) {
+      if (out.length >= max) break
+      out.push(e.hash)
+    }
+    return out
+  }
+
+  /** Whether the mempool holds this transaction. */
+  hasTransaction(hash: Uint8Array): boolean {
+    return this.mempool.has(toHex(hash))
   }
 
   /** A mempool transaction by hash. */

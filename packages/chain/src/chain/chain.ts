@@ -2,7 +2,7 @@ import type { Block, BlockHeader, ConsensusVoteData, Transaction } from '@chainw
 import { checkBlockBody } from '../block/checks'
 import { toHex } from '../bytes'
 import type { SignatureCheck } from '../crypto/ed25519'
-import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid } from '../errors'
+import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid, refusal } from '../errors'
 import { acceptVoteWith } from '../finality/intake'
 import type { Equivocation } from '../finality/votes'
 import { checkHeader, checkHeaderContext, HEADER_VERSION } from '../header/checks'
@@ -137,11 +137,11 @@ export class FullChain extends ChainState {
         if (entry.flags & HAVE_DATA) return 'duplicate'
         await this.store.write(batch)
       } catch (err) {
-        return { invalid: codeOf(err) }
+        return refusal(codeOf(err), 'block')
       }
       const tip = this.index.tip
       if (entry.work <= tip.work && entry.height + this.limits.maxForkDepth < tip.height) {
-        return { invalid: 'ERR_TOO_MANY_FORKS' }
+        return refusal('ERR_TOO_MANY_FORKS', 'block')
       }
       try {
         const checked = checkBlockBody(block, this.network)
@@ -149,7 +149,7 @@ export class FullChain extends ChainState {
       } catch (err) {
         const code = codeOf(err)
         if (marksBlockInvalid(code)) await this.markFailed(entry, code)
-        return { invalid: code }
+        return refusal(code, 'block')
       }
       await this.store.write(
         new ChainBatch()
@@ -162,7 +162,7 @@ export class FullChain extends ChainState {
       if (entry.work > tip.work) this.candidates.add(entry)
       await this.activateBestChain()
       await this.applyQuorums()
-      if (entry.flags & FAILED) return { invalid: this.invalid.get(entry.key) ?? 'ERR_INVALID_PARENT' }
+      if (entry.flags & FAILED) return refusal(this.invalid.get(entry.key) ?? 'ERR_INVALID_PARENT', 'block')
       return this.index.isOnMain(entry) ? 'connected' : 'stored'
     })
   }
@@ -376,7 +376,7 @@ export class FullChain extends ChainState {
         const result = this.mempool.add(tx, hash, account ?? EMPTY_ACCOUNT, now)
         if (result.kind === 'rejected') {
           this.metrics.transactionsRejected.inc(1, { code: result.code })
-          return { invalid: result.code }
+          return refusal(result.code, 'transaction')
         }
         if (result.kind === 'replaced') this.removed(result.replaced, 'replaced')
         for (const e of result.evicted) this.removed(e, 'evicted')
@@ -386,7 +386,7 @@ export class FullChain extends ChainState {
       } catch (err) {
         const code = codeOf(err)
         this.metrics.transactionsRejected.inc(1, { code })
-        return { invalid: code }
+        return refusal(code, 'transaction')
       }
     })
   }

@@ -1,6 +1,6 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { equalBytes } from '../bytes'
-import { codeOf, fail } from '../errors'
+import { codeOf, fail, isPenalty } from '../errors'
 import type { AcceptHeadersResult } from './types'
 
 /**
@@ -27,7 +27,8 @@ export async function acceptHeaderBatch(
       prev = hash instanceof Uint8Array ? hash : await hash
       accepted++
     } catch (err) {
-      return { accepted, invalid: { index: i, code: codeOf(err) } }
+      const code = codeOf(err)
+      return { accepted, invalid: { index: i, code, penalty: isPenalty(code, 'header') } }
     }
   }
   return { accepted }

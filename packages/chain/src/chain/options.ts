@@ -1,10 +1,7 @@
+import { type OptionSpec, option, resolveOptions } from '@chainwire/interface'
 import { ChainError } from '../errors'
-import type { MempoolOptions } from '../mempool/mempool'
 
-/**
- * Options of a full chain (`createChain`). Every field has a default; `resolveChainOptions` checks them.
- * (One small file, so a shared option resolver can replace it.)
- */
+/** Options of a full chain (`createChain`) besides the network, the store and the mempool. */
 export interface ChainLimitsOptions {
   /** Accounts of the committed state kept in memory (reads past it go to the store). @default 100_000 */
   accountCacheSize?: number
@@ -32,30 +29,42 @@ export interface ChainLimitsOptions {
 
 export type ResolvedChainLimits = Required<ChainLimitsOptions>
 
-const DEFAULTS: ResolvedChainLimits = {
-  accountCacheSize: 100_000,
-  invalidCacheSize: 10_000,
-  signatureCacheSize: 100_000,
-  maxForkHeaders: 10_000,
-  maxForkDepth: 288,
-  maxVoteHeights: 256,
-  recentBlocks: 32,
+/** The full chain's limits: defaults and bounds (a size of 0 turns a cache off). */
+export const CHAIN_LIMITS: OptionSpec<ResolvedChainLimits> = {
+  accountCacheSize: option.integer(100_000, { min: 0 }),
+  invalidCacheSize: option.integer(10_000, { min: 0 }),
+  signatureCacheSize: option.integer(100_000, { min: 0 }),
+  maxForkHeaders: option.integer(10_000, { min: 0 }),
+  maxForkDepth: option.integer(288, { min: 0 }),
+  maxVoteHeights: option.integer(256, { min: 1 }),
+  recentBlocks: option.integer(32, { min: 0 }),
 }
 
-/** Applies defaults and checks ranges (integers >= 0, `maxVoteHeights` >= 1); throws `ERR_INVALID_OPTION`. */
-export function resolveChainLimits(options: ChainLimitsOptions): ResolvedChainLimits {
-  const out = { ...DEFAULTS }
-  for (const name of Object.keys(DEFAULTS) as (keyof ResolvedChainLimits)[]) {
-    const v = options[name]
-    if (v === undefined) continue
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || (name === 'maxVoteHeights' && v < 1)) {
-      throw new ChainError('ERR_INVALID_OPTION', `chain option ${name} must be an integer >= 0`, {
-        option: name,
-      })
-    }
-    out[name] = v
-  }
-  return out
+/** Limits of a header-only chain (`createHeaderChain`). */
+export interface HeaderChainLimits {
+  /** Headers kept off the best chain (forks); past it a header that does not lead is refused. @default 1_000 */
+  maxForkHeaders: number
+  /** Hashes of invalid headers remembered. @default 1_000 */
+  invalidCacheSize: number
+  /** Heights above the last final block whose precommits are held. @default 256 */
+  maxVoteHeights: number
 }
 
-export type { MempoolOptions }
+/** The header-only chain's limits: defaults and bounds. */
+export const HEADER_CHAIN_LIMITS: OptionSpec<HeaderChainLimits> = {
+  maxForkHeaders: option.integer(1_000, { min: 0 }),
+  invalidCacheSize: option.integer(1_000, { min: 0 }),
+  maxVoteHeights: option.integer(256, { min: 1 }),
+}
+
+/**
+ * Resolves options against a spec with `@chainwire/interface`'s `resolveOptions` (the one resolver of
+ * chainwire), throwing this package's `ChainError` `ERR_INVALID_OPTION` with `details.option` naming the
+ * field (`prefix` + its name).
+ */
+export function resolveChainOptions<T>(spec: OptionSpec<T>, given: unknown, prefix = ''): T {
+  return resolveOptions(spec, given, {
+    prefix,
+    error: (message, details) => new ChainError('ERR_INVALID_OPTION', message, details),
+  })
+}

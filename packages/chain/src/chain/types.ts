@@ -17,20 +17,34 @@ export interface FinalBlock {
   votes: ConsensusVoteData[]
 }
 
-/** What `acceptHeaders` did: how many headers of the batch are now known and valid, and the first failure. */
+/**
+ * A refusal: the rule that failed, and whether the peer that sent the object misbehaved (`isPenalty` of the
+ * code for the object's kind). `penalty` is false for what an honest peer can send: a parent we lack, a
+ * clock slightly ahead of ours, a full mempool, a transaction a block has just made stale.
+ */
+export interface Refusal {
+  invalid: ChainErrorCode
+  penalty: boolean
+}
+
+/**
+ * What `acceptHeaders` did: how many headers of the batch, from its start, are now known and valid, and the
+ * first failure (its index in the batch, its code, and whether it is the sender's fault).
+ */
 export interface AcceptHeadersResult {
   accepted: number
-  invalid?: { index: number; code: ChainErrorCode }
+  invalid?: { index: number; code: ChainErrorCode; penalty: boolean }
 }
 
 /**
  * What `acceptBlock` did: `'connected'` (it is on the active chain now), `'stored'` (valid so far and kept,
- * on a side branch or waiting for its parent's body), `'duplicate'` (already had it), or the failure.
+ * on a side branch or waiting for its parent's body), `'duplicate'` (already had it), or the refusal
+ * (`ERR_UNKNOWN_PARENT`, without penalty, for a block whose parent header is unknown).
  */
-export type AcceptBlockResult = 'connected' | 'stored' | 'duplicate' | { invalid: ChainErrorCode }
+export type AcceptBlockResult = 'connected' | 'stored' | 'duplicate' | Refusal
 
 /** What `acceptTransaction` did. */
-export type AcceptTransactionResult = 'accepted' | 'duplicate' | { invalid: ChainErrorCode }
+export type AcceptTransactionResult = 'accepted' | 'duplicate' | Refusal
 
 /** What `acceptVote` did: counted, already had it, made a block final, caught an equivocation, or the failure. */
 export type AcceptVoteResult =

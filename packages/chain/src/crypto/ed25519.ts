@@ -6,7 +6,8 @@ import {
   sign,
   verify,
 } from 'node:crypto'
-import { BoundedLruMap } from '../lru'
+import { LruMap, type OptionSpec, option } from '@chainwire/interface'
+import { resolveChainOptions } from '../chain/options'
 
 /*
  * Ed25519 on node:crypto (OpenSSL): key generation, signing, and the default signature verifier. Keys are
@@ -92,10 +93,15 @@ export interface NodeVerifierOptions {
   keyCacheSize?: number
 }
 
+const VERIFIER_OPTIONS: OptionSpec<Required<NodeVerifierOptions>> = {
+  parallelThreshold: option.integer(64, { min: 1 }),
+  keyCacheSize: option.integer(4096, { min: 0 }),
+}
+
 /** The default verifier: Ed25519 on node:crypto, batches checked in parallel on the thread pool. */
 export function createNodeVerifier(options: NodeVerifierOptions = {}): SignatureVerifier {
-  const threshold = options.parallelThreshold ?? 64
-  const keys = new BoundedLruMap<string, KeyObject>(options.keyCacheSize ?? 4096)
+  const { parallelThreshold: threshold, keyCacheSize } = resolveChainOptions(VERIFIER_OPTIONS, options)
+  const keys = new LruMap<string, KeyObject>(keyCacheSize)
   const keyOf = (raw: Uint8Array): KeyObject | undefined => {
     if (raw.length !== 32) return undefined
     const id = Buffer.from(raw.buffer, raw.byteOffset, 32).toString('latin1')

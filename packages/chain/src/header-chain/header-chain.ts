@@ -1,16 +1,17 @@
-import type { Clock } from '@chainwire/interface'
+import { type Clock, LruMap } from '@chainwire/interface'
 import type { BlockHeader, ConsensusVoteData, MerkleProof } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import { equalBytes, toHex } from '../bytes'
 import { acceptHeaderBatch } from '../chain/header-batch'
 import { buildLocator } from '../chain/locator'
+import type { HeaderChainLimits } from '../chain/options'
 import type { AcceptHeadersResult, AcceptVoteResult, ChainTip, ReorgEvent } from '../chain/types'
 import type { SignatureVerifier } from '../crypto/ed25519'
 import { sha256d } from '../crypto/sha256'
 import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid } from '../errors'
 import { acceptVoteWith } from '../finality/intake'
 import { type Equivocation, VoteTracker } from '../finality/votes'
-import { checkHeader, checkHeaderContext } from '../header/checks'
+import { checkHeader, checkHeaderContext, checkHeaderLink, type HeaderLinkResult } from '../header/checks'
 import { bitsFromTarget, decodeBits, workFromBits, workFromTarget } from '../header/compact'
 import {
   advanceWindow,
@@ -22,7 +23,6 @@ import {
   solveTime,
 } from '../header/difficulty'
 import { headerBytes, headerHash } from '../header/header'
-import { BoundedLruMap } from '../lru'
 import { verifyMerkleProof } from '../merkle'
 import type { Network } from '../network/network'
 import { SerialQueue } from '../serial'
@@ -37,16 +37,6 @@ export interface HeaderChainEvents {
   'header:invalid': (event: { hash: Uint8Array; height: number; code: ChainErrorCode }) => void
   finalized: (event: { hash: Uint8Array; height: number }) => void
   equivocation: (evidence: Equivocation) => void
-}
-
-/** Options of a header-only chain (see `createHeaderChain`). */
-export interface HeaderChainLimits {
-  /** Headers kept off the best chain (forks); past it a header that does not lead is refused. @default 1_000 */
-  maxForkHeaders: number
-  /** Hashes of invalid headers remembered. @default 1_000 */
-  invalidCacheSize: number
-  /** Heights above the last final block whose precommits are held. @default 256 */
-  maxVoteHeights: number
 }
 
 /** A header off the main chain. */
@@ -90,7 +80,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   private tipWork = 0n
   private tipWindow: DifficultyWindow = EMPTY_WINDOW
   private readonly side = new Map<string, SideEntry>()
-  private readonly invalid: BoundedLruMap<string, ChainErrorCode>
+  private readonly invalid: LruMap<string, ChainErrorCode>
   private readonly votes: VoteTracker | undefined
   private finalHeight = 0
   private finalVotes: ConsensusVoteData[] = []
@@ -111,7 +101,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.limits = parts.limits
     this.store = new HeaderStore(parts.db)
     this.table = new HeightTable(() => this.hashes)
-    this.invalid = new BoundedLruMap(parts.limits.invalidCacheSize)
+    this.invalid = new LruMap(parts.limits.invalidCacheSize)
     const v = parts.network.validators
     this.votes = v === undefined ? undefined : new VoteTracker(v, parts.limits.maxVoteHeights)
   }
@@ -246,8 +236,44 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     return this.network.minimumChainWork
   }
 
-  locator(): Uint8Array[] {
-    return buildLocator(this.length - 1, (h) => this.hashAt(h).slice())
+  /** The best header: for a header-only chain, its tip. */
+  bestHeader(): ChainTip {
+    return this.tip()
+  }
+
+  /**
+   * A block locator (at most 101 hashes, newest first) from `from` (a header of the best chain or of a fork)
+   * back, or from the tip when `from` is absent or unknown.
+   */
+  locator(from?: Uint8Array): Uint8Array[] {
+    const height = from === undefined ? undefined : this.table.get(from)
+    const side = from === undefined || height !== undefined ? undefined : this.side.get(toHex(from))
+    if (side === undefined) return buildLocator(height ?? this.length - 1, (h) => this.hashAt(h).slice())
+    const onBranch = new Map<number, Uint8Array>()
+    for (let e: SideEntry | undefined = side; e !== undefined; e = e.parent) onBranch.set(e.height, e.hash)
+    return buildLocator(side.height, (h) => (onBranch.get(h) ?? this.hashAt(h)).slice())
+  }
+
+  /** The hash and cumulative work of a header of the best chain or of a fork, or undefined. */
+  headerPoint(hash: Uint8Array): ChainTip | undefined {
+    const height = this.table.get(hash)
+    if (height !== undefined) return { hash: this.hashAt(height).slice(), height, work: this.workAt(height) }
+    const side = this.side.size > 0 ? this.side.get(toHex(hash)) : undefined
+    return side === undefined ? undefined : { hash: side.hash, height: side.height, work: side.work }
+  }
+
+  /** The hash of a header: double SHA-256 of its 96 canonical bytes. */
+  headerHash(header: BlockHeader): Uint8Array {
+    return headerHash(header)
+  }
+
+  /** Checks a header against its parent alone, storing nothing (see `checkHeaderLink`). */
+  checkHeaderLink(
+    header: BlockHeader,
+    parent: { hash: Uint8Array; height: number },
+    hash?: Uint8Array,
+  ): HeaderLinkResult {
+    return checkHeaderLink(header, parent, this.network, hash)
   }
 
   /** True for a header on the best chain or a known fork. */
@@ -261,7 +287,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   }
 
   /** The hash at `height` on the best chain. */
-  hashAtHeight(height: number): Uint8Array | undefined {
+  headerHashAt(height: number): Uint8Array | undefined {
     return height >= 0 && height < this.length ? this.hashAt(height).slice() : undefined
   }
 

@@ -1,7 +1,9 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { equalBytes } from '../bytes'
-import { fail } from '../errors'
+import { type ChainErrorCode, codeOf, fail } from '../errors'
 import type { Network } from '../network/network'
+import { workFromBits } from './compact'
+import { headerHash } from './header'
 import { checkProofOfWork } from './pow'
 
 /** The header version this chain accepts. */
@@ -78,5 +80,40 @@ export function checkHeaderContext(header: BlockHeader, ctx: HeaderContext, netw
   }
   if (header.timestamp > ctx.now + network.maxFutureBlockTimeMs) {
     fail('ERR_TIME_TOO_NEW', 'timestamp too far in the future', { timestamp: header.timestamp, now: ctx.now })
+  }
+}
+
+/** What {@link checkHeaderLink} found: the header's own work, or the rule it breaks. */
+export type HeaderLinkResult = { work: bigint } | { invalid: ChainErrorCode }
+
+/**
+ * Checks a header against its parent alone, storing nothing: the context-free checks (fields, version, proof
+ * of work against its own `bits` within the network's limit), the link to `parent` and the height. For
+ * following a chain before its work justifies storing it (headers presync): the difficulty retarget and the
+ * timestamp rules need the parent's ancestors and are checked when the headers are stored, and claiming
+ * easier `bits` than the retarget's only lowers the work the chain is credited with. `hash` saves hashing
+ * again when the caller has the header's hash.
+ */
+export function checkHeaderLink(
+  header: BlockHeader,
+  parent: { hash: Uint8Array; height: number },
+  network: Network,
+  hash?: Uint8Array,
+): HeaderLinkResult {
+  let h = hash
+  if (h === undefined) {
+    try {
+      h = headerHash(header)
+    } catch {
+      return { invalid: 'ERR_BAD_BITS' } // fields that do not serialise
+    }
+  }
+  try {
+    checkHeader(header, network, h)
+    if (!equalBytes(header.prevHash, parent.hash)) fail('ERR_NOT_CONTINUOUS', 'prevHash is not the parent')
+    if (header.height !== parent.height + 1) fail('ERR_BAD_HEIGHT', 'height is not the parent height + 1')
+    return { work: workFromBits(header.bits) }
+  } catch (err) {
+    return { invalid: codeOf(err) }
   }
 }

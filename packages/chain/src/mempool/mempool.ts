@@ -1,9 +1,10 @@
+import { BinaryHeap, type OptionSpec, option } from '@chainwire/interface'
 import type { Transaction } from '@chainwire/protocol-codec'
 import { toHex } from '../bytes'
-import { ChainError, type ChainErrorCode } from '../errors'
+import { resolveChainOptions } from '../chain/options'
+import type { ChainErrorCode } from '../errors'
 import type { Account } from '../state/account'
 import { transactionSize } from '../tx/tx'
-import { Heap } from './heap'
 import { NonceChain } from './nonce-chain'
 
 /** Options of the mempool (`ChainOptions.mempool`). */
@@ -68,34 +69,14 @@ export type MempoolRejection = Extract<
   | 'ERR_SENDER_LIMIT'
 >
 
-const DEFAULTS: Required<MempoolOptions> = {
-  maxCount: 50_000,
-  maxBytes: 32 * 1024 * 1024,
-  minFeeRate: 1,
-  replacementBumpPercent: 10,
-  maxPerSender: 64,
-  expiryMs: 86_400_000,
-}
-
-/** Checks mempool options; throws `ERR_INVALID_OPTION`. */
-export function resolveMempoolOptions(options: MempoolOptions = {}): Required<MempoolOptions> {
-  const out = { ...DEFAULTS }
-  for (const [k, v] of Object.entries(options)) {
-    if (v === undefined) continue
-    if (
-      typeof v !== 'number' ||
-      !Number.isFinite(v) ||
-      v < 0 ||
-      (k !== 'minFeeRate' && !Number.isInteger(v))
-    ) {
-      throw new ChainError('ERR_INVALID_OPTION', `mempool option ${k} must be a number >= 0`, { option: k })
-    }
-    ;(out as Record<string, number>)[k] = v
-  }
-  if (out.maxCount < 1 || out.maxPerSender < 1) {
-    throw new ChainError('ERR_INVALID_OPTION', 'mempool maxCount and maxPerSender must be >= 1', {})
-  }
-  return out
+/** The mempool's options: defaults and bounds. */
+export const MEMPOOL_OPTIONS: OptionSpec<Required<MempoolOptions>> = {
+  maxCount: option.integer(50_000, { min: 1 }),
+  maxBytes: option.integer(32 * 1024 * 1024, { min: 0 }),
+  minFeeRate: option.number(1, { min: 0 }),
+  replacementBumpPercent: option.integer(10, { min: 0 }),
+  maxPerSender: option.integer(64, { min: 1 }),
+  expiryMs: option.integer(86_400_000, { min: 0 }),
 }
 
 /**
@@ -108,14 +89,14 @@ export class Mempool {
   readonly options: Required<MempoolOptions>
   private readonly byHash = new Map<string, MempoolEntry>()
   private readonly senders = new Map<string, SenderQueue>()
-  private tails = new Heap<TailRef>(
+  private tails = new BinaryHeap<TailRef>(
     (a, b) => a.entry.feeRate < b.entry.feeRate || (a.entry.feeRate === b.entry.feeRate && a.seq > b.seq),
   )
   private seq = 0
   private totalBytes = 0
 
   constructor(options: MempoolOptions = {}) {
-    this.options = resolveMempoolOptions(options)
+    this.options = resolveChainOptions(MEMPOOL_OPTIONS, options, 'mempool.')
   }
 
   get size(): number {
@@ -370,7 +351,7 @@ export class Mempool {
    * in order), within `maxBytes` of canonical bytes and `maxCount` transactions.
    */
   select(maxBytes: number, maxCount: number): MempoolEntry[] {
-    const heads = new Heap<MempoolEntry>((a, b) => a.feeRate > b.feeRate)
+    const heads = new BinaryHeap<MempoolEntry>((a, b) => a.feeRate > b.feeRate)
     for (const q of this.senders.values()) {
       const head = q.byNonce.get(q.account.nonce)
       if (head !== undefined) heads.push(head)

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads'
-import { AbortError } from '@chainwire/interface'
+import { AbortError, type OptionSpec, option } from '@chainwire/interface'
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { bigIntToBytes32 } from '../bytes'
+import { resolveChainOptions } from '../chain/options'
 import { ChainError } from '../errors'
 import { targetFromBits } from '../header/compact'
 import { headerBytes } from '../header/header'
@@ -15,6 +16,10 @@ export interface MinerOptions {
    * @default 1_000_000
    */
   chunkSize?: number
+}
+
+const MINER_OPTIONS: OptionSpec<Required<MinerOptions>> = {
+  chunkSize: option.integer(1_000_000, { min: 1 }),
 }
 
 interface Pending {
@@ -38,13 +43,7 @@ export class Miner {
   hashes = 0
 
   constructor(options: MinerOptions = {}) {
-    const chunk = options.chunkSize ?? 1_000_000
-    if (!Number.isSafeInteger(chunk) || chunk < 1) {
-      throw new ChainError('ERR_INVALID_OPTION', 'miner chunkSize must be a positive integer', {
-        option: 'chunkSize',
-      })
-    }
-    this.chunkSize = chunk
+    this.chunkSize = resolveChainOptions(MINER_OPTIONS, options).chunkSize
   }
 
   private ensureWorker(): Worker {

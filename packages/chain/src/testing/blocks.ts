@@ -31,11 +31,25 @@ export interface TestNetworkOptions {
   blockReward?: bigint
   /** Turns finality on. @default undefined */
   validators?: ValidatorSetData
+  /**
+   * Compact target of the genesis block, which its children keep until the difficulty window fills: a harder
+   * one makes each block carry more work (and take longer to solve in process: about 2^k hashes for
+   * `bitsFromTarget(2n ** (256n - k))`). @default 0x207fffff (every other hash meets it)
+   */
+  genesisBits?: number
+  /** Header chains with less total work are not followed (anti-DoS of initial sync). @default 0n */
+  minimumChainWork?: bigint
+  /**
+   * Genesis time, ms since the epoch: put it before the start of a virtual clock (a simulator's epoch) so
+   * that blocks stamped with that clock are not in the future. @default TEST_GENESIS_TIME
+   */
+  genesisTimestamp?: number
 }
 
 /**
- * A network for tests: 1 s blocks at the easiest target (every other hash meets it), so blocks are solved
- * in process in microseconds; blocks spaced exactly one target time apart keep that difficulty.
+ * A network for tests: 1 s blocks at the easiest target (every other hash meets it) unless `genesisBits`
+ * says otherwise, so blocks are solved in process in microseconds; blocks spaced exactly one target time
+ * apart keep the genesis difficulty.
  */
 export function createTestNetwork(options: TestNetworkOptions = {}): Network {
   return createNetwork({
@@ -43,13 +57,14 @@ export function createTestNetwork(options: TestNetworkOptions = {}): Network {
     targetBlockTimeMs: options.targetBlockTimeMs ?? 1_000,
     difficultyWindow: options.difficultyWindow ?? 10,
     powLimitBits: 0x207fffff,
-    genesisBits: 0x207fffff,
-    genesisTimestamp: TEST_GENESIS_TIME,
+    genesisBits: options.genesisBits ?? 0x207fffff,
+    genesisTimestamp: options.genesisTimestamp ?? TEST_GENESIS_TIME,
     genesisTo: options.genesisTo,
     genesisAmount: options.genesisAmount ?? 1_000_000_000n,
     blockReward: options.blockReward ?? 50n,
     maxBlockTransactions: options.maxBlockTransactions,
     validators: options.validators,
+    minimumChainWork: options.minimumChainWork,
   })
 }
 

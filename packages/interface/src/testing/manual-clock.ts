@@ -1,3 +1,4 @@
+import { BinaryHeap } from '../binary-heap'
 import type { Clock, TimerHandle } from '../clock'
 import { sleepWith } from '../system-clock'
 
@@ -22,8 +23,13 @@ export interface ManualClockOptions {
 export class ManualClock implements Clock {
   private time: number
   private seq = 0
-  private readonly heap: Timer[] = []
+  private readonly heap = new BinaryHeap<Timer>(before)
   private readonly live = new Map<number, Timer>()
+  /**
+   * Cleared timers still in the heap; purged once they outnumber the live ones, so that their closures (and
+   * whatever those hold, such as a settled request's response) are not kept until their time comes.
+   */
+  private cleared = 0
 
   constructor(options: ManualClockOptions = {}) {
     this.time = options.start ?? 1_700_000_000_000
@@ -42,7 +48,11 @@ export class ManualClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle !== undefined) this.live.delete((handle as { id: number }).id)
+    if (handle === undefined || !this.live.delete((handle as { id: number }).id)) return
+    if (++this.cleared > this.live.size) {
+      this.heap.retain((t) => this.live.get(t.id) === t)
+      this.cleared = 0
+    }
   }
 
   clearInterval(handle: TimerHandle | undefined): void {
@@ -83,7 +93,7 @@ export class ManualClock implements Clock {
   private schedule(fn: () => void, ms: number, every: number | undefined): TimerHandle {
     const timer: Timer = { id: ++this.seq, at: this.time + Math.max(0, ms), seq: this.seq, fn, every }
     this.live.set(timer.id, timer)
-    this.push(timer)
+    this.heap.push(timer)
     return { id: timer.id }
   }
 
@@ -92,7 +102,7 @@ export class ManualClock implements Clock {
     if (t.every !== undefined) {
       t.at += t.every
       t.seq = ++this.seq
-      this.push(t)
+      this.heap.push(t)
     } else {
       this.live.delete(t.id)
     }
@@ -100,49 +110,16 @@ export class ManualClock implements Clock {
   }
 
   private popDue(target: number): Timer | undefined {
-    while (this.heap.length > 0) {
-      const top = this.heap[0] as Timer
+    for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (this.live.get(top.id) !== top) {
-        this.pop()
+        this.heap.pop()
+        if (this.cleared > 0) this.cleared--
         continue
       }
       if (top.at > target) return undefined
-      return this.pop()
+      return this.heap.pop()
     }
     return undefined
-  }
-
-  private push(t: Timer): void {
-    const h = this.heap
-    h.push(t)
-    let i = h.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!before(h[i] as Timer, h[p] as Timer)) break
-      ;[h[i], h[p]] = [h[p] as Timer, h[i] as Timer]
-      i = p
-    }
-  }
-
-  private pop(): Timer | undefined {
-    const h = this.heap
-    const top = h[0]
-    const last = h.pop()
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && before(h[l] as Timer, h[m] as Timer)) m = l
-        if (r < h.length && before(h[r] as Timer, h[m] as Timer)) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m] as Timer, h[i] as Timer]
-        i = m
-      }
-    }
-    return top
   }
 }
 

@@ -50,6 +50,8 @@ export const DEFAULT_MESSAGE_CLASSES: Readonly<Partial<Record<MessageType, Messa
   compact_block: 'blocks',
   get_block_txs: 'blocks',
   block_txs: 'blocks',
+  compact_block_request: 'blocks',
+  compact_block_response: 'blocks',
   consensus_vote: 'blocks',
   consensus_proposal: 'blocks',
   validator_set: 'blocks',

@@ -90,6 +90,20 @@ export interface BlockTxsData {
   transactions: Transaction[]
 }
 
+/**
+ * `compact_block_request`: the compact block of one block, by hash. How a peer in BIP 152's low-bandwidth
+ * mode fetches a block announced by `inv` or `headers` (Bitcoin's `getdata(MSG_CMPCT_BLOCK)`), as its own
+ * request so that `get_data` stays with transaction relay.
+ */
+export interface CompactBlockRequestData {
+  hash: Uint8Array
+}
+
+/** `compact_block_response`: the compact block, absent when the responder does not have the block. */
+export interface CompactBlockResponseData {
+  compact?: CompactBlockData
+}
+
 /** Data types of the block messages. */
 export interface BlockMessages {
   new_block: NewBlockData
@@ -103,6 +117,8 @@ export interface BlockMessages {
   compact_block: CompactBlockData
   get_block_txs: GetBlockTxsData
   block_txs: BlockTxsData
+  compact_block_request: CompactBlockRequestData
+  compact_block_response: CompactBlockResponseData
 }
 
 const maxTx = LIMITS.maxTransactionsPerBlock
@@ -213,5 +229,18 @@ export const blockSpecs: SpecTable<BlockMessages> = {
     kind: 'response',
     summary: 'the requested transactions of a compact block',
     schema: struct<BlockTxsData>({ blockHash: hash32, transactions: array(transaction, { max: maxTx }) }),
+  },
+  compact_block_request: {
+    code: 0x2b,
+    kind: 'request',
+    response: 'compact_block_response',
+    summary: 'the compact block of one block by hash (BIP 152 low-bandwidth mode)',
+    schema: struct<CompactBlockRequestData>({ hash: hash32 }),
+  },
+  compact_block_response: {
+    code: 0x2c,
+    kind: 'response',
+    summary: 'the compact block, or nothing when the block is unknown',
+    schema: struct<CompactBlockResponseData>({ compact: optional(compactBlock) }),
   },
 }

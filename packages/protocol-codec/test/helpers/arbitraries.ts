@@ -145,6 +145,8 @@ function compactBlockArb(): fc.Arbitrary<CompactBlockData> {
 const overrides: Partial<Record<MessageType, () => fc.Arbitrary<unknown>>> = {
   chunk: () => chunkArb,
   compact_block: compactBlockArb,
+  compact_block_response: () =>
+    fc.record({ compact: compactBlockArb() }, { requiredKeys: [], noNullPrototype: true }),
 }
 
 /** Valid data of one message type. */

@@ -165,6 +165,22 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
       },
     },
   ],
+  compact_block_request: [{ type: 'compact_block_request', id: 15, data: { hash: HASH } }],
+  compact_block_response: [
+    {
+      type: 'compact_block_response',
+      id: 15,
+      data: {
+        compact: {
+          header: headerOf(812_347),
+          nonce: 7n,
+          shortIds: bytesOf(6 * 2, 12),
+          prefilled: [{ index: 0, transaction: txOf(0) }],
+        },
+      },
+    },
+    { type: 'compact_block_response', id: 16, data: {} },
+  ],
   get_block_txs: [{ type: 'get_block_txs', id: 12, data: { blockHash: HASH, indexes: [1, 2, 4, 5, 6] } }],
   block_txs: [{ type: 'block_txs', id: 12, data: { blockHash: HASH, transactions: [txOf(1), txOf(2)] } }],
   new_transaction: [{ type: 'new_transaction', data: { transaction: txOf(42) } }],

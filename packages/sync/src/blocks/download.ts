@@ -1,6 +1,6 @@
 import type { PeerId, TimerHandle } from '@chainwire/interface'
 import type { Block } from '@chainwire/protocol-codec'
-import { hex } from '../bytes'
+import { equalBytes, hex } from '../bytes'
 import type { SyncContext } from '../context'
 import type { SyncPeer } from '../peers'
 import { StallTimeout } from './stall-timeout'
@@ -52,6 +52,8 @@ export class BlockDownload {
   private readonly inFlight = new Map<string, InFlight>()
   private readonly requests = new Set<BatchRequest>()
   private readonly buffered = new Map<string, Buffered>()
+  /** The hash claimed at each height by a block in flight or buffered: `schedule` skips these without hashing. */
+  private readonly claimed = new Map<number, Uint8Array>()
   private bufferedBytes = 0
   /** Every block of the best header chain at or below this height is stored. */
   private scanHeight = 0
@@ -74,6 +76,7 @@ export class BlockDownload {
     this.requests.clear()
     this.inFlight.clear()
     this.buffered.clear()
+    this.claimed.clear()
     this.bufferedBytes = 0
   }
 
@@ -87,10 +90,10 @@ export class BlockDownload {
     return this.buffered.size
   }
 
-  /** Whether every block of the best header chain is stored. */
+  /** Whether every block of the best header chain is stored and none is being validated. */
   isComplete(): boolean {
     this.syncScan()
-    return this.scanHeight >= this.ctx.chain.headerTip().height
+    return !this.validating && this.scanHeight >= this.ctx.chain.bestHeader().height
   }
 
   /** A peer left: its blocks go back to the pool. */
@@ -102,7 +105,7 @@ export class BlockDownload {
   schedule(): void {
     const { chain, clock, options, peers } = this.ctx
     this.syncScan()
-    const tipHeight = chain.headerTip().height
+    const tipHeight = chain.bestHeader().height
     if (this.scanHeight >= tipHeight) return
     const now = clock.now()
     const candidates: SyncPeer[] = []
@@ -112,17 +115,22 @@ export class BlockDownload {
       }
     }
     if (candidates.length === 0) return
+    let room = 0
+    for (const p of candidates) room += options.maxBlocksInFlightPerPeer - p.inFlight
     const known = candidates.map((p) => p.blocksPerSecond).filter((r): r is number => r !== undefined)
     const defaultRate = known.length > 0 ? Math.max(...known) : 1
     const assigned = new Map<SyncPeer, { hashes: Uint8Array[]; heights: number[] }>()
     const overBudget = this.bufferedBytes >= options.maxBufferedBlockBytes
     const firstBuffered = overBudget ? this.lowestBufferedHeight() : Number.POSITIVE_INFINITY
     const end = Math.min(tipHeight, this.scanHeight + options.blockWindow, firstBuffered - 1)
-    for (let height = this.scanHeight + 1; height <= end; height++) {
+    for (let height = this.scanHeight + 1; height <= end && room > 0; height++) {
       const hash = chain.headerHashAt(height)
       if (hash === undefined) break
+      const claim = this.claimed.get(height)
+      if (claim !== undefined && equalBytes(claim, hash)) continue
+      if (chain.hasBlock(hash)) continue
       const key = hex(hash)
-      if (this.inFlight.has(key) || this.buffered.has(key) || chain.hasBlock(hash)) continue
+      if (this.inFlight.has(key) || this.buffered.has(key)) continue
       let best: SyncPeer | undefined
       let bestCost = Number.POSITIVE_INFINITY
       for (const p of candidates) {
@@ -136,6 +144,7 @@ export class BlockDownload {
         }
       }
       if (best === undefined) continue
+      room--
       let batch = assigned.get(best)
       if (batch === undefined) assigned.set(best, (batch = { hashes: [], heights: [] }))
       batch.hashes.push(hash)
@@ -163,25 +172,26 @@ export class BlockDownload {
         const key = hex(next)
         const item = this.buffered.get(key)
         if (item === undefined) break
-        this.unbuffer(key, item)
         handled++
+        // stays buffered while the chain validates it, so that it is not requested again meanwhile
         const result = await chain.acceptBlock(item.block)
-        if (result === 'connected' || result === 'stored' || result === 'duplicate') {
+        this.unbuffer(key, item)
+        if (typeof result !== 'object') {
           if (result !== 'duplicate') stats.blocksConnected++
           this.stall.flowed()
           if (this.ctx.peers.get(item.peerId) !== undefined) this.ctx.network.markUseful(item.peerId, 'block')
-        } else if (result === 'orphan') {
-          this.ctx.logger.debug({ height: item.height }, 'in-order block reported orphan')
-          break
-        } else {
-          stats.blocksInvalid++
-          const peer = this.ctx.peers.get(item.peerId)
-          if (peer !== undefined) {
-            peer.misbehaving = true
-            peer.markLacks(key, this.ctx.clock.now() + this.ctx.options.lacksTtlMs)
-          }
-          this.ctx.report(item.peerId, 'bad-block', `invalid block at ${item.height}: ${result.invalid}`)
+          continue
         }
+        // refused: the block is asked again elsewhere (or later); the sender is reported when at fault
+        const peer = this.ctx.peers.get(item.peerId)
+        peer?.markLacks(key, this.ctx.clock.now() + this.ctx.options.lacksTtlMs)
+        if (!result.penalty) {
+          this.ctx.logger.debug({ height: item.height, code: result.invalid }, 'block refused, not penalised')
+          continue
+        }
+        stats.blocksInvalid++
+        if (peer !== undefined) peer.misbehaving = true
+        this.ctx.report(item.peerId, 'bad-block', `invalid block at ${item.height}: ${result.invalid}`)
       }
     } finally {
       this.validating = false
@@ -199,6 +209,7 @@ export class BlockDownload {
     this.requests.add(request)
     for (const [i, key] of request.keys.entries()) {
       this.inFlight.set(key, { height: heights[i] as number, request })
+      this.claimed.set(heights[i] as number, hashes[i] as Uint8Array)
     }
     peer.inFlight += hashes.length
     this.ctx.stats.blocksRequested += hashes.length
@@ -224,7 +235,7 @@ export class BlockDownload {
     let delivered = 0
     let unrequested = false
     for (const block of blocks ?? []) {
-      const hash = chain.hashHeader(block.header)
+      const hash = chain.headerHash(block.header)
       const key = hex(hash)
       if (!wanted.delete(key)) {
         unrequested = true
@@ -236,6 +247,7 @@ export class BlockDownload {
       if (entry !== undefined && !this.buffered.has(key) && !chain.hasBlock(hash)) {
         const bytes = approximateBlockBytes(block)
         this.buffered.set(key, { block, height: entry.height, peerId: peer.peerId, bytes })
+        this.claimed.set(entry.height, hash)
         this.bufferedBytes += bytes
       }
     }
@@ -267,14 +279,22 @@ export class BlockDownload {
     const entry = this.inFlight.get(key)
     if (entry === undefined || entry.request !== request) return undefined
     this.inFlight.delete(key)
+    this.unclaim(entry.height, key)
     const peer = this.ctx.peers.get(request.peerId)
     if (peer !== undefined) peer.inFlight = Math.max(0, peer.inFlight - 1)
     return entry
   }
 
   private unbuffer(key: string, item: Buffered): void {
+    if (this.buffered.get(key) !== item) return
     this.buffered.delete(key)
+    this.unclaim(item.height, key)
     this.bufferedBytes -= item.bytes
+  }
+
+  private unclaim(height: number, key: string): void {
+    const claim = this.claimed.get(height)
+    if (claim !== undefined && hex(claim) === key) this.claimed.delete(height)
   }
 
   private lowestBufferedHeight(): number {
@@ -286,13 +306,13 @@ export class BlockDownload {
   /** Moves the scan height to the last stored block of the best header chain (back after a reorg). */
   private syncScan(): void {
     const { chain } = this.ctx
-    let h = Math.min(this.scanHeight, chain.headerTip().height)
+    let h = Math.min(this.scanHeight, chain.bestHeader().height)
     for (;;) {
       const at = chain.headerHashAt(h)
       if (h === 0 || (at !== undefined && chain.hasBlock(at))) break
       h--
     }
-    const top = chain.headerTip().height
+    const top = chain.bestHeader().height
     for (;;) {
       const next = h < top ? chain.headerHashAt(h + 1) : undefined
       if (next === undefined || !chain.hasBlock(next)) break

@@ -1,7 +1,7 @@
 import { LruMap, type PeerId } from '@chainwire/interface'
 import type { MessageEvent } from '@chainwire/network'
 import type { Block, CompactBlockData, Message, Transaction } from '@chainwire/protocol-codec'
-import { hex } from '../bytes'
+import { equalBytes, hex } from '../bytes'
 import type { ChainPoint } from '../chain'
 import type { SyncContext } from '../context'
 import type { SyncPeer } from '../peers'
@@ -43,8 +43,9 @@ export function buildCompactBlock(
 /**
  * Compact block relay (BIP 152): negotiation with `send_compact`, up to `maxHighBandwidthPeers` peers asked
  * to push new blocks unasked (the last ones that brought us a new block first), announcements by `inv` for
- * the others, reconstruction from the mempool and a cache of recently seen transactions, `get_block_txs`
- * for what is missing, and the full block when a short id collides or an answer does not fit.
+ * the others (who fetch the compact block with `compact_block_request`), reconstruction from the mempool
+ * and a cache of recently seen transactions, `get_block_txs` for what is missing, and the full block when a
+ * short id collides or an answer does not fit.
  */
 export class CompactBlocks {
   /** Transactions seen recently outside the mempool (relayed, fetched, rejected), for reconstruction. */
@@ -112,30 +113,27 @@ export class CompactBlocks {
 
   /** Keeps a transaction for reconstruction. */
   remember(tx: Transaction): void {
-    this.extra.set(hex(this.ctx.chain.hashTransaction(tx)), tx)
+    this.extra.set(hex(this.ctx.chain.transactionHash(tx)), tx)
   }
 
-  /** The compact block message of a stored block, with a fresh nonce. */
-  compactMessage(block: Block): Message {
+  /** The compact block of a stored block, with a fresh nonce. */
+  compactOf(block: Block): CompactBlockData {
     const nonce =
       BigInt(Math.floor(this.ctx.random() * 2 ** 32)) * 2n ** 32n +
       BigInt(Math.floor(this.ctx.random() * 2 ** 32))
-    const hash = this.ctx.chain.hashHeader(block.header)
-    return {
-      type: 'compact_block',
-      data: buildCompactBlock(block, hash, nonce, (t) => this.ctx.chain.hashTransaction(t)),
-    }
+    const hash = this.ctx.chain.headerHash(block.header)
+    return buildCompactBlock(block, hash, nonce, (t) => this.ctx.chain.transactionHash(t))
   }
 
   /** Announces our new tip: compact blocks to the peers that asked for them, `inv` to the others. */
-  announce(tip: ChainPoint): void {
-    const block = this.ctx.chain.getBlock(tip.hash)
+  async announce(tip: ChainPoint): Promise<void> {
+    const block = await this.ctx.chain.getBlock(tip.hash)
     if (block === undefined) return
     let compact: Message | undefined
     for (const peer of this.ctx.peers.all()) {
       if (peer.claimedWork >= tip.work) continue // it has this block (it may have sent it)
       if (peer.compact && peer.wantsHighBandwidth) {
-        compact ??= this.compactMessage(block)
+        compact ??= { type: 'compact_block', data: this.compactOf(block) }
         this.ctx.network.trySend(peer.peerId, compact)
       } else {
         this.ctx.network.trySend(peer.peerId, {
@@ -152,13 +150,7 @@ export class CompactBlocks {
     for (const item of items) {
       if (item.kind === 'tx' || this.ctx.chain.hasBlock(item.hash)) continue
       if (peer.compact && !this.pending.has(hex(item.hash))) {
-        // low-bandwidth mode: ask for the compact block; it arrives as its own message
-        void this.ctx.network
-          .request(peerId, {
-            type: 'get_data',
-            data: { items: [{ kind: 'compact_block', hash: item.hash }] },
-          })
-          .catch(() => undefined)
+        void this.requestCompact(peer, item.hash) // low-bandwidth mode (BIP 152)
       } else {
         this.ctx.pokeHeaders(peer)
       }
@@ -166,29 +158,58 @@ export class CompactBlocks {
     }
   }
 
+  /** Low-bandwidth mode: fetches the compact block of an announced block and rebuilds it. */
+  private async requestCompact(peer: SyncPeer, hash: Uint8Array): Promise<void> {
+    let compact: CompactBlockData | undefined
+    try {
+      const answer = await this.ctx.network.request(
+        peer.peerId,
+        { type: 'compact_block_request', data: { hash } },
+        { timeoutMs: this.ctx.options.compactTimeoutMs },
+      )
+      if (answer.type === 'compact_block_response') compact = answer.data.compact
+    } catch (err) {
+      this.ctx.logger.debug({ err, peerId: peer.peerId }, 'compact_block_request failed')
+    }
+    if (compact === undefined) {
+      this.ctx.pokeHeaders(peer) // block download fetches it once its header is known
+      return
+    }
+    if (!equalBytes(this.ctx.chain.headerHash(compact.header), hash)) {
+      this.ctx.report(peer.peerId, 'invalid-message', 'compact_block_response for another block')
+      return
+    }
+    await this.received(peer.peerId, compact)
+  }
+
   private candidates(): Iterable<[Uint8Array, () => Transaction | undefined]> {
     const { chain } = this.ctx
     const extra = this.extra
     return (function* () {
       for (const id of chain.mempoolIds(Number.MAX_SAFE_INTEGER)) yield [id, () => chain.getTransaction(id)]
-      for (const [key, tx] of extra) yield [Buffer.from(key, 'hex'), () => tx]
+      for (const [key, tx] of extra) {
+        const hash = Buffer.from(key, 'hex')
+        if (!chain.hasTransaction(hash)) yield [hash, () => tx] // the mempool offered it already
+      }
     })() as Iterable<[Uint8Array, () => Transaction | undefined]>
   }
 
   /** Checks the header of an announced block; false when the block needs nothing more from us here. */
-  private admitHeader(peer: SyncPeer, header: Block['header'], hash: Uint8Array): boolean {
+  private async admitHeader(peer: SyncPeer, header: Block['header'], hash: Uint8Array): Promise<boolean> {
     const { chain } = this.ctx
     if (chain.hasBlock(hash)) return false
     if (!chain.hasHeader(header.prevHash)) {
       this.ctx.pokeHeaders(peer)
       return false
     }
-    const result = chain.acceptHeaders([header])
+    const result = await chain.acceptHeaders([header])
     if (result.invalid !== undefined) {
-      this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${result.invalid.code}`)
+      if (result.invalid.penalty) {
+        this.ctx.report(peer.peerId, 'bad-block', `invalid header: ${result.invalid.code}`)
+      }
       return false
     }
-    const point = chain.getHeader(hash)?.point
+    const point = chain.headerPoint(hash)
     if (point !== undefined) peer.showed(point.work, point.height)
     if (!chain.hasBlock(header.prevHash)) {
       this.ctx.wake() // not at our tip: block download fetches it in order
@@ -202,10 +223,14 @@ export class CompactBlocks {
     if (peer === undefined) return
     const { chain, stats } = this.ctx
     stats.compactReceived++
-    const hash = chain.hashHeader(data.header)
+    const hash = chain.headerHash(data.header)
     const key = hex(hash)
-    if (this.pending.has(key) || !this.admitHeader(peer, data.header, hash)) return
+    if (this.pending.has(key)) return
     this.pending.set(key, true)
+    if (!(await this.admitHeader(peer, data.header, hash))) {
+      this.pending.delete(key)
+      return
+    }
     try {
       const rebuilt = reconstruct(data, hash, this.candidates())
       if (rebuilt.kind === 'complete' && chain.checkMerkleRoot(rebuilt.block)) {
@@ -241,7 +266,7 @@ export class CompactBlocks {
         { timeoutMs: this.ctx.options.compactTimeoutMs },
       )
       if (answer.type !== 'block_txs') return undefined
-      const block = complete(partial, answer.data.transactions, (t) => this.ctx.chain.hashTransaction(t))
+      const block = complete(partial, answer.data.transactions, (t) => this.ctx.chain.transactionHash(t))
       if (block === undefined) {
         this.ctx.report(peer.peerId, 'invalid-message', 'block_txs with the wrong transactions')
       }
@@ -263,8 +288,7 @@ export class CompactBlocks {
         )
         if (answer.type === 'block_response' && answer.data.block !== undefined) {
           const block = answer.data.block
-          const got = this.ctx.chain.hashHeader(block.header)
-          if (hex(got) === hex(hash)) {
+          if (equalBytes(this.ctx.chain.headerHash(block.header), hash)) {
             await this.connect(from, block)
             return
           }
@@ -280,8 +304,8 @@ export class CompactBlocks {
   private async fullBlock(peerId: PeerId, block: Block): Promise<void> {
     const peer = this.ctx.peers.get(peerId)
     if (peer === undefined) return
-    const hash = this.ctx.chain.hashHeader(block.header)
-    if (!this.admitHeader(peer, block.header, hash)) return
+    const hash = this.ctx.chain.headerHash(block.header)
+    if (!(await this.admitHeader(peer, block.header, hash))) return
     await this.connect(peer, block)
   }
 
@@ -291,8 +315,10 @@ export class CompactBlocks {
     const before = chain.tip().hash
     const result = await chain.acceptBlock(block)
     if (typeof result === 'object') {
-      stats.blocksInvalid++
-      this.ctx.report(peer.peerId, 'bad-block', `invalid block: ${result.invalid}`)
+      if (result.penalty) {
+        stats.blocksInvalid++
+        this.ctx.report(peer.peerId, 'bad-block', `invalid block: ${result.invalid}`)
+      }
       return
     }
     if (result === 'connected') {

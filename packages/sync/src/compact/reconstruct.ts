@@ -1,4 +1,5 @@
 import type { Block, CompactBlockData, Transaction } from '@chainwire/protocol-codec'
+import { equalBytes } from '../bytes'
 import { readShortId, SHORT_ID_BYTES, shortId, shortIdKey } from './short-id'
 
 /** A compact block being rebuilt: its slots, and which ones still lack a transaction. */
@@ -22,9 +23,9 @@ export type Reconstruction =
 
 /**
  * Rebuilds a compact block from its prefilled transactions and the transactions we hold (mempool and the
- * recent-transaction cache), by short id. A short id that matches two of our transactions is left missing
- * and asked for (it cannot be told which one the block has); two equal short ids inside the block make it
- * unrebuildable.
+ * recent-transaction cache), by short id. A short id that matches two different transactions of ours is left
+ * missing and asked for (it cannot be told which one the block has; the same transaction offered by both
+ * sources is one match); two equal short ids inside the block make it unrebuildable.
  */
 export function reconstruct(
   compact: CompactBlockData,
@@ -47,17 +48,21 @@ export function reconstruct(
     ids[i] = id
   }
   const ambiguous = new Set<number>()
+  const filledBy: (Uint8Array | undefined)[] = new Array(count).fill(undefined)
   for (const [hash, get] of candidates) {
     const slot = slotOf.get(shortId(key, hash))
     if (slot === undefined || ambiguous.has(slot)) continue
-    const tx = get()
-    if (tx === undefined) continue
-    if (slots[slot] !== undefined) {
+    const other = filledBy[slot]
+    if (other !== undefined) {
+      if (equalBytes(other, hash)) continue // the same transaction from two sources (mempool, recent cache)
       slots[slot] = undefined
       ambiguous.add(slot)
       continue
     }
+    const tx = get()
+    if (tx === undefined) continue
     slots[slot] = tx
+    filledBy[slot] = hash
   }
   const missing: number[] = []
   for (let i = 0; i < count; i++) if (slots[i] === undefined) missing.push(i)

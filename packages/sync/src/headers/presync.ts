@@ -1,7 +1,7 @@
 import { sipHash24 } from '@chainwire/interface'
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { equalBytes } from '../bytes'
-import type { ChainPoint, SyncChain } from '../chain'
+import type { ChainPoint, SyncHeaderChain } from '../chain'
 
 /** Bounds of one peer's presync (see the options of the same names). */
 export interface PresyncLimits {
@@ -33,19 +33,18 @@ export type PresyncStep =
 export class HeadersPresync {
   /** Whether the chain is being downloaded the second time. */
   phase: 'presync' | 'redownload' = 'presync'
-  private readonly start: { header: BlockHeader; point: ChainPoint }
+  private readonly start: ChainPoint
   private readonly salt: Uint8Array
   private readonly offset: number
   /** Commitment bits, packed, grown by doubling up to the bound. */
   private bits = new Uint8Array(16)
   private bitCount = 0
-  private last: BlockHeader
-  private lastHash: Uint8Array
+  /** The last header followed in the first pass: its hash and height. */
+  private last: { hash: Uint8Array; height: number }
   private count = 0
   private work: bigint
   /** Redownload state. */
-  private redownloadLast: BlockHeader
-  private redownloadLastHash: Uint8Array
+  private redownloadLast: { hash: Uint8Array; height: number }
   private redownloadCount = 0
   private redownloadWork: bigint
   private bitIndex = 0
@@ -53,8 +52,8 @@ export class HeadersPresync {
   private enough = false
 
   constructor(
-    private readonly chain: SyncChain,
-    start: { header: BlockHeader; point: ChainPoint },
+    private readonly chain: SyncHeaderChain,
+    start: ChainPoint,
     private readonly threshold: bigint,
     private readonly limits: PresyncLimits,
     random: () => number,
@@ -63,12 +62,10 @@ export class HeadersPresync {
     this.salt = new Uint8Array(16)
     for (let i = 0; i < 16; i++) this.salt[i] = Math.floor(random() * 256)
     this.offset = Math.floor(random() * limits.commitmentPeriod)
-    this.last = start.header
-    this.lastHash = start.point.hash
-    this.work = start.point.work
-    this.redownloadLast = start.header
-    this.redownloadLastHash = start.point.hash
-    this.redownloadWork = start.point.work
+    this.last = start
+    this.work = start.work
+    this.redownloadLast = start
+    this.redownloadWork = start.work
   }
 
   /** Bytes this peer's presync holds now: commitment bits and buffered headers (estimated per header). */
@@ -81,29 +78,37 @@ export class HeadersPresync {
     return this.count
   }
 
-  /** Processes one `headers` answer of a full-size (`full`) or short batch. */
-  process(headers: readonly BlockHeader[], full: boolean): PresyncStep {
-    return this.phase === 'presync' ? this.presync(headers, full) : this.redownload(headers, full)
+  /**
+   * Processes one `headers` answer of a full-size (`full`) or short batch; `hashes` are the headers' hashes
+   * (the caller has them already).
+   */
+  process(headers: readonly BlockHeader[], hashes: readonly Uint8Array[], full: boolean): PresyncStep {
+    return this.phase === 'presync'
+      ? this.presync(headers, hashes, full)
+      : this.redownload(headers, hashes, full)
   }
 
   /** The locator of the next request of the current phase. */
   locator(): Uint8Array[] {
     return this.phase === 'presync'
-      ? [this.lastHash, this.start.point.hash]
-      : [this.redownloadLastHash, this.start.point.hash]
+      ? [this.last.hash, this.start.hash]
+      : [this.redownloadLast.hash, this.start.hash]
   }
 
-  private presync(headers: readonly BlockHeader[], full: boolean): PresyncStep {
-    for (const header of headers) {
-      const checked = this.chain.checkHeaderLink(header, this.last)
+  private presync(
+    headers: readonly BlockHeader[],
+    hashes: readonly Uint8Array[],
+    full: boolean,
+  ): PresyncStep {
+    for (const [i, header] of headers.entries()) {
+      const hash = hashes[i] as Uint8Array
+      const checked = this.chain.checkHeaderLink(header, this.last, hash)
       if ('invalid' in checked) return { kind: 'invalid', detail: `presync header: ${checked.invalid}` }
-      const hash = this.chain.hashHeader(header)
       this.count++
       if (this.count > this.limits.maxHeaders) return { kind: 'abort', reason: 'too-long' }
       this.work += checked.work
       if (this.count % this.limits.commitmentPeriod === this.offset) this.pushBit(this.commitment(hash))
-      this.last = header
-      this.lastHash = hash
+      this.last = { hash, height: header.height }
     }
     if (this.work >= this.threshold) {
       this.phase = 'redownload'
@@ -113,14 +118,18 @@ export class HeadersPresync {
     return { kind: 'continue', locator: this.locator() }
   }
 
-  private redownload(headers: readonly BlockHeader[], full: boolean): PresyncStep {
-    if (headers.length > 0 && !equalBytes(headers[0]?.prevHash as Uint8Array, this.redownloadLastHash)) {
+  private redownload(
+    headers: readonly BlockHeader[],
+    hashes: readonly Uint8Array[],
+    full: boolean,
+  ): PresyncStep {
+    if (headers.length > 0 && !equalBytes(headers[0]?.prevHash as Uint8Array, this.redownloadLast.hash)) {
       return { kind: 'invalid', detail: 'redownloaded headers do not continue the chain' }
     }
-    for (const header of headers) {
-      const checked = this.chain.checkHeaderLink(header, this.redownloadLast)
+    for (const [i, header] of headers.entries()) {
+      const hash = hashes[i] as Uint8Array
+      const checked = this.chain.checkHeaderLink(header, this.redownloadLast, hash)
       if ('invalid' in checked) return { kind: 'invalid', detail: `redownload header: ${checked.invalid}` }
-      const hash = this.chain.hashHeader(header)
       this.redownloadCount++
       if (this.redownloadCount > this.count && !this.enough) {
         return { kind: 'invalid', detail: 'redownloaded chain longer than the presynced one' }
@@ -132,8 +141,7 @@ export class HeadersPresync {
         this.bitIndex++
       }
       this.redownloadWork += checked.work
-      this.redownloadLast = header
-      this.redownloadLastHash = hash
+      this.redownloadLast = { hash, height: header.height }
       this.buffer.push(header)
       if (this.redownloadWork >= this.threshold) this.enough = true
     }

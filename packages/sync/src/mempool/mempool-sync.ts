@@ -1,23 +1,25 @@
-import type { PeerId } from '@chainwire/interface'
+import { type PeerId, TokenBucket } from '@chainwire/interface'
 import type { MessageEvent } from '@chainwire/network'
 import type { Transaction } from '@chainwire/protocol-codec'
-import { hex } from '../bytes'
+import { equalBytes } from '../bytes'
 import type { SyncContext } from '../context'
 import { MEMPOOL_SYNC_CAPABILITY, type SyncPeer } from '../peers'
 
-/** One peer's pull queue: ids it announced that we lack, and the ids of the `get_data` in flight. */
+/** One peer's pull: ids it announced that we lack, in its order, and the pace of our requests. */
 interface PullState {
   readonly queue: Uint8Array[]
-  readonly asked: Set<string>
+  readonly pace: TokenBucket
   running: boolean
 }
 
 /**
  * Mempool sync (BIP 35's `mempool`, pushed): a newly connected peer that speaks `mempool-sync` gets our
- * mempool's ids in `mempool_sync` pages (at most `mempoolSyncMaxIds`); the ids a peer sends us that we
- * lack are pulled with `get_data` in batches, one batch in flight per peer, the transactions arriving as
- * `new_transaction` before the `not_found` that closes the batch. What a peer may announce per connection
- * is bounded (`mempoolSyncMaxAnnounced`); the excess is dropped and counted.
+ * mempool's ids in `mempool_sync` pages (at most `mempoolSyncMaxIds`); the ids a peer sends us that we lack
+ * are pulled one by one with `get_transaction` (`mempoolFetchConcurrency` in flight per peer, at most
+ * `mempoolFetchRate` per second, well under the peer's message limits), and handed to the chain in the
+ * peer's order, so a sender's transactions arrive in nonce order. What a peer may announce per connection
+ * is bounded (`mempoolSyncMaxAnnounced`); the excess is dropped and reported. sync never uses `get_data`:
+ * `inv` / `get_data` / `not_found` belong to transaction relay.
  */
 export class MempoolSync {
   private readonly pulls = new Map<PeerId, PullState>()
@@ -31,14 +33,8 @@ export class MempoolSync {
   start(): void {
     const n = this.ctx.network
     const onIds = (e: MessageEvent<'mempool_sync'>): void => this.announced(e.peerId, e.message.data.hashes)
-    const onTx = (e: MessageEvent<'new_transaction'>): void =>
-      this.arrived(e.peerId, e.message.data.transaction)
     n.on('message:mempool_sync', onIds)
-    n.on('message:new_transaction', onTx)
-    this.off.push(
-      () => n.off('message:mempool_sync', onIds),
-      () => n.off('message:new_transaction', onTx),
-    )
+    this.off.push(() => n.off('message:mempool_sync', onIds))
   }
 
   stop(): void {
@@ -69,7 +65,7 @@ export class MempoolSync {
   private announced(peerId: PeerId, hashes: readonly Uint8Array[]): void {
     const peer = this.ctx.peers.get(peerId)
     if (peer === undefined) return
-    const { chain, options, stats } = this.ctx
+    const { chain, clock, options, stats } = this.ctx
     const room = Math.max(0, options.mempoolSyncMaxAnnounced - peer.mempoolAnnounced)
     peer.mempoolAnnounced += hashes.length
     if (hashes.length > room) {
@@ -77,42 +73,57 @@ export class MempoolSync {
     }
     stats.mempoolIdsReceived += Math.min(room, hashes.length)
     let pull = this.pulls.get(peerId)
-    if (pull === undefined) this.pulls.set(peerId, (pull = { queue: [], asked: new Set(), running: false }))
+    if (pull === undefined) {
+      const rate = options.mempoolFetchRate
+      pull = { queue: [], pace: new TokenBucket(clock, { rate, burst: rate }), running: false }
+      this.pulls.set(peerId, pull)
+    }
     for (const h of hashes.slice(0, room)) if (!chain.hasTransaction(h)) pull.queue.push(h)
     if (!pull.running) void this.pull(peerId, pull)
   }
 
+  /** Fetches the queue in windows of `mempoolFetchConcurrency`, each window accepted in order. */
   private async pull(peerId: PeerId, pull: PullState): Promise<void> {
-    const { chain, network, options } = this.ctx
+    const { chain, options } = this.ctx
     pull.running = true
     try {
       while (pull.queue.length > 0 && this.pulls.get(peerId) === pull) {
-        const batch = pull.queue.splice(0, options.mempoolFetchBatch).filter((h) => !chain.hasTransaction(h))
-        if (batch.length === 0) continue
-        for (const h of batch) pull.asked.add(hex(h))
-        try {
-          await network.request(peerId, {
-            type: 'get_data',
-            data: { items: batch.map((hash) => ({ kind: 'tx' as const, hash })) },
-          })
-        } catch {
-          return
-        } finally {
-          pull.asked.clear()
-        }
+        const window = pull.queue
+          .splice(0, options.mempoolFetchConcurrency)
+          .filter((h) => !chain.hasTransaction(h))
+        const fetched = await Promise.all(window.map((hash) => this.fetch(peerId, pull, hash)))
+        if (this.pulls.get(peerId) !== pull) return
+        for (const tx of fetched) if (tx !== undefined) await this.accept(peerId, tx)
       }
     } finally {
       pull.running = false
     }
   }
 
-  private arrived(peerId: PeerId, tx: Transaction): void {
-    const pull = this.pulls.get(peerId)
-    if (pull === undefined || pull.asked.size === 0) return
-    const key = hex(this.ctx.chain.hashTransaction(tx))
-    if (!pull.asked.delete(key)) return
+  private async fetch(peerId: PeerId, pull: PullState, hash: Uint8Array): Promise<Transaction | undefined> {
+    const { clock, network } = this.ctx
+    while (!pull.pace.take(1)) await clock.sleep(pull.pace.waitTime(1))
+    if (this.pulls.get(peerId) !== pull) return undefined
+    try {
+      const answer = await network.request(peerId, { type: 'get_transaction', data: { hash } })
+      // absent: mined or evicted there meanwhile, not the peer's fault
+      const tx = answer.type === 'transaction_data' ? answer.data.transaction : undefined
+      if (tx !== undefined && !equalBytes(this.ctx.chain.transactionHash(tx), hash)) {
+        this.ctx.report(peerId, 'invalid-message', 'transaction_data with another transaction')
+        return undefined
+      }
+      return tx
+    } catch (err) {
+      this.ctx.logger.debug({ err, peerId }, 'get_transaction failed')
+      return undefined
+    }
+  }
+
+  private async accept(peerId: PeerId, tx: Transaction): Promise<void> {
     this.ctx.stats.mempoolTxsFetched++
-    const result = this.ctx.chain.acceptTransaction(tx)
-    if (typeof result === 'object') this.seen(tx)
+    const result = await this.ctx.chain.acceptTransaction(tx)
+    if (typeof result !== 'object') return
+    this.seen(tx) // kept for compact block reconstruction: a block may still carry it
+    if (result.penalty) this.ctx.report(peerId, 'invalid-message', `invalid transaction: ${result.invalid}`)
   }
 }

@@ -10,7 +10,8 @@ const ASK_EVERY_CHECKS = 6
 /**
  * Partition detection (Bitcoin Core's stale-tip check, extended): the tip has not moved for
  * `staleTipMultiple` target block times, peers have shown more work than we could fetch for
- * `unreachableWorkMs`, or we lost `peerLossFraction` of our peers within `peerLossWindowMs`. On suspicion it
+ * `unreachableWorkMs`, or we lost `peerLossFraction` of our peers within `peerLossWindowMs` (and have not got
+ * them back since). On suspicion it
  * emits `partition:suspected` with the evidence, asks the {@link PeerSource} for outbound peers from other
  * network groups and for the bootstrap nodes, and lets header sync retry every peer with more work; when
  * the evidence clears it emits `partition:recovered`.
@@ -20,6 +21,8 @@ export class PartitionMonitor {
   private lastTipChange = 0
   private readonly samples: { at: number; peers: number }[] = []
   private suspectedAt: number | undefined
+  /** The peer count before a sudden loss, while that loss is part of the suspicion. */
+  private lossBaseline: number | undefined
   private checksSinceAsk = 0
 
   constructor(
@@ -43,6 +46,7 @@ export class PartitionMonitor {
     this.timer = undefined
     this.samples.length = 0
     this.suspectedAt = undefined
+    this.lossBaseline = undefined
   }
 
   /** Whether a partition is suspected now. */
@@ -75,7 +79,7 @@ export class PartitionMonitor {
     const reasons: PartitionReason[] = []
     const tipAgeMs = now - this.lastTipChange
     if (tipAgeMs > options.staleTipMultiple * options.targetBlockTimeMs) reasons.push('stale-tip')
-    const headerWork = chain.headerTip().work
+    const headerWork = chain.bestHeader().work
     const more: string[] = []
     let bestClaimedWork = headerWork
     for (const p of peers.all()) {
@@ -89,11 +93,13 @@ export class PartitionMonitor {
     }
     if (more.length > 0) reasons.push('unreachable-work')
     const recentMaxPeers = Math.max(0, ...this.samples.map((s) => s.peers))
-    if (
-      recentMaxPeers >= options.minPeersForLoss &&
-      peers.size <= recentMaxPeers * (1 - options.peerLossFraction)
-    ) {
+    // a loss stays evidence until the peers come back, not merely until it leaves the window
+    const baseline = Math.max(recentMaxPeers, this.lossBaseline ?? 0)
+    if (baseline >= options.minPeersForLoss && peers.size <= baseline * (1 - options.peerLossFraction)) {
       reasons.push('peer-loss')
+      this.lossBaseline = baseline
+    } else {
+      this.lossBaseline = undefined
     }
     if (reasons.length === 0) {
       if (this.suspectedAt !== undefined) {
@@ -112,7 +118,7 @@ export class PartitionMonitor {
         evidence: {
           tipAgeMs,
           peers: peers.size,
-          recentMaxPeers,
+          recentMaxPeers: baseline,
           peersWithMoreWork: more,
           bestClaimedWork,
           groups,

@@ -2,6 +2,7 @@ import { LruMap, type PeerId, TokenBucket } from '@chainwire/interface'
 import type { HandlerResult, PeerInfo } from '@chainwire/network'
 import {
   type Block,
+  type CompactBlockData,
   LIMITS,
   type Message,
   type MessageData,
@@ -15,7 +16,7 @@ import type { ServeQuotas } from '../options'
 export type QuotaName = keyof ServeQuotas
 
 /** Builds the compact block of a stored block (the compact-block part of sync provides it). */
-export type CompactBuilder = (block: Block) => Message
+export type CompactBuilder = (block: Block) => CompactBlockData
 
 function error(code: ProtocolErrorCode, message: string): Message {
   return { type: 'error', data: { code, message } }
@@ -26,6 +27,7 @@ function error(code: ProtocolErrorCode, message: string): Message {
  * missing transactions, mempool transactions and light-client proofs. Every answer is charged to a per-peer
  * token bucket of its kind (Lodestar's per-method rate limits); a request over its quota is answered
  * `error: rate_limited` and reported. Asking for something we do not have is answered, never penalised.
+ * `get_data` is not sync's: transaction relay owns `inv` / `get_data` / `not_found`.
  */
 export class SyncServer {
   private readonly quotas: LruMap<PeerId, Map<QuotaName, TokenBucket>>
@@ -47,7 +49,7 @@ export class SyncServer {
       n.handle('get_block_txs', (m, p) => this.blockTxs(m.data, p)),
       n.handle('get_proof', (m, p) => this.proof(m.data, p)),
       n.handle('get_transaction', (m, p) => this.transaction(m.data, p)),
-      n.handle('get_data', (m, p) => this.data(m.data, p)),
+      n.handle('compact_block_request', (m, p) => this.compactBlock(m.data, p)),
     )
   }
 
@@ -88,14 +90,19 @@ export class SyncServer {
     return { type: 'headers', data: { headers } }
   }
 
-  private blocks(data: MessageData<'get_blocks'>, peer: PeerInfo): HandlerResult {
+  private async blocks(data: MessageData<'get_blocks'>, peer: PeerInfo): Promise<HandlerResult> {
     const count = data.by === 'range' ? data.count : data.hashes.length
     if (!this.charge(peer.peerId, 'blocks', count)) return this.refused('blocks')
     const chain = this.ctx.chain
-    const found: Block[] =
-      data.by === 'range'
-        ? chain.getBlockRange(data.from, data.count)
-        : data.hashes.map((h) => chain.getBlock(h)).filter((b): b is Block => b !== undefined)
+    let found: Block[]
+    if (data.by === 'range') found = await chain.getBlockRange(data.from, data.count)
+    else {
+      found = []
+      for (const h of data.hashes) {
+        const b = await chain.getBlock(h)
+        if (b !== undefined) found.push(b)
+      }
+    }
     // a prefix that fits in one message; the requester asks again for the rest
     const blocks: Block[] = []
     let bytes = 0
@@ -108,16 +115,29 @@ export class SyncServer {
     return { type: 'blocks', data: { blocks } }
   }
 
-  private block(data: MessageData<'block_request'>, peer: PeerInfo): HandlerResult {
+  private async block(data: MessageData<'block_request'>, peer: PeerInfo): Promise<HandlerResult> {
     if (!this.charge(peer.peerId, 'blocks', 1)) return this.refused('blocks')
     const chain = this.ctx.chain
-    const block = data.by === 'hash' ? chain.getBlock(data.hash) : chain.getBlockRange(data.height, 1)[0]
+    const block =
+      data.by === 'hash' ? await chain.getBlock(data.hash) : (await chain.getBlockRange(data.height, 1))[0]
     return { type: 'block_response', data: block === undefined ? {} : { block } }
   }
 
-  private blockTxs(data: MessageData<'get_block_txs'>, peer: PeerInfo): HandlerResult {
+  private async compactBlock(
+    data: MessageData<'compact_block_request'>,
+    peer: PeerInfo,
+  ): Promise<HandlerResult> {
     if (!this.charge(peer.peerId, 'compact', 1)) return this.refused('compact')
-    const block = this.ctx.chain.getBlock(data.blockHash)
+    const block = await this.ctx.chain.getBlock(data.hash)
+    return {
+      type: 'compact_block_response',
+      data: block === undefined ? {} : { compact: this.compact(block) },
+    }
+  }
+
+  private async blockTxs(data: MessageData<'get_block_txs'>, peer: PeerInfo): Promise<HandlerResult> {
+    if (!this.charge(peer.peerId, 'compact', 1)) return this.refused('compact')
+    const block = await this.ctx.chain.getBlock(data.blockHash)
     if (block === undefined) return error('bad_request', 'unknown block')
     const last = data.indexes[data.indexes.length - 1] ?? 0
     if (last >= block.transactions.length) {
@@ -128,9 +148,9 @@ export class SyncServer {
     return { type: 'block_txs', data: { blockHash: data.blockHash, transactions } }
   }
 
-  private proof(data: MessageData<'get_proof'>, peer: PeerInfo): HandlerResult {
+  private async proof(data: MessageData<'get_proof'>, peer: PeerInfo): Promise<HandlerResult> {
     if (!this.charge(peer.peerId, 'proofs', 1)) return this.refused('proofs')
-    const inclusion = this.ctx.chain.proof(data.blockHash, data.txHash)
+    const inclusion = await this.ctx.chain.proof(data.blockHash, data.txHash)
     return {
       type: 'proof',
       data: { blockHash: data.blockHash, txHash: data.txHash, ...(inclusion ? { inclusion } : {}) },
@@ -141,33 +161,5 @@ export class SyncServer {
     if (!this.charge(peer.peerId, 'transactions', 1)) return this.refused('transactions')
     const transaction = this.ctx.chain.getTransaction(data.hash)
     return { type: 'transaction_data', data: transaction === undefined ? {} : { transaction } }
-  }
-
-  /**
-   * `get_data`: found transactions, blocks and compact blocks go out as their own messages, then the
-   * `not_found` answer lists the rest and closes the request.
-   */
-  private async data(data: MessageData<'get_data'>, peer: PeerInfo): Promise<HandlerResult> {
-    const { chain, network } = this.ctx
-    const txs = data.items.filter((i) => i.kind === 'tx').length
-    const blocks = data.items.length - txs
-    if (txs > 0 && !this.charge(peer.peerId, 'transactions', txs)) return this.refused('transactions')
-    if (blocks > 0 && !this.charge(peer.peerId, 'blocks', blocks)) return this.refused('blocks')
-    const missing: typeof data.items = []
-    for (const item of data.items) {
-      let message: Message | undefined
-      if (item.kind === 'tx') {
-        const transaction = chain.getTransaction(item.hash)
-        if (transaction !== undefined) message = { type: 'new_transaction', data: { transaction } }
-      } else {
-        const block = chain.getBlock(item.hash)
-        if (block !== undefined) {
-          message = item.kind === 'block' ? { type: 'new_block', data: { block } } : this.compact(block)
-        }
-      }
-      if (message === undefined) missing.push(item)
-      else await network.send(peer.peerId, message)
-    }
-    return { type: 'not_found', data: { items: missing } }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Real chainwire nodes for sync's tests: the real network (Noise, hello, request/response) over the memory
- * transport, each with a test ledger and a sync, on one ManualClock.
+ * transport, each with a real `@chainwire/chain` full chain (memory-level) and a sync, on one ManualClock.
  */
+import type { FullChain } from '@chainwire/chain'
 import { ManualClock } from '@chainwire/interface/testing'
 import {
   createIdentity,
@@ -14,7 +15,7 @@ import {
 } from '@chainwire/network'
 import type { PeerBehaviour } from '@chainwire/peer-scoring'
 import { createSync, SYNC_CAPABILITIES, type Sync, type SyncOptionsInit } from '../../src/index'
-import type { TestLedger } from './ledger'
+import { NOW } from './chain'
 
 export interface Report {
   peerId: string
@@ -26,25 +27,30 @@ export interface TestNode {
   name: string
   network: Network
   sync: Sync
-  ledger: TestLedger
+  chain: FullChain
   reports: Report[]
+}
+
+export interface World {
+  memory: MemoryNetwork
+  clock: ManualClock
 }
 
 const started: TestNode[] = []
 
 /** A world: one memory network, one manual clock. */
-export function world(): { memory: MemoryNetwork; clock: ManualClock } {
-  return { memory: createMemoryNetwork(), clock: new ManualClock({ start: Date.now() }) }
+export function world(): World {
+  return { memory: createMemoryNetwork(), clock: new ManualClock({ start: NOW }) }
 }
 
-/** Starts a node named `name` with `ledger`. */
+/** Starts a node named `name` on `chain` (which the node stops with the others). */
 export async function node(
-  w: { memory: MemoryNetwork; clock: ManualClock },
+  w: World,
   name: string,
-  ledger: TestLedger,
+  chain: FullChain,
   options: { sync?: SyncOptionsInit; network?: NetworkOptions; startSync?: boolean } = {},
 ): Promise<TestNode> {
-  const tip = ledger.tip()
+  const tip = chain.tip()
   const network = createNetwork(
     {
       identity: createIdentity(),
@@ -63,7 +69,7 @@ export async function node(
   const sync = createSync(
     {
       network,
-      chain: ledger,
+      chain,
       clock: w.clock,
       misbehaviour: {
         report: (peerId, behaviour, o) => reports.push({ peerId, behaviour, detail: o?.detail }),
@@ -72,20 +78,21 @@ export async function node(
     options.sync,
   )
   if (options.startSync !== false) sync.start()
-  const n = { name, network, sync, ledger, reports }
+  const n = { name, network, sync, chain, reports }
   started.push(n)
   return n
 }
 
-/** Stops every node started by {@link node}. */
+/** Stops every node started by {@link node}: sync, network, then the chain. */
 export async function stopAll(): Promise<void> {
   for (const n of started.splice(0)) {
     n.sync.stop()
     await n.network.stop()
+    await n.chain.stop()
   }
 }
 
-/** Lets memory-transport deliveries and promise chains settle without moving the clock. */
+/** Lets memory-transport deliveries, store writes and promise chains settle without moving the clock. */
 export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 2))
 
 /** Advances the clock in steps, letting I/O settle, until `condition` holds (fails after `maxMs` virtual). */

@@ -1,7 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import {
   createChain,
   createHeaderChain,
@@ -24,7 +22,7 @@ import { BlockBuilder, createTestNetwork, TEST_GENESIS_TIME } from '@chainwire/c
 import { ManualClock } from '@chainwire/interface/testing'
 import type { Block, BlockHeader, Transaction } from '@chainwire/protocol-codec'
 import { MemoryLevel } from 'memory-level'
-import { compare, seeded } from '../measure'
+import { compare, collectGarbage as gc, median, seeded } from '../measure'
 import type { Suite, SuiteContext } from '../types'
 
 /*
@@ -62,8 +60,6 @@ async function chainOf(net: Network): Promise<FullChain> {
   await chain.start()
   return chain
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 // ---------------------------------------------------------------- headers
 
@@ -323,13 +319,6 @@ function mempool(ctx: SuiteContext): void {
 }
 
 // ---------------------------------------------------------------- memory
-
-function gc(): void {
-  setFlagsFromString('--expose-gc')
-  const collect = runInNewContext('gc') as () => void
-  collect()
-  collect()
-}
 
 const used = (): number => {
   const m = process.memoryUsage()
