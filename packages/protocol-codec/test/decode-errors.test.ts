@@ -84,11 +84,11 @@ describe('decode refuses bad bytes with typed errors', () => {
     bomb.set([0x93, CATALOG.relay.code, 0xc0, 0xdd, 0x00, 0x0f, 0x42, 0x40])
     for (let i = 0; i < 200_000; i++) bomb.set(unit, 8 + i * unit.length)
     const started = performance.now()
-    // a relay's data is an array of its 6 fields, not of a million values
+    // a relay's data is an array of its 7 fields, not of a million values
     const err = failure(() => decode(bomb))
     expect([err.code, err.details.path]).toEqual(['ERR_SCHEMA', 'data'])
-    // the same definitions where the relay's first field goes
-    expect(codeOf(Uint8Array.of(0x93, CATALOG.relay.code, 0xc0, 0x96, ...unit))).toBe('ERR_MALFORMED')
+    // the same definitions where the relay's first field goes (its data is an array of 7 fields)
+    expect(codeOf(Uint8Array.of(0x93, CATALOG.relay.code, 0xc0, 0x97, ...unit))).toBe('ERR_MALFORMED')
     expect(performance.now() - started).toBeLessThan(50)
   })
 
