@@ -6,10 +6,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { CONFIG_FILE, type ConfigLayer, assignmentLayer, loadConfig, mergeLayers, setPath } from './config/load'
-import { DataDir, defaultDataDir, readCookie, readOrCreateSecret, readPorts, DATA_DIR_FILES } from './data-dir'
+import {
+  assignmentLayer,
+  CONFIG_FILE,
+  type ConfigLayer,
+  loadConfig,
+  mergeLayers,
+  setPath,
+} from './config/load'
+import {
+  DATA_DIR_FILES,
+  DataDir,
+  defaultDataDir,
+  readCookie,
+  readOrCreateSecret,
+  readPorts,
+} from './data-dir'
 import { Devnet } from './devnet/run'
-import { EXIT, NodeError, exitCodeOf } from './errors'
+import { EXIT, exitCodeOf, NodeError } from './errors'
 import { createNodeLogger } from './logger'
 import { chainNetworkOf } from './node'
 import { runNode, stopOnSignals } from './runner'
@@ -90,7 +104,10 @@ prints the effective configuration (file, environment and flags merged) as JSON`
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code, or never for start/devnet. */
-export async function main(argv: readonly string[], out = (s: string) => process.stdout.write(`${s}\n`)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out = (s: string) => process.stdout.write(`${s}\n`),
+): Promise<number> {
   const [command, ...rest] = argv
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     out(HELP.main as string)
@@ -107,7 +124,12 @@ export async function main(argv: readonly string[], out = (s: string) => process
   }
   let parsed: ReturnType<typeof parseArgs>
   try {
-    parsed = parseArgs({ args: [...rest], options: run.flags, allowPositionals: run.positionals, strict: true })
+    parsed = parseArgs({
+      args: [...rest],
+      options: run.flags,
+      allowPositionals: run.positionals,
+      strict: true,
+    })
   } catch (err) {
     out(`${(err as Error).message}\n\n${HELP[command]}`)
     return EXIT.usage
@@ -124,7 +146,11 @@ export async function main(argv: readonly string[], out = (s: string) => process
   return run.handler(values, parsed.positionals, out)
 }
 
-type Handler = (values: Record<string, unknown>, positionals: string[], out: (s: string) => void) => Promise<number>
+type Handler = (
+  values: Record<string, unknown>,
+  positionals: string[],
+  out: (s: string) => void,
+) => Promise<number>
 const COMMANDS: Record<string, { flags: Spec; positionals: boolean; handler: Handler }> = {
   init: { flags: NODE_FLAGS, positionals: false, handler: init },
   start: { flags: NODE_FLAGS, positionals: false, handler: start },
@@ -144,7 +170,13 @@ const COMMANDS: Record<string, { flags: Spec; positionals: boolean; handler: Han
   status: { flags: API_FLAGS, positionals: false, handler: status },
   peers: { flags: API_FLAGS, positionals: false, handler: peers },
   wallet: {
-    flags: { ...API_FLAGS, faucet: { type: 'boolean' }, to: { type: 'string' }, amount: { type: 'string' }, fee: { type: 'string' } },
+    flags: {
+      ...API_FLAGS,
+      faucet: { type: 'boolean' },
+      to: { type: 'string' },
+      amount: { type: 'string' },
+      fee: { type: 'string' },
+    },
     positionals: true,
     handler: wallet,
   },
@@ -167,7 +199,14 @@ export function flagLayer(values: Record<string, unknown>): ConfigLayer {
   for (const [flag, path] of lists) if (values[flag] !== undefined) setPath(layer, path, values[flag])
   if (values.api !== undefined) setPath(layer, 'api.listen', values.api)
   if (values['no-api'] === true) setPath(layer, 'api.enabled', false)
-  if (values.roles !== undefined) setPath(layer, 'roles', String(values.roles).split(',').filter((r) => r !== ''))
+  if (values.roles !== undefined)
+    setPath(
+      layer,
+      'roles',
+      String(values.roles)
+        .split(',')
+        .filter((r) => r !== ''),
+    )
   if (values.mine === true) setPath(layer, 'mining.enabled', true)
   if (values.mdns !== undefined) setPath(layer, 'mdns', values.mdns)
   if (values['log-level'] !== undefined) setPath(layer, 'log.level', values['log-level'])
@@ -175,12 +214,17 @@ export function flagLayer(values: Record<string, unknown>): ConfigLayer {
   return mergeLayers(layer, assignmentLayer((values.set as string[] | undefined) ?? []))
 }
 
-async function init(values: Record<string, unknown>, _p: string[], out: (s: string) => void): Promise<number> {
+async function init(
+  values: Record<string, unknown>,
+  _p: string[],
+  out: (s: string) => void,
+): Promise<number> {
   const dir = dataDirOf(values)
   const flags = flagLayer(values)
   const config = loadConfig(dir, process.env, flags)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  if (Object.keys(flags).length > 0) writeFileSync(join(dir, CONFIG_FILE), `${JSON.stringify(flags, null, 2)}\n`)
+  if (Object.keys(flags).length > 0)
+    writeFileSync(join(dir, CONFIG_FILE), `${JSON.stringify(flags, null, 2)}\n`)
   const data = DataDir.open(dir, chainNetworkOf(config).id)
   try {
     const identity = await data.identity()
@@ -201,7 +245,11 @@ async function start(values: Record<string, unknown>): Promise<number> {
   return new Promise<number>(() => {}) // runs until a signal
 }
 
-async function showConfig(values: Record<string, unknown>, _p: string[], out: (s: string) => void): Promise<number> {
+async function showConfig(
+  values: Record<string, unknown>,
+  _p: string[],
+  out: (s: string) => void,
+): Promise<number> {
   out(JSON.stringify(loadConfig(dataDirOf(values), process.env, flagLayer(values)), null, 2))
   return EXIT.ok
 }
@@ -209,11 +257,16 @@ async function showConfig(values: Record<string, unknown>, _p: string[], out: (s
 function positiveInt(text: unknown, name: string, dflt: number): number {
   if (text === undefined) return dflt
   const n = Number(text)
-  if (!Number.isSafeInteger(n) || n < 1) throw new NodeError('ERR_USAGE', `--${name} must be a positive integer`)
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new NodeError('ERR_USAGE', `--${name} must be a positive integer`)
   return n
 }
 
-async function devnet(values: Record<string, unknown>, _p: string[], out: (s: string) => void): Promise<number> {
+async function devnet(
+  values: Record<string, unknown>,
+  _p: string[],
+  out: (s: string) => void,
+): Promise<number> {
   const dir = resolve((values.dir as string | undefined) ?? '.devnet')
   const net = await Devnet.start({
     dir,
@@ -243,35 +296,54 @@ function apiOf(values: Record<string, unknown>): string {
   if (values.api !== undefined) return String(values.api)
   const dir = dataDirOf(values)
   const ports = readPorts(dir)
-  if (ports?.api === undefined) throw new NodeError('ERR_API', `no running node in ${dir} (no ${DATA_DIR_FILES.ports})`)
+  if (ports?.api === undefined)
+    throw new NodeError('ERR_API', `no running node in ${dir} (no ${DATA_DIR_FILES.ports})`)
   return ports.api
 }
 
-async function status(values: Record<string, unknown>, _p: string[], out: (s: string) => void): Promise<number> {
+async function status(
+  values: Record<string, unknown>,
+  _p: string[],
+  out: (s: string) => void,
+): Promise<number> {
   const s = await apiCall(apiOf(values), '/api/status')
   if (values.json === true) out(JSON.stringify(s))
   else {
-    for (const [k, v] of Object.entries(s)) out(`${k.padEnd(14)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    for (const [k, v] of Object.entries(s))
+      out(`${k.padEnd(14)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
   }
   return EXIT.ok
 }
 
-async function peers(values: Record<string, unknown>, _p: string[], out: (s: string) => void): Promise<number> {
+async function peers(
+  values: Record<string, unknown>,
+  _p: string[],
+  out: (s: string) => void,
+): Promise<number> {
   const list = (await apiCall(apiOf(values), '/api/peers')) as unknown as Record<string, unknown>[]
   if (values.json === true) out(JSON.stringify(list))
   else {
     out(`${'peer'.padEnd(56)} ${'dir'.padEnd(8)} ${'kind'.padEnd(12)} ${'latency'.padEnd(9)} score`)
     for (const p of list) {
       const latency = p.latencyMs === null ? '-' : `${Number(p.latencyMs).toFixed(1)}ms`
-      out(`${String(p.peerId).padEnd(56)} ${String(p.direction).padEnd(8)} ${String(p.kind).padEnd(12)} ${latency.padEnd(9)} ${Number(p.score).toFixed(2)} ${p.state}`)
+      out(
+        `${String(p.peerId).padEnd(56)} ${String(p.direction).padEnd(8)} ${String(p.kind).padEnd(12)} ${latency.padEnd(9)} ${Number(p.score).toFixed(2)} ${p.state}`,
+      )
     }
   }
   return EXIT.ok
 }
 
-async function wallet(values: Record<string, unknown>, positionals: string[], out: (s: string) => void): Promise<number> {
+async function wallet(
+  values: Record<string, unknown>,
+  positionals: string[],
+  out: (s: string) => void,
+): Promise<number> {
   const [sub, arg] = positionals
-  const secret = () => (values.faucet === true ? faucetSecret() : readOrCreateSecret(join(dataDirOf(values), DATA_DIR_FILES.wallet)))
+  const secret = () =>
+    values.faucet === true
+      ? faucetSecret()
+      : readOrCreateSecret(join(dataDirOf(values), DATA_DIR_FILES.wallet))
   if (sub === 'new') {
     mkdirSync(dataDirOf(values), { recursive: true, mode: 0o700 })
     out(JSON.stringify({ publicKey: walletKey(secret()).publicKey }))
@@ -291,7 +363,15 @@ async function wallet(values: Record<string, unknown>, positionals: string[], ou
     if (!/^[0-9]{1,20}$/.test(fee)) throw new NodeError('ERR_USAGE', '--fee must be a whole number')
     const base = apiOf(values)
     const s = await apiCall(base, '/api/status')
-    out(JSON.stringify(await sendTransfer(base, secret(), String(s.networkId), { to: values.to, amount: BigInt(values.amount), fee: BigInt(fee) })))
+    out(
+      JSON.stringify(
+        await sendTransfer(base, secret(), String(s.networkId), {
+          to: values.to,
+          amount: BigInt(values.amount),
+          fee: BigInt(fee),
+        }),
+      ),
+    )
     return EXIT.ok
   }
   throw new NodeError('ERR_USAGE', `wallet ${sub ?? ''}: expected new, balance or send`)
@@ -300,7 +380,8 @@ async function wallet(values: Record<string, unknown>, positionals: string[], ou
 /** Reads the admin token of the node in a data dir (for scripts and tests). */
 export { readCookie }
 
-const isMain = process.argv[1] !== undefined && /cli\.(ts|js|cjs|mjs)$|chainwire-node(\.mjs)?$/.test(process.argv[1])
+const isMain =
+  process.argv[1] !== undefined && /cli\.(ts|js|cjs|mjs)$|chainwire-node(\.mjs)?$/.test(process.argv[1])
 if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

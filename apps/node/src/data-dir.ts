@@ -157,10 +157,14 @@ export class DataDir {
         supported: DATA_DIR_VERSION,
       })
     if (record.networkId !== networkId)
-      throw new NodeError('ERR_DATA_DIR_FOREIGN', `${this.path} belongs to network ${String(record.networkId)}`, {
-        networkId: record.networkId,
-        expected: networkId,
-      })
+      throw new NodeError(
+        'ERR_DATA_DIR_FOREIGN',
+        `${this.path} belongs to network ${String(record.networkId)}`,
+        {
+          networkId: record.networkId,
+          expected: networkId,
+        },
+      )
   }
 }
 
@@ -168,7 +172,8 @@ export class DataDir {
 export function readOrCreateSecret(file: string): Uint8Array {
   try {
     const hex = readFileSync(file, 'utf8').trim()
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new NodeError('ERR_WALLET', `${file} is not a 32-byte hex secret`, { file })
+    if (!/^[0-9a-f]{64}$/.test(hex))
+      throw new NodeError('ERR_WALLET', `${file} is not a 32-byte hex secret`, { file })
     return new Uint8Array(Buffer.from(hex, 'hex'))
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err

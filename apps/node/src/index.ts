@@ -6,9 +6,10 @@
  * The `chainwire-node` command is `src/cli.ts`; `@chainwire/node/devnet` reads a devnet folder without
  * importing the node.
  */
-export { ApiServer, MAX_BODY_BYTES } from './api/server'
+
 export { OPENAPI } from './api/openapi'
 export { HttpError, matchPath, ROUTES, type Route } from './api/routes'
+export { ApiServer, MAX_BODY_BYTES } from './api/server'
 export {
   CONFIG_FILE,
   configFields,
@@ -19,8 +20,22 @@ export {
   loadConfig,
   resolveConfig,
 } from './config/load'
-export { CONFIG_SPEC, NODE_ROLES, type NodeConfig, type NodeRoleName, RELAY_STRATEGIES } from './config/schema'
-export { DATA_DIR_FILES, DATA_DIR_VERSION, DataDir, defaultDataDir, type PortsFile, readCookie, readPorts } from './data-dir'
+export {
+  CONFIG_SPEC,
+  NODE_ROLES,
+  type NodeConfig,
+  type NodeRoleName,
+  RELAY_STRATEGIES,
+} from './config/schema'
+export {
+  DATA_DIR_FILES,
+  DATA_DIR_VERSION,
+  DataDir,
+  defaultDataDir,
+  type PortsFile,
+  readCookie,
+  readPorts,
+} from './data-dir'
 export { Devnet, type DevnetOptions, devnetChainParams } from './devnet/run'
 export { EXIT, exitCodeOf, NodeError, type NodeErrorCode } from './errors'
 export { createNodeLogger, type NodeLogger } from './logger'
@@ -28,4 +43,4 @@ export { PrometheusMetrics } from './metrics'
 export { ChainwireNode, chainNetworkOf, type NodeComponents, USER_AGENT } from './node'
 export { formatDuration, progressLine } from './progress'
 export { type RunningNode, runNode } from './runner'
-export { type LiveEvent, EventLog } from './wiring/events'
+export { EventLog, type LiveEvent } from './wiring/events'

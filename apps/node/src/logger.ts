@@ -18,7 +18,13 @@ export function createNodeLogger(
 ): NodeLogger {
   const readable = options.format === 'pretty' || (options.format === 'auto' && isTty)
   const stream = readable
-    ? pretty({ colorize: isTty, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: 1 })
+    ? pretty({
+        colorize: isTty,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        sync: true,
+        destination: 1,
+      })
     : (destination ?? pino.destination({ dest: 1, sync: true }))
   return pino({ level: options.level, base: { pid: process.pid } }, stream) as unknown as NodeLogger
 }

@@ -1,9 +1,17 @@
 /**
  * The packages' `Metrics` interface bound to prom-client: every counter, gauge and histogram a package
  * declares becomes a Prometheus metric in the node's registry (named `chainwire_<name>` unless it already
- * carries the prefix), plus Node's process metrics.
+ * carries the prefix; a `_ms` metric is exposed in seconds as `_seconds`), plus Node's process metrics.
  */
-import type { Counter, Gauge, Histogram, HistogramOptions, Labels, MetricOptions, Metrics } from '@chainwire/interface'
+import type {
+  Counter,
+  Gauge,
+  Histogram,
+  HistogramOptions,
+  Labels,
+  MetricOptions,
+  Metrics,
+} from '@chainwire/interface'
 import * as prom from 'prom-client'
 
 const PREFIX = 'chainwire_'
@@ -17,36 +25,50 @@ export class PrometheusMetrics implements Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     this.registry = new prom.Registry()
-    if (options.processMetrics !== false) prom.collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
+    if (options.processMetrics !== false) {
+      prom.collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
+      // prom-client names these gauges `_total`, which Prometheus reserves for counters (promtool refuses them)
+      for (const kind of ['handles', 'requests', 'resources'])
+        this.registry.removeSingleMetric(`${PREFIX}nodejs_active_${kind}_total`)
+    }
   }
 
   counter(options: MetricOptions): Counter {
     return this.once(options, 'counter', () => {
       const c = new prom.Counter(this.config(options))
-      return { inc: (value = 1, labels?: Labels) => this.safe(() => (labels ? c.inc(labels, value) : c.inc(value))) }
+      const k = this.scale(options.name)
+      return {
+        inc: (value = 1, labels?: Labels) =>
+          this.safe(() => (labels ? c.inc(labels, value * k) : c.inc(value * k))),
+      }
     }) as Counter
   }
 
   gauge(options: MetricOptions): Gauge {
     return this.once(options, 'gauge', () => {
       const g = new prom.Gauge(this.config(options))
+      const k = this.scale(options.name)
       return {
-        set: (value: number, labels?: Labels) => this.safe(() => (labels ? g.set(labels, value) : g.set(value))),
-        inc: (value = 1, labels?: Labels) => this.safe(() => (labels ? g.inc(labels, value) : g.inc(value))),
-        dec: (value = 1, labels?: Labels) => this.safe(() => (labels ? g.dec(labels, value) : g.dec(value))),
+        set: (value: number, labels?: Labels) =>
+          this.safe(() => (labels ? g.set(labels, value * k) : g.set(value * k))),
+        inc: (value = 1, labels?: Labels) =>
+          this.safe(() => (labels ? g.inc(labels, value * k) : g.inc(value * k))),
+        dec: (value = 1, labels?: Labels) =>
+          this.safe(() => (labels ? g.dec(labels, value * k) : g.dec(value * k))),
       }
     }) as Gauge
   }
 
   histogram(options: HistogramOptions): Histogram {
     return this.once(options, 'histogram', () => {
+      const k = this.scale(options.name)
       const h = new prom.Histogram({
         ...this.config(options),
-        ...(options.buckets !== undefined ? { buckets: [...options.buckets] } : {}),
+        ...(options.buckets !== undefined ? { buckets: options.buckets.map((b) => b * k) } : {}),
       })
       return {
         observe: (value: number, labels?: Labels) =>
-          this.safe(() => (labels ? h.observe(labels, value) : h.observe(value))),
+          this.safe(() => (labels ? h.observe(labels, value * k) : h.observe(value * k))),
       }
     }) as Histogram
   }
@@ -99,8 +121,15 @@ export class PrometheusMetrics implements Metrics {
     }
   }
 
+  /** `chainwire_` prefixed, and a `_ms` metric in seconds (`_seconds`), Prometheus' base unit. */
   private name(name: string): string {
-    return name.startsWith(PREFIX) ? name : PREFIX + name
+    const base = name.endsWith('_ms') ? `${name.slice(0, -3)}_seconds` : name
+    return base.startsWith(PREFIX) ? base : PREFIX + base
+  }
+
+  /** What a value is multiplied by: 1/1000 for a `_ms` metric exposed in seconds. */
+  private scale(name: string): number {
+    return name.endsWith('_ms') ? 0.001 : 1
   }
 
   private safe(f: () => void): void {

@@ -4,22 +4,22 @@
  * (validated by the chain), sync against the chain, NAT traversal, the miner and the validator.
  */
 import {
+  type Network as ChainNetwork,
   createChain,
   createNetwork as createChainNetwork,
   createSigner,
-  type FullChain,
   devnet,
   devnetSecret,
+  type FullChain,
   keyPairFromSecret,
-  type Network as ChainNetwork,
 } from '@chainwire/chain'
 import { createDiscovery, type DiscoveryService } from '@chainwire/discovery'
+import type { NodeRole } from '@chainwire/interface'
 import { type Clock, isRoutable, parseHost, systemClock, type TimerHandle } from '@chainwire/interface'
 import { createNatTraversal, type NatTraversal, RELAY_CAPABILITY } from '@chainwire/nat-traversal'
 import { createNetwork, type Identity, type Network, type NetworkOptions } from '@chainwire/network'
 import { createPeerScoring, type PeerScoring } from '@chainwire/peer-scoring'
 import { createPeerStore, type PeerStore } from '@chainwire/peer-store'
-import type { NodeRole } from '@chainwire/interface'
 import { createRelay, type Relay, type TopicOptions } from '@chainwire/relay'
 import { createSync, SYNC_CAPABILITIES, type Sync } from '@chainwire/sync'
 import type { NodeConfig } from './config/schema'
@@ -96,7 +96,11 @@ export class ChainwireNode {
   }
 
   /** Opens the data dir, builds every service and starts them in dependency order. */
-  static async start(config: NodeConfig, dataDirPath: string, components: NodeComponents): Promise<ChainwireNode> {
+  static async start(
+    config: NodeConfig,
+    dataDirPath: string,
+    components: NodeComponents,
+  ): Promise<ChainwireNode> {
     const clock = components.clock ?? systemClock
     const { logger, metrics } = components
     const chainNetwork = chainNetworkOf(config)
@@ -107,7 +111,11 @@ export class ChainwireNode {
       const log = (component: string) => logger.child({ component })
       const chain = createChain(
         { clock, logger: log('chain'), metrics },
-        { network: chainNetwork, path: dataDir.file('chain'), mempool: { maxCount: config.limits.mempoolCount } },
+        {
+          network: chainNetwork,
+          path: dataDir.file('chain'),
+          mempool: { maxCount: config.limits.mempoolCount },
+        },
       )
       await chain.start()
       opened.push(chain)
@@ -178,7 +186,9 @@ export class ChainwireNode {
             get: (kind, hash) => {
               if (kind !== 'tx') return undefined
               const transaction = chain.getTransaction(hash)
-              return transaction === undefined ? undefined : { type: 'new_transaction', data: { transaction } }
+              return transaction === undefined
+                ? undefined
+                : { type: 'new_transaction', data: { transaction } }
             },
           },
         },
@@ -212,7 +222,9 @@ export class ChainwireNode {
           stunServers: stun,
           portMapping: config.nat.portMapping ? {} : false,
           stunServer: config.nat.stunServerPort > 0 ? { port: config.nat.stunServerPort } : false,
-          relayServer: config.roles.includes('relay') ? { circuitListen: `tcp://${listenHost(config)}:0` } : false,
+          relayServer: config.roles.includes('relay')
+            ? { circuitListen: `tcp://${listenHost(config)}:0` }
+            : false,
         },
       )
       const node = new ChainwireNode(
@@ -288,7 +300,8 @@ export class ChainwireNode {
           logger: logger.child({ component: 'miner' }),
           onMined: (b) => {
             this.minedHashes.add(toHex(b.hash))
-            if (this.minedHashes.size > 64) this.minedHashes.delete(this.minedHashes.values().next().value as string)
+            if (this.minedHashes.size > 64)
+              this.minedHashes.delete(this.minedHashes.values().next().value as string)
             this.events.push('mined', { hash: toHex(b.hash), height: b.height })
             logger.info({ component: 'miner', height: b.height, hash: toHex(b.hash) }, 'mined block')
           },
@@ -300,22 +313,39 @@ export class ChainwireNode {
     }
     void peerStore
     logger.info(
-      { component: 'node', peerId: network.peerId, listen: network.listenAddresses(), height: chain.tip().height },
+      {
+        component: 'node',
+        peerId: network.peerId,
+        listen: network.listenAddresses(),
+        height: chain.tip().height,
+      },
       'node started',
     )
   }
 
   private wireEvents(): void {
     const { network, chain, scoring, peerStore, sync, nat, events, logger, config } = this
-    const on = <E extends { on: Function; off: Function }>(emitter: E, name: string, f: (...a: never[]) => void) => {
+    const on = <E extends { on: Function; off: Function }>(
+      emitter: E,
+      name: string,
+      f: (...a: never[]) => void,
+    ) => {
       emitter.on(name, f)
       this.detach.push(() => emitter.off(name, f))
     }
     const connLog = logger.child({ component: 'connection' })
     on(network, 'peer:connected', ({ peer }: { peer: import('@chainwire/network').PeerInfo }) => {
       scoring.peerConnected(peer.peerId)
-      connLog.info({ peerId: peer.peerId, direction: peer.direction, kind: peer.kind, address: peer.remoteAddress }, 'peer connected')
-      events.push('peer:connected', { peerId: peer.peerId, direction: peer.direction, kind: peer.kind, address: peer.remoteAddress })
+      connLog.info(
+        { peerId: peer.peerId, direction: peer.direction, kind: peer.kind, address: peer.remoteAddress },
+        'peer connected',
+      )
+      events.push('peer:connected', {
+        peerId: peer.peerId,
+        direction: peer.direction,
+        kind: peer.kind,
+        address: peer.remoteAddress,
+      })
     })
     on(network, 'peer:disconnected', (e: import('@chainwire/network').PeerDisconnectedEvent) => {
       scoring.peerDisconnected(e.peer.peerId)
@@ -323,7 +353,9 @@ export class ChainwireNode {
       events.push('peer:disconnected', { peerId: e.peer.peerId, reason: e.reason, initiator: e.initiator })
     })
     on(network, 'peer:misbehaved', (e: import('@chainwire/network').PeerMisbehavedEvent) => {
-      logger.child({ component: 'security' }).warn({ peerId: e.peerId, behaviour: e.behaviour, detail: e.detail }, 'peer misbehaved')
+      logger
+        .child({ component: 'security' })
+        .warn({ peerId: e.peerId, behaviour: e.behaviour, detail: e.detail }, 'peer misbehaved')
     })
     on(network, 'connection:rejected', (e: import('@chainwire/network').ConnectionRejectedEvent) => {
       connLog.debug({ address: e.remoteAddress, reason: e.reason, peerId: e.peerId }, 'connection rejected')
@@ -341,21 +373,36 @@ export class ChainwireNode {
     on(chain, 'tip', (tip: { hash: Uint8Array; height: number; work: bigint }) => {
       network.updateLocalStatus({ bestHeight: tip.height, bestHash: tip.hash, totalWork: tip.work })
     })
-    on(chain, 'block:connected', (e: { hash: Uint8Array; height: number; block: import('@chainwire/protocol-codec').Block }) => {
-      const hash = toHex(e.hash)
-      const ours = this.minedHashes.has(hash)
-      const delay = Math.max(0, this.clock.now() - e.block.header.timestamp)
-      if (!ours && sync.state() !== 'headers' && sync.state() !== 'blocks') {
-        this.arrivalDelaysMs.push(delay)
-        if (this.arrivalDelaysMs.length > ARRIVAL_SAMPLES) this.arrivalDelaysMs.shift()
-        this.arrivalHistogram.observe(delay)
-      }
-      chainLog.debug({ height: e.height, hash, txs: e.block.transactions.length }, 'block connected')
-      events.push('block', { hash, height: e.height, txs: e.block.transactions.length, delayMs: delay, ours })
-    })
+    on(
+      chain,
+      'block:connected',
+      (e: { hash: Uint8Array; height: number; block: import('@chainwire/protocol-codec').Block }) => {
+        const hash = toHex(e.hash)
+        const ours = this.minedHashes.has(hash)
+        const delay = Math.max(0, this.clock.now() - e.block.header.timestamp)
+        if (!ours && sync.state() !== 'headers' && sync.state() !== 'blocks') {
+          this.arrivalDelaysMs.push(delay)
+          if (this.arrivalDelaysMs.length > ARRIVAL_SAMPLES) this.arrivalDelaysMs.shift()
+          this.arrivalHistogram.observe(delay)
+        }
+        chainLog.debug({ height: e.height, hash, txs: e.block.transactions.length }, 'block connected')
+        events.push('block', {
+          hash,
+          height: e.height,
+          txs: e.block.transactions.length,
+          delayMs: delay,
+          ours,
+        })
+      },
+    )
     on(chain, 'reorg', (e: import('@chainwire/chain').ReorgEvent) => {
       chainLog.info({ depth: e.depth, fork: e.fork.height }, 'reorg')
-      events.push('reorg', { depth: e.depth, forkHeight: e.fork.height, removed: e.removed.map(toHex), added: e.added.map(toHex) })
+      events.push('reorg', {
+        depth: e.depth,
+        forkHeight: e.fork.height,
+        removed: e.removed.map(toHex),
+        added: e.added.map(toHex),
+      })
     })
     on(chain, 'finalized', (e: { hash: Uint8Array; height: number }) => {
       events.push('finalized', { hash: toHex(e.hash), height: e.height })

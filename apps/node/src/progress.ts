@@ -47,7 +47,13 @@ export class ProgressReporter {
     if (syncing && this.now() - this.lastLog >= 5_000) {
       this.lastLog = this.now()
       this.logger.info(
-        { component: 'sync', blocksDone: p.blocksDone, blocksTotal: p.blocksTotal, blocksPerSecond: p.blocksPerSecond, etaMs: p.etaMs },
+        {
+          component: 'sync',
+          blocksDone: p.blocksDone,
+          blocksTotal: p.blocksTotal,
+          blocksPerSecond: p.blocksPerSecond,
+          etaMs: p.etaMs,
+        },
         'initial sync progress',
       )
     }

@@ -4,8 +4,8 @@
  */
 import { systemClock } from '@chainwire/interface'
 import { ApiServer } from './api/server'
-import { parseHostPort } from './config/schema'
 import type { NodeConfig } from './config/schema'
+import { parseHostPort } from './config/schema'
 import { createNodeLogger, type NodeLogger } from './logger'
 import { PrometheusMetrics } from './metrics'
 import { ChainwireNode } from './node'
@@ -20,7 +20,11 @@ export interface RunningNode {
 }
 
 /** Starts a node and its API in this process. */
-export async function runNode(config: NodeConfig, dataDir: string, logger?: NodeLogger): Promise<RunningNode> {
+export async function runNode(
+  config: NodeConfig,
+  dataDir: string,
+  logger?: NodeLogger,
+): Promise<RunningNode> {
   const log = logger ?? createNodeLogger(config.log)
   const metrics = new PrometheusMetrics()
   const node = await ChainwireNode.start(config, dataDir, { logger: log, metrics })

@@ -4,9 +4,9 @@
  * propagate.
  */
 import { createSigner, devnetSecret, keyPairFromSecret, signTransaction } from '@chainwire/chain'
-import { NodeError } from './errors'
-import { fromHex, toHex } from './devnet/chain-params'
 import { transactionJson } from './api/json'
+import { fromHex, toHex } from './devnet/chain-params'
+import { NodeError } from './errors'
 
 /** A wallet key: the data dir's, or the devnet faucet's. */
 export function walletKey(secret: Uint8Array) {
@@ -18,7 +18,11 @@ export function walletKey(secret: Uint8Array) {
 export const faucetSecret = (): Uint8Array => devnetSecret('faucet')
 
 /** Calls a node's API; non-2xx answers throw `ERR_API` with the error the node gave. */
-export async function apiCall(base: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
+export async function apiCall(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; token?: string } = {},
+) {
   let res: Response
   try {
     res = await fetch(new URL(path, base), {
@@ -32,12 +36,18 @@ export async function apiCall(base: string, path: string, init: { method?: strin
   } catch (err) {
     throw new NodeError('ERR_API', `cannot reach ${base}`, { base }, { cause: err })
   }
-  const body = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string } } | undefined
+  const body = (await res.json().catch(() => undefined)) as
+    | { error?: { code: string; message: string } }
+    | undefined
   if (!res.ok) {
-    throw new NodeError('ERR_API', `${path}: ${res.status} ${body?.error?.code ?? ''} ${body?.error?.message ?? ''}`.trim(), {
-      status: res.status,
-      code: body?.error?.code,
-    })
+    throw new NodeError(
+      'ERR_API',
+      `${path}: ${res.status} ${body?.error?.code ?? ''} ${body?.error?.message ?? ''}`.trim(),
+      {
+        status: res.status,
+        code: body?.error?.code,
+      },
+    )
   }
   return body as Record<string, unknown>
 }
@@ -52,7 +62,12 @@ export async function sendTransfer(
   const { publicKey, signer } = walletKey(secret)
   const account = await apiCall(base, `/api/accounts/${publicKey}`)
   const tx = signTransaction(
-    { to: fromHex(transfer.to), amount: transfer.amount, fee: transfer.fee, nonce: Number(account.nextNonce) },
+    {
+      to: fromHex(transfer.to),
+      amount: transfer.amount,
+      fee: transfer.fee,
+      nonce: Number(account.nextNonce),
+    },
     signer,
     networkId,
   )

@@ -9,13 +9,27 @@ const ok = (description: string, required: string[] = [], type: 'object' | 'arra
   description,
   content: {
     'application/json': {
-      schema: type === 'array' ? { type: 'array', items: { type: 'object', required } } : { type: 'object', required },
+      schema:
+        type === 'array'
+          ? { type: 'array', items: { type: 'object', required } }
+          : { type: 'object', required },
     },
   },
 })
 const fail = (description: string) => ({ description, content: { 'application/json': { schema: error } } })
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } })
-const limitParam = (max: number) => ({ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: max } })
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+})
+const limitParam = (max: number) => ({
+  name: 'limit',
+  in: 'query',
+  required: false,
+  schema: { type: 'integer', minimum: 0, maximum: max },
+})
 const jsonBody = (required: string[], properties: Record<string, unknown>) => ({
   required: true,
   content: { 'application/json': { schema: { type: 'object', required, properties } } },
@@ -35,37 +49,77 @@ export const OPENAPI = {
       Error: {
         type: 'object',
         required: ['error'],
-        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
       },
     },
     securitySchemes: {
-      cookie: { type: 'http', scheme: 'bearer', description: 'the token in the data dir\'s .cookie file (or Basic __cookie__:token)' },
+      cookie: {
+        type: 'http',
+        scheme: 'bearer',
+        description: "the token in the data dir's .cookie file (or Basic __cookie__:token)",
+      },
     },
   },
   paths: {
-    '/api/status': { get: { summary: 'Height, tip, peer count, sync state', responses: { 200: ok('status', ['peerId', 'networkId', 'height', 'tip', 'peers', 'sync']) } } },
-    '/api/peers': { get: { summary: 'Connected peers with score and its explanation', responses: { 200: ok('peers', ['peerId', 'direction', 'kind', 'score', 'explain'], 'array') } } },
+    '/api/status': {
+      get: {
+        summary: 'Height, tip, peer count, sync state',
+        responses: { 200: ok('status', ['peerId', 'networkId', 'height', 'tip', 'peers', 'sync']) },
+      },
+    },
+    '/api/peers': {
+      get: {
+        summary: 'Connected peers with score and its explanation',
+        responses: { 200: ok('peers', ['peerId', 'direction', 'kind', 'score', 'explain'], 'array') },
+      },
+    },
     '/api/peers/{peerId}': {
       get: {
         summary: 'One connected peer',
         parameters: [pathParam('peerId', 'a peer id')],
-        responses: { 200: ok('the peer', ['peerId', 'score', 'explain']), 400: fail('not a peer id'), 404: fail('not connected') },
+        responses: {
+          200: ok('the peer', ['peerId', 'score', 'explain']),
+          400: fail('not a peer id'),
+          404: fail('not connected'),
+        },
       },
     },
-    '/api/chain/tip': { get: { summary: 'The active chain tip', responses: { 200: ok('tip', ['hash', 'height', 'work']) } } },
-    '/api/blocks': { get: { summary: 'Recent blocks of the active chain, newest first', parameters: [limitParam(100)], responses: { 200: ok('blocks', ['hash', 'height'], 'array'), 400: fail('bad limit') } } },
+    '/api/chain/tip': {
+      get: { summary: 'The active chain tip', responses: { 200: ok('tip', ['hash', 'height', 'work']) } },
+    },
+    '/api/blocks': {
+      get: {
+        summary: 'Recent blocks of the active chain, newest first',
+        parameters: [limitParam(100)],
+        responses: { 200: ok('blocks', ['hash', 'height'], 'array'), 400: fail('bad limit') },
+      },
+    },
     '/api/blocks/{id}': {
       get: {
         summary: 'A block by hash or height',
         parameters: [pathParam('id', 'a block hash (hex) or a height')],
-        responses: { 200: ok('the block', ['hash', 'height', 'block']), 400: fail('bad hash'), 404: fail('unknown block') },
+        responses: {
+          200: ok('the block', ['hash', 'height', 'block']),
+          400: fail('bad hash'),
+          404: fail('unknown block'),
+        },
       },
     },
     '/api/tx/{hash}': {
       get: {
         summary: 'A pending transaction',
         parameters: [pathParam('hash', 'a transaction hash (hex)')],
-        responses: { 200: ok('the transaction', ['hash', 'status', 'transaction']), 400: fail('bad hash'), 404: fail('not in the mempool') },
+        responses: {
+          200: ok('the transaction', ['hash', 'status', 'transaction']),
+          400: fail('bad hash'),
+          404: fail('not in the mempool'),
+        },
       },
     },
     '/api/tx': {
@@ -81,7 +135,13 @@ export const OPENAPI = {
         },
       },
     },
-    '/api/mempool': { get: { summary: 'Mempool size and transaction ids', parameters: [limitParam(5_000)], responses: { 200: ok('mempool', ['count', 'bytes', 'transactions']), 400: fail('bad limit') } } },
+    '/api/mempool': {
+      get: {
+        summary: 'Mempool size and transaction ids',
+        parameters: [limitParam(5_000)],
+        responses: { 200: ok('mempool', ['count', 'bytes', 'transactions']), 400: fail('bad limit') },
+      },
+    },
     '/api/accounts/{key}': {
       get: {
         summary: 'Balance and nonce of an account',
@@ -89,18 +149,50 @@ export const OPENAPI = {
         responses: { 200: ok('the account', ['key', 'balance', 'nonce', 'nextNonce']), 400: fail('bad key') },
       },
     },
-    '/api/network': { get: { summary: 'Network status: connections, limits, traffic, relay, address book', responses: { 200: ok('network', ['peerId', 'connections', 'limits', 'relay']) } } },
-    '/api/sync': { get: { summary: 'Sync state and progress', responses: { 200: ok('sync', ['state', 'progress', 'stats']) } } },
-    '/api/nat': { get: { summary: 'Reachability and advertised addresses', responses: { 200: ok('nat', ['status', 'addresses']) } } },
-    '/api/propagation': { get: { summary: 'Recent block arrival delays (ms)', responses: { 200: ok('delays', ['arrivalDelaysMs']) } } },
-    '/api/events': { get: { summary: 'Live events (server-sent events); `since` or Last-Event-ID replays held ones', responses: { 200: { description: 'text/event-stream' }, 503: fail('too many streams') } } },
-    '/api/openapi.json': { get: { summary: 'This document', responses: { 200: ok('OpenAPI', ['openapi', 'paths']) } } },
+    '/api/network': {
+      get: {
+        summary: 'Network status: connections, limits, traffic, relay, address book',
+        responses: { 200: ok('network', ['peerId', 'connections', 'limits', 'relay']) },
+      },
+    },
+    '/api/sync': {
+      get: {
+        summary: 'Sync state and progress',
+        responses: { 200: ok('sync', ['state', 'progress', 'stats']) },
+      },
+    },
+    '/api/nat': {
+      get: {
+        summary: 'Reachability and advertised addresses',
+        responses: { 200: ok('nat', ['status', 'addresses']) },
+      },
+    },
+    '/api/propagation': {
+      get: {
+        summary: 'Recent block arrival delays (ms)',
+        responses: { 200: ok('delays', ['arrivalDelaysMs']) },
+      },
+    },
+    '/api/events': {
+      get: {
+        summary: 'Live events (server-sent events); `since` or Last-Event-ID replays held ones',
+        responses: { 200: { description: 'text/event-stream' }, 503: fail('too many streams') },
+      },
+    },
+    '/api/openapi.json': {
+      get: { summary: 'This document', responses: { 200: ok('OpenAPI', ['openapi', 'paths']) } },
+    },
     '/api/admin/connect': {
       post: {
         summary: 'Dial an address',
         security: admin,
         requestBody: jsonBody(['address'], { address: { type: 'string' } }),
-        responses: { 200: ok('connected', ['peerId']), 400: fail('bad address'), 401: fail('no token'), 502: fail('dial failed') },
+        responses: {
+          200: ok('connected', ['peerId']),
+          400: fail('bad address'),
+          401: fail('no token'),
+          502: fail('dial failed'),
+        },
       },
     },
     '/api/admin/disconnect': {
@@ -108,7 +200,12 @@ export const OPENAPI = {
         summary: 'Disconnect a peer',
         security: admin,
         requestBody: jsonBody(['peerId'], { peerId: { type: 'string' } }),
-        responses: { 200: ok('disconnected', ['peerId']), 400: fail('bad peer id'), 401: fail('no token'), 404: fail('not connected') },
+        responses: {
+          200: ok('disconnected', ['peerId']),
+          400: fail('bad peer id'),
+          401: fail('no token'),
+          404: fail('not connected'),
+        },
       },
     },
     '/api/admin/ban': {
@@ -127,6 +224,12 @@ export const OPENAPI = {
         responses: { 200: ok('result', ['unbanned']), 400: fail('bad body'), 401: fail('no token') },
       },
     },
-    '/api/admin/bans': { get: { summary: 'Bans in force', security: admin, responses: { 200: ok('bans', [], 'array'), 401: fail('no token') } } },
+    '/api/admin/bans': {
+      get: {
+        summary: 'Bans in force',
+        security: admin,
+        responses: { 200: ok('bans', [], 'array'), 401: fail('no token') },
+      },
+    },
   },
 } as const

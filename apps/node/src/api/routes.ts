@@ -4,8 +4,8 @@
  */
 import { headerHash, transactionHash } from '@chainwire/chain'
 import { isPeerId, tryParseAddress } from '@chainwire/interface'
-import { fromJSON } from '@chainwire/protocol-codec'
 import type { Transaction } from '@chainwire/protocol-codec'
+import { fromJSON } from '@chainwire/protocol-codec'
 import { fromHex, toHex } from '../devnet/chain-params'
 import type { ChainwireNode } from '../node'
 import { blockJson, jsonSafe, transactionJson } from './json'
@@ -40,7 +40,8 @@ export interface Route {
 const HASH = /^[0-9a-f]{64}$/
 
 function hashParam(text: string | undefined, name: string): Uint8Array {
-  if (text === undefined || !HASH.test(text)) throw new HttpError(400, 'ERR_BAD_HASH', `${name} must be 64 lowercase hex digits`)
+  if (text === undefined || !HASH.test(text))
+    throw new HttpError(400, 'ERR_BAD_HASH', `${name} must be 64 lowercase hex digits`)
   return fromHex(text)
 }
 
@@ -60,7 +61,8 @@ function bodyField(body: unknown, name: string): unknown {
 
 function stringField(body: unknown, name: string): string {
   const v = bodyField(body, name)
-  if (typeof v !== 'string' || v.length === 0 || v.length > 300) throw new HttpError(400, 'ERR_BAD_BODY', `${name} must be a string`)
+  if (typeof v !== 'string' || v.length === 0 || v.length > 300)
+    throw new HttpError(400, 'ERR_BAD_BODY', `${name} must be a string`)
   return v
 }
 
@@ -112,7 +114,12 @@ function peerJson(node: ChainwireNode, peerId: string, explain: boolean) {
     relayScore: node.relay.score(peerId),
     bytesIn: status?.bytesIn ?? 0,
     bytesOut: status?.bytesOut ?? 0,
-    ...(explain ? { explain: jsonSafe(node.scoring.explain(peerId)), explainText: node.scoring.explain(peerId).toString() } : {}),
+    ...(explain
+      ? {
+          explain: jsonSafe(node.scoring.explain(peerId)),
+          explainText: node.scoring.explain(peerId).toString(),
+        }
+      : {}),
   }
 }
 
@@ -127,7 +134,10 @@ async function blockAt(node: ChainwireNode, id: string | undefined) {
   return block
 }
 
-function blockSummary(node: ChainwireNode, block: { header: Parameters<typeof headerHash>[0]; transactions: unknown[] }) {
+function blockSummary(
+  node: ChainwireNode,
+  block: { header: Parameters<typeof headerHash>[0]; transactions: unknown[] },
+) {
   const hash = headerHash(block.header)
   return {
     hash: toHex(hash),
@@ -163,7 +173,12 @@ export const ROUTES: readonly Route[] = [
     admin: false,
     handler: (node) => {
       const tip = node.chain.tip()
-      return { hash: toHex(tip.hash), height: tip.height, work: tip.work.toString(), header: jsonSafe(node.chain.getHeader(tip.hash)) }
+      return {
+        hash: toHex(tip.hash),
+        height: tip.height,
+        work: tip.work.toString(),
+        header: jsonSafe(node.chain.getHeader(tip.hash)),
+      }
     },
   },
   {
@@ -206,15 +221,24 @@ export const ROUTES: readonly Route[] = [
     handler: async (node, req) => {
       let tx: Transaction
       try {
-        const message = fromJSON({ type: 'new_transaction', data: { transaction: bodyField(req.body, 'transaction') } })
+        const message = fromJSON({
+          type: 'new_transaction',
+          data: { transaction: bodyField(req.body, 'transaction') },
+        })
         tx = (message.data as { transaction: Transaction }).transaction
       } catch (err) {
-        throw new HttpError(400, (err as { code?: string }).code ?? 'ERR_BAD_BODY', `not a transaction: ${(err as Error).message}`)
+        throw new HttpError(
+          400,
+          (err as { code?: string }).code ?? 'ERR_BAD_BODY',
+          `not a transaction: ${(err as Error).message}`,
+        )
       }
       const result = await node.chain.acceptTransaction(tx)
       const hash = toHex(transactionHash(tx))
-      if (typeof result !== 'string') throw new HttpError(422, result.invalid, `transaction refused: ${result.invalid}`)
-      if (result === 'accepted') node.relay.publish('transactions', { type: 'new_transaction', data: { transaction: tx } })
+      if (typeof result !== 'string')
+        throw new HttpError(422, result.invalid, `transaction refused: ${result.invalid}`)
+      if (result === 'accepted')
+        node.relay.publish('transactions', { type: 'new_transaction', data: { transaction: tx } })
       return { hash, result }
     },
   },
@@ -239,7 +263,12 @@ export const ROUTES: readonly Route[] = [
     handler: async (node, req) => {
       const key = hashParam(req.params.key, 'key')
       const account = await node.chain.account(key)
-      return { key: req.params.key, balance: account.balance.toString(), nonce: account.nonce, nextNonce: await node.chain.nextNonce(key) }
+      return {
+        key: req.params.key,
+        balance: account.balance.toString(),
+        nonce: account.nonce,
+        nextNonce: await node.chain.nextNonce(key),
+      }
     },
   },
   {
@@ -292,7 +321,8 @@ export const ROUTES: readonly Route[] = [
     admin: true,
     handler: async (node, req) => {
       const address = stringField(req.body, 'address')
-      if (tryParseAddress(address) === undefined) throw new HttpError(400, 'ERR_BAD_ADDRESS', 'not an address')
+      if (tryParseAddress(address) === undefined)
+        throw new HttpError(400, 'ERR_BAD_ADDRESS', 'not an address')
       try {
         const peer = await node.network.dial(address, { force: true })
         return { peerId: peer.peerId }
@@ -307,7 +337,8 @@ export const ROUTES: readonly Route[] = [
     admin: true,
     handler: async (node, req) => {
       const peerId = peerParam(stringField(req.body, 'peerId'))
-      if (node.network.getPeer(peerId) === undefined) throw new HttpError(404, 'ERR_NOT_FOUND', 'not connected')
+      if (node.network.getPeer(peerId) === undefined)
+        throw new HttpError(404, 'ERR_NOT_FOUND', 'not connected')
       await node.network.disconnect(peerId, 'requested', 'operator')
       return { peerId, disconnected: true }
     },
@@ -328,7 +359,8 @@ export const ROUTES: readonly Route[] = [
         throw new HttpError(400, (err as { code?: string }).code ?? 'ERR_BAD_BODY', (err as Error).message)
       }
       for (const p of node.network.peers()) {
-        if (p.peerId === target || node.peerStore.isBanned(p.remoteHost)) await node.network.disconnect(p.peerId, 'banned', 'operator')
+        if (p.peerId === target || node.peerStore.isBanned(p.remoteHost))
+          await node.network.disconnect(p.peerId, 'banned', 'operator')
       }
       return jsonSafe(ban)
     },

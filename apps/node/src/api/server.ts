@@ -7,9 +7,9 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { DASHBOARD_HTML } from '../dashboard/page'
 import { NodeError } from '../errors'
 import type { ChainwireNode } from '../node'
-import { DASHBOARD_HTML } from '../dashboard/page'
 import { OPENAPI } from './openapi'
 import { HttpError, matchPath, ROUTES } from './routes'
 
@@ -71,7 +71,8 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const path = url.pathname
     const method = req.method ?? 'GET'
-    if (method === 'GET' && (path === '/' || path === '/index.html')) return this.send(res, 200, DASHBOARD_HTML, 'text/html; charset=utf-8')
+    if (method === 'GET' && (path === '/' || path === '/index.html'))
+      return this.send(res, 200, DASHBOARD_HTML, 'text/html; charset=utf-8')
     if (method === 'GET' && path === '/metrics') {
       return this.send(res, 200, await this.node.metrics.scrape(), this.node.metrics.contentType)
     }
@@ -83,7 +84,8 @@ export class ApiServer {
       if (params === undefined) continue
       allowed = true
       if (route.method !== method) continue
-      if (route.admin && !this.authorised(req)) throw new HttpError(401, 'ERR_UNAUTHORISED', 'the admin token is missing or wrong')
+      if (route.admin && !this.authorised(req))
+        throw new HttpError(401, 'ERR_UNAUTHORISED', 'the admin token is missing or wrong')
       const body = method === 'POST' ? await readBody(req) : undefined
       return this.json(res, 200, await route.handler(this.node, { params, query: url.searchParams, body }))
     }
@@ -106,7 +108,8 @@ export class ApiServer {
   }
 
   private stream(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (this.streams.size >= this.maxStreams) throw new HttpError(503, 'ERR_TOO_MANY_STREAMS', 'too many event streams')
+    if (this.streams.size >= this.maxStreams)
+      throw new HttpError(503, 'ERR_TOO_MANY_STREAMS', 'too many event streams')
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
@@ -133,7 +136,11 @@ export class ApiServer {
   }
 
   private send(res: ServerResponse, status: number, body: string, type: string): void {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' })
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+    })
     res.end(body)
   }
 
@@ -150,14 +157,17 @@ export class ApiServer {
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? ''
-  if (!type.startsWith('application/json')) throw new HttpError(415, 'ERR_CONTENT_TYPE', 'send application/json')
+  if (!type.startsWith('application/json'))
+    throw new HttpError(415, 'ERR_CONTENT_TYPE', 'send application/json')
   const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `at most ${MAX_BODY_BYTES} bytes`)
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `at most ${MAX_BODY_BYTES} bytes`)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `at most ${MAX_BODY_BYTES} bytes`)
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, 'ERR_BODY_TOO_LARGE', `at most ${MAX_BODY_BYTES} bytes`)
     chunks.push(chunk as Buffer)
   }
   try {

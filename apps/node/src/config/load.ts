@@ -20,7 +20,8 @@ export function configFields(
 ): { path: string; field: OptionField<unknown> }[] {
   const out: { path: string; field: OptionField<unknown> }[] = []
   for (const [key, field] of Object.entries(spec as Record<string, OptionField<unknown>>)) {
-    if (field.nested !== undefined) out.push(...configFields(field.nested as OptionSpec<unknown>, `${prefix}${key}.`))
+    if (field.nested !== undefined)
+      out.push(...configFields(field.nested as OptionSpec<unknown>, `${prefix}${key}.`))
     else out.push({ path: prefix + key, field })
   }
   return out
@@ -28,7 +29,13 @@ export function configFields(
 
 /** `mining.intervalMs` → `CHAINWIRE_MINING_INTERVAL_MS`. */
 export function envName(path: string): string {
-  return ENV_PREFIX + path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
+  return (
+    ENV_PREFIX +
+    path
+      .replace(/\./g, '_')
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toUpperCase()
+  )
 }
 
 /**
@@ -38,8 +45,13 @@ export function envName(path: string): string {
  */
 export function parseFieldText(field: OptionField<unknown>, text: string): unknown {
   const d = field.default
-  if (Array.isArray(d)) return text.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  if (typeof d === 'boolean') return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text
+  if (Array.isArray(d))
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  if (typeof d === 'boolean')
+    return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text
   if (typeof d === 'number') return /^-?[0-9]+(\.[0-9]+)?$/.test(text.trim()) ? Number(text) : text
   if (d === null || typeof d === 'object') {
     try {

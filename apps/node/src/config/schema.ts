@@ -101,7 +101,8 @@ const addressList = (schemes: readonly string[]): OptionField<string[]> =>
     if (v.length > 64) return 'must hold at most 64 addresses'
     for (const a of v) {
       const parsed = typeof a === 'string' ? tryParseAddress(a) : undefined
-      if (parsed === undefined || !schemes.includes(parsed.scheme)) return `has an invalid address: ${String(a)}`
+      if (parsed === undefined || !schemes.includes(parsed.scheme))
+        return `has an invalid address: ${String(a)}`
     }
     return undefined
   })

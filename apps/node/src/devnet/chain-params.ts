@@ -65,11 +65,17 @@ export const CHAIN_PARAMS_SPEC: OptionSpec<ChainParamsJson> = {
   validators: option.custom<ChainParamsJson['validators']>(undefined, (v) => {
     if (v === undefined) return undefined
     const set = v as ChainParamsJson['validators']
-    if (typeof set !== 'object' || set === null || !Number.isSafeInteger(set.epoch) || !Array.isArray(set.validators))
+    if (
+      typeof set !== 'object' ||
+      set === null ||
+      !Number.isSafeInteger(set.epoch) ||
+      !Array.isArray(set.validators)
+    )
       return 'must be { epoch, validators: [{ publicKey, power }] }'
     if (set.validators.length === 0 || set.validators.length > 256) return 'must list 1 to 256 validators'
     for (const val of set.validators) {
-      if (typeof val?.publicKey !== 'string' || !HEX32.test(val.publicKey)) return 'publicKey must be 64 hex digits'
+      if (typeof val?.publicKey !== 'string' || !HEX32.test(val.publicKey))
+        return 'publicKey must be 64 hex digits'
       if (!Number.isSafeInteger(val.power) || val.power < 1) return 'power must be a positive integer'
     }
     return undefined

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { NodeError } from '../errors'
 import { type ChainParamsJson, networkParamsFromJson, resolveChainParams } from './chain-params'
 
-export { type ChainParamsJson, networkParamsFromJson, fromHex, toHex } from './chain-params'
+export { type ChainParamsJson, fromHex, networkParamsFromJson, toHex } from './chain-params'
 
 /** The file name inside the devnet folder. */
 export const DEVNET_FILE = 'devnet.json'

@@ -44,7 +44,10 @@ export function devnetChainParams(blockTimeMs: number): ChainParamsJson {
     id: 'chainwire-devnet-local',
     targetBlockTimeMs: blockTimeMs,
     genesisBits: 0x207fffff,
-    validators: { epoch: 0, validators: [{ publicKey: toHex(DEVNET_VALIDATORS[0] as Uint8Array), power: 1 }] },
+    validators: {
+      epoch: 0,
+      validators: [{ publicKey: toHex(DEVNET_VALIDATORS[0] as Uint8Array), power: 1 }],
+    },
   })
 }
 
@@ -83,7 +86,8 @@ export class Devnet {
         const mining = count === 1 ? true : i >= 1 && i <= miners
         const validator = i === Math.min(miners + 1, count - 1)
         if (validator) roles.push('validator')
-        const bootstrap = i === 0 ? [] : devnet.members[0]?.info?.p2p.filter((a) => a.startsWith('tcp://')) ?? []
+        const bootstrap =
+          i === 0 ? [] : (devnet.members[0]?.info?.p2p.filter((a) => a.startsWith('tcp://')) ?? [])
         await devnet.startMember(`node-${i}`, roles, mining, validator, bootstrap)
       }
       devnet.write()
@@ -130,7 +134,13 @@ export class Devnet {
     writeFileAtomic(join(this.dir, DEVNET_FILE), `${JSON.stringify(file, null, 2)}\n`)
   }
 
-  private async startMember(name: string, roles: string[], mining: boolean, validator: boolean, bootstrap: string[]) {
+  private async startMember(
+    name: string,
+    roles: string[],
+    mining: boolean,
+    validator: boolean,
+    bootstrap: string[],
+  ) {
     const dataDir = join(this.dir, name)
     mkdirSync(dataDir, { recursive: true, mode: 0o700 })
     const args = [
@@ -157,10 +167,22 @@ export class Devnet {
     for (const b of bootstrap) args.push('--bootstrap', b)
     if (mining) args.push('--mine', '--set', `mining.intervalMs=${this.chain.targetBlockTimeMs ?? 2_000}`)
     if (validator) args.push('--set', 'validator.key=devnet:0')
-    const command = this.options.command ?? { file: process.execPath, args: [...process.execArgv, process.argv[1] as string] }
+    const command = this.options.command ?? {
+      file: process.execPath,
+      args: [...process.execArgv, process.argv[1] as string],
+    }
     const log = openSync(join(dataDir, 'node.log'), 'a')
-    const child = spawn(command.file, [...command.args, ...args], { stdio: ['ignore', log, log], env: process.env })
-    const member: Member = { name, dataDir, roles: [...roles, ...(mining ? ['miner'] : [])], child, info: undefined }
+    const child = spawn(command.file, [...command.args, ...args], {
+      stdio: ['ignore', log, log],
+      env: process.env,
+    })
+    const member: Member = {
+      name,
+      dataDir,
+      roles: [...roles, ...(mining ? ['miner'] : [])],
+      child,
+      info: undefined,
+    }
     this.members.push(member)
     child.on('exit', (code, signal) => {
       if (!this.stopped) {
@@ -179,10 +201,21 @@ async function waitForPorts(m: Member, timeoutMs = 60_000): Promise<DevnetNode> 
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
     if (m.child.exitCode !== null || m.child.signalCode !== null)
-      throw new NodeError('ERR_DEVNET', `${m.name} exited before listening; see ${join(m.dataDir, 'node.log')}`)
+      throw new NodeError(
+        'ERR_DEVNET',
+        `${m.name} exited before listening; see ${join(m.dataDir, 'node.log')}`,
+      )
     const ports = readPorts(m.dataDir)
     if (ports !== undefined && ports.pid === m.child.pid && ports.api !== undefined) {
-      return { name: m.name, peerId: ports.peerId, dataDir: m.dataDir, p2p: ports.p2p, api: ports.api, pid: ports.pid, roles: m.roles }
+      return {
+        name: m.name,
+        peerId: ports.peerId,
+        dataDir: m.dataDir,
+        p2p: ports.p2p,
+        api: ports.api,
+        pid: ports.pid,
+        roles: m.roles,
+      }
     }
     await new Promise((r) => setTimeout(r, 100))
   }

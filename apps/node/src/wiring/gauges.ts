@@ -17,11 +17,22 @@ export class NodeGauges {
     const height = metrics.gauge({ name: 'node_tip_height', help: 'Height of the active chain tip' })
     const headers = metrics.gauge({ name: 'node_header_height', help: 'Height of the best header chain' })
     const mempool = metrics.gauge({ name: 'node_mempool_transactions', help: 'Transactions in the mempool' })
-    const state = metrics.gauge({ name: 'node_sync_state', help: 'Sync state (1 for the current one)', labelNames: ['state'] })
-    const final = metrics.gauge({ name: 'node_finalized_height', help: 'Height of the last final block (-1: none)' })
+    const state = metrics.gauge({
+      name: 'node_sync_state',
+      help: 'Sync state (1 for the current one)',
+      labelNames: ['state'],
+    })
+    const final = metrics.gauge({
+      name: 'node_finalized_height',
+      help: 'Height of the last final block (-1: none)',
+    })
     const bans = metrics.gauge({ name: 'node_banned', help: 'Bans held by the address book' })
     const uptime = metrics.gauge({ name: 'node_uptime_seconds', help: 'Seconds since the node started' })
-    const dials = metrics.counter({ name: 'node_dials_total', help: 'Outbound dials by discovery, by result', labelNames: ['result'] })
+    const dials = metrics.counter({
+      name: 'node_dials_total',
+      help: 'Outbound dials by discovery, by result',
+      labelNames: ['result'],
+    })
     node.discovery.on('dial:done', (e) => dials.inc(1, { result: e.ok ? 'ok' : 'failed' }))
     metrics.beforeScrape(() => {
       const list = node.network.peers()

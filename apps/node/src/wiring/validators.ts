@@ -15,7 +15,9 @@ export function verdictOf(result: Verdict): ValidationResult {
 }
 
 /** The validators of the built-in topics, backed by the chain. */
-export function chainValidators(chain: FullChain): Record<'blocks' | 'transactions' | 'consensus', MessageValidator> {
+export function chainValidators(
+  chain: FullChain,
+): Record<'blocks' | 'transactions' | 'consensus', MessageValidator> {
   return {
     blocks: async (m) => {
       if (m.message?.type !== 'new_block') return 'reject'
@@ -39,10 +41,14 @@ export function chainValidators(chain: FullChain): Record<'blocks' | 'transactio
 export const messageIds = {
   blocks: (_topic: string, content: { message?: { type: string; data: unknown } }) =>
     content.message?.type === 'new_block'
-      ? headerHash((content.message.data as { block: { header: Parameters<typeof headerHash>[0] } }).block.header)
+      ? headerHash(
+          (content.message.data as { block: { header: Parameters<typeof headerHash>[0] } }).block.header,
+        )
       : new Uint8Array(32),
   transactions: (_topic: string, content: { message?: { type: string; data: unknown } }) =>
     content.message?.type === 'new_transaction'
-      ? transactionHash((content.message.data as { transaction: Parameters<typeof transactionHash>[0] }).transaction)
+      ? transactionHash(
+          (content.message.data as { transaction: Parameters<typeof transactionHash>[0] }).transaction,
+        )
       : new Uint8Array(32),
 }
