@@ -2,14 +2,30 @@
  * The node's own gauges, read at scrape time: peers by direction, heights, mempool, sync state, finality,
  * bans; and the connection success counter from discovery's dials.
  */
+import type { FullChain } from '@chainwire/chain'
+import type { DiscoveryService } from '@chainwire/discovery'
+import type { Clock } from '@chainwire/interface'
+import type { Network } from '@chainwire/network'
+import type { PeerStore } from '@chainwire/peer-store'
+import type { Sync } from '@chainwire/sync'
 import type { PrometheusMetrics } from '../metrics'
-import type { ChainwireNode } from '../node'
+
+/** The parts of a node the gauges read. */
+export interface GaugeSource {
+  network: Network
+  chain: FullChain
+  sync: Sync
+  peerStore: PeerStore
+  discovery: DiscoveryService
+  clock: Clock
+  startedAt: number
+}
 
 const SYNC_STATES = ['idle', 'headers', 'blocks', 'synced'] as const
 
 /** Binds the node's state to gauges in the registry. */
 export class NodeGauges {
-  constructor(private readonly node: ChainwireNode) {}
+  constructor(private readonly node: GaugeSource) {}
 
   attach(metrics: PrometheusMetrics): void {
     const { node } = this
