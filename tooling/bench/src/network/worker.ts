@@ -39,7 +39,7 @@ export const MESSAGE_BYTES = 1_048_576
 const NOISE_PLAINTEXT = 65_519
 const NETWORK_ID = 'chainwire-bench'
 const LIBP2P_PROTOCOL = '/chainwire-bench/bulk/1'
-/** The js-libp2p protocol that carries whole length-prefixed messages, framed as libp2p's own protocols frame theirs. */
+/** The js-libp2p protocol of whole length-prefixed messages, framed as libp2p's protocols frame theirs. */
 const LIBP2P_MESSAGES = '/chainwire-bench/messages/1'
 /** Both again in the download direction: the dialer opens the stream and the listener sends on it. */
 const LIBP2P_BULK_DOWN = '/chainwire-bench/bulk-down/1'

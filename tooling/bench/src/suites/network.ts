@@ -16,22 +16,29 @@ import type { BenchResult, Suite, SuiteContext } from '../types'
  *   (`secureOutbound`/`secureInbound`) carrying the codec's framing (a 4-byte length, then the message).
  *   Baselines: node:crypto ChaCha20-Poly1305 sealing the same bytes in Noise-sized messages on one core
  *   (the design's physical limit: a sender cannot go faster than it seals), a raw TCP socket pair between
- *   the same processes, and js-libp2p 2.x (tcp + noise + yamux) twice: one stream carrying 1 MiB writes
- *   counted as bytes arrive (a byte stream, like "channel"), and one stream carrying 1 MiB messages framed
- *   with it-length-prefixed, each handed to the application whole and contiguous (the stack's workload).
+ *   the same processes, and js-libp2p (tcp + noise + yamux; `src/network/libp2p.ts`) twice: one stream
+ *   carrying 1 MiB writes counted as bytes arrive (a byte stream, like "channel"), and one stream carrying
+ *   1 MiB messages framed as libp2p's own protocols frame theirs (it-length-prefixed in 2.x, `lpStream` in
+ *   3.x), each handed to the application whole and contiguous (the stack's workload). Then js-libp2p 3
+ *   against js-libp2p 2, each workload and direction.
  * - handshake: dials per second until the peer is usable, chainwire (TCP connect + Noise XX + hello, until
  *   `dial()` resolves: 'peer:connected') against js-libp2p (connect + multistream-select + noise + yamux,
  *   until identify completed), one at a time and 16 at a time, same processes.
+ *
+ * js-libp2p 2 is measured on any Node, js-libp2p 3 when the workers run Node >= 22 (on Node 20 its rows are
+ * skipped, with the reason printed on stderr): `--node24` runs the workers on the Node 24 binary of
+ * `npx -y node@24` (so does running the whole bench on Node 24). Rows whose workers did not run Node 20, the
+ * Node the network README's figures are stated for, carry their Node in the case name (`, node 24`).
  * - memory: RSS of a listener process per idle established inbound connection (after a GC), chainwire's
  *   full stack against bare TCP sockets, each with 1,000 connections from a second process.
  *
  * - bulk-gc (only when asked for): the bulk cases again, every process started with
  *   `--no-concurrent-array-buffer-sweeping`.
  *
- * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N] [--runs N]` (bulk, handshake and
- * memory by default). `--runs N` repeats the bulk and handshake parts N times, each with fresh worker
- * processes, and reports every figure as the median over the runs (each run's figure being itself the median
- * of its rounds): `--runs 5` gives the medians over 5 runs that the targets are stated in.
+ * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N] [--runs N] [--node24]` (bulk,
+ * handshake and memory by default). `--runs N` repeats the bulk and handshake parts N times, each with fresh
+ * worker processes, and reports every figure as the median over the runs (each run's figure being itself the
+ * median of its rounds): `--runs 5` gives the medians over 5 runs that the targets are stated in.
  */
 
 const SUITE = 'network'
@@ -369,11 +376,6 @@ async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Prom
       })
       for (const major of setup.majors) ctx.report(row(`${prefixOf(major)}${mode}`, identify(major)))
       ctx.report(row(bb, `${bound}${bb === 'boundSeq' ? ', both sides in series' : ', one side per core'}`))
-      // js-libp2p 3 against 2, the same dials in the same run.
-      if (setup.majors.includes(3)) {
-        const v3 = `${prefixOf(3)}${mode}`
-        ctx.report(row(`${prefixOf(2)}${mode}`, identify(2), v3, `${c}, js-libp2p 3`, 'connect+identify'))
-      }
       // Per CPU-second of the busier process against crypto sides per CPU-second: the same ratio without
       // the machine's other load (what is not crypto, in CPU terms).
       ctx.report({
@@ -386,6 +388,11 @@ async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Prom
         baselineValue: r.median('cpu:crypto'),
         ratio: r.ratio(`cpu:${a}`, 'cpu:crypto'),
       })
+      // js-libp2p 3 against 2, the same dials in the same run.
+      if (setup.majors.includes(3)) {
+        const v3 = `${prefixOf(3)}${mode}`
+        ctx.report(row(`${prefixOf(2)}${mode}`, identify(2), v3, `${c}, js-libp2p 3`, 'connect+identify'))
+      }
     }
   } finally {
     await Promise.all([dialer.close(), listener.close()])
@@ -496,7 +503,7 @@ const suite: Suite = {
     console.error(`network: workers on Node ${node.version} (${node.path})`)
     if (unsupported !== undefined && libp2pParts) {
       console.error(
-        `network: js-libp2p 3 rows skipped: ${unsupported}; \`pnpm bench network --node24\` runs them on Node 24`,
+        `network: js-libp2p 3 rows skipped: ${unsupported}. \`pnpm bench network --node24\` runs them.`,
       )
     }
     if (all || parts.includes('bulk')) {
