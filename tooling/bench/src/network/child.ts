@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +21,30 @@ function extraFlags(name: string): string[] {
     .map((f) => f.replaceAll('{name}', name.replace(/\W+/g, '-')))
 }
 
+/** The Node binary that runs the workers, and its version (`process.versions.node`). */
+export interface WorkerNode {
+  readonly path: string
+  readonly version: string
+}
+
+/** The Node that runs this process: the workers' by default. */
+export const currentNode: WorkerNode = { path: process.execPath, version: process.versions.node }
+
+/**
+ * The Node 24 binary of the npm package `node@24`, through `npx -y node@24` (fetched from the npm registry
+ * into npx's cache the first time): `pnpm bench network --node24` runs the workers on it.
+ */
+export function node24(): WorkerNode {
+  const out = execFileSync(
+    'npx',
+    ['-y', 'node@24', '-p', 'JSON.stringify([process.execPath, process.versions.node])'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const [path, version] = JSON.parse(out) as [string, string]
+  if (!version.startsWith('24.')) throw new Error(`npx -y node@24 ran Node ${version}`)
+  return { path, version }
+}
+
 /** A worker process (see `worker.ts`) and a typed way to call its operations. */
 export interface Worker {
   readonly name: string
@@ -31,11 +55,15 @@ export interface Worker {
 
 /**
  * Starts `worker.ts` in its own process (`node --expose-gc --import tsx --conditions=@chainwire/source`, plus
- * `flags`) and resolves once it is ready for commands.
+ * `flags`) on `node` and resolves once it is ready for commands.
  */
-export async function startWorker(name: string, flags: readonly string[] = []): Promise<Worker> {
+export async function startWorker(
+  name: string,
+  flags: readonly string[] = [],
+  node: WorkerNode = currentNode,
+): Promise<Worker> {
   const child: ChildProcess = spawn(
-    process.execPath,
+    node.path,
     [
       ...extraFlags(name),
       ...flags,

@@ -17,11 +17,8 @@ import {
   verify,
 } from 'node:crypto'
 import { once } from 'node:events'
-import { realpathSync } from 'node:fs'
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { systemClock } from '@chainwire/interface'
 import {
   createIdentity,
@@ -34,6 +31,7 @@ import {
   secureOutbound,
 } from '@chainwire/network'
 import type { MessageOf } from '@chainwire/protocol-codec'
+import { type Any, libp2pDriver, type Major, type Send } from './libp2p'
 
 /** Size of one application message of the bulk cases: protocol-codec's largest `chunk` payload (1 MiB). */
 export const MESSAGE_BYTES = 1_048_576
@@ -41,7 +39,7 @@ export const MESSAGE_BYTES = 1_048_576
 const NOISE_PLAINTEXT = 65_519
 const NETWORK_ID = 'chainwire-bench'
 const LIBP2P_PROTOCOL = '/chainwire-bench/bulk/1'
-/** The js-libp2p protocol that carries whole messages (it-length-prefixed framing, as libp2p's own protocols). */
+/** The js-libp2p protocol of whole length-prefixed messages, framed as libp2p's protocols frame theirs. */
 const LIBP2P_MESSAGES = '/chainwire-bench/messages/1'
 /** Both again in the download direction: the dialer opens the stream and the listener sends on it. */
 const LIBP2P_BULK_DOWN = '/chainwire-bench/bulk-down/1'
@@ -72,32 +70,18 @@ export const BENCH_LIMITS: NetworkOptions = {
 
 // ----------------------------------------------------------------------------------------- receive counters
 
-type Kind =
-  | 'raw'
-  | 'channel'
-  | 'stack'
-  | 'channel-down'
-  | 'stack-down'
-  | 'libp2p'
-  | 'libp2p-msg'
-  | 'libp2p-down'
-  | 'libp2p-msg-down'
+/**
+ * A case whose received bytes the receiver counts: `raw`, `channel`, `stack`, `channel-down`, `stack-down`,
+ * and per js-libp2p major (`libp2p` for 2.x, `libp2p3` for 3.x) `<p>`, `<p>-msg`, `<p>-down`, `<p>-msg-down`.
+ */
+type Kind = string
 
-const received: Record<Kind, number> = {
-  raw: 0,
-  channel: 0,
-  stack: 0,
-  'channel-down': 0,
-  'stack-down': 0,
-  libp2p: 0,
-  'libp2p-msg': 0,
-  'libp2p-down': 0,
-  'libp2p-msg-down': 0,
-}
+const received = new Map<Kind, number>()
 const waiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = []
 
 function count(kind: Kind, n: number): void {
-  const total = (received[kind] += n)
+  const total = (received.get(kind) ?? 0) + n
+  received.set(kind, total)
   for (let i = 0; i < waiters.length; i++) {
     const w = waiters[i] as (typeof waiters)[number]
     if (w.kind === kind && total >= w.target) {
@@ -109,7 +93,7 @@ function count(kind: Kind, n: number): void {
 
 /** Resolves with the time the cumulative bytes received of `kind` reach `target`. */
 function waitFor(kind: Kind, target: number): Promise<number> {
-  if (received[kind] >= target) return Promise.resolve(now())
+  if ((received.get(kind) ?? 0) >= target) return Promise.resolve(now())
   return new Promise((resolve) => waiters.push({ kind, target, resolve }))
 }
 
@@ -141,21 +125,6 @@ async function listenSecure(onSecure: (conn: SecureConnection) => void): Promise
   })
   servers.push(server)
   return port
-}
-
-/**
- * Counts the whole messages of a js-libp2p stream framed with it-length-prefixed, each handed over as one
- * contiguous array (the stack's workload).
- */
-async function countMessages(
-  lp: typeof import('it-length-prefixed'),
-  source: AsyncIterable<Any>,
-  kind: Kind,
-): Promise<void> {
-  for await (const message of lp.decode(source, { maxDataLength: 4_000_000 })) {
-    const bytes: Uint8Array = message.subarray()
-    count(kind, bytes.byteLength)
-  }
 }
 
 /** Writes `messages` times through `write`, waiting for 'drain' whenever it asks to. */
@@ -210,92 +179,6 @@ function chunkMessage(index: number): MessageOf<'chunk'> {
 }
 const DIGEST = new Uint8Array(32)
 
-// ------------------------------------------------------------------------------------------------- js-libp2p
-
-/* js-libp2p is loaded only when a case uses it, so the chainwire cases never pay for its modules. */
-// biome-ignore lint/suspicious/noExplicitAny: js-libp2p's types are not worth importing for a benchmark driver
-type Any = any
-
-/** js-libp2p 2.x's dependencies call `Promise.withResolvers` (Node 22+); Node 20 lacks it. */
-function polyfillWithResolvers(): void {
-  const P = Promise as unknown as { withResolvers?: () => unknown }
-  P.withResolvers ??= () => {
-    let resolve!: (value: unknown) => void
-    let reject!: (reason: unknown) => void
-    const promise = new Promise((res, rej) => {
-      resolve = res
-      reject = rej
-    })
-    return { promise, resolve, reject }
-  }
-}
-
-async function libp2pNode(listen: boolean): Promise<Any> {
-  polyfillWithResolvers()
-  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }] = await Promise.all([
-    import('libp2p'),
-    import('@libp2p/tcp'),
-    import('@chainsafe/libp2p-noise'),
-    import('@chainsafe/libp2p-yamux'),
-    import('@libp2p/identify'),
-  ])
-  return createLibp2p({
-    addresses: { listen: listen ? ['/ip4/127.0.0.1/tcp/0'] : [] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() },
-    // The defaults protect a public node (5 inbound connections per second per host, 10 pending): raised
-    // like chainwire's for the handshake case.
-    connectionManager: {
-      maxConnections: 10_000,
-      maxIncomingPendingConnections: 1_000,
-      inboundConnectionThreshold: 1e9,
-      maxParallelDials: 1_000,
-    },
-  } as Any)
-}
-
-/** `multiaddr()` of the @multiformats/multiaddr that js-libp2p itself uses (not a dependency of this package). */
-async function multiaddrOf(text: string): Promise<Any> {
-  const libp2pDir = dirname(dirname(dirname(realpathSync(fileURLToPath(import.meta.resolve('libp2p'))))))
-  const entry = join(libp2pDir, '..', '@multiformats', 'multiaddr', 'dist', 'src', 'index.js')
-  const mod = (await import(pathToFileURL(entry).href)) as { multiaddr(s: string): Any }
-  return mod.multiaddr(text)
-}
-
-/** A source for a libp2p stream's sink that yields what is pushed to it, waiting when empty. */
-class Pushable implements AsyncIterable<Uint8Array> {
-  private readonly items: Uint8Array[] = []
-  private wake: (() => void) | undefined
-  private ended = false
-
-  push(item: Uint8Array): void {
-    this.items.push(item)
-    this.wake?.()
-  }
-
-  end(): void {
-    this.ended = true
-    this.wake?.()
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const item = this.items.shift()
-      if (item !== undefined) {
-        yield item
-        continue
-      }
-      if (this.ended) return
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
-      })
-      this.wake = undefined
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------- the state
 
 const servers: Server[] = []
@@ -309,26 +192,14 @@ let stack: { network: Network; peerId: string } | undefined
  */
 let channelDown: SecureConnection | undefined
 let stackDown: { network: Network; peerId: Promise<string> } | undefined
-/** js-libp2p's download cases: the sender's ends of the streams the receiver opened, once they are open. */
-let libp2pDown: Promise<Pushable> | undefined
-let libp2pMsgDown: Promise<{ source: Pushable; encode: (m: Uint8Array) => Uint8Array }> | undefined
-let libp2pDownNode: Any
 /** The receiver's dialing ends of the download cases. */
-const downloaders: { networks: Network[]; channels: SecureConnection[]; libp2p: Any[] } = {
-  networks: [],
-  channels: [],
-  libp2p: [],
-}
-let libp2p: { node: Any; source: Pushable } | undefined
-let libp2pMessages: { source: Pushable; encode: (m: Uint8Array) => Uint8Array } | undefined
-/** Listener nodes (chainwire and js-libp2p) of the handshake and memory cases. */
+const downloaders: { networks: Network[]; channels: SecureConnection[] } = { networks: [], channels: [] }
+/** Listener node of chainwire's handshake and memory cases. */
 let stackListener: Network | undefined
-let libp2pListener: Any
 /** Dialer pools of the handshake case. */
 const stackDialers: Network[] = []
 /** Connections made by `stack:handshakes`, closed by `stack:hangup`. */
 const stackConnected: { network: Network; peerId: string }[] = []
-const libp2pDialers: Any[] = []
 /** Connections held open by the memory case (dialer side). */
 const held: { networks: Network[]; sockets: Socket[] } = { networks: [], sockets: [] }
 
@@ -351,6 +222,124 @@ async function pool(total: number, concurrency: number, task: (i: number) => Pro
     while (next < total) await task(next++)
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, run))
+}
+
+// ---------------------------------------------------------------------------------------------- js-libp2p
+
+/** Every js-libp2p node this worker made, of either major: `close` stops them. */
+const libp2pNodes: Any[] = []
+
+/**
+ * The js-libp2p operations of one major, named `<prefix>...` (`libp2p` for 2.x, `libp2p3` for 3.x), each
+ * loading that major's modules on first use (`libp2p.ts`). The receiver counts `<prefix>` (one stream of
+ * 1 MiB writes, counted as bytes arrive) and `<prefix>-msg` (1 MiB messages framed as that major's own
+ * protocols frame theirs, each handed over whole), and the same two `-down` with the receiver dialing; the
+ * handshake case dials with `<prefix>:dialers`.
+ */
+function libp2pOps(prefix: string, major: Major): Record<string, (a: Args) => Promise<unknown>> {
+  const driver = () => libp2pDriver(major)
+  const node = async (listen: boolean): Promise<Any> => {
+    const n = await (await driver()).createNode(listen)
+    libp2pNodes.push(n)
+    return n
+  }
+  /** The sending ends of this major's cases, by kind, once their streams are open. */
+  const senders = new Map<Kind, Promise<Send>>()
+  const send = async (kind: Kind, messages: number): Promise<number> => {
+    const write = await (senders.get(kind) as Promise<Send>)
+    const start = now()
+    await write(messages)
+    return start
+  }
+  /** The sender's dialing node of the upload cases (both streams on one connection). */
+  let uploader: Any
+  /** Dialer pool of the handshake case. */
+  const dialers: Any[] = []
+  const bulk = (kind: Kind): Promise<Send> => senders.get(kind) as Promise<Send>
+  return {
+    // ---- the receiver listens for the upload direction ...
+    [`${prefix}:listen`]: async () => {
+      const d = await driver()
+      const n = await node(true)
+      await d.handle(n, LIBP2P_PROTOCOL, (stream) => d.countBytes(stream, (b) => count(prefix, b)))
+      await d.handle(n, LIBP2P_MESSAGES, (stream) =>
+        d.countMessages(stream, (b) => count(`${prefix}-msg`, b)),
+      )
+      return n.getMultiaddrs()[0].toString()
+    },
+    // ... which the sender dials, one stream of each workload on one connection.
+    [`${prefix}:connect`]: async (a) => {
+      const d = await driver()
+      uploader = await node(false)
+      const stream = await d.open(uploader, str(a, 'address'), LIBP2P_PROTOCOL)
+      senders.set(prefix, d.sender(stream, payload, false))
+      await bulk(prefix)
+    },
+    [`${prefix}-msg:connect`]: async (a) => {
+      const d = await driver()
+      const stream = await d.open(uploader, str(a, 'address'), LIBP2P_MESSAGES)
+      senders.set(`${prefix}-msg`, d.sender(stream, payload, true))
+      await bulk(`${prefix}-msg`)
+    },
+    // ---- the download direction: the sender listens and sends on the streams the receiver opens ...
+    [`${prefix}-down:listen`]: async () => {
+      const d = await driver()
+      const n = await node(true)
+      const opened = (protocol: string, framed: boolean): Promise<Send> =>
+        new Promise((resolve) => {
+          void d.handle(n, protocol, (stream) => resolve(d.sender(stream, payload, framed)))
+        })
+      senders.set(`${prefix}-down`, opened(LIBP2P_BULK_DOWN, false))
+      senders.set(`${prefix}-msg-down`, opened(LIBP2P_MESSAGES_DOWN, true))
+      return n.getMultiaddrs()[0].toString()
+    },
+    // ... and the receiver dials.
+    [`${prefix}-down:connect`]: async (a) => {
+      const d = await driver()
+      const n = await node(false)
+      const bytes = await d.open(n, str(a, 'address'), LIBP2P_BULK_DOWN)
+      d.countBytes(bytes, (b) => count(`${prefix}-down`, b))
+      const messages = await d.open(n, str(a, 'address'), LIBP2P_MESSAGES_DOWN)
+      d.countMessages(messages, (b) => count(`${prefix}-msg-down`, b))
+    },
+    [`${prefix}:send`]: async (a) => send(prefix, num(a, 'messages')),
+    [`${prefix}-msg:send`]: async (a) => send(`${prefix}-msg`, num(a, 'messages')),
+    [`${prefix}-down:send`]: async (a) => send(`${prefix}-down`, num(a, 'messages')),
+    [`${prefix}-msg-down:send`]: async (a) => send(`${prefix}-msg-down`, num(a, 'messages')),
+
+    // ---- handshakes
+    [`${prefix}:dialers`]: async (a) => {
+      while (dialers.length < num(a, 'count')) dialers.push(await node(false))
+    },
+    /**
+     * `count` dials, `concurrency` at a time, each until identify completed on the dialer, dial `i` by dialer
+     * `i`; the connections are closed after the time is taken. Resolves with the elapsed ms.
+     */
+    [`${prefix}:handshakes`]: async (a) => {
+      const address = await (await driver()).multiaddr(str(a, 'address'))
+      const total = num(a, 'count')
+      if (total > dialers.length) throw new Error('not enough dialers')
+      const connected: { node: Any; peer: Any }[] = []
+      const start = now()
+      await pool(total, num(a, 'concurrency'), async (i) => {
+        const dialer = dialers[i]
+        const identified = new Promise<void>((resolve) => {
+          const onIdentify = (): void => {
+            dialer.removeEventListener('peer:identify', onIdentify)
+            resolve()
+          }
+          dialer.addEventListener('peer:identify', onIdentify)
+        })
+        const conn = await dialer.dial(address)
+        await identified
+        connected.push({ node: dialer, peer: conn.remotePeer })
+      })
+      const elapsed = now() - start
+      await Promise.all(connected.map((c) => c.node.hangUp(c.peer)))
+      await sleep(100)
+      return elapsed
+    },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- operations
@@ -381,27 +370,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     stackListener = network
     return network.listenAddresses()[0]
   },
-  'libp2p:listen': async () => {
-    const node = await libp2pNode(true)
-    await node.handle(
-      LIBP2P_PROTOCOL,
-      async ({ stream }: Any) => {
-        for await (const chunk of stream.source) count('libp2p', chunk.byteLength as number)
-      },
-      { maxInboundStreams: 1_000 },
-    )
-    // The same workload as chainwire's stack: whole 1 MiB messages, each framed with it-length-prefixed
-    // (what libp2p's own message protocols use) and handed to the application as one contiguous array.
-    const lp = await import('it-length-prefixed')
-    await node.handle(
-      LIBP2P_MESSAGES,
-      async ({ stream }: Any) => countMessages(lp, stream.source, 'libp2p-msg'),
-      { maxInboundStreams: 1_000 },
-    )
-    libp2pListener = node
-    return node.getMultiaddrs()[0].toString()
-  },
-
   // ---- the download direction: the sender listens (these two run in the sending process) ...
   'channel-down:listen': async () =>
     listenSecure((conn) => {
@@ -415,26 +383,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     await network.start()
     stackDown = { network, peerId }
     return network.listenAddresses()[0]
-  },
-  'libp2p-down:listen': async () => {
-    const node = await libp2pNode(true)
-    const lp = await import('it-length-prefixed')
-    /** The stream of `protocol` the receiver opens, fed from a Pushable of its own. */
-    const opened = (protocol: string): Promise<Pushable> =>
-      new Promise((resolve) => {
-        void node.handle(protocol, async ({ stream }: Any) => {
-          const source = new Pushable()
-          void stream.sink(source).catch(() => {})
-          resolve(source)
-        })
-      })
-    libp2pDown = opened(LIBP2P_BULK_DOWN)
-    libp2pMsgDown = opened(LIBP2P_MESSAGES_DOWN).then((source) => ({
-      source,
-      encode: (m: Uint8Array) => lp.encode.single(m) as unknown as Uint8Array,
-    }))
-    libp2pDownNode = node
-    return node.getMultiaddrs()[0].toString()
   },
   // ... and the receiver dials through chainwire's TCP transport (the same path `createNetwork` dials with).
   'channel-down:connect': async (a) => {
@@ -455,30 +403,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     await network.start()
     await network.dial(str(a, 'address'))
     downloaders.networks.push(network)
-  },
-  'libp2p-down:connect': async (a) => {
-    const node = await libp2pNode(false)
-    downloaders.libp2p.push(node)
-    const address = await multiaddrOf(str(a, 'address'))
-    const bulk = await node.dialProtocol(address, LIBP2P_BULK_DOWN)
-    void (async () => {
-      for await (const chunk of bulk.source) count('libp2p-down', chunk.byteLength as number)
-    })().catch(() => {})
-    const messages = await node.dialProtocol(address, LIBP2P_MESSAGES_DOWN)
-    const lp = await import('it-length-prefixed')
-    void countMessages(lp, messages.source, 'libp2p-msg-down').catch(() => {})
-  },
-  'libp2p-down:send': async (a) => {
-    const source = await (libp2pDown as Promise<Pushable>)
-    const start = now()
-    for (let i = 0; i < num(a, 'messages'); i++) source.push(payload)
-    return start
-  },
-  'libp2p-msg-down:send': async (a) => {
-    const { source, encode } = await (libp2pMsgDown as NonNullable<typeof libp2pMsgDown>)
-    const start = now()
-    for (let i = 0; i < num(a, 'messages'); i++) source.push(encode(payload))
-    return start
   },
   'channel-down:send': async (a) => sendChannel((channelDown as SecureConnection).stream, num(a, 'messages')),
   'stack-down:send': async (a) => {
@@ -514,34 +438,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   'stack:send': async (a) => {
     const { network, peerId } = stack as { network: Network; peerId: string }
     return sendStack(network, peerId, num(a, 'messages'))
-  },
-  'libp2p:connect': async (a) => {
-    const node = await libp2pNode(false)
-    const stream = await node.dialProtocol(await multiaddrOf(str(a, 'address')), LIBP2P_PROTOCOL)
-    const source = new Pushable()
-    void stream.sink(source).catch(() => {})
-    libp2p = { node, source }
-  },
-  'libp2p-msg:connect': async (a) => {
-    const node = (libp2p as { node: Any }).node
-    const stream = await node.dialProtocol(await multiaddrOf(str(a, 'address')), LIBP2P_MESSAGES)
-    const source = new Pushable()
-    void stream.sink(source).catch(() => {})
-    const lp = await import('it-length-prefixed')
-    // encode.single gives a list of the varint prefix and the payload itself (no copy); the stream takes it
-    libp2pMessages = { source, encode: (m) => lp.encode.single(m) as unknown as Uint8Array }
-  },
-  'libp2p-msg:send': async (a) => {
-    const { source, encode } = libp2pMessages as { source: Pushable; encode: (m: Uint8Array) => Uint8Array }
-    const start = now()
-    for (let i = 0; i < num(a, 'messages'); i++) source.push(encode(payload))
-    return start
-  },
-  'libp2p:send': async (a) => {
-    const { source } = libp2p as { source: Pushable }
-    const start = now()
-    for (let i = 0; i < num(a, 'messages'); i++) source.push(payload)
-    return start
   },
 
   /**
@@ -599,9 +495,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
       stackDialers.push(network)
     }
   },
-  'libp2p:dialers': async (a) => {
-    while (libp2pDialers.length < num(a, 'count')) libp2pDialers.push(await libp2pNode(false))
-  },
   /**
    * `count` dials, `concurrency` at a time, each until the peer is connected (Noise + hello done), dial `i`
    * by dialer `i` (never one already connected). The connections stay open for `stack:hangup` (so the
@@ -624,31 +517,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     const connected = stackConnected.splice(0)
     await Promise.all(connected.map((c) => c.network.disconnect(c.peerId)))
     await sleep(100)
-  },
-  /** `count` dials, `concurrency` at a time, each until identify completed on the dialer; as above. */
-  'libp2p:handshakes': async (a) => {
-    const address = await multiaddrOf(str(a, 'address'))
-    const count = num(a, 'count')
-    if (count > libp2pDialers.length) throw new Error('not enough dialers')
-    const connected: { node: Any; peer: Any }[] = []
-    const start = now()
-    await pool(count, num(a, 'concurrency'), async (i) => {
-      const node = libp2pDialers[i]
-      const identified = new Promise<void>((resolve) => {
-        const onIdentify = (): void => {
-          node.removeEventListener('peer:identify', onIdentify)
-          resolve()
-        }
-        node.addEventListener('peer:identify', onIdentify)
-      })
-      const conn = await node.dial(address)
-      await identified
-      connected.push({ node, peer: conn.remotePeer })
-    })
-    const elapsed = now() - start
-    await Promise.all(connected.map((c) => c.node.hangUp(c.peer)))
-    await sleep(100)
-    return elapsed
   },
 
   // ---- memory: the listener measures its RSS after a GC; the dialer holds the other ends
@@ -686,6 +554,11 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   'stack:peers': async () => stackListener?.peers().length ?? 0,
   'raw:peers': async () => sockets.length,
 
+  ...libp2pOps('libp2p', 2),
+  ...libp2pOps('libp2p3', 3),
+  /** The version of Node this worker runs (`process.versions.node`). */
+  version: async () => process.versions.node,
+
   close: async () => {
     const stops: Promise<unknown>[] = []
     for (const n of [
@@ -698,9 +571,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     ]) {
       if (n !== undefined) stops.push(n.stop().catch(() => {}))
     }
-    for (const n of [libp2p?.node, libp2pListener, libp2pDownNode, ...downloaders.libp2p, ...libp2pDialers]) {
-      if (n !== undefined) stops.push(Promise.resolve(n.stop()).catch(() => {}))
-    }
+    for (const n of libp2pNodes) stops.push(Promise.resolve(n.stop()).catch(() => {}))
     await Promise.race([Promise.all(stops), sleep(3_000)])
     for (const s of [...sockets, ...held.sockets]) s.destroy()
     rawSocket?.destroy()

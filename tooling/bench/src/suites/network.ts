@@ -1,4 +1,5 @@
-import { startWorker } from '../network/child'
+import { currentNode, node24, startWorker, type WorkerNode } from '../network/child'
+import { libp2pSupport, type Major } from '../network/libp2p'
 import { medianOfRuns, Rounds } from '../network/rounds'
 import type { BenchResult, Suite, SuiteContext } from '../types'
 
@@ -15,22 +16,29 @@ import type { BenchResult, Suite, SuiteContext } from '../types'
  *   (`secureOutbound`/`secureInbound`) carrying the codec's framing (a 4-byte length, then the message).
  *   Baselines: node:crypto ChaCha20-Poly1305 sealing the same bytes in Noise-sized messages on one core
  *   (the design's physical limit: a sender cannot go faster than it seals), a raw TCP socket pair between
- *   the same processes, and js-libp2p 2.x (tcp + noise + yamux) twice: one stream carrying 1 MiB writes
- *   counted as bytes arrive (a byte stream, like "channel"), and one stream carrying 1 MiB messages framed
- *   with it-length-prefixed, each handed to the application whole and contiguous (the stack's workload).
+ *   the same processes, and js-libp2p (tcp + noise + yamux; `src/network/libp2p.ts`) twice: one stream
+ *   carrying 1 MiB writes counted as bytes arrive (a byte stream, like "channel"), and one stream carrying
+ *   1 MiB messages framed as libp2p's own protocols frame theirs (it-length-prefixed in 2.x, `lpStream` in
+ *   3.x), each handed to the application whole and contiguous (the stack's workload). Then js-libp2p 3
+ *   against js-libp2p 2, each workload and direction.
  * - handshake: dials per second until the peer is usable, chainwire (TCP connect + Noise XX + hello, until
  *   `dial()` resolves: 'peer:connected') against js-libp2p (connect + multistream-select + noise + yamux,
  *   until identify completed), one at a time and 16 at a time, same processes.
+ *
+ * js-libp2p 2 is measured on any Node, js-libp2p 3 when the workers run Node >= 22 (on Node 20 its rows are
+ * skipped, with the reason printed on stderr): `--node24` runs the workers on the Node 24 binary of
+ * `npx -y node@24` (so does running the whole bench on Node 24). Rows whose workers did not run Node 20, the
+ * Node the network README's figures are stated for, carry their Node in the case name (`, node 24`).
  * - memory: RSS of a listener process per idle established inbound connection (after a GC), chainwire's
  *   full stack against bare TCP sockets, each with 1,000 connections from a second process.
  *
  * - bulk-gc (only when asked for): the bulk cases again, every process started with
  *   `--no-concurrent-array-buffer-sweeping`.
  *
- * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N] [--runs N]` (bulk, handshake and
- * memory by default). `--runs N` repeats the bulk and handshake parts N times, each with fresh worker
- * processes, and reports every figure as the median over the runs (each run's figure being itself the median
- * of its rounds): `--runs 5` gives the medians over 5 runs that the targets are stated in.
+ * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N] [--runs N] [--node24]` (bulk,
+ * handshake and memory by default). `--runs N` repeats the bulk and handshake parts N times, each with fresh
+ * worker processes, and reports every figure as the median over the runs (each run's figure being itself the
+ * median of its rounds): `--runs 5` gives the medians over 5 runs that the targets are stated in.
  */
 
 const SUITE = 'network'
@@ -65,24 +73,47 @@ function option(args: readonly string[], name: string, fallback: number): number
  */
 const SWEEP_FLAG = '--no-concurrent-array-buffer-sweeping'
 
-async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] = []): Promise<void> {
+/** Where the workers run, and which js-libp2p majors run there (2 always; 3 on Node >= 22). */
+interface Setup {
+  node: WorkerNode
+  majors: readonly Major[]
+}
+
+/** The prefix of a js-libp2p major's cases in the workers (`libp2p.ts`, `worker.ts`). */
+const prefixOf = (major: Major): string => (major === 2 ? 'libp2p' : `libp2p${major}`)
+/** The js-libp2p cases of the bulk part of one major: one stream and whole messages, both directions. */
+const libp2pKinds = (major: Major): string[] =>
+  ['', '-msg', '-down', '-msg-down'].map((s) => `${prefixOf(major)}${s}`)
+const libp2pStack = (major: Major): string => `js-libp2p ${major} tcp+noise+yamux`
+const libp2pMessages = (major: Major): string =>
+  `js-libp2p ${major}, whole 1 MiB messages (${major === 2 ? 'it-length-prefixed' : 'lpStream'})`
+
+async function bulk(
+  ctx: SuiteContext,
+  rounds: number,
+  setup: Setup,
+  flags: readonly string[] = [],
+): Promise<void> {
   const tuned = flags.length > 0
-  const receiver = await startWorker('receiver', flags)
-  const sender = await startWorker('sender', flags)
+  const receiver = await startWorker('receiver', flags, setup.node)
+  const sender = await startWorker('sender', flags, setup.node)
   try {
     const rawPort = await receiver.call<number>('raw:listen')
     const channelPort = await receiver.call<number>('channel:listen')
     const stackAddress = await receiver.call<string>('stack:listen')
-    const libp2pAddress = await receiver.call<string>('libp2p:listen')
     await sender.call('raw:connect', { port: rawPort })
     await sender.call('channel:connect', { port: channelPort })
     await sender.call('stack:connect', { address: stackAddress })
-    await sender.call('libp2p:connect', { address: libp2pAddress })
-    await sender.call('libp2p-msg:connect', { address: libp2pAddress })
     // The download direction: the receiver dials the sender.
     await receiver.call('channel-down:connect', { port: await sender.call<number>('channel-down:listen') })
     await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
-    await receiver.call('libp2p-down:connect', { address: await sender.call<string>('libp2p-down:listen') })
+    for (const major of setup.majors) {
+      const p = prefixOf(major)
+      const address = await receiver.call<string>(`${p}:listen`)
+      await sender.call(`${p}:connect`, { address })
+      await sender.call(`${p}-msg:connect`, { address })
+      await receiver.call(`${p}-down:connect`, { address: await sender.call<string>(`${p}-down:listen`) })
+    }
 
     const bytes = BULK_MESSAGES * 1_048_576
     const kinds = [
@@ -91,11 +122,8 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       'stack',
       'channel-down',
       'stack-down',
-      'libp2p',
-      'libp2p-msg',
-      'libp2p-down',
-      'libp2p-msg-down',
-    ] as const
+      ...setup.majors.flatMap(libp2pKinds),
+    ]
     const sent: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]))
     const r = new Rounds()
     const cpu = async (): Promise<[number, number]> =>
@@ -131,22 +159,7 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     await seal()
     r.samples.clear()
 
-    await Rounds.run(
-      {
-        seal,
-        raw: transfer('raw'),
-        channel: transfer('channel'),
-        stack: transfer('stack'),
-        'channel-down': transfer('channel-down'),
-        'stack-down': transfer('stack-down'),
-        libp2p: transfer('libp2p'),
-        'libp2p-msg': transfer('libp2p-msg'),
-        'libp2p-down': transfer('libp2p-down'),
-        'libp2p-msg-down': transfer('libp2p-msg-down'),
-      },
-      rounds,
-      r,
-    )
+    await Rounds.run({ seal, ...Object.fromEntries(kinds.map((k) => [k, transfer(k)])) }, rounds, r)
     // The cheapest encrypted pipeline these two processes could run: per byte, one ChaCha20-Poly1305 pass
     // plus what moving it through a raw socket costs the busier side (the receiver: reading is dearer
     // than writing on loopback). Opening costs what sealing does, so either end is bound by this.
@@ -177,28 +190,36 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
     })
     const seal1 = 'node:crypto ChaCha20-Poly1305 seal, 1 core'
     const raw2 = 'raw TCP, 2 processes'
-    const lib = 'js-libp2p tcp+noise+yamux'
-    const libMsg = 'js-libp2p, whole 1 MiB messages (it-length-prefixed)'
-    /** The js-libp2p cases in the same direction as `kind`: one byte stream, and whole messages. */
-    const streamBaseline = (kind: string): [string, string] =>
-      kind.endsWith('-down') ? ['libp2p-down', `${lib}, receiver dials`] : ['libp2p', lib]
-    const msgBaseline = (kind: string): [string, string] =>
-      kind.endsWith('-down') ? ['libp2p-msg-down', `${libMsg}, receiver dials`] : ['libp2p-msg', libMsg]
-    const suffix = tuned ? `, node ${flags.join(' ')}` : ''
+    const down = (kind: string): string => (kind.endsWith('-down') ? '-down' : '')
+    const dials = (kind: string): string => (kind.endsWith('-down') ? ', receiver dials' : '')
+    /** A js-libp2p major's case in the same direction as `kind`: one byte stream. */
+    const streamBaseline = (kind: string, major: Major): [string, string] => [
+      `${prefixOf(major)}${down(kind)}`,
+      `${libp2pStack(major)}${dials(kind)}`,
+    ]
+    /** ... and whole messages. */
+    const msgBaseline = (kind: string, major: Major): [string, string] => [
+      `${prefixOf(major)}-msg${down(kind)}`,
+      `${libp2pMessages(major)}${dials(kind)}`,
+    ]
     const stacks = (kind: string): boolean => kind.startsWith('stack')
-    if (tuned) {
-      for (const kind of ['stack', 'channel', 'stack-down', 'channel-down'] as const) {
-        const c = `bulk 1 MiB, ${kind}${suffix}`
-        ctx.report(row(c, 'throughput', kind, 'seal', seal1))
-        ctx.report(row(c, 'throughput', kind, ...streamBaseline(kind)))
-        if (stacks(kind)) ctx.report(row(c, 'throughput', kind, ...msgBaseline(kind)))
-        ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
-        const [sb, sl] = streamBaseline(kind)
-        ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${sb}`, sl))
-        if (stacks(kind)) {
-          const [b, label] = msgBaseline(kind)
+    /** Rows of `kind` against every js-libp2p major in the same direction: throughput and per CPU-second. */
+    const againstLibp2p = (c: string, kind: string): void => {
+      for (const major of setup.majors) {
+        const baselines = [streamBaseline(kind, major)]
+        if (stacks(kind)) baselines.push(msgBaseline(kind, major))
+        for (const [b, label] of baselines) {
+          ctx.report(row(c, 'throughput', kind, b, label))
           ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${b}`, label))
         }
+      }
+    }
+    if (tuned) {
+      for (const kind of ['stack', 'channel', 'stack-down', 'channel-down'] as const) {
+        const c = `bulk 1 MiB, ${kind}, node ${flags.join(' ')}`
+        ctx.report(row(c, 'throughput', kind, 'seal', seal1))
+        ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
+        againstLibp2p(c, kind)
       }
       return
     }
@@ -233,16 +254,19 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
       ctx.report(row(c, 'throughput', kind, 'seal', seal1))
       if (stacks(kind)) ctx.report(row(c, 'throughput', kind, 'bound', 'seal + raw TCP per-byte CPU, 1 core'))
       ctx.report(row(c, 'throughput', kind, 'raw', raw2))
-      ctx.report(row(c, 'throughput', kind, ...streamBaseline(kind)))
-      if (stacks(kind)) ctx.report(row(c, 'throughput', kind, ...msgBaseline(kind)))
       ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:seal', seal1))
       ctx.report(
         row(c, 'MB per CPU-second', `cpu:${kind}`, 'cpu:bound', 'seal + raw TCP per-byte CPU, 1 core'),
       )
-      const [sb, sl] = streamBaseline(kind)
-      ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${sb}`, sl))
-      if (stacks(kind)) {
-        const [b, label] = msgBaseline(kind)
+      againstLibp2p(c, kind)
+    }
+    // js-libp2p 3 against 2, the same workload and direction in the same run.
+    if (setup.majors.includes(3)) {
+      for (const kind of libp2pKinds(3)) {
+        const workload = kind.includes('-msg') ? libp2pMessages(2) : libp2pStack(2)
+        const [b, label] = [kind.replace(prefixOf(3), prefixOf(2)), `${workload}${dials(kind)}`]
+        const c = `bulk 1 MiB, ${kind}`
+        ctx.report(row(c, 'throughput', kind, b, label))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${b}`, label))
       }
     }
@@ -262,17 +286,19 @@ async function bulk(ctx: SuiteContext, rounds: number, flags: readonly string[] 
   }
 }
 
-async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
-  const listener = await startWorker('listener')
-  const dialer = await startWorker('dialer')
+async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Promise<void> {
+  const listener = await startWorker('listener', [], setup.node)
+  const dialer = await startWorker('dialer', [], setup.node)
   try {
-    const stackAddress = await listener.call<string>('stack:listen')
-    const libp2pAddress = await listener.call<string>('libp2p:listen')
     // One dialer node per dial of a batch: a node keeps one connection per peer, so a second dial by the same
     // node would find the first connection instead of making one.
     const dialers = Math.max(SEQUENTIAL_DIALS, CONCURRENT_DIALS)
-    await dialer.call('stack:dialers', { count: dialers })
-    await dialer.call('libp2p:dialers', { count: dialers })
+    const addresses = new Map<string, string>()
+    const kinds = ['stack', ...setup.majors.map(prefixOf)]
+    for (const kind of kinds) {
+      addresses.set(kind, await listener.call<string>(`${kind}:listen`))
+      await dialer.call(`${kind}:dialers`, { count: dialers })
+    }
     const r = new Rounds()
     const cpu = async (): Promise<[number, number]> =>
       Promise.all([dialer.call<number>('cpu'), listener.call<number>('cpu')])
@@ -284,7 +310,7 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
       (kind: string, count: number, concurrency: number, name?: string) => async (): Promise<number> => {
         const [d0, l0] = await cpu()
         const ms = await dialer.call<number>(`${kind}:handshakes`, {
-          address: kind === 'stack' ? stackAddress : libp2pAddress,
+          address: addresses.get(kind),
           count,
           concurrency,
         })
@@ -303,15 +329,17 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
       r.record('cpu:crypto', CRYPTO_SIDES / ((c1 - c0) / 1_000))
       return CRYPTO_SIDES / (ms / 1_000)
     }
-    for (const kind of ['stack', 'libp2p']) await dials(kind, CONCURRENCY, CONCURRENCY)()
+    for (const kind of kinds) await dials(kind, CONCURRENCY, CONCURRENCY)()
     await crypto()
     r.samples.clear()
     await Rounds.run(
       {
-        stackSeq: dials('stack', SEQUENTIAL_DIALS, 1, 'stackSeq'),
-        libp2pSeq: dials('libp2p', SEQUENTIAL_DIALS, 1),
-        stackPar: dials('stack', CONCURRENT_DIALS, CONCURRENCY, 'stackPar'),
-        libp2pPar: dials('libp2p', CONCURRENT_DIALS, CONCURRENCY),
+        ...Object.fromEntries(
+          kinds.flatMap((kind) => [
+            [`${kind}Seq`, dials(kind, SEQUENTIAL_DIALS, 1, `${kind}Seq`)],
+            [`${kind}Par`, dials(kind, CONCURRENT_DIALS, CONCURRENCY, `${kind}Par`)],
+          ]),
+        ),
         crypto,
       },
       rounds,
@@ -324,23 +352,29 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
       r.record('boundSeq', sides / 2)
       r.record('boundPar', sides)
     }
-    const baseline = 'js-libp2p connect + identify'
+    const identify = (major: Major): string => `js-libp2p ${major} connect + identify`
     const bound = 'crypto-only bound: X25519 keygen + 3 DH + Ed25519 sign + verify per side'
-    for (const [c, a, b, bb] of [
-      ['handshake, sequential', 'stackSeq', 'libp2pSeq', 'boundSeq'],
-      [`handshake, ${CONCURRENCY} concurrent`, 'stackPar', 'libp2pPar', 'boundPar'],
+    for (const [c, a, mode, bb] of [
+      ['handshake, sequential', 'stackSeq', 'Seq', 'boundSeq'],
+      [`handshake, ${CONCURRENCY} concurrent`, 'stackPar', 'Par', 'boundPar'],
     ] as const) {
-      const row = (baselineName: string, label: string): BenchResult => ({
+      const row = (
+        baselineName: string,
+        label: string,
+        candidate: string = a,
+        cc: string = c,
+        metric = 'connect+Noise+hello',
+      ): BenchResult => ({
         suite: SUITE,
-        case: c,
-        metric: 'connect+Noise+hello',
-        value: r.median(a),
+        case: cc,
+        metric,
+        value: r.median(candidate),
         unit: 'dials/s',
         baseline: label,
         baselineValue: r.median(baselineName),
-        ratio: r.ratio(a, baselineName),
+        ratio: r.ratio(candidate, baselineName),
       })
-      ctx.report(row(b, baseline))
+      for (const major of setup.majors) ctx.report(row(`${prefixOf(major)}${mode}`, identify(major)))
       ctx.report(row(bb, `${bound}${bb === 'boundSeq' ? ', both sides in series' : ', one side per core'}`))
       // Per CPU-second of the busier process against crypto sides per CPU-second: the same ratio without
       // the machine's other load (what is not crypto, in CPU terms).
@@ -354,6 +388,11 @@ async function handshakes(ctx: SuiteContext, rounds: number): Promise<void> {
         baselineValue: r.median('cpu:crypto'),
         ratio: r.ratio(`cpu:${a}`, 'cpu:crypto'),
       })
+      // js-libp2p 3 against 2, the same dials in the same run.
+      if (setup.majors.includes(3)) {
+        const v3 = `${prefixOf(3)}${mode}`
+        ctx.report(row(`${prefixOf(2)}${mode}`, identify(2), v3, `${c}, js-libp2p 3`, 'connect+identify'))
+      }
     }
   } finally {
     await Promise.all([dialer.close(), listener.close()])
@@ -377,9 +416,9 @@ interface PerConnection {
  * one with `MEMORY_CONNECTIONS` more, which includes V8 growing its heap spaces once; `more` is the delta of
  * the next `MEMORY_CONNECTIONS`, the marginal cost.
  */
-async function memoryPerConnection(kind: 'stack' | 'raw'): Promise<PerConnection> {
-  const listener = await startWorker(`${kind} listener`)
-  const dialer = await startWorker(`${kind} dialer`)
+async function memoryPerConnection(kind: 'stack' | 'raw', node: WorkerNode): Promise<PerConnection> {
+  const listener = await startWorker(`${kind} listener`, [], node)
+  const dialer = await startWorker(`${kind} dialer`, [], node)
   try {
     const target =
       kind === 'stack'
@@ -409,9 +448,9 @@ async function memoryPerConnection(kind: 'stack' | 'raw'): Promise<PerConnection
   }
 }
 
-async function memory(ctx: SuiteContext): Promise<void> {
-  const stack = await memoryPerConnection('stack')
-  const raw = await memoryPerConnection('raw')
+async function memory(ctx: SuiteContext, node: WorkerNode): Promise<void> {
+  const stack = await memoryPerConnection('stack', node)
+  const raw = await memoryPerConnection('raw', node)
   const kb = (n: number): number => n / 1024
   const report = (c: string, metric: string, a: number, b: number, baseline = 'raw TCP socket'): void =>
     ctx.report({
@@ -433,24 +472,54 @@ async function memory(ctx: SuiteContext): Promise<void> {
   report(more, 'JS heap per connection', stack.more.heap, raw.more.heap)
 }
 
+/**
+ * The Node the figures of packages/network/README.md are stated for: the floor of the packages'
+ * `engines.node`. Rows measured with workers on any other Node carry it in their case name (`, node 24`).
+ */
+const PROJECT_NODE = 20
+
+/** `ctx`, with `, node <major>` appended to every case when the workers do not run on `PROJECT_NODE`. */
+function tagged(ctx: SuiteContext, node: WorkerNode): SuiteContext {
+  const major = Number(node.version.split('.')[0])
+  if (major === PROJECT_NODE) return ctx
+  return { args: ctx.args, report: (r) => ctx.report({ ...r, case: `${r.case}, node ${major}` }) }
+}
+
 const suite: Suite = {
   name: SUITE,
   description:
     'chainwire over TCP loopback between two processes: bulk throughput vs ChaCha20-Poly1305 sealing, raw TCP and js-libp2p; handshakes/s vs js-libp2p; RSS per idle connection vs raw sockets',
-  async run(ctx: SuiteContext): Promise<void> {
-    const parts = ctx.args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a))
+  async run(outer: SuiteContext): Promise<void> {
+    const parts = outer.args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a))
     const all = parts.length === 0
-    const runs = option(ctx.args, '--runs', 1)
+    const runs = option(outer.args, '--runs', 1)
+    const node = outer.args.includes('--node24') ? node24() : currentNode
+    const majors: Major[] = [2]
+    const unsupported = libp2pSupport(3, node.version)
+    if (unsupported === undefined) majors.push(3)
+    const setup: Setup = { node, majors }
+    const ctx = tagged(outer, node)
+    const libp2pParts = all || parts.some((p) => p === 'bulk' || p === 'bulk-gc' || p === 'handshake')
+    console.error(`network: workers on Node ${node.version} (${node.path})`)
+    if (unsupported !== undefined && libp2pParts) {
+      console.error(
+        `network: js-libp2p 3 rows skipped: ${unsupported}. \`pnpm bench network --node24\` runs them.`,
+      )
+    }
     if (all || parts.includes('bulk')) {
-      await medianOfRuns(ctx, runs, (c) => bulk(c, option(ctx.args, '--rounds', BULK_ROUNDS)))
+      await medianOfRuns(ctx, runs, (c) => bulk(c, option(ctx.args, '--rounds', BULK_ROUNDS), setup))
     }
     if (parts.includes('bulk-gc')) {
-      await medianOfRuns(ctx, runs, (c) => bulk(c, option(ctx.args, '--rounds', BULK_ROUNDS), [SWEEP_FLAG]))
+      await medianOfRuns(ctx, runs, (c) =>
+        bulk(c, option(ctx.args, '--rounds', BULK_ROUNDS), setup, [SWEEP_FLAG]),
+      )
     }
     if (all || parts.includes('handshake')) {
-      await medianOfRuns(ctx, runs, (c) => handshakes(c, option(ctx.args, '--rounds', HANDSHAKE_ROUNDS)))
+      await medianOfRuns(ctx, runs, (c) =>
+        handshakes(c, option(ctx.args, '--rounds', HANDSHAKE_ROUNDS), setup),
+      )
     }
-    if (all || parts.includes('memory')) await memory(ctx)
+    if (all || parts.includes('memory')) await memory(ctx, node)
   },
 }
 
