@@ -70,6 +70,28 @@ export {
   voteSigningMessage,
 } from './finality/votes'
 export {
+  blockFilter,
+  blockFilterItems,
+  FILTER_CHECKPOINT_INTERVAL,
+  filterHash,
+  filterHeader,
+  filterMatchesAny,
+} from './filter/block-filter'
+export {
+  BASIC_FILTER,
+  buildGcs,
+  decodeGcs,
+  filterKey,
+  GCS_M,
+  GCS_P,
+  type GcsParams,
+  gcsCount,
+  gcsMatchAny,
+  hashToRange,
+  readCompactSize,
+  writeCompactSize,
+} from './filter/gcs'
+export {
   checkHeader,
   checkHeaderContext,
   checkHeaderLink,
