@@ -63,13 +63,6 @@ export {
   marksBlockInvalid,
 } from './errors'
 export {
-  type Equivocation,
-  type Quorum,
-  signVote,
-  VoteTracker,
-  voteSigningMessage,
-} from './finality/votes'
-export {
   blockFilter,
   blockFilterItems,
   FILTER_CHECKPOINT_INTERVAL,
@@ -91,6 +84,13 @@ export {
   readCompactSize,
   writeCompactSize,
 } from './filter/gcs'
+export {
+  type Equivocation,
+  type Quorum,
+  signVote,
+  VoteTracker,
+  voteSigningMessage,
+} from './finality/votes'
 export {
   checkHeader,
   checkHeaderContext,

@@ -113,14 +113,18 @@ describe('block filters over account keys', () => {
 
   it('decode malformed filters to ERR_BAD_FILTER only', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes, q) => {
-        try {
-          gcsMatchAny(bytes, q.subarray(0, 16), [q])
-          decodeGcs(bytes)
-        } catch (err) {
-          expect(ChainError.isInstance(err) && err.code === 'ERR_BAD_FILTER').toBe(true)
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (bytes, q) => {
+          try {
+            gcsMatchAny(bytes, q.subarray(0, 16), [q])
+            decodeGcs(bytes)
+          } catch (err) {
+            expect(ChainError.isInstance(err) && err.code === 'ERR_BAD_FILTER').toBe(true)
+          }
+        },
+      ),
     )
     // A count larger than the bits can carry is refused before anything is decoded.
     expect(() => decodeGcs(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1))).toThrow(

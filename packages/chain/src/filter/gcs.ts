@@ -32,7 +32,6 @@ function malformed(message: string): never {
   throw new ChainError('ERR_BAD_FILTER', message)
 }
 
-
 /** SipHash of `item` under `key`, scaled into [0, f): (hash * f) >> 64, as BIP 158 maps hashes to the range. */
 export function hashToRange(key: Uint8Array, item: Uint8Array, f: number): number {
   const { hi, lo } = sipHash24(key, item)
@@ -179,7 +178,10 @@ export function buildGcs(
  * The number of items a filter holds, checked against what its bits can carry (each value takes at least
  * P + 1 bits), so that a forged count can never make a reader loop or allocate beyond the filter's size.
  */
-export function gcsCount(filter: Uint8Array, params: GcsParams = BASIC_FILTER): { n: number; offset: number } {
+export function gcsCount(
+  filter: Uint8Array,
+  params: GcsParams = BASIC_FILTER,
+): { n: number; offset: number } {
   const { value, length } = readCompactSize(filter)
   if (value > ((filter.length - length) * 8) / (params.p + 1))
     malformed('filter count exceeds its bit stream')
@@ -233,4 +235,3 @@ export function gcsMatchAny(
 export function filterKey(blockHash: Uint8Array): Uint8Array {
   return blockHash.subarray(0, 16)
 }
-
