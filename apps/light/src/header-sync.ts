@@ -1,0 +1,125 @@
+import { equalBytes, toHex } from '@chainwire/chain'
+import { RequestError } from '@chainwire/network'
+import { type BlockHeader, LIMITS } from '@chainwire/protocol-codec'
+import type { LightContext } from './context'
+import type { LightPeer } from './peers'
+
+/**
+ * Header-first sync of a light client: asks each full node for the headers after our block locator (2,000
+ * per answer), hands them to the header chain (proof of work, difficulty, time rules, most work), and keeps
+ * what each peer served so the verified tip can be cross-checked between peers. A peer is banned for
+ * headers that fail validation, answers that never connect, a chain with less work than its hello claimed,
+ * a chain without the checkpoint, or a `get_headers` it leaves unanswered (a stall).
+ */
+export class LightHeaderSync {
+  private readonly running = new Set<Promise<void>>()
+
+  constructor(private readonly ctx: LightContext) {}
+
+  /** Starts (or queues another) header round with a peer. */
+  poke(peer: LightPeer): void {
+    if (peer.syncing) {
+      peer.again = true
+      return
+    }
+    peer.syncing = true
+    const run = this.run(peer)
+      .catch((err: unknown) => this.ctx.logger.debug({ err, peerId: peer.peerId }, 'header round failed'))
+      .finally(() => {
+        peer.syncing = false
+        this.running.delete(run)
+      })
+    this.running.add(run)
+  }
+
+  /** Resolves when every round in flight has ended (after `stop()` aborted them). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running])
+  }
+
+  private async run(peer: LightPeer): Promise<void> {
+    do {
+      peer.again = false
+      if (!(await this.round(peer))) return
+    } while (peer.again && !this.ctx.signal.aborted && this.ctx.peers.get(peer.peerId) === peer)
+  }
+
+  /** One pass until the peer has nothing more; false when the peer was banned or is gone. */
+  private async round(peer: LightPeer): Promise<boolean> {
+    const { chain, options } = this.ctx
+    for (;;) {
+      if (this.ctx.signal.aborted || this.ctx.peers.get(peer.peerId) !== peer) return false
+      const locator = chain.locator()
+      let headers: BlockHeader[]
+      try {
+        const res = await this.ctx.request(
+          peer,
+          { type: 'get_headers', data: { locator, limit: LIMITS.maxHeadersPerMessage } },
+          options.headersTimeoutMs,
+        )
+        if (res.type !== 'headers') return true
+        headers = res.data.headers
+      } catch (err) {
+        if (RequestError.isInstance(err) && err.code === 'ERR_REQUEST_TIMEOUT') {
+          this.ctx.ban(peer.peerId, 'stalled', `get_headers unanswered for ${options.headersTimeoutMs} ms`)
+        }
+        return false
+      }
+      if (headers.length === 0) {
+        // Nothing after the first locator hash it knows: its best is on our chain, at most at our tip
+        // (credited at the height it claimed or announced, never above).
+        peer.best = chain.headerHashAt(Math.min(peer.claimedHeight, chain.tip().height))
+        break
+      }
+      const first = headers[0] as BlockHeader
+      if (!chain.hasHeader(first.prevHash)) {
+        if (++peer.unconnecting > options.maxUnconnectingHeaders) {
+          this.ctx.ban(peer.peerId, 'unconnecting-headers', 'headers that connect to nothing we know')
+          return false
+        }
+        return true
+      }
+      const cp = options.checkpoint
+      if (cp !== undefined) {
+        const at = headers.find((h) => h.height === cp.height)
+        if (at !== undefined && toHex(chain.headerHash(at)) !== cp.hash) {
+          this.ctx.ban(peer.peerId, 'checkpoint-mismatch', `a chain without the checkpoint at ${cp.height}`)
+          return false
+        }
+      }
+      const result = await chain.acceptHeaders(headers)
+      const accepted = headers.slice(0, result.accepted)
+      if (accepted.length > 0) peer.best = chain.headerHash(accepted[accepted.length - 1] as BlockHeader)
+      if (result.invalid !== undefined) {
+        if (result.invalid.penalty) {
+          this.ctx.ban(peer.peerId, 'invalid-headers', `header ${result.invalid.index}: ${result.invalid.code}`)
+          return false
+        }
+        this.ctx.headersChanged()
+        return true
+      }
+      this.ctx.headersChanged()
+      if (headers.length < LIMITS.maxHeadersPerMessage) break
+    }
+    return this.checkClaim(peer)
+  }
+
+  /**
+   * A peer's hello claimed the work of its best chain; the chain it served must have at least that much
+   * (a low-work fork presented as best is a lie: honest work only grows).
+   */
+  private checkClaim(peer: LightPeer): boolean {
+    const best = peer.best === undefined ? undefined : this.ctx.chain.headerPoint(peer.best)
+    if (best === undefined) return true
+    if (best.work < peer.claimedWork) {
+      const ours = this.ctx.chain.tip()
+      const detail = equalBytes(best.hash, ours.hash) ? 'our tip' : `height ${best.height}`
+      this.ctx.ban(peer.peerId, 'low-work-chain', `served a chain ending at ${detail} with less work than claimed`)
+      return false
+    }
+    if (best.work > peer.claimedWork) peer.claimedWork = best.work
+    if (best.height > peer.claimedHeight) peer.claimedHeight = best.height
+    this.ctx.headersChanged()
+    return true
+  }
+}
