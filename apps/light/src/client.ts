@@ -338,6 +338,11 @@ export class LightClient extends EventEmitter<LightClientEvents> {
     }
   }
 
+  /** The verified filter header (BIP 157) of the best chain's block at `height`, or undefined. */
+  filterHeader(height: number): Promise<Uint8Array | undefined> {
+    return this.filterStore.header(height)
+  }
+
   /**
    * Proves that `txHash` is in block `blockHash` of the best header chain with a merkle proof from a peer,
    * checked against the verified header; reports confirmations and finality. A bad proof bans its peer and
