@@ -25,7 +25,11 @@ export async function fetchVerifiedBlock(
     }
     if (block === undefined) continue
     if (!equalBytes(headerHash(block.header), hash) || !merkleRootMatches(block)) {
-      ctx.ban(peer.peerId, 'bad-block', 'a block that is not the one asked for, or a body that does not match')
+      ctx.ban(
+        peer.peerId,
+        'bad-block',
+        'a block that is not the one asked for, or a body that does not match',
+      )
       continue
     }
     return block

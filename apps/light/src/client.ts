@@ -251,7 +251,8 @@ export class LightClient extends EventEmitter<LightClientEvents> {
     }
     const heights = [...byGroup.values()].sort((a, b) => b - a)
     const cp = this.options.checkpoint
-    const pastCheckpoint = cp !== undefined && toHex(chain.headerHashAt(cp.height) ?? new Uint8Array(0)) === cp.hash
+    const pastCheckpoint =
+      cp !== undefined && toHex(chain.headerHashAt(cp.height) ?? new Uint8Array(0)) === cp.hash
     const need = pastCheckpoint ? 1 : this.options.minAgreeingGroups
     let height = heights.length >= need ? (heights[need - 1] as number) : 0
     if (pastCheckpoint && cp !== undefined) height = Math.max(height, cp.height)

@@ -92,7 +92,11 @@ export class LightHeaderSync {
       if (accepted.length > 0) peer.best = chain.headerHash(accepted[accepted.length - 1] as BlockHeader)
       if (result.invalid !== undefined) {
         if (result.invalid.penalty) {
-          this.ctx.ban(peer.peerId, 'invalid-headers', `header ${result.invalid.index}: ${result.invalid.code}`)
+          this.ctx.ban(
+            peer.peerId,
+            'invalid-headers',
+            `header ${result.invalid.index}: ${result.invalid.code}`,
+          )
           return false
         }
         this.ctx.headersChanged()
@@ -114,7 +118,11 @@ export class LightHeaderSync {
     if (best.work < peer.claimedWork) {
       const ours = this.ctx.chain.tip()
       const detail = equalBytes(best.hash, ours.hash) ? 'our tip' : `height ${best.height}`
-      this.ctx.ban(peer.peerId, 'low-work-chain', `served a chain ending at ${detail} with less work than claimed`)
+      this.ctx.ban(
+        peer.peerId,
+        'low-work-chain',
+        `served a chain ending at ${detail} with less work than claimed`,
+      )
       return false
     }
     if (best.work > peer.claimedWork) peer.claimedWork = best.work

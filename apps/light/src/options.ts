@@ -86,7 +86,9 @@ export const LIGHT_CLIENT_OPTIONS: OptionSpec<LightClientOptions> = {
 }
 
 /** Resolves options against {@link LIGHT_CLIENT_OPTIONS}; throws `LightClientError` `ERR_INVALID_OPTIONS`. */
-export function resolveLightClientOptions(given: Partial<LightClientOptions> | undefined): LightClientOptions {
+export function resolveLightClientOptions(
+  given: Partial<LightClientOptions> | undefined,
+): LightClientOptions {
   return resolveOptions(LIGHT_CLIENT_OPTIONS, given, {
     error: (message, details) => new LightClientError('ERR_INVALID_OPTIONS', message, details),
   })

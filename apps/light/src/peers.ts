@@ -60,7 +60,9 @@ export class PeerTable {
 
   /** Peers in an order that spreads requests over network groups (one per group first), best claim first. */
   spread(): LightPeer[] {
-    const sorted = this.all().sort((a, b) => (a.claimedWork > b.claimedWork ? -1 : 1))
+    const sorted = this.all().sort((a, b) =>
+      a.claimedWork === b.claimedWork ? 0 : a.claimedWork > b.claimedWork ? -1 : 1,
+    )
     const seen = new Set<string>()
     const first: LightPeer[] = []
     const rest: LightPeer[] = []

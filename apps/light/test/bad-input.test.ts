@@ -42,7 +42,9 @@ describe('bad input from peers: rejected, the peer banned, the client still sync
       { bestHeight: 40, bestHash: forkChain.tip().hash, totalWork: honest.work * 2n },
       { get_headers: servesHeaders(forkChain) },
     )
-    const client = await lightClient(s.network, { bootstrap: [liar.address, honestA.address, honestB.address] })
+    const client = await lightClient(s.network, {
+      bootstrap: [liar.address, honestA.address, honestB.address],
+    })
     const banned = bans(client)
     await until(() => banned.length === 1 && client.tip().height === 30, 15_000, 'ban and honest tip')
     expect(banned[0]).toMatchObject({ peerId: liar.network.peerId, reason: 'low-work-chain' })
@@ -123,7 +125,11 @@ describe('bad input from peers: rejected, the peer banned, the client still sync
     })
     const client = await lightClient(s.network, { bootstrap: [liar1.address, liar2.address] })
     const banned = bans(client)
-    await until(() => client.bestHeader().height === 12 && client.status().peers.length === 2, 15_000, 'liars')
+    await until(
+      () => client.bestHeader().height === 12 && client.status().peers.length === 2,
+      15_000,
+      'liars',
+    )
     client.network.addPersistentPeer(honest.address)
     await until(() => client.status().peers.length === 3, 15_000, 'honest peer')
     const proven = await client.verifyTransaction(txHash, blockHash)
@@ -147,7 +153,8 @@ describe('bad input from peers: rejected, the peer banned, the client still sync
       filters: (chain) => ({
         filterHeaders: async (start, stop, max) => {
           const r = await chain.filterHeaders(start, stop, max)
-          if (r !== undefined && start <= 3 && 3 < start + r.hashes.length) r.hashes[3 - start] = new Uint8Array(32)
+          if (r !== undefined && start <= 3 && 3 < start + r.hashes.length)
+            r.hashes[3 - start] = new Uint8Array(32)
           return r
         },
         filters: (start, stop, max) => chain.filters(start, stop, max),

@@ -41,7 +41,8 @@ export async function craftedPeer(
 /** Serves `get_headers` from a chain, optionally rewriting the answer. */
 export function servesHeaders(
   chain: FullChain,
-  rewrite: (headers: ReturnType<FullChain['headersAfter']>) => ReturnType<FullChain['headersAfter']> = (h) => h,
+  rewrite: (headers: ReturnType<FullChain['headersAfter']>) => ReturnType<FullChain['headersAfter']> = (h) =>
+    h,
 ): MessageHandler<'get_headers'> {
   return (m) => ({
     type: 'headers',

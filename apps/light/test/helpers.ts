@@ -13,10 +13,15 @@ import {
 import { BlockBuilder, createTestNetwork } from '@chainwire/chain/testing'
 import { systemClock } from '@chainwire/interface'
 import { createIdentity, createNetwork, type Network } from '@chainwire/network'
-import type { Block, Transaction } from '@chainwire/protocol-codec'
+import type { Block, Transaction, ValidatorSetData } from '@chainwire/protocol-codec'
 import { type CompactFilterSource, createSync, SYNC_CAPABILITIES, type Sync } from '@chainwire/sync'
 import { ClassicLevel } from 'classic-level'
-import { createLightClient, type LightClient, type LightClientOptions, type LightDatabase } from '../src/index'
+import {
+  createLightClient,
+  type LightClient,
+  type LightClientOptions,
+  type LightDatabase,
+} from '../src/index'
 
 /** A funded wallet of the test network. */
 export interface Wallet {
@@ -38,11 +43,11 @@ export function pay(network: ChainNetwork, from: Wallet, to: Uint8Array, amount:
  * A test network whose genesis funds `faucet`, and a chain of `n` blocks on it where block 3 pays alice from
  * the faucet and block 7 (when there is one) has alice pay bob.
  */
-export function scenario(n: number, id = 'light-test') {
+export function scenario(n: number, id = 'light-test', validators?: ValidatorSetData) {
   const faucet = wallet()
   const alice = wallet()
   const bob = wallet()
-  const network = createTestNetwork({ id, genesisTo: faucet.key })
+  const network = createTestNetwork({ id, genesisTo: faucet.key, validators })
   const builder = new BlockBuilder(network)
   const paid = pay(network, faucet, alice.key, 100_000n)
   const spent = pay(network, alice, bob.key, 1_000n)

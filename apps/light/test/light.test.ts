@@ -16,7 +16,9 @@ describe('a light client against full nodes over loopback TCP', () => {
     expect(client.tip().height).toBe(0)
     client.network.addPersistentPeer(b.address)
     await until(() => client.tip().height === 30, 15_000, 'two groups agreeing')
-    expect(toHex(client.tip().hash)).toBe(toHex(headerHash((s.blocks[29] as (typeof s.blocks)[number]).header)))
+    expect(toHex(client.tip().hash)).toBe(
+      toHex(headerHash((s.blocks[29] as (typeof s.blocks)[number]).header)),
+    )
 
     const block3 = s.blocks[2] as (typeof s.blocks)[number]
     const proven = await client.verifyTransaction(transactionHash(s.paid), headerHash(block3.header))

@@ -218,7 +218,11 @@ export class FilterSync {
           !equalBytes(ours, blockHash) ||
           !equalBytes(filterHeader(filterHash(filter), previous), expected)
         ) {
-          this.ctx.ban(peer.peerId, 'bad-filter', `a filter at height ${height} that its verified header refutes`)
+          this.ctx.ban(
+            peer.peerId,
+            'bad-filter',
+            `a filter at height ${height} that its verified header refutes`,
+          )
           break
         }
         await this.match(height, blockHash, filter)
@@ -235,7 +239,11 @@ export class FilterSync {
     if (keys.length === 0) return
     let hit: boolean
     try {
-      hit = filterMatchesAny(filter, blockHash, keys.map((w) => fromHex(w.key)))
+      hit = filterMatchesAny(
+        filter,
+        blockHash,
+        keys.map((w) => fromHex(w.key)),
+      )
     } catch {
       hit = true // a filter that does not parse but hashes to the verified header: check the block itself
     }
