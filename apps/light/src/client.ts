@@ -36,7 +36,6 @@ import type {
   LightStatus,
   LightTip,
   TransactionVerification,
-  WatchedTransaction,
 } from './types'
 import { WatchStream } from './watch-stream'
 
@@ -363,7 +362,7 @@ export class LightClient extends EventEmitter<LightClientEvents> {
   watch(
     publicKey: Uint8Array,
     options: { fromHeight?: number; signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<WatchedTransaction> {
+  ): WatchStream {
     if (!this.started) throw new LightClientError('ERR_NOT_STARTED', 'start the light client first')
     const key = toHex(publicKey)
     const stream = new WatchStream(this, key, this.options.maxBufferedTransactions, options.signal)

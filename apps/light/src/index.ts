@@ -15,6 +15,9 @@ export { LightClient } from './client'
 export { LightClientError, type LightClientErrorCode } from './errors'
 export { type Checkpoint, LIGHT_CLIENT_OPTIONS, type LightClientOptions } from './options'
 export type * from './types'
+export { networkFromJson } from './node/chain-params'
+export { type Devnet, type DevnetNode, readDevnet } from './node/devnet'
+export { createNodeLightClient, type NodeLightClientOptions } from './node/node-client'
 export { WatchStream } from './watch-stream'
 
 /**
