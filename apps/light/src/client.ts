@@ -133,13 +133,16 @@ export class LightClient extends EventEmitter<LightClientEvents> {
     await this.chain.start()
     await this.peerStore.start()
     await this.filters.load()
-    this.verified = this.chain.tip()
+    // Agreement is earned again in every session: stored headers are valid, but which of them peers
+    // agree on is known only once they serve them.
+    this.verified = this.chain.headerPoint(this.chain.network.genesisHash) as LightTip
     this.listen()
     await this.network.start()
     this.started = true
     this.timers.push(
       this.clock.setInterval(() => {
         for (const p of this.peers.all()) this.headers.poke(p)
+        this.filters.kick()
       }, this.options.pollIntervalMs),
       this.clock.setInterval(() => this.tickProgress(), this.options.progressIntervalMs),
     )
@@ -202,6 +205,7 @@ export class LightClient extends EventEmitter<LightClientEvents> {
     if (!info.hello.roles.includes('full')) return
     const peer = this.peers.add(info)
     this.headers.poke(peer)
+    this.filters.kick()
   }
 
   /** A peer announced blocks: credit those we have to it, and ask it for headers we lack. */
@@ -359,10 +363,7 @@ export class LightClient extends EventEmitter<LightClientEvents> {
    * `fromHeight` (default 0), then new ones as blocks arrive; `return()` (or `break`) ends it, the key stays
    * watched (and persisted) until `unwatch`. Also emitted as `transaction` events.
    */
-  watch(
-    publicKey: Uint8Array,
-    options: { fromHeight?: number; signal?: AbortSignal } = {},
-  ): WatchStream {
+  watch(publicKey: Uint8Array, options: { fromHeight?: number; signal?: AbortSignal } = {}): WatchStream {
     if (!this.started) throw new LightClientError('ERR_NOT_STARTED', 'start the light client first')
     const key = toHex(publicKey)
     const stream = new WatchStream(this, key, this.options.maxBufferedTransactions, options.signal)

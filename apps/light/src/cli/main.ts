@@ -45,7 +45,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     config = await resolveConfig(argv, env)
   } catch (err) {
     process.stderr.write(`chainwire-light: ${(err as Error).message}\n`)
-    return 2
+    // Bad flags or config are usage errors; a missing devnet or unreadable file is a failure to run.
+    return LightClientError.isInstance(err) && err.code === 'ERR_CONFIG' ? 2 : 1
   }
   if (config.version) {
     process.stdout.write(`${version()}\n`)
