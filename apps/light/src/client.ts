@@ -283,11 +283,14 @@ export class LightClient extends EventEmitter<LightClientEvents> {
     if (this.peerStore.isBanned(peerId)) return
     this.logger.warn({ peerId, reason, detail }, 'peer banned')
     this.peerStore.ban(peerId, this.options.banDurationMs, reason)
-    this.peerStore.flush().catch(() => {})
     this.peers.delete(peerId)
     this.network.disconnect(peerId, 'banned', reason).catch(() => {})
-    this.emit('peer:banned', { peerId, reason, detail })
     this.headersChanged()
+    // Reported once the ban is on disk, so a restart right after it still knows the peer.
+    void this.peerStore
+      .flush()
+      .catch(() => {})
+      .then(() => this.emit('peer:banned', { peerId, reason, detail }))
   }
 
   private tickProgress(): void {

@@ -6,7 +6,7 @@ import { TEST_GENESIS_TIME } from '@chainwire/chain/testing'
 import type { Block } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import { networkFromJson } from '../../src/index'
-import { craftedPeer, servesHeaders, stopCrafted } from '../crafted'
+import { craftedPeer, stopCrafted } from '../crafted'
 import { cleanup, fullNode, scenario, tempDir, until } from '../helpers'
 
 const children: ChildProcess[] = []
@@ -81,9 +81,13 @@ describe('chainwire-light as a process, next to a devnet of full nodes assembled
       '127.0.0.1',
       { bestHeight: tip.height, bestHash: tip.hash, totalWork: tip.work },
       {
-        get_headers: servesHeaders(a.chain, (h) =>
-          h.slice(0, 3).map((x, i) => (i === 2 ? { ...x, bits: 0x1d00ffff } : x)),
-        ),
+        // whatever the locator: the chain from genesis, its third header's difficulty changed
+        get_headers: () => ({
+          type: 'headers',
+          data: {
+            headers: a.chain.headersAfter([], undefined, 3).map((x, i) => (i === 2 ? { ...x, bits: 0x1d00ffff } : x)),
+          },
+        }),
       },
     )
     const devnet = tempDir()
