@@ -13,6 +13,8 @@ import type { LightPeer } from './peers'
  */
 export class LightHeaderSync {
   private readonly running = new Set<Promise<void>>()
+  /** The peer downloading the bulk of the headers, while we are far behind. */
+  private leader: { peer: LightPeer; done: Promise<void> } | undefined
 
   constructor(private readonly ctx: LightContext) {}
 
@@ -38,10 +40,32 @@ export class LightHeaderSync {
   }
 
   private async run(peer: LightPeer): Promise<void> {
-    do {
-      peer.again = false
-      if (!(await this.round(peer))) return
-    } while (peer.again && !this.ctx.signal.aborted && this.ctx.peers.get(peer.peerId) === peer)
+    // Far behind, one peer downloads the bulk of the headers and the others wait, then only confirm what
+    // it served (a few headers each): every header is hashed and checked once, not once per peer.
+    while (this.leader !== undefined && this.leader.peer !== peer && this.far(peer)) await this.leader.done
+    let release: (() => void) | undefined
+    if (this.leader === undefined && this.far(peer)) {
+      const done = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      this.leader = { peer, done }
+    }
+    try {
+      do {
+        peer.again = false
+        if (!(await this.round(peer))) return
+      } while (peer.again && !this.ctx.signal.aborted && this.ctx.peers.get(peer.peerId) === peer)
+    } finally {
+      if (release !== undefined) {
+        this.leader = undefined
+        release()
+      }
+    }
+  }
+
+  /** A peer that claims more than one answer of headers beyond our best header. */
+  private far(peer: LightPeer): boolean {
+    return peer.claimedHeight > this.ctx.chain.tip().height + LIMITS.maxHeadersPerMessage
   }
 
   /** One pass until the peer has nothing more; false when the peer was banned or is gone. */
