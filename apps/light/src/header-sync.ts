@@ -1,6 +1,6 @@
 import { equalBytes, toHex } from '@chainwire/chain'
 import { RequestError } from '@chainwire/network'
-import { type BlockHeader, LIMITS } from '@chainwire/protocol-codec'
+import { type BlockHeader, LIMITS, type Message } from '@chainwire/protocol-codec'
 import type { LightContext } from './context'
 import type { LightPeer } from './peers'
 
@@ -71,16 +71,20 @@ export class LightHeaderSync {
   /** One pass until the peer has nothing more; false when the peer was banned or is gone. */
   private async round(peer: LightPeer): Promise<boolean> {
     const { chain, options } = this.ctx
+    const ask = (locator: Uint8Array[]) =>
+      this.ctx.request(
+        peer,
+        { type: 'get_headers', data: { locator, limit: LIMITS.maxHeadersPerMessage } },
+        options.headersTimeoutMs,
+      )
+    let prefetched: { locator: Uint8Array[]; answer: Promise<Message> } | undefined
     for (;;) {
       if (this.ctx.signal.aborted || this.ctx.peers.get(peer.peerId) !== peer) return false
-      const locator = chain.locator()
+      const locator = prefetched?.locator ?? chain.locator()
       let headers: BlockHeader[]
       try {
-        const res = await this.ctx.request(
-          peer,
-          { type: 'get_headers', data: { locator, limit: LIMITS.maxHeadersPerMessage } },
-          options.headersTimeoutMs,
-        )
+        const res = await (prefetched?.answer ?? ask(locator))
+        prefetched = undefined
         if (res.type !== 'headers') return true
         headers = res.data.headers
       } catch (err) {
@@ -110,6 +114,18 @@ export class LightHeaderSync {
           this.ctx.ban(peer.peerId, 'checkpoint-mismatch', `a chain without the checkpoint at ${cp.height}`)
           return false
         }
+      }
+      if (headers.length === LIMITS.maxHeadersPerMessage) {
+        // A full answer: ask for the next one while this one is validated (the round trip and decoding
+        // overlap validation). Its locator starts at this answer's last header; if that header turns out
+        // invalid, the prefetched answer is dropped with the peer.
+        const next = [chain.headerHash(headers[headers.length - 1] as BlockHeader), ...locator].slice(
+          0,
+          LIMITS.maxLocatorHashes,
+        )
+        const answer = ask(next)
+        answer.catch(() => {})
+        prefetched = { locator: next, answer }
       }
       const result = await chain.acceptHeaders(headers)
       const accepted = headers.slice(0, result.accepted)

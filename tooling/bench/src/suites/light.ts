@@ -120,13 +120,18 @@ async function sync(ctx: SuiteContext): Promise<void> {
       }),
     )
     let headersAt: number | undefined
+    let connectedAt: number | undefined
     client.on('header', (tip) => {
       if (tip.height === n) headersAt ??= performance.now() - t0
+    })
+    client.network.on('peer:connected', () => {
+      connectedAt ??= performance.now() - t0
     })
     await client.start()
     await synced
     const syncedAt = performance.now() - t0
-    const seconds = (headersAt ?? performance.now() - t0) / 1000
+    // The rate counts from the first connection (opening the store and dialing are not header sync).
+    const seconds = ((headersAt ?? syncedAt) - (connectedAt ?? 0)) / 1000
     const rate = n / seconds
     collectGarbage()
     const heapPerHeader = (used() - before) / n
@@ -164,14 +169,14 @@ async function sync(ctx: SuiteContext): Promise<void> {
     ctx.report({
       suite: 'light',
       case: label,
-      metric: 'time to the first verified tip (two groups agree)',
+      metric: 'time to the first verified tip (two groups agree), from start()',
       value: (firstTip ?? 0) / 1000,
       unit: 's',
     })
     ctx.report({
       suite: 'light',
       case: label,
-      metric: 'time to the verified tip at the end',
+      metric: 'time to the verified tip at the end, from start()',
       value: syncedAt / 1000,
       unit: 's',
     })
