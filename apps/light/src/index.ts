@@ -13,11 +13,11 @@ import type { LightClientComponents } from './types'
 
 export { LightClient } from './client'
 export { LightClientError, type LightClientErrorCode } from './errors'
-export { type Checkpoint, LIGHT_CLIENT_OPTIONS, type LightClientOptions } from './options'
-export type * from './types'
 export { networkFromJson } from './node/chain-params'
 export { type Devnet, type DevnetNode, readDevnet } from './node/devnet'
 export { createNodeLightClient, type NodeLightClientOptions } from './node/node-client'
+export { type Checkpoint, LIGHT_CLIENT_OPTIONS, type LightClientOptions } from './options'
+export type * from './types'
 export { WatchStream } from './watch-stream'
 
 /**

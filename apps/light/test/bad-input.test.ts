@@ -1,8 +1,8 @@
 import {
   createChain,
   decodeBits,
-  headerHash,
   hashMeetsTarget,
+  headerHash,
   toHex,
   transactionHash,
 } from '@chainwire/chain'

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  type Network as ChainNetwork,
   createChain,
   createSigner,
   type FullChain,
   generateKeyPair,
-  type Network as ChainNetwork,
   type Signer,
   signTransaction,
 } from '@chainwire/chain'

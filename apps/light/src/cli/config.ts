@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { devnet as devnetChain, type Network } from '@chainwire/chain'
 import { LightClientError } from '../errors'
-import type { Checkpoint, LightClientOptions } from '../options'
 import { networkFromJson } from '../node/chain-params'
 import { readDevnet } from '../node/devnet'
+import type { Checkpoint, LightClientOptions } from '../options'
 
 /** Everything a command needs, resolved from flags, `CHAINWIRE_LIGHT_*` variables, the config file and defaults. */
 export interface CliConfig {

@@ -85,7 +85,9 @@ describe('chainwire-light as a process, next to a devnet of full nodes assembled
         get_headers: () => ({
           type: 'headers',
           data: {
-            headers: a.chain.headersAfter([], undefined, 3).map((x, i) => (i === 2 ? { ...x, bits: 0x1d00ffff } : x)),
+            headers: a.chain
+              .headersAfter([], undefined, 3)
+              .map((x, i) => (i === 2 ? { ...x, bits: 0x1d00ffff } : x)),
           },
         }),
       },

@@ -197,7 +197,13 @@ async function sync(ctx: SuiteContext): Promise<void> {
       value: counted,
       unit: 'B',
     })
-    ctx.report({ suite: 'light', case: label, metric: 'disk per header (LevelDB, filter headers included)', value: disk, unit: 'B' })
+    ctx.report({
+      suite: 'light',
+      case: label,
+      metric: 'disk per header (LevelDB, filter headers included)',
+      value: disk,
+      unit: 'B',
+    })
   } finally {
     for (const p of procs) p.kill('SIGKILL')
     rmSync(work, { recursive: true, force: true })
