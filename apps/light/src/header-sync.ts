@@ -42,7 +42,13 @@ export class LightHeaderSync {
   private async run(peer: LightPeer): Promise<void> {
     // Far behind, one peer downloads the bulk of the headers and the others wait, then only confirm what
     // it served (a few headers each): every header is hashed and checked once, not once per peer.
-    while (this.leader !== undefined && this.leader.peer !== peer && this.far(peer)) await this.leader.done
+    // Meanwhile each of them confirms the leader's progress (one header per new tip), so the tip is verified
+    // as it grows rather than at the end.
+    while (this.leader !== undefined && this.leader.peer !== peer && this.far(peer)) {
+      const leader = this.leader
+      await Promise.race([leader.done, new Promise((resolve) => this.ctx.chain.once('tip', resolve))])
+      if (this.leader === leader && !(await this.confirm(peer))) return
+    }
     let release: (() => void) | undefined
     if (this.leader === undefined && this.far(peer)) {
       const done = new Promise<void>((resolve) => {
@@ -60,6 +66,42 @@ export class LightHeaderSync {
         this.leader = undefined
         release()
       }
+    }
+  }
+
+  /**
+   * Asks a peer for the one header after our tip: an answer that builds on it (or nothing, when the tip is
+   * its best too) shows its chain contains our tip, which credits it. False when the peer stalled (banned)
+   * or is gone.
+   */
+  private async confirm(peer: LightPeer): Promise<boolean> {
+    const { chain, options } = this.ctx
+    const tip = chain.tip()
+    try {
+      const res = await this.ctx.request(
+        peer,
+        { type: 'get_headers', data: { locator: [tip.hash], limit: 1 } },
+        options.headersTimeoutMs,
+      )
+      if (res.type !== 'headers') return true
+      const first = res.data.headers[0]
+      if (first === undefined || equalBytes(first.prevHash, tip.hash)) {
+        const known = peer.best === undefined ? -1 : (chain.heightOf(peer.best) ?? -1)
+        if (tip.height > known) peer.best = tip.hash
+        this.ctx.headersChanged()
+      }
+      return true
+    } catch (err) {
+      this.stalled(peer, err)
+      return false
+    }
+  }
+
+  /** A `get_headers` that timed out: the peer stalls header sync and is banned. */
+  private stalled(peer: LightPeer, err: unknown): void {
+    if (RequestError.isInstance(err) && err.code === 'ERR_REQUEST_TIMEOUT') {
+      const ms = this.ctx.options.headersTimeoutMs
+      this.ctx.ban(peer.peerId, 'stalled', `get_headers unanswered for ${ms} ms`)
     }
   }
 
@@ -88,9 +130,7 @@ export class LightHeaderSync {
         if (res.type !== 'headers') return true
         headers = res.data.headers
       } catch (err) {
-        if (RequestError.isInstance(err) && err.code === 'ERR_REQUEST_TIMEOUT') {
-          this.ctx.ban(peer.peerId, 'stalled', `get_headers unanswered for ${options.headersTimeoutMs} ms`)
-        }
+        this.stalled(peer, err)
         return false
       }
       if (headers.length === 0) {
