@@ -56,3 +56,36 @@ describe('a light client against full nodes over loopback TCP', () => {
     expect(again.status().watched).toEqual([toHex(s.bob.key)])
   })
 })
+
+describe('reorgs', () => {
+  it('follows the full nodes to a branch with more work, and redoes the filter headers above the fork', async () => {
+    const s = scenario(20)
+    const a = await fullNode(s.network, s.blocks, { host: '127.0.0.1' })
+    const b = await fullNode(s.network, s.blocks, { host: '127.1.0.1' })
+    const client = await lightClient(s.network, { bootstrap: [a.address, b.address], pollIntervalMs: 200 })
+    await until(() => client.tip().height === 20 && client.status().filterHeaders === 20, 15_000, 'synced')
+    const reorgs: number[] = []
+    client.on('reorg', (e) => reorgs.push(e.fork.height))
+    // A branch from height 10 with more blocks: both full nodes switch to it.
+    const branch = s.builder.chain(
+      s.blocks[9] as (typeof s.blocks)[number],
+      15,
+      () => [],
+      new Uint8Array(32).fill(5),
+    )
+    for (const blk of branch) {
+      await a.chain.acceptBlock(blk)
+      await b.chain.acceptBlock(blk)
+    }
+    const newTip = a.chain.tip()
+    expect(newTip.height).toBe(25)
+    await until(() => client.tip().height === 25, 15_000, 'the new branch verified')
+    expect(reorgs).toEqual([10])
+    expect(toHex(client.tip().hash)).toBe(toHex(newTip.hash))
+    await until(() => client.status().filterHeaders === 25, 15_000, 'filter headers redone')
+    expect(await client.filterHeader(25)).toEqual(await a.chain.filterHeader(newTip.hash))
+    expect(await client.filterHeader(15)).toEqual(
+      await a.chain.filterHeader(headerHash((branch[4] as (typeof branch)[number]).header)),
+    )
+  })
+})
