@@ -70,6 +70,9 @@ export type ChainErrorCode =
   | 'ERR_UNKNOWN_VALIDATOR'
   /** A vote for a height too far from what the chain can use (not permanent). */
   | 'ERR_VOTE_OUT_OF_RANGE'
+  // ---- compact block filters ----
+  /** A compact block filter that does not parse (a count beyond its bits, a truncated stream). */
+  | 'ERR_BAD_FILTER'
   // ---- store and life cycle ----
   /** The store was written by a newer format version. */
   | 'ERR_STORE_VERSION'

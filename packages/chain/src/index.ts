@@ -63,6 +63,28 @@ export {
   marksBlockInvalid,
 } from './errors'
 export {
+  blockFilter,
+  blockFilterItems,
+  FILTER_CHECKPOINT_INTERVAL,
+  filterHash,
+  filterHeader,
+  filterMatchesAny,
+} from './filter/block-filter'
+export {
+  BASIC_FILTER,
+  buildGcs,
+  decodeGcs,
+  filterKey,
+  GCS_M,
+  GCS_P,
+  type GcsParams,
+  gcsCount,
+  gcsMatchAny,
+  hashToRange,
+  readCompactSize,
+  writeCompactSize,
+} from './filter/gcs'
+export {
   type Equivocation,
   type Quorum,
   signVote,

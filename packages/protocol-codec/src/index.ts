@@ -81,7 +81,19 @@ export {
   TOPIC_PATTERN,
 } from './catalog/gossip'
 export type { InventoryData } from './catalog/inventory'
-export type { GetProofData, MerkleProof, ProofData } from './catalog/light'
+export type {
+  BlockFilterEntry,
+  CFCheckptData,
+  CFHeadersData,
+  CFiltersData,
+  FilterType,
+  GetCFCheckptData,
+  GetCFHeadersData,
+  GetCFiltersData,
+  GetProofData,
+  MerkleProof,
+  ProofData,
+} from './catalog/light'
 export type {
   DialBackRequestData,
   DialBackResponseData,

@@ -40,6 +40,17 @@ export const LIMITS = Object.freeze({
   maxTxDataBytes: 65_536,
   /** Sibling hashes in a merkle inclusion proof (a tree of up to 2^64 leaves). */
   maxProofDepth: 64,
+  /** Filter hashes in one `cfheaders` reply, and blocks spanned by one `get_cfheaders` (BIP 157: 2,000). */
+  maxFilterHeadersPerMessage: 2_000,
+  /** Filters in one `cfilters` reply, and blocks spanned by one `get_cfilters` (BIP 157: 1,000). */
+  maxFiltersPerMessage: 1_000,
+  /**
+   * Bytes of one compact block filter. A block at `maxTransactionsPerBlock` touches at most 50,000 accounts,
+   * about 21.5 bits each with P = 19 (134 KB); this leaves room above it.
+   */
+  maxFilterBytes: 262_144,
+  /** Filter headers in one `cfcheckpt` reply (one per 1,000 blocks: a chain of 50 million blocks). */
+  maxFilterCheckpoints: 50_000,
   /** Validators in one `validator_set`. */
   maxValidators: 1_000,
   /** Bytes of a `hello` user agent (UTF-8). */

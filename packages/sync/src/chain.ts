@@ -150,3 +150,26 @@ export interface SyncChain extends SyncHeaderChain {
   /** Validates a transaction for the mempool and keeps it when valid. */
   acceptTransaction(tx: Transaction): MaybePromise<AcceptTransactionResult>
 }
+
+/**
+ * Compact block filters (BIP 157/158) of the chain sync serves: `get_cfheaders`, `get_cfilters` and
+ * `get_cfcheckpt` are answered from it when the app passes one (`@chainwire/chain`'s `FullChain` fits).
+ * Each method returns undefined for a range it does not serve: a stop block off its best chain, a start
+ * above the stop, or more blocks than the limit.
+ */
+export interface CompactFilterSource {
+  /** The filter header before `startHeight` and the filter hash of each block up to `stopHash`. */
+  filterHeaders(
+    startHeight: number,
+    stopHash: Uint8Array,
+    max: number,
+  ): MaybePromise<{ previousHeader: Uint8Array; hashes: Uint8Array[] } | undefined>
+  /** The basic filters of the blocks from `startHeight` up to `stopHash`, in height order. */
+  filters(
+    startHeight: number,
+    stopHash: Uint8Array,
+    max: number,
+  ): MaybePromise<{ blockHash: Uint8Array; filter: Uint8Array }[] | undefined>
+  /** The filter header of every 1,000th block up to `stopHash`. */
+  filterCheckpoints(stopHash: Uint8Array): MaybePromise<Uint8Array[] | undefined>
+}

@@ -1,6 +1,6 @@
 import type { Clock, Logger, PeerId } from '@chainwire/interface'
 import type { Network } from '@chainwire/network'
-import type { SyncChain } from './chain'
+import type { CompactFilterSource, SyncChain } from './chain'
 import type { SyncOptions } from './options'
 import type { PeerTable, SyncPeer } from './peers'
 import type { SyncBehaviour, SyncStats } from './types'
@@ -9,6 +9,8 @@ import type { SyncBehaviour, SyncStats } from './types'
 export interface SyncContext {
   readonly network: Network
   readonly chain: SyncChain
+  /** Compact block filters to serve, when the app passed them. */
+  readonly filters: CompactFilterSource | undefined
   readonly clock: Clock
   readonly logger: Logger
   readonly options: SyncOptions

@@ -17,6 +17,7 @@ export type {
   AcceptHeadersResult,
   AcceptTransactionResult,
   ChainPoint,
+  CompactFilterSource,
   HeaderLinkResult,
   MaybePromise,
   Refusal,

@@ -17,6 +17,11 @@ export interface ServeQuotas {
   transactions: Quota
   /** Light-client proofs per peer (`get_proof`). @default { rate: 50, burst: 200 } */
   proofs: Quota
+  /**
+   * Compact block filters per peer, in blocks covered: each filter of `get_cfilters`, each filter hash of
+   * `get_cfheaders`, one per `get_cfcheckpt`. @default { rate: 2_000, burst: 8_000 }
+   */
+  filters: Quota
 }
 
 /** Options of {@link createSync}; every field is optional. */
@@ -168,6 +173,7 @@ export const SYNC_OPTIONS: OptionSpec<SyncOptions> = {
     compact: quota(20, 64),
     transactions: quota(5_000, 50_000),
     proofs: quota(50, 200),
+    filters: quota(2_000, 8_000),
   }),
   maxQuotaPeers: option.integer(1_024, { min: 1 }),
   targetBlockTimeMs: option.integer(600_000, { min: 1 }),

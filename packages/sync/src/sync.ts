@@ -63,6 +63,7 @@ export class SyncService extends EventEmitter<SyncEvents> {
     this.ctx = {
       network: components.network,
       chain: components.chain,
+      filters: components.filters,
       clock,
       logger,
       options: this.options,

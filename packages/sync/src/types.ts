@@ -1,6 +1,6 @@
 import type { Clock, Logger, Metrics, PeerId } from '@chainwire/interface'
 import type { Network } from '@chainwire/network'
-import type { SyncChain } from './chain'
+import type { CompactFilterSource, SyncChain } from './chain'
 
 /**
  * The behaviours sync reports, named as in @chainwire/peer-scoring (whose `PeerScoring` fits
@@ -41,6 +41,11 @@ export interface SyncComponents {
   network: Network
   /** The ledger. */
   chain: SyncChain
+  /**
+   * Compact block filters to serve to light clients (`get_cfheaders`, `get_cfilters`, `get_cfcheckpt`);
+   * pass the chain when it keeps them. @default none: those requests are not handled
+   */
+  filters?: CompactFilterSource
   /** @default systemClock */
   clock?: Clock
   /** @default noopLogger */

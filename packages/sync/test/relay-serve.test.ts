@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto'
-import { headerHash, transactionHash, verifyMerkleProof } from '@chainwire/chain'
+import {
+  blockFilter,
+  filterHash,
+  filterHeader,
+  headerHash,
+  transactionHash,
+  verifyMerkleProof,
+} from '@chainwire/chain'
 import { sipHash24 } from '@chainwire/interface'
 import { type Block, encode, type Transaction } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -165,6 +172,56 @@ describe('relay and serving between real nodes', () => {
     await ask()
     await expect(ask()).rejects.toMatchObject({ code: 'ERR_REQUEST_FAILED' })
     expect(server.sync.stats().quotaRefusals).toBe(1)
+    expect(server.reports.some((r) => r.behaviour === 'rate-limit-exceeded')).toBe(true)
+  })
+
+  it('serves compact block filters (BIP 157): filter hashes that chain, filters, checkpoints, under a quota', async () => {
+    const w = world()
+    const fx = fixture()
+    const chain = blocks(fx, 6, { txs: 2 })
+    const server = await node(w, 'server', await chainWith(fx, w.clock, chain), {
+      sync: { quotas: { filters: { rate: 0, burst: 17 } } },
+    })
+    const client = await node(w, 'client', await chainWith(fx, w.clock, chain), { startSync: false })
+    const peer = await client.network.dial('memory://server')
+    const stop = headerHash((chain[5] as Block).header)
+    const headers = await client.network.request(peer.peerId, {
+      type: 'get_cfheaders',
+      data: { filterType: 'basic', startHeight: 2, stopHash: stop },
+    })
+    const filters = await client.network.request(peer.peerId, {
+      type: 'get_cfilters',
+      data: { filterType: 'basic', startHeight: 2, stopHash: stop },
+    })
+    if (headers.type !== 'cfheaders' || filters.type !== 'cfilters') throw new Error('wrong responses')
+    // Heights 2..6: five filters, each the block's own, hashing to what cfheaders listed.
+    const expected = chain.slice(1, 6).map((b) => blockFilter(b))
+    expect(filters.data.filters.map((f) => f.filter)).toEqual(expected)
+    expect(headers.data.filterHashes).toEqual(expected.map(filterHash))
+    // The previous header is the chain of filter headers from genesis up to height 1.
+    let previous: Uint8Array = new Uint8Array(32)
+    for (const b of [fx.network.genesis, chain[0] as Block])
+      previous = filterHeader(filterHash(blockFilter(b)), previous)
+    expect(headers.data.previousHeader).toEqual(previous)
+    expect(await server.chain.filterHeader(headerHash((chain[0] as Block).header))).toEqual(previous)
+    // Checkpoints (one per 1,000 blocks: none on a chain of 6), and a range we do not serve.
+    const checkpoints = await client.network.request(peer.peerId, {
+      type: 'get_cfcheckpt',
+      data: { filterType: 'basic', stopHash: stop },
+    })
+    expect(checkpoints.type === 'cfcheckpt' && checkpoints.data.filterHeaders).toEqual([])
+    const unknown = await client.network.request(peer.peerId, {
+      type: 'get_cfheaders',
+      data: { filterType: 'basic', startHeight: 0, stopHash: new Uint8Array(32).fill(9) },
+    })
+    expect(unknown.type === 'cfheaders' && unknown.data.previousHeader).toBeUndefined()
+    // 5 + 5 + 1 + 1 of 17 tokens spent (an unserved range still costs one): 7 more blocks are over the quota.
+    await expect(
+      client.network.request(peer.peerId, {
+        type: 'get_cfilters',
+        data: { filterType: 'basic', startHeight: 0, stopHash: stop },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_REQUEST_FAILED' })
     expect(server.reports.some((r) => r.behaviour === 'rate-limit-exceeded')).toBe(true)
   })
 

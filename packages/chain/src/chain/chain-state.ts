@@ -22,6 +22,7 @@ import { type Account, EMPTY_ACCOUNT } from '../state/account'
 import { ChainBatch, type ChainDatabase, ChainStore, HeaderFlags } from '../store/store'
 import { transactionHash } from '../tx/tx'
 import { type BlockEntry, BlockIndex } from './block-index'
+import { FilterIndex, type FilterRange, genesisFilterRecord } from './filters'
 import { buildLocator } from './locator'
 import { type ChainMetrics, chainMetrics } from './metrics'
 import type { ResolvedChainLimits } from './options'
@@ -54,6 +55,7 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
   protected readonly verifier: SignatureVerifier
   protected readonly limits: ResolvedChainLimits
   protected readonly store: ChainStore
+  protected readonly filterIndex: FilterIndex
   protected index: BlockIndex
   protected readonly accounts: LruMap<string, Account | null>
   protected readonly invalid: LruMap<string, ChainErrorCode>
@@ -75,6 +77,7 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
     this.limits = parts.limits
     this.mempool = parts.mempool
     this.store = new ChainStore(parts.db)
+    this.filterIndex = new FilterIndex(this.store, (e) => this.bodyOf(e))
     this.index = new BlockIndex(this.network, HAVE_DATA)
     this.accounts = new LruMap(parts.limits.accountCacheSize)
     this.invalid = new LruMap(parts.limits.invalidCacheSize)
@@ -116,6 +119,7 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
       .putHeader(this.network.genesisHash, g.header, HAVE_DATA)
       .putBlock(this.network.genesisHash, g)
       .putTip(this.network.genesisHash)
+      .putFilter(this.network.genesisHash, genesisFilterRecord(g, this.network.genesisHash))
     if (coinbase.amount > 0n) batch.putAccount(coinbase.to, { balance: coinbase.amount, nonce: 0 })
     await this.store.write(batch)
   }
@@ -299,6 +303,65 @@ export abstract class ChainState extends EventEmitter<ChainEvents> {
       if (b !== undefined) out.push(b)
     }
     return out
+  }
+
+  /** A stored body (recently accepted ones from memory). */
+  protected async bodyOf(e: BlockEntry): Promise<Block> {
+    const b = this.recent.get(e.key) ?? (await this.store.getBlock(e.hash))
+    if (b === undefined) throw new ChainError('ERR_STORE_CORRUPT', `body of ${e.key} missing`)
+    return b
+  }
+
+  // ---------------------------------------------------------------- compact block filters (BIP 157/158)
+
+  /**
+   * The blocks of the active chain from `startHeight` to `stopHash`, at most `max` of them, or undefined
+   * when the stop block is not on the active chain or the range is empty or too long.
+   */
+  private filterRange(startHeight: number, stopHash: Uint8Array, max: number): FilterRange | undefined {
+    const stop = this.index.get(stopHash)
+    if (stop === undefined || !this.index.isOnMain(stop)) return undefined
+    if (!Number.isSafeInteger(startHeight) || startHeight < 0 || startHeight > stop.height) return undefined
+    if (stop.height - startHeight >= max) return undefined
+    return { entries: this.index.main.slice(startHeight, stop.height + 1) }
+  }
+
+  /**
+   * BIP 157's `getcfheaders` over the active chain: the filter header before `startHeight` and the filter
+   * hashes of the blocks up to `stopHash` (at most `max`, capped at the protocol's 2,000), or undefined for a
+   * range we do not serve.
+   */
+  async filterHeaders(
+    startHeight: number,
+    stopHash: Uint8Array,
+    max: number = LIMITS.maxFilterHeadersPerMessage,
+  ): Promise<{ previousHeader: Uint8Array; hashes: Uint8Array[] } | undefined> {
+    const range = this.filterRange(startHeight, stopHash, Math.min(max, LIMITS.maxFilterHeadersPerMessage))
+    return range === undefined ? undefined : this.filterIndex.headers(range)
+  }
+
+  /** BIP 157's `getcfilters`: the basic filters of the blocks from `startHeight` to `stopHash` (at most `max`, capped at 1,000). */
+  async filters(
+    startHeight: number,
+    stopHash: Uint8Array,
+    max: number = LIMITS.maxFiltersPerMessage,
+  ): Promise<{ blockHash: Uint8Array; filter: Uint8Array }[] | undefined> {
+    const range = this.filterRange(startHeight, stopHash, Math.min(max, LIMITS.maxFiltersPerMessage))
+    return range === undefined ? undefined : this.filterIndex.filters(range)
+  }
+
+  /** BIP 157's `getcfcheckpt`: the filter header of every 1,000th block of the active chain up to `stopHash`. */
+  async filterCheckpoints(stopHash: Uint8Array): Promise<Uint8Array[] | undefined> {
+    const stop = this.index.get(stopHash)
+    if (stop === undefined || !this.index.isOnMain(stop)) return undefined
+    return this.filterIndex.checkpoints(this.index.main, stop)
+  }
+
+  /** The filter header of a block of the active chain. */
+  async filterHeader(blockHash: Uint8Array): Promise<Uint8Array | undefined> {
+    const e = this.index.get(blockHash)
+    if (e === undefined || !this.index.isOnMain(e)) return undefined
+    return (await this.filterIndex.recordOf(e)).header
   }
 
   /** A merkle proof that transaction `txHash` is in block `blockHash` (codec `MerkleProof`), if it is. */

@@ -2,7 +2,7 @@ import type { Block, BlockHeader, ConsensusVoteData, Transaction } from '@chainw
 import { checkBlockBody } from '../block/checks'
 import { toHex } from '../bytes'
 import type { SignatureCheck } from '../crypto/ed25519'
-import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid, refusal } from '../errors'
+import { type ChainErrorCode, codeOf, fail, marksBlockInvalid, refusal } from '../errors'
 import { acceptVoteWith } from '../finality/intake'
 import type { Equivocation } from '../finality/votes'
 import { checkHeader, checkHeaderContext, HEADER_VERSION } from '../header/checks'
@@ -17,6 +17,7 @@ import { checkTransaction } from '../tx/checks'
 import { transactionHash, transactionSigningMessage, transactionSize } from '../tx/tx'
 import type { BlockEntry } from './block-index'
 import { ChainState } from './chain-state'
+import { filterRecord } from './filters'
 import { acceptHeaderBatch } from './header-batch'
 import { syncMempool } from './mempool-sync'
 import { buildTemplate } from './template'
@@ -279,6 +280,7 @@ export class FullChain extends ChainState {
     }
     const batch = new ChainBatch()
     const addedBlocks: Block[] = []
+    let filterParent = (await this.filterIndex.recordOf(fork)).header
     for (const e of added) {
       const block = await this.bodyOf(e)
       await overlay.prefetch(blockAccountKeys(block))
@@ -289,6 +291,9 @@ export class FullChain extends ChainState {
         await this.markFailed(e, codeOf(err))
         return
       }
+      const filter = filterRecord(block, e.hash, filterParent)
+      batch.putFilter(e.hash, filter)
+      filterParent = filter.header
       addedBlocks.push(block)
     }
     for (const [, key, account] of overlay.changes()) batch.putAccount(key, account)
@@ -336,12 +341,6 @@ export class FullChain extends ChainState {
     this.metrics.tipHeight.set(target.height)
     this.recordMempool()
     this.emit('tip', this.tip())
-  }
-
-  private async bodyOf(e: BlockEntry): Promise<Block> {
-    const b = this.recent.get(e.key) ?? (await this.store.getBlock(e.hash))
-    if (b === undefined) throw new ChainError('ERR_STORE_CORRUPT', `body of ${e.key} missing`)
-    return b
   }
 
   // ---------------------------------------------------------------- mempool

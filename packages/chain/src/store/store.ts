@@ -21,6 +21,7 @@ import { ENC, openFormat, readVotes, writeVotes } from './format'
  * | `41` (A) public key | balance u64, nonce u64 |
  * | `54` (T) | hash of the tip |
  * | `46` (F) | the last final block: hash, height, and the precommits that finalised it |
+ * | `43` (C) hash | the block's basic compact filter: filter header, filter hash, filter bytes |
  */
 
 export type { ChainDatabase } from './database'
@@ -35,6 +36,7 @@ const P_HEADER = 0x48
 const P_BLOCK = 0x42
 const P_UNDO = 0x55
 const P_ACCOUNT = 0x41
+const P_FILTER = 0x43
 
 function key(prefix: number, id: Uint8Array): Uint8Array {
   const k = new Uint8Array(1 + id.length)
@@ -56,6 +58,13 @@ export interface StoredHeader {
   hash: Uint8Array
   header: BlockHeader
   flags: number
+}
+
+/** A block's compact filter as stored: its header (chained to the parent's), its hash and its bytes. */
+export interface StoredFilter {
+  header: Uint8Array
+  hash: Uint8Array
+  filter: Uint8Array
 }
 
 /** One account's state before a block, or `undefined` when the account did not exist. */
@@ -146,6 +155,15 @@ export class ChainBatch {
     return this
   }
 
+  putFilter(blockHash: Uint8Array, f: StoredFilter): this {
+    const v = new Uint8Array(64 + f.filter.length)
+    v.set(f.header)
+    v.set(f.hash, 32)
+    v.set(f.filter, 64)
+    this.ops.push({ type: 'put', key: key(P_FILTER, blockHash), value: v })
+    return this
+  }
+
   putTip(hash: Uint8Array): this {
     this.ops.push({ type: 'put', key: TIP, value: hash })
     return this
@@ -207,6 +225,14 @@ export class ChainStore {
     } catch (err) {
       throw corrupt(`block ${toHex(hash)} does not decode`, err)
     }
+  }
+
+  async getFilter(blockHash: Uint8Array): Promise<StoredFilter | undefined> {
+    const v = (await this.db.get(key(P_FILTER, blockHash), ENC)) as Uint8Array | undefined
+    if (v === undefined) return undefined
+    if (v.length < 65) throw corrupt(`filter record of ${toHex(blockHash)} of the wrong size`)
+    const copy = (from: number, to?: number) => new Uint8Array(v.subarray(from, to))
+    return { header: copy(0, 32), hash: copy(32, 64), filter: copy(64) }
   }
 
   async getUndo(hash: Uint8Array): Promise<UndoEntry[]> {

@@ -207,6 +207,48 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     },
     { type: 'proof', id: 16, data: { blockHash: HASH, txHash: HASH } },
   ],
+  get_cfilters: [
+    { type: 'get_cfilters', id: 17, data: { filterType: 'basic', startHeight: 1_000, stopHash: HASH } },
+  ],
+  cfilters: [
+    {
+      type: 'cfilters',
+      id: 17,
+      data: {
+        filterType: 'basic',
+        stopHash: HASH,
+        filters: [
+          { blockHash: bytesOf(32, 20), filter: Uint8Array.of(0x01, 0x9d, 0xfc, 0xa8) },
+          { blockHash: HASH, filter: Uint8Array.of(0) },
+        ],
+      },
+    },
+    { type: 'cfilters', id: 18, data: { filterType: 'basic', stopHash: HASH, filters: [] } },
+  ],
+  get_cfheaders: [
+    { type: 'get_cfheaders', id: 19, data: { filterType: 'basic', startHeight: 0, stopHash: HASH } },
+  ],
+  cfheaders: [
+    {
+      type: 'cfheaders',
+      id: 19,
+      data: {
+        filterType: 'basic',
+        stopHash: HASH,
+        previousHeader: bytesOf(32, 21),
+        filterHashes: [bytesOf(32, 22), bytesOf(32, 23)],
+      },
+    },
+    { type: 'cfheaders', id: 20, data: { filterType: 'basic', stopHash: HASH, filterHashes: [] } },
+  ],
+  get_cfcheckpt: [{ type: 'get_cfcheckpt', id: 21, data: { filterType: 'basic', stopHash: HASH } }],
+  cfcheckpt: [
+    {
+      type: 'cfcheckpt',
+      id: 21,
+      data: { filterType: 'basic', stopHash: HASH, filterHeaders: [bytesOf(32, 24), bytesOf(32, 25)] },
+    },
+  ],
   consensus_vote: [
     {
       type: 'consensus_vote',

@@ -51,6 +51,13 @@ export class SyncServer {
       n.handle('get_transaction', (m, p) => this.transaction(m.data, p)),
       n.handle('compact_block_request', (m, p) => this.compactBlock(m.data, p)),
     )
+    if (this.ctx.filters !== undefined) {
+      this.unregister.push(
+        n.handle('get_cfheaders', (m, p) => this.filterHeaders(m.data, p)),
+        n.handle('get_cfilters', (m, p) => this.filters(m.data, p)),
+        n.handle('get_cfcheckpt', (m, p) => this.filterCheckpoints(m.data, p)),
+      )
+    }
   }
 
   stop(): void {
@@ -154,6 +161,54 @@ export class SyncServer {
     return {
       type: 'proof',
       data: { blockHash: data.blockHash, txHash: data.txHash, ...(inclusion ? { inclusion } : {}) },
+    }
+  }
+
+  /** Blocks a BIP 157 range request spans (0 when it is upside down: nothing is served). */
+  private static span(startHeight: number, stopHash: Uint8Array, chain: SyncContext['chain']): number {
+    const stop = chain.headerPoint(stopHash)
+    return stop === undefined || stop.height < startHeight ? 0 : stop.height - startHeight + 1
+  }
+
+  private async filterHeaders(data: MessageData<'get_cfheaders'>, peer: PeerInfo): Promise<HandlerResult> {
+    const max = LIMITS.maxFilterHeadersPerMessage
+    const span = Math.min(max, SyncServer.span(data.startHeight, data.stopHash, this.ctx.chain))
+    if (!this.charge(peer.peerId, 'filters', span)) return this.refused('filters')
+    const found = await this.ctx.filters?.filterHeaders(data.startHeight, data.stopHash, max)
+    const base = { filterType: data.filterType, stopHash: data.stopHash }
+    if (found === undefined) return { type: 'cfheaders', data: { ...base, filterHashes: [] } }
+    return {
+      type: 'cfheaders',
+      data: { ...base, previousHeader: found.previousHeader, filterHashes: found.hashes },
+    }
+  }
+
+  private async filters(data: MessageData<'get_cfilters'>, peer: PeerInfo): Promise<HandlerResult> {
+    const max = LIMITS.maxFiltersPerMessage
+    const span = Math.min(max, SyncServer.span(data.startHeight, data.stopHash, this.ctx.chain))
+    if (!this.charge(peer.peerId, 'filters', span)) return this.refused('filters')
+    const found = (await this.ctx.filters?.filters(data.startHeight, data.stopHash, max)) ?? []
+    // a prefix that fits in one message; the requester asks again from the next height for the rest
+    const filters: { blockHash: Uint8Array; filter: Uint8Array }[] = []
+    let bytes = 0
+    for (const f of found) {
+      const size = f.filter.length + 48
+      if (filters.length > 0 && bytes + size > this.ctx.options.maxServeBytes) break
+      bytes += size
+      filters.push(f)
+    }
+    return { type: 'cfilters', data: { filterType: data.filterType, stopHash: data.stopHash, filters } }
+  }
+
+  private async filterCheckpoints(
+    data: MessageData<'get_cfcheckpt'>,
+    peer: PeerInfo,
+  ): Promise<HandlerResult> {
+    if (!this.charge(peer.peerId, 'filters', 1)) return this.refused('filters')
+    const filterHeaders = (await this.ctx.filters?.filterCheckpoints(data.stopHash)) ?? []
+    return {
+      type: 'cfcheckpt',
+      data: { filterType: data.filterType, stopHash: data.stopHash, filterHeaders },
     }
   }
 

@@ -48,7 +48,13 @@ export async function node(
   w: World,
   name: string,
   chain: FullChain,
-  options: { sync?: SyncOptionsInit; network?: NetworkOptions; startSync?: boolean } = {},
+  options: {
+    sync?: SyncOptionsInit
+    network?: NetworkOptions
+    startSync?: boolean
+    /** Serve the chain's compact block filters. @default true */
+    filters?: boolean
+  } = {},
 ): Promise<TestNode> {
   const tip = chain.tip()
   const network = createNetwork(
@@ -70,6 +76,7 @@ export async function node(
     {
       network,
       chain,
+      filters: options.filters === false ? undefined : chain,
       clock: w.clock,
       misbehaviour: {
         report: (peerId, behaviour, o) => reports.push({ peerId, behaviour, detail: o?.detail }),
