@@ -24,6 +24,7 @@ describe('1,000 honest + 250 sybils in netsim', () => {
         durationMs: boot === 'warm' ? 110_000 : 85_000,
         seed: 3,
         options: STRATEGIES.gossip as object,
+        cipher: 'null',
       }
       const without = (await runSybilScenario({ ...setup, sybils: 0 })).report.summary.byVia?.gossip
       const run = await runSybilScenario({ ...setup, sybils: 250 })
