@@ -5,14 +5,15 @@
  * run on netsim's null cipher: the frames, their sizes and times, and so the figures, are those of
  * ChaCha20-Poly1305, for less CPU.
  *
- * 1. `--nodes` (1,000) nodes, 1 MB blocks (`--blocks`, 2): duplicates per node per block, p99 block latency,
- *    delivery and bandwidth per node for flood (the baseline), gossip and announce-pull.
+ * 1. `--nodes` (1,000) nodes, 1 MB blocks (`--blocks`, 1; more go 8 s apart): duplicates per node per block,
+ *    p99 block latency, delivery and bandwidth per node for flood (the baseline), gossip and announce-pull.
  * 2. The same nodes, 250 B transactions (4 per second for 20 s): duplicates per node per transaction and bytes
  *    per node, flood as the baseline.
  * 3. IDONTWANT for 1 MB blocks: duplicate bytes per node per block with IDONTWANT and preambles, IDONTWANT only,
  *    and neither (the baseline).
  * 4. `--honest` (1,000) honest nodes and `--sybils` (250) sybils (censoring, GRAFT spam, covert flash), cold
- *    boot and warm: delivery and p95 latency against the same honest network without sybils.
+ *    boot and warm, a 256 KB block every 10 s (5 in all, before and after the covert-flash sybils turn): delivery
+ *    and p95 latency against the same honest network without sybils.
  * 5. Heartbeat wall time (mean, max) and CPU time (mean) of a relay with 100 peers on 3 gossip topics
  *    (baseline: 1 peer), and the longest event-loop stall and p99 event-loop delay (`monitorEventLoopDelay`)
  *    while it relays under load, against the same load on the bare network (baseline).
@@ -296,7 +297,7 @@ async function sybils(ctx: SuiteContext, honest: number, count: number, size: st
         topology: { type: 'explicit', edges: plan.edges.map(([a, b]) => [a, b] as [number, number]) },
         links: LINKS,
         network: { maxInbound: 200 },
-        workload: [{ type: 'block', size, every: '5s', start, from: `n0..n${honest - 1}`, via: 'gossip' }],
+        workload: [{ type: 'block', size, every: '10s', start, from: `n0..n${honest - 1}`, via: 'gossip' }],
         ...(sybilCount === 0
           ? {}
           : { adversaries: [{ nodes: `n${honest}..n${n - 1}`, name: 'sybil', hooks: {} }] }),
@@ -506,7 +507,7 @@ const suite: Suite = {
   async run(ctx) {
     const only = new Set(arg(ctx, 'only', 'blocks,txs,idontwant,sybils,heartbeat').split(','))
     const n = Number(arg(ctx, 'nodes', '1000'))
-    const count = Number(arg(ctx, 'blocks', '2'))
+    const count = Number(arg(ctx, 'blocks', '1'))
     if (only.has('heartbeat')) await heartbeat(ctx)
     if (only.has('heartbeat') || only.has('stalls')) await stalls(ctx)
     if (only.has('blocks') || only.has('idontwant')) {
