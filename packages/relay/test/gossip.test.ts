@@ -312,7 +312,14 @@ describe('gossip mesh', () => {
     const hb = h.relay.status().heartbeat
     expect(hb.count).toBe(50)
     expect(hb.maxMs).toBeGreaterThan(0)
+    expect(hb.totalMs).toBeGreaterThanOrEqual(hb.maxMs)
     for (const t of ['blocks', 'transactions', 'consensus']) expect(h.relay.mesh(t)).toHaveLength(6)
+    // the work it sends is bounded: IHAVE to gossipFactor x 94 non-mesh peers (23) of the one busy topic per
+    // heartbeat, each with at most historyGossip (3) heartbeats of ids
+    const ihaves = h.net.sentOf('ihave')
+    expect(ihaves.length).toBeGreaterThan(0)
+    expect(ihaves.length).toBeLessThanOrEqual(50 * 23)
+    for (const m of ihaves) expect(m.message.data.messageIds.length).toBeLessThanOrEqual(3)
   })
 
   it('preamble: a large message is announced to each target just before it is sent; a small one is not', async () => {
