@@ -12,7 +12,7 @@
  * 3. IDONTWANT for 1 MB blocks: duplicate bytes per node per block with IDONTWANT and preambles, IDONTWANT only,
  *    and neither (the baseline).
  * 4. `--honest` (1,000) honest nodes and `--sybils` (250) sybils (censoring, GRAFT spam, covert flash), cold
- *    boot and warm, a 256 KB block every 10 s (5 in all, before and after the covert-flash sybils turn): delivery
+ *    boot and warm, a 256 KB block every 10 s (4 in all, before and after the covert-flash sybils turn): delivery
  *    and p95 latency against the same honest network without sybils.
  * 5. Heartbeat wall time (mean, max) and CPU time (mean) of a relay with 100 peers on 3 gossip topics
  *    (baseline: 1 peer), and the longest event-loop stall and p99 event-loop delay (`monitorEventLoopDelay`)
