@@ -409,7 +409,8 @@ async function heartbeat(ctx: SuiteContext) {
     for (let s = 0; s < steps; s++) {
       for (const p of h.others) p.trySend(h.center.peerId, tx(nonce++))
       // every transaction received and relayed before the clock step, so its CPU time is the heartbeat's
-      for (let i = 0; i < 400 && (relay.status().topics.transactions?.accepted ?? 0) < nonce; i++) await settle()
+      for (let i = 0; i < 400 && (relay.status().topics.transactions?.accepted ?? 0) < nonce; i++)
+        await settle()
       await settle()
       // CPU time of the clock step (the heartbeat is all that is due): what a busy shared machine's
       // preemption does not inflate, unlike the wall time the relay records
