@@ -54,6 +54,7 @@ export type {
   RelayMode,
   RelayNetwork,
   RelayStatus,
+  RelayTableSizes,
   RoutingMetric,
   TopicContent,
   TopicCounters,

@@ -37,6 +37,7 @@ import type {
   RelayComponents,
   RelayEvents,
   RelayStatus,
+  RelayTableSizes,
   TopicContent,
   TopicOptions,
 } from './types'
@@ -662,6 +663,27 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
       cachedMessages: this.ctx.store.size,
       cachedBytes: this.ctx.store.bytes,
       pendingValidations: this.pipeline.pending,
+      tables: this.tableSizes(),
+    }
+  }
+
+  private tableSizes(): RelayTableSizes {
+    let idontwantHeld = 0
+    let knownInventory = 0
+    let queuedInventory = 0
+    for (const p of this.peers.all()) {
+      idontwantHeld += p.dontWant.size
+      knownInventory += p.known?.size ?? 0
+      queuedInventory += p.invQueue?.size ?? 0
+    }
+    return {
+      ...this.gossip.sizes(),
+      ...this.direct.sizes(),
+      idontwantHeld,
+      scoredPeers: this.ctx.score.size,
+      announcedItems: this.announcer.tracked,
+      knownInventory,
+      queuedInventory,
     }
   }
 }

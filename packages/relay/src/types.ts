@@ -316,6 +316,35 @@ export interface HeartbeatStats {
   totalMs: number
 }
 
+/**
+ * Entries now in each table that grows with what peers send (`status().tables`), so a test or an operator can
+ * see every bound hold. Each is capped by the option named.
+ */
+export interface RelayTableSizes {
+  /** Ids asked with IWANT and not yet delivered (`gossip.maxPromises`). */
+  readonly promises: number
+  /** Messages announced to us in a preamble and not yet delivered (`gossip.maxPromises`). */
+  readonly preambles: number
+  /** Messages whose mesh was told IDONTWANT, remembered so no peer is told twice (`gossip.maxPromises`). */
+  readonly idontwantTold: number
+  /** IDONTWANT ids held from all peers (per peer `maxIDontWantPerHeartbeat` x heartbeats in `idontwantTtlMs`). */
+  readonly idontwantHeld: number
+  /** GRAFT backoffs, all topics (4,096 per topic). */
+  readonly backoffs: number
+  /** Peers whose gossip score is tracked, connected and retained (`score.maxTrackedPeers`). */
+  readonly scoredPeers: number
+  /** Announced items tracked (`announce.maxTrackedItems`). */
+  readonly announcedItems: number
+  /** Items known to peers, all peers (per peer `announce.knownInventorySize`). */
+  readonly knownInventory: number
+  /** Items queued for announcement, all peers (per peer `announce.maxQueuedPerPeer`). */
+  readonly queuedInventory: number
+  /** Direct relay: origins whose rate is tracked (`direct.maxOrigins`). */
+  readonly directOrigins: number
+  /** Direct relay: reverse-path routes (`direct.maxRoutes`). */
+  readonly directRoutes: number
+}
+
 /** What `status()` returns. */
 export interface RelayStatus {
   readonly started: boolean
@@ -336,6 +365,8 @@ export interface RelayStatus {
   readonly cachedBytes: number
   /** Validations running now. */
   readonly pendingValidations: number
+  /** Entries in every other bounded table. */
+  readonly tables: RelayTableSizes
 }
 
 /** A node's propagation service. */

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import type { PeerId } from '@chainwire/interface'
 import { testPeerId } from '@chainwire/interface/testing'
 import { encode } from '@chainwire/protocol-codec'
 import { describe, expect, it } from 'vitest'
 import type { MessageIdFunction, RelayedMessage } from '../src/index'
+import { blockHeaderId } from '../src/testing/index'
 import { blockMessage, envelope, fakeId } from './helpers/messages'
 import { harness } from './helpers/setup'
 
@@ -124,22 +124,7 @@ describe('message id collisions', () => {
 
   it('a forged block sharing an app id with the real one cannot censor it', async () => {
     // the app's id is the header hash (as a chain's block hash is): altered transactions keep the id
-    const headerId: MessageIdFunction = (_t, c) =>
-      new Uint8Array(
-        createHash('sha256')
-          .update(
-            encode({
-              type: 'new_block',
-              data: {
-                block: {
-                  header: (c.message as ReturnType<typeof blockMessage>).data.block.header,
-                  transactions: [],
-                },
-              },
-            }),
-          )
-          .digest(),
-      )
+    const headerId: MessageIdFunction = blockHeaderId
     const genuine = blockMessage(7, 500)
     const forged = structuredClone(genuine)
     forged.data.block.transactions[0]!.amount = 1_000_000n

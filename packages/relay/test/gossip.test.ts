@@ -77,12 +77,21 @@ describe('gossip mesh', () => {
     const block = blockMessage(4)
     await h.net.deliver(a, block)
     h.net.clearSent()
+    const before = h.relay.status()
     for (let i = 0; i < 100; i++)
       await h.net.deliver(b, { type: 'iwant', data: { messageIds: [idOf(block)] } })
     expect(h.net.sentTo(b, 'new_block')).toHaveLength(3)
-    const g = h.relay.status().gossip
-    expect(g.iwantServed).toBe(3)
-    expect(g.iwantRefused).toBe(97)
+    const after = h.relay.status()
+    expect(after.gossip.iwantServed).toBe(3)
+    expect(after.gossip.iwantRefused).toBe(97)
+    // bounded: the repeats left no trace beyond the one message's per-peer count
+    expect(after.tables).toEqual(before.tables)
+    expect([after.seenEntries, after.cachedMessages]).toEqual([before.seenEntries, before.cachedMessages])
+    // and IWANT for 5,000 ids we never had costs nothing either
+    const unknown = Array.from({ length: 5_000 }, (_, i) => fakeId(50_000 + i))
+    await h.net.deliver(b, { type: 'iwant', data: { messageIds: unknown } })
+    expect(h.relay.status().tables).toEqual(before.tables)
+    expect(h.relay.status().seenEntries).toBe(before.seenEntries)
   })
 
   it('an IHAVE flood of 15,000 ids in one heartbeat: at most 5,000 processed, and the spammer falls', async () => {
@@ -95,6 +104,7 @@ describe('gossip mesh', () => {
     }
     const asked = h.net.sentTo(spammer, 'iwant').reduce((n, m) => n + m.data.messageIds.length, 0)
     expect(asked).toBe(5_000)
+    expect(h.relay.status().tables.promises).toBe(5_000)
     expect(h.relay.status().gossip.ihaveIgnored).toBe(10_000)
     expect(h.reported(spammer, 'rate-limit-exceeded')).toBe(1)
     // the 5,000 promises it cannot keep break after iwantFollowupMs: its score falls, it is disconnected
@@ -106,8 +116,20 @@ describe('gossip mesh', () => {
     expect(graylisted).toEqual([spammer])
     expect(h.net.disconnects.map((d) => d.peerId)).toContain(spammer)
     expect(h.relay.score(honest)).toBeGreaterThanOrEqual(0)
-    // bounded: the promise table never holds more than its limit
+    // bounded: the broken promises are gone, and the spammer's ids were never taken as seen
+    expect(h.relay.status().tables.promises).toBe(0)
     expect(h.relay.status().seenEntries).toBe(0)
+  })
+
+  it('IHAVE floods from many peers: outstanding IWANT promises never exceed gossip.maxPromises', async () => {
+    const h = harness(gossip({ gossip: { maxPromises: 2_000 } }))
+    const spammers = h.peers(10)
+    for (const [k, p] of spammers.entries()) {
+      const messageIds = Array.from({ length: 5_000 }, (_, i) => fakeId(100_000 * (k + 1) + i))
+      await h.net.deliver(p, { type: 'ihave', data: { topic: 'blocks', messageIds } })
+      expect(h.relay.status().tables.promises).toBeLessThanOrEqual(2_000)
+    }
+    expect(h.relay.status().tables.promises).toBe(2_000)
   })
 
   it('GRAFT during backoff is penalised and answered with PRUNE', async () => {
@@ -127,6 +149,17 @@ describe('gossip mesh', () => {
     expect(h.net.sentTo(p, 'prune')).toHaveLength(1)
     expect(h.reported(p, 'rate-limit-exceeded')).toBe(1)
     expect(h.relay.score(p)).toBeLessThan(0)
+    // it keeps grafting: penalised until graylisted, then its control is ignored (no more PRUNEs to it), and
+    // the backoff table still holds the one entry for it
+    const backoffs = h.relay.status().tables.backoffs
+    expect(backoffs).toBeGreaterThanOrEqual(1)
+    for (let i = 0; i < 50; i++) await h.net.deliver(p, { type: 'graft', data: { topic: 'blocks' } })
+    expect(h.reported(p, 'rate-limit-exceeded')).toBeGreaterThanOrEqual(2)
+    expect(h.relay.isGraylisted(p)).toBe(true)
+    expect(h.net.sentTo(p, 'prune').length).toBeLessThan(10)
+    expect(h.relay.mesh('blocks')).not.toContain(p)
+    expect(h.relay.status().graylisted).toBeGreaterThan(40)
+    expect(h.relay.status().tables.backoffs).toBe(backoffs)
   })
 
   it('GRAFT or IHAVE for a topic we did not join is ignored, and creates no state', async () => {
@@ -144,6 +177,7 @@ describe('gossip mesh', () => {
     expect(h.relay.topics().sort()).toEqual(['blocks', 'transactions'])
     const after = h.relay.status()
     expect(after.seenEntries).toBe(before.seenEntries)
+    expect(after.tables).toEqual(before.tables)
     expect(Object.keys(after.topics).sort()).toEqual(['blocks', 'transactions'])
     expect(h.relay.score(p)).toBeGreaterThanOrEqual(0)
   })
@@ -166,6 +200,12 @@ describe('gossip mesh', () => {
     expect(h.relay.status().topics.blocks?.rejected).toBe(3)
     expect(h.net.disconnects).toEqual([{ peerId: bad, reason: 'misbehaviour' }])
     expect(h.relay.isGraylisted(other)).toBe(false)
+    // bounded: only the 3 validated ids are remembered (what a graylisted peer sends is not even seen),
+    // nothing was cached for relay, and the disconnected peer's score is the one retained entry beside other
+    const s = h.relay.status()
+    expect(s.seenEntries).toBe(3)
+    expect(s.cachedMessages).toBe(0)
+    expect(s.tables.scoredPeers).toBe(2)
   })
 
   it('IDONTWANT: sent to the mesh for a large message before validation; honoured when received', async () => {
@@ -272,7 +312,14 @@ describe('gossip mesh', () => {
     const hb = h.relay.status().heartbeat
     expect(hb.count).toBe(50)
     expect(hb.maxMs).toBeGreaterThan(0)
+    expect(hb.totalMs).toBeGreaterThanOrEqual(hb.maxMs)
     for (const t of ['blocks', 'transactions', 'consensus']) expect(h.relay.mesh(t)).toHaveLength(6)
+    // the work it sends is bounded: IHAVE to gossipFactor x 94 non-mesh peers (23) of the one busy topic per
+    // heartbeat, each with at most historyGossip (3) heartbeats of ids
+    const ihaves = h.net.sentOf('ihave')
+    expect(ihaves.length).toBeGreaterThan(0)
+    expect(ihaves.length).toBeLessThanOrEqual(50 * 23)
+    for (const m of ihaves) expect(m.message.data.messageIds.length).toBeLessThanOrEqual(3)
   })
 
   it('preamble: a large message is announced to each target just before it is sent; a small one is not', async () => {

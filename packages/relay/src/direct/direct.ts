@@ -29,6 +29,11 @@ export class DirectRelay {
     this.routes = new LruMap(ctx.options.direct.maxRoutes)
   }
 
+  /** Entries in the origin and route tables (`status().tables`). */
+  sizes(): { directOrigins: number; directRoutes: number } {
+    return { directOrigins: this.origins.size, directRoutes: this.routes.size }
+  }
+
   /** Sends `payload` toward `target`. */
   send(target: PeerId, payload: Uint8Array, options: DirectSendOptions = {}): DirectSendResult {
     if (!isPeerId(target) || target === this.ctx.self) {

@@ -61,6 +61,18 @@ export class GossipRouter implements Strategy {
     this.told = new LruMap(g.maxPromises)
   }
 
+  /** Entries in the router's bounded tables (`status().tables`). */
+  sizes(): { promises: number; preambles: number; idontwantTold: number; backoffs: number } {
+    let backoffs = 0
+    for (const t of this.backoffs.values()) backoffs += t.size
+    return {
+      promises: this.promises.size,
+      preambles: this.expected.size,
+      idontwantTold: this.told.size,
+      backoffs,
+    }
+  }
+
   // ------------------------------------------------------------------------------------------ strategy
 
   joined(topic: TopicState): void {

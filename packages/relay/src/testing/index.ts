@@ -5,6 +5,7 @@
  * gossipsub hardening evaluation (censoring, GRAFT spam, covert flash).
  */
 export {
+  blockHeaderId,
   type SimNodeLike,
   type SimRelayOptions,
   type SybilBehaviour,

@@ -23,6 +23,8 @@ export interface SybilSetup {
   readonly seed: number
   readonly options: RelayOptions
   readonly link?: ScenarioInput['links']
+  /** Noise transport cipher (netsim's `'null'` gives the same report for less CPU). @default 'chacha20-poly1305' */
+  readonly cipher?: ScenarioInput['cipher']
 }
 
 const EPOCH = 1_700_000_000_000
@@ -43,6 +45,7 @@ export async function runSybilScenario(s: SybilSetup): Promise<SimRun> {
     options: s.options,
     scenario: {
       name: `sybils-${s.boot}`,
+      ...(s.cipher === undefined ? {} : { cipher: s.cipher }),
       duration: s.durationMs,
       nodes: { count: n, startSpread: '2s' },
       topology: { type: 'explicit', edges: plan.edges.map(([a, b]) => [a, b] as [number, number]) },
