@@ -20,17 +20,30 @@ const scale = process.env.CHAINWIRE_SCALE === '1'
  */
 const lab = process.env.CHAINWIRE_LAB === '1'
 
+/**
+ * Extra-large runs (test files named `*.xl.test.ts`: 1,000-node netsim networks with 1 MB blocks and sybils,
+ * about half an hour of CPU on 2 cores) run only with `pnpm test:xl` (CHAINWIRE_XL=1): before a release and
+ * when their package's propagation changes; CI's budget leaves them out, the benchmark runs the same scenarios.
+ */
+const xl = process.env.CHAINWIRE_XL === '1'
+
 export default defineConfig({
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions, externalConditions: ['@chainwire/source'] } },
   test: {
     environment: 'node',
-    include: lab ? ['test/**/*.lab.test.ts'] : scale ? ['test/**/*.scale.test.ts'] : ['test/**/*.test.ts'],
+    include: lab
+      ? ['test/**/*.lab.test.ts']
+      : xl
+        ? ['test/**/*.xl.test.ts']
+        : scale
+          ? ['test/**/*.scale.test.ts']
+          : ['test/**/*.test.ts'],
     exclude:
-      lab || scale
+      lab || scale || xl
         ? ['**/node_modules/**']
-        : ['**/node_modules/**', '**/*.scale.test.ts', '**/*.lab.test.ts'],
-    passWithNoTests: scale,
+        : ['**/node_modules/**', '**/*.scale.test.ts', '**/*.lab.test.ts', '**/*.xl.test.ts'],
+    passWithNoTests: scale || xl,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -1,7 +1,7 @@
 /**
  * The gossipsub hardening setup at a size for the fast suite: honest nodes, a quarter as many sybils
  * (censoring, GRAFT spam, covert flash) connecting to them, against the same honest network without sybils.
- * `netsim-sybil.scale.test.ts` runs the benchmark's 1,000 honest + 250 sybils.
+ * `netsim-sybil.xl.test.ts` runs the benchmark's 1,000 honest + 250 sybils.
  */
 import { describe, expect, it } from 'vitest'
 import { STRATEGIES } from './helpers/sim'

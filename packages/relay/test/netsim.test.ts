@@ -1,6 +1,6 @@
 /**
  * The relay's strategies in netsim (the real network package, simulated links, virtual time), small enough
- * for the fast suite; `netsim.scale.test.ts` runs the benchmark's sizes (1,000 nodes, 1 MB blocks). Every
+ * for the fast suite; `netsim.xl.test.ts` runs the benchmark's sizes (1,000 nodes, 1 MB blocks). Every
  * strategy runs on the same network and seed, and netsim measures them the same way.
  */
 import { defineScenario, readWorkloadMessage, runScenario } from '@chainwire/netsim'

@@ -1,7 +1,7 @@
 /**
  * 1,000 honest nodes + 250 sybils (a third censoring, a third spamming GRAFT, a third turning after behaving
  * well: covert flash), cold boot and warm, each against the same honest network without sybils
- * (`pnpm test:scale`). The README quotes the figures printed here.
+ * (`pnpm test:xl`). The README quotes the figures printed here.
  */
 import { describe, expect, it } from 'vitest'
 import { STRATEGIES } from './helpers/sim'

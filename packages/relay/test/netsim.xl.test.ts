@@ -1,5 +1,5 @@
 /**
- * The benchmark's sizes as tests with thresholds (`pnpm test:scale`): 1,000 nodes, 1 MB blocks (one, at
+ * The benchmark's sizes as tests with thresholds (`pnpm test:xl`): 1,000 nodes, 1 MB blocks (one, at
  * 35 s, once every node knows its peers' round trips) and 250 B transactions, every strategy on the same
  * network and seed, as `pnpm bench relay` runs them. The README quotes the figures printed here.
  */
