@@ -2,7 +2,7 @@ import { MemoryMetrics } from '@chainwire/interface/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NatError } from '../../src/errors'
 import { HolePuncher } from '../../src/holepunch/hole-puncher'
-import type { PunchPortSource } from '../../src/holepunch/punch-port'
+import { isTcpPunchAddress, type PunchPortSource, tcpPunchPort } from '../../src/holepunch/punch-port'
 import { registerRelayHandlers } from '../../src/relay/handlers'
 import { RelayClient } from '../../src/relay/relay-client'
 import { RelayServer } from '../../src/relay/relay-server'
@@ -14,10 +14,11 @@ afterEach(stopAll)
 function countingPorts(base: number): PunchPortSource & { acquired: number } {
   const source = {
     acquired: 0,
+    accepts: isTcpPunchAddress,
     async acquire() {
       source.acquired++
       const port = base + source.acquired
-      return { localPort: port, external: `tcp://127.0.0.1:${port}`, release: () => {} }
+      return tcpPunchPort(port, `tcp://127.0.0.1:${port}`, () => {})
     },
   }
   return source
