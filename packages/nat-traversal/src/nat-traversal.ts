@@ -145,7 +145,8 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
       (stunServers.length === 0
         ? undefined
         : new StunPunchPortSource(new StunClient({ clock }, options.stunClient), stunServers, clock))
-    this.puncher = ports === undefined ? undefined : new HolePuncher({ ...parts, ports, isRelayed }, punchOptions)
+    this.puncher =
+      ports === undefined ? undefined : new HolePuncher({ ...parts, ports, isRelayed }, punchOptions)
     this.checker = new ReachabilityChecker({ network, isRelayed }, options.reachability)
     this.dialBack =
       options.dialBackServer === false

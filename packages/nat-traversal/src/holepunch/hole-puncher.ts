@@ -365,4 +365,3 @@ export class HolePuncher {
     return addrs.length > 0 && addrs.every((a) => this.ports.accepts(a))
   }
 }
-

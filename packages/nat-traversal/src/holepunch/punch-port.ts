@@ -3,7 +3,7 @@ import { type Clock, formatHost, systemClock, tryParseAddress } from '@chainwire
 import type { RawConnection } from '@chainwire/network'
 import { NatError } from '../errors'
 import { rawConnectionOf } from '../relay/circuit-socket'
-import { type StunClient, type StunEndpoint, connectTcp } from '../stun/client'
+import { connectTcp, type StunClient, type StunEndpoint } from '../stun/client'
 
 /** A local port to punch from, with the external address its NAT mapping has. */
 export interface PunchPort {
@@ -80,7 +80,12 @@ export function tcpPunchPort(
  * an early SYN with a reset (instead of dropping it) fails the connect at once; the next try may meet the
  * peer's own SYN.
  */
-async function dialUntil(addr: string, localPort: number, signal: AbortSignal, clock: Clock): Promise<Socket> {
+async function dialUntil(
+  addr: string,
+  localPort: number,
+  signal: AbortSignal,
+  clock: Clock,
+): Promise<Socket> {
   const a = tryParseAddress(addr) as { host: string; port: number }
   for (;;) {
     try {

@@ -12,7 +12,13 @@ import {
   systemClock,
   type TimerHandle,
 } from '@chainwire/interface'
-import { createTcpTransport, type Listener, type Network, type PeerInfo, type RawConnection } from '@chainwire/network'
+import {
+  createTcpTransport,
+  type Listener,
+  type Network,
+  type PeerInfo,
+  type RawConnection,
+} from '@chainwire/network'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { resolveNatOptions } from '../options'
 import { CIRCUIT_PREAMBLE_LENGTH, type CircuitTransport, tokenOfPreamble } from './circuit-socket'
@@ -165,7 +171,9 @@ export class RelayServer {
   /** Binds the circuit listener. */
   async start(): Promise<void> {
     if (this.listener !== undefined) return
-    const listener = await this.transport.listen(this.options.circuitListen, (conn) => this.onCircuitEnd(conn))
+    const listener = await this.transport.listen(this.options.circuitListen, (conn) =>
+      this.onCircuitEnd(conn),
+    )
     this.listener = listener
     this.announced =
       this.options.circuitAnnounce !== ''
@@ -359,7 +367,11 @@ export class RelayServer {
     circuit.open = true
     circuit.timer = this.clock.setTimeout(() => this.end(circuit, 'duration'), this.options.circuitDurationMs)
     const [a, b] = circuit.sockets as [RawConnection, RawConnection]
-    const pipe = (from: RawConnection['stream'], to: RawConnection['stream'], first: Buffer | undefined): void => {
+    const pipe = (
+      from: RawConnection['stream'],
+      to: RawConnection['stream'],
+      first: Buffer | undefined,
+    ): void => {
       const forward = (chunk: Buffer): void => {
         circuit.bytes += chunk.length
         if (circuit.bytes > this.options.circuitBytes) {
