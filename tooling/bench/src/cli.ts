@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   chain: () => import('./suites/chain'),
   relay: () => import('./suites/relay'),
   sync: () => import('./suites/sync'),
+  nat: () => import('./suites/nat'),
 }
 
 function formatRow(r: BenchResult): string[] {
