@@ -6,25 +6,19 @@
  */
 import { describe, expect, it } from 'vitest'
 import { runNatPopulation, summarizeNatPopulation } from './helpers/nat-population'
+import { expectNatPopulationHolds } from './helpers/nat-thresholds'
 
 describe('a NATed population in netsim (80 nodes)', () => {
   it('reaches every NATed node, punches every pair of endpoint-independent NATs and no symmetric one', async () => {
     const figures = await runNatPopulation({ nodes: 80 })
-    const s = summarizeNatPopulation(figures)
     expect(figures.natted).toBe(48)
     expect(figures.reserved).toBe(figures.natted)
     expect(figures.targeted).toBe(figures.natted)
-    expect(s.reachableShare).toBeGreaterThanOrEqual(0.99)
-    expect(s.pingShare).toBe(1)
-    expect(s.directShareEim).toBeGreaterThanOrEqual(0.95)
-    expect(s.directShareSymmetric).toBe(0)
-    expect(s.firstAttemptShare).toBeGreaterThanOrEqual(0.9)
-    // connect + sync + a simultaneous open + Noise over the direct connection: a handful of round trips
-    expect(s.timeToDirectRtts.p50).toBeLessThan(12)
+    expectNatPopulationHolds(figures)
+    expect(summarizeNatPopulation(figures).firstAttemptShare).toBeGreaterThanOrEqual(0.9)
     expect(figures.nat.punched).toBe(figures.upgrades.filter((u) => u.ok).length)
-    // nobody dialed a NATed node directly, and no mapping timed out under live connections
+    // nobody dialed a NATed node directly
     expect(figures.nat.filteredDials).toBe(0)
-    expect(figures.nat.expiredConnections).toBe(0)
   }, 120_000)
 
   it('without hole punching every connection stays relayed, and the relays carry more', async () => {
