@@ -45,7 +45,7 @@ const spec: OptionSpec<Resolved> = {
 
 /** What the hole puncher uses from its node. */
 export interface HolePuncherComponents {
-  network: Pick<Network, 'handle' | 'send' | 'ping' | 'disconnect' | 'addConnection' | 'getPeer'>
+  network: Pick<Network, 'handle' | 'send' | 'ping' | 'addConnection' | 'getPeer'>
   /** Where punch ports (and their mappings) come from. */
   ports: PunchPortSource
   /** Whether a connection to a peer is relayed (only those are upgraded). */
@@ -92,8 +92,9 @@ interface Attempt {
  * accepted the relayed circuit) takes a punch port with a known mapping and sends `connect` with its
  * external address; the responder does the same and answers; the initiator measures the relayed round trip,
  * sends `sync` and dials half a round trip later, while the responder dials as soon as `sync` arrives: a TCP
- * simultaneous open through both NATs. On success both ends drop the relayed connection and run Noise and
- * hello over the direct one (the initiator as Noise initiator); on failure the relayed connection stays.
+ * simultaneous open through both NATs. Both ends then run Noise and hello over the direct connection (the
+ * initiator as Noise initiator), which replaces the relayed one once it is up; on failure, at any point up to
+ * then, the relayed connection stays and keeps working.
  * Attempts are bounded; sync messages out of order, replayed or from peers that are not relayed are ignored
  * and counted.
  */
@@ -333,21 +334,16 @@ export class HolePuncher {
   }
 
   /**
-   * Moves the peer to the direct connection: the relayed connection is closed first (so the direct one is not a
-   * duplicate the network would resolve away), then Noise and hello run over the direct connection.
+   * Moves the peer to the direct connection: Noise and hello run over it while the relayed connection keeps
+   * carrying traffic; once the handshake completes, the direct connection replaces the relayed one on both
+   * ends (`replace`, no duplicate resolution, no disconnect in between). A handshake that fails leaves the
+   * relayed connection as it was.
    */
-  private async migrate(
-    peerId: PeerId,
-    conn: RawConnection,
-    direction: 'inbound' | 'outbound',
-  ): Promise<PeerInfo> {
-    const current = this.network.getPeer(peerId)
-    if (current !== undefined && this.isRelayed(current))
-      await this.network.disconnect(peerId, 'duplicate', 'replaced by a direct connection')
-    return this.network.addConnection(
-      withDirection(conn, direction),
-      direction === 'outbound' ? { peerId } : {},
-    )
+  private migrate(peerId: PeerId, conn: RawConnection, direction: 'inbound' | 'outbound'): Promise<PeerInfo> {
+    return this.network.addConnection(withDirection(conn, direction), {
+      ...(direction === 'outbound' ? { peerId } : {}),
+      replace: true,
+    })
   }
 
   private finish(attempt: Attempt): void {
