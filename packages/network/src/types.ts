@@ -392,8 +392,9 @@ export interface DialOptions extends AbortOptions {
   force?: boolean
   /**
    * With `addConnection`: once its handshake completes, the new connection replaces an open connection to
-   * the same peer (closed as `duplicate`, without a `peer:disconnected`), instead of the duplicate
-   * resolution that keeps the one dialed by the lower peer id. Until then the open connection carries on,
+   * the same peer (without a `peer:disconnected`), instead of the duplicate
+   * resolution that keeps the one dialed by the lower peer id (the old one is closed by the end that dialed
+   * the new one, or after a handshake timeout). Until then the open connection carries on,
    * so a new connection that fails its handshake changes nothing: how NAT traversal moves a relayed peer to
    * a hole-punched connection. Both ends must ask for it. @default false
    */

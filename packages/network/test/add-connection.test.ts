@@ -86,6 +86,10 @@ describe('addConnection', () => {
     expect(secondB.remoteAddress).not.toBe(firstB.remoteAddress)
     expect(lost).toEqual([])
     expect(await a.ping(b.peerId)).toBeGreaterThanOrEqual(0)
+    // one open peer each, counted once
+    const open = (n: Network) => Object.values(n.getNetworkStatus().connections).reduce((x, y) => x + y, 0)
+    expect(open(a)).toBe(1)
+    expect(open(b)).toBe(1)
   })
 
   it('replace: a new connection that fails its handshake leaves the open one as it was', async () => {

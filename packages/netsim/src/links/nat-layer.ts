@@ -32,8 +32,11 @@ export interface PunchPortOwner {
    * `fromLabel`; `'ignore'`: that open is already being established; `'reset'`: nothing waits for it (RST).
    */
   synArrived(from: PublicAddress, fromLabel: string): 'accept' | 'ignore' | 'reset'
-  /** Our SYN to `target` was accepted by `listener`: dial `memory://<listener.label>` now (the dial is let through). */
-  establish(target: PublicAddress, listener: MemoryEndpoint): void
+  /**
+   * Our SYN to `target` was accepted by `listener`: dial `memory://<listener.label>` now (the dial is let
+   * through). Returns whether it dialed.
+   */
+  establish(target: PublicAddress, listener: MemoryEndpoint): boolean
   /** Our SYN to `target` was answered with a reset (it arrives one latency after the SYN got there). */
   reset(target: PublicAddress): void
 }
@@ -186,8 +189,10 @@ export class NatLayer {
           ? 'reset'
           : dst.owner.synArrived(from, endpoint.label)
       if (verdict === 'accept' && dst !== undefined) {
-        this.approved.set(`${endpoint.id}>${dst.endpoint.id}`, flows)
-        src.owner.establish(target, dst.endpoint)
+        // Let the sender's dial through (it runs inside `establish`); forget it if no dial came.
+        const key = `${endpoint.id}>${dst.endpoint.id}`
+        this.approved.set(key, flows)
+        if (!src.owner.establish(target, dst.endpoint)) this.approved.delete(key)
       } else if (verdict === 'reset') {
         this.world.scheduler.scheduleAtNs(
           this.world.scheduler.nowNs() + oneWay,

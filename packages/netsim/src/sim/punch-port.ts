@@ -142,10 +142,10 @@ export class SimPunchPort implements SimPort, PunchPortOwner {
     return 'accept'
   }
 
-  establish(target: PublicAddress, listener: MemoryEndpoint): void {
+  establish(target: PublicAddress, listener: MemoryEndpoint): boolean {
     const open = this.opens.get(keyOf(target))
     const settle = this.settle
-    if (open === undefined || settle === undefined) return
+    if (open === undefined || settle === undefined) return false
     open.state = 'establishing'
     this.ctx.clock.clearTimeout(open.timer)
     const controller = new AbortController()
@@ -158,6 +158,7 @@ export class SimPunchPort implements SimPort, PunchPortOwner {
         if (this.settle === settle) settle(err)
       },
     )
+    return true
   }
 
   reset(target: PublicAddress): void {

@@ -379,13 +379,19 @@ export class HandshakePath {
   }
 
   /**
-   * A connection replaced by a new one (`DialOptions.replace`): no longer the peer's, closed one handshake
-   * timeout later. The other end admits the new connection at about the same time, but not at the same
-   * instant: closing at once could reach it first and look like the peer left. Any close before then
-   * (either end, or `stop()`) clears the timer.
+   * A connection replaced by a new one (`DialOptions.replace`) is no longer the peer's. The end that dialed
+   * the new connection admits it last (it needs the other end's hello, which that end sends once Noise is
+   * done and then admits at once), so it closes the old connection now; the other end leaves it to that
+   * close (which cannot arrive before it admitted) and closes it itself only if nothing came within a
+   * handshake timeout. Closing at once on both ends could reach the dialing end before it admitted, and look
+   * like the peer left.
    */
-  private retire(old: Connection): void {
+  private retire(old: Connection, replacement: Connection): void {
     const s = this.state
+    if (replacement.direction === 'outbound') {
+      void old.close('duplicate', 'local', 'replaced by a new connection')
+      return
+    }
     const timer = s.clock.setTimeout(
       () => void old.close('duplicate', 'local', 'replaced by a new connection'),
       s.options.handshakeTimeoutMs,
@@ -406,8 +412,7 @@ export class HandshakePath {
         pending.resolve(s.infoOf(existing))
         return
       }
-      if (pending.replace) this.retire(existing)
-      else void existing.close('duplicate', 'local', 'replaced by a simultaneous connection')
+      if (!pending.replace) void existing.close('duplicate', 'local', 'replaced by a simultaneous connection')
     }
     // Checked again: another newcomer may have taken the room made for this one.
     if (!this.makeInboundRoom(pending)) return
@@ -415,6 +420,12 @@ export class HandshakePath {
     s.slots.markOpen(pending.slot)
     conn.open(pending.slot.kind, hello)
     s.peersById.set(conn.peerId, conn)
+    // Retired once the new connection is the peer's: its close is then no longer the peer's disconnect (so
+    // it is no longer counted as an open peer here).
+    if (pending.replace && existing !== undefined) {
+      s.openByKind[existing.kind]--
+      this.retire(existing, conn)
+    }
     s.openByKind[conn.kind]++
     s.updateGauges()
     const peer = s.infoOf(conn)
