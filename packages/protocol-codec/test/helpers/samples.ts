@@ -299,7 +299,7 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
     {
       type: 'dial_back_request',
       id: 20,
-      data: { addrs: ['tcp://203.0.113.5:9333'], nonce: 99, payment: new Uint8Array(30_000) },
+      data: { addrs: ['tcp://203.0.113.5:9333'], nonce: 99, payment: new Uint8Array(64) },
     },
   ],
   dial_back_response: [
