@@ -18,7 +18,13 @@ export {
   type IgnoredSync,
   type UpgradeResult,
 } from './holepunch/hole-puncher'
-export { type PunchPort, type PunchPortSource, StunPunchPortSource } from './holepunch/punch-port'
+export {
+  isTcpPunchAddress,
+  type PunchPort,
+  type PunchPortSource,
+  StunPunchPortSource,
+  tcpPunchPort,
+} from './holepunch/punch-port'
 export {
   defaultGateway,
   PortMapper,
@@ -54,6 +60,7 @@ export {
   type ReachabilityResult,
   type ReachabilityStatus,
 } from './reachability/dial-back'
+export type { CircuitTransport } from './relay/circuit-socket'
 export { registerRelayHandlers } from './relay/handlers'
 export {
   type HeldReservation,

@@ -11,7 +11,7 @@ import type { Identity, Network, PeerConnectedEvent, PeerInfo } from '@chainwire
 import { EventEmitter } from 'eventemitter3'
 import { type CandidateResult, type ConnectionCandidate, dialCandidates } from './candidates'
 import { HolePuncher, type HolePuncherOptions } from './holepunch/hole-puncher'
-import { StunPunchPortSource } from './holepunch/punch-port'
+import { type PunchPortSource, StunPunchPortSource } from './holepunch/punch-port'
 import { PortMapper, type PortMapperOptions, type PortMapping } from './mapping/port-mapper'
 import { ObservedAddresses, type ObservedAddressOptions } from './observed/observed-addresses'
 import { ObservedAddressService } from './observed/observed-service'
@@ -23,6 +23,7 @@ import {
   type ReachabilityResult,
   type ReachabilityStatus,
 } from './reachability/dial-back'
+import type { CircuitTransport } from './relay/circuit-socket'
 import { registerRelayHandlers } from './relay/handlers'
 import { RelayClient, type RelayClientOptions, type RelayedAddress } from './relay/relay-client'
 import { RelayServer, type RelayServerOptions } from './relay/relay-server'
@@ -43,6 +44,13 @@ export interface NatTraversalComponents {
   logger?: Logger
   /** @default noopMetrics */
   metrics?: Metrics
+  /** How relay circuits are opened and served. @default TCP (`createTcpTransport()`) */
+  circuitTransport?: CircuitTransport
+  /**
+   * Where hole-punch ports come from. @default STUN-mapped TCP ports from `options.stunServers` (none: no
+   * hole punching)
+   */
+  punchPorts?: PunchPortSource
 }
 
 /** Options of {@link NatTraversal}; each part has its own options and defaults. */
@@ -113,7 +121,8 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
     this.clock = clock
     this.log = (components.logger ?? noopLogger).child({ component: 'nat-traversal' })
     const parts = { network, clock, logger: components.logger, metrics: components.metrics }
-    this.relayClient = new RelayClient(parts, options.relayClient)
+    const circuits = { ...parts, transport: components.circuitTransport }
+    this.relayClient = new RelayClient(circuits, options.relayClient)
     const isRelayed = (peer: PeerInfo): boolean => this.relayClient.isRelayed(peer)
     this.observed = new ObservedAddressService(
       { network, clock },
@@ -123,7 +132,7 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
     this.relayServer =
       options.relayServer === false || options.relayServer === undefined
         ? undefined
-        : new RelayServer(parts, options.relayServer)
+        : new RelayServer(circuits, options.relayServer)
     this.stunServer =
       options.stunServer === false || options.stunServer === undefined
         ? undefined
@@ -131,17 +140,13 @@ export class NatTraversal extends EventEmitter<NatTraversalEvents> implements Re
     const stunServers = options.stunServers ?? []
     const { autoUpgrade, ...punchOptions } = options.holePunch ?? {}
     this.autoUpgrade = autoUpgrade ?? true
-    this.puncher =
-      stunServers.length === 0
+    const ports =
+      components.punchPorts ??
+      (stunServers.length === 0
         ? undefined
-        : new HolePuncher(
-            {
-              ...parts,
-              ports: new StunPunchPortSource(new StunClient({ clock }, options.stunClient), stunServers),
-              isRelayed,
-            },
-            punchOptions,
-          )
+        : new StunPunchPortSource(new StunClient({ clock }, options.stunClient), stunServers, clock))
+    this.puncher =
+      ports === undefined ? undefined : new HolePuncher({ ...parts, ports, isRelayed }, punchOptions)
     this.checker = new ReachabilityChecker({ network, isRelayed }, options.reachability)
     this.dialBack =
       options.dialBackServer === false

@@ -7,6 +7,7 @@ export type NetsimErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_SIMULATION_FAILED'
   | 'ERR_SIMULATION_ABORTED'
+  | 'ERR_PUNCH_FAILED'
 
 /**
  * The base of netsim's own errors: a stable `code` and structured `details`. Check with
@@ -63,5 +64,15 @@ export class SimulationAbortedError extends NetsimError<'ERR_SIMULATION_ABORTED'
       { atMs },
       options,
     )
+  }
+}
+
+/**
+ * A simulated punch port could not do what was asked: no address it can dial, a connect already running,
+ * the port closed, or its NAT out of external ports.
+ */
+export class PunchFailedError extends NetsimError<'ERR_PUNCH_FAILED'> {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ERR_PUNCH_FAILED', message, details)
   }
 }

@@ -18,12 +18,28 @@ export {
   InvalidArgumentError,
   NetsimError,
   type NetsimErrorCode,
+  PunchFailedError,
   ScenarioFileError,
   ScenarioInvalidError,
   SimulationAbortedError,
   SimulationFailedError,
 } from './errors'
 export { LinkModel, type PairParams } from './links/model'
+export {
+  NatBox,
+  type NatFilteringBehaviour,
+  type NatMapping,
+  type NatMappingBehaviour,
+  type NatSpec,
+  natLabel,
+} from './links/nat'
+export {
+  type NatCounters,
+  NatLayer,
+  type NatWorld,
+  type PublicAddress,
+  type PunchPortOwner,
+} from './links/nat-layer'
 export { type PathParams, retransmitTimeoutMs, SerialQueue, serializationNs } from './links/path'
 export {
   createSimNetwork,
@@ -60,6 +76,8 @@ export type {
   FaultInput,
   LinkInput,
   LinksInput,
+  NatEntry,
+  NatInput,
   NodeSelectorInput,
   NodesInput,
   PingWorkloadInput,
@@ -88,6 +106,7 @@ export {
 } from './scheduler/scheduler'
 export type { PayloadKind } from './sim/payload'
 export { type Propagation, readWorkloadMessage, type WorkloadMessageInfo } from './sim/propagation'
+export { parseSimPortAddress, simPortAddress } from './sim/punch-port'
 export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
 export type {
   AdversaryContext,
@@ -96,4 +115,5 @@ export type {
   PropagatedMessage,
   RelayDecision,
   SimNodeHandle,
+  SimPort,
 } from './sim/types'

@@ -165,7 +165,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
         new DialError('ERR_CONNECTION_LIMIT', `inbound connection refused: ${slot}`, { reason: slot }),
       )
     }
-    const task = this.handshake.upgrade(raw, slot, undefined)
+    const task = this.handshake.upgrade(raw, slot, undefined, options.replace === true)
     this.state.track(task.catch(() => {}))
     return task
   }

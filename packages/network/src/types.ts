@@ -390,6 +390,15 @@ export interface DialOptions extends AbortOptions {
   peerId?: PeerId
   /** Dial even if the address is backing off after failures. @default false */
   force?: boolean
+  /**
+   * With `addConnection`: once its handshake completes, the new connection replaces an open connection to
+   * the same peer (without a `peer:disconnected`), instead of the duplicate
+   * resolution that keeps the one dialed by the lower peer id (the old one is closed by the end that dialed
+   * the new one, or after a handshake timeout). Until then the open connection carries on,
+   * so a new connection that fails its handshake changes nothing: how NAT traversal moves a relayed peer to
+   * a hole-punched connection. Both ends must ask for it. @default false
+   */
+  replace?: boolean
 }
 
 /** Options of `send`. */

@@ -64,6 +64,51 @@ describe('addConnection', () => {
     expect(a.peers()).toHaveLength(0)
   })
 
+  it('replace: the new connection takes over from the open one once its handshake is done, on both ends', async () => {
+    const a = await node()
+    const b = await node()
+    const connect2 = async (replace: boolean) => {
+      const [out, inn] = await socketPair()
+      return Promise.all([
+        a.addConnection(rawOf(out, 'outbound'), { peerId: b.peerId, replace }),
+        b.addConnection(rawOf(inn, 'inbound'), { replace }),
+      ])
+    }
+    const [first, firstB] = await connect2(false)
+    const lost: string[] = []
+    a.on('peer:disconnected', () => lost.push('a'))
+    b.on('peer:disconnected', () => lost.push('b'))
+    // whichever peer id is lower, a replacing connection is kept by both ends (no duplicate resolution)
+    const [second, secondB] = await connect2(true)
+    expect(second.remoteAddress).not.toBe(first.remoteAddress)
+    expect(a.getPeer(b.peerId)?.remoteAddress).toBe(second.remoteAddress)
+    expect(b.getPeer(a.peerId)?.remoteAddress).toBe(secondB.remoteAddress)
+    expect(secondB.remoteAddress).not.toBe(firstB.remoteAddress)
+    expect(lost).toEqual([])
+    expect(await a.ping(b.peerId)).toBeGreaterThanOrEqual(0)
+    // one open peer each, counted once
+    const open = (n: Network) => Object.values(n.getNetworkStatus().connections).reduce((x, y) => x + y, 0)
+    expect(open(a)).toBe(1)
+    expect(open(b)).toBe(1)
+  })
+
+  it('replace: a new connection that fails its handshake leaves the open one as it was', async () => {
+    const a = await node()
+    const b = await node()
+    const [out, inn] = await socketPair()
+    const [first] = await Promise.all([
+      a.addConnection(rawOf(out, 'outbound'), { peerId: b.peerId }),
+      b.addConnection(rawOf(inn, 'inbound')),
+    ])
+    const [out2, inn2] = await socketPair()
+    inn2.on('error', () => {})
+    const failing = a.addConnection(rawOf(out2, 'outbound'), { peerId: b.peerId, replace: true })
+    inn2.end(Buffer.alloc(64, 0xee))
+    await expect(failing).rejects.toThrow()
+    expect(a.getPeer(b.peerId)?.remoteAddress).toBe(first.remoteAddress)
+    expect(await a.ping(b.peerId)).toBeGreaterThanOrEqual(0)
+  })
+
   it('refuses when the network is not started', async () => {
     const a = track(createNetwork({ identity: createIdentity() }, { networkId: NETWORK_ID }))
     const [out, inn] = await socketPair()

@@ -80,6 +80,11 @@ export const LIMITS = Object.freeze({
   maxRelayPayloadBytes: 4_000_000 - 1_024,
   /** Bytes of a relay reservation voucher. */
   maxVoucherBytes: 512,
+  /**
+   * Bytes of a dial-back request's amplification payment (AutoNAT v2: a server asks 30-100 kB before it
+   * dials an address other than the requester's own IP).
+   */
+  maxDialBackPaymentBytes: 100_000,
   /** Bytes carried by one `chunk` message. */
   maxChunkBytes: 1_048_576,
   /** Largest payload a chunked transfer may declare (the reassembler's own limit is usually lower). */

@@ -416,13 +416,16 @@ describe('semantic limits (at the limit accepted, one more refused)', () => {
     expect(codeOf(() => encode(msgOf('disconnect', { reason: 'bored' as 'banned' })))).toBe('ERR_SCHEMA')
   })
 
-  it('NAT messages: address lists bounded, voucher bounded', () => {
+  it('NAT messages: address lists bounded, voucher and dial-back payment bounded', () => {
     const addrs = (n: number) => Array.from({ length: n }, (_, i) => `tcp://10.0.0.${i}:1`)
     expectBoundary(
       msgOf('dial_back_request', { addrs: addrs(8), nonce: 1 }, 1),
       msgOf('dial_back_request', { addrs: addrs(9), nonce: 1 }, 1),
     )
     expect(codeOf(() => encode(msgOf('dial_back_request', { addrs: [], nonce: 1 }, 1)))).toBe('ERR_SCHEMA')
+    const paid = (n: number) =>
+      msgOf('dial_back_request', { addrs: addrs(1), nonce: 1, payment: new Uint8Array(n) }, 1)
+    expectBoundary(paid(LIMITS.maxDialBackPaymentBytes), paid(LIMITS.maxDialBackPaymentBytes + 1))
     const status = (n: number) =>
       msgOf(
         'relay_status',

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net'
 import {
   AbortError,
   type Clock,
@@ -12,14 +11,12 @@ import {
   type PeerId,
   systemClock,
   type TimerHandle,
-  tryParseAddress,
 } from '@chainwire/interface'
-import type { Network, PeerInfo } from '@chainwire/network'
+import type { Network, PeerInfo, RawConnection } from '@chainwire/network'
 import type { MessageOf } from '@chainwire/protocol-codec'
 import { NatError } from '../errors'
 import { resolveNatOptions } from '../options'
-import { rawConnectionOf } from '../relay/circuit-socket'
-import { connectTcp } from '../stun/client'
+import { withDirection } from '../relay/circuit-socket'
 import type { PunchPort, PunchPortSource } from './punch-port'
 
 /** Options of {@link HolePuncher}. */
@@ -46,12 +43,9 @@ const spec: OptionSpec<Resolved> = {
   maxConcurrent: option.integer(8, { min: 1 }),
 }
 
-/** Pause before dialing a punch address again after a refused connect, in ms. */
-const PUNCH_RETRY_MS = 50
-
 /** What the hole puncher uses from its node. */
 export interface HolePuncherComponents {
-  network: Pick<Network, 'handle' | 'send' | 'ping' | 'disconnect' | 'addConnection' | 'getPeer'>
+  network: Pick<Network, 'handle' | 'send' | 'ping' | 'addConnection' | 'getPeer'>
   /** Where punch ports (and their mappings) come from. */
   ports: PunchPortSource
   /** Whether a connection to a peer is relayed (only those are upgraded). */
@@ -98,8 +92,9 @@ interface Attempt {
  * accepted the relayed circuit) takes a punch port with a known mapping and sends `connect` with its
  * external address; the responder does the same and answers; the initiator measures the relayed round trip,
  * sends `sync` and dials half a round trip later, while the responder dials as soon as `sync` arrives: a TCP
- * simultaneous open through both NATs. On success both ends drop the relayed connection and run Noise and
- * hello over the direct one (the initiator as Noise initiator); on failure the relayed connection stays.
+ * simultaneous open through both NATs. Both ends then run Noise and hello over the direct connection (the
+ * initiator as Noise initiator), which replaces the relayed one once it is up; on failure, at any point up to
+ * then, the relayed connection stays and keeps working.
  * Attempts are bounded; sync messages out of order, replayed or from peers that are not relayed are ignored
  * and counted.
  */
@@ -111,7 +106,7 @@ export class HolePuncher {
   private readonly clock: Clock
   private readonly log: Logger
   private readonly attempts = new Map<PeerId, Attempt>()
-  private readonly sockets = new Set<Socket>()
+  private readonly punched = new Set<RawConnection>()
   private readonly metrics: {
     attempts: ReturnType<Metrics['counter']>
     outcomes: ReturnType<Metrics['counter']>
@@ -164,8 +159,8 @@ export class HolePuncher {
     this.unhandle = undefined
     for (const a of this.attempts.values()) this.finish(a)
     this.attempts.clear()
-    for (const s of this.sockets) s.destroy()
-    this.sockets.clear()
+    for (const c of this.punched) c.close()
+    this.punched.clear()
   }
 
   /**
@@ -244,8 +239,8 @@ export class HolePuncher {
       attempt.phase = 'dialing'
       await this.network.send(peerId, { type: 'hole_punch_sync', data: { phase: 'sync', addrs: [] } })
       await this.clock.sleep(rttMs / 2, signal)
-      const socket = await this.punch(attempt.port, remote, signal)
-      return { peer: await this.migrate(peerId, socket, 'outbound'), rttMs }
+      const conn = await this.punch(attempt.port, remote, signal)
+      return { peer: await this.migrate(peerId, conn, 'outbound'), rttMs }
     } finally {
       this.finish(attempt)
     }
@@ -260,7 +255,7 @@ export class HolePuncher {
         attempt.phase === 'awaiting-connect' &&
         attempt.onConnect !== undefined
       ) {
-        if (!validAddrs(addrs)) return this.ignore('bad_address')
+        if (!this.validAddrs(addrs)) return this.ignore('bad_address')
         const resolve = attempt.onConnect
         attempt.onConnect = undefined
         resolve(addrs)
@@ -268,7 +263,7 @@ export class HolePuncher {
       }
       if (attempt !== undefined) return this.ignore('replayed')
       if (!this.isRelayed(peer)) return this.ignore('not_relayed')
-      if (!validAddrs(addrs)) return this.ignore('bad_address')
+      if (!this.validAddrs(addrs)) return this.ignore('bad_address')
       if (this.attempts.size >= this.options.maxConcurrent) return this.ignore('busy')
       await this.respond(peer.peerId, addrs)
       return
@@ -278,8 +273,8 @@ export class HolePuncher {
     attempt.phase = 'dialing'
     this.clock.clearTimeout(attempt.timer)
     try {
-      const socket = await this.punch(attempt.port as PunchPort, attempt.remote as string[], undefined)
-      await this.migrate(peer.peerId, socket, 'inbound')
+      const conn = await this.punch(attempt.port as PunchPort, attempt.remote as string[], undefined)
+      await this.migrate(peer.peerId, conn, 'inbound')
       this.metrics.outcomes.inc(1, { outcome: 'direct' })
     } catch (err) {
       this.log.debug({ err, peerId: peer.peerId }, 'hole punch (responder) failed')
@@ -313,22 +308,20 @@ export class HolePuncher {
     }
   }
 
-  /** The simultaneous open: dial every address of the peer from the punch port until one connects. */
-  private async punch(port: PunchPort, remote: string[], signal: AbortSignal | undefined): Promise<Socket> {
+  /** The simultaneous open from the punch port, within `connectTimeoutMs`. */
+  private async punch(
+    port: PunchPort,
+    remote: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<RawConnection> {
     const timer = deadline(this.clock, this.options.connectTimeoutMs, signal, 'hole punch')
     try {
-      const dials = remote.map((addr) => this.dialUntil(addr, port.localPort, timer.signal))
-      const socket = await Promise.any(dials)
-      // Another address may connect too: keep the first.
-      for (const d of dials)
-        void d.then(
-          (s) => s !== socket && s.destroy(),
-          () => {},
-        )
-      this.sockets.add(socket)
-      socket.once('close', () => this.sockets.delete(socket))
-      return socket
+      const conn = await port.connect(remote, timer.signal)
+      this.punched.add(conn)
+      conn.stream.once('close', () => this.punched.delete(conn))
+      return conn
     } catch (err) {
+      if (NatError.isInstance(err)) throw err
       throw new NatError(
         'ERR_HOLE_PUNCH_FAILED',
         'the simultaneous open did not connect',
@@ -341,38 +334,16 @@ export class HolePuncher {
   }
 
   /**
-   * Dials one address from the punch port until it connects or the signal aborts. A NAT or host that answers
-   * an early SYN with a reset (instead of dropping it) fails the connect at once; the next try may meet the
-   * peer's own SYN.
+   * Moves the peer to the direct connection: Noise and hello run over it while the relayed connection keeps
+   * carrying traffic; once the handshake completes, the direct connection replaces the relayed one on both
+   * ends (`replace`, no duplicate resolution, no disconnect in between). A handshake that fails leaves the
+   * relayed connection as it was.
    */
-  private async dialUntil(addr: string, localPort: number, signal: AbortSignal): Promise<Socket> {
-    const a = tryParseAddress(addr) as { host: string; port: number }
-    for (;;) {
-      try {
-        return await connectTcp({ host: a.host, port: a.port }, { localPort }, signal)
-      } catch (err) {
-        if (signal.aborted) throw err
-        await this.clock.sleep(PUNCH_RETRY_MS, signal)
-      }
-    }
-  }
-
-  /**
-   * Moves the peer to the direct socket: the relayed connection is closed first (so the direct one is not a
-   * duplicate the network would resolve away), then Noise and hello run over the direct socket.
-   */
-  private async migrate(
-    peerId: PeerId,
-    socket: Socket,
-    direction: 'inbound' | 'outbound',
-  ): Promise<PeerInfo> {
-    const current = this.network.getPeer(peerId)
-    if (current !== undefined && this.isRelayed(current))
-      await this.network.disconnect(peerId, 'duplicate', 'replaced by a direct connection')
-    return this.network.addConnection(
-      rawConnectionOf(socket, direction),
-      direction === 'outbound' ? { peerId } : {},
-    )
+  private migrate(peerId: PeerId, conn: RawConnection, direction: 'inbound' | 'outbound'): Promise<PeerInfo> {
+    return this.network.addConnection(withDirection(conn, direction), {
+      ...(direction === 'outbound' ? { peerId } : {}),
+      replace: true,
+    })
   }
 
   private finish(attempt: Attempt): void {
@@ -385,12 +356,8 @@ export class HolePuncher {
   private ignore(reason: IgnoredSync): void {
     this.metrics.ignored.inc(1, { reason })
   }
-}
 
-function validAddrs(addrs: readonly string[]): boolean {
-  if (addrs.length === 0) return false
-  return addrs.every((a) => {
-    const p = tryParseAddress(a)
-    return p !== undefined && p.scheme === 'tcp' && p.hostKind !== 'dns' && p.port !== 0
-  })
+  private validAddrs(addrs: readonly string[]): boolean {
+    return addrs.length > 0 && addrs.every((a) => this.ports.accepts(a))
+  }
 }

@@ -15,6 +15,7 @@ import { NatError } from '../errors'
 import { resolveNatOptions } from '../options'
 import { bindUdp } from '../stun/client'
 import { type MappingCodec, type MappingGrant, type MappingRequest, natPmp, PCP_PORT, pcp } from './protocols'
+import { UpnpGateway, type UpnpOptions } from './upnp'
 
 /** Options of {@link PortMapper}. */
 export interface PortMapperOptions {
@@ -24,8 +25,8 @@ export interface PortMapperOptions {
   clientIp?: string
   /** The gateway's PCP / NAT-PMP port. @default 5351 */
   gatewayPort?: number
-  /** Protocols to try, in order. @default ['pcp', 'nat-pmp'] */
-  protocols?: readonly ('pcp' | 'nat-pmp')[]
+  /** Protocols to try, in order. @default ['pcp', 'nat-pmp', 'upnp'] */
+  protocols?: readonly MappingProtocol[]
   /** Lifetime asked for each mapping, in seconds; renewed at half of what was granted. @default 7_200 */
   lifetimeSeconds?: number
   /** First retransmission timeout, doubled after each try (RFC 6886: 250 ms). @default 250 */
@@ -34,9 +35,16 @@ export interface PortMapperOptions {
   maxRequests?: number
   /** Mappings held at most. @default 16 */
   maxMappings?: number
+  /** UPnP IGD: SSDP and HTTP limits, or a known description URL. @default its defaults */
+  upnp?: UpnpOptions
+  /** What UPnP mappings are called on the gateway (`NewPortMappingDescription`). @default 'chainwire' */
+  description?: string
 }
 
-type Resolved = Required<Omit<PortMapperOptions, 'gateway' | 'clientIp'>> & {
+/** A port-mapping protocol. */
+export type MappingProtocol = 'pcp' | 'nat-pmp' | 'upnp'
+
+type Resolved = Required<Omit<PortMapperOptions, 'gateway' | 'clientIp' | 'upnp'>> & {
   gateway: string
   clientIp: string
 }
@@ -45,15 +53,16 @@ const spec: OptionSpec<Resolved> = {
   gateway: option.string('', { maxLength: 64 }),
   clientIp: option.string('', { maxLength: 64 }),
   gatewayPort: option.integer(PCP_PORT, { min: 1, max: 65535 }),
-  protocols: option.custom<readonly ('pcp' | 'nat-pmp')[]>(['pcp', 'nat-pmp'], (v) =>
-    Array.isArray(v) && v.length > 0 && v.every((p) => p === 'pcp' || p === 'nat-pmp')
+  protocols: option.custom<readonly MappingProtocol[]>(['pcp', 'nat-pmp', 'upnp'], (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((p) => p === 'pcp' || p === 'nat-pmp' || p === 'upnp')
       ? undefined
-      : "must be a non-empty list of 'pcp' and 'nat-pmp'",
+      : "must be a non-empty list of 'pcp', 'nat-pmp' and 'upnp'",
   ),
   lifetimeSeconds: option.integer(7_200, { min: 60, max: 86_400 }),
   rtoMs: option.integer(250, { min: 1 }),
   maxRequests: option.integer(4, { min: 1, max: 9 }),
   maxMappings: option.integer(16, { min: 1 }),
+  description: option.string('chainwire', { maxLength: 64 }),
 }
 
 /** A mapping the gateway granted. */
@@ -64,7 +73,7 @@ export interface PortMapping {
   /** Our external IP (from PCP's answer, or NAT-PMP's external-address request). */
   readonly externalIp: string
   /** Which protocol granted it. */
-  readonly via: 'pcp' | 'nat-pmp'
+  readonly via: MappingProtocol
   /** Clock time the mapping ends unless renewed. */
   readonly expiresAt: number
 }
@@ -77,9 +86,10 @@ export interface PortMapperEvents {
 }
 
 /**
- * Asks the home router for port mappings with PCP (RFC 6887) or NAT-PMP (RFC 6886), whichever answers first
- * in `protocols` order; learns the external address with them; renews each lease at half its granted
- * lifetime; and deletes every mapping on `stop()`. Nothing is sent until `map()` is called.
+ * Asks the home router for port mappings with PCP (RFC 6887), NAT-PMP (RFC 6886) or UPnP IGD (SSDP and
+ * SOAP), whichever answers first in `protocols` order; learns the external address with them; renews each
+ * lease at half its granted lifetime (a permanent UPnP mapping, for gateways that only grant those, needs
+ * none); and deletes every mapping on `stop()`. Nothing is sent until `map()` is called.
  */
 export class PortMapper extends EventEmitter<PortMapperEvents> {
   private readonly options: Resolved
@@ -87,12 +97,15 @@ export class PortMapper extends EventEmitter<PortMapperEvents> {
   private readonly log: Logger
   private readonly mappings = new Map<string, { mapping: PortMapping; timer: TimerHandle | undefined }>()
   private socket: UdpSocket | undefined
+  private readonly upnp: UpnpGateway
 
   constructor(components: { clock?: Clock; logger?: Logger } = {}, options: PortMapperOptions = {}) {
     super()
-    this.options = resolveNatOptions(spec, options)
+    const { upnp, ...rest } = options
+    this.options = resolveNatOptions(spec, rest)
     this.clock = components.clock ?? systemClock
     this.log = (components.logger ?? noopLogger).child({ component: 'port-mapper' })
+    this.upnp = new UpnpGateway(components, upnp)
   }
 
   /** Mappings held now. */
@@ -116,34 +129,18 @@ export class PortMapper extends EventEmitter<PortMapperEvents> {
     const previous = this.mappings.get(key)?.mapping
     let last: unknown
     for (const name of previous === undefined ? this.options.protocols : [previous.via]) {
-      const codec = name === 'pcp' ? pcp : natPmp
       try {
         const suggested = previous?.externalPort ?? internalPort
-        const grant = await this.transact(
-          codec,
-          {
-            protocol,
-            internalPort,
-            suggestedExternalPort: suggested,
-            lifetimeSeconds: this.options.lifetimeSeconds,
-          },
-          options.signal,
-        )
-        const externalIp = grant.externalIp ?? (await this.natPmpExternalIp(options.signal))
-        const mapping: PortMapping = {
-          protocol,
-          internalPort,
-          externalPort: grant.externalPort,
-          externalIp,
-          via: name,
-          expiresAt: this.clock.now() + grant.lifetimeSeconds * 1_000,
-        }
+        const mapping =
+          name === 'upnp'
+            ? await this.mapUpnp(protocol, internalPort, suggested, options.signal)
+            : await this.mapPcpOrNatPmp(name, protocol, internalPort, suggested, options.signal)
         const entry = this.mappings.get(key)
         this.clock.clearTimeout(entry?.timer)
-        const timer = this.clock.setTimeout(
-          () => void this.renew(protocol, internalPort),
-          (grant.lifetimeSeconds * 1_000) / 2,
-        )
+        const lifetimeMs = mapping.expiresAt - this.clock.now()
+        const timer = Number.isFinite(lifetimeMs)
+          ? this.clock.setTimeout(() => void this.renew(protocol, internalPort), lifetimeMs / 2)
+          : undefined
         this.mappings.set(key, { mapping, timer })
         this.emit(previous === undefined ? 'mapping:granted' : 'mapping:renewed', mapping)
         return mapping
@@ -161,13 +158,19 @@ export class PortMapper extends EventEmitter<PortMapperEvents> {
         )
   }
 
-  /** Deletes one mapping at the gateway (lifetime 0). */
+  /** Deletes one mapping at the gateway (lifetime 0, or UPnP's DeletePortMapping). */
   async unmap(protocol: 'tcp' | 'udp', internalPort: number): Promise<void> {
     const key = `${protocol}:${internalPort}`
     const entry = this.mappings.get(key)
     if (entry === undefined) return
     this.clock.clearTimeout(entry.timer)
     this.mappings.delete(key)
+    if (entry.mapping.via === 'upnp') {
+      await this.upnp
+        .deletePortMapping({ protocol, externalPort: entry.mapping.externalPort })
+        .catch((err) => this.log.debug({ err }, 'deleting a UPnP mapping failed'))
+      return
+    }
     const codec = entry.mapping.via === 'pcp' ? pcp : natPmp
     await this.transact(
       codec,
@@ -191,6 +194,78 @@ export class PortMapper extends EventEmitter<PortMapperEvents> {
       this.clock.clearTimeout(this.mappings.get(key)?.timer)
       this.mappings.delete(key)
       this.emit('mapping:lost', { protocol, internalPort, reason: (err as Error).message })
+    }
+  }
+
+  private async mapPcpOrNatPmp(
+    name: 'pcp' | 'nat-pmp',
+    protocol: 'tcp' | 'udp',
+    internalPort: number,
+    suggested: number,
+    signal: AbortSignal | undefined,
+  ): Promise<PortMapping> {
+    const grant = await this.transact(
+      name === 'pcp' ? pcp : natPmp,
+      {
+        protocol,
+        internalPort,
+        suggestedExternalPort: suggested,
+        lifetimeSeconds: this.options.lifetimeSeconds,
+      },
+      signal,
+    )
+    const externalIp = grant.externalIp ?? (await this.natPmpExternalIp(signal))
+    return {
+      protocol,
+      internalPort,
+      externalPort: grant.externalPort,
+      externalIp,
+      via: name,
+      expiresAt: this.clock.now() + grant.lifetimeSeconds * 1_000,
+    }
+  }
+
+  /**
+   * UPnP: `AddPortMapping` for the suggested external port with our lease; a gateway that only grants
+   * permanent mappings (error 725) gets a lease of 0 (then nothing to renew; still deleted at stop); a port
+   * taken by another host (718) is tried once more on a port derived from ours.
+   */
+  private async mapUpnp(
+    protocol: 'tcp' | 'udp',
+    internalPort: number,
+    suggested: number,
+    signal: AbortSignal | undefined,
+  ): Promise<PortMapping> {
+    let lease = this.options.lifetimeSeconds
+    let externalPort = suggested
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.upnp.addPortMapping(
+          {
+            protocol,
+            externalPort,
+            internalPort,
+            leaseSeconds: lease,
+            description: this.options.description,
+          },
+          { signal },
+        )
+        break
+      } catch (err) {
+        const upnpCode = (err as NatError).details?.upnpCode
+        if (attempt >= 2) throw err
+        if (upnpCode === 725 && lease !== 0) lease = 0
+        else if (upnpCode === 718) externalPort = 1_024 + ((externalPort * 7 + 1) % 64_000)
+        else throw err
+      }
+    }
+    return {
+      protocol,
+      internalPort,
+      externalPort,
+      externalIp: await this.upnp.externalIp({ signal }),
+      via: 'upnp',
+      expiresAt: lease === 0 ? Number.POSITIVE_INFINITY : this.clock.now() + lease * 1_000,
     }
   }
 

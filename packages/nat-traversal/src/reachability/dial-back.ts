@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto'
 import {
   type Clock,
   deadline,
+  formatHost,
+  isRoutable,
   LruMap,
   type Metrics,
   networkGroup,
@@ -21,7 +23,8 @@ import {
   secureOutbound,
   type Transport,
 } from '@chainwire/network'
-import type { DialBackStatus, Message, MessageOf } from '@chainwire/protocol-codec'
+import { type DialBackStatus, LIMITS, type Message, type MessageOf } from '@chainwire/protocol-codec'
+import { NatError } from '../errors'
 import { resolveNatOptions } from '../options'
 
 /** Options of {@link DialBackServer}. */
@@ -36,6 +39,13 @@ export interface DialBackServerOptions {
   maxTrackedPeers?: number
   /** Deadline of one dial-back (connect plus the Noise messages that prove the peer id). @default 5_000 */
   dialTimeoutMs?: number
+  /**
+   * Fewest bytes of payment asked before dialing an address that is not on the requester's IP (each ask
+   * draws from `minPaymentBytes` to `maxPaymentBytes`, as AutoNAT v2 does). @default 30_000
+   */
+  minPaymentBytes?: number
+  /** Most bytes of payment asked. @default 100_000 */
+  maxPaymentBytes?: number
 }
 
 const serverSpec: OptionSpec<Required<DialBackServerOptions>> = {
@@ -44,6 +54,8 @@ const serverSpec: OptionSpec<Required<DialBackServerOptions>> = {
   burstPerPeer: option.integer(3, { min: 1 }),
   maxTrackedPeers: option.integer(1_024, { min: 1 }),
   dialTimeoutMs: option.integer(5_000, { min: 1 }),
+  minPaymentBytes: option.integer(30_000, { min: 1, max: LIMITS.maxDialBackPaymentBytes }),
+  maxPaymentBytes: option.integer(100_000, { min: 1, max: LIMITS.maxDialBackPaymentBytes }),
 }
 
 /** What the dial-back server uses from its node. */
@@ -63,9 +75,11 @@ export interface DialBackServerComponents {
  * Serves reachability checks (AutoNAT v2 semantics): dials the requester back at an address it names and
  * answers whether the dial reached it. The dial runs the Noise handshake until the far end has proved the
  * requester's peer id, so a success means that address really reaches that peer (the nonce cannot be
- * forged by anyone else on the path). Only addresses on the IP the request came from are dialed: a dial to
- * any other host would let a peer aim our traffic at a third party, so such requests are `refused`
- * (the 30-100 kB "amplification payment" of AutoNAT v2 has no message in chainwire's catalog yet).
+ * forged by anyone else on the path). An address on the IP the request came from is dialed at once. Any other
+ * address would let a peer aim our traffic at a third party, so, as in AutoNAT v2, the server first answers
+ * `payment_required` with an amount drawn from 30-100 kB and dials only when the request comes again with that
+ * many bytes of payment: an attacker pays more than the dial costs the victim. A non-routable address on
+ * another IP (the server's own LAN) is `refused` unless the requester itself is on a non-routable address.
  * Requests are rate-limited per peer and in total.
  */
 export class DialBackServer {
@@ -74,6 +88,8 @@ export class DialBackServer {
   private readonly clock: Clock
   private readonly transport: Transport
   private readonly buckets: LruMap<PeerId, TokenBucket>
+  /** `peerId nonce` to the payment asked for that request. */
+  private readonly asked: LruMap<string, number>
   private readonly outcomes
   private running = 0
   private unhandle: (() => void) | undefined
@@ -84,6 +100,12 @@ export class DialBackServer {
     this.clock = components.clock ?? systemClock
     this.transport = components.transport ?? createTcpTransport()
     this.buckets = new LruMap(this.options.maxTrackedPeers)
+    this.asked = new LruMap(this.options.maxTrackedPeers)
+    if (this.options.minPaymentBytes > this.options.maxPaymentBytes) {
+      throw new NatError('ERR_INVALID_OPTIONS', 'minPaymentBytes is above maxPaymentBytes', {
+        option: 'minPaymentBytes',
+      })
+    }
     this.outcomes = (components.metrics ?? noopMetrics).counter({
       name: 'autonat_dial_backs_total',
       help: 'dial-back requests served, by status',
@@ -113,7 +135,7 @@ export class DialBackServer {
   private async dialBack(
     message: MessageOf<'dial_back_request'>,
     peer: PeerInfo,
-  ): Promise<{ status: DialBackStatus; addr?: string }> {
+  ): Promise<{ status: DialBackStatus; addr?: string; paymentBytes?: number }> {
     let bucket = this.buckets.get(peer.peerId)
     if (bucket === undefined) {
       bucket = new TokenBucket(this.clock, {
@@ -125,8 +147,27 @@ export class DialBackServer {
     if (!bucket.take() || this.running >= this.options.maxConcurrent) return { status: 'rate_limited' }
     const parsed = message.data.addrs.map((a) => tryParseAddress(a))
     if (parsed.some((p) => p === undefined || p.scheme !== 'tcp')) return { status: 'bad_request' }
-    const target = parsed.find((p) => p?.host === peer.remoteHost)
-    if (target === undefined) return { status: 'refused' }
+    let target = parsed.find((p) => p?.host === peer.remoteHost)
+    if (target === undefined) {
+      const requesterRoutable = tryParseAddress(`tcp://${formatHost(peer.remoteHost)}:1`)
+      const other = parsed.find(
+        (p) =>
+          p !== undefined &&
+          p.hostKind !== 'dns' &&
+          (isRoutable(p) || (requesterRoutable !== undefined && !isRoutable(requesterRoutable))),
+      )
+      if (other === undefined) return { status: 'refused' }
+      const key = `${peer.peerId} ${message.data.nonce}`
+      const asked = this.asked.get(key)
+      const paid = message.data.payment?.byteLength ?? 0
+      if (asked === undefined || paid < asked) {
+        const amount = asked ?? randomInt(this.options.minPaymentBytes, this.options.maxPaymentBytes + 1)
+        this.asked.set(key, amount)
+        return { status: 'payment_required', paymentBytes: amount }
+      }
+      this.asked.delete(key)
+      target = other
+    }
     this.running++
     const timer = deadline(this.clock, this.options.dialTimeoutMs, undefined, 'dial-back')
     try {
@@ -163,6 +204,11 @@ export interface ReachabilityOptions {
   confirmations?: number
   /** Deadline of each request. @default 10_000 */
   timeoutMs?: number
+  /**
+   * Most payment we send when a server asks for one (an address not on the IP it sees us at); a server
+   * asking more gets no vote. @default 100_000
+   */
+  maxPaymentBytes?: number
 }
 
 const checkerSpec: OptionSpec<Required<ReachabilityOptions>> = {
@@ -170,6 +216,7 @@ const checkerSpec: OptionSpec<Required<ReachabilityOptions>> = {
   maxServersPerGroup: option.integer(1, { min: 1 }),
   confirmations: option.integer(4, { min: 1 }),
   timeoutMs: option.integer(10_000, { min: 1 }),
+  maxPaymentBytes: option.integer(100_000, { min: 0, max: LIMITS.maxDialBackPaymentBytes }),
 }
 
 /** The verdict on one address. */
@@ -220,16 +267,33 @@ export class ReachabilityChecker {
       refused: 0,
       bad_request: 0,
       rate_limited: 0,
+      payment_required: 0,
       no_answer: 0,
     }
     await Promise.all(
       servers.map(async (peer) => {
         try {
-          const answer = await this.network.request(
-            peer.peerId,
-            { type: 'dial_back_request', data: { addrs: [address], nonce: randomInt(2 ** 48 - 1) } },
-            { timeoutMs: this.options.timeoutMs, signal: options.signal },
-          )
+          const nonce = randomInt(2 ** 48 - 1)
+          const ask = (payment?: Uint8Array) =>
+            this.network.request(
+              peer.peerId,
+              {
+                type: 'dial_back_request',
+                data: { addrs: [address], nonce, ...(payment === undefined ? {} : { payment }) },
+              },
+              { timeoutMs: this.options.timeoutMs, signal: options.signal },
+            )
+          let answer = await ask()
+          // AutoNAT v2: an address the server does not see us at costs a payment first.
+          const owed = answer.type === 'dial_back_response' ? answer.data.paymentBytes : undefined
+          if (
+            answer.type === 'dial_back_response' &&
+            answer.data.status === 'payment_required' &&
+            owed !== undefined &&
+            owed <= this.options.maxPaymentBytes
+          ) {
+            answer = await ask(new Uint8Array(Math.max(1, owed)))
+          }
           if (answer.type === 'dial_back_response') answers[answer.data.status]++
           else answers.no_answer++
         } catch {

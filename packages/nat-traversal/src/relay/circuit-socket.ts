@@ -1,7 +1,14 @@
 import type { Socket } from 'node:net'
 import { formatHost, parseAddress } from '@chainwire/interface'
-import type { Direction, RawConnection } from '@chainwire/network'
+import type { Direction, RawConnection, Transport } from '@chainwire/network'
 import { NatError } from '../errors'
+
+/**
+ * Where the byte streams of relay circuits come from: a relay listens for circuit ends on it, a client dials
+ * the relay's circuit address with it. TCP (`createTcpTransport()` of `@chainwire/network`) by default; a
+ * simulator hands in its memory transport, so circuits cross its simulated links (and NATs).
+ */
+export type CircuitTransport = Pick<Transport, 'dial' | 'listen'>
 
 /** The 4 bytes that open every circuit connection to a relay, before its 16-byte token. */
 export const CIRCUIT_MAGIC = new Uint8Array([0x43, 0x57, 0x43, 0x31]) // "CWC1"
@@ -49,5 +56,22 @@ export function rawConnectionOf(socket: Socket, direction: Direction): RawConnec
     close: (err) => {
       if (!socket.destroyed) socket.destroy(err)
     },
+  }
+}
+
+/**
+ * The same connection with another direction: a circuit end or a punched stream is dialed by both peers, and
+ * the network must see one side as inbound (it admits that side as an inbound connection from the relay).
+ */
+export function withDirection(raw: RawConnection, direction: Direction): RawConnection {
+  if (raw.direction === direction) return raw
+  return {
+    stream: raw.stream,
+    remoteAddress: raw.remoteAddress,
+    localAddress: raw.localAddress,
+    remoteHost: raw.remoteHost,
+    direction,
+    close: (err) => raw.close(err),
+    ...(raw.setReadSink === undefined ? {} : { setReadSink: (sink) => raw.setReadSink?.(sink) }),
   }
 }

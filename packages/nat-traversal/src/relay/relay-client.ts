@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net'
 import {
   type Clock,
   deadline,
@@ -8,17 +7,15 @@ import {
   type OptionSpec,
   option,
   type PeerId,
-  parseAddress,
   systemClock,
   type TimerHandle,
 } from '@chainwire/interface'
-import type { Network, PeerInfo } from '@chainwire/network'
+import { createTcpTransport, type Network, type PeerInfo, type RawConnection } from '@chainwire/network'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import { NatError } from '../errors'
 import { resolveNatOptions } from '../options'
-import { connectTcp } from '../stun/client'
-import { circuitPreamble, rawConnectionOf } from './circuit-socket'
+import { type CircuitTransport, circuitPreamble, withDirection } from './circuit-socket'
 
 /** Options of {@link RelayClient}. */
 export interface RelayClientOptions {
@@ -76,6 +73,8 @@ export interface RelayClientEvents {
 /** What the relay client uses from its node. */
 export interface RelayClientComponents {
   network: Pick<Network, 'request' | 'addConnection' | 'getPeer' | 'peerId' | 'on' | 'off'>
+  /** How circuit ends reach a relay's circuit address. @default createTcpTransport() */
+  transport?: CircuitTransport
   /** @default systemClock */
   clock?: Clock
   /** @default noopLogger */
@@ -96,7 +95,8 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   private readonly held = new Map<PeerId, HeldReservation & { timer: TimerHandle | undefined }>()
   /** Circuit addresses of relays we used: a peer whose connection comes from one is relayed. */
   private readonly circuitAddresses = new LruMap<string, true>(256)
-  private readonly sockets = new Set<Socket>()
+  private readonly ends = new Set<RawConnection>()
+  private readonly transport: CircuitTransport
   private pending = 0
   private started = false
 
@@ -104,6 +104,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     super()
     this.options = resolveNatOptions(spec, options)
     this.network = components.network
+    this.transport = components.transport ?? createTcpTransport()
     this.clock = components.clock ?? systemClock
     this.log = (components.logger ?? noopLogger).child({ component: 'relay-client' })
   }
@@ -119,8 +120,8 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     this.network.off('peer:disconnected', this.onDisconnected)
     for (const r of this.held.values()) this.clock.clearTimeout(r.timer)
     this.held.clear()
-    for (const s of this.sockets) s.destroy()
-    this.sockets.clear()
+    for (const end of this.ends) end.close()
+    this.ends.clear()
   }
 
   /** Relays we hold reservations on at most. */
@@ -255,15 +256,11 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     relay: PeerId,
     signal: AbortSignal | undefined,
   ): Promise<PeerInfo> {
-    const target = parseAddress(addr)
-    if (target.scheme !== 'tcp' || target.port === undefined) {
-      throw new NatError('ERR_CIRCUIT_FAILED', `unsupported circuit address ${addr}`, { addr })
-    }
-    this.circuitAddresses.set(target.address, true)
+    this.circuitAddresses.set(addr, true)
     const timer = deadline(this.clock, this.options.timeoutMs, signal, 'circuit setup')
-    let socket: Socket
+    let end: RawConnection
     try {
-      socket = await connectTcp({ host: target.host, port: target.port }, {}, timer.signal)
+      end = await this.transport.dial(addr, { signal: timer.signal })
     } catch (err) {
       throw new NatError(
         'ERR_CIRCUIT_FAILED',
@@ -274,18 +271,19 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
     } finally {
       timer.clear()
     }
-    this.sockets.add(socket)
-    socket.once('close', () => this.sockets.delete(socket))
-    socket.write(circuitPreamble(token))
-    const raw = rawConnectionOf(socket, direction)
+    // A peer whose connection comes from this address reaches us through the relay (isRelayed).
+    this.circuitAddresses.set(end.remoteAddress, true)
+    this.ends.add(end)
+    end.stream.once('close', () => this.ends.delete(end))
+    end.stream.write(circuitPreamble(token))
     const peer = await this.network.addConnection(
-      raw,
+      withDirection(end, direction),
       direction === 'outbound' ? { peerId: remote, signal } : {},
     )
     if (peer.peerId !== remote) {
       // The relay announced one peer and another answered: only possible for an inbound circuit, whose
       // initiator proved its own id; refuse the mismatch.
-      socket.destroy()
+      end.close()
       throw new NatError('ERR_CIRCUIT_FAILED', 'the circuit reached another peer than announced', { remote })
     }
     this.emit('circuit:open', { peer, relay, direction })

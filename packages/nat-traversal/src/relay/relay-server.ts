@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server, type Socket } from 'node:net'
 import {
   type Clock,
   type Logger,
@@ -10,18 +9,26 @@ import {
   type OptionSpec,
   option,
   type PeerId,
-  parseAddress,
   systemClock,
   type TimerHandle,
 } from '@chainwire/interface'
-import type { Network, PeerInfo } from '@chainwire/network'
+import {
+  createTcpTransport,
+  type Listener,
+  type Network,
+  type PeerInfo,
+  type RawConnection,
+} from '@chainwire/network'
 import type { Message, MessageOf } from '@chainwire/protocol-codec'
 import { resolveNatOptions } from '../options'
-import { CIRCUIT_PREAMBLE_LENGTH, socketUrl, tokenOfPreamble } from './circuit-socket'
+import { CIRCUIT_PREAMBLE_LENGTH, type CircuitTransport, tokenOfPreamble } from './circuit-socket'
 
 /** Options of {@link RelayServer}. */
 export interface RelayServerOptions {
-  /** Where circuit ends connect (a TCP address; port 0 picks one). @default 'tcp://0.0.0.0:0' */
+  /**
+   * Where circuit ends connect (an address of the circuit transport; a TCP port 0 picks one).
+   * @default 'tcp://0.0.0.0:0'
+   */
   circuitListen?: string
   /**
    * The circuit address given to peers. @default the bound circuit address (set it when listening on a
@@ -67,6 +74,8 @@ const spec: OptionSpec<Resolved> = {
 /** What the relay server uses from its node. */
 export interface RelayServerComponents {
   network: Pick<Network, 'request' | 'getPeer' | 'on' | 'off'>
+  /** Where circuit ends connect. @default createTcpTransport() */
+  transport?: CircuitTransport
   /** @default systemClock */
   clock?: Clock
   /** @default noopLogger */
@@ -87,7 +96,7 @@ interface Circuit {
   readonly dst: PeerId
   /** Hex tokens of the two ends. */
   readonly tokens: readonly [string, string]
-  readonly sockets: [Socket | undefined, Socket | undefined]
+  readonly sockets: [RawConnection | undefined, RawConnection | undefined]
   readonly pending: [Buffer | undefined, Buffer | undefined]
   timer: TimerHandle | undefined
   bytes: number
@@ -100,7 +109,7 @@ export type CircuitEnd = 'done' | 'byte_limit' | 'duration' | 'setup_timeout' | 
 /**
  * The relay role (circuit relay v2 / TURN semantics): grants reservations to peers that cannot be reached
  * directly, and joins a dialer to a reserved peer through a circuit when asked. The two ends of a circuit
- * are separate TCP connections to `circuitListen`, paired by one-time tokens handed out over the
+ * are separate connections (TCP by default) to `circuitListen`, paired by one-time tokens handed out over the
  * authenticated control connections; the relay then copies bytes between them, under a byte and a duration
  * limit. The ends run Noise XX and hello across the circuit, so the relay only ever sees ciphertext and
  * cannot impersonate either side (each end checks the other's peer id in the handshake).
@@ -115,17 +124,19 @@ export class RelayServer {
   /** Hex token -> circuit and which end (0 the dialer, 1 the target). */
   private readonly byToken = new Map<string, { circuit: Circuit; end: 0 | 1 }>()
   /** Sockets that connected and have not yet presented a token. */
-  private readonly unclaimed = new Set<Socket>()
+  private readonly unclaimed = new Set<RawConnection>()
   private readonly refused
   private readonly closed
   private readonly relayedBytes
-  private server: Server | undefined
+  private readonly transport: CircuitTransport
+  private listener: Listener | undefined
   private announced = ''
   private nextId = 1
 
   constructor(components: RelayServerComponents, options: RelayServerOptions = {}) {
     this.options = resolveNatOptions(spec, options)
     this.network = components.network
+    this.transport = components.transport ?? createTcpTransport()
     this.clock = components.clock ?? systemClock
     this.log = (components.logger ?? noopLogger).child({ component: 'relay-server' })
     const metrics = components.metrics ?? noopMetrics
@@ -159,22 +170,15 @@ export class RelayServer {
 
   /** Binds the circuit listener. */
   async start(): Promise<void> {
-    if (this.server !== undefined) return
-    const { host, port } = parseAddress(this.options.circuitListen) as { host: string; port: number }
-    const server = createServer((socket) => this.onCircuitSocket(socket))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => {
-        server.removeListener('error', reject)
-        resolve()
-      })
-    })
-    server.on('error', (err) => this.log.warn({ err }, 'circuit listener error'))
-    this.server = server
+    if (this.listener !== undefined) return
+    const listener = await this.transport.listen(this.options.circuitListen, (conn) =>
+      this.onCircuitEnd(conn),
+    )
+    this.listener = listener
     this.announced =
       this.options.circuitAnnounce !== ''
         ? this.options.circuitAnnounce
-        : socketUrl(host, (server.address() as { port: number }).port)
+        : (listener.addresses[0] ?? this.options.circuitListen)
     this.network.on('peer:disconnected', this.onDisconnected)
   }
 
@@ -182,12 +186,12 @@ export class RelayServer {
   async stop(): Promise<void> {
     this.network.off('peer:disconnected', this.onDisconnected)
     for (const c of [...this.circuits.values()]) this.end(c, 'stopped')
-    for (const s of this.unclaimed) s.destroy()
+    for (const s of this.unclaimed) s.close()
     this.unclaimed.clear()
     this.reservations.clear()
-    const server = this.server
-    this.server = undefined
-    if (server !== undefined) await new Promise<void>((r) => server.close(() => r()))
+    const listener = this.listener
+    this.listener = undefined
+    await listener?.close()
   }
 
   /** Answers `relay_reserve`: grants or refreshes the peer's reservation, within the limits. */
@@ -200,7 +204,7 @@ export class RelayServer {
       let inGroup = 0
       for (const r of this.reservations.values()) if (r.group === group) inGroup++
       if (
-        this.server === undefined ||
+        this.listener === undefined ||
         this.reservations.size >= this.options.maxReservations ||
         inGroup >= this.options.maxReservationsPerGroup
       ) {
@@ -319,40 +323,41 @@ export class RelayServer {
   }
 
   /** A new connection on the circuit listener: wait for its preamble, then pair it. */
-  private onCircuitSocket(socket: Socket): void {
-    socket.on('error', () => {})
+  private onCircuitEnd(conn: RawConnection): void {
+    const stream = conn.stream
+    stream.on('error', () => {})
     if (this.unclaimed.size >= this.options.maxCircuits * 2) {
-      socket.destroy()
+      conn.close()
       return
     }
-    this.unclaimed.add(socket)
+    this.unclaimed.add(conn)
     let buffered: Buffer = Buffer.alloc(0)
-    const timer = this.clock.setTimeout(() => socket.destroy(), this.options.circuitSetupTimeoutMs)
+    const timer = this.clock.setTimeout(() => conn.close(), this.options.circuitSetupTimeoutMs)
     const onData = (chunk: Buffer): void => {
       buffered = Buffer.concat([buffered, chunk])
       if (buffered.length < CIRCUIT_PREAMBLE_LENGTH) return
-      socket.removeListener('data', onData)
-      socket.pause()
+      stream.removeListener('data', onData)
+      stream.pause()
       this.clock.clearTimeout(timer)
-      this.unclaimed.delete(socket)
+      this.unclaimed.delete(conn)
       const token = tokenOfPreamble(buffered)
       const claim = token === undefined ? undefined : this.byToken.get(Buffer.from(token).toString('hex'))
       if (claim === undefined || claim.circuit.sockets[claim.end] !== undefined) {
         this.refused.inc(1, { status: 'bad_token' })
-        socket.destroy()
+        conn.close()
         return
       }
       this.byToken.delete(claim.circuit.tokens[claim.end])
-      claim.circuit.sockets[claim.end] = socket
+      claim.circuit.sockets[claim.end] = conn
       claim.circuit.pending[claim.end] = buffered.subarray(CIRCUIT_PREAMBLE_LENGTH)
-      socket.once('close', () => this.end(claim.circuit, 'done'))
+      stream.once('close', () => this.end(claim.circuit, 'done'))
       if (claim.circuit.sockets[0] !== undefined && claim.circuit.sockets[1] !== undefined)
         this.splice(claim.circuit)
     }
-    socket.on('data', onData)
-    socket.once('close', () => {
+    stream.on('data', onData)
+    stream.once('close', () => {
       this.clock.clearTimeout(timer)
-      this.unclaimed.delete(socket)
+      this.unclaimed.delete(conn)
     })
   }
 
@@ -361,8 +366,12 @@ export class RelayServer {
     this.clock.clearTimeout(circuit.timer)
     circuit.open = true
     circuit.timer = this.clock.setTimeout(() => this.end(circuit, 'duration'), this.options.circuitDurationMs)
-    const [a, b] = circuit.sockets as [Socket, Socket]
-    const pipe = (from: Socket, to: Socket, first: Buffer | undefined): void => {
+    const [a, b] = circuit.sockets as [RawConnection, RawConnection]
+    const pipe = (
+      from: RawConnection['stream'],
+      to: RawConnection['stream'],
+      first: Buffer | undefined,
+    ): void => {
       const forward = (chunk: Buffer): void => {
         circuit.bytes += chunk.length
         if (circuit.bytes > this.options.circuitBytes) {
@@ -379,8 +388,8 @@ export class RelayServer {
       from.on('data', forward)
       from.resume()
     }
-    pipe(a, b, circuit.pending[0])
-    pipe(b, a, circuit.pending[1])
+    pipe(a.stream, b.stream, circuit.pending[0])
+    pipe(b.stream, a.stream, circuit.pending[1])
     circuit.pending[0] = undefined
     circuit.pending[1] = undefined
   }
@@ -390,7 +399,7 @@ export class RelayServer {
     this.clock.clearTimeout(circuit.timer)
     this.byToken.delete(circuit.tokens[0])
     this.byToken.delete(circuit.tokens[1])
-    for (const s of circuit.sockets) s?.destroy()
+    for (const s of circuit.sockets) s?.close()
     this.closed.inc(1, { reason })
     this.log.debug({ circuit: circuit.id, reason, bytes: circuit.bytes }, 'circuit closed')
   }

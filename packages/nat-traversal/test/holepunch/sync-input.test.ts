@@ -1,11 +1,14 @@
+import { createServer, type Socket } from 'node:net'
 import { MemoryMetrics } from '@chainwire/interface/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NatError } from '../../src/errors'
 import { HolePuncher } from '../../src/holepunch/hole-puncher'
-import type { PunchPortSource } from '../../src/holepunch/punch-port'
+import { isTcpPunchAddress, type PunchPortSource, tcpPunchPort } from '../../src/holepunch/punch-port'
+import { rawConnectionOf } from '../../src/relay/circuit-socket'
 import { registerRelayHandlers } from '../../src/relay/handlers'
 import { RelayClient } from '../../src/relay/relay-client'
 import { RelayServer } from '../../src/relay/relay-server'
+import { connectTcp } from '../../src/stun/client'
 import { onCleanup, stopAll, tcpNode, waitFor } from '../helpers/nodes'
 
 afterEach(stopAll)
@@ -14,17 +17,58 @@ afterEach(stopAll)
 function countingPorts(base: number): PunchPortSource & { acquired: number } {
   const source = {
     acquired: 0,
+    accepts: isTcpPunchAddress,
     async acquire() {
       source.acquired++
       const port = base + source.acquired
-      return { localPort: port, external: `tcp://127.0.0.1:${port}`, release: () => {} }
+      return tcpPunchPort(port, `tcp://127.0.0.1:${port}`, () => {})
+    },
+  }
+  return source
+}
+
+/**
+ * A punch port source whose simultaneous open "connects" to a server that answers garbage and hangs up: the
+ * punch succeeds, the Noise handshake over it fails (a hand-over to a direct connection that goes wrong).
+ */
+async function garbagePorts(): Promise<PunchPortSource & { acquired: number }> {
+  const sockets = new Set<Socket>()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.end(Buffer.alloc(64, 0xee))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  onCleanup(() => {
+    server.close()
+    for (const s of sockets) s.destroy()
+  })
+  const external = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`
+  const source = {
+    acquired: 0,
+    accepts: isTcpPunchAddress,
+    async acquire() {
+      source.acquired++
+      return {
+        localPort: 0,
+        external,
+        release: () => {},
+        async connect(_remote: readonly string[], signal: AbortSignal) {
+          const { port } = server.address() as { port: number }
+          return rawConnectionOf(await connectTcp({ host: '127.0.0.1', port }, {}, signal), 'outbound')
+        },
+      }
     },
   }
   return source
 }
 
 /** Two peers connected through a relay on loopback, each with a hole puncher. */
-async function relayedPair() {
+async function relayedPair(
+  portsOf: (i: number) => Promise<PunchPortSource & { acquired: number }> = async (i) =>
+    // Distinct ranges per side (a punch from a port to the same port on loopback would connect to itself).
+    countingPorts(41_000 + i * 1_000),
+) {
   const relayNet = await tcpNode()
   const server = new RelayServer({ network: relayNet }, { circuitListen: 'tcp://127.0.0.1:0' })
   await server.start()
@@ -38,8 +82,7 @@ async function relayedPair() {
       onCleanup(() => client.stop())
       onCleanup(registerRelayHandlers(network, { client }))
       const metrics = new MemoryMetrics()
-      // Distinct ranges per side (a punch from a port to the same port on loopback would connect to itself).
-      const ports = countingPorts(41_000 + i * 1_000)
+      const ports = await portsOf(i)
       const puncher = new HolePuncher(
         { network, ports, isRelayed: (p) => client.isRelayed(p), metrics },
         { syncTimeoutMs: 300, maxAttempts: 2, retryDelayMs: 10, connectTimeoutMs: 200 },
@@ -115,6 +158,23 @@ describe('hole-punch sync messages: bad input', () => {
     expect(b.metrics.get('holepunch_upgrades_total', { outcome: 'fallback' })).toBe(1)
     expect(b.client.isRelayed(b.network.getPeer(a.network.peerId) as never)).toBe(true)
     expect(await a.network.ping(b.network.peerId)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a hand-over whose direct handshake fails keeps the relayed connection working, on both ends', async () => {
+    const { a, b } = await relayedPair(() => garbagePorts())
+    const dropped: string[] = []
+    a.network.on('peer:disconnected', ({ peer }) => dropped.push(`a lost ${peer.peerId}`))
+    b.network.on('peer:disconnected', ({ peer }) => dropped.push(`b lost ${peer.peerId}`))
+    const err = await b.puncher.upgrade(a.network.peerId).catch((e) => e)
+    expect(NatError.isInstance(err) && err.code).toBe('ERR_HOLE_PUNCH_FAILED')
+    // both attempts punched (and the responder answered each), then failed the handshake over the punch
+    expect(b.ports.acquired).toBe(2)
+    expect(a.ports.acquired).toBe(2)
+    expect(dropped).toEqual([])
+    expect(b.client.isRelayed(b.network.getPeer(a.network.peerId) as never)).toBe(true)
+    expect(a.client.isRelayed(a.network.getPeer(b.network.peerId) as never)).toBe(true)
+    expect(await a.network.ping(b.network.peerId)).toBeGreaterThanOrEqual(0)
+    expect(await b.network.ping(a.network.peerId)).toBeGreaterThanOrEqual(0)
   })
 
   it('refuses to upgrade a peer that is not relayed', async () => {

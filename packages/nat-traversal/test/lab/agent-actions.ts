@@ -112,13 +112,17 @@ export const actions: Record<string, (args: Record<string, unknown>) => Promise<
     return null
   },
   'mapping.installed'() {
-    return { rules: state.responder?.installed() ?? 0, requests: state.responder?.requests ?? [] }
+    return {
+      rules: state.responder?.installed() ?? 0,
+      requests: state.responder?.requests ?? [],
+      searches: state.responder?.searches ?? 0,
+    }
   },
   /** Maps a TCP port at the gateway with the given protocols. */
   async 'mapping.map'(args) {
     const mapper = new PortMapper(
       {},
-      { protocols: args.protocols as ('pcp' | 'nat-pmp')[], gateway: args.gateway as string },
+      { protocols: args.protocols as ('pcp' | 'nat-pmp' | 'upnp')[], gateway: args.gateway as string },
     )
     state.mapper = mapper
     return mapper.map('tcp', args.port as number)

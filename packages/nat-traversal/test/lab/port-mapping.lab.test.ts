@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { type Agent, LAB, useLab } from './lab'
 
 /**
- * Port mapping through a real NAT: the router's gateway answers PCP and NAT-PMP and installs a DNAT rule per
+ * Port mapping through a real NAT: the router's gateway answers PCP, NAT-PMP and UPnP IGD (SSDP over
+ * multicast, the device description, SOAP) and installs a DNAT rule per
  * mapping; with the mapping the private host is reachable from the internet side, and once the mapper stops
  * (mappings deleted) it is not.
  */
-describe('NAT lab: port mapping (PCP and NAT-PMP)', () => {
+describe('NAT lab: port mapping (PCP, NAT-PMP and UPnP IGD)', () => {
   let gateway: Agent
   let host: Agent
   let outside: Agent
@@ -31,7 +32,7 @@ describe('NAT lab: port mapping (PCP and NAT-PMP)', () => {
     60_000,
   )
 
-  for (const protocol of ['pcp', 'nat-pmp'] as const) {
+  for (const protocol of ['pcp', 'nat-pmp', 'upnp'] as const) {
     it(`${protocol}: a mapped port makes the private host reachable; stop() removes it`, async () => {
       await expect(
         outside.call('network.dial', { address: `tcp://${LAB.wanA}:7000`, force: true }, 30_000),
@@ -61,6 +62,11 @@ describe('NAT lab: port mapping (PCP and NAT-PMP)', () => {
       )
       expect(after.rules).toBe(0)
       expect(after.requests.at(-1)).toEqual({ protocol, lifetime: 0 })
+      if (protocol === 'upnp') {
+        // found by a multicast M-SEARCH; the lease asked for is the mapper's (7,200 s), not a permanent one
+        expect((after as { searches?: number }).searches).toBeGreaterThan(0)
+        expect(after.requests[after.requests.length - 2]).toEqual({ protocol, lifetime: 7_200 })
+      }
       await expect(
         outside.call('network.dial', { address: `tcp://${LAB.wanA}:7000`, force: true }, 30_000),
       ).rejects.toThrow()

@@ -86,6 +86,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       io.out(
         `  pings ${int(r.pings.answered)}/${int(r.pings.sent)}, rtt p50 ${ms(r.pings.rttMs.p50)}; connections ${int(r.connections.connected)} opened, ${int(r.connections.disconnected)} closed`,
       )
+      if (r.nat !== undefined) {
+        const types = Object.entries(r.nat.byType)
+          .map(([t, k]) => `${int(k)} ${t}`)
+          .join(', ')
+        io.out(
+          `  NAT ${int(r.nat.nodes)} nodes (${types}): ${int(r.nat.filteredDials)} inbound dials dropped, ${int(r.nat.punched)} hole punches, ${int(r.nat.filteredSyns)} punch SYNs filtered, ${int(r.nat.expiredConnections)} connections lost to mapping timeouts`,
+        )
+      }
       const s = result.stats
       io.out(
         `  ${int(s.events)} events in ${(s.wallMs / 1000).toFixed(2)} s wall, ${(s.cpuMs / 1000).toFixed(2)} s CPU (${int(s.eventsPerSecond)} events/s, ${int(s.eventsPerCpuSecond)} per CPU second, ${s.virtualToWall.toFixed(2)}x real time; ${(s.totalWallMs / 1000).toFixed(2)} s in all)`,

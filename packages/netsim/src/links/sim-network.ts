@@ -10,6 +10,7 @@ import { sample } from '../random/distribution'
 import type { Random } from '../random/random'
 import { NS_PER_MS, type Scheduler } from '../scheduler/scheduler'
 import type { LinkModel } from './model'
+import { NatLayer } from './nat-layer'
 import { latencyNs, retransmitTimeoutMs, SerialQueue } from './path'
 
 /** Where the simulated network reports traffic (the metrics collector). */
@@ -101,6 +102,8 @@ export class SimNetwork implements MemoryScheduler {
   private readonly cutPairs = new Set<number>()
   private groups: Int32Array | undefined
   private readonly stride: number
+  /** The NATs in front of nodes and the punch ports behind them. */
+  readonly nat: NatLayer
 
   /** Throws `ERR_INVALID_OPTIONS` (`details.option` naming it) for an option that is unknown or out of range. */
   constructor(components: SimNetworkComponents, options: SimNetworkOptions = {}) {
@@ -109,6 +112,13 @@ export class SimNetwork implements MemoryScheduler {
     this.random = components.random
     this.traffic = components.traffic ?? NO_TRAFFIC
     this.maxRetransmits = resolveOptions(OPTIONS, options).maxRetransmits
+    this.nat = new NatLayer({
+      scheduler: this.scheduler,
+      model: this.model,
+      isCut: (a, b) => this.isCut(a, b),
+      isAlive: (endpoint) => this.endpoints.get(endpoint)?.alive === true,
+      resetLater: (c, from, to) => this.resetLater(c, from, to),
+    })
     const nodeCount = this.model.nodeCount
     this.stride = nodeCount + 1
     for (let i = 0; i < nodeCount; i++) {
@@ -123,6 +133,7 @@ export class SimNetwork implements MemoryScheduler {
   /** Registers a memory endpoint (one node incarnation's transport) as node `node`. */
   attach(endpoint: MemoryEndpoint, node: number): void {
     this.endpoints.set(endpoint.id, { node, alive: true, connections: new Set() })
+    this.nat.attach(endpoint, node)
   }
 
   /** Limits node `node`'s upload: every chunk it sends is serialized on it first. */
@@ -197,6 +208,7 @@ export class SimNetwork implements MemoryScheduler {
       t.drop()
       return
     }
+    if (!this.nat.passes(t, from.node, to.node)) return
     this.traffic.sent(from.node, t.byteLength)
     this.send(t, from, to, 0)
   }
@@ -212,10 +224,19 @@ export class SimNetwork implements MemoryScheduler {
       attempt.refuse()
       return
     }
+    const verdict = this.nat.connect(attempt, from.node, to.node)
+    if (verdict === 'punched') {
+      // The simultaneous open's SYN already crossed both NATs: the SYN-ACK comes back one latency later.
+      const oneWay = latencyNs(this.model.params(from.node, to.node).latencyMs)
+      this.scheduler.scheduleAtNs(this.scheduler.nowNs() + oneWay, () => this.accept(attempt), undefined, 0)
+      return
+    }
+    if (verdict === 'dropped') return
     this.dial(attempt, from, to)
   }
 
   opened(connection: MemoryConnection): void {
+    this.nat.opened(connection)
     this.endpoints.get(connection.dialer.id)?.connections.add(connection)
     this.endpoints.get(connection.listener.id)?.connections.add(connection)
   }
@@ -225,6 +246,7 @@ export class SimNetwork implements MemoryScheduler {
     const b = this.endpoints.get(connection.listener.id)
     a?.connections.delete(connection)
     b?.connections.delete(connection)
+    this.nat.closed(connection)
     if (a === undefined || b === undefined) return
     for (const path of [this.pathOf(a.node, b.node), this.pathOf(b.node, a.node)]) {
       if (path.held.length > 0) path.held = path.held.filter((t) => t.link.connection !== connection)
@@ -232,6 +254,11 @@ export class SimNetwork implements MemoryScheduler {
   }
 
   // ---------------------------------------------------------------------------------------- internals
+
+  /** Accepts a dial, tying the NAT mappings it went through to the connection it creates. */
+  private accept(attempt: MemoryDialAttempt): void {
+    this.nat.accepting(attempt, () => attempt.accept())
+  }
 
   private send(t: MemoryTransmission, from: EndpointState, to: EndpointState, losses: number): void {
     const path = this.pathOf(from.node, to.node)
@@ -334,7 +361,7 @@ export class SimNetwork implements MemoryScheduler {
           path.heldDials.push(attempt)
           this.withHeld.add(path)
         } else if (!to.alive) attempt.refuse()
-        else attempt.accept()
+        else this.accept(attempt)
       },
       undefined,
       0,

@@ -1,3 +1,5 @@
+import { natLabel } from '../links/nat'
+import type { NatCounters } from '../links/nat-layer'
 import type { MessageRecord, MetricsCollector } from '../metrics/collector'
 import { cdf, quantiles, round6 } from '../metrics/stats'
 import type { CipherName, Scenario } from '../scenario/types'
@@ -17,6 +19,8 @@ export interface ReportInput {
   readonly events: number
   /** Nodes each adversary entry of the scenario resolved to, in scenario order. */
   readonly adversaryCounts: readonly number[]
+  /** What the NATs did (the simulated network's counters). */
+  readonly nat: NatCounters
 }
 
 /** `part / whole`, or null when there is no whole (no targets: nothing to deliver is not 100%). */
@@ -118,9 +122,13 @@ export function buildReport(input: ReportInput): Report {
       adversary: n.adversaryNames,
       up: n.up,
       peers: n.peerCount(),
+      ...(n.nat === undefined ? {} : { nat: natLabel(n.nat) }),
       ...c,
     }
   })
+  const natTypes: Record<string, number> = {}
+  for (const n of nodes) if (n.nat !== undefined) natTypes[natLabel(n.nat)] = (natTypes[natLabel(n.nat)] ?? 0) + 1
+  const natNodes = Object.values(natTypes).reduce((a, b) => a + b, 0)
   const pings = metrics.nodes.reduce(
     (acc, c) => ({
       sent: acc.sent + c.pingsSent,
@@ -184,6 +192,9 @@ export function buildReport(input: ReportInput): Report {
         tampered: metrics.adversaryActionsNs.tampered.length,
       },
       events: input.events,
+      ...(natNodes === 0
+        ? {}
+        : { nat: { nodes: natNodes, byType: sortedRecord(natTypes), ...input.nat } }),
     },
     messages: metrics.messages.map((m) => messageReport(m, nodes)),
     nodes: nodeReports,
@@ -294,4 +305,9 @@ function describeTopology(t: Scenario['topology']): string {
     case 'none':
       return 'none'
   }
+}
+
+/** The same record with its keys in order (a report is byte-for-byte reproducible). */
+function sortedRecord(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

@@ -69,6 +69,8 @@ export interface NodeReport {
   readonly up: boolean
   /** Peers connected at the end. */
   readonly peers: number
+  /** The NAT in front of it (`EIM/APDF`: endpoint-independent mapping, address-and-port-dependent filtering ...), absent when public. */
+  readonly nat?: string
   /** Bytes in and out on the simulated wire: Noise and framing included, a retransmitted chunk counted once. */
   readonly bytesIn: number
   readonly bytesOut: number
@@ -186,6 +188,21 @@ export interface Report {
     readonly adversaryActions: { readonly dropped: number; readonly delayed: number; readonly tampered: number }
     /** Events the scheduler fired (timers, packets, workload and fault actions). */
     readonly events: number
+    /** The NATs (`nodes.nat`), absent when every node is public. */
+    readonly nat?: {
+      /** Nodes behind a NAT. */
+      readonly nodes: number
+      /** Nodes per NAT type (`EIM/APDF` ...). */
+      readonly byType: Readonly<Record<string, number>>
+      /** Dials dropped at the target's NAT (unsolicited inbound). */
+      readonly filteredDials: number
+      /** Hole-punch SYNs dropped at the target's NAT. */
+      readonly filteredSyns: number
+      /** Connections reset because a NAT mapping they used timed out. */
+      readonly expiredConnections: number
+      /** Simultaneous opens (hole punches) that connected. */
+      readonly punched: number
+    }
   }
   readonly messages: readonly MessageReport[]
   readonly nodes: readonly NodeReport[]

@@ -1,5 +1,6 @@
 import type { NodeRole } from '@chainwire/interface'
 import type { NetworkOptions } from '@chainwire/network'
+import type { NatFilteringBehaviour, NatMappingBehaviour, NatSpec } from '../links/nat'
 import type { Distribution } from '../random/distribution'
 import type { AdversaryHooks, NodeSetup } from '../sim/types'
 
@@ -88,6 +89,25 @@ export interface NodesInput {
    * overlap, a node may be in one entry only, and a subnet must hold its nodes. @default []
    */
   subnets?: readonly SubnetInput[]
+  /**
+   * NATs: the nodes of each entry sit behind a home router of that type (one router per node, its public IP
+   * the node's synthetic IP). Nobody can dial them; their outbound connections go through NAT mappings that
+   * time out; hole punching works or fails as the two NATs' behaviours allow. A node may be in one entry
+   * only. @default [] (every node publicly reachable)
+   */
+  nat?: readonly NatInput[]
+}
+
+/** Nodes behind one kind of NAT. */
+export interface NatInput {
+  /** Which nodes. */
+  nodes: NodeSelectorInput
+  /** `endpoint-independent` (cone NATs, Linux MASQUERADE) or `endpoint-dependent` (symmetric). Required. */
+  mapping: NatMappingBehaviour
+  /** `endpoint-independent` (full cone), `address` (restricted) or `address-and-port` (port-restricted). Required. */
+  filtering: NatFilteringBehaviour
+  /** A mapping idle (no packet either way) for this long is removed. @default '124m' (RFC 5382's minimum for established TCP, 2 h 4 min) */
+  timeout?: DurationInput
 }
 
 /** Nodes placed in one IPv4 subnet. */
@@ -337,6 +357,12 @@ export interface Adversary {
 }
 
 /** A validated scenario with every default filled in: what {@link runScenario} takes. */
+/** A validated `nodes.nat` entry. */
+export interface NatEntry {
+  readonly nodes: NodeSelector
+  readonly nat: NatSpec
+}
+
 /** A validated `nodes.subnets` entry. */
 export interface SubnetSpec {
   readonly nodes: NodeSelector
@@ -357,6 +383,8 @@ export interface Scenario {
   readonly roles: readonly { readonly role: NodeRole; readonly nodes: NodeSelector }[]
   /** `nodes.subnets`: the subnet's first address as a 32-bit number and its prefix length. */
   readonly subnets: readonly SubnetSpec[]
+  /** `nodes.nat`: who is behind which NAT. */
+  readonly nats: readonly NatEntry[]
   readonly startSpreadMs: number
   readonly topology:
     | { readonly type: 'random'; readonly degree: number }

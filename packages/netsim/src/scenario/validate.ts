@@ -30,6 +30,7 @@ import type {
   CipherName,
   Fault,
   LinkSpec,
+  NatEntry,
   NodeSelector,
   RegionSpec,
   Scenario,
@@ -93,7 +94,7 @@ export function normalizeScenario(input: unknown): Scenario {
 
   if (s.nodes === undefined) fail('nodes', 'is required')
   const nodes = isRecord(s.nodes)
-    ? record(s.nodes, 'nodes', ['count', 'regions', 'roles', 'uplink', 'startSpread', 'subnets'])
+    ? record(s.nodes, 'nodes', ['count', 'regions', 'roles', 'uplink', 'startSpread', 'subnets', 'nat'])
     : { count: s.nodes }
   const nodeCount = integer(nodes.count, isRecord(s.nodes) ? 'nodes.count' : 'nodes', 1, MAX_NODES)
   const defaultUplink =
@@ -109,6 +110,7 @@ export function normalizeScenario(input: unknown): Scenario {
     }
   }
   const subnets = parseSubnets(nodes.subnets, scope)
+  const nats = parseNats(nodes.nat, scope)
   const startSpreadMs =
     nodes.startSpread === undefined ? 1_000 : duration(nodes.startSpread, 'nodes.startSpread')
   if (startSpreadMs >= durationMs)
@@ -145,6 +147,7 @@ export function normalizeScenario(input: unknown): Scenario {
     regions,
     roles,
     subnets,
+    nats,
     startSpreadMs,
     topology,
     links,
@@ -163,6 +166,39 @@ export function normalizeScenario(input: unknown): Scenario {
     cipher,
     setup: s.setup as Scenario['setup'],
   }
+}
+
+const NAT_MAPPINGS = ['endpoint-independent', 'endpoint-dependent'] as const
+const NAT_FILTERINGS = ['endpoint-independent', 'address', 'address-and-port'] as const
+/** RFC 5382 REQ-5: an established TCP mapping lives at least 2 h 4 min idle. */
+const DEFAULT_NAT_TIMEOUT_MS = 7_440_000
+
+/** `nodes.nat`: node selectors with a NAT's mapping and filtering behaviour and its timeout. */
+function parseNats(value: unknown, scope: SelectorScope): NatEntry[] {
+  if (value === undefined) return []
+  return array(value, 'nodes.nat').map((entry, k) => {
+    const path = at('nodes.nat', k)
+    const o = record(entry, path, ['nodes', 'mapping', 'filtering', 'timeout'])
+    if (o.nodes === undefined) fail(at(path, 'nodes'), 'is required')
+    const mapping = string(o.mapping, at(path, 'mapping'))
+    if (!(NAT_MAPPINGS as readonly string[]).includes(mapping))
+      fail(at(path, 'mapping'), `must be one of ${NAT_MAPPINGS.join(', ')}`, o.mapping)
+    const filtering = string(o.filtering, at(path, 'filtering'))
+    if (!(NAT_FILTERINGS as readonly string[]).includes(filtering))
+      fail(at(path, 'filtering'), `must be one of ${NAT_FILTERINGS.join(', ')}`, o.filtering)
+    const timeoutMs =
+      o.timeout === undefined ? DEFAULT_NAT_TIMEOUT_MS : duration(o.timeout, at(path, 'timeout'))
+    if (!(timeoutMs >= 1_000) || timeoutMs > MAX_VIRTUAL_MS)
+      fail(at(path, 'timeout'), 'must be from 1 s to 30 days', o.timeout)
+    return {
+      nodes: parseSelector(o.nodes, at(path, 'nodes'), scope),
+      nat: {
+        mapping: mapping as (typeof NAT_MAPPINGS)[number],
+        filtering: filtering as (typeof NAT_FILTERINGS)[number],
+        timeoutMs,
+      },
+    }
+  })
 }
 
 /** `nodes.subnets`: IPv4 CIDRs with their node selectors; subnets must not overlap. */

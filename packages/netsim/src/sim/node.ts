@@ -13,6 +13,7 @@ import {
   type TransportAead,
 } from '@chainwire/network'
 import { encode, FRAME_HEADER_BYTES, type Message, type MessageType } from '@chainwire/protocol-codec'
+import type { NatSpec } from '../links/nat'
 import type { SimNetwork } from '../links/sim-network'
 import type { MetricsCollector } from '../metrics/collector'
 import type { Random } from '../random/random'
@@ -21,6 +22,7 @@ import type { TimerOwner } from '../scheduler/event'
 import type { Scheduler } from '../scheduler/scheduler'
 import { buildPayload, type PayloadKind, readPayload, tamper } from './payload'
 import type { Propagation } from './propagation'
+import { SimPunchPort } from './punch-port'
 import type { AdversaryContext, AdversaryHooks, NodeSetup, RelayDecision, SimNodeHandle } from './types'
 
 /** What a node needs from the simulation it runs in. */
@@ -34,6 +36,8 @@ export interface SimWorld {
   readonly transportAead: TransportAead | undefined
   /** The synthetic IP of the node listening on a `memory://n<i>` address. */
   hostOf(address: string): string | undefined
+  /** The index of the node listening on a `memory://n<i>` address. */
+  nodeOf(address: string): number | undefined
   /** Whether node `i` must receive a message published now (running and honest). */
   isTarget(node: number): boolean
   /** Stops the run: something failed that the scenario cannot go on without. */
@@ -52,6 +56,8 @@ export interface SimNodeInit {
   readonly dials: readonly string[]
   readonly networkOptions: NetworkOptions
   readonly adversaries: readonly AdversaryRole[]
+  /** The NAT in front of it (`nodes.nat`), if any. */
+  readonly nat: NatSpec | undefined
 }
 
 /** One adversary entry a node plays: its name for the report, its hooks, and whether its window is open now. */
@@ -73,6 +79,9 @@ class Incarnation implements TimerOwner {
   readonly network: Network
   readonly seen = new Set<number>()
   readonly cleanups: (() => void)[] = []
+  /** Punch ports opened by this incarnation. */
+  readonly ports = new Set<SimPunchPort>()
+  portCount = 0
   /** The service that propagates for this incarnation, instead of the built-in flooding. */
   propagation: Propagation | undefined
   handle!: SimNodeHandle
@@ -124,6 +133,7 @@ export class SimNode {
   readonly random: Random
   readonly dials: readonly string[]
   readonly adversarial: boolean
+  readonly nat: NatSpec | undefined
   /** Names of the adversary behaviours this node runs. */
   readonly adversaryNames: readonly string[]
   private readonly world: SimWorld
@@ -147,6 +157,7 @@ export class SimNode {
     this.networkOptions = init.networkOptions
     this.adversaries = init.adversaries
     this.adversarial = init.adversaries.length > 0
+    this.nat = init.nat
     this.adversaryNames = init.adversaries.map((a) => a.name)
     this.classes = { ...DEFAULT_MESSAGE_CLASSES, ...init.networkOptions.messageClasses } as Record<
       MessageType,
@@ -199,6 +210,9 @@ export class SimNode {
       roles: this.roles,
       incarnation: number,
       network: inc.network,
+      transport: inc.transport,
+      nat: this.nat,
+      openPort: () => this.openPort(inc),
       clock: inc.clock,
       random: inc.random,
       usePropagation: (p) => {
@@ -222,6 +236,10 @@ export class SimNode {
     if (!this.adversarial) this.world.metrics.honestRunningChanged(-1, this.world.scheduler.nowNs())
     this.runCleanups(inc)
     this.world.simnet.crash(inc.transport.endpoint)
+    for (const port of inc.ports) {
+      port.close()
+      this.world.simnet.crash(port.endpoint)
+    }
     // A dead process tells nobody anything: silence its events before stopping it to free its name.
     inc.network.removeAllListeners()
     inc.network.stop().catch(() => {})
@@ -262,6 +280,29 @@ export class SimNode {
     if (inc.propagation !== undefined) inc.propagation.publish(message, via)
     else this.flood(inc, message, encode(message).byteLength, undefined)
     return record.id
+  }
+
+  /** Opens a punch port for the incarnation (see {@link SimNodeHandle.openPort}). */
+  private async openPort(inc: Incarnation): Promise<SimPunchPort> {
+    const world = this.world
+    const resolve = (server: number | string): string =>
+      typeof server === 'number' ? `memory://n${server}` : server
+    const port = await SimPunchPort.open({
+      memory: world.memory,
+      simnet: world.simnet,
+      clock: inc.clock,
+      node: this.index,
+      host: this.host,
+      label: `${this.name}.i${inc.number}.p${++inc.portCount}`,
+      hostOf: (server) => world.hostOf(resolve(server)),
+      nodeOf: (server) => world.nodeOf(resolve(server)),
+    })
+    inc.ports.add(port)
+    inc.cleanups.push(() => {
+      port.close()
+      inc.ports.delete(port)
+    })
+    return port
   }
 
   /** Pings every connected peer once (the ping workload). */

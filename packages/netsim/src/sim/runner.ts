@@ -10,6 +10,7 @@ import {
 import { createMemoryNetwork, type NetworkOptions } from '@chainwire/network'
 import { NetsimError, ScenarioInvalidError, SimulationAbortedError, SimulationFailedError } from '../errors'
 import { LinkModel } from '../links/model'
+import type { NatSpec } from '../links/nat'
 import { SimNetwork } from '../links/sim-network'
 import { MetricsCollector } from '../metrics/collector'
 import { Random } from '../random/random'
@@ -132,6 +133,19 @@ function assignHosts(scenario: Scenario, ctx: SelectorContext, root: Random): st
   return out
 }
 
+/** The NAT in front of each node (`nodes.nat`); a node in two entries is an invalid scenario. */
+function assignNats(scenario: Scenario, ctx: SelectorContext, root: Random): (NatSpec | undefined)[] {
+  const out: (NatSpec | undefined)[] = new Array(scenario.nodeCount).fill(undefined)
+  for (const [k, entry] of scenario.nats.entries()) {
+    for (const i of resolveSelector(entry.nodes, ctx, root.fork(`nat/${k}`))) {
+      if (out[i] !== undefined)
+        throw new ScenarioInvalidError(`nodes.nat[${k}].nodes`, `node n${i} is already behind another NAT`)
+      out[i] = entry.nat
+    }
+  }
+  return out
+}
+
 /** The connection slots each node needs for its share of the topology, unless the scenario sets them. */
 function slotOptions(base: NetworkOptions, out: number[], inn: number[]): NetworkOptions {
   const maxOut = Math.max(0, ...out)
@@ -180,6 +194,7 @@ export async function runScenario(
   }
   for (const roles of rolesOf) if (roles.length === 0) roles.push('full')
   const hosts = assignHosts(scenario, selectorCtx, root)
+  const natOf = assignNats(scenario, selectorCtx, root)
 
   const model = new LinkModel({
     defaults: scenario.links,
@@ -227,6 +242,7 @@ export async function runScenario(
   const nodes: SimNode[] = []
   /** Each node's listen address to its synthetic IP, filled as the nodes are made. */
   const hostByAddress = new Map<string, string>()
+  const indexByAddress = new Map<string, number>()
   const world: SimWorld = {
     scheduler,
     memory,
@@ -242,6 +258,10 @@ export async function runScenario(
     hostOf: (address) => {
       const parsed = tryParseAddress(address)
       return parsed === undefined ? undefined : hostByAddress.get(parsed.address)
+    },
+    nodeOf: (address) => {
+      const parsed = tryParseAddress(address)
+      return parsed === undefined ? undefined : indexByAddress.get(parsed.address)
     },
     fail: (err) => {
       if (failedWith === undefined) failedWith = err
@@ -263,10 +283,13 @@ export async function runScenario(
           ...scenario.networkFor?.({ index: i, name: `n${i}`, host: hosts[i] as string }),
         },
         adversaries: adversaries[i] as AdversaryRole[],
+        nat: natOf[i],
       }),
     )
     const node = nodes[i] as SimNode
     hostByAddress.set(node.address, node.host)
+    indexByAddress.set(node.address, i)
+    if (node.nat !== undefined) simnet.nat.setNat(i, node.host, node.nat)
   }
 
   const starts = root.fork('starts')
@@ -321,6 +344,7 @@ export async function runScenario(
     edges: edges.length,
     events,
     adversaryCounts,
+    nat: { ...simnet.nat.counters },
   })
   const svg = renderSvg(report)
 

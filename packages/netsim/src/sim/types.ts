@@ -1,6 +1,7 @@
 import type { Clock, NodeRole, PeerId } from '@chainwire/interface'
-import type { Network } from '@chainwire/network'
+import type { Network, RawConnection, Transport } from '@chainwire/network'
 import type { Message } from '@chainwire/protocol-codec'
+import type { NatSpec } from '../links/nat'
 import type { Random } from '../random/random'
 import type { PayloadKind } from './payload'
 import type { Propagation } from './propagation'
@@ -34,6 +35,18 @@ export interface SimNodeHandle {
   readonly incarnation: number
   /** The real @chainwire/network of this incarnation. */
   readonly network: Network
+  /**
+   * The node's memory transport (the one its network runs on): more listeners and raw connections on the
+   * same endpoint, through the same links and NAT, such as relay circuits (`memory://<name>` addresses).
+   */
+  readonly transport: Pick<Transport, 'dial' | 'listen'>
+  /** The NAT in front of the node (`nodes.nat`), or undefined when it is publicly reachable. */
+  readonly nat: NatSpec | undefined
+  /**
+   * Opens a punch port: a local port whose NAT mapping a simulated STUN Binding tells and from which a TCP
+   * simultaneous open can be made (hole punching). Closed when the incarnation ends.
+   */
+  openPort(): Promise<SimPort>
   /** Its virtual clock (stops when the node crashes). */
   readonly clock: Clock
   /** Seeded randomness of this incarnation. */
@@ -90,4 +103,27 @@ export interface AdversaryHooks {
   onMessage?(message: PropagatedMessage, ctx: AdversaryContext): RelayDecision | undefined
   /** Runs when the node has started; may return a function run when it stops or crashes. */
   onStart?(ctx: AdversaryContext): undefined | (() => void)
+}
+
+/**
+ * A bound local port of a simulated node that dials through one NAT mapping: what a hole punch needs (TCP
+ * simultaneous open from a port whose mapping is known). `@chainwire/nat-traversal`'s `PunchPort` has the
+ * same shape, so a scenario's `setup` hands these to its hole puncher.
+ */
+export interface SimPort {
+  /** The local port (unique in the run). */
+  readonly localPort: number
+  /**
+   * The address a server on node `server` (an index or its `memory://n<i>` address) sees this port at, as a
+   * STUN Binding would tell it: the NAT mapping toward that server is created, and the answer comes one round
+   * trip later. Rejects when the NAT has no port left or the server is unknown.
+   */
+  mappedAddress(server: number | string, options?: { signal?: AbortSignal }): Promise<string>
+  /**
+   * The simultaneous open: SYNs to every address (each retransmitted after 1 s, 2 s, 4 s ... like TCP's,
+   * or 50 ms after a reset) until one connects through both NATs or `signal` aborts.
+   */
+  connect(remote: readonly string[], signal: AbortSignal): Promise<RawConnection>
+  /** Releases the port (connections it made stay open). */
+  close(): void
 }

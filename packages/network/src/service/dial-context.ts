@@ -12,6 +12,8 @@ export interface DialContext {
   readonly callerSignal: AbortSignal | undefined
   /** The dial's time limit, for the timeout error. */
   readonly timeoutMs: number
+  /** The new connection replaces an open one to the same peer (`DialOptions.replace`). */
+  readonly replace: boolean
 }
 
 /** The error a dial fails with when its signal aborted (caller, stop or deadline), else undefined. */

@@ -104,6 +104,7 @@ export class Dialer {
       deadline: timer,
       callerSignal: options.signal,
       timeoutMs: s.options.dialTimeoutMs,
+      replace: options.replace === true,
     }
     const task = open(slot, dial)
     s.track(task)

@@ -30,6 +30,8 @@ interface PendingHandshake {
   readonly conn: Connection
   readonly slot: Slot
   readonly dial: DialContext | undefined
+  /** Replaces an open connection to the same peer instead of duplicate resolution. */
+  readonly replace: boolean
   readonly deadline: Deadline
   settled: boolean
   readonly resolve: (peer: PeerInfo) => void
@@ -76,7 +78,12 @@ export class HandshakePath {
   }
 
   /** Runs Noise then the hello exchange under one deadline; resolves once the peer is admitted. */
-  async upgrade(raw: RawConnection, slot: Slot, dial: DialContext | undefined): Promise<PeerInfo> {
+  async upgrade(
+    raw: RawConnection,
+    slot: Slot,
+    dial: DialContext | undefined,
+    replaceInbound = false,
+  ): Promise<PeerInfo> {
     const s = this.state
     // An outbound handshake runs under its dial's deadline (which stop() aborts); an inbound one gets its own
     // controller in `inflight`.
@@ -121,7 +128,7 @@ export class HandshakePath {
       s.slotOf.set(conn.id, slot)
       const c = conn
       void conn.closed.then(() => s.connections.delete(c.id))
-      return await this.exchangeHello(conn, slot, timer, dial)
+      return await this.exchangeHello(conn, slot, timer, dial, dial?.replace ?? replaceInbound)
     } finally {
       timer.clear()
       if (stopper !== undefined) s.inflight.delete(stopper)
@@ -279,6 +286,7 @@ export class HandshakePath {
     slot: Slot,
     timer: Deadline,
     dial: DialContext | undefined,
+    replace: boolean,
   ): Promise<PeerInfo> {
     const s = this.state
     return new Promise<PeerInfo>((resolve, reject) => {
@@ -286,6 +294,7 @@ export class HandshakePath {
         conn,
         slot,
         dial,
+        replace,
         deadline: timer,
         settled: false,
         resolve,
@@ -369,20 +378,41 @@ export class HandshakePath {
     return false
   }
 
+  /**
+   * A connection replaced by a new one (`DialOptions.replace`) is no longer the peer's. The end that dialed
+   * the new connection admits it last (it needs the other end's hello, which that end sends once Noise is
+   * done and then admits at once), so it closes the old connection now; the other end leaves it to that
+   * close (which cannot arrive before it admitted) and closes it itself only if nothing came within a
+   * handshake timeout. Closing at once on both ends could reach the dialing end before it admitted, and look
+   * like the peer left.
+   */
+  private retire(old: Connection, replacement: Connection): void {
+    const s = this.state
+    if (replacement.direction === 'outbound') {
+      void old.close('duplicate', 'local', 'replaced by a new connection')
+      return
+    }
+    const timer = s.clock.setTimeout(
+      () => void old.close('duplicate', 'local', 'replaced by a new connection'),
+      s.options.handshakeTimeoutMs,
+    )
+    void old.closed.then(() => s.clock.clearTimeout(timer))
+  }
+
   /** Admits a connection whose hello checked out: duplicates, inbound capacity and eviction, then open. */
   private admit(pending: PendingHandshake, hello: HelloData): void {
     const s = this.state
     const conn = pending.conn
     const existing = s.peersById.get(conn.peerId)
     if (existing !== undefined) {
-      if (!keepFirst(s.peerId, conn.peerId, conn, existing)) {
+      if (!pending.replace && !keepFirst(s.peerId, conn.peerId, conn, existing)) {
         this.settle(pending)
         s.rejected(conn.direction, conn.remoteAddress, conn.peerId, 'duplicate')
         void conn.close('duplicate', 'local', 'already connected')
         pending.resolve(s.infoOf(existing))
         return
       }
-      void existing.close('duplicate', 'local', 'replaced by a simultaneous connection')
+      if (!pending.replace) void existing.close('duplicate', 'local', 'replaced by a simultaneous connection')
     }
     // Checked again: another newcomer may have taken the room made for this one.
     if (!this.makeInboundRoom(pending)) return
@@ -390,6 +420,12 @@ export class HandshakePath {
     s.slots.markOpen(pending.slot)
     conn.open(pending.slot.kind, hello)
     s.peersById.set(conn.peerId, conn)
+    // Retired once the new connection is the peer's: its close is then no longer the peer's disconnect (so
+    // it is no longer counted as an open peer here).
+    if (pending.replace && existing !== undefined) {
+      s.openByKind[existing.kind]--
+      this.retire(existing, conn)
+    }
     s.openByKind[conn.kind]++
     s.updateGauges()
     const peer = s.infoOf(conn)

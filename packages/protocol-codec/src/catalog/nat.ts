@@ -13,16 +13,33 @@ export interface DialBackRequestData {
   addrs: string[]
   /** Sent back on the dial-back connection, so the requester knows the dial is the one it asked for. */
   nonce: number
+  /**
+   * The amplification payment (AutoNAT v2): when a server answered `payment_required` for this nonce, the
+   * request is sent again with at least that many bytes here (any content), at most
+   * `LIMITS.maxDialBackPaymentBytes`.
+   */
+  payment?: Uint8Array
 }
 
-/** Outcome of a dial-back. */
-export type DialBackStatus = 'ok' | 'dial_failed' | 'refused' | 'bad_request' | 'rate_limited'
+/**
+ * Outcome of a dial-back. `payment_required`: the address is not on the requester's IP, so the server
+ * dials it only once the request comes again with `paymentBytes` of payment (amplification protection).
+ */
+export type DialBackStatus =
+  | 'ok'
+  | 'dial_failed'
+  | 'refused'
+  | 'bad_request'
+  | 'rate_limited'
+  | 'payment_required'
 
 /** `dial_back_response`: how the dial-back went. */
 export interface DialBackResponseData {
   status: DialBackStatus
   /** The address that was reached, when `status` is `ok`. */
   addr?: string
+  /** With `payment_required`: the bytes of payment the request must carry. */
+  paymentBytes?: number
 }
 
 /** Phase of a direct-connection upgrade (libp2p DCUtR): exchange addresses, then synchronise the dials. */
@@ -119,15 +136,27 @@ export const natSpecs: SpecTable<NatMessages> = {
     kind: 'request',
     response: 'dial_back_response',
     summary: 'asks the receiver to dial the sender back (reachability test)',
-    schema: struct<DialBackRequestData>({ addrs: addrs(1), nonce: uintSafe }),
+    schema: struct<DialBackRequestData>({
+      addrs: addrs(1),
+      nonce: uintSafe,
+      payment: optional(bytes(1, LIMITS.maxDialBackPaymentBytes)),
+    }),
   },
   dial_back_response: {
     code: 0x5a,
     kind: 'response',
     summary: 'the outcome of a dial-back',
     schema: struct<DialBackResponseData>({
-      status: enumOf<DialBackStatus>({ ok: 0, dial_failed: 1, refused: 2, bad_request: 3, rate_limited: 4 }),
+      status: enumOf<DialBackStatus>({
+        ok: 0,
+        dial_failed: 1,
+        refused: 2,
+        bad_request: 3,
+        rate_limited: 4,
+        payment_required: 5,
+      }),
       addr: optional(address),
+      paymentBytes: optional(u32),
     }),
   },
   hole_punch_sync: {

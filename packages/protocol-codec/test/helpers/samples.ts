@@ -338,10 +338,16 @@ export const SAMPLES: { [K in MessageType]: MessageOf<K>[] } = {
   observed_address: [{ type: 'observed_address', data: { addr: 'tcp://198.51.100.23:51234' } }],
   dial_back_request: [
     { type: 'dial_back_request', id: 17, data: { addrs: ['tcp://198.51.100.23:9333'], nonce: 99 } },
+    {
+      type: 'dial_back_request',
+      id: 20,
+      data: { addrs: ['tcp://203.0.113.5:9333'], nonce: 99, payment: new Uint8Array(64) },
+    },
   ],
   dial_back_response: [
     { type: 'dial_back_response', id: 17, data: { status: 'ok', addr: 'tcp://198.51.100.23:9333' } },
     { type: 'dial_back_response', id: 18, data: { status: 'dial_failed' } },
+    { type: 'dial_back_response', id: 20, data: { status: 'payment_required', paymentBytes: 41_000 } },
   ],
   hole_punch_sync: [
     { type: 'hole_punch_sync', data: { phase: 'connect', addrs: ['tcp://198.51.100.23:40001'] } },
