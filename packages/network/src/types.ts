@@ -668,7 +668,11 @@ export interface Network extends EventEmitter<NetworkEvents> {
    * or `AbortError`. Answers that do not verify, come from another address or answer nothing we asked are
    * dropped and counted (`network_datagrams_total{result}`).
    */
-  datagramRequest(address: string, message: Message, options?: DatagramRequestOptions): Promise<DatagramResponse>
+  datagramRequest(
+    address: string,
+    message: Message,
+    options?: DatagramRequestOptions,
+  ): Promise<DatagramResponse>
   /** Whether `datagramRequest` can reach `address`: a bound datagram socket of its scheme and family. */
   canDatagram(address: string): boolean
   /**

@@ -37,6 +37,7 @@ interface Pending {
   readonly response: MessageType | undefined
   readonly peerId: PeerId | undefined
   readonly nonces: string[]
+  settled: boolean
   settle(err: Error | undefined, value?: DatagramResponse): void
 }
 
@@ -56,7 +57,10 @@ interface Pending {
 export class DatagramService {
   private sockets: DatagramSocket[] = []
   private readonly handlers = new Map<MessageType, DatagramHandler>()
+  /** Our requests by each nonce they were sent with (two at most per request). */
   private readonly pending = new Map<string, Pending>()
+  /** Our requests waiting for an answer (bounded by `maxPending`). */
+  private inFlight = 0
   private readonly served: LruMap<string, true>
   private readonly perIp: IpRateTable
   private readonly total: TokenBucket
@@ -118,7 +122,9 @@ export class DatagramService {
 
   handle<T extends MessageType>(type: T, handler: DatagramHandler<T>): () => void {
     if (CATALOG[type]?.kind !== 'request') {
-      throw new NetworkError('ERR_INVALID_MESSAGE', `${String(type)} is not a request`, { type: String(type) })
+      throw new NetworkError('ERR_INVALID_MESSAGE', `${String(type)} is not a request`, {
+        type: String(type),
+      })
     }
     if (this.handlers.has(type)) {
       throw new NetworkError('ERR_HANDLER_EXISTS', `${type} already has a datagram handler`, { type })
@@ -130,7 +136,11 @@ export class DatagramService {
     }
   }
 
-  request(address: string, message: Message, options: DatagramRequestOptions = {}): Promise<DatagramResponse> {
+  request(
+    address: string,
+    message: Message,
+    options: DatagramRequestOptions = {},
+  ): Promise<DatagramResponse> {
     try {
       return this.send(address, message, options)
     } catch (err) {
@@ -140,7 +150,11 @@ export class DatagramService {
 
   // ---------------------------------------------------------------------------------------------- requests
 
-  private send(address: string, message: Message, options: DatagramRequestOptions): Promise<DatagramResponse> {
+  private send(
+    address: string,
+    message: Message,
+    options: DatagramRequestOptions,
+  ): Promise<DatagramResponse> {
     const s = this.s
     s.assertStarted()
     const entry = CATALOG[message.type]
@@ -152,7 +166,7 @@ export class DatagramService {
     if (target === undefined || socket === undefined) {
       throw new RequestError('ERR_NO_DATAGRAMS', `no datagram socket reaches ${address}`, { address })
     }
-    if (this.pending.size >= s.options.datagrams.maxPending) {
+    if (this.inFlight >= s.options.datagrams.maxPending) {
       throw new RequestError('ERR_TOO_MANY_REQUESTS', 'too many datagram requests waiting for an answer')
     }
     let envelope: Uint8Array
@@ -178,7 +192,11 @@ export class DatagramService {
         response: entry.response,
         peerId: options.peerId,
         nonces: [],
+        settled: false,
         settle: (err, value) => {
+          if (p.settled) return
+          p.settled = true
+          this.inFlight--
           for (const n of p.nonces) if (this.pending.get(n) === p) this.pending.delete(n)
           p.nonces.length = 0
           for (const t of timers) s.clock.clearTimeout(t)
@@ -195,12 +213,16 @@ export class DatagramService {
         socket.send(target, encodeRequest(this.tag, nonce, s.identity.publicKey, envelope, this.minRequest))
         s.metrics.datagrams.inc(1, { result: 'sent' })
       }
+      this.inFlight++
       signal?.addEventListener('abort', onAbort, { once: true })
       timers.push(
-        s.clock.setTimeout(() => {
-          // sent once more (a fresh nonce) when the first packet or its answer may have been lost
-          if (p.nonces.length > 0 && this.pending.size < s.options.datagrams.maxPending) transmit()
-        }, Math.floor(timeoutMs / 2)),
+        s.clock.setTimeout(
+          () => {
+            // sent once more (a fresh nonce) when the first packet or its answer may have been lost
+            if (!p.settled) transmit()
+          },
+          Math.floor(timeoutMs / 2),
+        ),
         s.clock.setTimeout(() => {
           p.settle(
             new RequestError('ERR_REQUEST_TIMEOUT', `no datagram answer from ${target} in ${timeoutMs} ms`, {

@@ -125,10 +125,14 @@ export class MemoryRouter {
 
   bindDatagram(binding: MemoryDatagramBinding): void {
     if (this.datagramBindings.has(binding.name)) {
-      throw new TransportError('ERR_LISTEN_FAILED', `datagrams on memory://${binding.name} are bound already`, {
-        address: `memory://${binding.name}`,
-        systemCode: 'EADDRINUSE',
-      })
+      throw new TransportError(
+        'ERR_LISTEN_FAILED',
+        `datagrams on memory://${binding.name} are bound already`,
+        {
+          address: `memory://${binding.name}`,
+          systemCode: 'EADDRINUSE',
+        },
+      )
     }
     this.datagramBindings.set(binding.name, binding)
   }

@@ -3,7 +3,12 @@ import type { MemoryAddress } from '@chainwire/interface'
 import { type Logger, noopLogger, tryParseAddress } from '@chainwire/interface'
 import { parseFor } from './address'
 import { TransportError } from './errors'
-import { type MemoryBinding, type MemoryDatagramBinding, type MemoryNetwork, routerOf } from './memory-network'
+import {
+  type MemoryBinding,
+  type MemoryDatagramBinding,
+  type MemoryNetwork,
+  routerOf,
+} from './memory-network'
 import type { MemoryPair } from './memory-stream'
 import type { MemoryEndpoint } from './memory-types'
 import type {
