@@ -238,7 +238,7 @@ export class DatagramService {
 
   // --------------------------------------------------------------------------------------------- receiving
 
-  private receive(socket: DatagramSocket, bytes: Uint8Array, from: DatagramSource): void {
+  private receive(socket: DatagramSocket, bytes: Uint8Array, from: DatagramSource): undefined {
     if (bytes.length > this.maxPacket) return this.drop('too-large')
     const packet = decodePacketSafely(bytes, this.tag)
     if (packet.kind === 'drop') return this.drop(packet.reason)
@@ -252,7 +252,7 @@ export class DatagramService {
     packet: Extract<DecodedPacket, { kind: 'request' }>,
     size: number,
     from: DatagramSource,
-  ): void {
+  ): undefined {
     if (!this.perIp.take(from.host) || !this.total.take()) return this.drop('rate-limited')
     const key = hex(packet.nonce)
     if (this.served.has(key)) return this.drop('replay')
@@ -304,7 +304,7 @@ export class DatagramService {
   }
 
   /** Settles the request an answer is for, once its address, signature and type check out. */
-  private answer(packet: Extract<DecodedPacket, { kind: 'response' }>, from: DatagramSource): void {
+  private answer(packet: Extract<DecodedPacket, { kind: 'response' }>, from: DatagramSource): undefined {
     const p = this.pending.get(hex(packet.nonce))
     if (p === undefined) return this.drop('unexpected')
     if (tryParseAddress(from.address)?.address !== p.address) return this.drop('wrong-source')
@@ -332,7 +332,7 @@ export class DatagramService {
     p.settle(undefined, { peerId, message, address: p.address })
   }
 
-  private drop(reason: string): void {
+  private drop(reason: string): undefined {
     this.s.metrics.datagrams.inc(1, { result: reason })
   }
 }
