@@ -78,6 +78,17 @@ export interface DhtOptions {
    * of the k closest at once. @default true
    */
   widenOnStall?: boolean
+  /**
+   * Ask nodes we have no connection to over the network's datagram wire (one signed packet each way, one
+   * round trip) instead of dialing them; addresses without datagrams (ws, wss) are still dialed. Off, or on a
+   * network without `datagramRequest`, every query rides a connection. @default true
+   */
+  datagrams?: boolean
+  /**
+   * Deadline of one datagram query (sent once more at half of it); a node silent this long counts as failed.
+   * Ten times a long round trip. @default 1_000
+   */
+  datagramTimeoutMs?: number
 }
 
 /** {@link DhtOptions} with every default applied. */
@@ -114,6 +125,8 @@ const SPEC: OptionSpec<ResolvedDhtOptions> = {
   queryConnectionIdleMs: ms(60_000),
   maxContactFailures: count(2),
   widenOnStall: option.boolean(true),
+  datagrams: option.boolean(true),
+  datagramTimeoutMs: ms(1_000),
 }
 
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
