@@ -1,4 +1,4 @@
-import type { PeerId } from '@chainwire/interface'
+import type { Clock, PeerId } from '@chainwire/interface'
 import { AbortError, TimeoutError } from '@chainwire/interface'
 import type { Message } from '@chainwire/protocol-codec'
 import type { DiscoveryNetwork } from '../components'
@@ -18,12 +18,40 @@ export interface DatagramAnswer {
  * signature), where a connection costs its dial (transport connect, Noise XX, hellos: about 3 round trips)
  * first. The answer proves the node's key at the address asked, as a dial there would, so the DHT admits it
  * at that address and counts that address's subnet.
+ *
+ * A datagram that gets no answer says nothing until a deadline passes, and a lookup waits for the silent
+ * nodes among its k closest: the deadline is therefore TCP's retransmission timeout over the round trips of
+ * the answers so far (smoothed RTT + 4 x its deviation, RFC 6298), between `minTimeoutMs` and `maxTimeoutMs`,
+ * rather than a fixed second per dead node.
  */
 export class DatagramQueries {
+  private srtt: number | undefined
+  private rttvar = 0
+
   constructor(
+    private readonly clock: Clock,
     private readonly network: DiscoveryNetwork,
-    private readonly timeoutMs: number,
+    private readonly minTimeoutMs: number,
+    private readonly maxTimeoutMs: number,
   ) {}
+
+  /** The deadline of the next datagram query: RFC 6298's RTO over the answers seen, clamped. */
+  get timeoutMs(): number {
+    if (this.srtt === undefined) return this.maxTimeoutMs
+    const rto = this.srtt + 4 * this.rttvar
+    return Math.round(Math.min(this.maxTimeoutMs, Math.max(this.minTimeoutMs, rto)))
+  }
+
+  /** Feeds one round trip into the smoothed RTT and its deviation (RFC 6298's gains, 1/8 and 1/4). */
+  private sample(rtt: number): void {
+    if (this.srtt === undefined) {
+      this.srtt = rtt
+      this.rttvar = rtt / 2
+      return
+    }
+    this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt)
+    this.srtt = 0.875 * this.srtt + 0.125 * rtt
+  }
 
   /** Whether the network has the datagram wire at all. */
   get available(): boolean {
@@ -52,6 +80,7 @@ export class DatagramQueries {
     let last: DiscoveryError | undefined
     for (const address of addrs) {
       if (signal.aborted) break
+      const sent = this.clock.now()
       try {
         const r = await request.call(
           this.network,
@@ -59,6 +88,7 @@ export class DatagramQueries {
           { type: 'find_node', data: { target } },
           { signal, timeoutMs: this.timeoutMs, peerId },
         )
+        this.sample(this.clock.now() - sent)
         return { message: r.message, address: r.address }
       } catch (err) {
         last = classify(err, signal)

@@ -87,7 +87,12 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.selfId = self
     this.verified = new LruMap(this.options.maxRememberedPeers)
     this.connections = this.newConnections()
-    const datagrams = new DatagramQueries(components.network, this.options.datagramTimeoutMs)
+    const datagrams = new DatagramQueries(
+      components.clock,
+      components.network,
+      this.options.datagramMinTimeoutMs,
+      this.options.datagramTimeoutMs,
+    )
     this.datagrams = this.options.datagrams && datagrams.available ? datagrams : undefined
     this.table = new RoutingTable(self, {
       k: this.options.k,

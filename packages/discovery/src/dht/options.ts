@@ -85,10 +85,16 @@ export interface DhtOptions {
    */
   datagrams?: boolean
   /**
-   * Deadline of one datagram query (sent once more at half of it); a node silent this long counts as failed.
-   * Ten times a long round trip. @default 1_000
+   * Longest deadline of one datagram query (sent once more at half of it), and the deadline before any answer
+   * measured the round trips; a node silent that long counts as failed. @default 1_000
    */
   datagramTimeoutMs?: number
+  /**
+   * Shortest deadline of one datagram query. Between the two, the deadline follows the round trips of the
+   * answers (smoothed RTT + 4 x its deviation, as TCP's retransmission timeout), so a dead node costs a few
+   * round trips, not a second. @default 250
+   */
+  datagramMinTimeoutMs?: number
 }
 
 /** {@link DhtOptions} with every default applied. */
@@ -127,6 +133,7 @@ const SPEC: OptionSpec<ResolvedDhtOptions> = {
   widenOnStall: option.boolean(true),
   datagrams: option.boolean(true),
   datagramTimeoutMs: ms(1_000),
+  datagramMinTimeoutMs: ms(250),
 }
 
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */
