@@ -116,3 +116,20 @@ function classify(err: unknown, signal: AbortSignal): DiscoveryError {
     cause: typeof code === 'string' ? code : 'error',
   })
 }
+
+/**
+ * A `nodes` answer to a datagram `find_node`: the first of `nodes` (closest first) that fit in the response
+ * packet, as `reply.fits` says.
+ */
+export function fittingNodes(
+  nodes: readonly { peerId: PeerId; addrs: string[] }[],
+  reply: { fits(message: Message): boolean },
+): Message {
+  const kept = [...nodes]
+  let answer: Message = { type: 'nodes', data: { nodes: kept } }
+  while (kept.length > 0 && !reply.fits(answer)) {
+    kept.pop()
+    answer = { type: 'nodes', data: { nodes: kept } }
+  }
+  return answer
+}

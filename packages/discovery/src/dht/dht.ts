@@ -14,7 +14,7 @@ import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
 import { safeEmit } from '../util/emit'
-import { DatagramQueries } from './datagram-queries'
+import { DatagramQueries, fittingNodes } from './datagram-queries'
 import {
   type DhtLookupResult,
   emptyBreakdown,
@@ -329,12 +329,7 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     from: DiscoveryDatagramSender,
     reply: { fits(message: Message): boolean },
   ): Message {
-    const nodes = this.nodesFor(msg.data.target, from.peerId, 1)
-    let answer: Message = { type: 'nodes', data: { nodes } }
-    while (nodes.length > 0 && !reply.fits(answer)) {
-      nodes.pop()
-      answer = { type: 'nodes', data: { nodes } }
-    }
+    const answer = fittingNodes(this.nodesFor(msg.data.target, from.peerId, 1), reply)
     if (!this.verified.has(from.peerId) && this.table.get(from.peerId) === undefined) {
       this.verifyAt(from.peerId, from.address)
     }
