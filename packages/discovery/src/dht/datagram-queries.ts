@@ -22,11 +22,14 @@ export interface DatagramAnswer {
  * A datagram that gets no answer says nothing until a deadline passes, and a lookup waits for the silent
  * nodes among its k closest: the deadline is therefore TCP's retransmission timeout over the round trips of
  * the answers so far (smoothed RTT + 4 x its deviation, RFC 6298), between `minTimeoutMs` and `maxTimeoutMs`,
- * rather than a fixed second per dead node.
+ * rather than a fixed second per dead node. As in TCP, each query that times out doubles it until the next
+ * answer (RFC 6298 §5.5), so round trips longer than the deadline raise it instead of failing for ever.
  */
 export class DatagramQueries {
   private srtt: number | undefined
   private rttvar = 0
+  /** Doubled by each timeout, reset by each answer (at most `maxTimeoutMs` / `minTimeoutMs`). */
+  private backoff = 1
 
   constructor(
     private readonly clock: Clock,
@@ -38,12 +41,13 @@ export class DatagramQueries {
   /** The deadline of the next datagram query: RFC 6298's RTO over the answers seen, clamped. */
   get timeoutMs(): number {
     if (this.srtt === undefined) return this.maxTimeoutMs
-    const rto = this.srtt + 4 * this.rttvar
+    const rto = (this.srtt + 4 * this.rttvar) * this.backoff
     return Math.round(Math.min(this.maxTimeoutMs, Math.max(this.minTimeoutMs, rto)))
   }
 
   /** Feeds one round trip into the smoothed RTT and its deviation (RFC 6298's gains, 1/8 and 1/4). */
   private sample(rtt: number): void {
+    this.backoff = 1
     if (this.srtt === undefined) {
       this.srtt = rtt
       this.rttvar = rtt / 2
@@ -92,6 +96,9 @@ export class DatagramQueries {
         return { message: r.message, address: r.address }
       } catch (err) {
         last = classify(err, signal)
+        if (last.details.failure === 'timeout' && !signal.aborted) {
+          this.backoff = Math.min(2 * this.backoff, this.maxTimeoutMs / this.minTimeoutMs)
+        }
         if (last.details.failure === 'busy') break
       }
     }
