@@ -228,6 +228,7 @@ async function fullStack(ctx: SuiteContext, n: number): Promise<void> {
   vsIdeal('virtual lookup time p99', s.msP99, ideal.p99)
   put('breakdown: queries per lookup', s.queriesPerLookup, 'queries')
   put('breakdown: queries over a warm connection', 100 * s.warmShare, '%')
+  put('breakdown: queries by datagram (no connection)', 100 * s.datagramShare, '%')
   put('breakdown: dial (connection, Noise, hello) per dialed query, mean', s.dialMsMean, 'ms')
   put('breakdown: wait for a free query connection per dialed query, mean', s.waitMsMean, 'ms')
   put('breakdown: request round trip per query, mean', s.requestMsMean, 'ms')
