@@ -29,6 +29,20 @@ export type DiscoveryHandler<T extends MessageType> = (
   // biome-ignore lint/suspicious/noConfusingVoidType: matches the network's handler result
 ) => Message | undefined | void | Promise<Message | undefined | void>
 
+/** Who sent a datagram request: its source address and the peer id it claims (nothing proven). */
+export interface DiscoveryDatagramSender {
+  readonly address: string
+  readonly host: string
+  readonly peerId: PeerId
+}
+
+/** A datagram handler: the response (which must `fit` in the packet), or undefined to send nothing. */
+export type DiscoveryDatagramHandler<T extends MessageType> = (
+  message: MessageOf<T>,
+  from: DiscoveryDatagramSender,
+  reply: { fits(message: Message): boolean },
+) => Message | undefined
+
 /**
  * The part of `@chainwire/network`'s `Network` that discovery uses. Declared here, narrowly, so unit tests can
  * hand discovery a small fake and the real network satisfies it structurally.
@@ -52,6 +66,19 @@ export interface DiscoveryNetwork {
   listenAddresses(): string[]
   /** Adds an address the network keeps connected (redialed with backoff). */
   addPersistentPeer?(address: string): void
+  /**
+   * Sends a request in one datagram, without a connection, and resolves with the answer signed by the
+   * responder's identity key (`@chainwire/network`'s datagram wire). Absent: every query uses a connection.
+   */
+  datagramRequest?(
+    address: string,
+    message: Message,
+    options?: AbortOptions & { timeoutMs?: number; peerId?: PeerId },
+  ): Promise<{ readonly peerId: PeerId; readonly message: Message; readonly address: string }>
+  /** Whether `datagramRequest` can reach `address`. */
+  canDatagram?(address: string): boolean
+  /** Registers the datagram handler of a request type; returns a function that removes it. */
+  handleDatagram?<T extends MessageType>(type: T, handler: DiscoveryDatagramHandler<T>): () => void
   /**
    * Connection events, and `message:nodes`: a response, which a network that matches responses to requests
    * consumes and never emits. If one does (a `nodes` reply nobody asked for), the DHT ignores it, counts it

@@ -155,7 +155,7 @@ describe('discovery over loopback TCP', () => {
     expect(convergedMs).toBeLessThan(60_000)
   }, 120_000)
 
-  it('DHT lookups over TCP find a node nobody is connected to', async () => {
+  it('DHT lookups over TCP find a node nobody is connected to, asking it over UDP datagrams', async () => {
     const members: Node[] = []
     for (let i = 0; i < 6; i++) members.push(await startNode('full', [], true))
     // a chain: each node knows only the previous one
@@ -171,6 +171,10 @@ describe('discovery over loopback TCP', () => {
     const result = await last.discovery.dht?.findNode(nodeIdOf(first.network.peerId) as Uint8Array)
     expect(result?.closest[0]?.peerId).toBe(first.network.peerId)
     expect(result?.hops).toBeGreaterThanOrEqual(1)
+    // nodes met for the first time were asked by datagram (UDP on the TCP port), with no query connection
+    expect(result?.breakdown.datagrams).toBeGreaterThanOrEqual(1)
+    expect(result?.breakdown.dials).toBe(0)
+    expect(last.network.getPeer(first.network.peerId)).toBeUndefined()
     expect(await last.discovery.dht?.findPeer(first.network.peerId)).toEqual(first.network.listenAddresses())
   }, 30_000)
 })

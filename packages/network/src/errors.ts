@@ -73,6 +73,10 @@ export type RequestErrorCode =
    * `CodecError`. The request fails as soon as the answer arrives, and the peer is reported.
    */
   | 'ERR_INVALID_RESPONSE'
+  /** `datagramRequest`: no bound datagram socket reaches the address (its scheme or family has none). */
+  | 'ERR_NO_DATAGRAMS'
+  /** `datagramRequest`: the answer was signed by another key than the peer expected at the address. */
+  | 'ERR_WRONG_PEER'
 
 /** Codes of {@link SendError}. */
 export type SendErrorCode =

@@ -22,6 +22,12 @@ export interface NetworkMetrics {
   pingRtt: Histogram
   /** Messages dropped by rate limits, by `class`. */
   rateLimited: Counter
+  /**
+   * Datagram packets, by `result`: `sent` (our requests), `served` (requests answered), `answered` (answers
+   * accepted), or why one was dropped (`malformed`, `network`, `rate-limited`, `replay`, `unhandled`,
+   * `invalid`, `too-large`, `bad-signature`, `wrong-source`, `unexpected`).
+   */
+  datagrams: Counter
 }
 
 /** Declares the network's metrics on a registry. */
@@ -71,6 +77,11 @@ export function createNetworkMetrics(metrics: Metrics): NetworkMetrics {
       name: 'network_rate_limited_total',
       help: 'Messages dropped by per-peer rate limits, by class',
       labelNames: ['class'],
+    }),
+    datagrams: metrics.counter({
+      name: 'network_datagrams_total',
+      help: 'Datagram requests sent and served, answers accepted, and packets dropped by reason',
+      labelNames: ['result'],
     }),
   }
 }

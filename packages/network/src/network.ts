@@ -2,6 +2,7 @@ import { AbortError, type PeerId } from '@chainwire/interface'
 import type { DisconnectReason, Message, MessageType } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import type { Connection, ConnectionEvents } from './connection/connection'
+import { DatagramService } from './datagram/service'
 import { DialError, NetworkError } from './errors'
 import type { MessageClass } from './limits/message-class'
 import { PersistentPeers } from './manager/persistent'
@@ -15,6 +16,9 @@ import { type EmitEvent, NetworkState } from './service/state'
 import { buildStatus } from './status'
 import { canonicalAddress, type Listener, type RawConnection } from './transport/index'
 import type {
+  DatagramHandler,
+  DatagramRequestOptions,
+  DatagramResponse,
   DialOptions,
   LocalStatus,
   MessageHandler,
@@ -46,6 +50,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
   private readonly dispatch: MessageDispatch
   private readonly messaging: Messaging
   private readonly persistent: PersistentPeers
+  private readonly datagrams: DatagramService
   private starting: Promise<void> | undefined
   private stopping: Promise<void> | undefined
 
@@ -71,6 +76,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
     this.messaging = new Messaging(s)
     this.handshake = new HandshakePath(s, this.admission, this.connectionEvents())
     this.dialer = new Dialer(s, this.handshake)
+    this.datagrams = new DatagramService(s)
   }
 
   // ---------------------------------------------------------------------------------------------- lifecycle
@@ -93,6 +99,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       }
       s.listening = bound
       s.bound = bound.flatMap((l) => [...l.addresses])
+      await this.datagrams.start(s.bound)
       s.started = true
       this.persistent.start()
       s.log.info({ listen: s.bound }, 'network started')
@@ -116,6 +123,7 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
       for (const controller of [...s.inflight]) controller.abort(reason)
       s.inflight.clear()
       this.persistent.stop()
+      await this.datagrams.stop()
       const listeners = s.listening
       s.listening = []
       s.bound = []
@@ -245,6 +253,24 @@ export class NetworkService extends EventEmitter<NetworkEvents> implements Netwo
 
   handle<T extends MessageType>(type: T, handler: MessageHandler<T>): () => void {
     return this.dispatch.handle(type, handler)
+  }
+
+  // --------------------------------------------------------------------------------------------- datagrams
+
+  datagramRequest(
+    address: string,
+    message: Message,
+    options: DatagramRequestOptions = {},
+  ): Promise<DatagramResponse> {
+    return this.datagrams.request(address, message, options)
+  }
+
+  canDatagram(address: string): boolean {
+    return this.state.started && this.datagrams.canSend(address)
+  }
+
+  handleDatagram<T extends MessageType>(type: T, handler: DatagramHandler<T>): () => void {
+    return this.datagrams.handle(type, handler)
   }
 
   // ------------------------------------------------------------------------------------------------ status

@@ -7,13 +7,14 @@ import {
   resolveOptions as resolveSpec,
 } from '@chainwire/interface'
 import { CATALOG, DEFAULT_MAX_CLOCK_SKEW_MS, LIMITS, type MessageType } from '@chainwire/protocol-codec'
+import { MIN_PACKET_BYTES } from './datagram/packet'
 import { NetworkError } from './errors'
 import { DEFAULT_MESSAGE_CLASSES, MESSAGE_CLASSES, type MessageClass } from './limits/message-class'
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
 import { DEFAULT_REKEY_SCHEDULE } from './noise/rekey'
 import { DEFAULT_LANE_WEIGHTS, type LaneWeights } from './queue/send-queue'
-import type { LocalStatus, NetworkOptions } from './types'
+import type { DatagramOptions, LocalStatus, NetworkOptions } from './types'
 
 /**
  * Default inbound limits per peer and class. Generous for honest traffic (a block download of 16 MB/s from
@@ -104,6 +105,7 @@ export interface ResolvedOptions {
   maxInflightRequests: number
   maxInboundRequests: number
   requestTimeoutMs: number
+  datagrams: Required<DatagramOptions>
 }
 
 /** Most persistent peers kept. */
@@ -238,6 +240,17 @@ const SPEC: OptionSpec<DeclaredOptions> = {
   maxInflightRequests: int(32, 1),
   maxInboundRequests: int(32, 1),
   requestTimeoutMs: int(10_000, 1),
+  datagrams: option.group<Required<DatagramOptions>>({
+    enabled: option.boolean(true),
+    maxPacketBytes: option.integer(1_280, { min: MIN_PACKET_BYTES, max: 65_507 }),
+    ratePerIp: num(20),
+    burstPerIp: num(100),
+    rate: num(1_000),
+    burst: num(2_000),
+    maxPending: int(256, 1),
+    maxRememberedNonces: int(4_096, 1),
+    timeoutMs: int(1_000, 1),
+  }),
 }
 
 /**

@@ -258,6 +258,82 @@ export interface NetworkOptions {
   maxInboundRequests?: number
   /** Default deadline of `request`. @default 10_000 */
   requestTimeoutMs?: number
+
+  /** The datagram wire (`datagramRequest`, `handleDatagram`), merged field by field over the defaults. */
+  datagrams?: DatagramOptions
+}
+
+/**
+ * Options of the datagram wire: signed one-packet requests and responses beside the connections (UDP on the
+ * TCP listen port, datagrams on the memory network). See `datagramRequest`.
+ */
+export interface DatagramOptions {
+  /** Bind a datagram socket at every listen address whose transport has datagrams. @default true */
+  enabled?: boolean
+  /**
+   * Largest packet sent or accepted, in bytes (IPv6's minimum MTU, so packets are never fragmented). A
+   * response is also at most 3 times its request's size (requests are padded to a third of this), so a
+   * spoofed source cannot make us send it more than 3 times what it sent. @default 1_280
+   */
+  maxPacketBytes?: number
+  /** Requests served per second from one IP (token bucket rate). @default 20 */
+  ratePerIp?: number
+  /** Requests served in a burst from one IP (token bucket size). @default 100 */
+  burstPerIp?: number
+  /** Requests served per second from everyone together (bounds the signatures we make). @default 1_000 */
+  rate?: number
+  /** Requests served in a burst from everyone together. @default 2_000 */
+  burst?: number
+  /** Our requests waiting for an answer at most; more fail with `ERR_TOO_MANY_REQUESTS`. @default 256 */
+  maxPending?: number
+  /** Nonces of requests served that are remembered, so a replayed request is dropped. @default 4_096 */
+  maxRememberedNonces?: number
+  /** Default deadline of `datagramRequest`; the request is sent once more at half of it. @default 1_000 */
+  timeoutMs?: number
+}
+
+/** The sender of a datagram request, as far as a datagram tells (nothing here is proven). */
+export interface DatagramSender {
+  /** The source address (`tcp://ip:port` for UDP, `memory://name`): where the answer goes. */
+  readonly address: string
+  /** The source host, for per-IP limits. */
+  readonly host: string
+  /** The peer id whose public key the request carries: a claim, until a request of ours to it is answered. */
+  readonly peerId: PeerId
+}
+
+/** What a {@link DatagramHandler} may ask about its answer. */
+export interface DatagramReply {
+  /** Whether `message` fits in the response packet (its size limit and 3 times the request's size). */
+  fits(message: Message): boolean
+}
+
+/**
+ * Serves one request type over datagrams: return the response (the catalog's response type; it must
+ * {@link DatagramReply.fits}), or undefined to send nothing. A handler that throws sends nothing.
+ */
+export type DatagramHandler<T extends MessageType = MessageType> = (
+  message: MessageOf<T>,
+  from: DatagramSender,
+  reply: DatagramReply,
+) => Message | undefined
+
+/** Options of `datagramRequest`. */
+export interface DatagramRequestOptions extends AbortOptions {
+  /** Deadline of the answer (the request is sent once more at half of it). @default datagrams.timeoutMs */
+  timeoutMs?: number
+  /** The peer expected at the address: an answer signed by another key fails with `ERR_WRONG_PEER`. */
+  peerId?: PeerId
+}
+
+/** A signed answer to `datagramRequest`. */
+export interface DatagramResponse {
+  /** The responder: its key signed the answer over our nonce, so it holds the key and got our request. */
+  readonly peerId: PeerId
+  /** The response (of the catalog's response type for the request). */
+  readonly message: Message
+  /** The address that answered (the one we sent to, canonical). */
+  readonly address: string
 }
 
 /** A peer's `hello`, as received (listen and observed addresses are the peer's claims, not verified). */
@@ -591,4 +667,27 @@ export interface Network extends EventEmitter<NetworkEvents> {
   removePersistentPeer(address: string): void
   /** Peers, connection counts, traffic per type, queue sizes and limit counters. */
   getNetworkStatus(): NetworkStatus
+  /**
+   * Sends a request in one datagram to `address`, without a connection, and resolves with the first answer
+   * signed by the responder's identity key over our random nonce and the request (one round trip). A
+   * request unanswered at half the deadline is sent once more with a fresh nonce. Rejects with
+   * `ERR_NO_DATAGRAMS` (no datagram socket reaches that address: see `canDatagram`), `ERR_REQUEST_TIMEOUT`,
+   * `ERR_TOO_MANY_REQUESTS` (`datagrams.maxPending`), `ERR_WRONG_PEER` (signed by another key than
+   * `options.peerId`), `ERR_INVALID_MESSAGE` (not a request type, or too large for a packet), `ERR_NOT_STARTED`
+   * or `AbortError`. Answers that do not verify, come from another address or answer nothing we asked are
+   * dropped and counted (`network_datagrams_total{result}`).
+   */
+  datagramRequest(
+    address: string,
+    message: Message,
+    options?: DatagramRequestOptions,
+  ): Promise<DatagramResponse>
+  /** Whether `datagramRequest` can reach `address`: a bound datagram socket of its scheme and family. */
+  canDatagram(address: string): boolean
+  /**
+   * Registers the datagram handler of a request type; returns a function that removes it. Requests of types
+   * without a handler are dropped and counted. Throws `ERR_HANDLER_EXISTS` if the type has one already, and
+   * `ERR_INVALID_MESSAGE` for a type that is not a request.
+   */
+  handleDatagram<T extends MessageType>(type: T, handler: DatagramHandler<T>): () => void
 }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'eventemitter3'
 import {
   type BaseComponents,
   connectedPeer,
+  type DiscoveryDatagramSender,
   type DiscoveryPeer,
   type DiscoveryPeerStore,
 } from '../components'
@@ -13,6 +14,7 @@ import { DiscoveryError } from '../errors'
 import type { DiscoveryEvents } from '../events'
 import { type DiscoveryMetrics, discoveryMetrics } from '../metrics'
 import { safeEmit } from '../util/emit'
+import { DatagramQueries, fittingNodes } from './datagram-queries'
 import {
   type DhtLookupResult,
   emptyBreakdown,
@@ -53,6 +55,9 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   private stopController = new AbortController()
   private started = false
   private unhandle: (() => void) | undefined
+  private unhandleDatagram: (() => void) | undefined
+  /** Queries without a connection, over the network's datagram wire (undefined: off, or no such wire). */
+  private readonly datagrams: DatagramQueries | undefined
   private refreshTimer: TimerHandle | undefined
   private initialTimer: TimerHandle | undefined
   private lookups = 0
@@ -82,6 +87,13 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.selfId = self
     this.verified = new LruMap(this.options.maxRememberedPeers)
     this.connections = this.newConnections()
+    const datagrams = new DatagramQueries(
+      components.clock,
+      components.network,
+      this.options.datagramMinTimeoutMs,
+      this.options.datagramTimeoutMs,
+    )
+    this.datagrams = this.options.datagrams && datagrams.available ? datagrams : undefined
     this.table = new RoutingTable(self, {
       k: this.options.k,
       maxPerSubnetPerBucket: this.options.maxPerSubnetPerBucket,
@@ -115,6 +127,11 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.connections = this.newConnections()
     const net = this.c.network
     this.unhandle = net.handle('find_node', (msg, peer) => this.serve(msg, peer))
+    if (this.datagrams !== undefined) {
+      this.unhandleDatagram = net.handleDatagram?.('find_node', (msg, from, reply) =>
+        this.serveDatagram(msg, from, reply),
+      )
+    }
     net.on('peer:connected', this.onConnected)
     net.on('message:nodes', this.onUnsolicited)
     for (const peer of net.peers()) this.onConnected({ peer })
@@ -165,6 +182,8 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     this.started = false
     this.unhandle?.()
     this.unhandle = undefined
+    this.unhandleDatagram?.()
+    this.unhandleDatagram = undefined
     const net = this.c.network
     net.off('peer:connected', this.onConnected)
     net.off('message:nodes', this.onUnsolicited)
@@ -209,8 +228,12 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
           lookupTimeoutMs: this.options.lookupTimeoutMs,
           maxCandidates: this.options.maxLookupCandidates,
           widenOnStall: this.options.widenOnStall,
-          maxWidth: this.options.maxQueryConnections,
-          prepare: (peer, signal) => this.connections.prefetch(peer.peerId, peer.addrs, signal),
+          // datagram queries hold no connection: a wide round may ask all k at once
+          maxWidth: this.datagrams === undefined ? this.options.maxQueryConnections : this.options.k,
+          prepare: (peer, signal) => {
+            if (this.datagramAddresses(peer).length === 0)
+              this.connections.prefetch(peer.peerId, peer.addrs, signal)
+          },
         },
         linked.signal,
       )
@@ -291,12 +314,62 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
    * never the requester, at most `maxNodesPerReply`.
    */
   private serve(msg: MessageOf<'find_node'>, peer: DiscoveryPeer): Message {
-    const exclude = new Set([peer.peerId])
-    const nodes = this.table
-      .closest(msg.data.target, this.options.maxNodesPerReply, exclude, true)
-      .map((c) => ({ peerId: c.peerId, addrs: c.addrs.slice(0, 8) }))
+    const nodes = this.nodesFor(msg.data.target, peer.peerId, 8)
     if (!this.verified.has(peer.peerId) && this.table.get(peer.peerId) === undefined) this.verify(peer)
     return { type: 'nodes', data: { nodes } }
+  }
+
+  /**
+   * Serves a `find_node` datagram like {@link serve}, each node at its first proven address, as many of the
+   * closest as fit in the response packet. A sender new to us is asked back at its source address: its
+   * signed answer proves its key there, and only then does it enter the table.
+   */
+  private serveDatagram(
+    msg: MessageOf<'find_node'>,
+    from: DiscoveryDatagramSender,
+    reply: { fits(message: Message): boolean },
+  ): Message {
+    const answer = fittingNodes(this.nodesFor(msg.data.target, from.peerId, 1), reply)
+    if (!this.verified.has(from.peerId) && this.table.get(from.peerId) === undefined) {
+      this.verifyAt(from.peerId, from.address)
+    }
+    return answer
+  }
+
+  /** The closest live contacts with a proven address, at up to `addrs` of their proven addresses. */
+  private nodesFor(
+    target: Uint8Array,
+    requester: PeerId,
+    addrs: number,
+  ): { peerId: PeerId; addrs: string[] }[] {
+    return this.table
+      .closest(target, this.options.maxNodesPerReply, new Set([requester]), true)
+      .map((c) => ({ peerId: c.peerId, addrs: c.addrs.slice(0, addrs) }))
+  }
+
+  /** The addresses of a lookup candidate a datagram query reaches (none with datagrams off). */
+  private datagramAddresses(peer: LookupPeer): string[] {
+    return this.datagrams?.reachable(peer.addrs) ?? []
+  }
+
+  /**
+   * Asks a node that sent us a datagram request back at its source address (bounded and deduplicated like
+   * {@link verify}); its signed answer admits it there.
+   */
+  private verifyAt(peerId: PeerId, address: string): void {
+    if (!this.started || this.checks >= this.options.maxConcurrentChecks) return
+    const nodeId = nodeIdOf(peerId)
+    if (nodeId === undefined || !this.admissible(nodeId)) return
+    if (this.datagramAddresses({ peerId, nodeId, addrs: [address] }).length === 0) return
+    this.verified.set(peerId, this.c.clock.now())
+    this.checks++
+    this.track(
+      this.timedQuery({ peerId, nodeId, addrs: [address] }, this.selfId)
+        .catch(() => {
+          this.verified.delete(peerId)
+        })
+        .finally(() => this.checks--),
+    )
   }
 
   /**
@@ -395,6 +468,10 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
     breakdown?: LookupBreakdown,
   ): Promise<LookupPeer[]> {
     const net = this.c.network
+    if (connectedPeer(net, peer.peerId) === undefined) {
+      const byDatagram = this.datagramAddresses(peer)
+      if (byDatagram.length > 0) return this.queryByDatagram(peer, byDatagram, target, signal, breakdown)
+    }
     let reached: Reached | undefined
     try {
       reached = await this.connections.acquire(peer.peerId, peer.addrs, signal)
@@ -436,15 +513,52 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       }
       return nodes
     } catch (err) {
-      const kind = failureOf(err, signal)
-      this.metrics.dhtQueries.inc(1, { result: kind })
-      if (breakdown !== undefined) breakdown.failures[kind]++
-      // our own limits say nothing about the node
-      if (kind !== 'busy') this.contactFailed(peer.peerId)
-      throw err
+      throw this.queryFailed(peer.peerId, err, signal, breakdown)
     } finally {
       if (reached !== undefined) this.connections.release(peer.peerId)
     }
+  }
+
+  /**
+   * Asks a node with one datagram each way (no connection): its signed answer admits it at the address it
+   * answered from, counted in that address's subnet.
+   */
+  private async queryByDatagram(
+    peer: LookupPeer,
+    addrs: readonly string[],
+    target: Uint8Array,
+    signal: AbortSignal,
+    breakdown?: LookupBreakdown,
+  ): Promise<LookupPeer[]> {
+    const asked = this.c.clock.now()
+    try {
+      const answer = await (this.datagrams as DatagramQueries).ask(peer.peerId, addrs, target, signal)
+      const nodes = this.accept(peer.peerId, answer.message)
+      if (breakdown !== undefined) {
+        breakdown.datagrams++
+        breakdown.requestMs += this.c.clock.now() - asked
+      }
+      this.metrics.dhtQueries.inc(1, { result: 'datagram' })
+      this.admit(peer.peerId, { proven: [answer.address], claimed: [], remoteAddress: answer.address })
+      return nodes
+    } catch (err) {
+      throw this.queryFailed(peer.peerId, err, signal, breakdown)
+    }
+  }
+
+  /** Counts a failed query and marks the contact failed (unless our own limits failed it); returns `err`. */
+  private queryFailed(
+    peerId: PeerId,
+    err: unknown,
+    signal: AbortSignal,
+    breakdown?: LookupBreakdown,
+  ): unknown {
+    const kind = failureOf(err, signal)
+    this.metrics.dhtQueries.inc(1, { result: kind })
+    if (breakdown !== undefined) breakdown.failures[kind]++
+    // our own limits say nothing about the node
+    if (kind !== 'busy') this.contactFailed(peerId)
+    return err
   }
 
   private ask(peerId: PeerId, target: Uint8Array, signal: AbortSignal): Promise<Message> {
@@ -475,9 +589,10 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
   }
 
   /**
-   * Dials a verified inbound contact back at the first listen address it claimed: a dial that reaches it
-   * there proves the address, and the contact is then served to others (an inbound connection's remote end
-   * is an ephemeral port on TCP, never a listen address). The connection is held as an idle query connection.
+   * Proves a verified inbound contact's first claimed listen address: a signed datagram answer from there
+   * (or, without datagrams, a dial that reaches it there) proves the address, and the contact is then served
+   * to others (an inbound connection's remote end is an ephemeral port on TCP, never a listen address). A
+   * dialed connection is held as an idle query connection.
    */
   private async proveClaimed(peerId: PeerId): Promise<void> {
     const contact = this.table.get(peerId)
@@ -490,12 +605,23 @@ export class KademliaDht extends EventEmitter<DiscoveryEvents> {
       'DHT dial-back',
     )
     try {
-      const got = await this.c.network.dial(address, { signal: timer.signal, kind: this.options.dialKind })
-      if (got.peerId !== peerId) return
+      if (this.datagramAddresses({ peerId, nodeId: contact.nodeId, addrs: [address] }).length > 0) {
+        // a signed datagram answer from the claimed address proves it, with no connection
+        const answer = await (this.datagrams as DatagramQueries).ask(
+          peerId,
+          [address],
+          this.selfId,
+          timer.signal,
+        )
+        this.accept(peerId, answer.message)
+      } else {
+        const got = await this.c.network.dial(address, { signal: timer.signal, kind: this.options.dialKind })
+        if (got.peerId !== peerId) return
+        const conn = connectedPeer(this.c.network, peerId)
+        if (conn?.direction === 'outbound' && conn.kind === this.options.dialKind)
+          this.connections.adopt(peerId)
+      }
       this.table.add(peerId, contact.nodeId, [address], this.c.clock.now())
-      const conn = connectedPeer(this.c.network, peerId)
-      if (conn?.direction === 'outbound' && conn.kind === this.options.dialKind)
-        this.connections.adopt(peerId)
       this.c.peerStore?.addAddresses(peerId, [address], { source: 'verified' })
     } catch {
       // the claim stays a claim: dialable by us, never served

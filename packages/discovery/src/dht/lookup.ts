@@ -75,6 +75,8 @@ export interface LookupBreakdown {
   warm: number
   /** Queries that needed a dial (and its Noise handshake) first. */
   dials: number
+  /** Queries sent as one datagram each way, with no connection (one round trip each). */
+  datagrams: number
   /** Clock time spent dialing, summed over the queries (they overlap). */
   dialMs: number
   /** Clock time queries waited for a free query connection (`maxQueryConnections`), summed. */
@@ -90,6 +92,7 @@ export function emptyBreakdown(): LookupBreakdown {
   return {
     warm: 0,
     dials: 0,
+    datagrams: 0,
     dialMs: 0,
     waitMs: 0,
     requestMs: 0,

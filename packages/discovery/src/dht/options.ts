@@ -78,6 +78,23 @@ export interface DhtOptions {
    * of the k closest at once. @default true
    */
   widenOnStall?: boolean
+  /**
+   * Ask nodes we have no connection to over the network's datagram wire (one signed packet each way, one
+   * round trip) instead of dialing them; addresses without datagrams (ws, wss) are still dialed. Off, or on a
+   * network without `datagramRequest`, every query rides a connection. @default true
+   */
+  datagrams?: boolean
+  /**
+   * Longest deadline of one datagram query (sent once more at half of it), and the deadline before any answer
+   * measured the round trips; a node silent that long counts as failed. @default 1_000
+   */
+  datagramTimeoutMs?: number
+  /**
+   * Shortest deadline of one datagram query. Between the two, the deadline follows the round trips of the
+   * answers (smoothed RTT + 4 x its deviation, as TCP's retransmission timeout), so a dead node costs a few
+   * round trips, not a second. @default 250
+   */
+  datagramMinTimeoutMs?: number
 }
 
 /** {@link DhtOptions} with every default applied. */
@@ -114,6 +131,9 @@ const SPEC: OptionSpec<ResolvedDhtOptions> = {
   queryConnectionIdleMs: ms(60_000),
   maxContactFailures: count(2),
   widenOnStall: option.boolean(true),
+  datagrams: option.boolean(true),
+  datagramTimeoutMs: ms(1_000),
+  datagramMinTimeoutMs: ms(250),
 }
 
 /** Applies the defaults and checks the ranges; throws `ERR_INVALID_OPTIONS`. */

@@ -217,6 +217,7 @@ export function summarize(f: FullStackFigures) {
   const failures: Record<string, number> = {}
   for (const x of b) for (const [k, v] of Object.entries(x.failures)) failures[k] = (failures[k] ?? 0) + v
   const ms = f.lookups.map((l) => l.ms)
+  const queries = sum((x) => x.warm) + sum((x) => x.dials) + sum((x) => x.datagrams)
   return {
     nodes: f.nodes,
     wallMs: Math.round(f.wallMs),
@@ -241,8 +242,9 @@ export function summarize(f: FullStackFigures) {
         ms: l.ms,
         failures: l.breakdown?.failures,
       })),
-    queriesPerLookup: (sum((x) => x.warm) + sum((x) => x.dials)) / Math.max(1, b.length),
-    warmShare: sum((x) => x.warm) / Math.max(1, sum((x) => x.warm) + sum((x) => x.dials)),
+    queriesPerLookup: queries / Math.max(1, b.length),
+    warmShare: sum((x) => x.warm) / Math.max(1, queries),
+    datagramShare: sum((x) => x.datagrams) / Math.max(1, queries),
     waitMsMean:
       sum((x) => x.waitMs) /
       Math.max(
@@ -255,7 +257,7 @@ export function summarize(f: FullStackFigures) {
         1,
         sum((x) => x.dials),
       ),
-    requestMsMean: sum((x) => x.requestMs) / Math.max(1, sum((x) => x.warm) + sum((x) => x.dials)),
+    requestMsMean: sum((x) => x.requestMs) / Math.max(1, queries),
     failuresPerLookup: Object.fromEntries(
       Object.entries(failures).map(([k, v]) => [k, v / Math.max(1, b.length)]),
     ),

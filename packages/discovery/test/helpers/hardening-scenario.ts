@@ -27,7 +27,7 @@ import {
   type DiscoveryService,
   nodeIdOf,
 } from '../../src/index'
-import { startSimDiscovery } from './sim-node'
+import { fittingNodes, startSimDiscovery } from './sim-node'
 
 /** The scenario's size. */
 export interface HardeningParams {
@@ -134,6 +134,9 @@ function recordingNetwork(node: SimNodeHandle, log: DialRecord[]): DiscoveryNetw
     },
     request: (peerId, message, options) => net.request(peerId, message, options),
     handle: (type, handler) => net.handle(type, handler as never),
+    datagramRequest: (address, message, options) => net.datagramRequest(address, message, options),
+    canDatagram: (address) => net.canDatagram(address),
+    handleDatagram: (type, handler) => net.handleDatagram(type, handler as never),
     disconnect: (peerId, reason, message) => net.disconnect(peerId, reason, message),
     peers: () => net.peers(),
     getPeer: (peerId) => net.getPeer(peerId),
@@ -258,16 +261,20 @@ export async function runHardeningScenario(p: HardeningParams): Promise<Hardenin
 
   function attack(node: SimNodeHandle): () => void {
     attackerIds.add(node.peerId)
-    // every find_node: the honest nodes closest to the target, each "at" this attacker's own address
+    // every find_node (over connections and datagrams): the honest nodes closest to the target, each "at"
+    // this attacker's own address
+    const planted = (target: Uint8Array) =>
+      [...honestIds.values()]
+        .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
+        .slice(0, 16)
+        .map((h) => ({ peerId: h.peerId, addrs: [node.address] }))
     const offFind = node.network.handle('find_node', (msg) => ({
       type: 'nodes',
-      data: {
-        nodes: [...honestIds.values()]
-          .sort((a, b) => compareDistance(msg.data.target, a.nodeId, b.nodeId))
-          .slice(0, 16)
-          .map((h) => ({ peerId: h.peerId, addrs: [node.address] })),
-      },
+      data: { nodes: planted(msg.data.target) },
     }))
+    const offFindDatagram = node.network.handleDatagram('find_node', (msg, _from, reply) =>
+      fittingNodes(planted(msg.data.target), reply),
+    )
     const offPeers = node.network.handle('get_peers', () => ({ type: 'peers', data: { peers: [] } }))
     const targets: number[] = []
     while (targets.length < Math.min(p.targetsPerAttacker, p.honest - BOOTSTRAP)) {
@@ -295,6 +302,7 @@ export async function runHardeningScenario(p: HardeningParams): Promise<Hardenin
       node.clock.clearTimeout(first)
       node.clock.clearInterval(timer)
       offFind()
+      offFindDatagram()
       offPeers()
     }
   }

@@ -2,6 +2,8 @@ import type { SimNodeHandle } from '@chainwire/netsim'
 import { createPeerStore, type PeerStore, type PeerStoreDatabase } from '@chainwire/peer-store'
 import { createDiscovery, type DiscoveryNetwork, type DiscoveryService } from '../../src/index'
 
+export { fittingNodes } from '../../src/dht/datagram-queries'
+
 /** How the netsim tests wire discovery onto a simulated node. */
 export interface SimDiscoveryOptions {
   /** Number of bootstrap nodes: nodes `n0` .. `n<bootstrap-1>` serve peer lists and do not dial. */

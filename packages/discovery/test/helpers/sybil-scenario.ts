@@ -19,7 +19,7 @@ import { peerIdFromPublicKey } from '@chainwire/network'
 import type { PeerStore } from '@chainwire/peer-store'
 import { expect } from 'vitest'
 import { compareDistance, type DiscoveryService, nodeIdOf } from '../../src/index'
-import { startSimDiscovery } from './sim-node'
+import { fittingNodes, startSimDiscovery } from './sim-node'
 
 const BOOTSTRAP = 3
 const OUTBOUND = 8
@@ -101,16 +101,20 @@ export async function expectSybilsContained(NODES: number): Promise<void> {
           [...ids.entries()]
             .filter(([i]) => isSybil(i))
             .map(([i, x]) => ({ ...x, addrs: [`memory://n${i}`] }))
+        const closestSybils = (target: Uint8Array, requester: string) =>
+          sybils()
+            .filter((s) => s.peerId !== requester)
+            .sort((a, b) => compareDistance(target, a.nodeId, b.nodeId))
+            .slice(0, 16)
+            .map((s) => ({ peerId: s.peerId, addrs: s.addrs }))
         const offFind = node.network.handle('find_node', (msg, peer) => ({
           type: 'nodes',
-          data: {
-            nodes: sybils()
-              .filter((s) => s.peerId !== peer.peerId)
-              .sort((a, b) => compareDistance(msg.data.target, a.nodeId, b.nodeId))
-              .slice(0, 16)
-              .map((s) => ({ peerId: s.peerId, addrs: s.addrs })),
-          },
+          data: { nodes: closestSybils(msg.data.target, peer.peerId) },
         }))
+        // the same answer over the datagram wire, as many as fit in the packet
+        const offFindDatagram = node.network.handleDatagram('find_node', (msg, from, reply) =>
+          fittingNodes(closestSybils(msg.data.target, from.peerId), reply),
+        )
         const offPeers = node.network.handle('get_peers', () => ({
           type: 'peers',
           data: {
@@ -144,6 +148,7 @@ export async function expectSybilsContained(NODES: number): Promise<void> {
           node.clock.clearTimeout(first)
           node.clock.clearInterval(timer)
           offFind()
+          offFindDatagram()
           offPeers()
         }
       }

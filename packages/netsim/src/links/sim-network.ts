@@ -1,6 +1,7 @@
 import { type OptionSpec, option, resolveOptions } from '@chainwire/interface'
 import type {
   MemoryConnection,
+  MemoryDatagram,
   MemoryDialAttempt,
   MemoryEndpoint,
   MemoryScheduler,
@@ -9,6 +10,7 @@ import type {
 import { sample } from '../random/distribution'
 import type { Random } from '../random/random'
 import { NS_PER_MS, type Scheduler } from '../scheduler/scheduler'
+import { type DatagramWorld, scheduleDatagram } from './datagrams'
 import type { LinkModel } from './model'
 import { NatLayer } from './nat-layer'
 import { latencyNs, retransmitTimeoutMs, SerialQueue } from './path'
@@ -104,6 +106,7 @@ export class SimNetwork implements MemoryScheduler {
   private readonly stride: number
   /** The NATs in front of nodes and the punch ports behind them. */
   readonly nat: NatLayer
+  private datagramWorld: DatagramWorld | undefined
 
   /** Throws `ERR_INVALID_OPTIONS` (`details.option` naming it) for an option that is unknown or out of range. */
   constructor(components: SimNetworkComponents, options: SimNetworkOptions = {}) {
@@ -251,6 +254,20 @@ export class SimNetwork implements MemoryScheduler {
     for (const path of [this.pathOf(a.node, b.node), this.pathOf(b.node, a.node)]) {
       if (path.held.length > 0) path.held = path.held.filter((t) => t.link.connection !== connection)
     }
+  }
+
+  /** A datagram (the DHT's wire): one latency later, or lost; see `links/datagrams.ts`. */
+  datagram(d: MemoryDatagram): void {
+    this.datagramWorld ??= {
+      scheduler: this.scheduler,
+      model: this.model,
+      random: this.random,
+      endpoint: (id) => this.endpoints.get(id),
+      isCut: (a, b) => this.isCut(a, b),
+      sent: (node, bytes) => this.traffic.sent(node, bytes),
+      received: (node, bytes) => this.traffic.received(node, bytes),
+    }
+    scheduleDatagram(this.datagramWorld, d)
   }
 
   // ---------------------------------------------------------------------------------------- internals

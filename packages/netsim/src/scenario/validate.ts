@@ -635,6 +635,7 @@ const NETWORK_OPTION_KEYS: Record<keyof NetworkOptions, true> = {
   maxInflightRequests: true,
   maxInboundRequests: true,
   requestTimeoutMs: true,
+  datagrams: true,
 }
 
 let probeIdentity: Identity | undefined

@@ -31,6 +31,7 @@ export {
 export { allocatedHost, createMemoryNetwork, MemoryNetwork } from './memory-network'
 export type {
   MemoryConnection,
+  MemoryDatagram,
   MemoryDialAttempt,
   MemoryEndpoint,
   MemoryLink,
@@ -40,7 +41,16 @@ export type {
   MemoryTransmission,
 } from './memory-types'
 export { createTcpTransport, type TcpTransportComponents, type TcpTransportOptions } from './tcp'
-export type { Direction, Listener, RawConnection, ReadSink, Transport } from './transport'
+export type {
+  DatagramReceiver,
+  DatagramSocket,
+  DatagramSource,
+  Direction,
+  Listener,
+  RawConnection,
+  ReadSink,
+  Transport,
+} from './transport'
 export { createTransports, type Transports } from './transports'
 export {
   createWebSocketTransport,

@@ -2,6 +2,7 @@ import { parseHost } from '@chainwire/interface'
 import { abortError, TransportError } from './errors'
 import { MemoryPair } from './memory-stream'
 import type { MemoryConnection, MemoryEndpoint, MemoryNetworkOptions, MemoryScheduler } from './memory-types'
+import type { DatagramReceiver } from './transport'
 
 /** A listener bound on the network, as kept by the router. */
 export interface MemoryBinding {
@@ -9,6 +10,13 @@ export interface MemoryBinding {
   readonly endpoint: MemoryEndpoint
   readonly highWaterMark: number
   readonly onConnection: (pair: MemoryPair) => void
+}
+
+/** A datagram socket bound on the network, as kept by the router. */
+export interface MemoryDatagramBinding {
+  readonly name: string
+  readonly endpoint: MemoryEndpoint
+  readonly receive: DatagramReceiver
 }
 
 /** Highest endpoint id the default IP allocation can map (10.x.y.z with z from 1 to 254). */
@@ -59,6 +67,7 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
 export class MemoryRouter {
   private readonly scheduler: MemoryScheduler | undefined
   private readonly bindings = new Map<string, MemoryBinding>()
+  private readonly datagramBindings = new Map<string, MemoryDatagramBinding>()
   private readonly open = new Set<MemoryPair>()
   private endpoints = 0
   private connectionIds = 0
@@ -112,6 +121,58 @@ export class MemoryRouter {
 
   unbind(binding: MemoryBinding): void {
     if (this.bindings.get(binding.name) === binding) this.bindings.delete(binding.name)
+  }
+
+  bindDatagram(binding: MemoryDatagramBinding): void {
+    if (this.datagramBindings.has(binding.name)) {
+      throw new TransportError(
+        'ERR_LISTEN_FAILED',
+        `datagrams on memory://${binding.name} are bound already`,
+        {
+          address: `memory://${binding.name}`,
+          systemCode: 'EADDRINUSE',
+        },
+      )
+    }
+    this.datagramBindings.set(binding.name, binding)
+  }
+
+  unbindDatagram(binding: MemoryDatagramBinding): void {
+    if (this.datagramBindings.get(binding.name) === binding) this.datagramBindings.delete(binding.name)
+  }
+
+  /**
+   * Sends a datagram from `from` (bound as `fromName`) to the name `to`: silently lost when nobody is bound
+   * there, as over UDP; the scheduler decides when (and whether) it arrives.
+   */
+  sendDatagram(from: MemoryDatagramBinding, to: string, bytes: Uint8Array): void {
+    const target = this.datagramBindings.get(to)
+    if (target === undefined) return
+    const source = { address: `memory://${from.name}`, host: from.endpoint.host }
+    let settled = false
+    const deliver = (): void => {
+      if (settled) return
+      settled = true
+      process.nextTick(() => {
+        if (this.datagramBindings.get(to) === target) target.receive(bytes, source)
+      })
+    }
+    const drop = (): void => {
+      settled = true
+    }
+    const hook = this.scheduler?.datagram
+    if (hook === undefined) {
+      deliver()
+      return
+    }
+    hook.call(this.scheduler, {
+      from: from.endpoint,
+      to: target.endpoint,
+      bytes,
+      byteLength: bytes.byteLength,
+      deliver,
+      drop,
+    })
   }
 
   /** Dials `name` from `dialer`; resolves with the new pair once the listener's handler has run. */

@@ -71,6 +71,21 @@ export interface MemoryDialAttempt {
   refuse(error?: Error): void
 }
 
+/**
+ * One datagram handed to {@link MemoryScheduler.datagram}: settle it once, with `deliver()` (the receiver
+ * gets it on the next `process.nextTick`, if the name is still bound then) or `drop()` (lost). Unlike a
+ * connection's packets, datagrams keep no order and are never retransmitted.
+ */
+export interface MemoryDatagram {
+  readonly from: MemoryEndpoint
+  readonly to: MemoryEndpoint
+  /** The bytes. Shared with the sender and the receiver: never modify them. */
+  readonly bytes: Uint8Array
+  readonly byteLength: number
+  deliver(): void
+  drop(): void
+}
+
 /** The network's handle on an open memory connection. */
 export interface MemoryConnection {
   /** Unique within the network, from 1 in creation order. */
@@ -110,6 +125,11 @@ export interface MemoryScheduler {
   opened?(connection: MemoryConnection): void
   /** Called when both ends of a connection are destroyed: drop any per-connection state. */
   closed?(connection: MemoryConnection): void
+  /**
+   * Called for every datagram sent to a bound name. A scheduler without it delivers datagrams on the next
+   * `process.nextTick` (no latency). @default deliver on the next tick
+   */
+  datagram?(datagram: MemoryDatagram): void
 }
 
 /** Options of {@link MemoryNetwork}. */

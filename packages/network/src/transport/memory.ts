@@ -1,12 +1,24 @@
 import type { Duplex } from 'node:stream'
 import type { MemoryAddress } from '@chainwire/interface'
-import { type Logger, noopLogger } from '@chainwire/interface'
+import { type Logger, noopLogger, tryParseAddress } from '@chainwire/interface'
 import { parseFor } from './address'
 import { TransportError } from './errors'
-import { type MemoryBinding, type MemoryNetwork, routerOf } from './memory-network'
+import {
+  type MemoryBinding,
+  type MemoryDatagramBinding,
+  type MemoryNetwork,
+  routerOf,
+} from './memory-network'
 import type { MemoryPair } from './memory-stream'
 import type { MemoryEndpoint } from './memory-types'
-import type { Direction, Listener, RawConnection, Transport } from './transport'
+import type {
+  DatagramReceiver,
+  DatagramSocket,
+  Direction,
+  Listener,
+  RawConnection,
+  Transport,
+} from './transport'
 
 /** What the memory transport uses: the network it attaches to. */
 export interface MemoryTransportComponents {
@@ -105,6 +117,14 @@ class InMemoryTransport implements MemoryTransport {
     return new MemoryListener(`memory://${target.host}`, () => router.unbind(binding))
   }
 
+  async bindDatagram(address: string, onDatagram: DatagramReceiver): Promise<DatagramSocket> {
+    const target = this.parse(address)
+    const binding: MemoryDatagramBinding = { name: target.host, endpoint: this.endpoint, receive: onDatagram }
+    const router = this.network[routerOf]
+    router.bindDatagram(binding)
+    return new MemoryDatagramSocket(binding, router)
+  }
+
   private connection(pair: MemoryPair, direction: Direction): RawConnection {
     const outbound = direction === 'outbound'
     const stream = outbound ? pair.dialerStream : pair.listenerStream
@@ -151,6 +171,35 @@ class MemoryListener implements Listener {
   close(): Promise<void> {
     this.unbind?.()
     this.unbind = undefined
+    return Promise.resolve()
+  }
+}
+
+class MemoryDatagramSocket implements DatagramSocket {
+  readonly address: string
+  private open = true
+
+  constructor(
+    private readonly binding: MemoryDatagramBinding,
+    private readonly router: MemoryNetwork[typeof routerOf],
+  ) {
+    this.address = `memory://${binding.name}`
+  }
+
+  canSend(to: string): boolean {
+    return this.open && tryParseAddress(to)?.scheme === 'memory'
+  }
+
+  send(to: string, bytes: Uint8Array): boolean {
+    const target = this.open ? tryParseAddress(to) : undefined
+    if (target?.scheme !== 'memory') return false
+    this.router.sendDatagram(this.binding, target.host, bytes)
+    return true
+  }
+
+  close(): Promise<void> {
+    if (this.open) this.router.unbindDatagram(this.binding)
+    this.open = false
     return Promise.resolve()
   }
 }

@@ -3,7 +3,15 @@ import { formatHost, type Logger, noopLogger, type SocketAddress } from '@chainw
 import { normalizeHost, parseFor } from './address'
 import { abortError, dialError, dialTarget } from './errors'
 import { bindServer, SocketConnection, socketAddresses } from './socket-connection'
-import type { Listener, RawConnection, ReadSink, Transport } from './transport'
+import type {
+  DatagramReceiver,
+  DatagramSocket,
+  Listener,
+  RawConnection,
+  ReadSink,
+  Transport,
+} from './transport'
+import { bindUdp } from './udp'
 
 /**
  * The one buffer every dialed socket of the process reads into (Node's `onread`). Reads are handled one at a
@@ -134,6 +142,11 @@ class TcpTransport implements Transport {
     server.on('drop', () => this.log.debug('listener full: dropped an inbound socket'))
     await bindServer(server, address, target, this.backlog, this.log)
     return new TcpListener(server)
+  }
+
+  /** A UDP socket on the host and port of a TCP listen address (the DHT's datagram wire). */
+  bindDatagram(address: string, onDatagram: DatagramReceiver): Promise<DatagramSocket> {
+    return bindUdp(this.parse(address), address, onDatagram, this.log)
   }
 
   private accept(socket: Socket, onConnection: (conn: RawConnection) => void): void {

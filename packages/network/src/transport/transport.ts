@@ -56,4 +56,36 @@ export interface Transport {
   readonly protocols: readonly string[]
   dial(address: string, options: { signal: AbortSignal }): Promise<RawConnection>
   listen(address: string, onConnection: (conn: RawConnection) => void): Promise<Listener>
+  /**
+   * Binds a datagram endpoint at a listen address of this transport (TCP: a UDP socket on the same host and
+   * port; memory: the same name on the memory network's datagram side). Transports without datagrams (ws,
+   * wss) leave it out. Datagrams may be lost, duplicated or reordered; nothing is retransmitted.
+   */
+  bindDatagram?(address: string, onDatagram: DatagramReceiver): Promise<DatagramSocket>
+}
+
+/** Where a datagram came from: as the transport saw it, unauthenticated (a source may be spoofed). */
+export interface DatagramSource {
+  /** The sender as an address of the transport's scheme: `tcp://ip:port` for UDP, `memory://name`. */
+  readonly address: string
+  /** The sender's host, for per-IP limits: an IP literal, or the memory endpoint's synthetic IP. */
+  readonly host: string
+}
+
+/** Receives the datagrams of a bound {@link DatagramSocket}; `bytes` is valid only during the call. */
+export type DatagramReceiver = (bytes: Uint8Array, from: DatagramSource) => void
+
+/** A bound datagram endpoint. */
+export interface DatagramSocket {
+  /** The bound address (the listen address it shares, with the real port). */
+  readonly address: string
+  /**
+   * Sends one datagram to an address of the transport's scheme. False when this socket cannot reach it (a
+   * DNS name, another address family, a closed socket); a datagram sent may still be lost on the way.
+   */
+  send(to: string, bytes: Uint8Array): boolean
+  /** Whether {@link send} can reach `to` from this socket. */
+  canSend(to: string): boolean
+  /** Releases the port or name. Idempotent. */
+  close(): Promise<void>
 }

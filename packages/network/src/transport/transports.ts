@@ -1,6 +1,6 @@
 import { parseAddress, protocolOf } from './address'
 import { TransportError } from './errors'
-import type { Listener, RawConnection, Transport } from './transport'
+import type { DatagramReceiver, DatagramSocket, Listener, RawConnection, Transport } from './transport'
 
 /**
  * Several transports behind one {@link Transport}: each dial and listen goes to the transport whose
@@ -13,6 +13,8 @@ export interface Transports extends Transport {
   transportFor(address: string): Transport | undefined
   /** Whether some registered transport handles this address's scheme. */
   canHandle(address: string): boolean
+  /** Binds a datagram endpoint with the transport of the address's scheme; `ERR_UNSUPPORTED_PROTOCOL` without one. */
+  bindDatagram(address: string, onDatagram: DatagramReceiver): Promise<DatagramSocket>
 }
 
 /**
@@ -65,6 +67,18 @@ class TransportRegistry implements Transports {
 
   async listen(address: string, onConnection: (conn: RawConnection) => void): Promise<Listener> {
     return this.route(address).listen(address, onConnection)
+  }
+
+  bindDatagram(address: string, onDatagram: DatagramReceiver): Promise<DatagramSocket> {
+    try {
+      const transport = this.route(address)
+      if (transport.bindDatagram === undefined) {
+        throw new TransportError('ERR_UNSUPPORTED_PROTOCOL', `no datagrams on ${address}`, { address })
+      }
+      return transport.bindDatagram(address, onDatagram)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   private route(address: string): Transport {
