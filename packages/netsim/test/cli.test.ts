@@ -115,7 +115,7 @@ describe('chainwire-netsim', () => {
     const report = JSON.parse(readFileSync(join(dir, 'quiet', 'report.json'), 'utf8'))
     expect(report.scenario.cipher).toBe('null')
     expect(report.summary.messages.deliveryRatio).toBeNull()
-  })
+  }, 120_000)
 })
 
 describe('argument parsing', () => {

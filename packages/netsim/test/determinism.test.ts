@@ -44,7 +44,7 @@ describe('determinism', () => {
     expect(b.svg).toBe(a.svg)
     expect(a.report.summary.messages.latencyMs.count).toBeGreaterThan(100)
     expect(a.report.summary.events).toBe(b.report.summary.events)
-  })
+  }, 120_000)
 
   it('gives a different report for a different seed', async () => {
     const a = await runScenario(scenario, { seed: 42 })
