@@ -117,6 +117,7 @@ export class LightClient extends EventEmitter<LightClientEvents> {
         ;(this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args)
       },
       verifiedHeight: () => this.verified.height,
+      headersBehind: () => this.headers.behind(),
       headersChanged: () => this.headersChanged(),
     }
     this.headers = new LightHeaderSync(this.ctx)

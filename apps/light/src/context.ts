@@ -24,6 +24,12 @@ export interface LightContext {
   emit<E extends keyof LightClientEvents>(event: E, ...args: Parameters<LightClientEvents[E]>): void
   /** Height of the verified tip (agreed by peers or past a checkpoint). */
   verifiedHeight(): number
+  /**
+   * True while a peer claims more than one answer of headers beyond our best header: filter headers wait
+   * until the headers have caught up (headers first, as BIP 157 clients do), so the two downloads do not
+   * compete for the same CPU.
+   */
+  headersBehind(): boolean
   /** Header sync learnt something about a peer's chain: recompute the verified tip. */
   headersChanged(): void
 }

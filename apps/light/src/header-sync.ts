@@ -105,6 +105,11 @@ export class LightHeaderSync {
     }
   }
 
+  /** True while some peer claims more than one answer of headers beyond our best header. */
+  behind(): boolean {
+    return this.ctx.peers.all().some((p) => this.far(p))
+  }
+
   /** A peer that claims more than one answer of headers beyond our best header. */
   private far(peer: LightPeer): boolean {
     return peer.claimedHeight > this.ctx.chain.tip().height + LIMITS.maxHeadersPerMessage

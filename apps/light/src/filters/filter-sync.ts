@@ -101,6 +101,8 @@ export class FilterSync {
   private async loop(): Promise<void> {
     while (this.dirty && !this.ctx.signal.aborted) {
       this.dirty = false
+      // Headers first: filter headers are fetched once header sync is within one answer of the peers.
+      if (this.ctx.headersBehind()) continue
       while (this.store.count <= this.ctx.verifiedHeight() && !this.ctx.signal.aborted) {
         if (!(await this.syncHeaders())) break
       }

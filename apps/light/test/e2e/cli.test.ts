@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { headerHash, toHex, transactionHash } from '@chainwire/chain'
@@ -8,53 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { networkFromJson } from '../../src/index'
 import { craftedPeer, stopCrafted } from '../crafted'
 import { cleanup, fullNode, scenario, tempDir, until } from '../helpers'
+import { cli, has, killChildren } from './run'
 
-const children: ChildProcess[] = []
 afterEach(async () => {
-  for (const c of children.splice(0)) c.kill('SIGKILL')
+  killChildren()
   await stopCrafted()
   await cleanup()
 })
-
-interface Run {
-  child: ChildProcess
-  events: Record<string, unknown>[]
-  exit: Promise<number | null>
-  stderr: () => string
-}
-
-/** Runs `chainwire-light` (from source) as a child process and collects its JSON lines. */
-function cli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@chainwire/source', join('src', 'cli.ts'), ...args],
-    {
-      cwd: join(import.meta.dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    },
-  )
-  children.push(child)
-  const events: Record<string, unknown>[] = []
-  let buf = ''
-  let err = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString()
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl)
-      buf = buf.slice(nl + 1)
-      if (line.startsWith('{')) events.push(JSON.parse(line) as Record<string, unknown>)
-    }
-  })
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString()
-  })
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, events, exit, stderr: () => err }
-}
-
-const has = (run: Run, event: string, pred: (e: Record<string, unknown>) => boolean = () => true) =>
-  run.events.some((e) => e.event === event && pred(e))
 
 describe('chainwire-light as a process, next to a devnet of full nodes assembled from the packages', () => {
   it('syncs from the devnet folder, survives SIGKILL, verifies a transaction, watches a key, bans a lying peer', async () => {
