@@ -118,7 +118,14 @@ export class Devnet {
     const name = `node-${this.members.length}`
     const bootstrap = this.members[0]?.info?.p2p.filter((a) => a.startsWith('tcp://')) ?? []
     const roles = ['full']
-    const info = await this.startMember(name, roles, options.mining ?? false, false, bootstrap, options.extraArgs)
+    const info = await this.startMember(
+      name,
+      roles,
+      options.mining ?? false,
+      false,
+      bootstrap,
+      options.extraArgs,
+    )
     this.write()
     return info
   }
