@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The dashboard in real Chromium (Debian's `chromium`, driven by playwright-core) against a running 2-node
  * devnet: the page loads, lists the node's peers, and updates through the event stream when a block is mined.
@@ -64,7 +65,7 @@ describe('the dashboard in Chromium', () => {
     )
     await page.waitForFunction(
       () =>
-        [...document.querySelectorAll('#events tr td:nth-child(2)')].some(
+        Array.from(document.querySelectorAll('#events tr td:nth-child(2)')).some(
           (td) => td.textContent === 'block' || td.textContent === 'mined',
         ),
       undefined,

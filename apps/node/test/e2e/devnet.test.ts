@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createIdentity, createNetwork } from '@chainwire/network'
+import type { ConsensusVoteData } from '@chainwire/protocol-codec'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI } from '../../src/api/openapi'
 import { ROUTES } from '../../src/api/routes'
@@ -92,6 +94,27 @@ describe('a 4-node devnet', () => {
   it('finalises blocks on the validator', async () => {
     const validator = devnet.nodes()[2]?.api as string
     await until(async () => (await get(validator, '/api/status')).finalized !== null, 20_000)
+  })
+
+  it("sends validators' votes to a light peer", async () => {
+    const validator = devnet.nodes()[2] as { api: string; p2p: string[]; peerId: string }
+    const light = createNetwork(
+      { identity: createIdentity() },
+      { networkId: 'chainwire-devnet-local', listen: [], roles: ['light'] },
+    )
+    const votes: ConsensusVoteData[] = []
+    light.on('message:consensus_vote', (e) => votes.push(e.message.data))
+    await light.start()
+    try {
+      await light.dial(validator.p2p.find((a) => a.startsWith('tcp://')) as string)
+      await until(async () => votes.length >= 2, 20_000)
+      // each vote is for a block of the validator's chain
+      const vote = votes[0] as ConsensusVoteData
+      const block = await get(validator.api, `/api/blocks/${vote.height}`)
+      expect(block.hash).toBe(Buffer.from(vote.blockHash as Uint8Array).toString('hex'))
+    } finally {
+      await light.stop()
+    }
   })
 
   it('answers bad input with 4xx JSON errors and keeps running', async () => {
