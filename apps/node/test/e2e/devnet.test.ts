@@ -5,7 +5,7 @@
  * description matches the routes; the metrics scrape passes `promtool check metrics`.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createIdentity, createNetwork } from '@chainwire/network'
@@ -230,5 +230,13 @@ describe('a 4-node devnet', () => {
     expect(text).toMatch(/chainwire_process_cpu_user_seconds_total/)
     expect(existsSync('/usr/bin/promtool'), 'promtool (Debian prometheus) is installed by .ci/run').toBe(true)
     execFileSync('/usr/bin/promtool', ['check', 'metrics'], { input: text })
+    // every metric the Grafana dashboard queries is in the scrape (declared, histograms by their base name)
+    const dashboard = readFileSync(new URL('../../grafana/chainwire-node.json', import.meta.url), 'utf8')
+    const queried = new Set(dashboard.match(/chainwire_[a-z_]+/g) ?? [])
+    expect(queried.size).toBeGreaterThan(10)
+    for (const name of queried) {
+      const base = name.replace(/_bucket$/, '')
+      expect(text, name).toMatch(new RegExp(`^# TYPE ${base} `, 'm'))
+    }
   })
 })
