@@ -151,6 +151,9 @@ export class ChainwireNode {
         maxConnections: config.limits.maxConnections,
         maxOutboundFullRelay: config.limits.maxOutbound,
         maxInboundPerIp: config.limits.maxInboundPerIp,
+        maxInboundPerNetGroup: config.limits.maxInboundPerNetGroup,
+        inboundRatePerIp: config.limits.inboundRatePerIp,
+        inboundBurstPerIp: config.limits.inboundBurstPerIp,
         maxMessageSize: config.limits.maxMessageSize,
       }
       if (config.announce.length > 0) networkOptions.announce = config.announce

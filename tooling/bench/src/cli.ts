@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   relay: () => import('./suites/relay'),
   sync: () => import('./suites/sync'),
   light: () => import('./suites/light'),
+  node: () => import('./suites/node'),
 }
 
 function formatRow(r: BenchResult): string[] {
