@@ -237,6 +237,16 @@ async function rss(api: string): Promise<number> {
   return Number(m[1])
 }
 
+/** The median of three resident-memory reads half a second apart. */
+async function rssMedian(api: string): Promise<number> {
+  const reads: number[] = []
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await sleep(500)
+    reads.push(await rss(api))
+  }
+  return median(reads)
+}
+
 async function memory(ctx: SuiteContext): Promise<void> {
   const count = arg(ctx, 'peers', 100)
   const dir = mkdtempSync(join(tmpdir(), 'cw-bench-node-mem-'))
@@ -253,7 +263,7 @@ async function memory(ctx: SuiteContext): Promise<void> {
   const peers: Network[] = []
   try {
     await sleep(3_000)
-    const idle = median([await rss(node.api), (await sleep(500), await rss(node.api))])
+    const idle = await rssMedian(node.api)
     for (let i = 0; i < count; i++) {
       const n = createNetwork(
         { identity: createIdentity() },
@@ -266,7 +276,7 @@ async function memory(ctx: SuiteContext): Promise<void> {
     await sleep(5_000)
     // the node keeps what its inbound limits and eviction allow: the figure is for the peers it holds
     const connected = (await get(node.api, '/api/status')).peers as number
-    const loaded = median([await rss(node.api), (await sleep(500), await rss(node.api))])
+    const loaded = await rssMedian(node.api)
     const c = `idle node, ${connected} peers connected (${count} dialed)`
     ctx.report({
       suite: 'node',
