@@ -80,28 +80,33 @@ interface Event {
   data: { hash?: string }
 }
 
-/** The events a node still holds (its bounded replay buffer), read from `/api/events?since=0`. */
-async function events(api: string): Promise<Event[]> {
+/** Reads a node's live event stream from now on; `stop()` closes it and answers what arrived. */
+function collect(api: string): { stop(): Promise<Event[]> } {
   const abort = new AbortController()
-  const res = await fetch(`${api}/api/events?since=0`, { signal: abort.signal })
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   let text = ''
-  const stop = setTimeout(() => abort.abort(), 1_000)
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      text += Buffer.from(value).toString('utf8')
+  const reading = (async () => {
+    try {
+      const res = await fetch(`${api}/api/events?since=${Number.MAX_SAFE_INTEGER}`, { signal: abort.signal })
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return
+        text += Buffer.from(value).toString('utf8')
+      }
+    } catch {
+      // closed by stop()
     }
-  } catch {
-    // aborted: the replay has been read
-  } finally {
-    clearTimeout(stop)
+  })()
+  return {
+    async stop() {
+      abort.abort()
+      await reading
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)) as Event)
+    },
   }
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .map((l) => JSON.parse(l.slice(6)) as Event)
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -141,6 +146,7 @@ async function propagation(ctx: SuiteContext): Promise<void> {
       120_000,
       'devnet in sync',
     )
+    const streams = apis.map(collect)
     const start = (await get(miner, '/api/status')).height as number
     await until(
       async () => ((await get(miner, '/api/status')).height >= start + blocks ? true : undefined),
@@ -148,7 +154,7 @@ async function propagation(ctx: SuiteContext): Promise<void> {
       'blocks mined',
     )
     await sleep(2_000)
-    const all = await Promise.all(apis.map(events))
+    const all = await Promise.all(streams.map((x) => x.stop()))
     const minerEvents = all[apis.indexOf(miner)] as Event[]
     const mined = minerEvents.filter((e) => e.type === 'mined' && e.data.hash !== undefined)
     const delays: number[] = []
@@ -163,11 +169,19 @@ async function propagation(ctx: SuiteContext): Promise<void> {
       }
       if (everywhere && last >= 0) delays.push(last)
     }
-    const rtts: number[] = []
-    for (const a of apis)
-      for (const p of (await get(a, '/api/peers')) as { latencyMs: number | null }[])
-        if (p.latencyMs !== null) rtts.push(p.latencyMs)
-    const rtt = median(rtts)
+    // network pings every peer every 30 s: wait for the first round trips
+    const rtt = await until(
+      async () => {
+        const rtts: number[] = []
+        for (const a of apis)
+          for (const p of (await get(a, '/api/peers')) as { latencyMs: number | null }[])
+            if (p.latencyMs !== null) rtts.push(p.latencyMs)
+        return rtts.length >= apis.length ? median(rtts) : undefined
+      },
+      60_000,
+      'ping round trips',
+    )
+    if (delays.length === 0) throw new Error(`no block reached every node (${mined.length} mined)`)
     const p50 = quantile(delays, 0.5)
     const p95 = quantile(delays, 0.95)
     const c = `${nodes} processes, ${delays.length} blocks`
