@@ -30,6 +30,7 @@ import type { NodeLogger } from './logger'
 import type { PrometheusMetrics } from './metrics'
 import { EventLog } from './wiring/events'
 import { NodeGauges } from './wiring/gauges'
+import { lightVoteForwarder } from './wiring/light-votes'
 import { BlockProducer, Validator } from './wiring/producer'
 import { chainValidators, messageIds } from './wiring/validators'
 
@@ -150,6 +151,9 @@ export class ChainwireNode {
         maxConnections: config.limits.maxConnections,
         maxOutboundFullRelay: config.limits.maxOutbound,
         maxInboundPerIp: config.limits.maxInboundPerIp,
+        maxInboundPerNetGroup: config.limits.maxInboundPerNetGroup,
+        inboundRatePerIp: config.limits.inboundRatePerIp,
+        inboundBurstPerIp: config.limits.inboundBurstPerIp,
         maxMessageSize: config.limits.maxMessageSize,
       }
       if (config.announce.length > 0) networkOptions.announce = config.announce
@@ -168,7 +172,7 @@ export class ChainwireNode {
           dialer: { enabled: config.limits.maxOutbound > 0, outboundFullRelay: config.limits.maxOutbound },
         },
       )
-      const validators = chainValidators(chain)
+      const validators = chainValidators(chain, lightVoteForwarder(network))
       const topic = (name: 'blocks' | 'transactions'): TopicOptions => ({
         strategy: config.relay[name],
         validator: validators[name],
@@ -281,7 +285,13 @@ export class ChainwireNode {
         ? devnetSecret(`validator ${Number(config.validator.key.slice(7))}`)
         : new Uint8Array(Buffer.from(config.validator.key, 'hex'))
       this.validator = new Validator(
-        { chain, relay, logger: logger.child({ component: 'validator' }), networkId: this.chainNetwork.id },
+        {
+          chain,
+          relay,
+          logger: logger.child({ component: 'validator' }),
+          networkId: this.chainNetwork.id,
+          onVote: lightVoteForwarder(network),
+        },
         createSigner(keyPairFromSecret(secret)),
       )
       this.validator.start()

@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ default: Suite }>> = {
   sync: () => import('./suites/sync'),
   light: () => import('./suites/light'),
   nat: () => import('./suites/nat'),
+  node: () => import('./suites/node'),
 }
 
 function formatRow(r: BenchResult): string[] {

@@ -60,6 +60,12 @@ export interface NodeConfig {
     maxOutbound: number
     /** Connections from one IP. @default 8 */
     maxInboundPerIp: number
+    /** Inbound connections from one network group (IPv4 /16, IPv6 /32). @default 16 */
+    maxInboundPerNetGroup: number
+    /** New inbound connections per IP: tokens per second. @default 0.2 */
+    inboundRatePerIp: number
+    /** New inbound connections per IP: burst. @default 16 */
+    inboundBurstPerIp: number
     /** Largest message accepted, bytes. @default 4_000_000 */
     maxMessageSize: number
     /** Transactions in the mempool. @default 50_000 */
@@ -158,6 +164,9 @@ export const CONFIG_SPEC: OptionSpec<NodeConfig> = {
     maxConnections: option.integer(125, { min: 1, max: 10_000 }),
     maxOutbound: option.integer(8, { min: 0, max: 64 }),
     maxInboundPerIp: option.integer(8, { min: 1, max: 10_000 }),
+    maxInboundPerNetGroup: option.integer(16, { min: 1, max: 10_000 }),
+    inboundRatePerIp: option.number(0.2, { min: 0.001, max: 10_000 }),
+    inboundBurstPerIp: option.integer(16, { min: 1, max: 10_000 }),
     maxMessageSize: option.integer(4_000_000, { min: 65_536, max: 64_000_000 }),
     mempoolCount: option.integer(50_000, { min: 1, max: 1_000_000 }),
   }),

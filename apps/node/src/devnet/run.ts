@@ -4,7 +4,7 @@
  * listens and rewrites it when a node exits; stops every process it started on SIGINT / SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DEVNET_VALIDATORS } from '@chainwire/chain'
 import { readPorts, writeFileAtomic } from '../data-dir'
@@ -36,6 +36,16 @@ interface Member {
   roles: string[]
   child: ChildProcess
   info: DevnetNode | undefined
+  /** The arguments of `start` the member runs with (kept for restarts). */
+  args: string[]
+}
+
+/** A node added to a running devnet. */
+export interface AddNodeOptions {
+  /** Mines blocks. @default false */
+  mining?: boolean
+  /** Extra arguments of `start` (e.g. `--set limits.maxOutbound=2`). @default [] */
+  extraArgs?: string[]
 }
 
 /** The devnet chain: fast blocks at the easiest difficulty, the first devnet validator key finalising. */
@@ -103,6 +113,50 @@ export class Devnet {
     return this.members.flatMap((m) => (m.info === undefined ? [] : [m.info]))
   }
 
+  /** Starts one more node (bootstrapping from node-0) and rewrites `devnet.json`; resolves once it listens. */
+  async add(options: AddNodeOptions = {}): Promise<DevnetNode> {
+    const name = `node-${this.members.length}`
+    const bootstrap = this.members[0]?.info?.p2p.filter((a) => a.startsWith('tcp://')) ?? []
+    const roles = ['full']
+    const info = await this.startMember(
+      name,
+      roles,
+      options.mining ?? false,
+      false,
+      bootstrap,
+      options.extraArgs,
+    )
+    this.write()
+    return info
+  }
+
+  /** Sends `signal` to a node's process and resolves once it has exited. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const m = this.member(name)
+    if (m.child.exitCode !== null || m.child.signalCode !== null) return
+    const exited = new Promise<void>((done) => m.child.once('exit', () => done()))
+    m.child.kill(signal)
+    await exited
+  }
+
+  /** Starts a stopped node again from its data dir with the same arguments; resolves once it listens. */
+  async restart(name: string): Promise<DevnetNode> {
+    const m = this.member(name)
+    if (m.child.exitCode === null && m.child.signalCode === null)
+      throw new NodeError('ERR_DEVNET', `${name} is still running`)
+    m.child = this.spawnNode(m.dataDir, m.args)
+    this.watch(m)
+    m.info = await waitForPorts(m)
+    this.write()
+    return m.info
+  }
+
+  private member(name: string): Member {
+    const m = this.members.find((x) => x.name === name)
+    if (m === undefined) throw new NodeError('ERR_DEVNET', `no devnet node ${name}`)
+    return m
+  }
+
   /** Stops every node (SIGTERM, then SIGKILL after `graceMs`) and rewrites `devnet.json` without them. */
   async stop(graceMs = 20_000): Promise<void> {
     if (this.stopped) return
@@ -140,7 +194,8 @@ export class Devnet {
     mining: boolean,
     validator: boolean,
     bootstrap: string[],
-  ) {
+    extraArgs: string[] = [],
+  ): Promise<DevnetNode> {
     const dataDir = join(this.dir, name)
     mkdirSync(dataDir, { recursive: true, mode: 0o700 })
     const args = [
@@ -167,6 +222,23 @@ export class Devnet {
     for (const b of bootstrap) args.push('--bootstrap', b)
     if (mining) args.push('--mine', '--set', `mining.intervalMs=${this.chain.targetBlockTimeMs ?? 2_000}`)
     if (validator) args.push('--set', 'validator.key=devnet:0')
+    args.push(...extraArgs)
+    const member: Member = {
+      name,
+      dataDir,
+      roles: [...roles, ...(mining ? ['miner'] : [])],
+      child: this.spawnNode(dataDir, args),
+      info: undefined,
+      args,
+    }
+    this.members.push(member)
+    this.watch(member)
+    member.info = await waitForPorts(member)
+    this.say(`${name} ${member.roles.join('+')} ${member.info.api}  ${member.info.p2p[0]}`)
+    return member.info
+  }
+
+  private spawnNode(dataDir: string, args: string[]): ChildProcess {
     const command = this.options.command ?? {
       file: process.execPath,
       args: [...process.execArgv, process.argv[1] as string],
@@ -176,23 +248,19 @@ export class Devnet {
       stdio: ['ignore', log, log],
       env: process.env,
     })
-    const member: Member = {
-      name,
-      dataDir,
-      roles: [...roles, ...(mining ? ['miner'] : [])],
-      child,
-      info: undefined,
-    }
-    this.members.push(member)
+    closeSync(log)
+    return child
+  }
+
+  private watch(member: Member): void {
+    const child = member.child
     child.on('exit', (code, signal) => {
-      if (!this.stopped) {
-        this.say(`${name} exited (${signal ?? code}); see ${join(dataDir, 'node.log')}`)
+      if (!this.stopped && member.child === child) {
+        this.say(`${member.name} exited (${signal ?? code}); see ${join(member.dataDir, 'node.log')}`)
         member.info = undefined
         this.write()
       }
     })
-    member.info = await waitForPorts(member)
-    this.say(`${name} ${member.roles.join('+')} ${member.info.api}  ${member.info.p2p[0]}`)
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { type FullChain, Miner, mineBlock, type Signer, signVote } from '@chainwire/chain'
 import type { Clock, Logger } from '@chainwire/interface'
+import type { ConsensusVoteData } from '@chainwire/protocol-codec'
 import type { Relay } from '@chainwire/relay'
 import type { Sync } from '@chainwire/sync'
 
@@ -114,7 +115,14 @@ export class Validator {
   private lastHeight = -1
 
   constructor(
-    private readonly c: { chain: FullChain; relay: Relay; logger: Logger; networkId: string },
+    private readonly c: {
+      chain: FullChain
+      relay: Relay
+      logger: Logger
+      networkId: string
+      /** Called with each vote signed here once the chain counted it. */
+      onVote?: (vote: ConsensusVoteData) => void
+    },
     private readonly signer: Signer,
   ) {}
 
@@ -132,7 +140,10 @@ export class Validator {
     const vote = signVote({ height: tip.height, blockHash: tip.hash }, this.signer, this.c.networkId)
     void this.c.chain
       .acceptVote(vote)
-      .then(() => this.c.relay.publish('consensus', { type: 'consensus_vote', data: vote }))
+      .then((result) => {
+        if (result === 'counted' || result === 'final') this.c.onVote?.(vote)
+        return this.c.relay.publish('consensus', { type: 'consensus_vote', data: vote })
+      })
       .catch((err) => this.c.logger.warn({ err }, 'precommit not published'))
   }
 }

@@ -4,6 +4,7 @@
  * peer scoring; anything else (a parent we lack, a full mempool) is ignored without blame.
  */
 import { type FullChain, headerHash, isPenalty, transactionHash } from '@chainwire/chain'
+import type { ConsensusVoteData } from '@chainwire/protocol-codec'
 import type { MessageValidator, ValidationResult } from '@chainwire/relay'
 
 type Verdict = 'connected' | 'stored' | 'duplicate' | 'accepted' | { invalid: string; penalty?: boolean }
@@ -17,6 +18,7 @@ export function verdictOf(result: Verdict): ValidationResult {
 /** The validators of the built-in topics, backed by the chain. */
 export function chainValidators(
   chain: FullChain,
+  onVote: (vote: ConsensusVoteData) => void = () => {},
 ): Record<'blocks' | 'transactions' | 'consensus', MessageValidator> {
   return {
     blocks: async (m) => {
@@ -31,6 +33,7 @@ export function chainValidators(
       if (m.message?.type !== 'consensus_vote') return m.message === undefined ? 'reject' : 'ignore'
       const result = await chain.acceptVote(m.message.data)
       if (result === 'ignored') return 'ignore'
+      if (result === 'counted' || result === 'final') onVote(m.message.data)
       if (typeof result === 'string') return 'accept'
       return isPenalty(result.invalid, 'vote') ? 'reject' : 'ignore'
     },

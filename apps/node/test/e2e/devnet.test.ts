@@ -5,9 +5,11 @@
  * description matches the routes; the metrics scrape passes `promtool check metrics`.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createIdentity, createNetwork } from '@chainwire/network'
+import type { ConsensusVoteData } from '@chainwire/protocol-codec'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OPENAPI } from '../../src/api/openapi'
 import { ROUTES } from '../../src/api/routes'
@@ -92,6 +94,27 @@ describe('a 4-node devnet', () => {
   it('finalises blocks on the validator', async () => {
     const validator = devnet.nodes()[2]?.api as string
     await until(async () => (await get(validator, '/api/status')).finalized !== null, 20_000)
+  })
+
+  it("sends validators' votes to a light peer", async () => {
+    const validator = devnet.nodes()[2] as { api: string; p2p: string[]; peerId: string }
+    const light = createNetwork(
+      { identity: createIdentity() },
+      { networkId: 'chainwire-devnet-local', listen: [], roles: ['light'] },
+    )
+    const votes: ConsensusVoteData[] = []
+    light.on('message:consensus_vote', (e) => votes.push(e.message.data))
+    await light.start()
+    try {
+      await light.dial(validator.p2p.find((a) => a.startsWith('tcp://')) as string)
+      await until(async () => votes.length >= 2, 20_000)
+      // each vote is for a block of the validator's chain
+      const vote = votes[0] as ConsensusVoteData
+      const block = await get(validator.api, `/api/blocks/${vote.height}`)
+      expect(block.hash).toBe(Buffer.from(vote.blockHash as Uint8Array).toString('hex'))
+    } finally {
+      await light.stop()
+    }
   })
 
   it('answers bad input with 4xx JSON errors and keeps running', async () => {
@@ -207,5 +230,13 @@ describe('a 4-node devnet', () => {
     expect(text).toMatch(/chainwire_process_cpu_user_seconds_total/)
     expect(existsSync('/usr/bin/promtool'), 'promtool (Debian prometheus) is installed by .ci/run').toBe(true)
     execFileSync('/usr/bin/promtool', ['check', 'metrics'], { input: text })
+    // every metric the Grafana dashboard queries is in the scrape (declared, histograms by their base name)
+    const dashboard = readFileSync(new URL('../../grafana/chainwire-node.json', import.meta.url), 'utf8')
+    const queried = new Set(dashboard.match(/chainwire_[a-z_]+/g) ?? [])
+    expect(queried.size).toBeGreaterThan(10)
+    for (const name of queried) {
+      const base = name.replace(/_bucket$/, '')
+      expect(text, name).toMatch(new RegExp(`^# TYPE ${base} `, 'm'))
+    }
   })
 })
