@@ -208,6 +208,8 @@ export class ChainwireNode {
         {
           network,
           chain,
+          // compact block filters (BIP158) for light clients' watched keys
+          filters: chain,
           clock,
           logger: log('sync'),
           metrics,

@@ -2,8 +2,8 @@
  * `chainwire-light` against a real devnet of `chainwire-node` processes (apps/node's `Devnet`, the runner of
  * `chainwire-node devnet` and `pnpm start`): the client syncs from the folder the devnet writes, bans a lying
  * peer and keeps syncing from the honest nodes, survives SIGKILL, and verifies a transaction sent through a
- * node's API with a merkle proof the nodes serve. (Watching a key needs compact filters, which chainwire-node
- * does not serve yet; `cli.test.ts` covers `watch` against full nodes assembled from the packages.)
+ * node's API with a merkle proof the nodes serve, and finds it again by watching the receiving key through the
+ * nodes' compact block filters.
  */
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -166,6 +166,17 @@ describe('chainwire-light next to a devnet of chainwire-node processes', () => {
     const verified = verify.events.find((e) => e.event === 'verified')
     expect(verified).toMatchObject({ height: found.height, index: found.index })
     expect(verified?.confirmations as number).toBeGreaterThanOrEqual(1)
+
+    // Watching the receiving key: the nodes' compact filters (BIP158) match it at the transfer's block only,
+    // and the client proves the transaction it found there.
+    const watch = cli(['watch', to, '--devnet', dir, '--data-dir', tempDir(), '--json'])
+    await until(() => has(watch, 'transaction'), 60_000, 'watched transfer')
+    expect(watch.events.find((e) => e.event === 'transaction')).toMatchObject({
+      height: found.height,
+      direction: 'in',
+    })
+    watch.child.kill('SIGINT')
+    expect(await watch.exit).toBe(0)
 
     // A proof asked for a block the devnet never made is refused, and the command fails.
     const forged = cli([
