@@ -3,5 +3,5 @@ import shared from '../../vitest.shared.ts'
 
 export default mergeConfig(
   shared,
-  defineProject({ test: { name: 'node', testTimeout: 120_000, hookTimeout: 60_000 } }),
+  defineProject({ test: { name: 'node', testTimeout: 240_000, hookTimeout: 60_000 } }),
 )

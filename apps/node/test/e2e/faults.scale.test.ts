@@ -167,8 +167,8 @@ describe('faults on a devnet of processes', () => {
       fee: 2_000n,
     })
     expect(sent.result).toBe('accepted')
-    await until(async () => (await get(slow.api, `/api/accounts/${to}`)).balance === '4242', 30_000)
-    await until(async () => (await height(slow)) >= forkHeight + 3, 30_000)
+    await until(async () => (await get(slow.api, `/api/accounts/${to}`)).balance === '4242', 60_000)
+    await until(async () => (await height(slow)) >= forkHeight + 3, 60_000)
     expect((await get(a[1]?.api as string, `/api/accounts/${to}`)).balance).toBe('0')
     // heal
     for (const x of a)
@@ -189,10 +189,10 @@ describe('faults on a devnet of processes', () => {
       const pool = await get(b[0]?.api as string, '/api/mempool')
       const account = await get(b[0]?.api as string, `/api/accounts/${to}`)
       return (pool.transactions as string[]).includes(sent.hash as string) || account.balance === '4242'
-    }, 30_000)
+    }, 60_000)
     await until(async () => {
       const balances = await Promise.all([...a, ...b].map((n) => get(n.api, `/api/accounts/${to}`)))
       return balances.every((x) => x.balance === '4242')
-    }, 30_000)
+    }, 60_000)
   })
 })
