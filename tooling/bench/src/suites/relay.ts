@@ -426,36 +426,22 @@ async function heartbeat(ctx: SuiteContext) {
   const one = await measure(1)
   const hundred = await measure(100)
   const c = '100 peers, 3 gossip topics, 100 transactions per heartbeat'
-  ctx.report({
-    suite: 'relay',
-    case: c,
-    metric: 'heartbeat time mean',
-    value: hundred.mean * 1_000,
-    unit: 'us',
-    baseline: '1 peer',
-    baselineValue: one.mean * 1_000,
-    ratio: one.mean / hundred.mean,
-  })
-  ctx.report({
-    suite: 'relay',
-    case: c,
-    metric: 'heartbeat CPU time mean',
-    value: hundred.cpu * 1_000,
-    unit: 'us',
-    baseline: '1 peer',
-    baselineValue: one.cpu * 1_000,
-    ratio: one.cpu / hundred.cpu,
-  })
-  ctx.report({
-    suite: 'relay',
-    case: c,
-    metric: 'heartbeat time max',
-    value: hundred.max * 1_000,
-    unit: 'us',
-    baseline: '1 peer',
-    baselineValue: one.max * 1_000,
-    ratio: one.max / hundred.max,
-  })
+  for (const [metric, key] of [
+    ['heartbeat time mean', 'mean'],
+    ['heartbeat CPU time mean', 'cpu'],
+    ['heartbeat time max', 'max'],
+  ] as const) {
+    ctx.report({
+      suite: 'relay',
+      case: c,
+      metric,
+      value: hundred[key] * 1_000,
+      unit: 'us',
+      baseline: '1 peer',
+      baselineValue: one[key] * 1_000,
+      ratio: one[key] / hundred[key],
+    })
+  }
 }
 
 /** Part 5b: the longest event-loop stall while a relay with 100 peers relays under load, in real time. */
