@@ -130,6 +130,12 @@ export class Devnet {
     return info
   }
 
+  /** Whether a node's process is running (started and not exited). */
+  running(name: string): boolean {
+    const m = this.member(name)
+    return m.child.exitCode === null && m.child.signalCode === null
+  }
+
   /** Sends `signal` to a node's process and resolves once it has exited. */
   async kill(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const m = this.member(name)
