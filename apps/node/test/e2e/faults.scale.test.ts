@@ -164,8 +164,12 @@ describe('faults on a devnet of processes', () => {
     expect(devnet.nodes().filter((n) => devnet.running(n.name)).length).toBe(a.length + b.length)
     const other = (n: DevnetNode) => (a.includes(n) ? b : a)
     await until(async () => {
-      const lists: { peerId: string }[][] = await Promise.all([...a, ...b].map((n) => get(n.api, '/api/peers')))
-      return [...a, ...b].every((n, i) => lists[i]?.every((p) => !other(n).some((x) => x.peerId === p.peerId)))
+      const lists: { peerId: string }[][] = await Promise.all(
+        [...a, ...b].map((n) => get(n.api, '/api/peers')),
+      )
+      return [...a, ...b].every((n, i) =>
+        lists[i]?.every((p) => !other(n).some((x) => x.peerId === p.peerId)),
+      )
     }, 10_000)
     // half B's two nodes are peers of each other (the late miner found its peers through node-0 and may not
     // have picked node-3), so B's transfer reaches B's miner
