@@ -1,4 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
+import type { Message } from '@chainwire/protocol-codec'
 import { describe, expect, it } from 'vitest'
 import { defaultMessageId, type RelayOptions } from '../src/index'
 import { blockMessage, fakeId, txMessage } from './helpers/messages'
@@ -211,14 +212,14 @@ describe('gossip mesh', () => {
     expect(s.tables.scoredPeers).toBe(2)
   })
 
-  const controls = {
+  const controls: Record<string, Message> = {
     ihave: { type: 'ihave', data: { topic: 'blocks', messageIds: [fakeId(9_001)] } },
     iwant: { type: 'iwant', data: { messageIds: [fakeId(9_002)] } },
     graft: { type: 'graft', data: { topic: 'blocks' } },
     prune: { type: 'prune', data: { topic: 'blocks', peers: [], backoffMs: 60_000 } },
     idontwant: { type: 'idontwant', data: { messageIds: [fakeId(9_003)] } },
     subscribe: { type: 'subscribe', data: { topics: [{ topic: 'blocks', subscribed: true }] } },
-  } as const
+  }
 
   for (const [type, message] of Object.entries(controls)) {
     it(`a graylisted peer that keeps sending only ${type}: ignored, reported, then disconnected`, async () => {

@@ -4,6 +4,7 @@
  */
 import { createIdentity } from '@chainwire/network'
 import { createPeerScoring } from '@chainwire/peer-scoring'
+import type { Message } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import { blockMessage, fakeId, txMessage, voteMessage } from './helpers/messages'
 import { TestCluster, type TestNode } from './helpers/nodes'
@@ -116,19 +117,20 @@ describe('relay over real networks (memory transport)', () => {
     // from here on the bad node speaks through its network only: three invalid blocks, then only control
     bad.relay.stop()
     const badId = bad.network.peerId
-    for (let i = 0; i < 3; i++) await bad.network.send(victim.network.peerId, blockMessage(500 + i, 2_000, cluster.clock.now()))
+    for (let i = 0; i < 3; i++)
+      await bad.network.send(victim.network.peerId, blockMessage(500 + i, 2_000, cluster.clock.now()))
     await cluster.settle()
     expect(victim.relay.isGraylisted(badId)).toBe(true)
     expect(victim.network.getPeer(badId)).toBeDefined()
-    const control = [
+    const control: Message[] = [
       { type: 'ihave', data: { topic: 'blocks', messageIds: [fakeId(1)] } },
       { type: 'graft', data: { topic: 'blocks' } },
       { type: 'iwant', data: { messageIds: [fakeId(2)] } },
       { type: 'prune', data: { topic: 'blocks', peers: [], backoffMs: 60_000 } },
-    ] as const
+    ]
     let sent = 0
     while (victim.network.getPeer(badId) !== undefined && sent < 20) {
-      await bad.network.send(victim.network.peerId, control[sent % control.length] as (typeof control)[number])
+      await bad.network.send(victim.network.peerId, control[sent % control.length] as Message)
       sent++
       await cluster.advance(1_000)
     }
