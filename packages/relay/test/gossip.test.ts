@@ -391,6 +391,40 @@ describe('gossip mesh', () => {
     for (const m of ihaves) expect(m.message.data.messageIds.length).toBeLessThanOrEqual(3)
   })
 
+  it('the heartbeat does not send its IHAVE gossip itself: it goes out after it, at most 8 peers a task', async () => {
+    const h = harness({
+      relayMode: 'gossip',
+      topics: { blocks: {}, transactions: {}, consensus: { strategy: 'gossip' } },
+    })
+    h.peers(100)
+    await h.clock.advanceAsync(1_000)
+    for (let i = 0; i < 20; i++) {
+      h.relay.publish('transactions', txMessage(1_000 + i))
+      h.relay.publish('blocks', blockMessage(600 + i, 100))
+    }
+    h.net.clearSent()
+    const duringHeartbeat: number[] = []
+    h.relay.on('heartbeat', () => duringHeartbeat.push(h.net.sentOf('ihave').length))
+    const batches: number[] = []
+    const broadcast = h.net.broadcast.bind(h.net)
+    h.net.broadcast = (message, filter) => {
+      const n = broadcast(message, filter)
+      if (message.type === 'ihave') batches.push(n)
+      return n
+    }
+    await h.clock.advanceAsync(1_000)
+    expect(duringHeartbeat).toEqual([0])
+    // 2 busy topics, about 23 peers each: 3 tasks a topic, none for more than 8 peers
+    expect(h.net.sentOf('ihave').length).toBeGreaterThanOrEqual(2 * 20)
+    expect(batches.length).toBeGreaterThanOrEqual(6)
+    expect(Math.max(...batches)).toBeLessThanOrEqual(8)
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(h.net.sentOf('ihave').length)
+    expect(h.relay.status().gossip.ihaveSent).toBeGreaterThanOrEqual(h.net.sentOf('ihave').length)
+    // stopping the relay drops the tasks not run yet
+    h.relay.stop()
+    await h.clock.advanceAsync(1_000)
+  })
+
   it('preamble: a large message is announced to each target just before it is sent; a small one is not', async () => {
     const h = harness(gossip())
     const peers = h.peers(8)

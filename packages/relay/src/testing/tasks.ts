@@ -1,0 +1,101 @@
+import type { Clock } from '@chainwire/interface'
+import type { RelayNetwork } from '../types'
+
+/** What kind of relay work one task was. */
+export type RelayTaskKind = 'event' | 'request' | 'interval' | 'timeout'
+
+/** The CPU time of the relay's tasks, per kind: every synchronous run of a relay callback. */
+export interface RelayTaskTimes {
+  /** Tasks recorded, per kind. */
+  count(kind?: RelayTaskKind): number
+  /** The longest task's CPU time, in ms. */
+  maxMs(kind?: RelayTaskKind): number
+  /** A percentile (0-100) of the tasks' CPU time, in ms. */
+  percentileMs(p: number, kind?: RelayTaskKind): number
+  /** Total CPU time of the tasks, in ms. */
+  totalMs(kind?: RelayTaskKind): number
+  /** Forgets what was recorded (to measure from now). */
+  reset(): void
+}
+
+/** Most tasks recorded per kind; later ones are not kept. */
+const MAX_RECORDED = 1_000_000
+
+/**
+ * Wraps the network and clock a relay is given so that every synchronous run of a relay callback (a network
+ * event or request handler, a heartbeat or cleanup interval, a timeout) is timed in process CPU time
+ * (`process.cpuUsage`, so a busy machine descheduling the process does not inflate it): the longest of
+ * them is the longest the relay can hold the event loop. For benchmarks and scale tests; Node only.
+ */
+export function timeRelayTasks(
+  network: RelayNetwork,
+  clock: Clock,
+): { network: RelayNetwork; clock: Clock; times: RelayTaskTimes } {
+  const recorded = new Map<RelayTaskKind, number[]>()
+  const timed =
+    <A extends unknown[], R>(kind: RelayTaskKind, fn: (...args: A) => R) =>
+    (...args: A): R => {
+      const before = process.cpuUsage()
+      try {
+        return fn(...args)
+      } finally {
+        const used = process.cpuUsage(before)
+        let list = recorded.get(kind)
+        if (list === undefined) recorded.set(kind, (list = []))
+        if (list.length < MAX_RECORDED) list.push((used.user + used.system) / 1_000)
+      }
+    }
+  const wrapped = new Map<unknown, unknown>()
+  const on = network.on.bind(network) as (event: string, fn: (...args: unknown[]) => void) => unknown
+  const off = network.off.bind(network) as (event: string, fn: (...args: unknown[]) => void) => unknown
+  const overrides: Record<string, unknown> = {
+    on(event: string, fn: (...args: unknown[]) => void) {
+      const w = timed('event', fn)
+      wrapped.set(fn, w)
+      on(event, w)
+      return timedNetwork
+    },
+    off(event: string, fn: (...args: unknown[]) => void) {
+      off(event, (wrapped.get(fn) as typeof fn | undefined) ?? fn)
+      wrapped.delete(fn)
+      return timedNetwork
+    },
+    handle(type: Parameters<RelayNetwork['handle']>[0], handler: Parameters<RelayNetwork['handle']>[1]) {
+      return network.handle(type, timed('request', handler))
+    },
+  }
+  // everything else is the network's own, bound to it (private fields and all), each bound once
+  const bound = new Map<PropertyKey, unknown>()
+  const timedNetwork: RelayNetwork = new Proxy(network, {
+    get(target, key) {
+      if (typeof key === 'string' && key in overrides) return overrides[key]
+      const value = Reflect.get(target, key, target) as unknown
+      if (typeof value !== 'function') return value
+      let fn = bound.get(key)
+      if (fn === undefined) bound.set(key, (fn = value.bind(target)))
+      return fn
+    },
+  })
+  const timedClock: Clock = {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => clock.setTimeout(timed('timeout', fn), ms),
+    clearTimeout: (h) => clock.clearTimeout(h),
+    setInterval: (fn, ms) => clock.setInterval(timed('interval', fn), ms),
+    clearInterval: (h) => clock.clearInterval(h),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+  }
+  const of = (kind?: RelayTaskKind): number[] =>
+    kind === undefined ? [...recorded.values()].flat() : (recorded.get(kind) ?? [])
+  const times: RelayTaskTimes = {
+    count: (kind) => of(kind).length,
+    maxMs: (kind) => of(kind).reduce((m, x) => Math.max(m, x), 0),
+    percentileMs(p, kind) {
+      const sorted = [...of(kind)].sort((a, b) => a - b)
+      if (sorted.length === 0) return 0
+      return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+    },
+    totalMs: (kind) => of(kind).reduce((s, x) => s + x, 0),
+    reset: () => recorded.clear(),
+  }
+  return { network: timedNetwork, clock: timedClock, times }
+}
