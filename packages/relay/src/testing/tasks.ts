@@ -14,12 +14,16 @@ export interface RelayTaskTimes {
   percentileMs(p: number, kind?: RelayTaskKind): number
   /** Total CPU time of the tasks, in ms. */
   totalMs(kind?: RelayTaskKind): number
+  /** The longest tasks, longest first: kind, what ran (the network event or request type) and CPU ms. */
+  slowest(): readonly { kind: RelayTaskKind; name: string; ms: number }[]
   /** Forgets what was recorded (to measure from now). */
   reset(): void
 }
 
 /** Most tasks recorded per kind; later ones are not kept. */
 const MAX_RECORDED = 1_000_000
+/** Longest tasks kept by `slowest()`. */
+const SLOWEST = 10
 
 /**
  * Wraps the network and clock a relay is given so that every synchronous run of a relay callback (a network
@@ -32,8 +36,9 @@ export function timeRelayTasks(
   clock: Clock,
 ): { network: RelayNetwork; clock: Clock; times: RelayTaskTimes } {
   const recorded = new Map<RelayTaskKind, number[]>()
+  let slowest: { kind: RelayTaskKind; name: string; ms: number }[] = []
   const timed =
-    <A extends unknown[], R>(kind: RelayTaskKind, fn: (...args: A) => R) =>
+    <A extends unknown[], R>(kind: RelayTaskKind, fn: (...args: A) => R, name: string = kind) =>
     (...args: A): R => {
       const before = process.cpuUsage()
       try {
@@ -42,7 +47,11 @@ export function timeRelayTasks(
         const used = process.cpuUsage(before)
         let list = recorded.get(kind)
         if (list === undefined) recorded.set(kind, (list = []))
-        if (list.length < MAX_RECORDED) list.push((used.user + used.system) / 1_000)
+        const ms = (used.user + used.system) / 1_000
+        if (list.length < MAX_RECORDED) list.push(ms)
+        if (slowest.length < SLOWEST || ms > (slowest[slowest.length - 1]?.ms ?? 0)) {
+          slowest = [...slowest, { kind, name, ms }].sort((a, b) => b.ms - a.ms).slice(0, SLOWEST)
+        }
       }
     }
   const wrapped = new Map<unknown, unknown>()
@@ -50,7 +59,7 @@ export function timeRelayTasks(
   const off = network.off.bind(network) as (event: string, fn: (...args: unknown[]) => void) => unknown
   const overrides: Record<string, unknown> = {
     on(event: string, fn: (...args: unknown[]) => void) {
-      const w = timed('event', fn)
+      const w = timed('event', fn, event)
       wrapped.set(fn, w)
       on(event, w)
       return timedNetwork
@@ -61,7 +70,7 @@ export function timeRelayTasks(
       return timedNetwork
     },
     handle(type: Parameters<RelayNetwork['handle']>[0], handler: Parameters<RelayNetwork['handle']>[1]) {
-      return network.handle(type, timed('request', handler))
+      return network.handle(type, timed('request', handler, type))
     },
   }
   // everything else is the network's own, bound to it (private fields and all), each bound once
@@ -95,7 +104,11 @@ export function timeRelayTasks(
       return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
     },
     totalMs: (kind) => of(kind).reduce((s, x) => s + x, 0),
-    reset: () => recorded.clear(),
+    slowest: () => slowest,
+    reset: () => {
+      recorded.clear()
+      slowest = []
+    },
   }
   return { network: timedNetwork, clock: timedClock, times }
 }

@@ -44,6 +44,7 @@ import {
 } from '@chainwire/network'
 import { createRelay, type Relay, type RelayOptions } from '@chainwire/relay'
 import {
+  blockHeaderId,
   joinLater,
   planSybils,
   type SybilPlan,
@@ -489,7 +490,12 @@ async function stalls(ctx: SuiteContext) {
           { network: timed.network, clock: timed.clock },
           {
             relayMode: 'gossip',
-            topics: { blocks: {}, transactions: {}, consensus: { strategy: 'gossip' } },
+            // blocks identified by their header hash, as a chain does (the default hashes the whole block)
+            topics: {
+              blocks: { messageId: blockHeaderId },
+              transactions: {},
+              consensus: { strategy: 'gossip' },
+            },
             // the 100 peers share one loopback address: no IP colocation penalty (P6) here
             score: { ipColocationFactorWeight: 0 },
           },
@@ -520,6 +526,12 @@ async function stalls(ctx: SuiteContext) {
         accepted: Object.values(status?.topics ?? {}).reduce((n, t) => n + t.accepted, 0),
         heartbeatMaxMs: status?.heartbeat.maxMs ?? 0,
         taskCpuMaxMs: timed.times.maxMs(),
+        eventCpuMaxMs: timed.times.maxMs('event'),
+        timeoutCpuMaxMs: timed.times.maxMs('timeout'),
+        slowest: timed.times
+          .slowest()
+          .slice(0, 4)
+          .map((t) => `${t.name} ${t.ms.toFixed(1)}`),
         taskCpuP99Ms: timed.times.percentileMs(99),
         heartbeatCpuMaxMs: timed.times.maxMs('interval'),
         heartbeatCpuP50Ms: timed.times.percentileMs(50, 'interval'),
