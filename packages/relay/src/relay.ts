@@ -147,7 +147,7 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
       on(`message:${type}` as 'message:new_block', (e: MessageEvent) => this.onNative(e))
     }
     on('message:relay', (e: MessageEvent<'relay'>) => this.onEnvelope(e))
-    on('message:subscribe', (e: MessageEvent<'subscribe'>) => this.withPeer(e, (p) => this.onSubscribe(p, e)))
+    on('message:subscribe', (e: MessageEvent<'subscribe'>) => this.control(e, (p) => this.onSubscribe(p, e)))
     on('message:ihave', (e: MessageEvent<'ihave'>) =>
       this.control(e, (p) => this.gossip.onIHave(p, e.message.data)),
     )
@@ -170,7 +170,11 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
       this.control(e, (p) => this.announcer.onInv(p, e.message.data)),
     )
     this.unregister.push(
-      net.handle('get_data', (message, peer) => this.announcer.onGetData(peer, message.data)),
+      net.handle('get_data', async (message, peer) =>
+        this.ignoreGraylisted(peer.peerId, 'get_data')
+          ? { type: 'not_found', data: { items: message.data.items } }
+          : this.announcer.onGetData(peer, message.data),
+      ),
     )
     for (const peer of net.peers()) this.peerConnected(peer)
     this.lastDecay = this.clock.now()
@@ -368,7 +372,7 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
       this.stats.unknownTopic++
       return
     }
-    if (this.ignoreGraylisted(e.peerId, true)) return
+    if (this.ignoreGraylisted(e.peerId, e.message.type)) return
     const content: TopicContent = { message: e.message as Message }
     const wire = this.wireFor(t, content, { from: e.peerId })
     void this.pipeline.receive({
@@ -386,7 +390,7 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
   private onEnvelope(e: MessageEvent<'relay'>): void {
     const env = e.message.data
     const from = e.peerId
-    if (this.ignoreGraylisted(from, true)) return
+    if (this.ignoreGraylisted(from, 'relay')) return
     if (env.target !== undefined) {
       this.direct.receive(env as RelayData & { target: string }, from, e.size)
       return
@@ -462,14 +466,15 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
     }
   }
 
-  /** Drops a message from a graylisted peer; one that keeps sending collects penalties until disconnected. */
-  private ignoreGraylisted(peer: PeerId, message: boolean): boolean {
+  /**
+   * Drops anything a graylisted peer sends (messages, control, requests): each one is a behaviour penalty
+   * (P7) reported to the misbehaviour sink, so a peer that keeps sending while graylisted falls below the
+   * disconnect threshold within a few messages and is disconnected.
+   */
+  private ignoreGraylisted(peer: PeerId, type: MessageType): boolean {
     if (!this.ctx.isGraylisted(peer)) return false
     this.stats.graylisted++
-    if (message) {
-      this.ctx.score.penalise(peer, 1)
-      this.checkPeer(peer)
-    }
+    if (this.peers.has(peer)) this.ctx.penalise(peer, 'rate-limit-exceeded', `${type} while graylisted`)
     return true
   }
 
@@ -479,7 +484,7 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
   }
 
   private control<T extends MessageType>(e: MessageEvent<T>, fn: (peer: RelayPeer) => void): void {
-    if (this.ignoreGraylisted(e.peerId, false)) return
+    if (this.ignoreGraylisted(e.peerId, e.message.type)) return
     this.withPeer(e, fn)
   }
 

@@ -1,4 +1,5 @@
 import type { PeerId } from '@chainwire/interface'
+import type { Message } from '@chainwire/protocol-codec'
 import { describe, expect, it } from 'vitest'
 import { defaultMessageId, type RelayOptions } from '../src/index'
 import { blockMessage, fakeId, txMessage } from './helpers/messages'
@@ -149,17 +150,20 @@ describe('gossip mesh', () => {
     expect(h.net.sentTo(p, 'prune')).toHaveLength(1)
     expect(h.reported(p, 'rate-limit-exceeded')).toBe(1)
     expect(h.relay.score(p)).toBeLessThan(0)
-    // it keeps grafting: penalised until graylisted, then its control is ignored (no more PRUNEs to it), and
-    // the backoff table still holds the one entry for it
+    // it keeps grafting: penalised until graylisted, then its control is ignored (no more PRUNEs to it) and
+    // each GRAFT is one more penalty, until it is disconnected; the backoff table held one entry for it
     const backoffs = h.relay.status().tables.backoffs
     expect(backoffs).toBeGreaterThanOrEqual(1)
-    for (let i = 0; i < 50; i++) await h.net.deliver(p, { type: 'graft', data: { topic: 'blocks' } })
+    for (let i = 0; i < 50 && h.net.getPeer(p) !== undefined; i++) {
+      await h.net.deliver(p, { type: 'graft', data: { topic: 'blocks' } })
+      expect(h.relay.status().tables.backoffs).toBeLessThanOrEqual(backoffs)
+    }
     expect(h.reported(p, 'rate-limit-exceeded')).toBeGreaterThanOrEqual(2)
     expect(h.relay.isGraylisted(p)).toBe(true)
     expect(h.net.sentTo(p, 'prune').length).toBeLessThan(10)
     expect(h.relay.mesh('blocks')).not.toContain(p)
-    expect(h.relay.status().graylisted).toBeGreaterThan(40)
-    expect(h.relay.status().tables.backoffs).toBe(backoffs)
+    expect(h.relay.status().graylisted).toBeGreaterThan(0)
+    expect(h.net.disconnects).toEqual([{ peerId: p, reason: 'misbehaviour' }])
   })
 
   it('GRAFT or IHAVE for a topic we did not join is ignored, and creates no state', async () => {
@@ -206,6 +210,71 @@ describe('gossip mesh', () => {
     expect(s.seenEntries).toBe(3)
     expect(s.cachedMessages).toBe(0)
     expect(s.tables.scoredPeers).toBe(2)
+  })
+
+  const controls: Record<string, Message> = {
+    ihave: { type: 'ihave', data: { topic: 'blocks', messageIds: [fakeId(9_001)] } },
+    iwant: { type: 'iwant', data: { messageIds: [fakeId(9_002)] } },
+    graft: { type: 'graft', data: { topic: 'blocks' } },
+    prune: { type: 'prune', data: { topic: 'blocks', peers: [], backoffMs: 60_000 } },
+    idontwant: { type: 'idontwant', data: { messageIds: [fakeId(9_003)] } },
+    subscribe: { type: 'subscribe', data: { topics: [{ topic: 'blocks', subscribed: true }] } },
+  }
+
+  for (const [type, message] of Object.entries(controls)) {
+    it(`a graylisted peer that keeps sending only ${type}: ignored, reported, then disconnected`, async () => {
+      const h = harness(gossip({ topics: { blocks: { validator: () => 'reject' } } }))
+      const [bad, honest] = h.peers(2) as [PeerId, PeerId]
+      await h.clock.advanceAsync(1_000)
+      for (let i = 0; i < 3; i++) await h.net.deliver(bad, blockMessage(300 + i))
+      expect(h.relay.isGraylisted(bad)).toBe(true)
+      expect(h.net.disconnects).toEqual([])
+      // from now on it sends control only, one message per heartbeat, as an honest gossiper would
+      const handled = h.relay.status().gossip
+      let sent = 0
+      while (h.net.getPeer(bad) !== undefined && sent < 20) {
+        await h.net.deliver(bad, message)
+        sent++
+        await h.clock.advanceAsync(1_000)
+      }
+      expect(h.net.disconnects).toEqual([{ peerId: bad, reason: 'misbehaviour' }])
+      expect(sent).toBeLessThanOrEqual(5)
+      const reports = h.reports.filter((r) => r.peerId === bad && r.behaviour === 'rate-limit-exceeded')
+      expect(reports.length).toBe(sent)
+      expect(reports[0]?.detail).toBe(`${type} while graylisted`)
+      // none of it was acted on: no IWANT asked, no control counted (the heartbeat pruned it from our mesh)
+      expect(h.net.sentTo(bad, 'iwant')).toHaveLength(0)
+      expect(h.relay.mesh('blocks')).not.toContain(bad)
+      const g = h.relay.status().gossip
+      expect([g.ihaveReceived, g.iwantReceived, g.graftReceived, g.pruneReceived]).toEqual([
+        handled.ihaveReceived,
+        handled.iwantReceived,
+        handled.graftReceived,
+        handled.pruneReceived,
+      ])
+      // the honest peer, which sends the same control without being graylisted, is untouched
+      for (let i = 0; i < 5; i++) await h.net.deliver(honest, message)
+      expect(h.reported(honest, 'rate-limit-exceeded')).toBe(0)
+      expect(h.net.getPeer(honest)).toBeDefined()
+    })
+  }
+
+  it('a graylisted peer asking get_data is answered not_found, penalised, then disconnected', async () => {
+    const h = harness({ topics: { transactions: { strategy: 'announce', validator: () => 'reject' } } })
+    const [bad] = h.peers(1) as [PeerId]
+    for (let i = 0; i < 3; i++) await h.net.deliver(bad, txMessage(400 + i))
+    expect(h.relay.isGraylisted(bad)).toBe(true)
+    const items = [{ kind: 'tx' as const, hash: fakeId(9_100) }]
+    let answers = 0
+    while (h.net.getPeer(bad) !== undefined && answers < 20) {
+      const answer = await h.net.deliver(bad, { type: 'get_data', data: { items } })
+      expect(answer).toEqual({ type: 'not_found', data: { items } })
+      answers++
+    }
+    expect(answers).toBeLessThanOrEqual(5)
+    expect(h.net.disconnects).toEqual([{ peerId: bad, reason: 'misbehaviour' }])
+    expect(h.reported(bad, 'rate-limit-exceeded')).toBe(answers)
+    expect(h.relay.status().announce.getDataReceived).toBe(0)
   })
 
   it('IDONTWANT: sent to the mesh for a large message before validation; honoured when received', async () => {
@@ -320,6 +389,40 @@ describe('gossip mesh', () => {
     expect(ihaves.length).toBeGreaterThan(0)
     expect(ihaves.length).toBeLessThanOrEqual(50 * 23)
     for (const m of ihaves) expect(m.message.data.messageIds.length).toBeLessThanOrEqual(3)
+  })
+
+  it('the heartbeat does not send its IHAVE gossip itself: it goes out after it, at most 8 peers a task', async () => {
+    const h = harness({
+      relayMode: 'gossip',
+      topics: { blocks: {}, transactions: {}, consensus: { strategy: 'gossip' } },
+    })
+    h.peers(100)
+    await h.clock.advanceAsync(1_000)
+    for (let i = 0; i < 20; i++) {
+      h.relay.publish('transactions', txMessage(1_000 + i))
+      h.relay.publish('blocks', blockMessage(600 + i, 100))
+    }
+    h.net.clearSent()
+    const duringHeartbeat: number[] = []
+    h.relay.on('heartbeat', () => duringHeartbeat.push(h.net.sentOf('ihave').length))
+    const batches: number[] = []
+    const broadcast = h.net.broadcast.bind(h.net)
+    h.net.broadcast = (message, filter) => {
+      const n = broadcast(message, filter)
+      if (message.type === 'ihave') batches.push(n)
+      return n
+    }
+    await h.clock.advanceAsync(1_000)
+    expect(duringHeartbeat).toEqual([0])
+    // 2 busy topics, about 23 peers each: 3 tasks a topic, none for more than 8 peers
+    expect(h.net.sentOf('ihave').length).toBeGreaterThanOrEqual(2 * 20)
+    expect(batches.length).toBeGreaterThanOrEqual(6)
+    expect(Math.max(...batches)).toBeLessThanOrEqual(8)
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(h.net.sentOf('ihave').length)
+    expect(h.relay.status().gossip.ihaveSent).toBeGreaterThanOrEqual(h.net.sentOf('ihave').length)
+    // stopping the relay drops the tasks not run yet
+    h.relay.stop()
+    await h.clock.advanceAsync(1_000)
   })
 
   it('preamble: a large message is announced to each target just before it is sent; a small one is not', async () => {

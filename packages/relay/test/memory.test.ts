@@ -3,8 +3,10 @@
  * events), each with its relay, on one manual clock.
  */
 import { createIdentity } from '@chainwire/network'
+import { createPeerScoring } from '@chainwire/peer-scoring'
+import type { Message } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
-import { blockMessage, txMessage, voteMessage } from './helpers/messages'
+import { blockMessage, fakeId, txMessage, voteMessage } from './helpers/messages'
 import { TestCluster, type TestNode } from './helpers/nodes'
 
 let cluster: TestCluster
@@ -99,5 +101,45 @@ describe('relay over real networks (memory transport)', () => {
     expect((v[1] as TestNode).got.map((m) => m.message?.type)).toEqual(['consensus_vote'])
     expect((v[2] as TestNode).got.map((m) => m.hops)).toEqual([1])
     expect(full.got).toHaveLength(0)
+  })
+
+  it('a graylisted peer that keeps sending only control is disconnected and reported to peer-scoring', async () => {
+    cluster = new TestCluster()
+    const scoring = createPeerScoring({ clock: cluster.clock })
+    const victim = await cluster.add(
+      'victim',
+      { relayMode: 'gossip', topics: { blocks: { validator: () => 'reject' } } },
+      { components: { misbehaviour: scoring } },
+    )
+    const bad = await cluster.add('bad', { relayMode: 'gossip', topics: { blocks: {} } })
+    await cluster.connect(bad, victim)
+    await cluster.advance(2_000)
+    // from here on the bad node speaks through its network only: three invalid blocks, then only control
+    bad.relay.stop()
+    const badId = bad.network.peerId
+    for (let i = 0; i < 3; i++)
+      await bad.network.send(victim.network.peerId, blockMessage(500 + i, 2_000, cluster.clock.now()))
+    await cluster.settle()
+    expect(victim.relay.isGraylisted(badId)).toBe(true)
+    expect(victim.network.getPeer(badId)).toBeDefined()
+    const control: Message[] = [
+      { type: 'ihave', data: { topic: 'blocks', messageIds: [fakeId(1)] } },
+      { type: 'graft', data: { topic: 'blocks' } },
+      { type: 'iwant', data: { messageIds: [fakeId(2)] } },
+      { type: 'prune', data: { topic: 'blocks', peers: [], backoffMs: 60_000 } },
+    ]
+    let sent = 0
+    while (victim.network.getPeer(badId) !== undefined && sent < 20) {
+      await bad.network.send(victim.network.peerId, control[sent % control.length] as Message)
+      sent++
+      await cluster.advance(1_000)
+    }
+    expect(victim.network.getPeer(badId)).toBeUndefined()
+    expect(bad.network.getPeer(victim.network.peerId)).toBeUndefined()
+    expect(sent).toBeLessThanOrEqual(5)
+    const kinds = scoring.explain(badId).events.map((e) => e.kind)
+    expect(kinds.filter((k) => k === 'bad-block')).toHaveLength(3)
+    expect(kinds).toContain('rate-limit-exceeded')
+    expect(victim.relay.status().gossip.ihaveReceived).toBe(0)
   })
 })

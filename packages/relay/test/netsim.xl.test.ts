@@ -58,7 +58,10 @@ describe(`${NODES} nodes in netsim`, () => {
   }, 14_400_000)
 
   it('250 B transactions: gossip and announce-pull cut the duplicates of flood', async () => {
-    const out: Record<string, { dup: number; delivery: number; bytesIn: number }> = {}
+    const out: Record<
+      string,
+      { dup: number; delivery: number; bytesIn: number; p50: number; p99: number; bytesOut: number }
+    > = {}
     for (const name of ['flood', 'gossip', 'announce']) {
       const r = await runRelayScenario({
         seed: 2,
@@ -72,6 +75,9 @@ describe(`${NODES} nodes in netsim`, () => {
         dup: v?.duplicatesPerNodePerMessage as number,
         delivery: v?.deliveryRatio as number,
         bytesIn: r.report.summary.bytesInPerNode.mean as number,
+        bytesOut: r.report.summary.bytesOutPerNode.mean as number,
+        p50: v?.latencyMs.p50 as number,
+        p99: v?.latencyMs.p99 as number,
       }
       console.log(
         name,
@@ -81,6 +87,7 @@ describe(`${NODES} nodes in netsim`, () => {
     }
     for (const v of Object.values(out)) expect(v.delivery).toBeGreaterThanOrEqual(0.999)
     expect(out.gossip?.dup).toBeLessThan(out.flood?.dup as number)
+    expect(out.gossip?.bytesIn).toBeLessThan(out.flood?.bytesIn as number)
     expect(out.announce?.dup).toBe(0)
   }, 3_600_000)
 })

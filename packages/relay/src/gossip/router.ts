@@ -6,6 +6,7 @@ import type {
   IDontWantData,
   IHaveData,
   IWantData,
+  Message,
   PreambleData,
   PruneData,
 } from '@chainwire/protocol-codec'
@@ -22,6 +23,13 @@ import { MessageWindows } from './windows'
 const MAX_BACKOFF_MS = 3_600_000
 /** Peers whose backoff is remembered per topic at most. */
 const MAX_BACKOFFS_PER_TOPIC = 4_096
+/**
+ * Peers one IHAVE send task goes to. The heartbeat only picks the ids and the peers; the IHAVE messages
+ * (up to `maxIHaveLength` ids each, encoded and encrypted per peer) go out in tasks of this many peers
+ * after it, so no single task holds the event loop for all of a heartbeat's gossip (about 25 peers per
+ * topic with 100 peers).
+ */
+const IHAVE_PEERS_PER_TASK = 8
 
 /**
  * The gossipsub v1.1 / v1.2 router over chainwire's catalog messages: a mesh of about D peers per topic that
@@ -50,6 +58,8 @@ export class GossipRouter implements Strategy {
   >()
   /** IHAVE ids sent to each peer this heartbeat. */
   private readonly ihaveSent = new Map<PeerId, number>()
+  /** IHAVE send tasks the last heartbeat scheduled and that have not run yet. */
+  private readonly gossipTasks = new Set<TimerHandle>()
   tick = 0
 
   constructor(ctx: RelayContext) {
@@ -541,11 +551,18 @@ export class GossipRouter implements Strategy {
       chosen.add(p.id)
     }
     if (chosen.size === 0) return
-    const n2 = this.ctx.network.broadcast({ type: 'ihave', data: { topic, messageIds } }, (p) =>
-      chosen.has(p.peerId),
-    )
-    this.ctx.gossipCounters.ihaveSent += n2
-    this.ctx.metrics.control.inc(n2, { type: 'ihave', direction: 'out' })
+    const message: Message = { type: 'ihave', data: { topic, messageIds } }
+    const peers = [...chosen]
+    for (let i = 0; i < peers.length; i += IHAVE_PEERS_PER_TASK) {
+      const batch = new Set(peers.slice(i, i + IHAVE_PEERS_PER_TASK))
+      const task = this.ctx.clock.setTimeout(() => {
+        this.gossipTasks.delete(task)
+        const n = this.ctx.network.broadcast(message, (p) => batch.has(p.peerId))
+        this.ctx.gossipCounters.ihaveSent += n
+        this.ctx.metrics.control.inc(n, { type: 'ihave', direction: 'out' })
+      }, 0)
+      this.gossipTasks.add(task)
+    }
   }
 
   private isGossipTopic(topic: string): boolean {
@@ -562,5 +579,7 @@ export class GossipRouter implements Strategy {
     for (const q of this.dontWantOut.values()) this.ctx.clock.clearTimeout(q.timer)
     this.dontWantOut.clear()
     this.ihaveSent.clear()
+    for (const task of this.gossipTasks) this.ctx.clock.clearTimeout(task)
+    this.gossipTasks.clear()
   }
 }

@@ -13,3 +13,4 @@ export {
   topicOfWorkload,
 } from './sim'
 export { joinLater, planSybils, type SybilPlan, type SybilPlanOptions } from './sybils'
+export { type RelayTaskKind, type RelayTaskTimes, timeRelayTasks } from './tasks'

@@ -54,25 +54,19 @@ export interface Worker {
 }
 
 /**
- * Starts `worker.ts` in its own process (`node --expose-gc --import tsx --conditions=@chainwire/source`, plus
- * `flags`) on `node` and resolves once it is ready for commands.
+ * Starts `file` (by default `worker.ts`; any file that calls `serveOps`) in its own process (`node
+ * --expose-gc --import tsx --conditions=@chainwire/source`, plus `flags`) on `node` and resolves once it is
+ * ready for commands.
  */
 export async function startWorker(
   name: string,
   flags: readonly string[] = [],
   node: WorkerNode = currentNode,
+  file: string = workerFile,
 ): Promise<Worker> {
   const child: ChildProcess = spawn(
     node.path,
-    [
-      ...extraFlags(name),
-      ...flags,
-      '--expose-gc',
-      '--import',
-      'tsx',
-      '--conditions=@chainwire/source',
-      workerFile,
-    ],
+    [...extraFlags(name), ...flags, '--expose-gc', '--import', 'tsx', '--conditions=@chainwire/source', file],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   )
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()

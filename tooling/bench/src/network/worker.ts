@@ -32,6 +32,8 @@ import {
 } from '@chainwire/network'
 import type { MessageOf } from '@chainwire/protocol-codec'
 import { type Any, libp2pDriver, type Major, type Send } from './libp2p'
+import { BENCH_LIMITS } from './limits'
+import { serveOps } from './serve'
 
 /** Size of one application message of the bulk cases: protocol-codec's largest `chunk` payload (1 MiB). */
 export const MESSAGE_BYTES = 1_048_576
@@ -48,25 +50,7 @@ const LIBP2P_MESSAGES_DOWN = '/chainwire-bench/messages-down/1'
 const now = (): number => performance.timeOrigin + performance.now()
 const payload = randomBytes(MESSAGE_BYTES)
 
-/** The connection limits and rate limits a benchmark listener needs (defaults protect a public node). */
-export const BENCH_LIMITS: NetworkOptions = {
-  maxConnections: 5_000,
-  maxInbound: 5_000,
-  maxInboundPerIp: 5_000,
-  maxInboundPerNetGroup: 5_000,
-  maxPendingInbound: 256,
-  inboundRatePerIp: 1_000_000,
-  inboundBurstPerIp: 1_000_000,
-  maxManual: 5_000,
-  rateLimits: {
-    bulk: {
-      messagesPerSecond: 1e9,
-      messageBurst: 1e9,
-      bytesPerSecond: 1e12,
-      byteBurst: 1e12,
-    },
-  },
-}
+export { BENCH_LIMITS }
 
 // ----------------------------------------------------------------------------------------- receive counters
 
@@ -582,20 +566,4 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   },
 }
 
-process.on('message', (msg: { id: number; op: string; args: Args }) => {
-  const op = ops[msg.op]
-  const reply = (body: object): void => {
-    process.send?.({ id: msg.id, ...body })
-  }
-  if (op === undefined) {
-    reply({ ok: false, error: `unknown op ${msg.op}` })
-    return
-  }
-  op(msg.args).then(
-    (result) => reply({ ok: true, result }),
-    (err: unknown) =>
-      reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-  )
-})
-process.on('disconnect', () => process.exit(0))
-process.send?.({ id: 0, ok: true, result: 'ready' })
+serveOps(ops)
