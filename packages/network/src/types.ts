@@ -200,8 +200,10 @@ export interface NetworkOptions {
   /** Bytes queued for one peer at most; `send` waits (and `trySend` fails) beyond. @default 1_000_000 */
   sendQueueBytes?: number
   /**
-   * A peer whose send queue stays saturated (senders refused or waiting, not drained to half) this long is
-   * disconnected with reason `timeout`: it stopped reading. @default 10_000
+   * A peer whose send queue stays saturated this long (senders refused or waiting, and the queue not drained
+   * to half in the meantime) is disconnected with reason `timeout`: it stopped reading. Each drain to half
+   * restarts the clock, even when waiting senders fill the queue again at once, so a peer that keeps reading
+   * is never dropped, however much there is to send it. @default 10_000
    */
   sendQueueGraceMs?: number
   /** Callers waiting for room in one peer's send queue at most; more fail with `ERR_QUEUE_FULL`. @default 1_024 */

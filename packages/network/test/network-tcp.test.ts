@@ -174,6 +174,35 @@ describe('over loopback TCP and WebSocket', () => {
     expect(status.limits.rateLimitDisconnects).toBe(0)
     expect(sink.reports).toEqual([])
   })
+  it('a peer downloading blocks for far longer than sendQueueGraceMs, reading all the while, is never dropped as a stalled reader', async () => {
+    // Four 3.5 MB responses in flight against a 1 MB send queue: the server's queue is saturated (senders
+    // waiting) for the whole download, which goes on for four times the grace; every response is read, each
+    // within the grace (one 3.5 MB message, both ends in this process).
+    const graceMs = 500
+    const receiver = await node({ listen: ['tcp://127.0.0.1:0'] })
+    const server = await node({ listen: [], sendQueueGraceMs: graceMs })
+    const block = bigBlock(3_500_000)
+    server.handle('get_blocks', () => ({ type: 'blocks', data: { blocks: [block] } }))
+    await server.dial(receiver.listenAddresses()[0] as string)
+    await waitFor(() => receiver.getPeer(server.peerId) !== undefined)
+    let requested = 0
+    let received = 0
+    const started = Date.now()
+    const worker = async (): Promise<void> => {
+      while (Date.now() - started < 4 * graceMs) {
+        requested++
+        const response = await receiver.request(server.peerId, {
+          type: 'get_blocks',
+          data: { by: 'range', from: 0, count: 1 },
+        })
+        if (response.type === 'blocks') received += response.data.blocks.length
+      }
+    }
+    await Promise.all([worker(), worker(), worker(), worker()])
+    expect(received).toBe(requested)
+    expect(server.getNetworkStatus().limits.sendQueueStalls).toBe(0)
+    expect(receiver.getPeer(server.peerId)).toBeDefined()
+  })
   it('sustained block traffic does not starve the bulk lane (addresses, DHT, chunks): the lanes share the send bandwidth', async () => {
     // The receiver takes blocks one at a time (each handler waits 2 ms for the one before), so its receive
     // budget fills and backpressure holds the sender's queue, which a timer keeps topped up with blocks:

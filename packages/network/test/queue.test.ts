@@ -20,7 +20,7 @@ describe('SendQueue', () => {
     q.tryPush(frame(10, 5), 'blocks', 0)
     q.tryPush(frame(10, 6), 'control', 0)
     const order: number[] = []
-    for (let f = q.shift(); f !== undefined; f = q.shift()) order.push(f[0] as number)
+    for (let f = q.shift(0); f !== undefined; f = q.shift(0)) order.push(f[0] as number)
     expect(order).toEqual([4, 6, 3, 5, 2, 1])
     expect(q.bytes).toBe(0)
     expect(q.length).toBe(0)
@@ -44,7 +44,7 @@ describe('SendQueue', () => {
     expect(q.bytes).toBe(65)
     expect(q.tryPush(frame(40), 'bulk', 0)).toBe(false)
     expect(q.tryPush(frame(35), 'bulk', 0)).toBe(true)
-    expect(q.shift()).toBe(parts)
+    expect(q.shift(0)).toBe(parts)
     expect(q.bytes).toBe(35)
     expect(frameSize(parts)).toBe(65)
     expect(frameSize(frame(7))).toBe(7)
@@ -66,13 +66,30 @@ describe('SendQueue', () => {
     expect(q.saturatedSince).toBe(1)
     // Fairness: a small message may not jump the queue of waiters.
     expect(q.hasRoom(5, 'bulk')).toBe(false)
-    q.shift()
+    q.shift(0)
     await Promise.all([a, b])
     expect(done).toEqual([1, 2])
+    // The first shift drained the queue to half before the waiters moved in, and nobody waits any more.
     expect(q.bytes).toBe(60)
-    expect(q.saturatedSince).toBe(1)
-    q.shift()
     expect(q.saturatedSince).toBeUndefined()
+  })
+
+  it('restarts the saturation clock each time the peer drains the queue to half, however much waits behind', async () => {
+    const q = queue(100)
+    q.tryPush(frame(300), 'blocks', 0)
+    const sends = [1, 2, 3].map((t) => q.push(frame(300, t), 'blocks', t))
+    expect(q.saturatedSince).toBe(1)
+    // The peer reads the first message: the next sender moves in, two still wait, saturated again from now.
+    expect(q.shift(10)?.length).toBe(300)
+    expect(q.waiting).toBe(2)
+    expect(q.saturatedSince).toBe(10)
+    q.shift(20)
+    expect(q.saturatedSince).toBe(20)
+    // The last sender moves in; nobody waits.
+    q.shift(30)
+    expect(q.waiting).toBe(0)
+    expect(q.saturatedSince).toBeUndefined()
+    await Promise.all(sends)
   })
 
   it('a waiting send gives up when its signal aborts', async () => {
@@ -109,17 +126,17 @@ describe('SendQueue', () => {
     await expect(q.push(frame(1), 'bulk', 0)).rejects.toBe(err)
     expect(q.tryPush(frame(1), 'control', 0)).toBe(false)
     expect(q.bytes).toBe(0)
-    expect(q.shift()).toBeUndefined()
+    expect(q.shift(0)).toBeUndefined()
   })
 
   it('keeps its memory flat over many messages', () => {
     const q = queue(1_000_000)
     for (let i = 0; i < 100_000; i++) {
       q.tryPush(frame(1), 'bulk', 0)
-      if (i % 2 === 0) q.shift()
+      if (i % 2 === 0) q.shift(0)
     }
     expect(q.length).toBe(50_000)
-    while (q.shift() !== undefined) {}
+    while (q.shift(0) !== undefined) {}
     expect(q.bytes).toBe(0)
   })
   it('shares the bandwidth by weight while lanes are busy: sustained blocks cannot starve gossip', () => {
@@ -133,7 +150,7 @@ describe('SendQueue', () => {
     let firstBulkAt: number | undefined
     // While all three are busy (the first 5 MB), every prefix is within one round of the weights' shares.
     while (total < 5_000_000) {
-      const f = q.shift() as Uint8Array
+      const f = q.shift(0) as Uint8Array
       sent[f[0] as number] = (sent[f[0] as number] as number) + f.length
       total += f.length
       if (f[0] === 3) firstBulkAt ??= total
@@ -160,7 +177,7 @@ describe('SendQueue', () => {
     let bulkBetween = 0
     for (let n = 0; n < 3_000; n++) {
       if (n === 100) q.tryPush(frame(10, 9), 'control', 0)
-      const f = q.shift() as Uint8Array
+      const f = q.shift(0) as Uint8Array
       order.push(f[0] as number)
       if (f[0] === 3 && order.filter((t) => t === 1).length === 1) bulkBetween += f.length
     }

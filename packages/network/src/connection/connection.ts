@@ -640,7 +640,7 @@ export class Connection {
   private pump(): void {
     const stream = this.stream
     while (!stream.writableNeedDrain && !stream.destroyed && stream.writable) {
-      const frame = this.queue.shift()
+      const frame = this.queue.shift(this.clock.now())
       if (frame === undefined) return
       if (frame instanceof Uint8Array) {
         this.bytesOut += frame.length

@@ -118,8 +118,10 @@ interface Waiter {
  * gets at least its weight's share of the bytes. `tryPush` queues or refuses at once;
  * `push` waits for room (backpressure to the caller) until its signal aborts. A message always fits an empty
  * queue, so a message larger than the bound is never stuck. The queue remembers since when it has been
- * saturated (a sender refused or waiting, and not yet drained to half the bound), so the connection can drop
- * a peer that stopped reading.
+ * saturated (a sender refused or waiting, and the queue not drained to half the bound since), so the
+ * connection can drop a peer that stopped reading. Draining to half restarts that clock even when waiting
+ * senders fill the queue again at once: a peer that keeps reading is never taken for one that stopped, however
+ * much more there always is to send it (a node serving it 3.5 MB blocks, four requests at a time).
  */
 export class SendQueue {
   private readonly options: SendQueueOptions
@@ -228,10 +230,13 @@ export class SendQueue {
     })
   }
 
-  /** Takes the next frame to send: control first, then the data lanes in their fair rounds. */
-  shift(): OutFrame | undefined {
+  /**
+   * Takes the next frame to send: control first, then the data lanes in their fair rounds. `now` is the clock
+   * time, from which a saturated queue that this frame drained to half counts as saturated again.
+   */
+  shift(now: number): OutFrame | undefined {
     const control = this.lanes[0] as Lane
-    if (control.length > 0) return this.taken(control.headSize, control.shift() as OutFrame)
+    if (control.length > 0) return this.taken(control.headSize, control.shift() as OutFrame, now)
     const lanes = this.lanes
     if ((lanes[1] as Lane).length + (lanes[2] as Lane).length + (lanes[3] as Lane).length === 0) {
       this.cursor = 1
@@ -260,7 +265,7 @@ export class SendQueue {
           lane.credited = false
           this.next()
         }
-        return this.taken(size, frame)
+        return this.taken(size, frame, now)
       }
       lane.credited = false
       this.next()
@@ -272,12 +277,17 @@ export class SendQueue {
     this.cursor = this.cursor === 3 ? 1 : this.cursor + 1
   }
 
-  /** Accounts for a frame leaving the queue. */
-  private taken(size: number, frame: OutFrame): OutFrame {
+  /**
+   * Accounts for a frame leaving the queue. When that drains it to half the bound, the peer is reading: the
+   * saturation clock stops, or restarts at `now` if senders still wait after the waiting ones were admitted.
+   */
+  private taken(size: number, frame: OutFrame, now: number): OutFrame {
     this.queuedBytes -= size
+    const drained = this.queuedBytes <= this.options.maxBytes / 2
     this.admitWaiters()
-    if (this.waiters.length === 0 && this.queuedBytes <= this.options.maxBytes / 2)
-      this.saturatedAt = undefined
+    if (drained && this.saturatedAt !== undefined) {
+      this.saturatedAt = this.waiters.length > 0 ? now : undefined
+    }
     return frame
   }
 
