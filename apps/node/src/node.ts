@@ -197,6 +197,10 @@ export class ChainwireNode {
           },
         },
         {
+          // the relay's IP colocation penalty (gossipsub P6) tolerates as many peers from one IP as the network
+          // admits inbound from it: beyond 4 (relay's default) it graylisted, then disconnected, peers that the
+          // network's `maxInboundPerIp` had let in (every peer of a devnet or of a host behind one NAT)
+          score: { ipColocationFactorThreshold: config.limits.maxInboundPerIp },
           topics: {
             blocks: topic('blocks'),
             transactions: topic('transactions'),
