@@ -9,8 +9,8 @@
  *
  * Deduplicated: only a vote the chain had not counted yet is forwarded (a copy is `duplicate`, and relay's
  * seen cache drops repeats before validation), so each vote crosses each connection at most once each way.
- * Bounded: the chain counts only signed votes of the validator set within `maxVoteHeights` of its tip, and a
- * peer whose send queue is full misses the vote (network's per-peer queue bound).
+ * Bounded: the chain counts only signed votes of the validator set at most `maxVoteHeights` heights above its
+ * last final block, and a peer whose send queue is full misses the vote (network's per-peer queue bound).
  */
 import type { PeerId } from '@chainwire/interface'
 import type { Network, PeerInfo } from '@chainwire/network'
