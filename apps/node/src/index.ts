@@ -36,7 +36,7 @@ export {
   readCookie,
   readPorts,
 } from './data-dir'
-export { Devnet, type DevnetOptions, devnetChainParams } from './devnet/run'
+export { DEVNET_INBOUND_PER_IP, Devnet, type DevnetOptions, devnetChainParams } from './devnet/run'
 export { EXIT, exitCodeOf, NodeError, type NodeErrorCode } from './errors'
 export { createNodeLogger, type NodeLogger } from './logger'
 export { PrometheusMetrics } from './metrics'

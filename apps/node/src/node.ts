@@ -30,7 +30,7 @@ import type { NodeLogger } from './logger'
 import type { PrometheusMetrics } from './metrics'
 import { EventLog } from './wiring/events'
 import { NodeGauges } from './wiring/gauges'
-import { lightVoteForwarder } from './wiring/light-votes'
+import { voteForwarder } from './wiring/light-votes'
 import { BlockProducer, Validator } from './wiring/producer'
 import { chainValidators, messageIds } from './wiring/validators'
 
@@ -172,7 +172,7 @@ export class ChainwireNode {
           dialer: { enabled: config.limits.maxOutbound > 0, outboundFullRelay: config.limits.maxOutbound },
         },
       )
-      const validators = chainValidators(chain, lightVoteForwarder(network))
+      const validators = chainValidators(chain, voteForwarder(network))
       const topic = (name: 'blocks' | 'transactions'): TopicOptions => ({
         strategy: config.relay[name],
         validator: validators[name],
@@ -197,6 +197,10 @@ export class ChainwireNode {
           },
         },
         {
+          // the relay's IP colocation penalty (gossipsub P6) tolerates as many peers from one IP as the network
+          // admits inbound from it: beyond 4 (relay's default) it graylisted, then disconnected, peers that the
+          // network's `maxInboundPerIp` had let in (every peer of a devnet or of a host behind one NAT)
+          score: { ipColocationFactorThreshold: config.limits.maxInboundPerIp },
           topics: {
             blocks: topic('blocks'),
             transactions: topic('transactions'),
@@ -292,7 +296,7 @@ export class ChainwireNode {
           relay,
           logger: logger.child({ component: 'validator' }),
           networkId: this.chainNetwork.id,
-          onVote: lightVoteForwarder(network),
+          onVote: voteForwarder(network),
         },
         createSigner(keyPairFromSecret(secret)),
       )

@@ -390,9 +390,12 @@ describe('bad input over loopback TCP', () => {
     const limits = t.victim.getNetworkStatus().limits
     expect(limits.messagesRateLimited).toBeGreaterThanOrEqual(200)
     expect(limits.rateLimitDisconnects).toBe(1)
-    expect(
-      t.sink.reports.some((r) => r.peerId === peer.identity.peerId && r.behaviour === 'rate-limit-exceeded'),
-    ).toBe(true)
+    const reports = t.sink.reports.filter((r) => r.peerId === peer.identity.peerId)
+    // one rate-limit report a second while the flood lasted, and the spent budget once, as a violation
+    expect(reports.some((r) => r.behaviour === 'rate-limit-exceeded')).toBe(true)
+    expect(reports.filter((r) => r.behaviour === 'protocol-violation')).toEqual([
+      expect.objectContaining({ detail: expect.stringMatching(/^spent its junk tolerance: far over/) }),
+    ])
     expect(t.disconnected.find((d) => d.peer.peerId === peer.identity.peerId)?.reason).toBe('rate_limited')
     expect(maxBuffered).toBeLessThan(64 * 1024)
     await t.honestPeerWasServed()
@@ -488,6 +491,10 @@ describe('bad input over loopback TCP', () => {
     expect(gone).toMatchObject({ reason: 'protocol_error', initiator: 'local' })
     expect(CodecError.isInstance(gone?.error)).toBe(true)
     expect(t.victim.getNetworkStatus().limits.rateLimitDisconnects).toBe(1)
+    expect(t.sink.reports.filter((r) => r.peerId === peer.identity.peerId).map((r) => r.behaviour)).toEqual([
+      'invalid-message',
+      'protocol-violation',
+    ])
     await t.honestPeerWasServed()
   })
 

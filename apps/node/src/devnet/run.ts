@@ -61,6 +61,9 @@ export function devnetChainParams(blockTimeMs: number): ChainParamsJson {
   })
 }
 
+/** Inbound connections a devnet node admits from one IP (loopback): nodes, light clients and tools. */
+export const DEVNET_INBOUND_PER_IP = 64
+
 /** A running devnet. */
 export class Devnet {
   private readonly members: Member[] = []
@@ -225,6 +228,10 @@ export class Devnet {
       '--set',
       `chain=${JSON.stringify(this.chain)}`,
     ]
+    // every node of a devnet (and every light client or tool next to it) connects from 127.0.0.1: the default
+    // 8 per IP would refuse the ninth node at node-0, its bootstrap node, for good
+    for (const limit of ['maxInboundPerIp', 'maxInboundPerNetGroup', 'inboundBurstPerIp'])
+      args.push('--set', `limits.${limit}=${DEVNET_INBOUND_PER_IP}`)
     for (const b of bootstrap) args.push('--bootstrap', b)
     if (mining) args.push('--mine', '--set', `mining.intervalMs=${this.chain.targetBlockTimeMs ?? 2_000}`)
     if (validator) args.push('--set', 'validator.key=devnet:0')

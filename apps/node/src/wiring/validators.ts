@@ -4,6 +4,7 @@
  * peer scoring; anything else (a parent we lack, a full mempool) is ignored without blame.
  */
 import { type FullChain, headerHash, isPenalty, transactionHash } from '@chainwire/chain'
+import type { PeerId } from '@chainwire/interface'
 import type { ConsensusVoteData } from '@chainwire/protocol-codec'
 import type { MessageValidator, ValidationResult } from '@chainwire/relay'
 
@@ -18,7 +19,8 @@ export function verdictOf(result: Verdict): ValidationResult {
 /** The validators of the built-in topics, backed by the chain. */
 export function chainValidators(
   chain: FullChain,
-  onVote: (vote: ConsensusVoteData) => void = () => {},
+  /** Called with each vote the chain counted for the first time, and the peer it came from. */
+  onVote: (vote: ConsensusVoteData, from: PeerId) => void = () => {},
 ): Record<'blocks' | 'transactions' | 'consensus', MessageValidator> {
   return {
     blocks: async (m) => {
@@ -29,11 +31,11 @@ export function chainValidators(
       if (m.message?.type !== 'new_transaction') return 'reject'
       return verdictOf(await chain.acceptTransaction(m.message.data.transaction))
     },
-    consensus: async (m) => {
+    consensus: async (m, from) => {
       if (m.message?.type !== 'consensus_vote') return m.message === undefined ? 'reject' : 'ignore'
       const result = await chain.acceptVote(m.message.data)
       if (result === 'ignored') return 'ignore'
-      if (result === 'counted' || result === 'final') onVote(m.message.data)
+      if (result === 'counted' || result === 'final') onVote(m.message.data, from)
       if (typeof result === 'string') return 'accept'
       return isPenalty(result.invalid, 'vote') ? 'reject' : 'ignore'
     },

@@ -117,6 +117,42 @@ describe('a 4-node devnet', () => {
     }
   })
 
+  it('forwards votes to a light peer connected only to non-validator full nodes, once per vote and peer', async () => {
+    const validator = devnet.nodes()[2] as { peerId: string; api: string }
+    const full = devnet.nodes().filter((n) => n.peerId !== validator.peerId)
+    const light = createNetwork(
+      { identity: createIdentity() },
+      { networkId: 'chainwire-devnet-local', listen: [], roles: ['light'] },
+    )
+    const got: { from: string; vote: ConsensusVoteData }[] = []
+    light.on('message:consensus_vote', (e) => got.push({ from: e.peerId, vote: e.message.data }))
+    await light.start()
+    try {
+      for (const n of full) await light.dial(n.p2p.find((a) => a.startsWith('tcp://')) as string)
+      expect(light.peers().map((p) => p.peerId)).not.toContain(validator.peerId)
+      await until(async () => new Set(got.map((g) => g.vote.height)).size >= 2, 30_000)
+      const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+      for (const { from, vote } of got) {
+        expect(full.map((n) => n.peerId)).toContain(from)
+        // a vote of the devnet's validator for a block of its chain
+        const block = await get(validator.api, `/api/blocks/${vote.height}`)
+        expect(block.hash).toBe(hex(vote.blockHash as Uint8Array))
+      }
+      // deduplicated: no peer sent the same vote twice
+      const keys = got.map(
+        (g) => `${g.from} ${hex(g.vote.validator)} ${g.vote.height} ${hex(g.vote.blockHash as Uint8Array)}`,
+      )
+      expect(new Set(keys).size).toBe(keys.length)
+      // the full nodes count the votes they forward: finality on a node that is not the validator
+      await until(
+        async () => (await get(full[full.length - 1]?.api as string, '/api/status')).finalized !== null,
+        20_000,
+      )
+    } finally {
+      await light.stop()
+    }
+  })
+
   it('answers bad input with 4xx JSON errors and keeps running', async () => {
     const api = devnet.nodes()[0]?.api as string
     const cases: [string, () => Promise<Response>, number][] = [

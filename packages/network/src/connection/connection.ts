@@ -556,9 +556,15 @@ export class Connection {
     if (!this.limiter.penalize(size)) this.junkExhausted('protocol_error', 'too many invalid messages', error)
   }
 
-  /** Disconnects a peer that spent its tolerance for junk. */
+  /**
+   * Disconnects a peer that spent its tolerance for junk, and reports it as a `protocol-violation` (not
+   * subject to the once-a-second limit of `report`: the per-message reports of a burst stop at one a second,
+   * while spending the whole budget is one act that the misbehaviour sink must see).
+   */
   private junkExhausted(reason: DisconnectReason, text: string, error?: Error): void {
+    if (this.state === 'closing' || this.state === 'closed') return
     this.events.count('rateLimitDisconnects')
+    this.events.report(this, 'protocol-violation', `spent its junk tolerance: ${text}`)
     void this.close(reason, 'local', text, error)
   }
 

@@ -16,12 +16,13 @@ import type { Suite, SuiteContext } from '../types'
  *   event to the last node's `block` event; p50 and p95 against the network's own ping round trip (the median
  *   `latencyMs` of every node's peers) in the same run. The ratio is RTT / p50 (a block costs p50/RTT round
  *   trips to reach everyone; > 1 is impossible, higher is better).
- * - memory: resident memory of one idle node with 100 connected peers (in-process chainwire networks dialing
- *   it over loopback TCP) against the same node's resident memory with no peer.
+ * - memory: resident memory and V8 heap in use of one idle node with `--peers=P` connected peers (default 100:
+ *   in-process chainwire networks dialing it over loopback TCP, all held for `--idle=ms`, default 10,000)
+ *   against the same node's with no peer, and the difference per peer.
  * - startup: spawn to listening (ports file written) of `chainwire-node start` from the sources through tsx,
  *   against a bare `node --import tsx` process that exits at once (the interpreter and loader's own cost).
  *
- * `pnpm bench node [propagation] [memory] [startup] [--nodes=N] [--blocks=B] [--block-time=ms] [--peers=P]`
+ * `pnpm bench node [propagation] [memory] [startup] [--nodes=N] [--blocks=B] [--block-time=ms] [--peers=P] [--idle=ms]`
  */
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -244,26 +245,35 @@ async function startNode(dir: string, extra: string[] = []) {
   return { child, api: ports.api as string, p2p: ports.p2p[0] as string, ms: performance.now() - t0 }
 }
 
-async function rss(api: string): Promise<number> {
+/** Resident memory and V8 heap in use of a node, from its Prometheus scrape (prom-client's process metrics). */
+async function memoryOf(api: string): Promise<{ rss: number; heap: number }> {
   const text = await (await fetch(`${api}/metrics`)).text()
-  const m = /^chainwire_process_resident_memory_bytes (\S+)$/m.exec(text)
-  if (m === null) throw new Error('no resident memory metric')
-  return Number(m[1])
+  const read = (name: string) => {
+    const m = new RegExp(`^chainwire_${name} (\\S+)$`, 'm').exec(text)
+    if (m === null) throw new Error(`no ${name} metric`)
+    return Number(m[1])
+  }
+  return { rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_size_used_bytes') }
 }
 
-/** The median of three resident-memory reads half a second apart. */
-async function rssMedian(api: string): Promise<number> {
-  const reads: number[] = []
-  for (let i = 0; i < 3; i++) {
-    if (i > 0) await sleep(500)
-    reads.push(await rss(api))
+/**
+ * Eleven reads 300 ms apart: the median resident memory, and the least heap in use (the heap right after a
+ * collection, what the node holds live, rather than the garbage between two collections).
+ */
+async function memoryMedian(api: string): Promise<{ rss: number; heap: number }> {
+  const reads: { rss: number; heap: number }[] = []
+  for (let i = 0; i < 11; i++) {
+    if (i > 0) await sleep(300)
+    reads.push(await memoryOf(api))
   }
-  return median(reads)
+  return { rss: median(reads.map((r) => r.rss)), heap: Math.min(...reads.map((r) => r.heap)) }
 }
 
 async function memory(ctx: SuiteContext): Promise<void> {
   const count = arg(ctx, 'peers', 100)
+  const idleMs = arg(ctx, 'idle', 10_000)
   const dir = mkdtempSync(join(tmpdir(), 'cw-bench-node-mem-'))
+  // every peer dials from 127.0.0.1: the node admits that many from one IP (and one /16), at once
   const node = await startNode(dir, [
     '--set',
     `limits.maxInboundPerIp=${count + 10}`,
@@ -277,7 +287,7 @@ async function memory(ctx: SuiteContext): Promise<void> {
   const peers: Network[] = []
   try {
     await sleep(3_000)
-    const idle = await rssMedian(node.api)
+    const idle = await memoryMedian(node.api)
     for (let i = 0; i < count; i++) {
       const n = createNetwork(
         { identity: createIdentity() },
@@ -287,28 +297,36 @@ async function memory(ctx: SuiteContext): Promise<void> {
       peers.push(n)
       await n.dial(node.p2p)
     }
-    await sleep(5_000)
-    // the node keeps what its inbound limits and eviction allow: the figure is for the peers it holds
+    await sleep(idleMs)
     const connected = (await get(node.api, '/api/status')).peers as number
-    const loaded = await rssMedian(node.api)
-    const c = `idle node, ${connected} peers connected (${count} dialed)`
-    ctx.report({
-      suite: 'node',
-      case: c,
-      metric: 'resident memory',
-      value: loaded / 1_048_576,
-      unit: 'MiB',
-      baseline: 'same node, no peer',
-      baselineValue: idle / 1_048_576,
-      ratio: idle / loaded,
-    })
-    ctx.report({
-      suite: 'node',
-      case: c,
-      metric: 'memory per peer',
-      value: (loaded - idle) / Math.max(1, connected) / 1024,
-      unit: 'KiB',
-    })
+    const loaded = await memoryMedian(node.api)
+    const still = (await get(node.api, '/api/status')).peers as number
+    if (Math.min(connected, still) < count)
+      throw new Error(`the idle node held ${Math.min(connected, still)} of ${count} peers`)
+    const c = `idle node, ${count} peers connected, ${idleMs / 1_000} s idle`
+    const mib = (b: number) => b / 1_048_576
+    for (const [metric, key] of [
+      ['resident memory', 'rss'],
+      ['heap used (least of 11 reads)', 'heap'],
+    ] as const) {
+      ctx.report({
+        suite: 'node',
+        case: c,
+        metric,
+        value: mib(loaded[key]),
+        unit: 'MiB',
+        baseline: 'same node, no peer',
+        baselineValue: mib(idle[key]),
+        ratio: idle[key] / loaded[key],
+      })
+      ctx.report({
+        suite: 'node',
+        case: c,
+        metric: `${metric} per peer`,
+        value: (loaded[key] - idle[key]) / count / 1024,
+        unit: 'KiB',
+      })
+    }
   } finally {
     await Promise.all(peers.map((p) => p.stop()))
     await stopChild(node.child)
