@@ -108,12 +108,6 @@ export type { PayloadKind } from './sim/payload'
 export { type Propagation, readWorkloadMessage, type WorkloadMessageInfo } from './sim/propagation'
 export { parseSimPortAddress, simPortAddress } from './sim/punch-port'
 export { type RunScenarioOptions, type RunStats, runScenario, type SimulationResult } from './sim/runner'
-export {
-  MAX_SEMI_SPACE_MB,
-  SEMI_SPACE_KB_PER_NODE,
-  semiSpaceMbFor,
-  youngGenerationHint,
-} from './sim/young-generation'
 export type {
   AdversaryContext,
   AdversaryHooks,
@@ -123,3 +117,9 @@ export type {
   SimNodeHandle,
   SimPort,
 } from './sim/types'
+export {
+  MAX_SEMI_SPACE_MB,
+  SEMI_SPACE_KB_PER_NODE,
+  semiSpaceMbFor,
+  youngGenerationHint,
+} from './sim/young-generation'

@@ -44,7 +44,8 @@ writeFileSync(
   ].join('\n'),
 )
 
-describe('chainwire-netsim', () => {
+// Each test starts the CLI (tsx compiling from source) one to three times: seconds each on a loaded machine.
+describe('chainwire-netsim', { timeout: 240_000 }, () => {
   it('runs a scenario and writes report.json and report.svg', async () => {
     const out = join(dir, 'out')
     const { code, stdout, stderr } = await run(['run', scenario, '--seed', '9', '--out', out])

@@ -7,8 +7,8 @@ import {
 } from 'node:crypto'
 import type { PeerId } from '@chainwire/interface'
 import { IdentityError } from './errors'
-import { importRawPrivateKey } from './raw-key'
 import { PUBLIC_KEY_LENGTH, peerIdFromPublicKey } from './peer-id'
+import { importRawPrivateKey } from './raw-key'
 
 /** Length of an Ed25519 signature, in bytes. */
 export const SIGNATURE_LENGTH = 64

@@ -1,9 +1,4 @@
-import {
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto'
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { importRawPrivateKey } from '../identity/raw-key'
 import { NoiseError } from './errors'
 
