@@ -117,3 +117,9 @@ export type {
   SimNodeHandle,
   SimPort,
 } from './sim/types'
+export {
+  MAX_SEMI_SPACE_MB,
+  SEMI_SPACE_KB_PER_NODE,
+  semiSpaceMbFor,
+  youngGenerationHint,
+} from './sim/young-generation'

@@ -13,12 +13,15 @@ const dir = mkdtempSync(join(tmpdir(), 'netsim-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Runs the CLI from source (as `pnpm netsim` does) and resolves with its exit code and output. */
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [tsx, '--conditions=@chainwire/source', cli, ...args],
-      { cwd: dir, timeout: 120_000 },
+      { cwd: dir, timeout: 120_000, env },
       (err, stdout, stderr) => {
         resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr })
       },
@@ -41,7 +44,8 @@ writeFileSync(
   ].join('\n'),
 )
 
-describe('chainwire-netsim', () => {
+// Each test starts the CLI (tsx compiling from source) one to three times: seconds each on a loaded machine.
+describe('chainwire-netsim', { timeout: 240_000 }, () => {
   it('runs a scenario and writes report.json and report.svg', async () => {
     const out = join(dir, 'out')
     const { code, stdout, stderr } = await run(['run', scenario, '--seed', '9', '--out', out])
@@ -67,6 +71,21 @@ describe('chainwire-netsim', () => {
     const { code, stdout } = await run(['validate', scenario])
     expect(code).toBe(0)
     expect(stdout).toContain('ok: cli-small: 6 nodes in 1 region, ring topology')
+    expect(stdout).not.toContain('hint')
+  })
+
+  it('advises a larger young generation for 1,000 nodes and more, unless NODE_OPTIONS gives one', async () => {
+    const big = join(dir, 'big.yaml')
+    writeFileSync(big, ['name: cli-big', 'duration: 10s', 'nodes: 5000', ''].join('\n'))
+    const { NODE_OPTIONS: _, ...env } = process.env
+    const plain = await run(['validate', big], env)
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toContain('hint: 5,000 nodes run faster with a larger young generation')
+    expect(plain.stdout).toContain('NODE_OPTIONS=--max-semi-space-size=128')
+    const given = await run(['validate', big], { ...env, NODE_OPTIONS: '--max-semi-space-size=64' })
+    expect(given).toMatchObject({ code: 0 })
+    expect(given.stdout).toContain('ok: cli-big: 5,000 nodes')
+    expect(given.stdout).not.toContain('hint')
   })
 
   it('exits 1 with the error code for a bad scenario', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto'
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,8 @@ import {
   sign,
   verify,
 } from '../src/identity/index'
+import { importRawPrivateKey } from '../src/identity/raw-key'
+import { x25519KeyPairFromPrivateKey } from '../src/noise/index'
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -158,6 +160,40 @@ describe('sign / verify', () => {
     const seed = randomBytes(32)
     expect(identityFromPrivateKey(seed).peerId).toBe(identityFromPrivateKey(seed).peerId)
     expect(codeOf(() => identityFromPrivateKey(new Uint8Array(16)))).toBe('ERR_INVALID_KEY')
+  })
+
+  it('imports raw seeds and X25519 keys as the same keys as their PKCS#8 DER form', () => {
+    const pkcs8 = {
+      Ed25519: Buffer.from('302e020100300506032b657004220420', 'hex'),
+      X25519: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(8), (raw, offset) => {
+        // A view into a larger buffer, as keys drawn from a seeded stream are.
+        const view = new Uint8Array(offset + 32)
+        view.set(raw, offset)
+        const key = view.subarray(offset)
+        for (const crv of ['Ed25519', 'X25519'] as const) {
+          const viaJwk = importRawPrivateKey(crv, key, pkcs8[crv])
+          const viaDer = createPrivateKey({
+            key: Buffer.concat([pkcs8[crv], raw]),
+            format: 'der',
+            type: 'pkcs8',
+          })
+          expect(viaJwk.asymmetricKeyType).toBe(crv.toLowerCase())
+          expect(viaJwk.export({ format: 'jwk' })).toEqual(viaDer.export({ format: 'jwk' }))
+        }
+        expect(x25519KeyPairFromPrivateKey(key).publicKey).toEqual(
+          Buffer.from(
+            createPublicKey(
+              createPrivateKey({ key: Buffer.concat([pkcs8.X25519, raw]), format: 'der', type: 'pkcs8' }),
+            ).export({ format: 'jwk' }).x as string,
+            'base64url',
+          ),
+        )
+      }),
+      { numRuns: 50 },
+    )
   })
 })
 

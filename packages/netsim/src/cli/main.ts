@@ -5,6 +5,7 @@ import { writeReport } from '../report/write'
 import { loadScenario } from '../scenario/load'
 import type { Scenario } from '../scenario/types'
 import { runScenario } from '../sim/runner'
+import { youngGenerationHint } from '../sim/young-generation'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseArgs, USAGE, UsageError } from './args'
 
 /** Where the CLI writes. */
@@ -49,14 +50,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   try {
     const scenario = await loadScenario(command.file)
+    const hint = youngGenerationHint(scenario.nodeCount)
     if (command.command === 'validate') {
       io.out(`ok: ${describe(scenario)}`)
+      if (hint !== undefined) io.out(hint)
       return EXIT_OK
     }
     const seed = command.seed ?? scenario.seed
     const cipher = command.cipher ?? scenario.cipher
     if (!command.quiet) {
       io.out(`netsim ${describe(scenario)}; seed ${seed}${cipher === 'null' ? '; null cipher' : ''}`)
+      if (hint !== undefined) io.out(`  ${hint}`)
     }
     let lastPrint = 0
     const result = await runScenario(scenario, {

@@ -1,5 +1,4 @@
 import {
-  createPrivateKey,
   createPublicKey,
   sign as edSign,
   verify as edVerify,
@@ -9,12 +8,13 @@ import {
 import type { PeerId } from '@chainwire/interface'
 import { IdentityError } from './errors'
 import { PUBLIC_KEY_LENGTH, peerIdFromPublicKey } from './peer-id'
+import { importRawPrivateKey } from './raw-key'
 
 /** Length of an Ed25519 signature, in bytes. */
 export const SIGNATURE_LENGTH = 64
 
-// DER headers that wrap a raw Ed25519 key into PKCS#8 (private seed) and SPKI (public key). `verify` imports
-// public keys through JWK instead: OpenSSL 3 takes a raw key that way without its DER decoder (about 9 us
+// DER headers that wrap a raw Ed25519 key into PKCS#8 (private seed: the fallback of `importRawPrivateKey`,
+// which imports seeds as JWK) and SPKI (public key). `verify` imports public keys through JWK too: OpenSSL 3 takes a raw key that way without its DER decoder (about 9 us
 // against 77 us per import).
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -67,11 +67,7 @@ export function identityFromPrivateKey(privateKey: KeyObject | Uint8Array): Iden
         length: privateKey.length,
       })
     }
-    key = createPrivateKey({
-      key: Buffer.concat([PKCS8_ED25519_PREFIX, privateKey]),
-      format: 'der',
-      type: 'pkcs8',
-    })
+    key = importRawPrivateKey('Ed25519', privateKey, PKCS8_ED25519_PREFIX)
   } else {
     key = privateKey
   }

@@ -1,18 +1,14 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto'
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { importRawPrivateKey } from '../identity/raw-key'
 import { NoiseError } from './errors'
 
 /** DHLEN of Curve25519: the size of public keys and shared secrets, in bytes. */
 export const DH_LENGTH = 32
 
-// DER header that wraps a raw X25519 private key into PKCS#8. Public keys go through JWK instead: OpenSSL 3
-// imports and exports a raw key that way without its DER decoder/encoder, about 9 us against 77 us per import
-// and 1 us against 68 us per export (a handshake imports 3 remote keys and exports 1 on each side).
+// Raw keys go through JWK: OpenSSL 3 imports and exports a raw key that way without its DER decoder/encoder,
+// about 9 us against 77 us per public-key import, 33 us against 360 us per private-key import, and 1 us
+// against 68 us per export (a handshake imports 3 remote keys and exports 1 on each side; a seeded one, as
+// in netsim, also imports its ephemeral private key). PKCS#8 DER stays as the fallback for private keys.
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
 
 /** The raw 32-byte public key of an X25519 key object (private or public). */
@@ -42,12 +38,8 @@ export function x25519KeyPairFromPrivateKey(privateKey: Uint8Array): X25519KeyPa
       length: privateKey.length,
     })
   }
-  const key = createPrivateKey({
-    key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]),
-    format: 'der',
-    type: 'pkcs8',
-  })
-  return { publicKey: rawPublicKey(createPublicKey(key)), privateKey: key }
+  const key = importRawPrivateKey('X25519', privateKey, PKCS8_X25519_PREFIX)
+  return { publicKey: rawPublicKey(key), privateKey: key }
 }
 
 /**
