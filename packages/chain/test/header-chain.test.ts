@@ -99,7 +99,7 @@ describe('HeaderChain', () => {
     expect(again.hasHeader(headerHash((blocks[10] as Block).header))).toBe(true)
   })
 
-  it('writes through a nested sublevel on the root database, in the sublevel\'s own keys', async () => {
+  it("writes through a nested sublevel on the root database, in the sublevel's own keys", async () => {
     const network = testNetwork()
     const builder = new BlockBuilder(network)
     const root = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })

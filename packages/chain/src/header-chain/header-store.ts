@@ -138,7 +138,8 @@ export class HeaderStore {
       ops[i] = { type: 'put', key: key(r.height), value: r.bytes ?? headerBytes(r.header) }
     }
     if (change.deleteFrom !== undefined) {
-      for (let h = change.deleteFrom.from; h <= change.deleteFrom.to; h++) ops.push({ type: 'del', key: key(h) })
+      for (let h = change.deleteFrom.from; h <= change.deleteFrom.to; h++)
+        ops.push({ type: 'del', key: key(h) })
     }
     ops.push({ type: 'put', key: key(undefined), value: new ByteWriter(8).u64(change.tip).finish().slice() })
     await this.root.batch(ops, ENC)
