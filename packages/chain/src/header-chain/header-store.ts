@@ -127,7 +127,7 @@ export class HeaderStore {
       keys.set(p, at)
       if (height === undefined) keys.set(TIP, at + p.length)
       else writeHeightKey(keys, at + p.length, height)
-      const k = keys.subarray(at, at + p.length + (height === undefined ? TIP.length : 9))
+      const k = new Uint8Array(keys.buffer, at, p.length + (height === undefined ? TIP.length : 9))
       at += keyBytes
       return k
     }
