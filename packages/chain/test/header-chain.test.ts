@@ -104,7 +104,8 @@ describe('HeaderChain', () => {
     const builder = new BlockBuilder(network)
     const root = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })
     const view = { keyEncoding: 'view', valueEncoding: 'view' } as const
-    const sub = () => root.sublevel('light', view).sublevel('headers', view)
+    const sub = () =>
+      root.sublevel<Uint8Array, Uint8Array>('light', view).sublevel<Uint8Array, Uint8Array>('headers', view)
     const hc = createHeaderChain({ clock: testClock() }, { network, db: sub() })
     await hc.start()
     const main = builder.chain(network.genesis, 40)
@@ -120,7 +121,7 @@ describe('HeaderChain', () => {
     expect(keys.length).toBeGreaterThan(45)
     for (const k of keys) expect(new Uint8Array(k.subarray(0, prefix.length))).toEqual(prefix)
     const record = await sub().get(Uint8Array.of(0x68, 0, 0, 0, 0, 0, 0, 0, 45))
-    expect(new Uint8Array(record as Uint8Array)).toEqual(headerBytes((side[14] as Block).header))
+    expect(new Uint8Array(record ?? [])).toEqual(headerBytes((side[14] as Block).header))
     const again = await headerChain(network, sub() as never)
     expect(again.tip()).toEqual(tip)
     expect(await again.getHeader(31)).toEqual((side[0] as Block).header)
