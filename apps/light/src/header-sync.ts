@@ -4,6 +4,13 @@ import { type BlockHeader, LIMITS, type Message } from '@chainwire/protocol-code
 import type { LightContext } from './context'
 import type { LightPeer } from './peers'
 
+/** A `get_headers` in flight: to whom, with which locator. */
+interface Asked {
+  from: LightPeer
+  locator: Uint8Array[]
+  answer: Promise<Message>
+}
+
 /**
  * Header-first sync of a light client: asks each full node for the headers after our block locator (2,000
  * per answer), hands them to the header chain (proof of work, difficulty, time rules, most work), and keeps
@@ -15,6 +22,8 @@ export class LightHeaderSync {
   private readonly running = new Set<Promise<void>>()
   /** The peer downloading the bulk of the headers, while we are far behind. */
   private leader: { peer: LightPeer; done: Promise<void> } | undefined
+  /** Turns of the rotation of header requests over peers. */
+  private turn = 0
 
   constructor(private readonly ctx: LightContext) {}
 
@@ -115,82 +124,129 @@ export class LightHeaderSync {
     return peer.claimedHeight > this.ctx.chain.tip().height + LIMITS.maxHeadersPerMessage
   }
 
-  /** One pass until the peer has nothing more; false when the peer was banned or is gone. */
+  /**
+   * One pass until the peer has nothing more; false when the peer was banned or is gone. While answers come
+   * full, the request for the next one leaves as soon as an answer arrives (before it is validated), and
+   * goes to the next peer in turn among those that claim the headers it asks for: the round trips and the
+   * peers' serving overlap our validation, and each full node serves its share within its serving quota.
+   * Whatever a helper peer serves is judged as the peer's own (bans, credit); a helper that fails or has
+   * nothing is left out for the rest of the pass and the request goes back to `peer`.
+   */
   private async round(peer: LightPeer): Promise<boolean> {
     const { chain, options } = this.ctx
-    const ask = (locator: Uint8Array[]) =>
-      this.ctx.request(
-        peer,
+    const ask = (from: LightPeer, locator: Uint8Array[]): Asked => {
+      const answer = this.ctx.request(
+        from,
         { type: 'get_headers', data: { locator, limit: LIMITS.maxHeadersPerMessage } },
         options.headersTimeoutMs,
       )
-    let prefetched: { locator: Uint8Array[]; answer: Promise<Message> } | undefined
+      answer.catch(() => {})
+      return { from, locator, answer }
+    }
+    const skip = new Set<LightPeer>()
+    let next: Asked | undefined
     for (;;) {
       if (this.ctx.signal.aborted || this.ctx.peers.get(peer.peerId) !== peer) return false
-      const locator = prefetched?.locator ?? chain.locator()
+      const asked = next ?? ask(peer, chain.locator())
+      next = undefined
+      const from = asked.from
+      const helper = from !== peer
+      /** Ends a helper's part in this pass (the next request goes to `peer`), or the pass itself. */
+      const drop = (ended: boolean): boolean | undefined => {
+        if (!helper) return ended
+        skip.add(from)
+        return undefined
+      }
       let headers: BlockHeader[]
       try {
-        const res = await (prefetched?.answer ?? ask(locator))
-        prefetched = undefined
-        if (res.type !== 'headers') return true
+        const res = await asked.answer
+        if (res.type !== 'headers') {
+          if (drop(true) === undefined) continue
+          return true
+        }
         headers = res.data.headers
       } catch (err) {
-        this.stalled(peer, err)
+        this.stalled(from, err)
+        if (drop(false) === undefined) continue
         return false
+      }
+      if (helper && this.ctx.peers.get(from.peerId) !== from) {
+        skip.add(from)
+        continue
       }
       if (headers.length === 0) {
         // Nothing after the first locator hash it knows: its best is on our chain, at most at our tip
         // (credited at the height it claimed or announced, never above).
-        peer.best = chain.headerHashAt(Math.min(peer.claimedHeight, chain.tip().height))
+        from.best = chain.headerHashAt(Math.min(from.claimedHeight, chain.tip().height))
+        if (drop(false) === undefined) continue
         break
       }
       const first = headers[0] as BlockHeader
       if (!chain.hasHeader(first.prevHash)) {
-        if (++peer.unconnecting > options.maxUnconnectingHeaders) {
-          this.ctx.ban(peer.peerId, 'unconnecting-headers', 'headers that connect to nothing we know')
-          return false
-        }
-        return true
+        const banned = ++from.unconnecting > options.maxUnconnectingHeaders
+        if (banned)
+          this.ctx.ban(from.peerId, 'unconnecting-headers', 'headers that connect to nothing we know')
+        if (drop(!banned) === undefined) continue
+        return !banned
       }
       const cp = options.checkpoint
       if (cp !== undefined) {
         const at = headers.find((h) => h.height === cp.height)
         if (at !== undefined && toHex(chain.headerHash(at)) !== cp.hash) {
-          this.ctx.ban(peer.peerId, 'checkpoint-mismatch', `a chain without the checkpoint at ${cp.height}`)
+          this.ctx.ban(from.peerId, 'checkpoint-mismatch', `a chain without the checkpoint at ${cp.height}`)
+          if (drop(false) === undefined) continue
           return false
         }
       }
+      const last = headers[headers.length - 1] as BlockHeader
       if (headers.length === LIMITS.maxHeadersPerMessage) {
-        // A full answer: ask for the next one while this one is validated (the round trip and decoding
-        // overlap validation). Its locator starts at this answer's last header; if that header turns out
-        // invalid, the prefetched answer is dropped with the peer.
-        const next = [chain.headerHash(headers[headers.length - 1] as BlockHeader), ...locator].slice(
-          0,
-          LIMITS.maxLocatorHashes,
-        )
-        const answer = ask(next)
-        answer.catch(() => {})
-        prefetched = { locator: next, answer }
+        // A full answer: ask for the next one while this one is validated. Its locator starts at this
+        // answer's last header; if that header turns out invalid, the prefetched answer is dropped.
+        const locator = [chain.headerHash(last), ...asked.locator].slice(0, LIMITS.maxLocatorHashes)
+        next = ask(this.server(peer, last.height, skip), locator)
       }
       const result = await chain.acceptHeaders(headers)
-      const accepted = headers.slice(0, result.accepted)
-      if (accepted.length > 0) peer.best = chain.headerHash(accepted[accepted.length - 1] as BlockHeader)
+      if (result.accepted > 0) {
+        const accepted = headers[result.accepted - 1] as BlockHeader
+        from.best =
+          accepted === last && next !== undefined
+            ? (next.locator[0] as Uint8Array)
+            : chain.headerHash(accepted)
+      }
       if (result.invalid !== undefined) {
+        next = undefined
         if (result.invalid.penalty) {
           this.ctx.ban(
-            peer.peerId,
+            from.peerId,
             'invalid-headers',
             `header ${result.invalid.index}: ${result.invalid.code}`,
           )
+          if (drop(false) === undefined) continue
           return false
         }
         this.ctx.headersChanged()
+        if (drop(true) === undefined) continue
         return true
       }
       this.ctx.headersChanged()
-      if (headers.length < LIMITS.maxHeadersPerMessage) break
+      if (headers.length < LIMITS.maxHeadersPerMessage) {
+        if (drop(false) === undefined) continue
+        break
+      }
     }
     return this.checkClaim(peer)
+  }
+
+  /**
+   * The peer the next request of `peer`'s pass goes to: in turn, `peer` and the connected peers (one per
+   * network group first) that claim headers above `height` and have not failed this pass.
+   */
+  private server(peer: LightPeer, height: number, skip: ReadonlySet<LightPeer>): LightPeer {
+    const able = this.ctx.peers
+      .spread()
+      .filter((p) => p === peer || (p.claimedHeight > height && !skip.has(p)))
+    if (!able.includes(peer)) able.push(peer)
+    return able[this.turn++ % able.length] as LightPeer
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   createHeaderChain,
   createMerkleProof,
   type HeaderChain,
+  headerBytes,
   headerHash,
   type ReorgEvent,
   toHex,
@@ -96,6 +97,35 @@ describe('HeaderChain', () => {
     expect(again.tip()).toEqual(tip)
     expect(await again.getHeader(150)).toEqual((blocks[149] as Block).header)
     expect(again.hasHeader(headerHash((blocks[10] as Block).header))).toBe(true)
+  })
+
+  it("writes through a nested sublevel on the root database, in the sublevel's own keys", async () => {
+    const network = testNetwork()
+    const builder = new BlockBuilder(network)
+    const root = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })
+    const view = { keyEncoding: 'view', valueEncoding: 'view' } as const
+    const sub = () =>
+      root.sublevel<Uint8Array, Uint8Array>('light', view).sublevel<Uint8Array, Uint8Array>('headers', view)
+    const hc = createHeaderChain({ clock: testClock() }, { network, db: sub() })
+    await hc.start()
+    const main = builder.chain(network.genesis, 40)
+    const side = builder.chain(main[29] as Block, 15, () => [], wallet().key)
+    await hc.acceptHeaders(headersOf(main))
+    expect(await hc.acceptHeaders(headersOf(side))).toEqual({ accepted: 15 })
+    const tip = hc.tip()
+    await hc.stop()
+    // Every key sits under the nested prefix, and the sublevel reads the records back by itself.
+    const prefix = new TextEncoder().encode('!light!!headers!')
+    const keys: Uint8Array[] = []
+    for await (const k of root.keys()) keys.push(k)
+    expect(keys.length).toBeGreaterThan(45)
+    for (const k of keys) expect(new Uint8Array(k.subarray(0, prefix.length))).toEqual(prefix)
+    const record = await sub().get(Uint8Array.of(0x68, 0, 0, 0, 0, 0, 0, 0, 45))
+    expect(new Uint8Array(record ?? [])).toEqual(headerBytes((side[14] as Block).header))
+    const again = await headerChain(network, sub() as never)
+    expect(again.tip()).toEqual(tip)
+    expect(await again.getHeader(31)).toEqual((side[0] as Block).header)
+    expect(await again.getHeader(30)).toEqual((main[29] as Block).header)
   })
 
   it('verifies merkle proofs against headers of its chain', async () => {

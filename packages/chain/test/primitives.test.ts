@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   advanceWindow,
@@ -72,6 +73,32 @@ describe('compact bits and work (Bitcoin vectors)', () => {
     expect(bitsFromTarget(0x80n)).toBe(0x02008000)
     expect(targetFromBits(0x1d00ffff, 0xffffn << 200n)).toBeUndefined()
     expect(targetFromBits(0x04923456, 1n << 255n)).toBeUndefined()
+  })
+
+  it('encodes any target as GetCompact does (byte length from the hex digits)', () => {
+    const reference = (target: bigint): number => {
+      let size = Math.ceil(target.toString(16).length / 2)
+      let compact =
+        size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)))
+      if (compact & 0x00800000) {
+        compact >>>= 8
+        size++
+      }
+      return ((size << 24) | compact) >>> 0
+    }
+    const edges: bigint[] = []
+    for (let i = 0; i <= 32; i++) {
+      const p = 1n << BigInt(8 * i)
+      edges.push(p - 1n, p, p + 1n, (p * 0x80n) / 0x100n + 1n)
+    }
+    for (const t of edges) if (t > 0n && t < 1n << 256n) expect(bitsFromTarget(t)).toBe(reference(t))
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 256n) - 1n }), fc.nat(248), (t, shift) => {
+        const target = t >> BigInt(shift) || 1n
+        expect(bitsFromTarget(target)).toBe(reference(target))
+      }),
+      { numRuns: 2_000 },
+    )
   })
 
   it('counts the work of a target as 2^256 / (target + 1)', () => {

@@ -18,7 +18,7 @@ import {
   type DifficultyWindow,
   EMPTY_WINDOW,
   MEDIAN_TIME_SPAN,
-  medianTimePast,
+  medianInPlace,
   nextTarget,
   solveTime,
 } from '../header/difficulty'
@@ -86,6 +86,8 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   private finalVotes: ConsensusVoteData[] = []
   private readonly serial = new SerialQueue()
   private seq = 0
+  /** Median-time-past's timestamps, gathered per header without an array of its own. */
+  private readonly mtpScratch = new Float64Array(MEDIAN_TIME_SPAN)
 
   constructor(parts: {
     clock: Clock
@@ -110,6 +112,15 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
   private hashAt(height: number): Uint8Array {
     return this.hashes.subarray(height * 32, height * 32 + 32)
+  }
+
+  /** True when `hash` is the tip's (compared in place in the hash array). */
+  private isTip(hash: Uint8Array): boolean {
+    if (!(hash instanceof Uint8Array) || hash.length !== 32) return false
+    const at = (this.length - 1) * 32
+    const hashes = this.hashes
+    for (let i = 31; i >= 0; i--) if (hashes[at + i] !== hash[i]) return false
+    return true
   }
 
   private push(hash: Uint8Array, header: BlockHeader): void {
@@ -358,7 +369,10 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     } catch {
       fail('ERR_BAD_BITS', 'malformed header fields')
     }
-    if (this.table.get(hash) !== undefined) return hash
+    // A child of the tip (every header of a sync but the first) is not on the main chain yet and has a known
+    // parent: no hash-table lookup for either.
+    const tipChild = this.isTip(header.prevHash)
+    if (!tipChild && this.table.get(hash) !== undefined) return hash
     // Hex keys only when there is a fork or an invalid hash to look up (the common case has neither).
     const key = this.side.size > 0 || this.invalid.size > 0 ? toHex(hash) : undefined
     if (key !== undefined) {
@@ -368,7 +382,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     }
     try {
       checkHeader(header, this.network, hash)
-      const parent = this.parentOf(header)
+      const parent: Parent = tipChild ? { main: this.length - 1 } : this.parentOf(header)
       const parentHeight = 'main' in parent ? parent.main : parent.side.height
       if (header.height <= this.finalHeight || this.mainForkHeight(parent) < this.finalHeight) {
         fail('ERR_FORK_BELOW_FINAL', 'the header forks at or below the last final block')
@@ -422,15 +436,16 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   }
 
   private medianTimePast(parent: Parent): number {
-    const ts: number[] = []
+    const ts = this.mtpScratch
+    let n = 0
     let h = 'main' in parent ? parent.main : -1
     const first = entryParent(parent)
-    for (let e = first; e !== undefined && ts.length < MEDIAN_TIME_SPAN; e = e.parent) {
-      ts.push(e.header.timestamp)
+    for (let e = first; e !== undefined && n < MEDIAN_TIME_SPAN; e = e.parent) {
+      ts[n++] = e.header.timestamp
       h = e.height - 1
     }
-    for (; h >= 0 && ts.length < MEDIAN_TIME_SPAN; h--) ts.push(this.timestamps[h] as number)
-    return medianTimePast(ts)
+    for (; h >= 0 && n < MEDIAN_TIME_SPAN; h--) ts[n++] = this.timestamps[h] as number
+    return medianInPlace(ts, n)
   }
 
   private addSide(

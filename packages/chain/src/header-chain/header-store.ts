@@ -21,18 +21,43 @@ export const HEADER_STORE_FORMAT_VERSION = 1
 
 function heightKey(height: number): Uint8Array {
   const k = new Uint8Array(9)
-  k[0] = P_HEADER
+  writeHeightKey(k, 0, height)
+  return k
+}
+
+/** Writes the 9-byte key of `height` at `at`. */
+function writeHeightKey(k: Uint8Array, at: number, height: number): void {
+  k[at] = P_HEADER
   const hi = Math.floor(height / 4_294_967_296)
   const lo = height >>> 0
-  k[1] = hi >>> 24
-  k[2] = hi >>> 16
-  k[3] = hi >>> 8
-  k[4] = hi
-  k[5] = lo >>> 24
-  k[6] = lo >>> 16
-  k[7] = lo >>> 8
-  k[8] = lo
-  return k
+  k[at + 1] = hi >>> 24
+  k[at + 2] = hi >>> 16
+  k[at + 3] = hi >>> 8
+  k[at + 4] = hi
+  k[at + 5] = lo >>> 24
+  k[at + 6] = lo >>> 16
+  k[at + 7] = lo >>> 8
+  k[at + 8] = lo
+}
+
+/** What `abstract-level` exposes of a sublevel: its global prefix and the root database. */
+interface SublevelLike {
+  prefix?: unknown
+  db?: unknown
+}
+
+/**
+ * Where batches go. A sublevel forwards each batch to its parent, which checks, clones and encodes every
+ * operation a second time and copies every key to prepend the prefix; for a sublevel (of any depth) the
+ * store writes its batches on the root database with the sublevel's prefix already in its keys (the same
+ * bytes the sublevel would write, so either way reads them back). Reads stay on the given database.
+ */
+function batchTarget(db: ChainDatabase): { root: ChainDatabase; prefix: Uint8Array } {
+  const s = db as SublevelLike
+  if (typeof s.prefix === 'string' && s.prefix !== '' && typeof s.db === 'object' && s.db !== db) {
+    return { root: s.db as ChainDatabase, prefix: new TextEncoder().encode(s.prefix) }
+  }
+  return { root: db, prefix: new Uint8Array(0) }
 }
 
 /** A header to write at a height; `bytes`, when given, are its canonical bytes (saves encoding it again). */
@@ -51,7 +76,14 @@ export interface HeaderStoreChange {
 }
 
 export class HeaderStore {
-  constructor(readonly db: ChainDatabase) {}
+  private readonly root: ChainDatabase
+  private readonly prefix: Uint8Array
+
+  constructor(readonly db: ChainDatabase) {
+    const t = batchTarget(db)
+    this.root = t.root
+    this.prefix = t.prefix
+  }
 
   async open(genesisHash: Uint8Array): Promise<'created' | 'existing'> {
     return openFormat(this.db, META, HEADER_STORE_FORMAT_VERSION, genesisHash)
@@ -84,19 +116,33 @@ export class HeaderStore {
     return v === undefined ? undefined : headerFromBytes(v)
   }
 
+  /** Writes a change in one atomic batch: one key buffer for the whole batch, values as given. */
   async write(change: HeaderStoreChange): Promise<void> {
+    const p = this.prefix
+    const keyBytes = p.length + 9
+    const dels = change.deleteFrom === undefined ? 0 : change.deleteFrom.to - change.deleteFrom.from + 1
+    const keys = new Uint8Array(keyBytes * (change.put.length + dels + 1))
+    let at = 0
+    const key = (height: number | undefined): Uint8Array => {
+      keys.set(p, at)
+      if (height === undefined) keys.set(TIP, at + p.length)
+      else writeHeightKey(keys, at + p.length, height)
+      const k = new Uint8Array(keys.buffer, at, p.length + (height === undefined ? TIP.length : 9))
+      at += keyBytes
+      return k
+    }
     // biome-ignore lint/suspicious/noExplicitAny: abstract-level batch operations
-    const ops: any[] = change.put.map((p) => ({
-      type: 'put',
-      key: heightKey(p.height),
-      value: p.bytes ?? headerBytes(p.header),
-    }))
+    const ops: any[] = new Array(change.put.length)
+    for (let i = 0; i < change.put.length; i++) {
+      const r = change.put[i] as StoredHeaderRecord
+      ops[i] = { type: 'put', key: key(r.height), value: r.bytes ?? headerBytes(r.header) }
+    }
     if (change.deleteFrom !== undefined) {
       for (let h = change.deleteFrom.from; h <= change.deleteFrom.to; h++)
-        ops.push({ type: 'del', key: heightKey(h) })
+        ops.push({ type: 'del', key: key(h) })
     }
-    ops.push({ type: 'put', key: TIP, value: new ByteWriter(8).u64(change.tip).finish().slice() })
-    await this.db.batch(ops, ENC)
+    ops.push({ type: 'put', key: key(undefined), value: new ByteWriter(8).u64(change.tip).finish().slice() })
+    await this.root.batch(ops, ENC)
   }
 
   async finality(): Promise<{ height: number; votes: ConsensusVoteData[] } | undefined> {

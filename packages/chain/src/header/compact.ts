@@ -48,12 +48,31 @@ export function targetFromBits(bits: number, powLimit: bigint): bigint | undefin
   return d.target
 }
 
+/** 256^i for i = 0..32: a target's byte length is the first i with target < 256^i. */
+const BYTE_POWERS: readonly bigint[] = Array.from({ length: 33 }, (_, i) => 1n << BigInt(8 * i))
+/** Bit shifts by whole bytes, as bigints (no BigInt() conversion per call). */
+const BYTE_SHIFTS: readonly bigint[] = Array.from({ length: 33 }, (_, i) => BigInt(8 * i))
+
+/** Bytes of a positive target below 2^256 (binary search over the powers of 256, no string). */
+function byteLength(target: bigint): number {
+  let lo = 1
+  let hi = 32
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (target < (BYTE_POWERS[mid] as bigint)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
 /** Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). */
 export function bitsFromTarget(target: bigint): number {
   if (target <= 0n) return 0
-  let size = Math.ceil(target.toString(16).length / 2)
+  let size = target >= TWO_256 ? Math.ceil(target.toString(16).length / 2) : byteLength(target)
   let compact =
-    size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)))
+    size <= 3
+      ? Number(target << (BYTE_SHIFTS[3 - size] as bigint))
+      : Number(target >> (BYTE_SHIFTS[size - 3] ?? BigInt(8 * (size - 3))))
   if (compact & 0x00800000) {
     compact >>>= 8
     size++

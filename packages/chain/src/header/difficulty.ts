@@ -91,16 +91,36 @@ export function nextTarget(window: DifficultyWindow, params: DifficultyParams): 
   if (count === 0) return undefined
   const k = (count * (count + 1) * params.targetBlockTimeMs) / 2
   const weighted = Math.max(window.weighted, Math.ceil(k / 10))
-  const next = (window.sumTarget * BigInt(weighted)) / (BigInt(count) * BigInt(k))
+  const next = (window.sumTarget * BigInt(weighted)) / denominator(count, k)
   if (next > params.powLimit) return params.powLimit
   return next < 1n ? 1n : next
 }
 
+// count x k as a bigint for the last (count, k) asked: a full window asks the same one for every block.
+let lastCount = -1
+let lastK = -1
+let lastDenominator = 1n
+
+function denominator(count: number, k: number): bigint {
+  if (count !== lastCount || k !== lastK) {
+    lastDenominator = BigInt(count) * BigInt(k)
+    lastCount = count
+    lastK = k
+  }
+  return lastDenominator
+}
+
 /** The median of the timestamps of a block and up to 10 ancestors (median-time-past, as Bitcoin). */
 export function medianTimePast(timestamps: readonly number[]): number {
-  // Insertion sort of at most 11 numbers: no comparator calls, no copy beyond one small array.
-  const a = timestamps.slice()
-  for (let i = 1; i < a.length; i++) {
+  return medianInPlace(timestamps.slice(), timestamps.length)
+}
+
+/**
+ * The median of the first `n` values of `a`, sorting them in place (insertion sort of at most 11 numbers:
+ * no comparator calls, no copy). For callers that gather median-time-past's timestamps into a scratch array.
+ */
+export function medianInPlace(a: number[] | Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
     const v = a[i] as number
     let j = i - 1
     while (j >= 0 && (a[j] as number) > v) {
@@ -109,7 +129,7 @@ export function medianTimePast(timestamps: readonly number[]): number {
     }
     a[j + 1] = v
   }
-  return a[Math.floor(a.length / 2)] as number
+  return a[Math.floor(n / 2)] as number
 }
 
 /** How many timestamps median-time-past looks at. */

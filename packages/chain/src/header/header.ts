@@ -33,7 +33,8 @@ function allocate(): Uint8Array {
     slab = new Uint8Array(HEADER_BYTES * 1_024)
     used = 0
   }
-  const out = slab.subarray(used, used + HEADER_BYTES)
+  // The constructor rather than subarray(): no species lookup, the same view.
+  const out = new Uint8Array(slab.buffer, used, HEADER_BYTES)
   used += HEADER_BYTES
   return out
 }
