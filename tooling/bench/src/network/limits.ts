@@ -1,4 +1,5 @@
 import type { NetworkOptions } from '@chainwire/network'
+import type { MessageOf } from '@chainwire/protocol-codec'
 
 /** The connection limits and rate limits a benchmark listener needs (defaults protect a public node). */
 export const BENCH_LIMITS: NetworkOptions = {
@@ -18,4 +19,22 @@ export const BENCH_LIMITS: NetworkOptions = {
       byteBurst: 1e12,
     },
   },
+}
+
+const ZERO_DIGEST = new Uint8Array(32)
+
+/** The bulk workload's message: chunk `index` (of 256) of a transfer whose chunks are `bytes` long. */
+export function chunkMessage(index: number, bytes: Uint8Array): MessageOf<'chunk'> {
+  return {
+    type: 'chunk',
+    data: {
+      transferId: 1,
+      index: index % 256,
+      total: 256,
+      totalLength: 256 * bytes.length,
+      chunkSize: bytes.length,
+      digest: ZERO_DIGEST,
+      bytes,
+    },
+  }
 }

@@ -34,6 +34,7 @@ import {
   type MessageOf,
   partsLength,
 } from '@chainwire/protocol-codec'
+import { chunkMessage } from './limits'
 
 const MIB = 1_048_576
 /** Bytes per read handed to the receiver: what Node reads at a time from an accepted socket. */
@@ -76,21 +77,6 @@ function streamPair(): { a: Duplex; b: Duplex; capture: () => Buffer[] } {
   }
 }
 
-function chunkMessage(index: number): MessageOf<'chunk'> {
-  return {
-    type: 'chunk',
-    data: {
-      transferId: 1,
-      index: index % 256,
-      total: 256,
-      totalLength: 256 * MIB,
-      chunkSize: MIB,
-      digest: new Uint8Array(32),
-      bytes: payload,
-    },
-  }
-}
-
 /** A fresh channel, `messages` sealed chunk frames on its wire, cut into reads: the receiver and its input. */
 async function prepare(): Promise<{
   receiver: SecureConnection
@@ -107,7 +93,7 @@ async function prepare(): Promise<{
   const wire = capture()
   let frameBytes = 0
   for (let i = 0; i < messages; i++) {
-    const parts = encodeFrameParts(chunkMessage(i))
+    const parts = encodeFrameParts(chunkMessage(i, payload))
     const size = partsLength(parts)
     if (i > 0 && size !== frameBytes) throw new Error('every frame must have the same size')
     frameBytes = size

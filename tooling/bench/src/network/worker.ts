@@ -30,9 +30,8 @@ import {
   secureInbound,
   secureOutbound,
 } from '@chainwire/network'
-import type { MessageOf } from '@chainwire/protocol-codec'
 import { type Any, libp2pDriver, type Major, type Send } from './libp2p'
-import { BENCH_LIMITS } from './limits'
+import { BENCH_LIMITS, chunkMessage } from './limits'
 import { serveOps } from './serve'
 
 /** Size of one application message of the bulk cases: protocol-codec's largest `chunk` payload (1 MiB). */
@@ -137,7 +136,7 @@ async function sendChannel(stream: NodeJS.WritableStream, messages: number): Pro
 /** Sends `messages` 1 MiB `chunk` messages to `peerId`, each when the send queue takes it; the start time. */
 async function sendStack(network: Network, peerId: string, messages: number): Promise<number> {
   const start = now()
-  for (let i = 0; i < messages; i++) await network.send(peerId, chunkMessage(i))
+  for (let i = 0; i < messages; i++) await network.send(peerId, chunkMessage(i, payload))
   return start
 }
 
@@ -146,22 +145,6 @@ const benchNetwork = (options: NetworkOptions = {}): Network =>
     { identity: createIdentity(), clock: systemClock, transports: [createTcpTransport()] },
     { networkId: NETWORK_ID, ...BENCH_LIMITS, ...options },
   )
-
-function chunkMessage(index: number): MessageOf<'chunk'> {
-  return {
-    type: 'chunk',
-    data: {
-      transferId: 1,
-      index: index % 256,
-      total: 256,
-      totalLength: 256 * MESSAGE_BYTES,
-      chunkSize: MESSAGE_BYTES,
-      digest: DIGEST,
-      bytes: payload,
-    },
-  }
-}
-const DIGEST = new Uint8Array(32)
 
 // ---------------------------------------------------------------------------------------------- the state
 
