@@ -99,6 +99,67 @@ describe('HeaderChain', () => {
     expect(again.hasHeader(headerHash((blocks[10] as Block).header))).toBe(true)
   })
 
+  it('stores the branch a batch reorganises onto and extends, and reopens on it', async () => {
+    const network = testNetwork()
+    const builder = new BlockBuilder(network)
+    const db = new MemoryLevel()
+    const hc = createHeaderChain({ clock: testClock() }, { network, db })
+    await hc.start()
+    const main = builder.chain(network.genesis, 30)
+    expect(await hc.acceptHeaders(headersOf(main))).toEqual({ accepted: 30 })
+    // 15 headers from height 21: the 11th makes the fork lead (a reorg), the last 4 extend the new tip.
+    const side = builder.chain(main[19] as Block, 15, () => [], wallet().key)
+    expect(await hc.acceptHeaders(headersOf(side))).toEqual({ accepted: 15 })
+    const tip = hc.tip()
+    expect(tip.height).toBe(35)
+    await hc.stop()
+    const again = await headerChain(network, db)
+    expect(again.tip()).toEqual(tip)
+    for (let h = 1; h <= 35; h++) {
+      const expected = h <= 20 ? (main[h - 1] as Block) : (side[h - 21] as Block)
+      expect(await again.getHeader(h)).toEqual(expected.header)
+    }
+    // The reopened chain extends its tip with the retarget it rebuilt from the store.
+    const more = builder.chain(side[14] as Block, 70)
+    expect(await again.acceptHeaders(headersOf(more))).toEqual({ accepted: 70 })
+  })
+
+  it('checks the LWMA retarget off the pow limit across a reorg and a reopen, as the full chain computes it', async () => {
+    // A harder genesis and uneven solve times: every child's bits move, so a wrong window is refused.
+    const network = testNetwork({ genesisBits: 0x2000ffff, difficultyWindow: 10 })
+    const builder = new BlockBuilder(network)
+    const gaps = [300, 2_500, 900, 1_700, 400, 7_000, 150] // not a multiple of the window
+    const run = (from: Block, n: number, offset: number): Block[] => {
+      const out: Block[] = []
+      let p = from
+      for (let i = 0; i < n; i++) {
+        const timestamp = p.header.timestamp + (gaps[(i + offset) % gaps.length] as number)
+        p = builder.next(p, [], { timestamp, miner: offset === 0 ? undefined : wallet().key })
+        out.push(p)
+      }
+      return out
+    }
+    const db = new MemoryLevel()
+    const hc = createHeaderChain({ clock: testClock() }, { network, db })
+    await hc.start()
+    const main = run(network.genesis, 40, 0)
+    expect(new Set(main.map((b) => b.header.bits)).size).toBeGreaterThan(10)
+    expect(await hc.acceptHeaders(headersOf(main))).toEqual({ accepted: 40 })
+    // A fork from height 25 whose faster blocks carry more work: the chain reorganises onto it mid-batch.
+    const fork = run(main[24] as Block, 30, 3)
+    expect(await hc.acceptHeaders(headersOf(fork))).toEqual({ accepted: 30 })
+    expect(hc.tip().hash).toEqual(headerHash((fork[29] as Block).header))
+    const bad = builder.next(fork[29] as Block, [], { timestamp: (fork[29] as Block).header.timestamp + 1_000 })
+    expect(await hc.acceptHeaders([{ ...bad.header, bits: bad.header.bits - 1 }])).toMatchObject({
+      invalid: { code: expect.stringMatching(/ERR_BAD_BITS|ERR_BAD_POW/) },
+    })
+    const tip = hc.tip()
+    await hc.stop()
+    const again = await headerChain(network, db)
+    expect(again.tip()).toEqual(tip)
+    expect(await again.acceptHeaders(headersOf(run(fork[29] as Block, 25, 5)))).toEqual({ accepted: 25 })
+  })
+
   it("writes through a nested sublevel on the root database, in the sublevel's own keys", async () => {
     const network = testNetwork()
     const builder = new BlockBuilder(network)

@@ -62,22 +62,52 @@ export function advanceWindow(
   added: WindowStep,
   dropped: WindowStep | undefined,
 ): DifficultyWindow {
+  const out: MutableWindow = { count: 0, sumTarget: 0n, weighted: 0, plain: 0 }
+  advanceWindowInto(out, parent, n, added.solveTime, added.target, dropped?.solveTime ?? 0, dropped?.target)
+  return out
+}
+
+/** A difficulty window that its owner advances in place (the header-only chain's tip window). */
+export interface MutableWindow {
+  count: number
+  sumTarget: bigint
+  weighted: number
+  plain: number
+}
+
+/** A new window of no blocks, for advancing in place. */
+export function emptyWindow(): MutableWindow {
+  return { count: 0, sumTarget: 0n, weighted: 0, plain: 0 }
+}
+
+/**
+ * {@link advanceWindow} writing into `out`, which may be `parent` itself (no window or step objects): the
+ * block entering has `solveTime` and `target`, the block leaving (once the parent's window is full)
+ * `droppedSolveTime` and `droppedTarget`.
+ */
+export function advanceWindowInto(
+  out: MutableWindow,
+  parent: DifficultyWindow,
+  n: number,
+  solveTime: number,
+  target: bigint,
+  droppedSolveTime: number,
+  droppedTarget: bigint | undefined,
+): void {
   if (parent.count < n) {
     const count = parent.count + 1
-    return {
-      count,
-      sumTarget: parent.sumTarget + added.target,
-      weighted: parent.weighted + count * added.solveTime,
-      plain: parent.plain + added.solveTime,
-    }
+    out.weighted = parent.weighted + count * solveTime
+    out.plain = parent.plain + solveTime
+    out.sumTarget = parent.sumTarget + target
+    out.count = count
+    return
   }
-  if (dropped === undefined) throw new RangeError('a full difficulty window needs the block it drops')
-  return {
-    count: n,
-    sumTarget: parent.sumTarget - dropped.target + added.target,
-    weighted: parent.weighted - parent.plain + n * added.solveTime,
-    plain: parent.plain - dropped.solveTime + added.solveTime,
-  }
+  if (droppedTarget === undefined) throw new RangeError('a full difficulty window needs the block it drops')
+  // `weighted` first: it reads the parent's `plain`, which `out` may be.
+  out.weighted = parent.weighted - parent.plain + n * solveTime
+  out.plain = parent.plain - droppedSolveTime + solveTime
+  out.sumTarget = parent.sumTarget - droppedTarget + target
+  out.count = n
 }
 
 /**
