@@ -134,7 +134,7 @@ export class HeaderStore {
     const keys = new Uint8Array(keyBytes * (change.put.length + runLength + dels + 1))
     let at = 0
     const key = (height: number | undefined): Uint8Array => {
-      keys.set(p, at)
+      if (p.length > 0) keys.set(p, at)
       if (height === undefined) keys.set(TIP, at + p.length)
       else writeHeightKey(keys, at + p.length, height)
       const k = new Uint8Array(keys.buffer, at, p.length + (height === undefined ? TIP.length : 9))

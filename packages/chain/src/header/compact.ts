@@ -20,14 +20,21 @@ const decoded = new Map<number, DecodedBits>()
  * uses few distinct bits values at a time; at most 1,024 are kept).
  */
 export function decodeBits(bits: number): DecodedBits {
+  // A header's bits are decoded by the proof-of-work check and again when it is added: the last one first.
+  if (bits === lastBits) return lastDecoded
   let d = decoded.get(bits)
   if (d === undefined) {
     d = decodeBitsUncached(bits)
     if (decoded.size >= 1_024) decoded.clear()
     decoded.set(bits, d)
   }
+  lastBits = bits
+  lastDecoded = d
   return d
 }
+
+let lastBits = -1
+let lastDecoded: DecodedBits = { target: 0n, negative: false, overflow: false }
 
 function decodeBitsUncached(bits: number): DecodedBits {
   const size = bits >>> 24
@@ -65,8 +72,23 @@ function byteLength(target: bigint): number {
   return lo
 }
 
-/** Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). */
+/**
+ * Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). The last
+ * result is kept: consecutive headers at one difficulty (blocks on time, or at the pow limit) ask for the
+ * same target.
+ */
 export function bitsFromTarget(target: bigint): number {
+  if (target === lastTarget) return lastTargetBits
+  const bits = bitsFromTargetUncached(target)
+  lastTarget = target
+  lastTargetBits = bits
+  return bits
+}
+
+let lastTarget = -1n
+let lastTargetBits = 0
+
+function bitsFromTargetUncached(target: bigint): number {
   if (target <= 0n) return 0
   let size = target >= TWO_256 ? Math.ceil(target.toString(16).length / 2) : byteLength(target)
   let compact =
