@@ -88,6 +88,11 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   private tipWork = 0n
   /** The difficulty window ending at the tip, advanced in place by `push`. */
   private tipWindow: MutableWindow = emptyWindow()
+  /**
+   * How many of the tip's last timestamps rise in order (each at least the one before), up to 10: at 10, the
+   * tip's median-time-past is the timestamp 5 below it, with nothing to sort.
+   */
+  private sortedTail = 0
   /** The hash `acceptHeader` last appended, while it is the tip (a batch's next header follows it). */
   private lastAppended: Uint8Array | undefined
   private readonly side = new Map<string, SideEntry>()
@@ -165,6 +170,10 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.table.set(hash, h)
     this.tipWork += workFromBits(header.bits)
     if (h % 256 === 0) this.workCheckpoints[h / 256] = this.tipWork
+    this.sortedTail =
+      h > 0 && header.timestamp >= (this.timestamps[h - 1] as number)
+        ? Math.min(this.sortedTail + 1, MEDIAN_TIME_SPAN - 1)
+        : 0
     if (h > 0) {
       const n = this.network.difficultyWindow
       const full = h > n
@@ -189,6 +198,11 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.tipWork = this.workAt(height)
     this.tipWindow = window
     this.lastAppended = undefined
+    this.sortedTail = 0
+    for (let h = height; h > 0 && this.sortedTail < MEDIAN_TIME_SPAN - 1; h--) {
+      if ((this.timestamps[h] as number) < (this.timestamps[h - 1] as number)) break
+      this.sortedTail++
+    }
   }
 
   /** The LWMA solve time of main height `height` (>= 1). */
@@ -246,6 +260,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     this.tipWork = 0n
     this.tipWindow = emptyWindow()
     this.lastAppended = undefined
+    this.sortedTail = 0
     this.workCheckpoints = []
     this.table = new HeightTable(() => this.hashes)
     this.push(this.network.genesisHash, this.network.genesis.header)
@@ -481,6 +496,10 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   }
 
   private medianTimePast(parent: Parent): number {
+    // The tip's last 11 timestamps in order (the usual case): the median is the middle one.
+    if (parent === this.length - 1 && this.sortedTail === MEDIAN_TIME_SPAN - 1) {
+      return this.timestamps[parent - (MEDIAN_TIME_SPAN >> 1)] as number
+    }
     const ts = this.mtpScratch
     let n = 0
     let h = typeof parent === 'number' ? parent : -1
