@@ -18,7 +18,7 @@ import {
   type HeaderContext,
   type HeaderLinkResult,
 } from '../header/checks'
-import { bitsFromTarget, decodeBits, workFromBits, workFromTarget } from '../header/compact'
+import { decodeBits, workFromBits, workFromTarget } from '../header/compact'
 import {
   advanceWindow,
   advanceWindowInto,
@@ -27,7 +27,7 @@ import {
   MEDIAN_TIME_SPAN,
   type MutableWindow,
   medianInPlace,
-  nextTarget,
+  nextBits,
   solveTime,
 } from '../header/difficulty'
 import { headerBytes, headerHash } from '../header/header'
@@ -450,12 +450,12 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
         fail('ERR_FORK_BELOW_FINAL', 'the header forks at or below the last final block')
       }
       const window = typeof parent === 'number' ? this.windowAt(parent) : parent.window
-      const t = nextTarget(window, this.network)
+      const bits = nextBits(window, this.network)
       const ctx = this.context
       ctx.parentHash = header.prevHash
       ctx.parentHeight = parentHeight
       ctx.medianTimePast = this.medianTimePast(parent)
-      ctx.expectedBits = t === undefined ? this.network.genesis.header.bits : bitsFromTarget(t)
+      ctx.expectedBits = bits === undefined ? this.network.genesis.header.bits : bits
       ctx.now = now
       checkHeaderContext(header, ctx, this.network)
       if (parent === this.length - 1) {
