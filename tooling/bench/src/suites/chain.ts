@@ -99,7 +99,10 @@ async function headers(ctx: SuiteContext): Promise<void> {
     hashRate()
     await run(new DiscardingLevel())
   }
-  const pair = async (r: number, db: () => MemoryLevel<Uint8Array, Uint8Array>): Promise<[number, number]> => {
+  const pair = async (
+    r: number,
+    db: () => MemoryLevel<Uint8Array, Uint8Array>,
+  ): Promise<[number, number]> => {
     if (r % 2 === 0) {
       const h1 = hashRate()
       const v1 = await run(db())
@@ -113,7 +116,11 @@ async function headers(ctx: SuiteContext): Promise<void> {
   }
   const cases = [
     ['headers per second (hash, pow, retarget, mtp, link)', () => new DiscardingLevel(), 41],
-    ['headers per second, with the memory-level batch write', () => new MemoryLevel<Uint8Array, Uint8Array>(), 15],
+    [
+      'headers per second, with the memory-level batch write',
+      () => new MemoryLevel<Uint8Array, Uint8Array>(),
+      15,
+    ],
   ] as const
   for (const [metric, db, rounds] of cases) {
     const rates: number[] = []
