@@ -1,5 +1,5 @@
 import { type Clock, LruMap } from '@chainwire/interface'
-import type { BlockHeader, ConsensusVoteData, MerkleProof } from '@chainwire/protocol-codec'
+import { type BlockHeader, type ConsensusVoteData, LIMITS, type MerkleProof } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import { equalBytes, toHex } from '../bytes'
 import { acceptHeaderBatch } from '../chain/header-batch'
@@ -399,7 +399,8 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   acceptHeaders(headers: readonly BlockHeader[]): Promise<AcceptHeadersResult> {
     return this.serial.run(async () => {
       const now = this.clock.now()
-      this.reserve(headers.length)
+      // Room for one message's worth at most: a longer array grows the chain only as its headers pass.
+      this.reserve(Math.min(headers.length, LIMITS.maxHeadersPerMessage))
       const appended: HeaderRun = { from: this.length, bytes: [] }
       const startTip = this.hashAt(this.length - 1).slice()
       const result = await acceptHeaderBatch(headers, (header, prev) =>
