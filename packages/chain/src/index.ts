@@ -106,6 +106,7 @@ export {
   type DifficultyWindow,
   EMPTY_WINDOW,
   medianTimePast,
+  nextBits,
   nextTarget,
   solveTime,
 } from './header/difficulty'

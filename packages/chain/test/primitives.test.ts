@@ -4,6 +4,8 @@ import {
   advanceWindow,
   bitsFromTarget,
   checkProofOfWork,
+  type DifficultyParams,
+  type DifficultyWindow,
   decodeBits,
   EMPTY_WINDOW,
   fromHex,
@@ -14,6 +16,7 @@ import {
   medianTimePast,
   merkleBranch,
   merkleRoot,
+  nextBits,
   nextTarget,
   rootFromBranch,
   sha256,
@@ -155,6 +158,70 @@ describe('LWMA retarget', () => {
     let fresh = EMPTY_WINDOW
     for (const s of steps.slice(20)) fresh = advanceWindow(fresh, 10, s, undefined)
     expect(sliding).toEqual(fresh)
+  })
+
+  it('finds the next bits without big-number division exactly as from the exact target', () => {
+    const exact = (w: DifficultyWindow, p: DifficultyParams) => {
+      const t = nextTarget(w, p)
+      return t === undefined ? undefined : bitsFromTarget(t)
+    }
+    const window = (count: number, sumTarget: bigint, weighted: number): DifficultyWindow => ({
+      count,
+      sumTarget,
+      weighted,
+      plain: 0,
+    })
+    const limits = [
+      1n << 250n,
+      (1n << 255n) - 1n,
+      decodeBits(0x207fffff).target,
+      decodeBits(0x1d00ffff).target,
+    ]
+    // Random windows: any average target up to 2^256, any weighted solve time up to 6T per block.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        fc.bigInt({ min: 1n, max: (1n << 256n) - 1n }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 600_000 }),
+        fc.constantFrom(...limits),
+        (count, average, spread, t, powLimit) => {
+          const p = { targetBlockTimeMs: t, difficultyWindow: 120, powLimit }
+          const weighted = Math.floor(spread * 6 * t * ((count * (count + 1)) / 2))
+          const w = window(count, average * BigInt(count), weighted)
+          expect(nextBits(w, p)).toBe(exact(w, p))
+        },
+      ),
+      { numRuns: 5_000 },
+    )
+    // Quotients within a few units of a mantissa step, of a byte boundary and of the pow limit, where the
+    // floating-point estimate cannot decide and the exact division must answer.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        fc.integer({ min: 0x8000, max: 0x80_0000 }),
+        fc.integer({ min: 4, max: 32 }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        (count, t, mantissa, size, delta, weightScale, atLimit) => {
+          const k = (count * (count + 1) * t) / 2
+          const weighted = Math.ceil(k / 10) * weightScale
+          const d = BigInt(count) * BigInt(k)
+          const powLimit = 1n << 255n
+          const x = atLimit ? powLimit : BigInt(mantissa) << BigInt(8 * (size - 3))
+          // The smallest sum whose quotient is x, moved by delta units of the sum.
+          const sum = (x * d + BigInt(weighted) - 1n) / BigInt(weighted) + BigInt(delta)
+          if (sum < 1n) return
+          const p = { targetBlockTimeMs: t, difficultyWindow: 60, powLimit }
+          const w = window(count, sum, weighted)
+          expect(nextBits(w, p)).toBe(exact(w, p))
+        },
+      ),
+      { numRuns: 5_000 },
+    )
+    expect(nextBits(EMPTY_WINDOW, params)).toBeUndefined()
   })
 
   it('takes the median of up to 11 timestamps', () => {

@@ -1,13 +1,13 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { toHex } from '../bytes'
-import { bitsFromTarget, decodeBits, workFromBits, workFromTarget } from '../header/compact'
+import { decodeBits, workFromBits, workFromTarget } from '../header/compact'
 import {
   advanceWindow,
   type DifficultyWindow,
   EMPTY_WINDOW,
   MEDIAN_TIME_SPAN,
   medianTimePast,
-  nextTarget,
+  nextBits,
   solveTime,
 } from '../header/difficulty'
 import type { Network } from '../network/network'
@@ -152,8 +152,8 @@ export class BlockIndex {
   /** The bits a child of `parent` must carry (LWMA, or the genesis bits for the genesis block's child). */
   expectedBits(parent: BlockEntry): number {
     if (parent.childBits !== undefined) return parent.childBits
-    const t = nextTarget(parent.window, this.network)
-    parent.childBits = t === undefined ? this.network.genesis.header.bits : bitsFromTarget(t)
+    const bits = nextBits(parent.window, this.network)
+    parent.childBits = bits === undefined ? this.network.genesis.header.bits : bits
     return parent.childBits
   }
 

@@ -61,9 +61,20 @@ export class HeightTable {
     }
   }
 
+  /** Makes room for `more` heights beyond those held, so that many `set`s rehash no slot. */
+  reserve(more: number): void {
+    let size = this.slots.length
+    while ((this.used + more) * 2 > size) size *= 2
+    if (size !== this.slots.length) this.rehash(size)
+  }
+
   private grow(): void {
+    this.rehash(this.slots.length * 2)
+  }
+
+  private rehash(size: number): void {
     const old = this.slots
-    this.slots = new Int32Array(old.length * 2)
+    this.slots = new Int32Array(size)
     this.used = 0
     const hashes = this.hashes()
     for (const v of old) if (v > 0) this.set(hashes.subarray((v - 1) * 32, v * 32), v - 1)

@@ -1,5 +1,5 @@
 import { type Clock, LruMap } from '@chainwire/interface'
-import type { BlockHeader, ConsensusVoteData, MerkleProof } from '@chainwire/protocol-codec'
+import { type BlockHeader, type ConsensusVoteData, LIMITS, type MerkleProof } from '@chainwire/protocol-codec'
 import { EventEmitter } from 'eventemitter3'
 import { equalBytes, toHex } from '../bytes'
 import { acceptHeaderBatch } from '../chain/header-batch'
@@ -11,15 +11,23 @@ import { sha256d } from '../crypto/sha256'
 import { ChainError, type ChainErrorCode, codeOf, fail, marksBlockInvalid } from '../errors'
 import { acceptVoteWith } from '../finality/intake'
 import { type Equivocation, VoteTracker } from '../finality/votes'
-import { checkHeader, checkHeaderContext, checkHeaderLink, type HeaderLinkResult } from '../header/checks'
-import { bitsFromTarget, decodeBits, workFromBits, workFromTarget } from '../header/compact'
+import {
+  checkHeader,
+  checkHeaderContext,
+  checkHeaderLink,
+  type HeaderContext,
+  type HeaderLinkResult,
+} from '../header/checks'
+import { decodeBits, workFromBits, workFromTarget } from '../header/compact'
 import {
   advanceWindow,
+  advanceWindowInto,
   type DifficultyWindow,
-  EMPTY_WINDOW,
+  emptyWindow,
   MEDIAN_TIME_SPAN,
+  type MutableWindow,
   medianInPlace,
-  nextTarget,
+  nextBits,
   solveTime,
 } from '../header/difficulty'
 import { headerBytes, headerHash } from '../header/header'
@@ -28,7 +36,7 @@ import type { Network } from '../network/network'
 import { SerialQueue } from '../serial'
 import type { ChainDatabase } from '../store/store'
 import { HeightTable } from './hash-table'
-import { HeaderStore, type StoredHeaderRecord } from './header-store'
+import { type HeaderRun, HeaderStore } from './header-store'
 
 /** Events of a header-only chain. */
 export interface HeaderChainEvents {
@@ -55,7 +63,7 @@ interface SideEntry {
 }
 
 /** Where a header's parent is: a height on the main chain, or a side entry. */
-type Parent = { main: number } | { side: SideEntry }
+type Parent = number | SideEntry
 
 /**
  * The header-only chain of a light client: proof of work, retarget, median-time-past, most-work fork choice
@@ -78,7 +86,15 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   /** Cumulative work at every 256th height (index = height / 256). */
   private workCheckpoints: bigint[] = []
   private tipWork = 0n
-  private tipWindow: DifficultyWindow = EMPTY_WINDOW
+  /** The difficulty window ending at the tip, advanced in place by `push`. */
+  private tipWindow: MutableWindow = emptyWindow()
+  /**
+   * How many of the tip's last timestamps rise in order (each at least the one before), up to 10: at 10, the
+   * tip's median-time-past is the timestamp 5 below it, with nothing to sort.
+   */
+  private sortedTail = 0
+  /** The hash `acceptHeader` last appended, while it is the tip (a batch's next header follows it). */
+  private lastAppended: Uint8Array | undefined
   private readonly side = new Map<string, SideEntry>()
   private readonly invalid: LruMap<string, ChainErrorCode>
   private readonly votes: VoteTracker | undefined
@@ -88,6 +104,14 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   private seq = 0
   /** Median-time-past's timestamps, gathered per header without an array of its own. */
   private readonly mtpScratch = new Float64Array(MEDIAN_TIME_SPAN)
+  /** What `checkHeaderContext` is given, filled in per header (no object per header). */
+  private readonly context: HeaderContext = {
+    parentHash: new Uint8Array(32),
+    parentHeight: 0,
+    medianTimePast: 0,
+    expectedBits: 0,
+    now: 0,
+  }
 
   constructor(parts: {
     clock: Clock
@@ -123,34 +147,44 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     return true
   }
 
+  /** Makes room for `more` headers on top of the main chain: arrays and table grow once, not while appending. */
+  private reserve(more: number): void {
+    const need = this.length + more
+    let size = this.timestamps.length
+    while (size < need) size *= 2
+    if (size !== this.timestamps.length) {
+      this.hashes = grown(this.hashes, size * 32)
+      this.timestamps = grown(this.timestamps, size)
+      this.bitsArr = grown(this.bitsArr, size)
+    }
+    this.table.reserve(more)
+  }
+
   private push(hash: Uint8Array, header: BlockHeader): void {
     const h = this.length
-    if (h === this.timestamps.length) {
-      const grow = <A extends Uint8Array | Float64Array | Uint32Array>(a: A, n: number): A => {
-        const b = new (a.constructor as new (n: number) => A)(n)
-        b.set(a)
-        return b
-      }
-      this.hashes = grow(this.hashes, this.hashes.length * 2)
-      this.timestamps = grow(this.timestamps, this.timestamps.length * 2)
-      this.bitsArr = grow(this.bitsArr, this.bitsArr.length * 2)
-    }
+    if (h === this.timestamps.length) this.reserve(1)
     this.hashes.set(hash, h * 32)
     this.timestamps[h] = header.timestamp
     this.bitsArr[h] = header.bits
     this.length++
     this.table.set(hash, h)
-    const target = decodeBits(header.bits).target
     this.tipWork += workFromBits(header.bits)
     if (h % 256 === 0) this.workCheckpoints[h / 256] = this.tipWork
+    this.sortedTail =
+      h > 0 && header.timestamp >= (this.timestamps[h - 1] as number)
+        ? Math.min(this.sortedTail + 1, MEDIAN_TIME_SPAN - 1)
+        : 0
     if (h > 0) {
       const n = this.network.difficultyWindow
-      const st = solveTime(header.timestamp, this.timestamps[h - 1] as number, this.network.targetBlockTimeMs)
-      this.tipWindow = advanceWindow(
+      const full = h > n
+      advanceWindowInto(
+        this.tipWindow,
         this.tipWindow,
         n,
-        { solveTime: st, target },
-        h > n ? this.stepAt(h - n) : undefined,
+        this.solveTimeAt(h),
+        decodeBits(header.bits).target,
+        full ? this.solveTimeAt(h - n) : 0,
+        full ? decodeBits(this.bitsArr[h - n] as number).target : undefined,
       )
     }
   }
@@ -158,22 +192,30 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   /** Truncates the main chain to `height` (inclusive). */
   private truncate(height: number): void {
     for (let h = this.length - 1; h > height; h--) this.table.delete(this.hashAt(h))
-    const window = this.windowAt(height)
+    const window = height === this.length - 1 ? this.tipWindow : this.foldWindow(height)
     this.length = height + 1
     this.workCheckpoints.length = Math.floor(height / 256) + 1
     this.tipWork = this.workAt(height)
     this.tipWindow = window
+    this.lastAppended = undefined
+    this.sortedTail = 0
+    for (let h = height; h > 0 && this.sortedTail < MEDIAN_TIME_SPAN - 1; h--) {
+      if ((this.timestamps[h] as number) < (this.timestamps[h - 1] as number)) break
+      this.sortedTail++
+    }
+  }
+
+  /** The LWMA solve time of main height `height` (>= 1). */
+  private solveTimeAt(height: number): number {
+    return solveTime(
+      this.timestamps[height] as number,
+      this.timestamps[height - 1] as number,
+      this.network.targetBlockTimeMs,
+    )
   }
 
   private stepAt(height: number): { solveTime: number; target: bigint } {
-    return {
-      solveTime: solveTime(
-        this.timestamps[height] as number,
-        this.timestamps[height - 1] as number,
-        this.network.targetBlockTimeMs,
-      ),
-      target: decodeBits(this.bitsArr[height] as number).target,
-    }
+    return { solveTime: this.solveTimeAt(height), target: decodeBits(this.bitsArr[height] as number).target }
   }
 
   /** Cumulative work of the main chain up to `height`: the checkpoint below plus at most 255 headers. */
@@ -187,11 +229,24 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
   /** The difficulty window ending at main height `height` (folded from its N blocks). */
   private windowAt(height: number): DifficultyWindow {
-    if (height === this.length - 1) return this.tipWindow
+    return height === this.length - 1 ? this.tipWindow : this.foldWindow(height)
+  }
+
+  /** A new window ending at main height `height`, folded from its N blocks. */
+  private foldWindow(height: number): MutableWindow {
     const n = this.network.difficultyWindow
-    let w = EMPTY_WINDOW
-    for (let h = Math.max(1, height - n + 1); h <= height; h++)
-      w = advanceWindow(w, n, this.stepAt(h), undefined)
+    const w = emptyWindow()
+    for (let h = Math.max(1, height - n + 1); h <= height; h++) {
+      advanceWindowInto(
+        w,
+        w,
+        n,
+        this.solveTimeAt(h),
+        decodeBits(this.bitsArr[h] as number).target,
+        0,
+        undefined,
+      )
+    }
     return w
   }
 
@@ -203,7 +258,9 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     const created = await this.store.open(this.network.genesisHash)
     this.length = 0
     this.tipWork = 0n
-    this.tipWindow = EMPTY_WINDOW
+    this.tipWindow = emptyWindow()
+    this.lastAppended = undefined
+    this.sortedTail = 0
     this.workCheckpoints = []
     this.table = new HeightTable(() => this.hashes)
     this.push(this.network.genesisHash, this.network.genesis.header)
@@ -342,10 +399,14 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   acceptHeaders(headers: readonly BlockHeader[]): Promise<AcceptHeadersResult> {
     return this.serial.run(async () => {
       const now = this.clock.now()
-      const appended: StoredHeaderRecord[] = []
+      // Room for one message's worth at most: a longer array grows the chain only as its headers pass.
+      this.reserve(Math.min(headers.length, LIMITS.maxHeadersPerMessage))
+      const appended: HeaderRun = { from: this.length, bytes: [] }
       const startTip = this.hashAt(this.length - 1).slice()
-      const result = await acceptHeaderBatch(headers, (header) => this.acceptHeader(header, now, appended))
-      if (appended.length > 0) await this.store.write({ put: appended, tip: this.length - 1 })
+      const result = await acceptHeaderBatch(headers, (header, prev) =>
+        this.acceptHeader(header, prev, now, appended),
+      )
+      if (appended.bytes.length > 0) await this.store.write({ put: [], run: appended, tip: this.length - 1 })
       // A new tip (extended, or reached by a reorg whose records `reorgTo` wrote): one `tip` per batch.
       if (!equalBytes(startTip, this.hashAt(this.length - 1))) {
         this.emit('tip', this.tip())
@@ -358,8 +419,9 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   /** Checks one header and adds it; a promise only when it makes a fork lead (a reorg reads the store). */
   private acceptHeader(
     header: BlockHeader,
+    prev: Uint8Array | undefined,
     now: number,
-    appended: StoredHeaderRecord[],
+    appended: HeaderRun,
   ): Uint8Array | Promise<Uint8Array> {
     let bytes: Uint8Array
     let hash: Uint8Array
@@ -370,8 +432,9 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
       fail('ERR_BAD_BITS', 'malformed header fields')
     }
     // A child of the tip (every header of a sync but the first) is not on the main chain yet and has a known
-    // parent: no hash-table lookup for either.
-    const tipChild = this.isTip(header.prevHash)
+    // parent: no hash-table lookup for either. After the batch's first header, the previous one is the tip
+    // when it was appended (the batch checked that `prevHash` is its hash).
+    const tipChild = (prev !== undefined && prev === this.lastAppended) || this.isTip(header.prevHash)
     if (!tipChild && this.table.get(hash) !== undefined) return hash
     // Hex keys only when there is a fork or an invalid hash to look up (the common case has neither).
     const key = this.side.size > 0 || this.invalid.size > 0 ? toHex(hash) : undefined
@@ -382,27 +445,25 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     }
     try {
       checkHeader(header, this.network, hash)
-      const parent: Parent = tipChild ? { main: this.length - 1 } : this.parentOf(header)
-      const parentHeight = 'main' in parent ? parent.main : parent.side.height
+      const parent: Parent = tipChild ? this.length - 1 : this.parentOf(header)
+      const parentHeight = typeof parent === 'number' ? parent : parent.height
       if (header.height <= this.finalHeight || this.mainForkHeight(parent) < this.finalHeight) {
         fail('ERR_FORK_BELOW_FINAL', 'the header forks at or below the last final block')
       }
-      const window = 'main' in parent ? this.windowAt(parent.main) : parent.side.window
-      const t = nextTarget(window, this.network)
-      checkHeaderContext(
-        header,
-        {
-          parentHash: header.prevHash,
-          parentHeight,
-          medianTimePast: this.medianTimePast(parent),
-          expectedBits: t === undefined ? this.network.genesis.header.bits : bitsFromTarget(t),
-          now,
-        },
-        this.network,
-      )
-      if ('main' in parent && parent.main === this.length - 1) {
+      const window = typeof parent === 'number' ? this.windowAt(parent) : parent.window
+      const bits = nextBits(window, this.network)
+      const ctx = this.context
+      ctx.parentHash = header.prevHash
+      ctx.parentHeight = parentHeight
+      ctx.medianTimePast = this.medianTimePast(parent)
+      ctx.expectedBits = bits === undefined ? this.network.genesis.header.bits : bits
+      ctx.now = now
+      checkHeaderContext(header, ctx, this.network)
+      if (parent === this.length - 1) {
         this.push(hash, header)
-        appended.push({ height: header.height, header, bytes })
+        this.lastAppended = hash
+        if (appended.bytes.length === 0) appended.from = header.height
+        appended.bytes.push(bytes)
         return hash
       }
       const side = this.addSide(header, hash, parent, window)
@@ -419,26 +480,30 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
 
   private parentOf(header: BlockHeader): Parent {
     const main = this.table.get(header.prevHash)
-    if (main !== undefined) return { main }
+    if (main !== undefined) return main
     const key = this.side.size > 0 || this.invalid.size > 0 ? toHex(header.prevHash) : undefined
     const side = key === undefined ? undefined : this.side.get(key)
-    if (side !== undefined) return { side }
+    if (side !== undefined) return side
     if (key !== undefined && this.invalid.has(key)) fail('ERR_INVALID_PARENT', 'parent is invalid')
     return fail('ERR_UNKNOWN_PARENT', 'unknown parent')
   }
 
   /** The height where a parent's branch meets the main chain. */
   private mainForkHeight(parent: Parent): number {
-    if ('main' in parent) return parent.main
-    let e = parent.side
+    if (typeof parent === 'number') return parent
+    let e = parent
     while (e.parent !== undefined) e = e.parent
     return e.height - 1
   }
 
   private medianTimePast(parent: Parent): number {
+    // The tip's last 11 timestamps in order (the usual case): the median is the middle one.
+    if (parent === this.length - 1 && this.sortedTail === MEDIAN_TIME_SPAN - 1) {
+      return this.timestamps[parent - (MEDIAN_TIME_SPAN >> 1)] as number
+    }
     const ts = this.mtpScratch
     let n = 0
-    let h = 'main' in parent ? parent.main : -1
+    let h = typeof parent === 'number' ? parent : -1
     const first = entryParent(parent)
     for (let e = first; e !== undefined && n < MEDIAN_TIME_SPAN; e = e.parent) {
       ts[n++] = e.header.timestamp
@@ -455,9 +520,9 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
     parentWindow: DifficultyWindow,
   ): SideEntry {
     const target = decodeBits(header.bits).target
-    const parentWork = 'main' in parent ? this.workAt(parent.main) : parent.side.work
+    const parentWork = typeof parent === 'number' ? this.workAt(parent) : parent.work
     const parentTs =
-      'main' in parent ? (this.timestamps[parent.main] as number) : parent.side.header.timestamp
+      typeof parent === 'number' ? (this.timestamps[parent] as number) : parent.header.timestamp
     const work = parentWork + workFromTarget(target)
     if (this.side.size >= this.limits.maxForkHeaders && work <= this.tipWork) {
       fail('ERR_TOO_MANY_FORKS', 'fork header limit reached')
@@ -478,7 +543,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
         { solveTime: st, target },
         parentWindow.count >= n ? this.sideStep(entryParent(parent), header.height - n) : undefined,
       ),
-      parent: 'side' in parent ? parent.side : undefined,
+      parent: entryParent(parent),
       seq: this.seq++,
     }
     this.side.set(entry.key, entry)
@@ -494,14 +559,20 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
   }
 
   /** Makes a side entry the tip: the old main headers above the fork become side entries. */
-  private async reorgTo(entry: SideEntry, appended: StoredHeaderRecord[]): Promise<void> {
+  private async reorgTo(entry: SideEntry, appended: HeaderRun | undefined): Promise<void> {
     const path: SideEntry[] = []
     for (let e: SideEntry | undefined = entry; e !== undefined; e = e.parent) path.push(e)
     path.reverse()
     const fork = (path[0] as SideEntry).height - 1
     const oldTip = this.length - 1
     // Flush what this batch appended so far, then read the headers that leave the main chain.
-    if (appended.length > 0) await this.store.write({ put: appended.splice(0), tip: oldTip })
+    if (appended !== undefined && appended.bytes.length > 0) {
+      await this.store.write({
+        put: [],
+        run: { from: appended.from, bytes: appended.bytes.splice(0) },
+        tip: oldTip,
+      })
+    }
     const removed: BlockHeader[] = []
     for (let h = fork + 1; h <= oldTip; h++) removed.push((await this.store.header(h)) as BlockHeader)
     const removedHashes = removed.map((_, i) => this.hashAt(fork + 1 + i).slice())
@@ -582,7 +653,7 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
       if (height === undefined) {
         const side = this.side.get(toHex(q.blockHash))
         if (side === undefined || side.height !== q.height) continue
-        await this.reorgTo(side, [])
+        await this.reorgTo(side, undefined)
         height = this.table.get(q.blockHash)
       }
       if (height !== q.height) continue
@@ -590,13 +661,20 @@ export class HeaderChain extends EventEmitter<HeaderChainEvents> {
       this.finalVotes = q.votes
       await this.store.putFinality(height, q.votes)
       votes.pruneThrough(height)
-      for (const [k, e] of this.side) if (this.mainForkHeight({ side: e }) < height) this.side.delete(k)
+      for (const [k, e] of this.side) if (this.mainForkHeight(e) < height) this.side.delete(k)
       this.emit('finalized', { hash: q.blockHash, height })
       return
     }
   }
 }
 
+/** A copy of `a` with room for `n` elements. */
+function grown<A extends Uint8Array | Float64Array | Uint32Array>(a: A, n: number): A {
+  const b = new (a.constructor as new (n: number) => A)(n)
+  b.set(a)
+  return b
+}
+
 function entryParent(parent: Parent): SideEntry | undefined {
-  return 'side' in parent ? parent.side : undefined
+  return typeof parent === 'number' ? undefined : parent
 }

@@ -67,9 +67,17 @@ export interface StoredHeaderRecord {
   bytes?: Uint8Array
 }
 
+/** Canonical header bytes for consecutive heights from `from` (what extending the tip appends). */
+export interface HeaderRun {
+  from: number
+  bytes: Uint8Array[]
+}
+
 /** What a batch of the header store writes. */
 export interface HeaderStoreChange {
   put: StoredHeaderRecord[]
+  /** Headers appended above the old tip, written after `put`. */
+  run?: HeaderRun
   /** Heights above the new tip to delete (after a reorg to a shorter branch). */
   deleteFrom?: { from: number; to: number }
   tip: number
@@ -121,10 +129,12 @@ export class HeaderStore {
     const p = this.prefix
     const keyBytes = p.length + 9
     const dels = change.deleteFrom === undefined ? 0 : change.deleteFrom.to - change.deleteFrom.from + 1
-    const keys = new Uint8Array(keyBytes * (change.put.length + dels + 1))
+    const run = change.run
+    const runLength = run === undefined ? 0 : run.bytes.length
+    const keys = new Uint8Array(keyBytes * (change.put.length + runLength + dels + 1))
     let at = 0
     const key = (height: number | undefined): Uint8Array => {
-      keys.set(p, at)
+      if (p.length > 0) keys.set(p, at)
       if (height === undefined) keys.set(TIP, at + p.length)
       else writeHeightKey(keys, at + p.length, height)
       const k = new Uint8Array(keys.buffer, at, p.length + (height === undefined ? TIP.length : 9))
@@ -132,10 +142,14 @@ export class HeaderStore {
       return k
     }
     // biome-ignore lint/suspicious/noExplicitAny: abstract-level batch operations
-    const ops: any[] = new Array(change.put.length)
+    const ops: any[] = new Array(change.put.length + runLength)
     for (let i = 0; i < change.put.length; i++) {
       const r = change.put[i] as StoredHeaderRecord
       ops[i] = { type: 'put', key: key(r.height), value: r.bytes ?? headerBytes(r.header) }
+    }
+    for (let i = 0; i < runLength; i++) {
+      const r = run as HeaderRun
+      ops[change.put.length + i] = { type: 'put', key: key(r.from + i), value: r.bytes[i] }
     }
     if (change.deleteFrom !== undefined) {
       for (let h = change.deleteFrom.from; h <= change.deleteFrom.to; h++)

@@ -13,21 +13,31 @@ export interface DecodedBits {
   overflow: boolean
 }
 
-const decoded = new Map<number, DecodedBits>()
-
 /**
- * Decodes compact `bits` exactly as Bitcoin's `arith_uint256::SetCompact`. Results are memoised (a chain
- * uses few distinct bits values at a time; at most 1,024 are kept).
+ * `compute` memoised by compact bits: the last value asked first (a header's bits are looked up by the
+ * proof-of-work check and again when it is added), then a map of at most 1,024 (a chain uses few distinct
+ * bits values at a time).
  */
-export function decodeBits(bits: number): DecodedBits {
-  let d = decoded.get(bits)
-  if (d === undefined) {
-    d = decodeBitsUncached(bits)
-    if (decoded.size >= 1_024) decoded.clear()
-    decoded.set(bits, d)
+export function memoByBits<T>(compute: (bits: number) => T): (bits: number) => T {
+  const map = new Map<number, T>()
+  let lastBits = -1
+  let last = undefined as T
+  return (bits) => {
+    if (bits === lastBits) return last
+    let v = map.get(bits)
+    if (v === undefined) {
+      v = compute(bits)
+      if (map.size >= 1_024) map.clear()
+      map.set(bits, v)
+    }
+    lastBits = bits
+    last = v
+    return v
   }
-  return d
 }
+
+/** Decodes compact `bits` exactly as Bitcoin's `arith_uint256::SetCompact` (memoised). */
+export const decodeBits: (bits: number) => DecodedBits = memoByBits(decodeBitsUncached)
 
 function decodeBitsUncached(bits: number): DecodedBits {
   const size = bits >>> 24
@@ -65,8 +75,23 @@ function byteLength(target: bigint): number {
   return lo
 }
 
-/** Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). */
+/**
+ * Encodes a target in compact form, as `arith_uint256::GetCompact` (rounding the mantissa down). The last
+ * result is kept: consecutive headers at one difficulty (blocks on time, or at the pow limit) ask for the
+ * same target.
+ */
 export function bitsFromTarget(target: bigint): number {
+  if (target === lastTarget) return lastTargetBits
+  const bits = bitsFromTargetUncached(target)
+  lastTarget = target
+  lastTargetBits = bits
+  return bits
+}
+
+let lastTarget = -1n
+let lastTargetBits = 0
+
+function bitsFromTargetUncached(target: bigint): number {
   if (target <= 0n) return 0
   let size = target >= TWO_256 ? Math.ceil(target.toString(16).length / 2) : byteLength(target)
   let compact =
@@ -85,16 +110,8 @@ export function workFromTarget(target: bigint): bigint {
   return TWO_256 / (target + 1n)
 }
 
-const works = new Map<number, bigint>()
-
 /** The work of a header with these `bits` (0 when `bits` is not a valid positive target); memoised by bits. */
-export function workFromBits(bits: number): bigint {
-  let w = works.get(bits)
-  if (w === undefined) {
-    const d = decodeBits(bits)
-    w = d.negative || d.overflow || d.target === 0n ? 0n : workFromTarget(d.target)
-    if (works.size >= 1_024) works.clear()
-    works.set(bits, w)
-  }
-  return w
-}
+export const workFromBits: (bits: number) => bigint = memoByBits((bits) => {
+  const d = decodeBits(bits)
+  return d.negative || d.overflow || d.target === 0n ? 0n : workFromTarget(d.target)
+})

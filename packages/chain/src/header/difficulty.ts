@@ -10,6 +10,8 @@
  * finding a child's expected bits costs O(1): add the new block, drop the one N back.
  */
 
+import { bitsFromTarget } from './compact'
+
 /** The LWMA state of the window of blocks ending at one block (the genesis block has an empty window). */
 export interface DifficultyWindow {
   /** Blocks in the window, at most N. */
@@ -62,22 +64,52 @@ export function advanceWindow(
   added: WindowStep,
   dropped: WindowStep | undefined,
 ): DifficultyWindow {
+  const out: MutableWindow = { count: 0, sumTarget: 0n, weighted: 0, plain: 0 }
+  advanceWindowInto(out, parent, n, added.solveTime, added.target, dropped?.solveTime ?? 0, dropped?.target)
+  return out
+}
+
+/** A difficulty window that its owner advances in place (the header-only chain's tip window). */
+export interface MutableWindow {
+  count: number
+  sumTarget: bigint
+  weighted: number
+  plain: number
+}
+
+/** A new window of no blocks, for advancing in place. */
+export function emptyWindow(): MutableWindow {
+  return { count: 0, sumTarget: 0n, weighted: 0, plain: 0 }
+}
+
+/**
+ * {@link advanceWindow} writing into `out`, which may be `parent` itself (no window or step objects): the
+ * block entering has `solveTime` and `target`, the block leaving (once the parent's window is full)
+ * `droppedSolveTime` and `droppedTarget`.
+ */
+export function advanceWindowInto(
+  out: MutableWindow,
+  parent: DifficultyWindow,
+  n: number,
+  solveTime: number,
+  target: bigint,
+  droppedSolveTime: number,
+  droppedTarget: bigint | undefined,
+): void {
   if (parent.count < n) {
     const count = parent.count + 1
-    return {
-      count,
-      sumTarget: parent.sumTarget + added.target,
-      weighted: parent.weighted + count * added.solveTime,
-      plain: parent.plain + added.solveTime,
-    }
+    out.weighted = parent.weighted + count * solveTime
+    out.plain = parent.plain + solveTime
+    out.sumTarget = parent.sumTarget + target
+    out.count = count
+    return
   }
-  if (dropped === undefined) throw new RangeError('a full difficulty window needs the block it drops')
-  return {
-    count: n,
-    sumTarget: parent.sumTarget - dropped.target + added.target,
-    weighted: parent.weighted - parent.plain + n * added.solveTime,
-    plain: parent.plain - dropped.solveTime + added.solveTime,
-  }
+  if (droppedTarget === undefined) throw new RangeError('a full difficulty window needs the block it drops')
+  // `weighted` first: it reads the parent's `plain`, which `out` may be.
+  out.weighted = parent.weighted - parent.plain + n * solveTime
+  out.plain = parent.plain - droppedSolveTime + solveTime
+  out.sumTarget = parent.sumTarget - droppedTarget + target
+  out.count = n
 }
 
 /**
@@ -94,6 +126,72 @@ export function nextTarget(window: DifficultyWindow, params: DifficultyParams): 
   const next = (window.sumTarget * BigInt(weighted)) / denominator(count, k)
   if (next > params.powLimit) return params.powLimit
   return next < 1n ? 1n : next
+}
+
+/** Integers below this are exact as numbers. */
+const EXACT = 2 ** 53
+/** 2^24: targets below it have at most 3 bytes (their compact form is left to the exact path). */
+const TWO_24 = 16_777_216
+/** 256^i for i = 0..32, as numbers (exact: powers of two). */
+const POWERS_OF_256: readonly number[] = Array.from({ length: 33 }, (_, i) => 2 ** (8 * i))
+/** How close (as a fraction of one mantissa step) a floating-point quotient may come to a step. */
+const MARGIN = 1e-6
+
+/**
+ * The compact bits a child of the window's block must carry: `bitsFromTarget(nextTarget(window, params))`,
+ * `undefined` for the empty window. Compact bits keep only a target's top 24 bits, so the quotient is first
+ * taken in floating point (three roundings: relative error below 2^-51, under 10^-8 of a mantissa step):
+ * when it is more than 10^-6 of a step from the next step, and clear of 2^24 and of the cap, its bits are
+ * the exact quotient's; otherwise (about one window in a million, or sums past 2^53) the big-number
+ * division answers.
+ */
+export function nextBits(window: DifficultyWindow, params: DifficultyParams): number | undefined {
+  const { count } = window
+  if (count === 0) return undefined
+  const k = (count * (count + 1) * params.targetBlockTimeMs) / 2
+  const weighted = Math.max(window.weighted, Math.ceil(k / 10))
+  const d = count * k
+  if (Number.isSafeInteger(d) && Number.isSafeInteger(weighted) && weighted < EXACT) {
+    const bits = approximateBits((Number(window.sumTarget) * weighted) / d, params.powLimit)
+    if (bits !== undefined) return bits
+  }
+  return bitsFromTarget(nextTarget(window, params) as bigint)
+}
+
+/** The compact bits of a quotient known to relative 2^-51, or undefined when that does not decide them. */
+function approximateBits(x: number, powLimit: bigint): number | undefined {
+  const cap = powLimitNumber(powLimit)
+  if (x > cap * (1 + 1e-9)) return bitsFromTarget(powLimit)
+  if (x >= cap * (1 - 1e-9) || x < TWO_24) return undefined
+  // `size` bytes: x < 256^size (binary search over the powers of 256, as numbers: exact).
+  let size = 4
+  let hi = 32
+  while (size < hi) {
+    const mid = (size + hi) >>> 1
+    if (x < (POWERS_OF_256[mid] as number)) hi = mid
+    else size = mid + 1
+  }
+  let unit = POWERS_OF_256[size - 3] as number
+  // GetCompact's sign-bit rule: a mantissa of 2^23 or more takes one more byte.
+  if (x >= 8_388_608 * unit) {
+    unit *= 256
+    size++
+  }
+  const f = x / unit
+  const mantissa = Math.floor(f)
+  if (f - mantissa < MARGIN || f - mantissa > 1 - MARGIN) return undefined
+  return ((size << 24) | mantissa) >>> 0
+}
+
+let lastPowLimit = -1n
+let lastPowLimitNumber = 0
+
+function powLimitNumber(powLimit: bigint): number {
+  if (powLimit !== lastPowLimit) {
+    lastPowLimit = powLimit
+    lastPowLimitNumber = Number(powLimit)
+  }
+  return lastPowLimitNumber
 }
 
 // count x k as a bigint for the last (count, k) asked: a full window asks the same one for every block.

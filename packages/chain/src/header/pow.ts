@@ -1,6 +1,6 @@
 import type { BlockHeader } from '@chainwire/protocol-codec'
 import { bigIntToBytes32 } from '../bytes'
-import { targetFromBits } from './compact'
+import { decodeBits, memoByBits, targetFromBits } from './compact'
 import { headerHash } from './header'
 
 /** True when `hash`, read as a big-endian 256-bit number, is at most `target`. */
@@ -17,18 +17,8 @@ function meetsTargetBytes(hash: Uint8Array, t: Uint8Array): boolean {
   return true
 }
 
-const targetBytes = new Map<number, Uint8Array>()
-
 /** The 32 big-endian bytes of the target of valid `bits` (memoised by bits: compared byte by byte). */
-function targetBytesOf(bits: number, target: bigint): Uint8Array {
-  let t = targetBytes.get(bits)
-  if (t === undefined) {
-    t = bigIntToBytes32(target)
-    if (targetBytes.size >= 1_024) targetBytes.clear()
-    targetBytes.set(bits, t)
-  }
-  return t
-}
+const targetBytesOf = memoByBits((bits) => bigIntToBytes32(decodeBits(bits).target))
 
 /**
  * Bitcoin's CheckProofOfWork: `bits` decodes to a positive target no easier than `powLimit`, and the
@@ -41,5 +31,5 @@ export function checkProofOfWork(
 ): 'ok' | 'bad-bits' | 'bad-pow' {
   const target = targetFromBits(header.bits, powLimit)
   if (target === undefined) return 'bad-bits'
-  return meetsTargetBytes(hash, targetBytesOf(header.bits, target)) ? 'ok' : 'bad-pow'
+  return meetsTargetBytes(hash, targetBytesOf(header.bits)) ? 'ok' : 'bad-pow'
 }

@@ -74,8 +74,6 @@ async function headers(ctx: SuiteContext): Promise<void> {
   const list = new BlockBuilder(net).chain(net.genesis, 2_000).map((b) => b.header)
   const bytes = list.map((h) => headerBytes(h).slice())
   const clock = new ManualClock({ start: GENESIS + 86_400_000 })
-  const rounds = 15
-  const rates = { validate: [] as number[], stored: [] as number[], hash: [] as number[] }
   const run = async (db: MemoryLevel<Uint8Array, Uint8Array>): Promise<number> => {
     const hc = createHeaderChain({ clock }, { network: net, db: db as never })
     await hc.start()
@@ -91,35 +89,58 @@ async function headers(ctx: SuiteContext): Promise<void> {
     for (const b of bytes) sha256d(b)
     return (list.length * 1000) / (performance.now() - t)
   }
-  // Two rounds of warm-up (compilation), then rounds in which each candidate runs right next to a
-  // baseline run; the ratio is the median of the per-round ratios (neighbours share the machine's load).
-  for (let r = 0; r < 2; r++) await run(new DiscardingLevel())
-  const ratios = { validate: [] as number[], stored: [] as number[] }
-  for (let r = 0; r < rounds; r++) {
-    const h1 = hashRate()
-    const v = await run(new DiscardingLevel())
-    const h2 = hashRate()
-    const st = await run(new MemoryLevel())
-    rates.validate.push(v)
-    rates.stored.push(st)
-    rates.hash.push(h1, h2)
-    ratios.validate.push(v / h1)
-    ratios.stored.push(st / h2)
+  // Warm-up (compilation of both loops), then rounds of two baseline and two candidate runs in mirrored
+  // order (h v v h, then v h h v: neither side always follows the other's garbage); a round's ratio is the
+  // faster of its two candidate runs over the faster of its two baseline runs, and the figure is the median
+  // of the rounds' ratios. A run takes a few milliseconds, so on a loaded machine one preemption can double
+  // it, and the longer (candidate) run is hit more often: the best of two drops a preempted run unless both
+  // were, and many rounds keep the median steady.
+  for (let r = 0; r < 5; r++) {
+    hashRate()
+    await run(new DiscardingLevel())
   }
-  const b = median(rates.hash)
-  for (const [metric, values, r] of [
-    ['headers per second (hash, pow, retarget, mtp, link)', rates.validate, ratios.validate],
-    ['headers per second, with the memory-level batch write', rates.stored, ratios.stored],
-  ] as const) {
+  const pair = async (
+    r: number,
+    db: () => MemoryLevel<Uint8Array, Uint8Array>,
+  ): Promise<[number, number]> => {
+    if (r % 2 === 0) {
+      const h1 = hashRate()
+      const v1 = await run(db())
+      const v2 = await run(db())
+      return [Math.max(v1, v2), Math.max(h1, hashRate())]
+    }
+    const v1 = await run(db())
+    const h1 = hashRate()
+    const h2 = hashRate()
+    return [Math.max(v1, await run(db())), Math.max(h1, h2)]
+  }
+  const cases = [
+    ['headers per second (hash, pow, retarget, mtp, link)', () => new DiscardingLevel(), 41],
+    [
+      'headers per second, with the memory-level batch write',
+      () => new MemoryLevel<Uint8Array, Uint8Array>(),
+      15,
+    ],
+  ] as const
+  for (const [metric, db, rounds] of cases) {
+    const rates: number[] = []
+    const hashes: number[] = []
+    const ratios: number[] = []
+    for (let r = 0; r < rounds; r++) {
+      const [v, h] = await pair(r, db)
+      rates.push(v)
+      hashes.push(h)
+      ratios.push(v / h)
+    }
     ctx.report({
       suite: 'chain',
       case: 'header validation (2,000 headers)',
       metric,
-      value: median(values),
+      value: median(rates),
       unit: 'headers/s',
       baseline: 'raw hashing (double SHA-256 of the 96 bytes)',
-      baselineValue: b,
-      ratio: median(r),
+      baselineValue: median(hashes),
+      ratio: median(ratios),
     })
   }
 }
