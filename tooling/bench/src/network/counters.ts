@@ -14,6 +14,19 @@ export const MESSAGE_BYTES = 1_048_576
 
 export const now = (): number => performance.timeOrigin + performance.now()
 
+/**
+ * A live heap of `BENCH_HEAP_MB` megabytes (default 0) of small objects, held for the worker's life: the
+ * state a node keeps (its chain, peer tables), which every major garbage collection marks. Lets the bench
+ * show how the figures move with the live heap of the measuring process.
+ */
+const ballast: unknown[] = []
+for (let mb = Number(process.env.BENCH_HEAP_MB ?? 0); ballast.length < mb * 6_000; ) {
+  ballast.push({ id: ballast.length, name: `object ${ballast.length}`, links: [ballast.length - 1] })
+}
+
+/** How many objects the live heap ballast holds. */
+export const heapBallast = (): number => ballast.length
+
 /** The bytes every bulk case sends, one copy per message. */
 export const payload = randomBytes(MESSAGE_BYTES)
 
