@@ -7,7 +7,7 @@
  * resolution, comparable between the processes of one machine.
  */
 import { randomBytes } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks'
 
 /** Size of one application message of the bulk cases: protocol-codec's largest `chunk` payload (1 MiB). */
 export const MESSAGE_BYTES = 1_048_576
@@ -77,6 +77,21 @@ export async function pool(
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, run))
 }
 
+/** Garbage collections of this process so far, from V8's 'gc' performance entries: counts and pause ms. */
+const collections = { major: 0, minor: 0, majorMs: 0, minorMs: 0 }
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      collections.major++
+      collections.majorMs += e.duration
+    } else {
+      collections.minor++
+      collections.minorMs += e.duration
+    }
+  }
+}).observe({ entryTypes: ['gc'] })
+
 /** The operations every worker answers: the receive counters and the process's clocks. */
 export const commonOps: Record<string, (a: Args) => Promise<unknown>> = {
   /** Received bytes of a kind reached `target`: resolves with the time it happened. */
@@ -90,6 +105,8 @@ export const commonOps: Record<string, (a: Args) => Promise<unknown>> = {
   faults: async () => process.resourceUsage().minorPageFault,
   /** The version of Node this worker runs (`process.versions.node`). */
   version: async () => process.versions.node,
+  /** Garbage collections so far: major (mark-compact) and minor (scavenge) counts and pause ms. */
+  gc: async () => ({ ...collections }),
   /** The JS heap in use now, in bytes (no collection forced). */
   heap: async () => process.memoryUsage().heapUsed,
 }
