@@ -77,8 +77,15 @@ export async function pool(
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, run))
 }
 
-/** Garbage collections of this process so far, from V8's 'gc' performance entries: counts and pause ms. */
-const collections = { major: 0, minor: 0, majorMs: 0, minorMs: 0 }
+/** Garbage collections of a process so far, from V8's 'gc' performance entries: counts and pause ms. */
+export interface Collections {
+  major: number
+  minor: number
+  majorMs: number
+  minorMs: number
+}
+
+const collections: Collections = { major: 0, minor: 0, majorMs: 0, minorMs: 0 }
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = (e as { detail?: { kind?: number } }).detail?.kind

@@ -15,15 +15,9 @@
  * its own dialer node), and it prints the dials per second of each round and their median: the handshake
  * path of chainwire alone (TCP connect + Noise + hello), for profiling the listener and the dialer.
  */
-import { startWorker } from './child'
 
-/** A worker's `gc` answer (`counters.ts`). */
-interface Collections {
-  major: number
-  minor: number
-  majorMs: number
-  minorMs: number
-}
+import { startWorker } from './child'
+import type { Collections } from './counters'
 
 const messages = Number(process.argv[2] ?? 128)
 const kind = process.argv[3] ?? 'stack'

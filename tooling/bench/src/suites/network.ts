@@ -6,6 +6,7 @@ import {
   type Worker,
   type WorkerNode,
 } from '../network/child'
+import type { Collections } from '../network/counters'
 import { libp2pSupport, type Major } from '../network/libp2p'
 import { medianOfRuns, Rounds } from '../network/rounds'
 import type { BenchResult, Suite, SuiteContext } from '../types'
@@ -155,14 +156,20 @@ async function bulk(
       async (): Promise<number> => {
         sent[kind] = (sent[kind] as number) + messages * 1_048_576
         const pair = pairOf(kind)
+        const g0 = await pair.receiver.call<Collections>('gc')
         const [s0, r0] = await cpu(pair)
         const done = pair.receiver.call<number>('wait', { kind, target: sent[kind] })
         const start = await pair.sender.call<number>(`${kind}:send`, { messages })
         const end = await done
         const [s1, r1] = await cpu(pair)
+        const g1 = await pair.receiver.call<Collections>('gc')
         const n = messages * 1_048_576
         r.record(`cpu:${kind}`, n / (Math.max(s1 - s0, r1 - r0) / 1_000))
         r.record(`cores:${kind}`, (s1 - s0 + (r1 - r0)) / (end - start))
+        r.record(`sender:${kind}`, n / ((s1 - s0) / 1_000))
+        r.record(`receiver:${kind}`, n / ((r1 - r0) / 1_000))
+        r.record(`majors:${kind}`, ((g1.major - g0.major) * 1e9) / n)
+        r.record(`gc:${kind}`, (g1.majorMs + g1.minorMs - g0.majorMs - g0.minorMs) / (r1 - r0))
         return n / ((end - start) / 1_000)
       }
     const seal = async (): Promise<number> => {
@@ -290,13 +297,45 @@ async function bulk(
     }
     // Diagnostics: how much CPU the pair got. A pair that wants two cores and gets one (other work on the
     // machine) moves half of what its MB per CPU-second allows.
+    // Then each end's MB per CPU-second (which one bounds the pair), and the receiver's garbage
+    // collections: major (mark-compact) collections per GB received and the share of its CPU spent paused
+    // in collections of either kind.
     for (const kind of kinds) {
+      const c = `bulk 1 MiB, ${kind}`
       ctx.report({
         suite: SUITE,
-        case: `bulk 1 MiB, ${kind}`,
+        case: c,
         metric: 'CPU used by sender + receiver',
         value: r.median(`cores:${kind}`),
         unit: 'cores',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'sender MB per CPU-second',
+        value: r.median(`sender:${kind}`) / MB,
+        unit: 'MB/s',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'receiver MB per CPU-second',
+        value: r.median(`receiver:${kind}`) / MB,
+        unit: 'MB/s',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'receiver major GCs per GB',
+        value: r.median(`majors:${kind}`),
+        unit: 'GCs',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'receiver CPU paused in GC',
+        value: 100 * r.median(`gc:${kind}`),
+        unit: '%',
       })
     }
   } finally {
