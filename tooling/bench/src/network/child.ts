@@ -7,6 +7,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 /** The repository root, where `tsx` is installed. */
 const root = resolve(here, '..', '..', '..', '..')
 const workerFile = resolve(here, 'worker.ts')
+/** The worker of the js-libp2p cases (`libp2p-worker.ts`), for `startWorker`'s `file`. */
+export const LIBP2P_WORKER = resolve(here, 'libp2p-worker.ts')
 
 /**
  * Extra node flags for the workers, for profiling: `BENCH_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'`

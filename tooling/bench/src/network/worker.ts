@@ -1,11 +1,10 @@
 /*
- * One side of the network benchmark, run as a child process (see `child.ts`): the parent sends commands
- * over IPC (`{ id, op, args }`) and gets `{ id, ok, result | error }` back. The same worker plays the
- * sender (client) or the receiver (listener) of every case, so chainwire, raw TCP and js-libp2p run in the
- * same pair of processes, each with a core of its own.
- *
- * Time stamps are `performance.timeOrigin + performance.now()`: wall-clock milliseconds with sub-millisecond
- * resolution, comparable between the two processes of one machine.
+ * One side of the network benchmark's chainwire cases, run as a child process (see `child.ts`): the parent
+ * sends commands over IPC (`{ id, op, args }`) and gets `{ id, ok, result | error }` back. The same worker
+ * plays the sender (client) or the receiver (listener) of every case, so chainwire, raw TCP and the bounds
+ * (sealing, handshake crypto) run in the same pair of processes, each with a core of its own. js-libp2p runs
+ * in a pair of its own (`libp2p-worker.ts`): a process that loads it carries its module graph in the heap
+ * every garbage collection marks, which is not chainwire's cost.
  */
 import {
   createCipheriv,
@@ -18,7 +17,6 @@ import {
 } from 'node:crypto'
 import { once } from 'node:events'
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { performance } from 'node:perf_hooks'
 import { systemClock } from '@chainwire/interface'
 import {
   createIdentity,
@@ -30,55 +28,15 @@ import {
   secureInbound,
   secureOutbound,
 } from '@chainwire/network'
-import { type Any, libp2pDriver, type Major, type Send } from './libp2p'
+import { type Args, commonOps, count, MESSAGE_BYTES, now, num, payload, pool, sleep, str } from './counters'
 import { BENCH_LIMITS, chunkMessage } from './limits'
 import { serveOps } from './serve'
 
-/** Size of one application message of the bulk cases: protocol-codec's largest `chunk` payload (1 MiB). */
-export const MESSAGE_BYTES = 1_048_576
 /** Plaintext bytes of one Noise transport message (65535 minus the 16-byte tag). */
 const NOISE_PLAINTEXT = 65_519
 const NETWORK_ID = 'chainwire-bench'
-const LIBP2P_PROTOCOL = '/chainwire-bench/bulk/1'
-/** The js-libp2p protocol of whole length-prefixed messages, framed as libp2p's protocols frame theirs. */
-const LIBP2P_MESSAGES = '/chainwire-bench/messages/1'
-/** Both again in the download direction: the dialer opens the stream and the listener sends on it. */
-const LIBP2P_BULK_DOWN = '/chainwire-bench/bulk-down/1'
-const LIBP2P_MESSAGES_DOWN = '/chainwire-bench/messages-down/1'
-
-const now = (): number => performance.timeOrigin + performance.now()
-const payload = randomBytes(MESSAGE_BYTES)
 
 export { BENCH_LIMITS }
-
-// ----------------------------------------------------------------------------------------- receive counters
-
-/**
- * A case whose received bytes the receiver counts: `raw`, `channel`, `stack`, `channel-down`, `stack-down`,
- * and per js-libp2p major (`libp2p` for 2.x, `libp2p3` for 3.x) `<p>`, `<p>-msg`, `<p>-down`, `<p>-msg-down`.
- */
-type Kind = string
-
-const received = new Map<Kind, number>()
-const waiters: { kind: Kind; target: number; resolve: (at: number) => void }[] = []
-
-function count(kind: Kind, n: number): void {
-  const total = (received.get(kind) ?? 0) + n
-  received.set(kind, total)
-  for (let i = 0; i < waiters.length; i++) {
-    const w = waiters[i] as (typeof waiters)[number]
-    if (w.kind === kind && total >= w.target) {
-      waiters.splice(i--, 1)
-      w.resolve(now())
-    }
-  }
-}
-
-/** Resolves with the time the cumulative bytes received of `kind` reach `target`. */
-function waitFor(kind: Kind, target: number): Promise<number> {
-  if ((received.get(kind) ?? 0) >= target) return Promise.resolve(now())
-  return new Promise((resolve) => waiters.push({ kind, target, resolve }))
-}
 
 // -------------------------------------------------------------------------------------------------- helpers
 
@@ -180,144 +138,10 @@ function gcAndMemory(): { rss: number; heap: number } {
   return { rss: m.rss, heap: m.heapUsed }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Runs `total` tasks with at most `concurrency` at once. */
-async function pool(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0
-  const run = async (): Promise<void> => {
-    while (next < total) await task(next++)
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, run))
-}
-
-// ---------------------------------------------------------------------------------------------- js-libp2p
-
-/** Every js-libp2p node this worker made, of either major: `close` stops them. */
-const libp2pNodes: Any[] = []
-
-/**
- * The js-libp2p operations of one major, named `<prefix>...` (`libp2p` for 2.x, `libp2p3` for 3.x), each
- * loading that major's modules on first use (`libp2p.ts`). The receiver counts `<prefix>` (one stream of
- * 1 MiB writes, counted as bytes arrive) and `<prefix>-msg` (1 MiB messages framed as that major's own
- * protocols frame theirs, each handed over whole), and the same two `-down` with the receiver dialing; the
- * handshake case dials with `<prefix>:dialers`.
- */
-function libp2pOps(prefix: string, major: Major): Record<string, (a: Args) => Promise<unknown>> {
-  const driver = () => libp2pDriver(major)
-  const node = async (listen: boolean): Promise<Any> => {
-    const n = await (await driver()).createNode(listen)
-    libp2pNodes.push(n)
-    return n
-  }
-  /** The sending ends of this major's cases, by kind, once their streams are open. */
-  const senders = new Map<Kind, Promise<Send>>()
-  const send = async (kind: Kind, messages: number): Promise<number> => {
-    const write = await (senders.get(kind) as Promise<Send>)
-    const start = now()
-    await write(messages)
-    return start
-  }
-  /** The sender's dialing node of the upload cases (both streams on one connection). */
-  let uploader: Any
-  /** Dialer pool of the handshake case. */
-  const dialers: Any[] = []
-  const bulk = (kind: Kind): Promise<Send> => senders.get(kind) as Promise<Send>
-  return {
-    // ---- the receiver listens for the upload direction ...
-    [`${prefix}:listen`]: async () => {
-      const d = await driver()
-      const n = await node(true)
-      await d.handle(n, LIBP2P_PROTOCOL, (stream) => d.countBytes(stream, (b) => count(prefix, b)))
-      await d.handle(n, LIBP2P_MESSAGES, (stream) =>
-        d.countMessages(stream, (b) => count(`${prefix}-msg`, b)),
-      )
-      return n.getMultiaddrs()[0].toString()
-    },
-    // ... which the sender dials, one stream of each workload on one connection.
-    [`${prefix}:connect`]: async (a) => {
-      const d = await driver()
-      uploader = await node(false)
-      const stream = await d.open(uploader, str(a, 'address'), LIBP2P_PROTOCOL)
-      senders.set(prefix, d.sender(stream, payload, false))
-      await bulk(prefix)
-    },
-    [`${prefix}-msg:connect`]: async (a) => {
-      const d = await driver()
-      const stream = await d.open(uploader, str(a, 'address'), LIBP2P_MESSAGES)
-      senders.set(`${prefix}-msg`, d.sender(stream, payload, true))
-      await bulk(`${prefix}-msg`)
-    },
-    // ---- the download direction: the sender listens and sends on the streams the receiver opens ...
-    [`${prefix}-down:listen`]: async () => {
-      const d = await driver()
-      const n = await node(true)
-      const opened = (protocol: string, framed: boolean): Promise<Send> =>
-        new Promise((resolve) => {
-          void d.handle(n, protocol, (stream) => resolve(d.sender(stream, payload, framed)))
-        })
-      senders.set(`${prefix}-down`, opened(LIBP2P_BULK_DOWN, false))
-      senders.set(`${prefix}-msg-down`, opened(LIBP2P_MESSAGES_DOWN, true))
-      return n.getMultiaddrs()[0].toString()
-    },
-    // ... and the receiver dials.
-    [`${prefix}-down:connect`]: async (a) => {
-      const d = await driver()
-      const n = await node(false)
-      const bytes = await d.open(n, str(a, 'address'), LIBP2P_BULK_DOWN)
-      d.countBytes(bytes, (b) => count(`${prefix}-down`, b))
-      const messages = await d.open(n, str(a, 'address'), LIBP2P_MESSAGES_DOWN)
-      d.countMessages(messages, (b) => count(`${prefix}-msg-down`, b))
-    },
-    [`${prefix}:send`]: async (a) => send(prefix, num(a, 'messages')),
-    [`${prefix}-msg:send`]: async (a) => send(`${prefix}-msg`, num(a, 'messages')),
-    [`${prefix}-down:send`]: async (a) => send(`${prefix}-down`, num(a, 'messages')),
-    [`${prefix}-msg-down:send`]: async (a) => send(`${prefix}-msg-down`, num(a, 'messages')),
-
-    // ---- handshakes
-    [`${prefix}:dialers`]: async (a) => {
-      while (dialers.length < num(a, 'count')) dialers.push(await node(false))
-    },
-    /**
-     * `count` dials, `concurrency` at a time, each until identify completed on the dialer, dial `i` by dialer
-     * `i`; the connections are closed after the time is taken. Resolves with the elapsed ms.
-     */
-    [`${prefix}:handshakes`]: async (a) => {
-      const address = await (await driver()).multiaddr(str(a, 'address'))
-      const total = num(a, 'count')
-      if (total > dialers.length) throw new Error('not enough dialers')
-      const connected: { node: Any; peer: Any }[] = []
-      const start = now()
-      await pool(total, num(a, 'concurrency'), async (i) => {
-        const dialer = dialers[i]
-        const identified = new Promise<void>((resolve) => {
-          const onIdentify = (): void => {
-            dialer.removeEventListener('peer:identify', onIdentify)
-            resolve()
-          }
-          dialer.addEventListener('peer:identify', onIdentify)
-        })
-        const conn = await dialer.dial(address)
-        await identified
-        connected.push({ node: dialer, peer: conn.remotePeer })
-      })
-      const elapsed = now() - start
-      await Promise.all(connected.map((c) => c.node.hangUp(c.peer)))
-      await sleep(100)
-      return elapsed
-    },
-  }
-}
-
 // ---------------------------------------------------------------------------------------------- operations
 
-type Args = Record<string, unknown>
-const num = (a: Args, k: string): number => a[k] as number
-const str = (a: Args, k: string): string => a[k] as string
-
 const ops: Record<string, (a: Args) => Promise<unknown>> = {
-  /** Received bytes of a kind reached `target`: resolves with the time it happened. */
-  wait: async (a) => waitFor(a.kind as Kind, num(a, 'target')),
+  ...commonOps,
 
   // ---- listeners (the receiving process)
   'raw:listen': async () => {
@@ -492,13 +316,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     gcAndMemory()
     return process.memoryUsage()
   },
-  /** CPU time used by this process so far (user + system), in ms. */
-  cpu: async () => {
-    const u = process.cpuUsage()
-    return (u.user + u.system) / 1_000
-  },
-  /** Minor page faults of this process so far. */
-  faults: async () => process.resourceUsage().minorPageFault,
   rss: async () => {
     await sleep(200)
     return gcAndMemory()
@@ -521,11 +338,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   'stack:peers': async () => stackListener?.peers().length ?? 0,
   'raw:peers': async () => sockets.length,
 
-  ...libp2pOps('libp2p', 2),
-  ...libp2pOps('libp2p3', 3),
-  /** The version of Node this worker runs (`process.versions.node`). */
-  version: async () => process.versions.node,
-
   close: async () => {
     const stops: Promise<unknown>[] = []
     for (const n of [
@@ -538,7 +350,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     ]) {
       if (n !== undefined) stops.push(n.stop().catch(() => {}))
     }
-    for (const n of libp2pNodes) stops.push(Promise.resolve(n.stop()).catch(() => {}))
     await Promise.race([Promise.all(stops), sleep(3_000)])
     for (const s of [...sockets, ...held.sockets]) s.destroy()
     rawSocket?.destroy()

@@ -1,13 +1,24 @@
-import { currentNode, node24, startWorker, type WorkerNode } from '../network/child'
+import {
+  currentNode,
+  LIBP2P_WORKER,
+  node24,
+  startWorker,
+  type Worker,
+  type WorkerNode,
+} from '../network/child'
+import type { Collections } from '../network/counters'
 import { libp2pSupport, type Major } from '../network/libp2p'
 import { medianOfRuns, Rounds } from '../network/rounds'
 import type { BenchResult, Suite, SuiteContext } from '../types'
 
 /*
  * chainwire's connections against their physical limits and js-libp2p, every figure a ratio against a
- * baseline measured in the same run (DESIGN.md §7). Every case runs between two worker processes
- * (`src/network/worker.ts`), the sender and the receiver, each with a core of its own; this process only
- * directs them.
+ * baseline measured in the same run (DESIGN.md §7). Every case runs between two worker processes, the
+ * sender and the receiver, each with a core of its own; this process only directs them. chainwire, raw TCP
+ * and the bounds run in one pair (`src/network/worker.ts`), js-libp2p in another (`libp2p-worker.ts`): a
+ * garbage collection marks the whole heap of its process, so each implementation is measured in processes
+ * that hold only its own modules and state. The rounds alternate the cases of both pairs (one pair idles
+ * while the other runs).
  *
  * - bulk: 1 MiB application messages over TCP loopback. "stack" is chainwire's whole path: `createNetwork`,
  *   `send()` of `chunk` messages (bulk class, 1 MiB payload; the receiver's bulk rate limit raised), the send
@@ -35,8 +46,11 @@ import type { BenchResult, Suite, SuiteContext } from '../types'
  * - bulk-gc (only when asked for): the bulk cases again, every process started with
  *   `--no-concurrent-array-buffer-sweeping`.
  *
- * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N] [--runs N] [--node24]` (bulk,
- * handshake and memory by default). `--runs N` repeats the bulk and handshake parts N times, each with fresh
+ * `pnpm bench network [bulk] [handshake] [memory] [bulk-gc] [--rounds N] [--runs N] [--node24] [--heap-mb N]`
+ * (bulk, handshake and memory by default). `--heap-mb N` gives every worker process a live heap of N MB of
+ * small objects before it measures anything, standing in for the state a node holds (its chain, its peer
+ * tables): V8 sizes its collection limits by the live heap, and bulk transfer collects far more often in a
+ * bare process than in one holding tens of MB (see the network README). `--runs N` repeats the bulk and handshake parts N times, each with fresh
  * worker processes, and reports every figure as the median over the runs (each run's figure being itself the
  * median of its rounds): `--runs 5` gives the medians over 5 runs that the targets are stated in.
  */
@@ -95,8 +109,11 @@ async function bulk(
   flags: readonly string[] = [],
 ): Promise<void> {
   const tuned = flags.length > 0
-  const receiver = await startWorker('receiver', flags, setup.node)
-  const sender = await startWorker('sender', flags, setup.node)
+  const { sender, receiver } = await startPair('', flags, setup.node)
+  const lib =
+    setup.majors.length > 0 ? await startPair('libp2p ', flags, setup.node, LIBP2P_WORKER) : undefined
+  /** The pair of processes that runs `kind`. */
+  const pairOf = (kind: string): Pair => (kind.startsWith('libp2p') ? (lib as Pair) : { sender, receiver })
   try {
     const rawPort = await receiver.call<number>('raw:listen')
     const channelPort = await receiver.call<number>('channel:listen')
@@ -109,10 +126,11 @@ async function bulk(
     await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
     for (const major of setup.majors) {
       const p = prefixOf(major)
-      const address = await receiver.call<string>(`${p}:listen`)
-      await sender.call(`${p}:connect`, { address })
-      await sender.call(`${p}-msg:connect`, { address })
-      await receiver.call(`${p}-down:connect`, { address: await sender.call<string>(`${p}-down:listen`) })
+      const { sender: s, receiver: r } = lib as Pair
+      const address = await r.call<string>(`${p}:listen`)
+      await s.call(`${p}:connect`, { address })
+      await s.call(`${p}-msg:connect`, { address })
+      await r.call(`${p}-down:connect`, { address: await s.call<string>(`${p}-down:listen`) })
     }
 
     const bytes = BULK_MESSAGES * 1_048_576
@@ -126,8 +144,8 @@ async function bulk(
     ]
     const sent: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]))
     const r = new Rounds()
-    const cpu = async (): Promise<[number, number]> =>
-      Promise.all([sender.call<number>('cpu'), receiver.call<number>('cpu')])
+    const cpu = async (pair: Pair = { sender, receiver }): Promise<[number, number]> =>
+      Promise.all([pair.sender.call<number>('cpu'), pair.receiver.call<number>('cpu')])
     /**
      * Bytes/s of one transfer: from the sender's first write to the receiver's last byte. Also records
      * `cpu:<kind>`, the bytes per CPU-second of the busier process: what the pair would move with a free
@@ -137,14 +155,21 @@ async function bulk(
       (kind: string, messages = BULK_MESSAGES) =>
       async (): Promise<number> => {
         sent[kind] = (sent[kind] as number) + messages * 1_048_576
-        const [s0, r0] = await cpu()
-        const done = receiver.call<number>('wait', { kind, target: sent[kind] })
-        const start = await sender.call<number>(`${kind}:send`, { messages })
+        const pair = pairOf(kind)
+        const g0 = await pair.receiver.call<Collections>('gc')
+        const [s0, r0] = await cpu(pair)
+        const done = pair.receiver.call<number>('wait', { kind, target: sent[kind] })
+        const start = await pair.sender.call<number>(`${kind}:send`, { messages })
         const end = await done
-        const [s1, r1] = await cpu()
+        const [s1, r1] = await cpu(pair)
+        const g1 = await pair.receiver.call<Collections>('gc')
         const n = messages * 1_048_576
         r.record(`cpu:${kind}`, n / (Math.max(s1 - s0, r1 - r0) / 1_000))
         r.record(`cores:${kind}`, (s1 - s0 + (r1 - r0)) / (end - start))
+        r.record(`sender:${kind}`, n / ((s1 - s0) / 1_000))
+        r.record(`receiver:${kind}`, n / ((r1 - r0) / 1_000))
+        r.record(`majors:${kind}`, ((g1.major - g0.major) * 1e9) / n)
+        r.record(`gc:${kind}`, (g1.majorMs + g1.minorMs - g0.majorMs - g0.minorMs) / (r1 - r0))
         return n / ((end - start) / 1_000)
       }
     const seal = async (): Promise<number> => {
@@ -272,23 +297,79 @@ async function bulk(
     }
     // Diagnostics: how much CPU the pair got. A pair that wants two cores and gets one (other work on the
     // machine) moves half of what its MB per CPU-second allows.
+    // Then each end's MB per CPU-second (which one bounds the pair), and the receiver's garbage
+    // collections: major (mark-compact) collections per GB received and the share of its CPU spent paused
+    // in collections of either kind.
     for (const kind of kinds) {
+      const c = `bulk 1 MiB, ${kind}`
       ctx.report({
         suite: SUITE,
-        case: `bulk 1 MiB, ${kind}`,
+        case: c,
         metric: 'CPU used by sender + receiver',
         value: r.median(`cores:${kind}`),
         unit: 'cores',
       })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'sender MB per CPU-second',
+        value: r.median(`sender:${kind}`) / MB,
+        unit: 'MB/s',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'receiver MB per CPU-second',
+        value: r.median(`receiver:${kind}`) / MB,
+        unit: 'MB/s',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'receiver major GCs per GB',
+        value: r.median(`majors:${kind}`),
+        unit: 'GCs',
+      })
+      ctx.report({
+        suite: SUITE,
+        case: c,
+        metric: 'receiver CPU paused in GC',
+        value: 100 * r.median(`gc:${kind}`),
+        unit: '%',
+      })
     }
   } finally {
-    await Promise.all([sender.close(), receiver.close()])
+    await Promise.all([sender.close(), receiver.close(), lib?.sender.close(), lib?.receiver.close()])
   }
+}
+
+/** A sender and a receiver worker (in the handshake part: the dialer and the listener). */
+interface Pair {
+  sender: Worker
+  receiver: Worker
+}
+
+/** Starts a pair of workers running `file` (chainwire's worker by default); `name` prefixes their names. */
+async function startPair(
+  name: string,
+  flags: readonly string[],
+  node: WorkerNode,
+  file?: string,
+): Promise<Pair> {
+  const receiver = await startWorker(`${name}receiver`, flags, node, file)
+  const sender = await startWorker(`${name}sender`, flags, node, file)
+  return { sender, receiver }
 }
 
 async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Promise<void> {
   const listener = await startWorker('listener', [], setup.node)
   const dialer = await startWorker('dialer', [], setup.node)
+  const lib = setup.majors.length > 0 ? await startPair('libp2p ', [], setup.node, LIBP2P_WORKER) : undefined
+  /** The listener and the dialer of `kind`: js-libp2p's in a pair of their own. */
+  const pairOf = (kind: string): { listener: Worker; dialer: Worker } =>
+    kind.startsWith('libp2p')
+      ? { listener: (lib as Pair).receiver, dialer: (lib as Pair).sender }
+      : { listener, dialer }
   try {
     // One dialer node per dial of a batch: a node keeps one connection per peer, so a second dial by the same
     // node would find the first connection instead of making one.
@@ -296,8 +377,9 @@ async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Prom
     const addresses = new Map<string, string>()
     const kinds = ['stack', ...setup.majors.map(prefixOf)]
     for (const kind of kinds) {
-      addresses.set(kind, await listener.call<string>(`${kind}:listen`))
-      await dialer.call(`${kind}:dialers`, { count: dialers })
+      const pair = pairOf(kind)
+      addresses.set(kind, await pair.listener.call<string>(`${kind}:listen`))
+      await pair.dialer.call(`${kind}:dialers`, { count: dialers })
     }
     const r = new Rounds()
     const cpu = async (): Promise<[number, number]> =>
@@ -309,7 +391,7 @@ async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Prom
     const dials =
       (kind: string, count: number, concurrency: number, name?: string) => async (): Promise<number> => {
         const [d0, l0] = await cpu()
-        const ms = await dialer.call<number>(`${kind}:handshakes`, {
+        const ms = await pairOf(kind).dialer.call<number>(`${kind}:handshakes`, {
           address: addresses.get(kind),
           count,
           concurrency,
@@ -395,7 +477,7 @@ async function handshakes(ctx: SuiteContext, rounds: number, setup: Setup): Prom
       }
     }
   } finally {
-    await Promise.all([dialer.close(), listener.close()])
+    await Promise.all([dialer.close(), listener.close(), lib?.sender.close(), lib?.receiver.close()])
   }
 }
 
@@ -493,6 +575,10 @@ const suite: Suite = {
     const parts = outer.args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a))
     const all = parts.length === 0
     const runs = option(outer.args, '--runs', 1)
+    // Every worker (both pairs) holds this live heap, read by `src/network/counters.ts` at start-up.
+    const heapMb = outer.args.includes('--heap-mb') ? option(outer.args, '--heap-mb', 0) : 0
+    process.env.BENCH_HEAP_MB = String(heapMb)
+    if (heapMb > 0) console.error(`network: every worker holds a live heap of ${heapMb} MB of small objects`)
     const node = outer.args.includes('--node24') ? node24() : currentNode
     const majors: Major[] = [2]
     const unsupported = libp2pSupport(3, node.version)
