@@ -153,7 +153,7 @@ export function decode(bytes: Uint8Array | FramePieces): Message {
 
 /**
  * The longest head (envelope, id, the chunk's fields before its bytes, and the bytes' bin header) looked at
- * in a frame in pieces. chainwire writes it in at most 62 bytes; one in longer forms is joined and decoded
+ * in a frame in pieces. chainwire writes it in at most 72 bytes; one in longer forms is joined and decoded
  * as one array.
  */
 const CHUNK_HEAD_MAX = 128
