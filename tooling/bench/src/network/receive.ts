@@ -27,6 +27,9 @@
  *   what allocating the message's buffer costs alone (V8 counts every ArrayBuffer's bytes as external memory
  *   and collects garbage for it), without the copy into cold memory.
  *
+ * `BENCH_HEAP_MB=N` gives the process a live heap of N MB of small objects first (see `counters.ts`), as
+ * `--heap-mb N` does for the bulk bench's workers.
+ *
  * Prints the median MiB per CPU-second of each and the ratios to "channel"; the modes alternate within each
  * round, so they share the machine's load.
  */
@@ -43,6 +46,7 @@ import {
   type MessageOf,
   partsLength,
 } from '@chainwire/protocol-codec'
+import { heapBallast } from './counters'
 import { chunkMessage } from './limits'
 
 const MIB = 1_048_576
@@ -194,6 +198,7 @@ for (let r = 0; r < rounds; r++) {
     ;(rates.get(mode) as number[]).push(bytes / MIB / (ms / 1_000))
   }
 }
+if (heapBallast() > 0) console.log(`live heap ballast: ${heapBallast()} objects`)
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number
 const channel = median(rates.get('channel') as number[])
 for (const mode of modes) {
