@@ -1,5 +1,5 @@
 import { MemoryMetrics } from '@chainwire/interface/testing'
-import type { Block } from '@chainwire/protocol-codec'
+import { type Block, chunkByteLength, copyChunkBytes } from '@chainwire/protocol-codec'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createIdentity,
@@ -76,9 +76,17 @@ describe('over loopback TCP and WebSocket', () => {
       bytes[n - 1] = i + 1
       return bytes
     })
-    const got: { index: number; bytes: Uint8Array }[] = []
+    const got: { index: number; bytes: Uint8Array; copied: Uint8Array; inPieces: boolean }[] = []
     let invs = 0
-    a.on('message:chunk', (e) => got.push({ index: e.message.data.transferId, bytes: e.message.data.bytes }))
+    a.on('message:chunk', (e) => {
+      const data = e.message.data
+      // A chunk of 256 KiB or more comes as the decrypted pieces it arrived in (its bytes an accessor that
+      // joins them); its length and a copy come straight from them, before anything joins them.
+      const inPieces = Object.getOwnPropertyDescriptor(data, 'bytes')?.get !== undefined
+      const copied = new Uint8Array(chunkByteLength(data))
+      copyChunkBytes(data, copied)
+      got.push({ index: data.transferId, bytes: data.bytes, copied, inPieces })
+    })
     a.on('message:inv', () => invs++)
     await b.dial(a.listenAddresses()[0] as string)
     for (const [i, bytes] of sent.entries()) {
@@ -98,7 +106,11 @@ describe('over loopback TCP and WebSocket', () => {
     }
     await waitFor(() => got.length === sent.length && invs === sent.length, 20_000)
     expect(got.map((g) => g.index)).toEqual(sent.map((_, i) => i))
-    for (const [i, g] of got.entries()) expect(Buffer.compare(g.bytes, sent[i] as Uint8Array)).toBe(0)
+    for (const [i, g] of got.entries()) {
+      expect(Buffer.compare(g.bytes, sent[i] as Uint8Array)).toBe(0)
+      expect(Buffer.compare(g.copied, sent[i] as Uint8Array)).toBe(0)
+    }
+    expect(got.map((g) => g.inPieces)).toEqual(sizes.map((n) => n >= 262_144))
   })
 
   it('simultaneous dials over TCP end in one connection, the same on both sides', async () => {

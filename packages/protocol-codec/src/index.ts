@@ -111,7 +111,12 @@ export type {
 } from './catalog/nat'
 export type { FindNodeData, GetPeersData, NodesData, PeersData } from './catalog/peers'
 export type { MessageKind } from './catalog/spec'
-export type { ChunkData, NetworkStatusData } from './catalog/status'
+export {
+  type ChunkData,
+  chunkByteLength,
+  copyChunkBytes,
+  type NetworkStatusData,
+} from './catalog/status'
 export type {
   GetTransactionData,
   MempoolSyncData,
@@ -146,6 +151,7 @@ export {
   partsLength,
 } from './framing/frame'
 export { FrameDecoder, type FrameDecoderOptions } from './framing/frame-decoder'
+export { FramePieces } from './framing/frame-pieces'
 export { type DecodedFrame, MessageFrameDecoder } from './framing/message-decoder'
 export {
   type ClockSkew,

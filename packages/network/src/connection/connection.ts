@@ -8,6 +8,7 @@ import {
   encodeFrame,
   encodeFrameParts,
   FrameDecoder,
+  type FramePieces,
   type HelloData,
   type Message,
   type MessageType,
@@ -30,6 +31,9 @@ export const MESSAGE_OVERHEAD_BYTES = 256
 const CONTROL_ALLOWANCE_BYTES = 64 * 1024
 /** Expired request ids remembered to recognise late responses. */
 const RECENT_REQUEST_IDS = 64
+/** The envelope bytes `peekType` and `peekId` read (array header, type code, an id of up to 32 bits). */
+const ENVELOPE_LEAD_BYTES = 7
+
 /** Bytes the first message (a hello, or a disconnect) may take, frame header included. */
 const FIRST_MESSAGE_LIMIT = Math.max(CATALOG.hello.maxSize, CATALOG.disconnect.maxSize) + 4
 /** Reports of one behaviour about one connection are sent at most this often. */
@@ -161,7 +165,7 @@ export class Connection {
   private heldBytes = 0
   private paused = false
   /** Frames decoded from the last chunk while reading was paused (at most one stream chunk's worth). */
-  private backlog: Uint8Array[] = []
+  private backlog: Array<Uint8Array | FramePieces> = []
   private backlogBytes = 0
   private lastMessageAt: number
   private pingTimer: TimerHandle | undefined
@@ -415,9 +419,10 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     if (this.state === 'closing' || this.state === 'closed') return
     this.bytesIn += chunk.length
-    let frames: Uint8Array[]
+    // A large chunk comes as the decrypted pieces it arrived in (decoded without joining them).
+    let frames: Array<Uint8Array | FramePieces>
     try {
-      frames = this.decoder.push(chunk)
+      frames = this.decoder.pushFrames(chunk)
     } catch (err) {
       const error = err as CodecError
       if (this.state === 'handshake') {
@@ -457,14 +462,14 @@ export class Connection {
   /** Handles frames held back while reading was paused; stops again if the budget is spent again. */
   private drainBacklog(): void {
     while (this.backlog.length > 0 && !this.paused && this.isLive()) {
-      const frame = this.backlog.shift() as Uint8Array
+      const frame = this.backlog.shift() as Uint8Array | FramePieces
       this.backlogBytes -= frame.length
       this.onFrame(frame)
       this.checkBudget()
     }
   }
 
-  private onFrame(frame: Uint8Array): void {
+  private onFrame(frame: Uint8Array | FramePieces): void {
     const size = frame.length
     if (this.state === 'handshake') {
       let first: Message | CodecError
@@ -481,7 +486,8 @@ export class Connection {
     // Rate limits are charged before decoding, on the type the envelope's first bytes name (an unknown or
     // unreadable type is charged to bulk); responses are exempt here: they are matched to our requests after
     // decoding, and only unrequested ones cost the peer.
-    const peeked = peekType(frame)
+    const lead = frame instanceof Uint8Array ? frame : frame.bytes(0, Math.min(size, ENVELOPE_LEAD_BYTES))
+    const peeked = peekType(lead)
     if (peeked === undefined) {
       if (!this.admit('bulk', 'unknown type', size)) return
     } else if (
@@ -494,7 +500,7 @@ export class Connection {
     try {
       message = decode(frame)
     } catch (err) {
-      this.invalid(err as CodecError, frame, peeked)
+      this.invalid(err as CodecError, lead, size, peeked)
       return
     }
     this.lastMessageAt = this.clock.now()
@@ -535,8 +541,7 @@ export class Connection {
    * and costs the tolerance budgets like a dropped message. A response that names one of our outstanding
    * requests fails that request at once (`ERR_INVALID_RESPONSE`, the codec error as its cause).
    */
-  private invalid(error: CodecError, frame: Uint8Array, peeked: MessageType | undefined): void {
-    const size = frame.length
+  private invalid(error: CodecError, lead: Uint8Array, size: number, peeked: MessageType | undefined): void {
     this.invalidMessages++
     this.events.count('invalidMessages')
     this.events.traffic('in', undefined, size)
@@ -547,7 +552,7 @@ export class Connection {
     }
     let detail = `${error.code}: ${error.message}`
     if (peeked !== undefined && CATALOG[peeked].kind === 'response') {
-      const id = peekId(frame)
+      const id = peekId(lead)
       if (id !== undefined && this.requests.fail(id, error) === 'failed') {
         detail = `invalid ${peeked} answering request ${id}: ${detail}`
       }

@@ -1,3 +1,4 @@
+import type { FramePieces } from '../framing/frame-pieces'
 import { LIMITS } from '../limits'
 import { bool, bytes, hash32, struct, u32, u256, uint, uintSafe } from '../schema'
 import type { SpecTable } from './spec'
@@ -33,7 +34,12 @@ export interface ChunkData {
   chunkSize: number
   /** SHA-256 of the whole payload, checked after reassembly. */
   digest: Uint8Array
-  /** This chunk's bytes: `chunkSize` of them, or the remainder for the last chunk. */
+  /**
+   * This chunk's bytes: `chunkSize` of them, or the remainder for the last chunk. A large chunk decoded from
+   * a frame read in pieces (`FrameDecoder.pushFrames`, as chainwire's network does) holds them as those
+   * pieces and joins them into one array on the first read of this property; {@link chunkByteLength} and
+   * {@link copyChunkBytes} use them without joining.
+   */
   bytes: Uint8Array
 }
 
@@ -53,6 +59,91 @@ export function chunkLength(index: number, total: number, totalLength: number, c
   return index < total - 1 ? chunkSize : totalLength - (total - 1) * chunkSize
 }
 
+/**
+ * Where a chunk decoded from pieces keeps its bytes until they are joined (a non-enumerable property under a
+ * module-private symbol, so it cannot be forged, and a copy of the object made by spreading gets the joined
+ * bytes instead).
+ */
+const PIECES = Symbol('chunk bytes in pieces')
+
+interface BytesInPieces {
+  /** The frame the bytes are in, until they are joined (or `bytes` is assigned). */
+  frame: FramePieces | undefined
+  start: number
+  length: number
+  bytes: Uint8Array | undefined
+}
+
+type ChunkInPieces = ChunkData & { readonly [PIECES]: BytesInPieces }
+
+function piecesOf(c: ChunkData): BytesInPieces | undefined {
+  if (typeof c !== 'object' || c === null) return undefined
+  const state = (c as Partial<ChunkInPieces>)[PIECES]
+  return state?.frame === undefined ? undefined : state
+}
+
+function joinedBytes(this: ChunkInPieces): Uint8Array {
+  const s = this[PIECES]
+  if (s.frame !== undefined) {
+    s.bytes = s.frame.bytes(s.start, s.start + s.length)
+    s.frame = undefined
+  }
+  return s.bytes as Uint8Array
+}
+
+function assignBytes(this: ChunkInPieces, bytes: Uint8Array): void {
+  const s = this[PIECES]
+  s.bytes = bytes
+  s.frame = undefined
+}
+
+/**
+ * The chunk data of a frame read in pieces (internal: `decode` makes it once the frame is validated): the
+ * fields as decoded, and `bytes` standing for bytes `[start, start + length)` of `frame`, joined on first
+ * read. The result compares equal to the same chunk decoded from the joined frame.
+ */
+export function chunkInPieces(
+  fields: Omit<ChunkData, 'bytes'>,
+  frame: FramePieces,
+  start: number,
+  length: number,
+): ChunkData {
+  const c = {
+    transferId: fields.transferId,
+    index: fields.index,
+    total: fields.total,
+    totalLength: fields.totalLength,
+    chunkSize: fields.chunkSize,
+    digest: fields.digest,
+  }
+  const state: BytesInPieces = { frame, start, length, bytes: undefined }
+  Object.defineProperty(c, PIECES, { value: state })
+  Object.defineProperty(c, 'bytes', {
+    enumerable: true,
+    configurable: true,
+    get: joinedBytes,
+    set: assignBytes,
+  })
+  return c as ChunkData
+}
+
+/** The length of a chunk's bytes, without joining the pieces of a chunk decoded from them. */
+export function chunkByteLength(c: ChunkData): number {
+  const s = piecesOf(c)
+  return s === undefined ? c.bytes.length : s.length
+}
+
+/**
+ * Copies a chunk's bytes into `target` at `offset`: straight from the decrypted pieces for a chunk decoded
+ * from them (one copy per byte, no joined array), else from `bytes`. Throws a `RangeError` when they do not
+ * fit.
+ */
+export function copyChunkBytes(c: ChunkData, target: Uint8Array, offset = 0): void {
+  const s = piecesOf(c)
+  if (s === undefined) target.set(c.bytes, offset)
+  else (s.frame as FramePieces).copyTo(target, offset, s.start, s.start + s.length)
+}
+
 const chunkFieldSchemas = {
   transferId: u32,
   index: u32,
@@ -66,6 +157,25 @@ const chunkFieldSchemas = {
 /** The chunk fields each checked on their own, without the cross-field rule (for the reassembler). */
 export const chunkFields = struct<ChunkData>(chunkFieldSchemas)
 
+const { bytes: chunkBytesSchema, ...chunkHeadSchemas } = chunkFieldSchemas
+/** The fields before the bytes, each checked on their own. */
+const chunkHeadFields = struct<Omit<ChunkData, 'bytes'>>(chunkHeadSchemas)
+
+/** Whether a chunk's `bytes` field allows `n` bytes (the rule of its schema, for a chunk decoded from pieces). */
+export function chunkBytesLengthAllowed(n: number): boolean {
+  const { min, max, multipleOf } = chunkBytesSchema.desc as { min: number; max: number; multipleOf: number }
+  return n >= min && n <= max && n % multipleOf === 0
+}
+
+/**
+ * {@link chunkFields}' check of a chunk (throws its `SchemaViolation`), without joining a chunk decoded from
+ * pieces: those bytes were checked when it was decoded and cannot be changed but by assigning `bytes`.
+ */
+export function checkChunkFields(c: ChunkData): void {
+  if (piecesOf(c) === undefined) chunkFields.toWire(c)
+  else chunkHeadFields.toWire(c)
+}
+
 /**
  * The cross-field rule of a chunk: its count matches the lengths, its index is in range, and its bytes
  * have the length of its position. Returns the problem, or `undefined` for a well-shaped chunk.
@@ -77,7 +187,7 @@ export function chunkShapeProblem(
     return { field: 'total', reason: 'expected ceil(totalLength / chunkSize) chunks' }
   }
   if (c.index >= c.total) return { field: 'index', reason: 'expected an index below total' }
-  if (c.bytes.length !== chunkLength(c.index, c.total, c.totalLength, c.chunkSize)) {
+  if (chunkByteLength(c) !== chunkLength(c.index, c.total, c.totalLength, c.chunkSize)) {
     return { field: 'bytes', reason: 'expected chunkSize bytes (the remainder in the last chunk)' }
   }
   return undefined

@@ -1,6 +1,6 @@
 import type { Clock } from '@chainwire/interface'
 import type { ChunkData } from '../catalog/status'
-import { chunkFields, chunkShapeProblem } from '../catalog/status'
+import { checkChunkFields, chunkShapeProblem, copyChunkBytes } from '../catalog/status'
 import { schemaError } from '../codec/errors'
 import { CodecError, type CodecErrorCode } from '../errors'
 import { sameDigest, sha256 } from './digest'
@@ -120,12 +120,15 @@ export class ChunkReassembler {
    * Adds one chunk (the data of a decoded `chunk` message). Returns the payload when this chunk completes
    * its transfer and the digest matches, otherwise `undefined`. Throws a `CodecError` when the chunk is
    * refused (see the class description).
+   *
+   * The chunk's bytes are copied into the payload; a chunk decoded from a frame in pieces is copied straight
+   * from them (`copyChunkBytes`), so a reassembled transfer costs one copy of each received byte.
    */
   push(chunk: ChunkData): ReassembledPayload | undefined {
     const now = this.clock.now()
     this.prune(now)
     try {
-      chunkFields.toWire(chunk)
+      checkChunkFields(chunk)
     } catch (err) {
       this.refuseMalformed(chunk)
       throw schemaError('chunk', err)
@@ -162,7 +165,7 @@ export class ChunkReassembler {
       throw this.refuse(t, id, 'ERR_CHUNK_DUPLICATE', `chunk ${index} of transfer ${id} arrived twice`, {})
     }
     t.seen[index >>> 3] = (t.seen[index >>> 3] as number) | bit
-    t.payload.set(chunk.bytes, index * t.chunkSize)
+    copyChunkBytes(chunk, t.payload, index * t.chunkSize)
     t.received++
     t.lastActivity = now
     if (t.received < t.total) return undefined

@@ -1,6 +1,14 @@
 import { Unpackr } from 'msgpackr'
 import { type CompiledEntry, entryOfCode, entryOfType, type Message } from '../catalog/catalog'
+import {
+  type ChunkData,
+  chunkBytesLengthAllowed,
+  chunkFields,
+  chunkInPieces,
+  chunkShapeProblem,
+} from '../catalog/status'
 import { CodecError } from '../errors'
+import { FramePieces } from '../framing/frame-pieces'
 import { LIMITS } from '../limits'
 import { checkId, tooLarge, unknownTypeName } from './envelope'
 import { asCodecError, schemaError } from './errors'
@@ -128,13 +136,92 @@ export function encode(msg: Message): Uint8Array {
  * `CodecError` (`ERR_TRUNCATED`, `ERR_MALFORMED`, `ERR_UNKNOWN_TYPE`, `ERR_MESSAGE_TOO_LARGE`,
  * `ERR_SCHEMA`), never another exception. Byte fields of the result are views into `bytes`: do not reuse
  * the input buffer while the message is alive, and copy (`.slice()`) small fields you keep for long.
+ *
+ * `bytes` may also be a frame in pieces (`FrameDecoder.pushFrames`). A well-formed `chunk` is then decoded
+ * without joining them: its `bytes` stand for the pieces (see `ChunkData`), and the pieces stay referenced
+ * as long as the message is. Anything else in pieces is joined and decoded as one array; the result, or the
+ * error, is always the one the joined frame gives.
  */
-export function decode(bytes: Uint8Array): Message {
+export function decode(bytes: Uint8Array | FramePieces): Message {
+  if (bytes instanceof FramePieces) return chunkOfPieces(bytes) ?? decode(bytes.bytes())
   try {
     return readEnvelope(bytes)
   } catch (err) {
     throw asCodecError(err, 'ERR_MALFORMED', 'the input could not be read')
   }
+}
+
+/**
+ * The longest head (envelope, id, the chunk's fields before its bytes, and the bytes' bin header) looked at
+ * in a frame in pieces. chainwire writes it in at most 72 bytes; one in longer forms is joined and decoded
+ * as one array.
+ */
+const CHUNK_HEAD_MAX = 128
+const CHUNK_CODE = entryOfType('chunk')?.code as number
+
+/**
+ * A `chunk` frame in pieces decoded without joining them, or `undefined` when it is anything else, or not
+ * well-formed (then `decode` of the joined frame gives the same answer as ever, or the precise error).
+ *
+ * The chunk's bytes are its last value, so the frame is `head, bin header, payload` with the payload
+ * running to its end. For a bin header at `h` whose length takes the payload exactly to the end, the head
+ * is checked as the envelope `head, bin of 0 bytes` by the ordinary path (`checkEnvelope`, msgpackr, the
+ * field schemas). Where that envelope is valid, its last value, an empty bin, can only be the two bytes
+ * written at `h` (the three- and five-byte forms would need a zero at `h`), so every value before it lies
+ * in the head and reads the same in the frame; the frame is then the same message with the payload as its
+ * bytes, and what is left to check is what depends on their length: the sizes, the bytes' bounds and the
+ * cross-field rule, each checked here as `decode` checks them.
+ */
+function chunkOfPieces(frame: FramePieces): Message | undefined {
+  const size = frame.length
+  if (size < 3 || size > LIMITS.maxMessageSize) return undefined
+  const headLength = Math.min(size, CHUNK_HEAD_MAX)
+  const head = frame.bytes(0, headLength)
+  if (head[0] !== 0x93 || head[1] !== CHUNK_CODE) return undefined
+  for (let h = headLength - 2; h > 2; h--) {
+    const t = head[h] as number
+    const headerBytes = t === 0xc4 ? 2 : t === 0xc5 ? 3 : t === 0xc6 ? 5 : 0
+    if (headerBytes === 0 || h + headerBytes > headLength) continue
+    const length =
+      t === 0xc4
+        ? (head[h + 1] as number)
+        : t === 0xc5
+          ? ((head[h + 1] as number) << 8) | (head[h + 2] as number)
+          : (head[h + 1] as number) * 0x100_0000 +
+            (((head[h + 2] as number) << 16) | ((head[h + 3] as number) << 8) | (head[h + 4] as number))
+    if (h + headerBytes + length !== size) continue
+    const message = chunkOfHead(head, h, frame, h + headerBytes, length)
+    if (message !== undefined) return message
+  }
+  return undefined
+}
+
+function chunkOfHead(
+  head: Uint8Array,
+  h: number,
+  frame: FramePieces,
+  start: number,
+  length: number,
+): Message | undefined {
+  const stand = new Uint8Array(h + 2)
+  stand.set(head.subarray(0, h))
+  stand[h] = 0xc4
+  stand[h + 1] = 0
+  let data: ChunkData
+  let id: number | undefined
+  try {
+    const entry = checkEnvelope(stand)
+    if (entry.code !== CHUNK_CODE || frame.length > entry.maxSize) return undefined
+    const wire = unpackr.unpack(stand) as unknown[]
+    id = checkId(entry.type, wire[1])
+    const fields = chunkFields.fromWire(wire[2])
+    if (fields.bytes.length !== 0 || !chunkBytesLengthAllowed(length)) return undefined
+    data = chunkInPieces(fields, frame, start, length)
+    if (chunkShapeProblem(data) !== undefined) return undefined
+  } catch {
+    return undefined
+  }
+  return (id === undefined ? { type: 'chunk', data } : { type: 'chunk', id, data }) as Message
 }
 
 function readEnvelope(bytes: Uint8Array): Message {

@@ -1,7 +1,9 @@
+import { statusSpecs } from '../catalog/status'
 import { allocFilled } from '../codec/alloc'
 import { CodecError } from '../errors'
 import { LIMITS } from '../limits'
 import { FRAME_HEADER_BYTES, type FrameOptions } from './frame'
+import { FramePieces } from './frame-pieces'
 
 /** Options of {@link FrameDecoder} and `MessageFrameDecoder`: the frame size limit (see {@link FrameOptions}). */
 export type FrameDecoderOptions = FrameOptions
@@ -16,6 +18,17 @@ const MIN_VIEW_BYTES = 16 * 1024
 const EARLY_BODY_MIN = 256 * 1024
 /** ... once 1/EARLY_BODY_FRACTION of the body arrived: memory held is at most this many times what was sent. */
 const EARLY_BODY_FRACTION = 4
+
+/**
+ * In a frame kept as pieces ({@link FrameDecoder.pushFrames}), a piece at least this long is kept as a view;
+ * shorter ones are copied into the coalescing buffer. (node:crypto's plaintext pieces in chainwire's network
+ * are 4 KiB or more, so they are all kept as they are.)
+ */
+const MIN_PIECE_VIEW_BYTES = 4 * 1024
+
+/** The two bytes a `chunk` envelope starts with as chainwire writes it: fixarray 3, then its type code. */
+const ENVELOPE_LEAD = 0x93
+const CHUNK_CODE = statusSpecs.chunk.code
 
 /** First capacity of the coalescing buffer for short pieces; it doubles up to {@link MIN_VIEW_BYTES}. */
 const INITIAL_TAIL_CAPACITY = 1024
@@ -32,6 +45,10 @@ const INITIAL_TAIL_CAPACITY = 1024
  * but while the piece is in cache), so what is held is at most 4 times what was sent, and
  * `bufferedBytes` says so. A frame that arrives whole within one chunk is returned as a view of that chunk,
  * without copying. After an error the decoder stays failed and rethrows it.
+ *
+ * {@link pushFrames} is `push` for a reader of `chunk` messages that can take a payload in pieces: a frame of
+ * 256 KiB or more whose first bytes name a `chunk` envelope is not copied into a buffer of its own but
+ * returned as a {@link FramePieces} (the views it arrived in), which `decode` reads without joining.
  *
  * Aliasing contract: the decoder keeps views of the chunks you push, both in the payloads it returns and,
  * while a frame is incomplete, in its own state. Do not write into a chunk after pushing it (push a fresh
@@ -53,6 +70,13 @@ export class FrameDecoder {
   private bodyFill = 0
   /** The frame's own buffer once enough of a large frame arrived: pieces are copied in as they come. */
   private body: Uint8Array | undefined
+  /** The first two body bytes of the frame in progress (-1 until they arrive). */
+  private lead0 = -1
+  private lead1 = -1
+  /** Whether the current `pushFrames` call may return frames as pieces. */
+  private piecewise = false
+  /** Whether the frame in progress is kept as pieces (returned as a {@link FramePieces}). */
+  private asPieces = false
   private failure: CodecError | undefined
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -79,13 +103,34 @@ export class FrameDecoder {
    * Throws `ERR_FRAME_TOO_LARGE` when a header declares more than `maxMessageSize`.
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    const frames = this.read(chunk, false)
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i] as Uint8Array | FramePieces
+      // Only a frame begun by `pushFrames` and completed here can be in pieces.
+      if (f instanceof FramePieces) frames[i] = f.bytes()
+    }
+    return frames as Uint8Array[]
+  }
+
+  /**
+   * {@link push}, except that a frame of 256 KiB or more holding a `chunk` message (its envelope starting
+   * with fixarray 3 and the chunk code) comes back as a {@link FramePieces}: the views of the pushed chunks
+   * it arrived in, not copied. `decode` accepts either form. The pieces stay valid as long as the result
+   * is referenced (the decoder lets them go).
+   */
+  pushFrames(chunk: Uint8Array): Array<Uint8Array | FramePieces> {
+    return this.read(chunk, true)
+  }
+
+  private read(chunk: Uint8Array, piecewise: boolean): Array<Uint8Array | FramePieces> {
     if (this.failure !== undefined) throw this.failure
     if (!(chunk instanceof Uint8Array)) {
       throw new CodecError('ERR_MALFORMED', 'FrameDecoder.push expects a Uint8Array', {
         reason: 'not a Uint8Array',
       })
     }
-    const out: Uint8Array[] = []
+    this.piecewise = piecewise
+    const out: Array<Uint8Array | FramePieces> = []
     const n = chunk.length
     let pos = 0
     while (pos < n) {
@@ -142,7 +187,21 @@ export class FrameDecoder {
       this.bodyFill += n
       return
     }
-    if (this.bodyLength >= EARLY_BODY_MIN && (this.bodyFill + n) * EARLY_BODY_FRACTION >= this.bodyLength) {
+    if (this.bodyFill < 2 && n > 0 && this.piecewise && this.bodyLength >= EARLY_BODY_MIN) {
+      // A large frame read by `pushFrames`: once its first two bytes are here, a chunk is kept as pieces.
+      if (this.bodyFill === 0) {
+        this.lead0 = piece[0] as number
+        if (n > 1) this.lead1 = piece[1] as number
+      } else {
+        this.lead1 = piece[0] as number
+      }
+      this.asPieces = this.lead0 === ENVELOPE_LEAD && this.lead1 === CHUNK_CODE
+    }
+    if (
+      !this.asPieces &&
+      this.bodyLength >= EARLY_BODY_MIN &&
+      (this.bodyFill + n) * EARLY_BODY_FRACTION >= this.bodyLength
+    ) {
       // A large frame, a quarter of it here: give it its own buffer now and copy each piece in as it comes
       // (while the piece is still in cache, and letting it go at once) instead of all of them at the end.
       this.sealTail()
@@ -158,7 +217,7 @@ export class FrameDecoder {
       this.bodyFill += n
       return
     }
-    if (n >= MIN_VIEW_BYTES && piece.buffer.byteLength <= 2 * n) {
+    if (n >= (this.asPieces ? MIN_PIECE_VIEW_BYTES : MIN_VIEW_BYTES) && piece.buffer.byteLength <= 2 * n) {
       // A long piece that does not pin a much larger buffer: keep the view, no copy.
       this.sealTail()
       this.parts.push(piece)
@@ -199,7 +258,7 @@ export class FrameDecoder {
   }
 
   /** The completed frame's payload: its only piece as is, else the pieces copied once into an exact buffer. */
-  private assemble(): Uint8Array {
+  private assemble(): Uint8Array | FramePieces {
     if (this.body !== undefined) {
       const body = this.body
       this.reset()
@@ -207,6 +266,11 @@ export class FrameDecoder {
     }
     this.sealTail()
     const parts = this.parts
+    if (this.asPieces) {
+      const frame = new FramePieces(parts, this.bodyLength)
+      this.reset()
+      return frame
+    }
     let payload: Uint8Array
     if (parts.length === 1) {
       payload = parts[0] as Uint8Array
@@ -231,6 +295,9 @@ export class FrameDecoder {
     this.tailFill = 0
     this.bodyLength = -1
     this.bodyFill = 0
+    this.lead0 = -1
+    this.lead1 = -1
+    this.asPieces = false
   }
 
   private fail(length: number): never {

@@ -34,9 +34,12 @@ export class MessageFrameDecoder {
     return this.frames.bufferedBytes
   }
 
-  /** Feeds the next piece of the stream; returns the frames it completes, decoded, in order. */
+  /**
+   * Feeds the next piece of the stream; returns the frames it completes, decoded, in order. A large `chunk`
+   * is decoded from the pieces its frame arrived in, without joining them (see `FrameDecoder.pushFrames`).
+   */
   push(chunk: Uint8Array): DecodedFrame[] {
-    return this.frames.push(chunk).map((payload) => {
+    return this.frames.pushFrames(chunk).map((payload) => {
       try {
         return { ok: true, message: decode(payload), size: payload.length }
       } catch (err) {

@@ -8,17 +8,27 @@
  * Each round runs a real Noise XX handshake (`secureOutbound` / `secureInbound`) over an in-memory pair of
  * streams, seals `messages` (64) 1 MiB `chunk` frames (`encodeFrameParts`, as `send()` queues them) on the
  * initiator's side, keeps the wire bytes in 64 KiB pieces (what an accepted socket reads), and then times
- * only the responder's CPU while it reads them, three ways:
+ * only the responder's CPU while it reads them, several ways:
  *
  * - channel: the secure channel's plaintext, counted as it arrives (the bench's "channel" receiver);
- * - stack: the same plaintext through protocol-codec's `FrameDecoder` and `decode` (the stack's receive path
- *   after Noise: reassembly into one `Uint8Array` per message, then decoding);
+ * - channel-copy: the same, each piece copied into a reused buffer of a frame's size (the bench's
+ *   "channel-copy" receiver: a bulk consumer that wants each message contiguous);
+ * - pieces: the same plaintext through protocol-codec's `FrameDecoder.pushFrames` and `decode`, counted by
+ *   `chunkByteLength` (the stack's receive path after Noise: a large chunk is decoded from the decrypted
+ *   pieces, not joined);
+ * - pieces-copy: "pieces", each chunk copied into a reused buffer with `copyChunkBytes` (the bench's
+ *   "stack-copy" receiver, what `ChunkReassembler` does);
+ * - stack: the same plaintext through `FrameDecoder.push` and `decode` (the receive path before chunks were
+ *   decoded from pieces: reassembly into one `Uint8Array` per message, then decoding);
  * - warm: the same reassembly into one reused buffer instead of a fresh one per message, then `decode`:
  *   not something a node can do (a message's bytes belong to its handlers), but the difference to "stack"
  *   is what a fresh 1 MiB buffer per message costs beyond the copy itself;
  * - alloc: "warm", plus a fresh 1 MiB buffer per message that nothing ever writes (`Buffer.allocUnsafeSlow`):
  *   what allocating the message's buffer costs alone (V8 counts every ArrayBuffer's bytes as external memory
  *   and collects garbage for it), without the copy into cold memory.
+ *
+ * `BENCH_HEAP_MB=N` gives the process a live heap of N MB of small objects first (see `counters.ts`), as
+ * `--heap-mb N` does for the bulk bench's workers.
  *
  * Prints the median MiB per CPU-second of each and the ratios to "channel"; the modes alternate within each
  * round, so they share the machine's load.
@@ -28,12 +38,15 @@ import { Duplex } from 'node:stream'
 import { systemClock } from '@chainwire/interface'
 import { createIdentity, type SecureConnection, secureInbound, secureOutbound } from '@chainwire/network'
 import {
+  chunkByteLength,
+  copyChunkBytes,
   decode,
   encodeFrameParts,
   FrameDecoder,
   type MessageOf,
   partsLength,
 } from '@chainwire/protocol-codec'
+import { heapBallast } from './counters'
 import { chunkMessage } from './limits'
 
 const MIB = 1_048_576
@@ -108,7 +121,7 @@ async function prepare(): Promise<{
   return { receiver, raw: b, reads, frameBytes }
 }
 
-type Mode = 'channel' | 'stack' | 'warm' | 'alloc'
+type Mode = 'channel' | 'channel-copy' | 'pieces' | 'pieces-copy' | 'stack' | 'warm' | 'alloc'
 /** Minor page faults while reading, per mode (fresh memory the kernel maps in on first touch). */
 const faultCount = new Map<Mode, number>()
 
@@ -135,9 +148,27 @@ async function measure(mode: Mode): Promise<{ ms: number; bytes: number }> {
       }
     }
   }
+  // The copy modes' reused buffer: a frame's bytes (channel-copy: in stream order, wrapping around).
+  const sink = new Uint8Array(frameBytes)
+  let sinkFill = 0
   receiver.stream.on('data', (piece: Buffer) => {
     if (mode === 'channel') received += piece.length
-    else if (mode === 'warm' || mode === 'alloc') onWarm(piece)
+    else if (mode === 'channel-copy') {
+      let at = 0
+      while (at < piece.length) {
+        const take = Math.min(sink.length - sinkFill, piece.length - at)
+        sink.set(take === piece.length ? piece : piece.subarray(at, at + take), sinkFill)
+        sinkFill = (sinkFill + take) % sink.length
+        at += take
+      }
+      received += piece.length
+    } else if (mode === 'pieces' || mode === 'pieces-copy') {
+      for (const frame of frames.pushFrames(piece)) {
+        const data = (decode(frame) as MessageOf<'chunk'>).data
+        if (mode === 'pieces-copy') copyChunkBytes(data, sink)
+        received += chunkByteLength(data) + (frameBytes - MIB)
+      }
+    } else if (mode === 'warm' || mode === 'alloc') onWarm(piece)
     else {
       for (const frame of frames.push(piece)) {
         received += (decode(frame) as MessageOf<'chunk'>).data.bytes.length + (frameBytes - MIB)
@@ -157,10 +188,9 @@ async function measure(mode: Mode): Promise<{ ms: number; bytes: number }> {
   return { ms: (used.user + used.system) / 1_000, bytes }
 }
 
-const modes: Mode[] = ['channel', 'stack', 'warm', 'alloc']
+const modes: Mode[] = ['channel', 'channel-copy', 'pieces', 'pieces-copy', 'stack', 'warm', 'alloc']
 const rates = new Map<Mode, number[]>(modes.map((m) => [m, []]))
-await measure('channel')
-await measure('stack')
+for (const mode of modes) await measure(mode)
 faultCount.clear()
 for (let r = 0; r < rounds; r++) {
   for (const mode of modes) {
@@ -168,6 +198,7 @@ for (let r = 0; r < rounds; r++) {
     ;(rates.get(mode) as number[]).push(bytes / MIB / (ms / 1_000))
   }
 }
+if (heapBallast() > 0) console.log(`live heap ballast: ${heapBallast()} objects`)
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number
 const channel = median(rates.get('channel') as number[])
 for (const mode of modes) {

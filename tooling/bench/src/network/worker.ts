@@ -28,6 +28,7 @@ import {
   secureInbound,
   secureOutbound,
 } from '@chainwire/network'
+import { type ChunkData, chunkByteLength, copyChunkBytes } from '@chainwire/protocol-codec'
 import { type Args, commonOps, count, MESSAGE_BYTES, now, num, payload, pool, sleep, str } from './counters'
 import { BENCH_LIMITS, chunkMessage } from './limits'
 import { serveOps } from './serve'
@@ -104,19 +105,64 @@ const benchNetwork = (options: NetworkOptions = {}): Network =>
     { networkId: NETWORK_ID, ...BENCH_LIMITS, ...options },
   )
 
+/*
+ * What the receivers do with what they get. The plain cases (`channel`, `stack`, ...) count the bytes as they
+ * arrive: the channel's stream pieces, the stack's `chunk` messages by `chunkByteLength` (a large chunk
+ * arrives as its decrypted pieces, and nothing joins them). The copy cases (`channel-copy`, `stack-copy`,
+ * ...) do what a bulk consumer does with them: copy every message's bytes into a reassembly buffer of a
+ * message's size, reused for every message (one per case), the channel's stream pieces in stream order, the
+ * stack's chunks with `copyChunkBytes` (straight from the pieces, as `ChunkReassembler` does).
+ */
+const sinks = new Map<string, { buffer: Uint8Array; fill: number }>()
+function sinkOf(kind: string): { buffer: Uint8Array; fill: number } {
+  let sink = sinks.get(kind)
+  if (sink === undefined) {
+    // A message and its 4-byte frame header: the channel's stream carries both.
+    sink = { buffer: new Uint8Array(MESSAGE_BYTES + 4), fill: 0 }
+    sinks.set(kind, sink)
+  }
+  return sink
+}
+
+/** The channel's receiver of `kind`: counts stream pieces, and copies them when `kind` is a copy case. */
+function channelReceiver(kind: string): (c: Buffer) => void {
+  if (!kind.includes('-copy')) return (c) => count(kind, c.length)
+  const sink = sinkOf(kind)
+  return (c) => {
+    let at = 0
+    while (at < c.length) {
+      const take = Math.min(sink.buffer.length - sink.fill, c.length - at)
+      sink.buffer.set(take === c.length ? c : c.subarray(at, at + take), sink.fill)
+      sink.fill = (sink.fill + take) % sink.buffer.length
+      at += take
+    }
+    count(kind, c.length)
+  }
+}
+
+/** The stack's `message:chunk` listener of `kind`: counts chunks, and copies them when `kind` is a copy case. */
+function stackReceiver(kind: string): (e: { message: { data: ChunkData } }) => void {
+  if (!kind.includes('-copy')) return (e) => count(kind, chunkByteLength(e.message.data))
+  const sink = sinkOf(kind)
+  return (e) => {
+    copyChunkBytes(e.message.data, sink.buffer, 0)
+    count(kind, chunkByteLength(e.message.data))
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- the state
 
 const servers: Server[] = []
 const sockets: Socket[] = []
-let channel: SecureConnection | undefined
+/** The sending ends of the channel cases, by case (`channel`, `channel-down`, `channel-copy`, ...). */
+const channelEnds = new Map<string, SecureConnection>()
 let rawSocket: Socket | undefined
-let stack: { network: Network; peerId: string } | undefined
+/** The sending nodes of the stack cases and their peer, by case (`stack`, `stack-down`, `stack-copy`, ...). */
+const stackEnds = new Map<string, { network: Network; peerId: Promise<string> }>()
 /**
  * The download direction (`*-down`): the sending process listens and the receiving one dials, as a syncing
  * node dials the peers it downloads from. The sender's end of each connection, once the receiver dialed.
  */
-let channelDown: SecureConnection | undefined
-let stackDown: { network: Network; peerId: Promise<string> } | undefined
 /** The receiver's dialing ends of the download cases. */
 const downloaders: { networks: Network[]; channels: SecureConnection[] } = { networks: [], channels: [] }
 /** Listener node of chainwire's handshake and memory cases. */
@@ -140,6 +186,91 @@ function gcAndMemory(): { rss: number; heap: number } {
 
 // ---------------------------------------------------------------------------------------------- operations
 
+/**
+ * The operations of a channel case `kind` (`channel` or `channel-copy`) in both directions: up, where the
+ * receiver listens, and down (`<kind>-down`), where the sender listens and the receiver dials through
+ * chainwire's TCP transport (the same path `createNetwork` dials with).
+ */
+function channelOps(kind: string): Record<string, (a: Args) => Promise<unknown>> {
+  const down = `${kind}-down`
+  const sendOn = (k: string, a: Args): Promise<number> =>
+    sendChannel((channelEnds.get(k) as SecureConnection).stream, num(a, 'messages'))
+  return {
+    // the receiving process
+    [`${kind}:listen`]: async () => listenSecure((conn) => conn.stream.on('data', channelReceiver(kind))),
+    [`${down}:connect`]: async (a) => {
+      const raw = await createTcpTransport().dial(`tcp://127.0.0.1:${num(a, 'port')}`, {
+        signal: AbortSignal.timeout(5_000),
+      })
+      const conn = await secureOutbound(raw, {
+        identity: createIdentity(),
+        networkId: NETWORK_ID,
+        clock: systemClock,
+      })
+      conn.stream.on('data', channelReceiver(down))
+      downloaders.channels.push(conn)
+    },
+    // the sending process
+    [`${kind}:connect`]: async (a) => {
+      const socket = await connectTcp(num(a, 'port'))
+      const conn = await secureOutbound(socket, {
+        identity: createIdentity(),
+        networkId: NETWORK_ID,
+        clock: systemClock,
+      })
+      channelEnds.set(kind, conn)
+    },
+    [`${down}:listen`]: async () => listenSecure((conn) => channelEnds.set(down, conn)),
+    [`${kind}:send`]: async (a) => sendOn(kind, a),
+    [`${down}:send`]: async (a) => sendOn(down, a),
+  }
+}
+
+/** The operations of a stack case `kind` (`stack` or `stack-copy`) in both directions, as {@link channelOps}. */
+function stackOps(kind: string): Record<string, (a: Args) => Promise<unknown>> {
+  const down = `${kind}-down`
+  const sendOn = async (k: string, a: Args): Promise<number> => {
+    const end = stackEnds.get(k) as { network: Network; peerId: Promise<string> }
+    return sendStack(end.network, await end.peerId, num(a, 'messages'))
+  }
+  return {
+    // the receiving process
+    [`${kind}:listen`]: async () => {
+      const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
+      network.on('message:chunk', stackReceiver(kind))
+      await network.start()
+      if (kind === 'stack') stackListener = network
+      else downloaders.networks.push(network)
+      return network.listenAddresses()[0]
+    },
+    [`${down}:connect`]: async (a) => {
+      const network = benchNetwork()
+      network.on('message:chunk', stackReceiver(down))
+      await network.start()
+      await network.dial(str(a, 'address'))
+      downloaders.networks.push(network)
+    },
+    // the sending process
+    [`${kind}:connect`]: async (a) => {
+      const network = benchNetwork()
+      await network.start()
+      const peer = await network.dial(str(a, 'address'))
+      stackEnds.set(kind, { network, peerId: Promise.resolve(peer.peerId) })
+    },
+    [`${down}:listen`]: async () => {
+      const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
+      const peerId = new Promise<string>((resolve) =>
+        network.once('peer:connected', (e) => resolve(e.peer.peerId)),
+      )
+      await network.start()
+      stackEnds.set(down, { network, peerId })
+      return network.listenAddresses()[0]
+    },
+    [`${kind}:send`]: async (a) => sendOn(kind, a),
+    [`${down}:send`]: async (a) => sendOn(down, a),
+  }
+}
+
 const ops: Record<string, (a: Args) => Promise<unknown>> = {
   ...commonOps,
 
@@ -152,54 +283,10 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     servers.push(server)
     return port
   },
-  'channel:listen': async () =>
-    listenSecure((conn) => conn.stream.on('data', (c: Buffer) => count('channel', c.length))),
-  'stack:listen': async () => {
-    const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
-    network.on('message:chunk', (e) => count('stack', e.message.data.bytes.length))
-    await network.start()
-    stackListener = network
-    return network.listenAddresses()[0]
-  },
-  // ---- the download direction: the sender listens (these two run in the sending process) ...
-  'channel-down:listen': async () =>
-    listenSecure((conn) => {
-      channelDown = conn
-    }),
-  'stack-down:listen': async () => {
-    const network = benchNetwork({ listen: ['tcp://127.0.0.1:0'] })
-    const peerId = new Promise<string>((resolve) =>
-      network.once('peer:connected', (e) => resolve(e.peer.peerId)),
-    )
-    await network.start()
-    stackDown = { network, peerId }
-    return network.listenAddresses()[0]
-  },
-  // ... and the receiver dials through chainwire's TCP transport (the same path `createNetwork` dials with).
-  'channel-down:connect': async (a) => {
-    const raw = await createTcpTransport().dial(`tcp://127.0.0.1:${num(a, 'port')}`, {
-      signal: AbortSignal.timeout(5_000),
-    })
-    const conn = await secureOutbound(raw, {
-      identity: createIdentity(),
-      networkId: NETWORK_ID,
-      clock: systemClock,
-    })
-    conn.stream.on('data', (c: Buffer) => count('channel-down', c.length))
-    downloaders.channels.push(conn)
-  },
-  'stack-down:connect': async (a) => {
-    const network = benchNetwork()
-    network.on('message:chunk', (e) => count('stack-down', e.message.data.bytes.length))
-    await network.start()
-    await network.dial(str(a, 'address'))
-    downloaders.networks.push(network)
-  },
-  'channel-down:send': async (a) => sendChannel((channelDown as SecureConnection).stream, num(a, 'messages')),
-  'stack-down:send': async (a) => {
-    const { network, peerId } = stackDown as { network: Network; peerId: Promise<string> }
-    return sendStack(network, await peerId, num(a, 'messages'))
-  },
+  ...channelOps('channel'),
+  ...channelOps('channel-copy'),
+  ...stackOps('stack'),
+  ...stackOps('stack-copy'),
 
   // ---- senders (the sending process)
   'raw:connect': async (a) => {
@@ -211,26 +298,6 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     await writeAll(socket, num(a, 'messages'), () => socket.write(payload))
     return start
   },
-  'channel:connect': async (a) => {
-    const socket = await connectTcp(num(a, 'port'))
-    channel = await secureOutbound(socket, {
-      identity: createIdentity(),
-      networkId: NETWORK_ID,
-      clock: systemClock,
-    })
-  },
-  'channel:send': async (a) => sendChannel((channel as SecureConnection).stream, num(a, 'messages')),
-  'stack:connect': async (a) => {
-    const network = benchNetwork()
-    await network.start()
-    const peer = await network.dial(str(a, 'address'))
-    stack = { network, peerId: peer.peerId }
-  },
-  'stack:send': async (a) => {
-    const { network, peerId } = stack as { network: Network; peerId: string }
-    return sendStack(network, peerId, num(a, 'messages'))
-  },
-
   /**
    * The physical limit of the design on one core: node:crypto ChaCha20-Poly1305 sealing the same bytes in
    * the same Noise messages (65519-byte plaintexts, a fresh cipher per 12-byte nonce, 16-byte tags).
@@ -341,9 +408,8 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
   close: async () => {
     const stops: Promise<unknown>[] = []
     for (const n of [
-      stack?.network,
+      ...[...stackEnds.values()].map((e) => e.network),
       stackListener,
-      stackDown?.network,
       ...downloaders.networks,
       ...stackDialers,
       ...held.networks,
@@ -353,8 +419,7 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     await Promise.race([Promise.all(stops), sleep(3_000)])
     for (const s of [...sockets, ...held.sockets]) s.destroy()
     rawSocket?.destroy()
-    channel?.close()
-    channelDown?.close()
+    for (const c of channelEnds.values()) c.close()
     for (const c of downloaders.channels) c.close()
     for (const s of servers) s.close()
   },

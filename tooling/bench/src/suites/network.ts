@@ -25,6 +25,11 @@ import type { BenchResult, Suite, SuiteContext } from '../types'
  *   queue, framing, Noise, and on the far side decryption, frame reassembly, decoding and validation, the
  *   rate limiter and the `message:chunk` event. "channel" is the Noise secure channel alone
  *   (`secureOutbound`/`secureInbound`) carrying the codec's framing (a 4-byte length, then the message).
+ *   Their receivers count what arrives (the stack's chunks by `chunkByteLength`: a large chunk arrives as
+ *   its decrypted pieces and is never joined). The `-copy` cases (`stack-copy`, `channel-copy`, and their
+ *   `-down`) run the same transfers to receivers that copy every message into a reassembly buffer of a
+ *   message's size, reused for every message: the channel's stream pieces as they come, the stack's chunks
+ *   with `copyChunkBytes` (what a bulk consumer such as `ChunkReassembler` does with them).
  *   Baselines: node:crypto ChaCha20-Poly1305 sealing the same bytes in Noise-sized messages on one core
  *   (the design's physical limit: a sender cannot go faster than it seals), a raw TCP socket pair between
  *   the same processes, and js-libp2p (tcp + noise + yamux; `src/network/libp2p.ts`) twice: one stream
@@ -115,15 +120,21 @@ async function bulk(
   /** The pair of processes that runs `kind`. */
   const pairOf = (kind: string): Pair => (kind.startsWith('libp2p') ? (lib as Pair) : { sender, receiver })
   try {
-    const rawPort = await receiver.call<number>('raw:listen')
-    const channelPort = await receiver.call<number>('channel:listen')
-    const stackAddress = await receiver.call<string>('stack:listen')
-    await sender.call('raw:connect', { port: rawPort })
-    await sender.call('channel:connect', { port: channelPort })
-    await sender.call('stack:connect', { address: stackAddress })
-    // The download direction: the receiver dials the sender.
-    await receiver.call('channel-down:connect', { port: await sender.call<number>('channel-down:listen') })
-    await receiver.call('stack-down:connect', { address: await sender.call<string>('stack-down:listen') })
+    await sender.call('raw:connect', { port: await receiver.call<number>('raw:listen') })
+    // The plain cases count what arrives; the copy cases (`-copy`) copy every message into a reused
+    // reassembly buffer, as a bulk consumer does (worker.ts).
+    for (const consumer of ['', '-copy']) {
+      const [channel, stack] = [`channel${consumer}`, `stack${consumer}`]
+      await sender.call(`${channel}:connect`, { port: await receiver.call<number>(`${channel}:listen`) })
+      await sender.call(`${stack}:connect`, { address: await receiver.call<string>(`${stack}:listen`) })
+      // The download direction: the receiver dials the sender.
+      await receiver.call(`${channel}-down:connect`, {
+        port: await sender.call<number>(`${channel}-down:listen`),
+      })
+      await receiver.call(`${stack}-down:connect`, {
+        address: await sender.call<string>(`${stack}-down:listen`),
+      })
+    }
     for (const major of setup.majors) {
       const p = prefixOf(major)
       const { sender: s, receiver: r } = lib as Pair
@@ -140,6 +151,10 @@ async function bulk(
       'stack',
       'channel-down',
       'stack-down',
+      'channel-copy',
+      'stack-copy',
+      'channel-copy-down',
+      'stack-copy-down',
       ...setup.majors.flatMap(libp2pKinds),
     ]
     const sent: Record<string, number> = Object.fromEntries(kinds.map((k) => [k, 0]))
@@ -255,6 +270,8 @@ async function bulk(
       ['channel-down', undefined],
       ['stack', 'channel'],
       ['stack-down', 'channel-down'],
+      ['stack-copy', 'channel-copy'],
+      ['stack-copy-down', 'channel-copy-down'],
     ] as const) {
       const c = `bulk 1 MiB, ${kind}`
       if (channel === undefined) {
@@ -269,7 +286,8 @@ async function bulk(
           ),
         )
       } else {
-        const label = `secure channel alone, ${kind.endsWith('-down') ? 'receiver dials' : 'sender dials'}`
+        const copies = kind.includes('-copy') ? ', each message copied into a reused buffer' : ''
+        const label = `secure channel alone, ${kind.endsWith('-down') ? 'receiver dials' : 'sender dials'}${copies}`
         ctx.report(row(c, 'throughput, target >= 0.85', kind, channel, label))
         ctx.report(row(c, 'MB per CPU-second', `cpu:${kind}`, `cpu:${channel}`, label))
       }
