@@ -77,7 +77,7 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
   private rawPaused = false
   private rawEnded = false
   private readEnded = false
-  /** Small writes waiting to be sealed together (at most one message's worth, until the next tick). */
+  /** Small writes waiting to be sealed together (at most one message's worth, until the turn's check phase). */
   private queue: Buffer[] = []
   private queued = 0
   private flushScheduled = false
@@ -207,9 +207,11 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
   }
 
   /**
-   * Moves queued plaintext to the socket as far as its backpressure allows. Less than one message's worth is
-   * kept until the next tick (or `force`), so a burst of small writes leaves as one Noise message instead of
-   * one message each. The held write callback is released only when the socket is not full.
+   * Moves queued plaintext to the socket as far as its backpressure (and the send budget) allows. Less than one
+   * message's worth is kept until the check phase of this event-loop turn (`setImmediate`, or `force`), so the
+   * small writes of a turn (a burst of announcements, or a node relaying many messages read from many
+   * sockets) leave as one Noise message and one socket write instead of one each. The held write callback is
+   * released only when the socket is not full.
    */
   private pump(force: boolean): void {
     if (this.destroyed) return
@@ -228,7 +230,7 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
     }
     if (this.queued > 0 && !this.flushScheduled) {
       this.flushScheduled = true
-      process.nextTick(NoiseStream.onTick, this)
+      setImmediate(NoiseStream.onTick, this)
     }
     const held = this.held
     this.held = undefined

@@ -484,6 +484,7 @@ async function stalls(ctx: SuiteContext) {
     copies: 3,
   }
   const tracing = arg(ctx, 'trace-stalls', '') !== ''
+  const warmupMs = Number(arg(ctx, 'warmup-ms', '3000'))
   const seal = arg(ctx, 'seal-bytes', '')
   const sealBytes = seal === '' ? undefined : Number(seal)
   const measure = async (withRelay: boolean) => {
@@ -525,6 +526,12 @@ async function stalls(ctx: SuiteContext) {
       })
       for (let i = 0; i < 100 && center.peers().length < 100; i++) await sleep(50)
       await sleep(2_500) // subscriptions in, meshes grafted
+      if (warmupMs > 0) {
+        // a node that has been running has handled messages and blocks before: the same load for a while
+        // (a block a second), unmeasured, so the measured run does not see code that never ran
+        await peers.call('load', { ...load, durationMs: warmupMs, blockEveryMs: 1_000 })
+        await sleep(500)
+      }
       const histogram = monitorEventLoopDelay({ resolution: 1 })
       const trace = tracing ? traceStalls() : undefined
       timed.times.reset()
