@@ -252,6 +252,28 @@ describe('secure streams of an in-process connection', () => {
     }
   }
 
+  it('seals the small writes of one event-loop turn together, even when they come in different ticks', async () => {
+    const { ends, written } = countingPair()
+    const [a, b] = await Promise.all([
+      secureOutbound(raw(ends[0], false), { identity: alice, networkId: NETWORK, clock: systemClock }),
+      secureInbound(ends[1], { identity: bob, networkId: NETWORK, clock: systemClock }),
+    ])
+    track(a, b)
+    const arrived = readExactly(b.stream, 30)
+    const before = written()
+    a.stream.write(Buffer.alloc(10, 1))
+    await new Promise((resolve) => process.nextTick(resolve))
+    a.stream.write(Buffer.alloc(10, 2))
+    await Promise.resolve()
+    a.stream.write(Buffer.alloc(10, 3))
+    expect(written()).toBe(before)
+    await nextTurn()
+    // one Noise message: a 2-byte length, 30 bytes of ciphertext and a 16-byte tag
+    expect(written() - before).toBe(2 + 30 + 16)
+    const got = await arrived
+    expect([got[0], got[10], got[20]]).toEqual([1, 2, 3])
+  })
+
   for (const inProcess of [true, false]) {
     it(`${inProcess ? 'ignore' : 'keep to'} the budget (inProcess: ${inProcess})`, async () => {
       const budget = new SendBudget(64 * 1024)

@@ -1,5 +1,5 @@
 /** Default of the network option `sealBytesPerTurn`: plaintext sealed per event-loop turn, all connections together. */
-export const DEFAULT_SEAL_BYTES_PER_TURN = 256 * 1024
+export const DEFAULT_SEAL_BYTES_PER_TURN = 1024 * 1024
 
 /** A stream waiting for the budget to be refilled. */
 export interface BudgetWaiter {
