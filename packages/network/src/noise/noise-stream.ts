@@ -210,8 +210,9 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
    * Moves queued plaintext to the socket as far as its backpressure (and the send budget) allows. Less than one
    * message's worth is kept until the check phase of this event-loop turn (`setImmediate`, or `force`), so the
    * small writes of a turn (a burst of announcements, or a node relaying many messages read from many
-   * sockets) leave as one Noise message and one socket write instead of one each. The held write callback is
-   * released only when the socket is not full.
+   * sockets) leave as one Noise message and one socket write instead of one each; on an in-process
+   * connection ({@link RawConnection.inProcess}) until the next tick. The held write callback is released
+   * only when the socket is not full.
    */
   private pump(force: boolean): void {
     if (this.destroyed) return
@@ -230,7 +231,10 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
     }
     if (this.queued > 0 && !this.flushScheduled) {
       this.flushScheduled = true
-      setImmediate(NoiseStream.onTick, this)
+      // in process (the memory transport) a write costs no system call: the next tick, which keeps the
+      // timing that simulators driving the memory transport settle on
+      if (this.connection?.inProcess === true) process.nextTick(NoiseStream.onTick, this)
+      else setImmediate(NoiseStream.onTick, this)
     }
     const held = this.held
     this.held = undefined
