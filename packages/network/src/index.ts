@@ -46,11 +46,13 @@ export { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_REKEY_SCHEDULE,
+  DEFAULT_SEAL_BYTES_PER_TURN,
   NoiseError,
   type NoiseErrorCode,
   type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
+  SendBudget,
   secureInbound,
   secureOutbound,
 } from './noise/index'

@@ -13,6 +13,7 @@ import { DEFAULT_MESSAGE_CLASSES, MESSAGE_CLASSES, type MessageClass } from './l
 import type { ClassRateLimit } from './limits/peer-rate-limiter'
 import { DEFAULT_EVICTION_PROTECTION, type EvictionProtection } from './manager/eviction'
 import { DEFAULT_REKEY_SCHEDULE } from './noise/rekey'
+import { DEFAULT_SEAL_BYTES_PER_TURN } from './noise/send-budget'
 import { DEFAULT_LANE_WEIGHTS, type LaneWeights } from './queue/send-queue'
 import type { DatagramOptions, LocalStatus, NetworkOptions } from './types'
 
@@ -100,6 +101,7 @@ export interface ResolvedOptions {
   junkByteBurst: number
   rekeyAfterMessages: number
   rekeyAfterBytes: number
+  sealBytesPerTurn: number
   laneWeights: LaneWeights
   messageClasses: Partial<Record<MessageType, MessageClass>>
   maxInflightRequests: number
@@ -224,6 +226,7 @@ const SPEC: OptionSpec<DeclaredOptions> = {
   junkByteBurst: num(DEFAULT_JUNK_BYTE_BURST),
   rekeyAfterMessages: int(DEFAULT_REKEY_SCHEDULE.messages, 1),
   rekeyAfterBytes: int(DEFAULT_REKEY_SCHEDULE.bytes, 1),
+  sealBytesPerTurn: int(DEFAULT_SEAL_BYTES_PER_TURN, 1),
   laneWeights: option.group<LaneWeights>({
     blocks: option.integer(DEFAULT_LANE_WEIGHTS.blocks, { min: 1, max: 1_000 }),
     transactions: option.integer(DEFAULT_LANE_WEIGHTS.transactions, { min: 1, max: 1_000 }),

@@ -226,6 +226,16 @@ export interface NetworkOptions {
   /** Plaintext bytes per key and direction before a rekey; see `rekeyAfterMessages`. @default 1_073_741_824 (1 GiB) */
   rekeyAfterBytes?: number
   /**
+   * Plaintext the node encrypts per turn of the event loop, all connections together. Encryption is
+   * synchronous and a socket on a fast link takes every write at once, so without a bound a node sending a
+   * 1 MB block to 6 peers would encrypt 6 MB in one stretch (20-30 ms in which no timer, read or handler
+   * runs). Beyond it, a connection goes on encrypting in a later turn, the waiting connections served in
+   * order. A smaller budget yields to the event loop more often, at some CPU per byte on a single bulk
+   * stream (each turn costs a little). Connections of the in-process memory transport are not limited.
+   * @default 1_048_576 (1 MiB)
+   */
+  sealBytesPerTurn?: number
+  /**
    * The share of the send bandwidth each class is guaranteed when several have messages queued (weighted
    * fair queueing, deficit round robin), merged over the defaults; a class alone uses all of it. Control
    * messages go first whatever the weights. @default DEFAULT_LANE_WEIGHTS (blocks 4, transactions 2, bulk 1)

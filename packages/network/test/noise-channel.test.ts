@@ -22,6 +22,7 @@ import {
   type RekeySchedule,
   type SecureChannelOptions,
   type SecureConnection,
+  SendBudget,
   secureInbound,
   secureOutbound,
   staticKeySignedData,
@@ -59,13 +60,17 @@ async function tcpPair(): Promise<{ client: Socket; server: Socket }> {
   return { client, server: socket }
 }
 
-/** Two ends of an in-memory byte pipe; destroying one end destroys the other. */
-function memoryPair(): [Duplex, Duplex] {
+/**
+ * Two ends of an in-memory byte pipe; destroying one end destroys the other. `onWrite` sees every chunk
+ * written to end `i` (writes complete at once).
+ */
+function memoryPair(onWrite?: (i: number, chunk: Buffer) => void): [Duplex, Duplex] {
   const ends: Duplex[] = []
   const make = (i: number): Duplex =>
     new Duplex({
       read() {},
       write(chunk: Buffer, _encoding, callback) {
+        onWrite?.(i, chunk)
         const peer = ends[1 - i] as Duplex
         if (!peer.destroyed) peer.push(chunk)
         callback()
@@ -975,4 +980,131 @@ describe('secure channel under random input', () => {
       { numRuns: 100 },
     )
   })
+})
+
+/** Wire bytes of one full Noise message: length prefix, at most 65535 bytes of ciphertext and tag. */
+const FRAME = 2 + MAX_NOISE_MESSAGE
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+function track(a: SecureConnection, b: SecureConnection): void {
+  cleanups.push(() => {
+    a.close()
+    b.close()
+  })
+}
+
+describe('secure streams sharing a send budget over loopback TCP', () => {
+  it('one sender writing 8 MB to 4 peers seals at most the budget per turn; a timer runs meanwhile; all arrives intact', async () => {
+    const bytesPerTurn = 256 * 1024
+    const budget = new SendBudget(bytesPerTurn)
+    const peers = 4
+    const pairs: { socket: Socket; a: SecureConnection; b: SecureConnection }[] = []
+    for (let i = 0; i < peers; i++) {
+      const { client, server } = await tcpPair()
+      const [a, b] = await Promise.all([
+        secureOutbound(client, options(alice, { sendBudget: budget })),
+        secureInbound(server, options(bob)),
+      ])
+      track(a, b)
+      pairs.push({ socket: client, a, b })
+    }
+    const payloads = pairs.map(() => randomBytes(2 * 1024 * 1024))
+    const total = payloads.reduce((n, p) => n + p.length, 0)
+    const arrived = pairs.map((p, i) => readExactly(p.b.stream, (payloads[i] as Buffer).length))
+    const wire = (): number => pairs.reduce((n, p) => n + p.socket.bytesWritten, 0)
+    const start = wire()
+    // at most the budget plus the one message that crosses it, with its framing (prefix and tag)
+    const perTurn =
+      bytesPerTurn + MAX_PLAINTEXT + Math.ceil((bytesPerTurn + MAX_PLAINTEXT) / MAX_PLAINTEXT) * 18
+    let sealedWhenTimerRan: number | undefined
+    const timer = setTimeout(() => {
+      sealedWhenTimerRan = wire() - start
+    }, 1)
+    for (const [i, p] of pairs.entries()) p.a.stream.write(payloads[i] as Buffer)
+    // the writes themselves seal no more than one turn's budget
+    expect(wire() - start).toBeLessThanOrEqual(perTurn)
+    expect(wire() - start).toBeGreaterThanOrEqual(bytesPerTurn)
+    let turns = 0
+    let most = 0
+    for (let last = wire(); wire() - start < total && turns < 10_000; turns++) {
+      await nextTurn()
+      const now = wire()
+      most = Math.max(most, now - last)
+      last = now
+    }
+    clearTimeout(timer)
+    // every turn sealed at most the budget (and a message), so sending took many turns ...
+    expect(most).toBeLessThanOrEqual(perTurn)
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(total / perTurn) - 1)
+    // ... and a 1 ms timer set before the writes ran before the sending was done
+    expect(sealedWhenTimerRan).toBeDefined()
+    expect(sealedWhenTimerRan as number).toBeLessThan(total)
+    const got = await Promise.all(arrived)
+    for (const [i, g] of got.entries()) expect(sha(g)).toBe(sha(payloads[i] as Buffer))
+  })
+})
+
+describe('secure streams of an in-process connection', () => {
+  /** Ends of an in-memory pipe, and the bytes written to the first. */
+  function countingPair(): { ends: [Duplex, Duplex]; written: () => number } {
+    let written = 0
+    const ends = memoryPair((i, chunk) => {
+      if (i === 0) written += chunk.length
+    })
+    return { ends, written: () => written }
+  }
+
+  function raw(stream: Duplex, inProcess: boolean | undefined): RawConnection {
+    return {
+      stream,
+      remoteAddress: 'memory://b',
+      localAddress: 'memory://a',
+      remoteHost: '10.0.0.2',
+      direction: 'outbound',
+      ...(inProcess === undefined ? {} : { inProcess }),
+      close: () => stream.destroy(),
+    }
+  }
+
+  it('seals the small writes of one event-loop turn together, even when they come in different ticks', async () => {
+    const { ends, written } = countingPair()
+    const [a, b] = await Promise.all([
+      secureOutbound(raw(ends[0], false), options(alice)),
+      secureInbound(ends[1], options(bob)),
+    ])
+    track(a, b)
+    const arrived = readExactly(b.stream, 30)
+    const before = written()
+    a.stream.write(Buffer.alloc(10, 1))
+    await new Promise((resolve) => process.nextTick(resolve))
+    a.stream.write(Buffer.alloc(10, 2))
+    await Promise.resolve()
+    a.stream.write(Buffer.alloc(10, 3))
+    expect(written()).toBe(before)
+    await nextTurn()
+    // one Noise message: a 2-byte length, 30 bytes of ciphertext and a 16-byte tag
+    expect(written() - before).toBe(2 + 30 + 16)
+    const got = await arrived
+    expect([got[0], got[10], got[20]]).toEqual([1, 2, 3])
+  })
+
+  for (const inProcess of [true, false]) {
+    it(`${inProcess ? 'ignore' : 'keep to'} the budget (inProcess: ${inProcess})`, async () => {
+      const budget = new SendBudget(64 * 1024)
+      const { ends, written } = countingPair()
+      const [a, b] = await Promise.all([
+        secureOutbound(raw(ends[0], inProcess), options(alice, { sendBudget: budget })),
+        secureInbound(ends[1], options(bob)),
+      ])
+      track(a, b)
+      const payload = randomBytes(1024 * 1024)
+      const arrived = readExactly(b.stream, payload.length)
+      const before = written()
+      a.stream.write(payload)
+      // limited: the budget and the message that crosses it (framing included); not limited: well beyond it
+      if (inProcess) expect(written() - before).toBeGreaterThan(4 * 64 * 1024)
+      else expect(written() - before).toBeLessThanOrEqual(64 * 1024 + FRAME + 18)
+      expect(sha(await arrived)).toBe(sha(payload))
+    })
+  }
 })

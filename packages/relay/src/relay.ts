@@ -42,6 +42,11 @@ import type {
   TopicOptions,
 } from './types'
 
+/** Messages of at least this many bytes (encoded) go to peers whose send queue is full one peer per task. */
+const LARGE_SEND_BYTES = 64 * 1024
+/** Deferred sends held at most; beyond it, a large message is sent at once like a small one. */
+const MAX_DEFERRED_SENDS = 4_096
+
 /** The relay service (see {@link Relay}); `createRelay` builds one. */
 export class RelayService extends EventEmitter<RelayEvents> implements Relay {
   private readonly o: ResolvedOptions
@@ -65,6 +70,10 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
   private heartbeatTimer: TimerHandle | undefined
   private cleanupTimer: TimerHandle | undefined
   private lastDecay = 0
+  /** Large messages waiting to be sent to a peer whose queue was full, one per task (see `sendTo`). */
+  private deferred: ({ peer: PeerId; message: Message } | undefined)[] = []
+  private deferredHead = 0
+  private deferredTimer: TimerHandle | undefined
 
   constructor(components: RelayComponents, options: RelayOptions = {}) {
     super()
@@ -189,8 +198,12 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
     for (const fn of this.unregister.splice(0)) fn()
     this.clock.clearInterval(this.heartbeatTimer)
     this.clock.clearInterval(this.cleanupTimer)
+    this.clock.clearTimeout(this.deferredTimer)
     this.heartbeatTimer = undefined
     this.cleanupTimer = undefined
+    this.deferredTimer = undefined
+    this.deferred = []
+    this.deferredHead = 0
     this.pipeline.stop()
     this.gossip.clear()
     this.announcer.clear()
@@ -624,11 +637,39 @@ export class RelayService extends EventEmitter<RelayEvents> implements Relay {
       if (net.canSend(id, frame, cls)) ready.add(id)
       else {
         n++
-        net.send(id, message).catch(() => {})
+        // a large message waiting for room is encoded for each such peer: one peer per task, so relaying a
+        // block to a mesh whose queues are full is several short tasks instead of one long one
+        if (frame < LARGE_SEND_BYTES || this.deferred.length - this.deferredHead >= MAX_DEFERRED_SENDS) {
+          net.send(id, message).catch(() => {})
+        } else {
+          this.deferred.push({ peer: id, message })
+          if (this.deferredTimer === undefined) {
+            this.deferredTimer = this.clock.setTimeout(this.sendDeferred, 0)
+          }
+        }
       }
     }
     if (ready.size > 0) n += net.broadcast(message, (p) => ready.has(p.peerId))
     return n
+  }
+
+  /** Sends the oldest deferred large message (see `sendTo`), then leaves the rest to a later task. */
+  private readonly sendDeferred = (): void => {
+    this.deferredTimer = undefined
+    const next = this.deferred[this.deferredHead]
+    if (next === undefined) return
+    this.deferred[this.deferredHead++] = undefined
+    if (this.deferredHead === this.deferred.length) {
+      this.deferred = []
+      this.deferredHead = 0
+    } else {
+      if (this.deferredHead >= 1_024) {
+        this.deferred = this.deferred.slice(this.deferredHead)
+        this.deferredHead = 0
+      }
+      this.deferredTimer = this.clock.setTimeout(this.sendDeferred, 0)
+    }
+    this.components.network.send(next.peer, next.message).catch(() => {})
   }
 
   private emitEvent<E extends keyof RelayEvents>(event: E, ...args: Parameters<RelayEvents[E]>): void {

@@ -1,3 +1,5 @@
+import type { Clock } from '@chainwire/interface'
+import { ManualClock } from '@chainwire/interface/testing'
 import { describe, expect, it } from 'vitest'
 import { blockMessage, txMessage } from './helpers/messages'
 import { harness } from './helpers/setup'
@@ -148,5 +150,59 @@ describe('flood', () => {
     expect(() => h.relay.publish('blocks', blockMessage(1))).toThrow(
       expect.objectContaining({ code: 'ERR_NOT_STARTED' }),
     )
+  })
+
+  it('sends a large message to peers whose queue is full one peer per task; small ones and ready peers at once', async () => {
+    // the relay's clock records how many blocks each of its timer tasks sent
+    const clock = new ManualClock()
+    const perTask: number[] = []
+    let net: { sentOf(type: 'new_block'): unknown[] } | undefined
+    const blocksSent = (): number => net?.sentOf('new_block').length ?? 0
+    const counting: Clock = {
+      now: () => clock.now(),
+      setTimeout: (fn, ms) =>
+        clock.setTimeout(() => {
+          const before = blocksSent()
+          fn()
+          perTask.push(blocksSent() - before)
+        }, ms),
+      setInterval: (fn, ms) => clock.setInterval(fn, ms),
+      clearTimeout: (t) => clock.clearTimeout(t),
+      clearInterval: (t) => clock.clearInterval(t),
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+    }
+    const h = harness({}, { clock: counting })
+    net = h.net
+    const [from, ready, ...full] = h.peers(6) as string[]
+    for (const p of full) h.net.full.add(p as string)
+    await h.net.deliver(from as string, blockMessage(3, 100_000))
+    // the peer with room gets it in the task that relayed it, the full ones one per later task, in order
+    expect(h.net.sentOf('new_block').map((s) => s.to)).toEqual([ready])
+    await clock.advanceAsync(0)
+    expect(h.net.sentOf('new_block').map((s) => s.to)).toEqual([ready, ...full])
+    expect(perTask).toEqual(full.map(() => 1))
+    // a small message goes to every full peer in the same task (a wait for room, no deferral)
+    h.net.clearSent()
+    perTask.length = 0
+    await h.net.deliver(from as string, blockMessage(4, 2_000))
+    expect(
+      h.net
+        .sentOf('new_block')
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual([ready, ...full].sort())
+    await clock.advanceAsync(0)
+    expect(perTask).toEqual([])
+  })
+
+  it('forgets the large sends still deferred when it stops', async () => {
+    const h = harness()
+    const [from, ...full] = h.peers(4) as string[]
+    for (const p of full) h.net.full.add(p as string)
+    await h.net.deliver(from as string, blockMessage(3, 100_000))
+    expect(h.net.sentOf('new_block')).toHaveLength(0)
+    h.relay.stop()
+    await h.clock.advanceAsync(10)
+    expect(h.net.sentOf('new_block')).toHaveLength(0)
   })
 })

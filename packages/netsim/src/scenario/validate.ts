@@ -630,6 +630,7 @@ const NETWORK_OPTION_KEYS: Record<keyof NetworkOptions, true> = {
   junkByteBurst: true,
   rekeyAfterMessages: true,
   rekeyAfterBytes: true,
+  sealBytesPerTurn: true,
   laneWeights: true,
   messageClasses: true,
   maxInflightRequests: true,

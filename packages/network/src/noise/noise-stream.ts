@@ -6,6 +6,7 @@ import { NoiseError } from './errors'
 import { type FrameDecoder, LENGTH_PREFIX } from './frame-decoder'
 import { MessageReader } from './message-reader'
 import { DEFAULT_REKEY_SCHEDULE, RekeyCounter, type RekeySchedule } from './rekey'
+import type { BudgetWaiter, SendBudget } from './send-budget'
 
 /** The most application bytes one Noise transport message carries (65535 minus the tag). */
 export const MAX_PLAINTEXT = MAX_NOISE_MESSAGE - TAG_LENGTH
@@ -29,6 +30,11 @@ export interface NoiseStreamInit {
   readonly connection?: RawConnection
   /** When each direction rekeys; both ends must use the same. @default DEFAULT_REKEY_SCHEDULE */
   readonly rekey?: RekeySchedule
+  /**
+   * The plaintext this stream may seal per event-loop turn, shared with the node's other streams; once it is
+   * spent, sealing goes on in a later turn. @default undefined (no limit)
+   */
+  readonly budget?: SendBudget
 }
 
 /**
@@ -59,7 +65,7 @@ interface Outgoing {
  * the stream with a {@link NoiseError}, readable in 'error', in `stream.errored` and in 'close'. The stream
  * keeps its own 'error' listener, so an error nobody listens for never becomes an uncaught exception.
  */
-export class NoiseStream extends Duplex implements ReadSink {
+export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
   private readonly raw: Duplex
   private readonly sendCipher: CipherState
   private readonly sendRekey: RekeyCounter
@@ -67,10 +73,11 @@ export class NoiseStream extends Duplex implements ReadSink {
   private readonly reader: MessageReader
   private readonly logger: Logger
   private readonly connection: RawConnection | undefined
+  private readonly budget: SendBudget | undefined
   private rawPaused = false
   private rawEnded = false
   private readEnded = false
-  /** Small writes waiting to be sealed together (at most one message's worth, until the next tick). */
+  /** Small writes waiting to be sealed together (at most one message's worth, until the turn's check phase). */
   private queue: Buffer[] = []
   private queued = 0
   private flushScheduled = false
@@ -91,6 +98,7 @@ export class NoiseStream extends Duplex implements ReadSink {
     this.reader = new MessageReader(init.receive, this.receiveRekey)
     this.logger = init.logger
     this.connection = init.connection
+    this.budget = init.budget
     this.on('error', NoiseStream.onOwnError)
     owners.set(this.raw, this)
     this.raw.on('data', NoiseStream.onRawData)
@@ -199,9 +207,12 @@ export class NoiseStream extends Duplex implements ReadSink {
   }
 
   /**
-   * Moves queued plaintext to the socket as far as its backpressure allows. Less than one message's worth is
-   * kept until the next tick (or `force`), so a burst of small writes leaves as one Noise message instead of
-   * one message each. The held write callback is released only when the socket is not full.
+   * Moves queued plaintext to the socket as far as its backpressure (and the send budget) allows. Less than one
+   * message's worth is kept until the check phase of this event-loop turn (`setImmediate`, or `force`), so the
+   * small writes of a turn (a burst of announcements, or a node relaying many messages read from many
+   * sockets) leave as one Noise message and one socket write instead of one each; on an in-process
+   * connection ({@link RawConnection.inProcess}) until the next tick. The held write callback is released
+   * only when the socket is not full.
    */
   private pump(force: boolean): void {
     if (this.destroyed) return
@@ -220,7 +231,10 @@ export class NoiseStream extends Duplex implements ReadSink {
     }
     if (this.queued > 0 && !this.flushScheduled) {
       this.flushScheduled = true
-      process.nextTick(NoiseStream.onTick, this)
+      // in process (the memory transport) a write costs no system call: the next tick, which keeps the
+      // timing that simulators driving the memory transport settle on
+      if (this.connection?.inProcess === true) process.nextTick(NoiseStream.onTick, this)
+      else setImmediate(NoiseStream.onTick, this)
     }
     const held = this.held
     this.held = undefined
@@ -233,26 +247,44 @@ export class NoiseStream extends Duplex implements ReadSink {
   }
 
   /**
-   * Seals and writes `w` in bursts while the socket has room. True once all of it is handed over and the
-   * socket is below its high-water mark; false to wait for 'drain'.
+   * Seals and writes `w` in bursts while the socket has room and the send budget lasts. True once all of it
+   * is handed over and the socket is below its high-water mark; false to wait for 'drain' or for the budget
+   * (see {@link resumeSealing}).
    */
   private sendOutgoing(w: Outgoing): boolean {
     const raw = this.raw
+    const budget = this.budget
     if (raw.destroyed || raw.writableEnded) throw closedError('the connection is closed')
     while (!raw.writableNeedDrain) {
       if (w.index >= w.chunks.length) {
         this.outgoing = undefined
         return true
       }
+      if (budget !== undefined && !budget.available) {
+        budget.wait(this)
+        return false
+      }
       raw.cork()
       try {
         let burst = 0
-        while (burst < WRITE_BATCH && w.index < w.chunks.length) burst += this.writeFrame(w)
+        while (burst < WRITE_BATCH && w.index < w.chunks.length) {
+          const n = this.writeFrame(w)
+          burst += n
+          if (budget !== undefined) {
+            budget.spend(n)
+            if (!budget.available) break
+          }
+        }
       } finally {
         raw.uncork()
       }
     }
     return false
+  }
+
+  /** The send budget has room again (a later turn): sealing goes on where it stopped. */
+  resumeSealing(): void {
+    this.pump(false)
   }
 
   private endRaw(callback: (err?: Error | null) => void): void {

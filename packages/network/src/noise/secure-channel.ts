@@ -18,6 +18,7 @@ import { createHandshakePayload, encodeHandshakePayload, verifyHandshakePayload 
 import { HandshakeState } from './handshake-state'
 import { NoiseStream } from './noise-stream'
 import { checkRekeySchedule, DEFAULT_REKEY_SCHEDULE, type RekeySchedule } from './rekey'
+import type { SendBudget } from './send-budget'
 import type { TransportAead } from './transport-aead'
 import { generateX25519KeyPair, type X25519KeyPair } from './x25519'
 
@@ -81,6 +82,13 @@ export interface SecureChannelOptions extends AbortOptions {
    * initiator). @default DEFAULT_REKEY_SCHEDULE (2^20 messages or 1 GiB)
    */
   rekey?: RekeySchedule
+  /**
+   * The plaintext the connection may seal per event-loop turn, shared with the other connections given the
+   * same budget (a network shares one among all of its connections); sealing beyond it goes on in a later
+   * turn, so sending a lot at once never holds the event loop for long. Connections of an in-process
+   * transport ({@link RawConnection.inProcess}) ignore it. @default undefined (no limit)
+   */
+  sendBudget?: SendBudget
 }
 
 /** An authenticated, encrypted connection to a proven peer. */
@@ -201,6 +209,7 @@ function runHandshake(
   const initiator = direction === 'outbound'
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   const rekey = options.rekey ?? DEFAULT_REKEY_SCHEDULE
+  const budget = options.sendBudget
 
   return new Promise<SecureConnection>((resolve, reject) => {
     let settled = false
@@ -276,7 +285,7 @@ function runHandshake(
       settled = true
       cleanup()
       try {
-        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction, rekey))
+        resolve(establish(raw, rawConnection, handshake, decoder, logger, remote, direction, rekey, budget))
       } catch (err) {
         teardown(asHandshakeError(err))
       }
@@ -386,6 +395,7 @@ function establish(
   remote: RemoteIdentity,
   direction: Direction,
   rekey: RekeySchedule,
+  budget: SendBudget | undefined,
 ): SecureConnection {
   const ciphers = handshake.transportCiphers()
   const stream = new NoiseStream({
@@ -396,6 +406,7 @@ function establish(
     logger,
     rekey,
     ...(connection === undefined ? {} : { connection }),
+    ...(budget === undefined || connection?.inProcess === true ? {} : { budget }),
   })
   return new EstablishedConnection(remote, direction, new Uint8Array(handshake.handshakeHash), stream)
 }

@@ -104,6 +104,7 @@ export class HandshakePath {
           expectedPeerId: dial?.peerId,
           logger: s.log,
           rekey: s.rekey,
+          sendBudget: s.sendBudget,
           ...(s.entropy === undefined
             ? {}
             : {

@@ -20,6 +20,7 @@ import {
   type X25519KeyPair,
   x25519KeyPairFromPrivateKey,
 } from '../noise/index'
+import { SendBudget } from '../noise/send-budget'
 import type { TransportAead } from '../noise/transport-aead'
 import type { ResolvedOptions } from '../options'
 import { emptyLimitCounters } from '../status'
@@ -97,6 +98,8 @@ export class NetworkState {
   readonly transportAead: TransportAead | undefined
   readonly options: ResolvedOptions
   readonly rekey: RekeySchedule
+  /** The plaintext all connections of this node may seal per event-loop turn (`sealBytesPerTurn`). */
+  readonly sendBudget: SendBudget
   readonly slots: ConnectionSlots
   readonly backoff: DialBackoff
   readonly limits: LimitCounters = emptyLimitCounters()
@@ -133,6 +136,7 @@ export class NetworkState {
     this.options = options
     this.emit = emit
     this.rekey = { messages: options.rekeyAfterMessages, bytes: options.rekeyAfterBytes }
+    this.sendBudget = new SendBudget(options.sealBytesPerTurn)
     this.identity = components.identity
     this.peerId = components.identity.peerId
     this.networkId = options.networkId

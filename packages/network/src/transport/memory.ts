@@ -146,6 +146,8 @@ class InMemoryTransport implements MemoryTransport {
 }
 
 class MemoryRawConnection implements RawConnection {
+  readonly inProcess = true
+
   constructor(
     readonly stream: Duplex,
     readonly remoteAddress: string,

@@ -23,6 +23,12 @@ export interface RawConnection {
   /** Tears the connection down at once; idempotent. */
   close(err?: Error): void
   /**
+   * True for connections between two ends in the same process (the memory transport): writes cost no
+   * system call and are not limited by a link, so the per-turn send budget (the network option
+   * `sealBytesPerTurn`) does not apply to them. @default false
+   */
+  readonly inProcess?: boolean
+  /**
    * Present on connections that can hand their reads over without allocating (TCP sockets we dial: they
    * read into one buffer reused by every such socket of the process). Once a sink is set, each read goes
    * to `sink.receive(bytes)` instead of `stream`'s readable side. `bytes` is valid only during that call:
