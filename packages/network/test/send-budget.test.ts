@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type BudgetWaiter, SendBudget } from '../src/noise/index'
+import { type BudgetWaiter, SendBudget, SOLO_TURNS } from '../src/noise/index'
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
@@ -79,6 +79,43 @@ describe('SendBudget', () => {
     budget.wait(waiter('good', log))
     await nextTurn()
     expect(log).toEqual(['bad', 'good'])
+  })
+
+  it('lets a stream sealing alone go on to SOLO_TURNS times the budget, and no further', async () => {
+    const budget = new SendBudget(100)
+    const lone = waiter('lone', [])
+    let sealed = 0
+    while (budget.availableTo(lone)) {
+      budget.spend(50, lone)
+      sealed += 50
+    }
+    expect(sealed).toBe(100 * SOLO_TURNS)
+    expect(budget.available).toBe(false)
+    await nextTurn()
+    expect(budget.availableTo(lone)).toBe(true)
+  })
+
+  it('holds every stream to the budget once a second stream seals or waits in the turn', async () => {
+    const budget = new SendBudget(100)
+    const a = waiter('a', [])
+    const b = waiter('b', [])
+    budget.spend(100, a)
+    expect(budget.availableTo(a)).toBe(true)
+    // another stream wants to seal: it waits, and the lone stream's allowance ends with it
+    expect(budget.availableTo(b)).toBe(false)
+    budget.wait(b)
+    expect(budget.availableTo(a)).toBe(false)
+    await nextTurn()
+    // a new turn: b sealed first (it was resumed), then a seals too: the turn is shared
+    budget.spend(60, b)
+    budget.spend(60, a)
+    expect(budget.availableTo(a)).toBe(false)
+    expect(budget.availableTo(b)).toBe(false)
+    await nextTurn()
+    // a spender that does not say who it is counts as another stream
+    budget.spend(100, a)
+    budget.spend(1)
+    expect(budget.availableTo(a)).toBe(false)
   })
 
   it('refuses a budget that is not a positive integer', () => {

@@ -40,7 +40,7 @@ export {
   secureInbound,
   secureOutbound,
 } from './secure-channel'
-export { type BudgetWaiter, DEFAULT_SEAL_BYTES_PER_TURN, SendBudget } from './send-budget'
+export { type BudgetWaiter, DEFAULT_SEAL_BYTES_PER_TURN, SendBudget, SOLO_TURNS } from './send-budget'
 export { HASH_LENGTH, hash, hkdf, SymmetricState } from './symmetric-state'
 export {
   DH_LENGTH,

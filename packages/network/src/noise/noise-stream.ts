@@ -260,7 +260,7 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
         this.outgoing = undefined
         return true
       }
-      if (budget !== undefined && !budget.available) {
+      if (budget !== undefined && !budget.availableTo(this)) {
         budget.wait(this)
         return false
       }
@@ -271,8 +271,8 @@ export class NoiseStream extends Duplex implements ReadSink, BudgetWaiter {
           const n = this.writeFrame(w)
           burst += n
           if (budget !== undefined) {
-            budget.spend(n)
-            if (!budget.available) break
+            budget.spend(n, this)
+            if (!budget.availableTo(this)) break
           }
         }
       } finally {

@@ -1,6 +1,13 @@
 /** Default of the network option `sealBytesPerTurn`: plaintext sealed per event-loop turn, all connections together. */
 export const DEFAULT_SEAL_BYTES_PER_TURN = 1024 * 1024
 
+/**
+ * How many times the budget a stream may seal in a turn while it is the only one sealing (no other stream
+ * sealed in that turn and none waits): yielding every `bytesPerTurn` costs a lone bulk sender CPU per byte,
+ * and a lone stream delays no other connection.
+ */
+export const SOLO_TURNS = 4
+
 /** A stream waiting for the budget to be refilled. */
 export interface BudgetWaiter {
   /** Called in a later turn, in the order the waiters started waiting, once the budget has room again. */
@@ -15,6 +22,8 @@ export interface BudgetWaiter {
  * the check phase of the turn it was spent in (`setImmediate`, after the I/O callbacks of that turn), and
  * the waiting streams are served in order until it is spent again, the rest waiting for the next turn. A
  * stream that spends the budget again joins the back of the line, so several busy streams share it fairly.
+ * A stream sealing alone in a turn (nobody else sealed in it and nobody waits) may go on to
+ * {@link SOLO_TURNS} times the budget before it waits.
  */
 export class SendBudget {
   readonly bytesPerTurn: number
@@ -23,6 +32,10 @@ export class SendBudget {
   private waiting: BudgetWaiter[] = []
   private readonly waitingSet = new Set<BudgetWaiter>()
   private refillScheduled = false
+  /** The one stream that has sealed in this turn, while only one has. */
+  private solo: BudgetWaiter | undefined
+  /** Whether more than one stream has sealed in this turn. */
+  private shared = false
 
   constructor(bytesPerTurn: number = DEFAULT_SEAL_BYTES_PER_TURN) {
     if (!Number.isSafeInteger(bytesPerTurn) || bytesPerTurn < 1) {
@@ -37,14 +50,38 @@ export class SendBudget {
     return this.left > 0
   }
 
+  /**
+   * Whether `stream` may seal on in this turn: while the budget lasts, or beyond it (up to {@link SOLO_TURNS}
+   * times the budget) when it is the only stream that sealed in this turn and none waits.
+   */
+  availableTo(stream: BudgetWaiter): boolean {
+    if (this.left > 0) return true
+    return (
+      !this.shared &&
+      this.solo === stream &&
+      this.waiting.length === 0 &&
+      this.left > this.bytesPerTurn * (1 - SOLO_TURNS)
+    )
+  }
+
   /** Streams waiting for a later turn. */
   get waiters(): number {
     return this.waiting.length
   }
 
-  /** Counts `bytes` of plaintext just sealed; the budget comes back in the check phase of this turn. */
-  spend(bytes: number): void {
+  /**
+   * Counts `bytes` of plaintext just sealed (by `stream`, when given); the budget comes back in the check
+   * phase of this turn.
+   */
+  spend(bytes: number, stream?: BudgetWaiter): void {
     this.left -= bytes
+    if (stream === undefined || this.shared) {
+      this.shared = true
+    } else if (this.solo === undefined) {
+      this.solo = stream
+    } else if (this.solo !== stream) {
+      this.shared = true
+    }
     if (!this.refillScheduled) {
       this.refillScheduled = true
       setImmediate(SendBudget.refill, this)
@@ -65,12 +102,14 @@ export class SendBudget {
   private static refill(budget: SendBudget): void {
     budget.refillScheduled = false
     budget.left = budget.bytesPerTurn
-    if (budget.waiting.length === 0) return
+    budget.solo = undefined
+    budget.shared = false
+    // Served from the head of the line, which stays in `waiting` meanwhile: a stream resumed while others
+    // wait is not sealing alone. Only those in line now are served; one that waits again goes to the back.
     const line = budget.waiting
-    budget.waiting = []
-    let i = 0
-    for (; i < line.length && budget.left > 0; i++) {
-      const w = line[i] as BudgetWaiter
+    let served = 0
+    for (const inLine = line.length; served < inLine && line.length > 0 && budget.left > 0; served++) {
+      const w = line.shift() as BudgetWaiter
       budget.waitingSet.delete(w)
       try {
         w.resumeSealing()
@@ -78,15 +117,9 @@ export class SendBudget {
         // A waiter handles its own failures (a stream destroys itself); one must not stop the others.
       }
     }
-    // Those not served keep their place, ahead of any that waited again meanwhile.
-    if (i < line.length) {
-      const rest = line.slice(i)
-      for (const w of budget.waiting) rest.push(w)
-      budget.waiting = rest
-      if (!budget.refillScheduled) {
-        budget.refillScheduled = true
-        setImmediate(SendBudget.refill, budget)
-      }
+    if (line.length > 0 && !budget.refillScheduled) {
+      budget.refillScheduled = true
+      setImmediate(SendBudget.refill, budget)
     }
   }
 }
