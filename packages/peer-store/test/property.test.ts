@@ -61,7 +61,8 @@ describe('decoders never throw untyped errors', () => {
         const doc = structuredClone(base) as unknown as Record<string, unknown>
         let node: Record<string, unknown> = doc
         for (const key of path.slice(0, -1)) {
-          const next = node[key]
+          // own properties only: walking into `__proto__` would write to Object.prototype for every test after
+          const next = Object.hasOwn(node, key) ? node[key] : undefined
           if (typeof next !== 'object' || next === null) break
           node = next as Record<string, unknown>
         }
